@@ -1,0 +1,242 @@
+/* gemmakit: run Google's Gemma models locally on CPU.
+ *
+ * The C ABI. Conventions:
+ * - Handles are opaque. A gemmakit_model is immutable and may be shared by any number of sessions
+ *   on any threads; it must outlive its sessions. A gemmakit_session is one conversation and is
+ *   used by one thread at a time. Every *_free(NULL) is a no-op.
+ * - Every fallible call returns a gemmakit_status (0 ok, negative on error). gemmakit_last_error()
+ *   gives the message of the last failed call on this thread; each call clears it on entry.
+ *   Nothing aborts the process and no C++ exception crosses this boundary.
+ * - Params structs begin with struct_size: fill them with gemmakit_*_params_init(&p, sizeof p)
+ *   and set fields after. Fields are only ever appended; the library reads what the caller's size
+ *   covers and defaults the rest.
+ * - Text goes into caller buffers with snprintf semantics: *needed receives the size required
+ *   (including the terminating NUL); GEMMAKIT_ERR_BUFFER_TOO_SMALL when it did not fit.
+ * - Views the library hands out (logits, generated text) belong to the session and stay valid
+ *   until the next call on that session.
+ * - Callbacks run on the caller's thread, never on a hidden one.
+ * This header compiles as C99 and as C++. */
+#ifndef GEMMAKIT_H_
+#define GEMMAKIT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#if defined(GEMMAKIT_STATIC)
+#define GEMMAKIT_API
+#elif defined(GEMMAKIT_BUILDING)
+#define GEMMAKIT_API __declspec(dllexport)
+#else
+#define GEMMAKIT_API __declspec(dllimport)
+#endif
+#elif defined(GEMMAKIT_BUILDING) || !defined(GEMMAKIT_STATIC)
+#define GEMMAKIT_API __attribute__((visibility("default")))
+#else
+#define GEMMAKIT_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GEMMAKIT_VERSION_MAJOR 0
+#define GEMMAKIT_VERSION_MINOR 1
+#define GEMMAKIT_VERSION_PATCH 0
+/* Bumped on every incompatible change of this header's types or functions. */
+#define GEMMAKIT_ABI_VERSION 1
+
+typedef int32_t gemmakit_status;
+#define GEMMAKIT_OK 0
+#define GEMMAKIT_ERR_INVALID_ARGUMENT (-1) /* NULL handle, bad parameter, id out of range */
+#define GEMMAKIT_ERR_IO (-2)               /* missing or unreadable file */
+#define GEMMAKIT_ERR_FORMAT (-3)           /* corrupt, truncated or inconsistent file */
+#define GEMMAKIT_ERR_UNSUPPORTED (-4)      /* valid input this build cannot run */
+#define GEMMAKIT_ERR_CONTEXT_FULL (-5)     /* tokens do not fit the session's context */
+#define GEMMAKIT_ERR_CANCELLED (-6)
+#define GEMMAKIT_ERR_OUT_OF_MEMORY (-7)
+#define GEMMAKIT_ERR_BUFFER_TOO_SMALL (-8)
+#define GEMMAKIT_ERR_INTERNAL (-9)
+
+typedef struct gemmakit_model gemmakit_model;
+typedef struct gemmakit_session gemmakit_session;
+
+/* "0.1.0" */
+GEMMAKIT_API const char* gemmakit_version(void);
+GEMMAKIT_API int32_t gemmakit_abi_version(void);
+/* Message of the last failed call on this thread ("" when the last call succeeded). */
+GEMMAKIT_API const char* gemmakit_last_error(void);
+/* Short name of a status code ("context full"). */
+GEMMAKIT_API const char* gemmakit_status_string(gemmakit_status status);
+
+/* ---- model ---------------------------------------------------------------------------------- */
+
+typedef struct gemmakit_model_params {
+  uint32_t struct_size;
+  int32_t reserved; /* must be 0 */
+} gemmakit_model_params;
+
+GEMMAKIT_API gemmakit_status gemmakit_model_params_init(gemmakit_model_params* params, size_t struct_size);
+
+/* Loads a HuggingFace checkpoint folder (config.json, *.safetensors, tokenizer.model). params may
+ * be NULL for defaults. On success *out owns the model; free it with gemmakit_model_free. */
+GEMMAKIT_API gemmakit_status gemmakit_model_load(const char* path, const gemmakit_model_params* params,
+                                                 gemmakit_model** out);
+GEMMAKIT_API void gemmakit_model_free(gemmakit_model* model);
+
+typedef struct gemmakit_model_info {
+  uint32_t struct_size;
+  char architecture[32]; /* "gemma", "gemma2", "gemma3" */
+  char weight_type[16];  /* "BF16", "F16", "F32" */
+  int64_t vocab_size;
+  int64_t context_length;
+  int64_t n_layers;
+  int64_t n_sliding_layers;
+  int64_t sliding_window;
+  int64_t hidden_size;
+  int64_t intermediate_size;
+  int64_t n_heads;
+  int64_t n_kv_heads;
+  int64_t head_dim;
+  int64_t n_params;
+  int64_t weight_bytes; /* bytes of weight matrices, read once per decoded token */
+  int32_t bos_id;       /* special ids from the vocabulary; -1 when absent */
+  int32_t eos_id;
+  int32_t start_of_turn_id;
+  int32_t end_of_turn_id;
+} gemmakit_model_info;
+
+/* Set info->struct_size = sizeof *info before the call. */
+GEMMAKIT_API gemmakit_status gemmakit_model_get_info(const gemmakit_model* model, gemmakit_model_info* info);
+/* Bytes of KV cache a session holding n_positions tokens uses. */
+GEMMAKIT_API gemmakit_status gemmakit_model_kv_cache_bytes(const gemmakit_model* model, int64_t n_positions,
+                                                           int64_t* bytes);
+
+/* ---- tokenizer ------------------------------------------------------------------------------ */
+
+#define GEMMAKIT_TOKENIZE_ADD_BOS 1       /* put <bos> first, as generation does */
+#define GEMMAKIT_TOKENIZE_PARSE_SPECIAL 2 /* "<bos>", "<eos>" written in the text become their ids */
+
+/* Writes up to capacity ids; *n_ids receives the number the text needs (the call fails with
+ * GEMMAKIT_ERR_BUFFER_TOO_SMALL when that is more than capacity). text needs no NUL. */
+GEMMAKIT_API gemmakit_status gemmakit_tokenize(const gemmakit_model* model, const char* text, size_t text_len,
+                                               int32_t flags, int32_t* ids, size_t capacity, size_t* n_ids);
+/* Decodes ids into buf (NUL-terminated); *needed receives the bytes required including the NUL. */
+GEMMAKIT_API gemmakit_status gemmakit_detokenize(const gemmakit_model* model, const int32_t* ids, size_t n_ids,
+                                                 char* buf, size_t capacity, size_t* needed);
+
+typedef struct gemmakit_chat_message {
+  const char* role;    /* "system" (first only), "user", "assistant" or "model" */
+  const char* content; /* NUL-terminated UTF-8 */
+} gemmakit_chat_message;
+
+/* Renders a conversation with Gemma's chat template (the text starts with "<bos>"; tokenize it
+ * with GEMMAKIT_TOKENIZE_PARSE_SPECIAL). add_generation_prompt: end with the model's turn header. */
+GEMMAKIT_API gemmakit_status gemmakit_apply_chat_template(const gemmakit_model* model,
+                                                          const gemmakit_chat_message* messages, size_t n_messages,
+                                                          int32_t add_generation_prompt, char* buf, size_t capacity,
+                                                          size_t* needed);
+
+/* ---- sessions ------------------------------------------------------------------------------- */
+
+typedef struct gemmakit_session_params {
+  uint32_t struct_size;
+  int32_t n_threads;      /* 0: one per core */
+  int64_t context_length; /* 0: the model's; larger values are clamped to it */
+  int64_t batch_size;     /* prompt tokens per forward pass; default 256 */
+} gemmakit_session_params;
+
+GEMMAKIT_API gemmakit_status gemmakit_session_params_init(gemmakit_session_params* params, size_t struct_size);
+/* params may be NULL for defaults. */
+GEMMAKIT_API gemmakit_status gemmakit_session_create(const gemmakit_model* model,
+                                                     const gemmakit_session_params* params,
+                                                     gemmakit_session** out);
+GEMMAKIT_API void gemmakit_session_free(gemmakit_session* session);
+/* Forgets all tokens. */
+GEMMAKIT_API gemmakit_status gemmakit_session_reset(gemmakit_session* session);
+/* Number of tokens the session holds. */
+GEMMAKIT_API gemmakit_status gemmakit_session_n_past(const gemmakit_session* session, int64_t* n_past);
+
+#define GEMMAKIT_LOGITS_LAST 0
+#define GEMMAKIT_LOGITS_ALL 1
+
+/* Evaluates ids after the session's tokens; keeps logits of the last id or of all of them. On
+ * error (id out of range, context full) the session is unchanged. */
+GEMMAKIT_API gemmakit_status gemmakit_session_eval(gemmakit_session* session, const int32_t* ids, size_t n_ids,
+                                                   int32_t logits_mode);
+/* Logits of the last eval: *n_rows rows of *n_vocab floats, row-major. A view owned by the
+ * session, valid until the next call on it. */
+GEMMAKIT_API gemmakit_status gemmakit_session_logits(const gemmakit_session* session, const float** logits,
+                                                     size_t* n_rows, size_t* n_vocab);
+
+#define GEMMAKIT_SEED_RANDOM UINT64_MAX
+
+typedef struct gemmakit_sampling_params {
+  uint32_t struct_size;
+  float temperature;    /* default 1.0; 0 = greedy */
+  int32_t top_k;        /* default 64; 0 = off */
+  float top_p;          /* default 0.95; 1 = off */
+  float min_p;          /* default 0; 0 = off */
+  float repeat_penalty; /* default 1 = off */
+  int32_t repeat_last_n;/* default 64 */
+  uint64_t seed;        /* default GEMMAKIT_SEED_RANDOM; the same seed gives the same output */
+} gemmakit_sampling_params;
+
+GEMMAKIT_API gemmakit_status gemmakit_sampling_params_init(gemmakit_sampling_params* params, size_t struct_size);
+/* Draws a token from the last logits (the sampler's RNG is seeded from params->seed by
+ * gemmakit_session_generate and gemmakit_session_chat, or here when reseed is non-zero). */
+GEMMAKIT_API gemmakit_status gemmakit_session_sample(gemmakit_session* session,
+                                                     const gemmakit_sampling_params* params, int32_t reseed,
+                                                     int32_t* token);
+
+/* Called with each piece of generated text as it becomes final (never half a UTF-8 character,
+ * never part of a stop string). Return non-zero to stop generating. */
+typedef int32_t (*gemmakit_text_callback)(const char* text, size_t len, void* user_data);
+
+#define GEMMAKIT_STOP_END_OF_TURN 0 /* the model produced <eos> or <end_of_turn> */
+#define GEMMAKIT_STOP_MAX_TOKENS 1
+#define GEMMAKIT_STOP_STRING 2      /* a stop string appeared; it is not part of the text */
+#define GEMMAKIT_STOP_CALLBACK 3    /* the callback returned non-zero */
+#define GEMMAKIT_STOP_CONTEXT_FULL 4
+
+typedef struct gemmakit_generate_params {
+  uint32_t struct_size;
+  int32_t max_tokens;                        /* default 256 */
+  const gemmakit_sampling_params* sampling;  /* NULL: defaults */
+  const char* const* stop;                   /* n_stop NUL-terminated stop strings */
+  size_t n_stop;
+  gemmakit_text_callback on_text;            /* may be NULL */
+  void* user_data;
+} gemmakit_generate_params;
+
+GEMMAKIT_API gemmakit_status gemmakit_generate_params_init(gemmakit_generate_params* params, size_t struct_size);
+
+typedef struct gemmakit_generation {
+  uint32_t struct_size;
+  const char* text;  /* NUL-terminated, owned by the session until its next call */
+  size_t text_len;
+  int32_t stop_reason;
+  int32_t n_tokens;   /* generated, the stop token excluded */
+  int64_t n_prompt_tokens;
+  double prompt_seconds;
+  double first_token_seconds;
+  double decode_seconds;
+  int64_t n_decoded;
+} gemmakit_generation;
+
+/* Continues the session with raw text (prefixed by <bos> when the session is empty) and generates.
+ * result may be NULL; set result->struct_size = sizeof *result otherwise. */
+GEMMAKIT_API gemmakit_status gemmakit_session_generate(gemmakit_session* session, const char* prompt,
+                                                       const gemmakit_generate_params* params,
+                                                       gemmakit_generation* result);
+/* Renders the conversation with Gemma's chat template and generates the model's reply. Tokens
+ * the session already holds that match are reused: a multi-turn chat evaluates only what is new. */
+GEMMAKIT_API gemmakit_status gemmakit_session_chat(gemmakit_session* session, const gemmakit_chat_message* messages,
+                                                   size_t n_messages, const gemmakit_generate_params* params,
+                                                   gemmakit_generation* result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GEMMAKIT_H_ */

@@ -1,0 +1,78 @@
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "commands.h"
+#include "common.h"
+
+namespace cli {
+namespace {
+
+const char kUsage[] =
+    "usage: gemmakit chat --model DIR [--system TEXT] [sampling options as for generate] [--threads N]\n"
+    "  Reads one user turn per line from stdin and streams the reply. The conversation is kept;\n"
+    "  only each new turn is evaluated. Commands: /reset starts over, /exit (or end of input) quits.\n";
+
+}  // namespace
+
+int RunChat(int argc, char** argv) {
+  std::set<std::string> valued = SamplingOptionNames();
+  valued.insert({"model", "system", "threads", "ctx"});
+  Args args;
+  std::string error;
+  if (!args.Parse(argc, argv, 2, valued, {"help", "no-stats"}, error)) return UsageError(error, kUsage);
+  if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
+  SamplingOptions so;
+  long long threads = 0, ctx = 0;
+  if (!ReadSamplingOptions(args, so, error) || !args.GetInt("threads", 0, threads, error) ||
+      !args.GetInt("ctx", 0, ctx, error)) {
+    return UsageError(error, kUsage);
+  }
+  gemmakit_model* model = nullptr;
+  if (int rc = LoadModel(args, &model)) return rc;
+  gemmakit_session_params sp;
+  gemmakit_session_params_init(&sp, sizeof sp);
+  sp.n_threads = static_cast<int32_t>(threads);
+  sp.context_length = ctx;
+  gemmakit_session* session = nullptr;
+  if (gemmakit_session_create(model, &sp, &session) != GEMMAKIT_OK) {
+    gemmakit_model_free(model);
+    return LibraryError("cannot create session");
+  }
+
+  // Roles and texts of the conversation so far; messages point into them.
+  std::vector<std::pair<std::string, std::string>> history;
+  if (args.Has("system")) history.emplace_back("system", args.Get("system"));
+  const size_t base = history.size();
+  int rc = 0;
+  std::string line;
+  while (true) {
+    std::fprintf(stderr, "> ");
+    if (!std::getline(std::cin, line) || line == "/exit") break;
+    if (line == "/reset") {
+      history.resize(base);
+      gemmakit_session_reset(session);
+      continue;
+    }
+    if (line.empty()) continue;
+    history.emplace_back("user", line);
+    std::vector<gemmakit_chat_message> msgs;
+    for (const auto& [role, text] : history) msgs.push_back({role.c_str(), text.c_str()});
+    gemmakit_generation g;
+    g.struct_size = sizeof g;
+    if (gemmakit_session_chat(session, msgs.data(), msgs.size(), &so.generate, &g) != GEMMAKIT_OK) {
+      history.pop_back();
+      rc = LibraryError("chat failed");
+      if (gemmakit_session_reset(session) != GEMMAKIT_OK) break;
+      continue;
+    }
+    history.emplace_back("model", std::string(g.text, g.text_len));
+    std::printf("\n");
+    if (!args.Has("no-stats")) PrintStats(g);
+  }
+  gemmakit_session_free(session);
+  gemmakit_model_free(model);
+  return rc;
+}
+
+}  // namespace cli

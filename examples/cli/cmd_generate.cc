@@ -1,0 +1,70 @@
+#include <cstdio>
+
+#include "commands.h"
+#include "common.h"
+
+namespace cli {
+namespace {
+
+const char kUsage[] =
+    "usage: gemmakit generate --model DIR --prompt TEXT [--chat | --raw] [--system TEXT]\n"
+    "         [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P]\n"
+    "         [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--stop TEXT]... [--threads N]\n"
+    "  --chat (default) wraps the prompt in Gemma's chat template; --raw continues the text as is.\n"
+    "  Text streams to stdout; prompt and generation speed and time to first token go to stderr.\n";
+
+}  // namespace
+
+int RunGenerate(int argc, char** argv) {
+  std::set<std::string> valued = SamplingOptionNames();
+  valued.insert({"model", "prompt", "system", "threads", "ctx"});
+  Args args;
+  std::string error;
+  if (!args.Parse(argc, argv, 2, valued, {"chat", "raw", "help", "no-stats"}, error)) return UsageError(error, kUsage);
+  if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
+  if (!args.Has("prompt")) return UsageError("--prompt is required", kUsage);
+  if (args.Has("chat") && args.Has("raw")) return UsageError("--chat and --raw exclude each other", kUsage);
+  if (args.Has("raw") && args.Has("system")) return UsageError("--system needs --chat", kUsage);
+  SamplingOptions so;
+  long long threads = 0, ctx = 0;
+  if (!ReadSamplingOptions(args, so, error) || !args.GetInt("threads", 0, threads, error) ||
+      !args.GetInt("ctx", 0, ctx, error)) {
+    return UsageError(error, kUsage);
+  }
+
+  gemmakit_model* model = nullptr;
+  if (int rc = LoadModel(args, &model)) return rc;
+  gemmakit_session_params sp;
+  gemmakit_session_params_init(&sp, sizeof sp);
+  sp.n_threads = static_cast<int32_t>(threads);
+  sp.context_length = ctx;
+  gemmakit_session* session = nullptr;
+  int rc = 0;
+  if (gemmakit_session_create(model, &sp, &session) != GEMMAKIT_OK) {
+    rc = LibraryError("cannot create session");
+  } else {
+    gemmakit_generation g;
+    g.struct_size = sizeof g;
+    const std::string prompt = args.Get("prompt"), system = args.Get("system");
+    gemmakit_status st;
+    if (args.Has("raw")) {
+      st = gemmakit_session_generate(session, prompt.c_str(), &so.generate, &g);
+    } else {
+      std::vector<gemmakit_chat_message> msgs;
+      if (args.Has("system")) msgs.push_back({"system", system.c_str()});
+      msgs.push_back({"user", prompt.c_str()});
+      st = gemmakit_session_chat(session, msgs.data(), msgs.size(), &so.generate, &g);
+    }
+    if (st != GEMMAKIT_OK) {
+      rc = LibraryError("generation failed");
+    } else {
+      std::printf("\n");
+      if (!args.Has("no-stats")) PrintStats(g);
+    }
+  }
+  gemmakit_session_free(session);
+  gemmakit_model_free(model);
+  return rc;
+}
+
+}  // namespace cli

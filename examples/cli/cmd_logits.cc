@@ -1,0 +1,86 @@
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
+#include <vector>
+
+#include "commands.h"
+#include "common.h"
+
+namespace cli {
+namespace {
+
+const char kUsage[] =
+    "usage: gemmakit logits --model DIR --tokens ID,ID,... [--out FILE] [--threads N]\n"
+    "  Evaluates the ids exactly as given (no <bos> added) and writes the float32 little-endian\n"
+    "  logits of every position, row-major [n_tokens, vocab], to FILE; without --out, prints the\n"
+    "  top 5 ids of the last position.\n";
+
+bool ParseIds(const std::string& s, std::vector<int32_t>& ids, std::string& error) {
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    const size_t comma = std::min(s.find(',', pos), s.size());
+    const std::string item = s.substr(pos, comma - pos);
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || errno != 0 || v < INT32_MIN || v > INT32_MAX) {
+      error = "--tokens: '" + item + "' is not a token id";
+      return false;
+    }
+    ids.push_back(static_cast<int32_t>(v));
+    pos = comma + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+int RunLogits(int argc, char** argv) {
+  Args args;
+  std::string error;
+  if (!args.Parse(argc, argv, 2, {"model", "tokens", "out", "threads"}, {"help"}, error)) return UsageError(error, kUsage);
+  if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
+  std::vector<int32_t> ids;
+  long long threads = 0;
+  if (!args.Has("tokens")) return UsageError("--tokens is required", kUsage);
+  if (!ParseIds(args.Get("tokens"), ids, error) || !args.GetInt("threads", 0, threads, error)) return UsageError(error, kUsage);
+
+  gemmakit_model* model = nullptr;
+  if (int rc = LoadModel(args, &model)) return rc;
+  gemmakit_session_params sp;
+  gemmakit_session_params_init(&sp, sizeof sp);
+  sp.n_threads = static_cast<int32_t>(threads);
+  gemmakit_session* session = nullptr;
+  int rc = 0;
+  const float* logits = nullptr;
+  size_t rows = 0, vocab = 0;
+  if (gemmakit_session_create(model, &sp, &session) != GEMMAKIT_OK) {
+    rc = LibraryError("cannot create session");
+  } else if (gemmakit_session_eval(session, ids.data(), ids.size(), GEMMAKIT_LOGITS_ALL) != GEMMAKIT_OK ||
+             gemmakit_session_logits(session, &logits, &rows, &vocab) != GEMMAKIT_OK) {
+    rc = LibraryError("evaluation failed");
+  } else if (args.Has("out")) {
+    const std::string path = args.Get("out");
+    FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f || std::fwrite(logits, sizeof(float), rows * vocab, f) != rows * vocab) {
+      std::fprintf(stderr, "gemmakit: cannot write %s\n", path.c_str());
+      rc = 1;
+    }
+    if (f && std::fclose(f) != 0) rc = 1;
+  } else {
+    const float* last = logits + (rows - 1) * vocab;
+    std::vector<int32_t> order(vocab);
+    std::iota(order.begin(), order.end(), 0);
+    const size_t k = std::min<size_t>(5, vocab);
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                      [&](int32_t a, int32_t b) { return last[a] > last[b]; });
+    for (size_t i = 0; i < k; ++i) std::printf("%d\t%.6f\n", order[i], last[order[i]]);
+  }
+  gemmakit_session_free(session);
+  gemmakit_model_free(model);
+  return rc;
+}
+
+}  // namespace cli

@@ -1,0 +1,89 @@
+#include "common.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace cli {
+
+int LibraryError(const char* what) {
+  std::fprintf(stderr, "gemmakit: %s: %s\n", what, gemmakit_last_error());
+  return 1;
+}
+
+int UsageError(const std::string& message, const char* usage) {
+  std::fprintf(stderr, "gemmakit: %s\n%s", message.c_str(), usage);
+  return 2;
+}
+
+int LoadModel(const Args& args, gemmakit_model** model) {
+  std::string path = args.Get("model");
+  if (path.empty()) {
+    const char* env = std::getenv("GEMMAKIT_MODEL");
+    if (env) path = env;
+  }
+  if (path.empty()) {
+    std::fprintf(stderr, "gemmakit: no model: pass --model DIR or set GEMMAKIT_MODEL\n");
+    return 2;
+  }
+  if (gemmakit_model_load(path.c_str(), nullptr, model) != GEMMAKIT_OK) return LibraryError("cannot load model");
+  return 0;
+}
+
+const std::set<std::string>& SamplingOptionNames() {
+  static const std::set<std::string> names = {"max-tokens", "temperature", "top-k", "top-p", "min-p",
+                                              "repeat-penalty", "repeat-last-n", "seed", "stop"};
+  return names;
+}
+
+bool ReadSamplingOptions(const Args& args, SamplingOptions& o, std::string& error) {
+  gemmakit_sampling_params_init(&o.sampling, sizeof o.sampling);
+  gemmakit_generate_params_init(&o.generate, sizeof o.generate);
+  long long max_tokens = 0, top_k = 0, last_n = 0, seed = 0;
+  double temperature = 0, top_p = 0, min_p = 0, penalty = 0;
+  if (!args.GetInt("max-tokens", o.generate.max_tokens, max_tokens, error) ||
+      !args.GetInt("top-k", o.sampling.top_k, top_k, error) ||
+      !args.GetInt("repeat-last-n", o.sampling.repeat_last_n, last_n, error) ||
+      !args.GetInt("seed", -1, seed, error) ||
+      !args.GetFloat("temperature", o.sampling.temperature, temperature, error) ||
+      !args.GetFloat("top-p", o.sampling.top_p, top_p, error) ||
+      !args.GetFloat("min-p", o.sampling.min_p, min_p, error) ||
+      !args.GetFloat("repeat-penalty", o.sampling.repeat_penalty, penalty, error)) {
+    return false;
+  }
+  if (max_tokens < 0 || max_tokens > 1 << 30) {
+    error = "--max-tokens out of range";
+    return false;
+  }
+  o.generate.max_tokens = static_cast<int32_t>(max_tokens);
+  o.sampling.top_k = static_cast<int32_t>(top_k);
+  o.sampling.repeat_last_n = static_cast<int32_t>(last_n);
+  o.sampling.seed = seed < 0 ? GEMMAKIT_SEED_RANDOM : static_cast<uint64_t>(seed);
+  o.sampling.temperature = static_cast<float>(temperature);
+  o.sampling.top_p = static_cast<float>(top_p);
+  o.sampling.min_p = static_cast<float>(min_p);
+  o.sampling.repeat_penalty = static_cast<float>(penalty);
+  o.stop_storage = args.GetAll("stop");
+  for (const auto& s : o.stop_storage) o.stop_ptrs.push_back(s.c_str());
+  o.generate.sampling = &o.sampling;
+  o.generate.stop = o.stop_ptrs.data();
+  o.generate.n_stop = o.stop_ptrs.size();
+  o.generate.on_text = PrintText;
+  return true;
+}
+
+int32_t PrintText(const char* text, size_t len, void*) {
+  std::fwrite(text, 1, len, stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
+void PrintStats(const gemmakit_generation& g) {
+  const double pp = g.prompt_seconds > 0 ? static_cast<double>(g.n_prompt_tokens) / g.prompt_seconds : 0;
+  const double tg = g.decode_seconds > 0 ? static_cast<double>(g.n_decoded) / g.decode_seconds : 0;
+  std::fprintf(stderr,
+               "\n[prompt: %lld tokens, %.1f tokens/s | generation: %d tokens, %.1f tokens/s | "
+               "time to first token: %.1f ms]\n",
+               static_cast<long long>(g.n_prompt_tokens), pp, g.n_tokens, tg, g.first_token_seconds * 1e3);
+}
+
+}  // namespace cli

@@ -1,0 +1,37 @@
+// What several CLI commands share: model loading with --model / GEMMAKIT_MODEL, error printing,
+// sampling options.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "gemmakit.h"
+
+namespace cli {
+
+// Prints "gemmakit: <what>: <last error>" and returns 1.
+int LibraryError(const char* what);
+int UsageError(const std::string& message, const char* usage);
+
+// --model, else $GEMMAKIT_MODEL. Returns an exit code (0 on success).
+int LoadModel(const Args& args, gemmakit_model** model);
+
+// The options of `generate` and `chat` that shape sampling and stopping.
+const std::set<std::string>& SamplingOptionNames();
+struct SamplingOptions {
+  gemmakit_sampling_params sampling;
+  gemmakit_generate_params generate;
+  std::vector<std::string> stop_storage;
+  std::vector<const char*> stop_ptrs;
+};
+// Returns false with `error` set when an option does not parse.
+bool ReadSamplingOptions(const Args& args, SamplingOptions& out, std::string& error);
+
+// Streams generated text to stdout as it comes.
+int32_t PrintText(const char* text, size_t len, void* user_data);
+// Prompt and generation speed and time to first token, to stderr.
+void PrintStats(const gemmakit_generation& g);
+
+}  // namespace cli

@@ -1,0 +1,52 @@
+// A loaded model: immutable weights (memory-mapped), configuration and tokenizer. One Model is
+// shared, read-only, by any number of sessions on any threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "gemmakit/tokenizer.h"
+
+namespace gemmakit {
+
+struct ModelInfo {
+  std::string architecture;  // "gemma", "gemma2", "gemma3"
+  std::string format;        // "huggingface"
+  std::string weight_type;   // of the largest matrices: "BF16", "F16", "F32"
+  int64_t vocab_size = 0;
+  int64_t context_length = 0;
+  int64_t n_layers = 0;
+  int64_t n_sliding_layers = 0;
+  int64_t sliding_window = 0;
+  int64_t hidden_size = 0;
+  int64_t intermediate_size = 0;
+  int64_t n_heads = 0;
+  int64_t n_kv_heads = 0;
+  int64_t head_dim = 0;
+  int64_t n_params = 0;
+  int64_t weight_bytes = 0;  // bytes of weight matrices: what one decode step reads
+};
+
+class Model {
+ public:
+  // A HuggingFace checkpoint folder. Throws Error with a status and a message naming the problem.
+  static std::shared_ptr<const Model> Load(const std::string& path);
+  ~Model();
+
+  const ModelInfo& info() const;
+  bool has_tokenizer() const;
+  // Throws Error(kUnsupported) when the checkpoint came without a vocabulary.
+  const Tokenizer& tokenizer() const;
+  // Bytes of KV cache a session holding `n_positions` tokens uses.
+  int64_t KvCacheBytes(int64_t n_positions) const;
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gemmakit

@@ -1,0 +1,38 @@
+// How the next token is chosen from the logits. Applied in HuggingFace's order: repetition
+// penalty, temperature, top-k, top-p, min-p, then a draw from what is left.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace gemmakit {
+
+struct SamplingParams {
+  float temperature = 1.0f;     // 0: greedy (argmax; ties go to the lowest id)
+  int32_t top_k = 64;           // 0: off
+  float top_p = 0.95f;          // 1: off
+  float min_p = 0.0f;           // 0: off; drops tokens below min_p · p(most likely)
+  float repeat_penalty = 1.0f;  // 1: off; divides positive / multiplies negative logits of recent tokens
+  int32_t repeat_last_n = 64;   // how many recent tokens the penalty looks at
+  uint64_t seed = 0;            // same seed, same draws
+};
+
+// xoshiro256**: small, fast, and its whole state fits in four words that a saved session can carry.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed = 0) { Seed(seed); }
+  void Seed(uint64_t seed);
+  uint64_t Next();
+  double Uniform();  // [0, 1)
+  uint64_t state[4];
+};
+
+// Throws Error(kInvalidArgument) for out-of-range params (negative temperature, top_p outside
+// (0, 1], ...).
+void ValidateSamplingParams(const SamplingParams& p);
+
+// Picks a token from logits[vocab]. `recent` holds the tokens the repetition penalty considers.
+int32_t SampleToken(const float* logits, int32_t vocab, const SamplingParams& params,
+                    const std::vector<int32_t>& recent, Rng& rng);
+
+}  // namespace gemmakit

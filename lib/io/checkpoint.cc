@@ -1,0 +1,60 @@
+#include "io/checkpoint.h"
+
+#include "gemmakit/status.h"
+#include "io/hf_checkpoint.h"
+#include "io/hf_config.h"
+
+namespace gemmakit {
+namespace {
+
+// Where the text model's tensors live in the checkpoint layouts HuggingFace has published:
+// text-only models, Gemma 3 multimodal as first released, and as newer transformers save it.
+struct PrefixRule {
+  const char* stored;
+  const char* canonical;
+};
+constexpr PrefixRule kHfPrefixes[] = {
+    {"model.language_model.", ""},
+    {"language_model.model.", ""},
+    {"language_model.lm_head.", "lm_head."},
+    {"model.", ""},
+    {"lm_head.", "lm_head."},
+};
+
+std::shared_ptr<const TensorIndex> CanonicalHfNames(const TensorIndex& stored) {
+  auto out = std::make_shared<TensorIndex>();
+  for (const auto& [name, entry] : stored.all()) {
+    for (const PrefixRule& rule : kHfPrefixes) {
+      const std::string prefix = rule.stored;
+      if (name.compare(0, prefix.size(), prefix) != 0) continue;
+      TensorEntry e = entry;
+      e.name = rule.canonical + name.substr(prefix.size());
+      out->Add(std::move(e));
+      break;
+    }
+    // Tensors of other towers (vision, audio, projectors) are not the text model's: left out here.
+  }
+  for (const auto& file : stored.files()) out->KeepAlive(file);
+  return out;
+}
+
+}  // namespace
+
+Checkpoint OpenCheckpoint(const std::string& path) {
+  if (path.empty()) Fail(Status::kInvalidArgument, "no model path given");
+  if (!IsDirectory(path)) {
+    if (!FileExists(path)) Fail(Status::kIoError, "model path does not exist: " + path);
+    Fail(Status::kUnsupported, "cannot read " + path +
+                                   ": point at a HuggingFace checkpoint folder (GGUF files are not supported yet)");
+  }
+  HfCheckpoint hf = OpenHfCheckpoint(path);
+  Checkpoint ck;
+  ck.path = path;
+  ck.format = "huggingface";
+  ck.hparams = ParseHfConfig(hf.config_json);
+  ck.tensors = CanonicalHfNames(hf.tensors);
+  ck.tokenizer_model_path = hf.tokenizer_model_path;
+  return ck;
+}
+
+}  // namespace gemmakit

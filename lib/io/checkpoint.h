@@ -1,0 +1,28 @@
+// Opens whatever a user points at (today: a HuggingFace checkpoint folder) and returns it in the
+// format-neutral form the model is built from: hyper-parameters, tensors under canonical names,
+// and where the vocabulary is.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "io/hparams.h"
+#include "io/tensor_index.h"
+
+namespace gemmakit {
+
+// Canonical tensor names are HuggingFace's text-model names without their prefix:
+// "embed_tokens.weight", "layers.3.self_attn.q_proj.weight", "norm.weight", "lm_head.weight".
+struct Checkpoint {
+  std::string path;
+  std::string format;  // "huggingface"
+  HParams hparams;
+  std::shared_ptr<const TensorIndex> tensors;
+  std::string tokenizer_model_path;  // a SentencePiece model file; empty when none was found
+};
+
+// Throws Error: kIoError (missing files), kFormatError (corrupt ones), kUnsupported (a file type
+// this build does not read).
+Checkpoint OpenCheckpoint(const std::string& path);
+
+}  // namespace gemmakit

@@ -1,0 +1,38 @@
+#include "io/tensor_index.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "gemmakit/status.h"
+
+namespace gemmakit {
+
+// The readers check that the product fits before they add an entry, so no overflow check here.
+int64_t TensorEntry::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+void TensorIndex::Add(TensorEntry entry) {
+  if (tensors_.count(entry.name) != 0) {
+    Fail(Status::kFormatError,
+         "tensor " + entry.name + " appears more than once in the checkpoint");
+  }
+  std::string name = entry.name;
+  tensors_.emplace(std::move(name), std::move(entry));
+}
+
+void TensorIndex::KeepAlive(std::shared_ptr<const MappedFile> file) {
+  if (!file) return;
+  // A reader may hand the same file over more than once; one reference is enough.
+  if (std::find(files_.begin(), files_.end(), file) != files_.end()) return;
+  files_.push_back(std::move(file));
+}
+
+const TensorEntry* TensorIndex::Find(const std::string& name) const {
+  auto it = tensors_.find(name);
+  return it == tensors_.end() ? nullptr : &it->second;
+}
+
+}  // namespace gemmakit

@@ -1,0 +1,17 @@
+// Pointwise functions of the feed-forward block and of logit soft-capping.
+#pragma once
+
+#include <cstddef>
+
+namespace gemmakit {
+
+// GELU with the tanh approximation (PyTorch's gelu(approximate="tanh")).
+float GeluTanh(float x);
+
+// out[i] = gelu_tanh(gate[i]) * up[i]: the gated feed-forward (GeGLU) of every Gemma.
+void GeGlu(const float* gate, const float* up, float* out, size_t n);
+
+// x = cap · tanh(x / cap), in place. Gemma 2 caps attention scores and final logits this way.
+void SoftCap(float* x, size_t n, float cap);
+
+}  // namespace gemmakit

@@ -1,0 +1,88 @@
+#include "kernels/attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels/vec.h"
+
+namespace gemmakit {
+namespace {
+
+void AttendOne(const float* q, int32_t begin, int32_t end, size_t kv_head, const KvView& kv,
+               const AttentionParams& params, std::vector<float>& scores, float* out) {
+  const size_t d = kv.head_dim;
+  std::fill(out, out + d, 0.f);
+  if (end <= begin) return;
+  scores.resize(static_cast<size_t>(end - begin));
+  float max_score = -INFINITY;
+  for (int32_t p = begin; p < end; ++p) {
+    const float* k = kv.k + kv.Slot(p) * kv.row_stride + kv_head * d;
+    float s = Dot(q, k, d) * params.scale;
+    if (params.softcap > 0.f) s = params.softcap * std::tanh(s / params.softcap);
+    scores[p - begin] = s;
+    max_score = std::max(max_score, s);
+  }
+  float sum = 0.f;
+  for (float& s : scores) {
+    s = std::exp(s - max_score);
+    sum += s;
+  }
+  const float inv = 1.f / sum;
+  for (int32_t p = begin; p < end; ++p) {
+    const float* v = kv.v + kv.Slot(p) * kv.row_stride + kv_head * d;
+    Axpy(scores[p - begin] * inv, v, out, d);
+  }
+}
+
+}  // namespace
+
+void Attention(const float* q, size_t n, size_t n_heads, const int32_t* key_begin,
+               const int32_t* key_end, const KvView& kv, const AttentionParams& params, float* out,
+               Executor* ex) {
+  const size_t d = kv.head_dim;
+  const size_t group = n_heads / kv.n_kv_heads;
+  ParallelFor(ex, n * n_heads, 1, [&](size_t t0, size_t t1) {
+    std::vector<float> scores;
+    for (size_t t = t0; t < t1; ++t) {
+      const size_t i = t / n_heads, h = t % n_heads;
+      AttendOne(q + t * d, key_begin[i], key_end[i], h / group, kv, params, scores, out + t * d);
+    }
+  });
+}
+
+void AttentionReference(const float* q, size_t n, size_t n_heads, const int32_t* key_begin,
+                        const int32_t* key_end, const KvView& kv, const AttentionParams& params,
+                        float* out) {
+  const size_t d = kv.head_dim;
+  const size_t group = n_heads / kv.n_kv_heads;
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t h = 0; h < n_heads; ++h) {
+      const float* qh = q + (i * n_heads + h) * d;
+      float* o = out + (i * n_heads + h) * d;
+      const size_t g = h / group;
+      std::vector<double> w;
+      double max_s = -INFINITY;
+      for (int32_t p = key_begin[i]; p < key_end[i]; ++p) {
+        const float* k = kv.k + kv.Slot(p) * kv.row_stride + g * d;
+        double s = 0;
+        for (size_t j = 0; j < d; ++j) s += static_cast<double>(qh[j]) * k[j];
+        s *= params.scale;
+        if (params.softcap > 0.f) s = params.softcap * std::tanh(s / params.softcap);
+        w.push_back(s);
+        max_s = std::max(max_s, s);
+      }
+      double sum = 0;
+      for (double& s : w) sum += (s = std::exp(s - max_s));
+      for (size_t j = 0; j < d; ++j) {
+        double acc = 0;
+        for (size_t p = 0; p < w.size(); ++p) {
+          acc += w[p] / sum * kv.v[kv.Slot(key_begin[i] + static_cast<int32_t>(p)) * kv.row_stride + g * d + j];
+        }
+        o[j] = static_cast<float>(acc);
+      }
+    }
+  }
+}
+
+}  // namespace gemmakit

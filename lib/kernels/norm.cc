@@ -1,0 +1,22 @@
+#include "kernels/norm.h"
+
+#include <cmath>
+
+namespace gemmakit {
+
+void RmsNorm(const float* x, size_t n, size_t dim, const float* scale, float eps, float* y) {
+  for (size_t i = 0; i < n; ++i) {
+    const float* xi = x + i * dim;
+    float* yi = y + i * dim;
+    double ss = 0.0;  // double: the mean of squares over thousands of features stays exact enough
+    for (size_t j = 0; j < dim; ++j) ss += static_cast<double>(xi[j]) * xi[j];
+    const float inv = 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(dim)) + eps);
+    if (scale) {
+      for (size_t j = 0; j < dim; ++j) yi[j] = xi[j] * inv * scale[j];
+    } else {
+      for (size_t j = 0; j < dim; ++j) yi[j] = xi[j] * inv;
+    }
+  }
+}
+
+}  // namespace gemmakit

@@ -1,0 +1,46 @@
+// The Gemma 1/2/3 decoder: token embedding, a stack of attention + GeGLU blocks, final norm and
+// the (tied) output projection. What differs between families is data in ModelConfig.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "kernels/parallel.h"
+#include "model/kv_cache.h"
+#include "model/model_config.h"
+#include "model/weights.h"
+
+namespace gemmakit {
+
+// Called with every named intermediate ("attn_out", "ffw_out", ... ; layer -1 outside the
+// stack) when set: how a numerical mismatch with a reference gets located.
+using DebugTap = std::function<void(const char* name, int layer, const float* data, size_t rows, size_t cols)>;
+
+struct ForwardRequest {
+  const int32_t* tokens = nullptr;  // validated by the caller: 0 <= id < vocab_size
+  size_t n = 0;
+  int64_t start_pos = 0;            // position of tokens[0]; the cache holds [0, start_pos)
+  bool all_logits = false;          // logits for every token, else for the last one only
+};
+
+class GemmaDecoder {
+ public:
+  GemmaDecoder(const ModelConfig& config, const ModelWeights& weights) : c_(config), w_(weights) {}
+
+  // Appends the tokens' keys and values to `cache` and writes logits: [n or 1, vocab].
+  void Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
+               const DebugTap* tap = nullptr) const;
+
+ private:
+  struct Activations;
+  void Embed(const ForwardRequest& req, Activations& a) const;
+  void AttentionBlock(size_t layer, const ForwardRequest& req, KvCache& cache, Activations& a, Executor* ex) const;
+  void FeedForwardBlock(size_t layer, Activations& a, Executor* ex) const;
+  void Logits(const ForwardRequest& req, Activations& a, std::vector<float>& logits, Executor* ex) const;
+
+  const ModelConfig& c_;
+  const ModelWeights& w_;
+};
+
+}  // namespace gemmakit

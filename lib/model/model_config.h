@@ -1,0 +1,45 @@
+// Everything that makes one Gemma differ from another, resolved per layer. Architectures differ
+// only in the data here (gemma.cpp's habit): the decoder reads it and never asks which model it is.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels/rope.h"
+
+namespace gemmakit {
+
+struct LayerConfig {
+  bool sliding = false;  // sees only the last `window` positions
+  int32_t window = 0;
+  RopeParams rope;
+};
+
+struct ModelConfig {
+  std::string architecture;  // "gemma", "gemma2", "gemma3"
+  int64_t vocab_size = 0;
+  int64_t hidden = 0;
+  int64_t intermediate = 0;
+  int64_t n_heads = 0;
+  int64_t n_kv_heads = 0;
+  int64_t head_dim = 0;
+  int64_t context_length = 0;
+  float norm_eps = 1e-6f;
+  float embed_scale = 1.f;       // token embeddings are multiplied by sqrt(hidden)
+  float attn_scale = 1.f;        // query_pre_attn_scalar^-0.5 (Gemma 2/3) or head_dim^-0.5
+  float attn_softcap = 0.f;      // 0: none
+  float final_softcap = 0.f;     // 0: none
+  bool sandwich_norms = false;   // post-attention and pre/post-feed-forward norms (Gemma 2/3)
+  bool qk_norm = false;          // RMSNorm on each query and key head (Gemma 3)
+  bool norm_adds_one = true;     // RMSNorm scales by (1 + w), as Gemma 1–3 store it
+  std::vector<LayerConfig> layers;
+
+  int64_t n_layers() const { return static_cast<int64_t>(layers.size()); }
+  int64_t q_dim() const { return n_heads * head_dim; }
+  int64_t kv_dim() const { return n_kv_heads * head_dim; }
+  // The widest window any sliding layer has (0 when none slides).
+  int32_t max_window() const;
+};
+
+}  // namespace gemmakit

@@ -1,0 +1,90 @@
+#include "model/weights.h"
+
+#include <string>
+
+#include "gemmakit/status.h"
+
+namespace gemmakit {
+namespace {
+
+class Binder {
+ public:
+  Binder(const ModelConfig& c, const TensorIndex& t, ModelWeights& w) : config_(c), tensors_(t), weights_(w) {}
+
+  const TensorEntry& Get(const std::string& name, std::vector<int64_t> shape) {
+    const TensorEntry* e = tensors_.Find(name);
+    if (!e) Fail(Status::kFormatError, "checkpoint has no tensor '" + name + "'");
+    if (e->shape != shape) {
+      Fail(Status::kFormatError, "tensor '" + name + "' has shape " + ShapeString(e->shape) +
+                                     " but the config implies " + ShapeString(shape));
+    }
+    weights_.n_params += static_cast<size_t>(e->numel());
+    return *e;
+  }
+
+  MatrixView Matrix(const std::string& name, int64_t rows, int64_t cols) {
+    const TensorEntry& e = Get(name, {rows, cols});
+    weights_.matrix_bytes += e.nbytes;
+    return MatrixView{e.dtype, e.data, static_cast<size_t>(rows), static_cast<size_t>(cols)};
+  }
+
+  std::vector<float> Norm(const std::string& name, int64_t dim) {
+    const TensorEntry& e = Get(name, {dim});
+    std::vector<float> v(static_cast<size_t>(dim));
+    ConvertToF32(e.dtype, e.data, v.data(), v.size());
+    if (config_.norm_adds_one) {
+      for (float& x : v) x += 1.f;
+    }
+    return v;
+  }
+
+  static std::string ShapeString(const std::vector<int64_t>& s) {
+    std::string out = "[";
+    for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+  }
+
+ private:
+  const ModelConfig& config_;
+  const TensorIndex& tensors_;
+  ModelWeights& weights_;
+};
+
+}  // namespace
+
+ModelWeights BindWeights(const ModelConfig& c, std::shared_ptr<const TensorIndex> tensors) {
+  ModelWeights w;
+  Binder b(c, *tensors, w);
+  w.embed = b.Matrix("embed_tokens.weight", c.vocab_size, c.hidden);
+  w.lm_head = tensors->Find("lm_head.weight") ? b.Matrix("lm_head.weight", c.vocab_size, c.hidden) : w.embed;
+  w.final_norm = b.Norm("norm.weight", c.hidden);
+  w.layers.resize(static_cast<size_t>(c.n_layers()));
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    const std::string p = "layers." + std::to_string(i) + ".";
+    LayerWeights& l = w.layers[i];
+    l.q_proj = b.Matrix(p + "self_attn.q_proj.weight", c.q_dim(), c.hidden);
+    l.k_proj = b.Matrix(p + "self_attn.k_proj.weight", c.kv_dim(), c.hidden);
+    l.v_proj = b.Matrix(p + "self_attn.v_proj.weight", c.kv_dim(), c.hidden);
+    l.o_proj = b.Matrix(p + "self_attn.o_proj.weight", c.hidden, c.q_dim());
+    l.gate_proj = b.Matrix(p + "mlp.gate_proj.weight", c.intermediate, c.hidden);
+    l.up_proj = b.Matrix(p + "mlp.up_proj.weight", c.intermediate, c.hidden);
+    l.down_proj = b.Matrix(p + "mlp.down_proj.weight", c.hidden, c.intermediate);
+    l.input_norm = b.Norm(p + "input_layernorm.weight", c.hidden);
+    if (c.sandwich_norms) {
+      l.post_attn_norm = b.Norm(p + "post_attention_layernorm.weight", c.hidden);
+      l.pre_ffw_norm = b.Norm(p + "pre_feedforward_layernorm.weight", c.hidden);
+      l.post_ffw_norm = b.Norm(p + "post_feedforward_layernorm.weight", c.hidden);
+    } else {
+      // Gemma 1 calls its pre-feed-forward norm "post_attention_layernorm".
+      l.pre_ffw_norm = b.Norm(p + "post_attention_layernorm.weight", c.hidden);
+    }
+    if (c.qk_norm) {
+      l.q_norm = b.Norm(p + "self_attn.q_norm.weight", c.head_dim);
+      l.k_norm = b.Norm(p + "self_attn.k_norm.weight", c.head_dim);
+    }
+  }
+  w.storage = std::move(tensors);
+  return w;
+}
+
+}  // namespace gemmakit

@@ -1,0 +1,79 @@
+#include "gemmakit/model.h"
+
+#include <map>
+
+#include "gemmakit/status.h"
+#include "model/architecture.h"
+#include "runtime/model_impl.h"
+
+namespace gemmakit {
+namespace {
+
+ModelInfo DescribeModel(const ModelConfig& c, const ModelWeights& w, const std::string& format) {
+  ModelInfo info;
+  info.architecture = c.architecture;
+  info.format = format;
+  info.vocab_size = c.vocab_size;
+  info.context_length = c.context_length;
+  info.n_layers = c.n_layers();
+  for (const auto& l : c.layers) info.n_sliding_layers += l.sliding ? 1 : 0;
+  info.sliding_window = c.max_window();
+  info.hidden_size = c.hidden;
+  info.intermediate_size = c.intermediate;
+  info.n_heads = c.n_heads;
+  info.n_kv_heads = c.n_kv_heads;
+  info.head_dim = c.head_dim;
+  info.n_params = static_cast<int64_t>(w.n_params);
+  info.weight_bytes = static_cast<int64_t>(w.matrix_bytes);
+  std::map<std::string, size_t> bytes_by_type;
+  for (const auto& l : w.layers) {
+    for (const MatrixView* m : {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj, &l.gate_proj, &l.up_proj, &l.down_proj}) {
+      bytes_by_type[DTypeName(m->dtype)] += DTypeBytes(m->dtype, m->rows * m->cols);
+    }
+  }
+  size_t best = 0;
+  for (const auto& [name, bytes] : bytes_by_type) {
+    if (bytes > best) {
+      best = bytes;
+      info.weight_type = name;
+    }
+  }
+  return info;
+}
+
+}  // namespace
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+std::shared_ptr<const Model> Model::Load(const std::string& path) {
+  Checkpoint ck = OpenCheckpoint(path);
+  auto impl = std::make_unique<Impl>();
+  impl->config = ResolveModelConfig(ck.hparams);
+  impl->weights = BindWeights(impl->config, ck.tensors);
+  if (!ck.tokenizer_model_path.empty()) {
+    impl->tokenizer = Tokenizer::FromFile(ck.tokenizer_model_path);
+    if (impl->tokenizer->vocab_size() > impl->config.vocab_size) {
+      Fail(Status::kFormatError, "tokenizer has " + std::to_string(impl->tokenizer->vocab_size()) +
+                                     " pieces but the model only " + std::to_string(impl->config.vocab_size));
+    }
+  }
+  impl->decoder = std::make_unique<GemmaDecoder>(impl->config, impl->weights);
+  impl->info = DescribeModel(impl->config, impl->weights, ck.format);
+  return std::shared_ptr<const Model>(new Model(std::move(impl)));
+}
+
+const ModelInfo& Model::info() const { return impl_->info; }
+bool Model::has_tokenizer() const { return impl_->tokenizer != nullptr; }
+
+const Tokenizer& Model::tokenizer() const {
+  if (!impl_->tokenizer) Fail(Status::kUnsupported, "this checkpoint has no tokenizer.model");
+  return *impl_->tokenizer;
+}
+
+int64_t Model::KvCacheBytes(int64_t n_positions) const {
+  const ModelConfig& c = impl_->config;
+  return n_positions * c.kv_dim() * 2 * c.n_layers() * static_cast<int64_t>(sizeof(float));
+}
+
+}  // namespace gemmakit

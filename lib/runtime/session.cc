@@ -1,0 +1,221 @@
+#include "gemmakit/session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "gemmakit/status.h"
+#include "model/kv_cache.h"
+#include "runtime/model_impl.h"
+#include "runtime/stop_strings.h"
+#include "runtime/thread_pool.h"
+
+namespace gemmakit {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+int64_t ResolveContext(const ModelConfig& c, const SessionOptions& o) {
+  if (o.context_length < 0) Fail(Status::kInvalidArgument, "context_length must be >= 0");
+  if (o.batch_size < 1) Fail(Status::kInvalidArgument, "batch_size must be >= 1");
+  if (o.n_threads < 0 || o.n_threads > 1024) Fail(Status::kInvalidArgument, "n_threads must be in [0, 1024]");
+  return o.context_length == 0 ? c.context_length : std::min(o.context_length, c.context_length);
+}
+
+}  // namespace
+
+struct Session::Impl {
+  Impl(std::shared_ptr<const Model> mdl, const SessionOptions& o)
+      : model(std::move(mdl)),
+        m(model->impl()),
+        options(o),
+        context(ResolveContext(m.config, o)),
+        pool(o.n_threads),
+        cache(m.config, context) {}
+
+  std::shared_ptr<const Model> model;
+  const Model::Impl& m;
+  SessionOptions options;
+  int64_t context;
+  ThreadPool pool;
+  KvCache cache;
+  std::vector<int32_t> tokens;
+  std::vector<float> logits;
+  size_t logits_rows = 0;
+  Rng rng;
+
+  void CheckIds(const std::vector<int32_t>& ids) const {
+    if (ids.empty()) Fail(Status::kInvalidArgument, "no tokens to evaluate");
+    for (int32_t id : ids) {
+      if (id < 0 || id >= m.config.vocab_size) {
+        Fail(Status::kInvalidArgument, "token id " + std::to_string(id) + " is outside the vocabulary [0, " +
+                                           std::to_string(m.config.vocab_size) + ")");
+      }
+    }
+    const int64_t need = static_cast<int64_t>(tokens.size() + ids.size());
+    if (need > context) {
+      Fail(Status::kContextFull, "context full: " + std::to_string(tokens.size()) + " tokens held + " +
+                                     std::to_string(ids.size()) + " new exceed the context of " + std::to_string(context));
+    }
+  }
+
+  void Evaluate(const std::vector<int32_t>& ids, bool all_logits) {
+    CheckIds(ids);
+    const size_t vocab = static_cast<size_t>(m.config.vocab_size);
+    std::vector<float> all, chunk_logits;
+    const size_t batch = static_cast<size_t>(options.batch_size);
+    for (size_t off = 0; off < ids.size(); off += batch) {
+      ForwardRequest req;
+      req.tokens = ids.data() + off;
+      req.n = std::min(batch, ids.size() - off);
+      req.start_pos = static_cast<int64_t>(tokens.size());
+      req.all_logits = all_logits;
+      const bool last_chunk = off + req.n == ids.size();
+      m.decoder->Forward(req, cache, chunk_logits, &pool);
+      tokens.insert(tokens.end(), req.tokens, req.tokens + req.n);
+      if (all_logits) all.insert(all.end(), chunk_logits.begin(), chunk_logits.end());
+      if (last_chunk && !all_logits) all.swap(chunk_logits);
+    }
+    logits.swap(all);
+    logits_rows = logits.size() / vocab;
+  }
+
+  void Truncate(int64_t n) {
+    if (n < 0 || n > static_cast<int64_t>(tokens.size())) Fail(Status::kInvalidArgument, "truncate beyond the session's tokens");
+    tokens.resize(static_cast<size_t>(n));
+    logits.clear();
+    logits_rows = 0;
+  }
+
+  const float* LastLogits() const {
+    if (logits_rows == 0) Fail(Status::kInvalidArgument, "no logits: evaluate tokens first");
+    return logits.data() + (logits_rows - 1) * static_cast<size_t>(m.config.vocab_size);
+  }
+
+  void Seed(uint64_t seed) {
+    if (seed == UINT64_MAX) seed = (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
+    rng.Seed(seed);
+  }
+
+  GenerateResult Run(const std::vector<int32_t>& prompt, const GenerateOptions& o);
+};
+
+GenerateResult Session::Impl::Run(const std::vector<int32_t>& prompt, const GenerateOptions& o) {
+  ValidateSamplingParams(o.sampling);
+  if (o.max_tokens < 0) Fail(Status::kInvalidArgument, "max_tokens must be >= 0");
+  const Tokenizer& tok = model->tokenizer();
+  const SpecialTokens& sp = tok.special();
+  GenerateResult r;
+  const auto t0 = Clock::now();
+  if (!prompt.empty()) Evaluate(prompt, false);
+  r.n_prompt_tokens = static_cast<int64_t>(prompt.size());
+  const auto t_prompt = Clock::now();
+  r.prompt_seconds = Seconds(t0, t_prompt);
+  Seed(o.sampling.seed);
+
+  StreamDecoder decoder(tok);
+  StopMatcher stops(o.stop);
+  bool keep_calling = true;
+  auto emit = [&](const std::string& text) {
+    r.text += text;
+    if (keep_calling && !text.empty() && o.on_text && !o.on_text(text)) keep_calling = false;
+  };
+  r.stop_reason = StopReason::kMaxTokens;
+  bool stopped_by_string = false;
+  for (int32_t i = 0; i < o.max_tokens; ++i) {
+    // Every earlier sampled token has been evaluated, so `tokens` is the whole history.
+    const int32_t next = SampleToken(LastLogits(), static_cast<int32_t>(m.config.vocab_size), o.sampling, tokens, rng);
+    if (i == 0) r.first_token_seconds = Seconds(t0, Clock::now());
+    if (next == sp.eos || next == sp.end_of_turn) {
+      r.stop_reason = StopReason::kEndOfTurn;
+      break;
+    }
+    r.tokens.push_back(next);
+    // Ids the tokenizer cannot spell (a model's extra rows) produce no text.
+    const std::string piece = next < tok.vocab_size() ? decoder.Push(next) : std::string();
+    emit(stops.Push(piece, stopped_by_string));
+    if (stopped_by_string) {
+      r.stop_reason = StopReason::kStopString;
+      break;
+    }
+    if (!keep_calling) {
+      r.stop_reason = StopReason::kCallback;
+      break;
+    }
+    if (i + 1 == o.max_tokens) break;
+    if (static_cast<int64_t>(tokens.size()) + 1 > context) {
+      r.stop_reason = StopReason::kContextFull;
+      break;
+    }
+    const auto t = Clock::now();
+    Evaluate({next}, false);
+    r.decode_seconds += Seconds(t, Clock::now());
+    ++r.n_decoded;
+  }
+  if (!stopped_by_string) {
+    bool unused = false;
+    emit(stops.Push(decoder.Flush(), unused));
+    emit(stops.Flush());
+  }
+  return r;
+}
+
+Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options) {
+  if (!model) Fail(Status::kInvalidArgument, "session needs a model");
+  impl_ = std::make_unique<Impl>(std::move(model), options);
+}
+
+Session::~Session() = default;
+
+void Session::Reset() { impl_->Truncate(0); }
+void Session::Evaluate(const std::vector<int32_t>& ids, bool all_logits) { impl_->Evaluate(ids, all_logits); }
+void Session::Truncate(int64_t n) { impl_->Truncate(n); }
+int64_t Session::n_past() const { return static_cast<int64_t>(impl_->tokens.size()); }
+int64_t Session::context_length() const { return impl_->context; }
+const std::vector<int32_t>& Session::tokens() const { return impl_->tokens; }
+size_t Session::logits_rows() const { return impl_->logits_rows; }
+const Model& Session::model() const { return *impl_->model; }
+
+const float* Session::logits(size_t row) const {
+  if (row >= impl_->logits_rows) Fail(Status::kInvalidArgument, "no logits row " + std::to_string(row));
+  return impl_->logits.data() + row * static_cast<size_t>(impl_->m.config.vocab_size);
+}
+
+void Session::SeedSampler(uint64_t seed) { impl_->Seed(seed); }
+
+int32_t Session::Sample(const SamplingParams& params) {
+  ValidateSamplingParams(params);
+  return SampleToken(impl_->LastLogits(), static_cast<int32_t>(impl_->m.config.vocab_size), params, impl_->tokens,
+                     impl_->rng);
+}
+
+GenerateResult Session::Generate(std::string_view prompt, const GenerateOptions& options) {
+  const Tokenizer& tok = impl_->model->tokenizer();
+  std::vector<int32_t> ids;
+  if (impl_->tokens.empty() && tok.special().bos >= 0) ids.push_back(tok.special().bos);
+  const std::vector<int32_t> text_ids = tok.Encode(prompt);
+  ids.insert(ids.end(), text_ids.begin(), text_ids.end());
+  if (ids.empty() && impl_->logits_rows == 0) Fail(Status::kInvalidArgument, "empty prompt and nothing evaluated yet");
+  return impl_->Run(ids, options);
+}
+
+GenerateResult Session::Chat(const std::vector<ChatMessage>& conversation, const GenerateOptions& options) {
+  if (conversation.empty()) Fail(Status::kInvalidArgument, "chat: the conversation is empty");
+  const Tokenizer& tok = impl_->model->tokenizer();
+  const std::vector<int32_t> ids = tok.Encode(FormatGemmaChat(conversation, true), /*parse_special=*/true);
+  const auto& held = impl_->tokens;
+  size_t common = 0;
+  while (common < held.size() && common < ids.size() && held[common] == ids[common]) ++common;
+  // At least the last token is evaluated again, so there are logits to sample from.
+  if (common == ids.size()) --common;
+  // Check the fit before dropping anything, so a failed call leaves the session as it was.
+  if (static_cast<int64_t>(ids.size()) > impl_->context) {
+    Fail(Status::kContextFull, "context full: the conversation takes " + std::to_string(ids.size()) +
+                                   " tokens, the context holds " + std::to_string(impl_->context));
+  }
+  impl_->Truncate(static_cast<int64_t>(common));
+  return impl_->Run(std::vector<int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(common), ids.end()), options);
+}
+
+}  // namespace gemmakit

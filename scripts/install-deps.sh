@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages gemmakit builds, tests and benchmarks with. Idempotent: a second
+# run finds everything present and touches nothing.
+set -euo pipefail
+pkgs=(build-essential cmake ninja-build pkg-config
+      libeigen3-dev libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libabsl-dev
+      libsentencepiece-dev nlohmann-json3-dev libstb-dev
+      libgtest-dev libgmock-dev libbenchmark-dev
+      python3-numpy)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=""
+[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo_cmd apt-get update -qq
+$sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"

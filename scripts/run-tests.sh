@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds with warnings as errors, and runs every test twice: in a release
+# build and in an AddressSanitizer + UndefinedBehaviorSanitizer build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+jobs=$(nproc)
+for variant in release asan; do
+  dir="build-$variant"
+  opts=(-DCMAKE_BUILD_TYPE=Release -DGEMMAKIT_WERROR=ON)
+  if [ "$variant" = asan ]; then
+    # Benchmarks are not run under the sanitizers; skip building them there.
+    opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DGEMMAKIT_WERROR=ON -DGEMMAKIT_SANITIZE=ON -DGEMMAKIT_BUILD_BENCH=OFF)
+  fi
+  echo "=== $variant build ==="
+  cmake -S . -B "$dir" -G Ninja "${opts[@]}"
+  cmake --build "$dir" -j "$jobs"
+  echo "=== $variant tests ==="
+  (cd "$dir" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs")
+done
+echo "all tests passed"

@@ -1,0 +1,18 @@
+// Helpers shared by the unit tests: paths of the bundled test data, scratch files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gemmakit::test {
+
+// tests/data/<name>
+std::string DataPath(const std::string& name);
+// A fresh empty directory under the system temp dir, removed by nothing: tests name it uniquely.
+std::string MakeTempDir(const std::string& tag);
+void WriteFile(const std::string& path, const std::string& bytes);
+std::string ReadFile(const std::string& path);
+std::vector<float> ReadF32File(const std::string& path);
+
+}  // namespace gemmakit::test
