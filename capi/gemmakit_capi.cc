@@ -140,6 +140,13 @@ gemmakit::GenerateOptions ToGenerateOptions(const gemmakit_generate_params* call
   return o;
 }
 
+// Checked before generating, so a bad result struct fails the call without touching the session.
+void CheckResult(const gemmakit_generation* result) {
+  if (result && result->struct_size < sizeof(uint32_t)) {
+    Fail(Status::kInvalidArgument, "generation result: struct_size is not set");
+  }
+}
+
 void Report(gemmakit_session& s, const gemmakit::GenerateResult& r, gemmakit_generation* result) {
   s.last_text = r.text;
   if (!result) return;
@@ -351,6 +358,7 @@ gemmakit_status gemmakit_session_generate(gemmakit_session* session, const char*
     gemmakit_session& s = Need(session, "session");
     const gemmakit::GenerateOptions o = ToGenerateOptions(params);
     if (prompt == nullptr) Fail(Status::kInvalidArgument, "prompt is NULL");
+    CheckResult(result);
     Report(s, s.session->Generate(prompt, o), result);
   });
 }
@@ -361,6 +369,7 @@ gemmakit_status gemmakit_session_chat(gemmakit_session* session, const gemmakit_
   return Guard([&] {
     gemmakit_session& s = Need(session, "session");
     const gemmakit::GenerateOptions o = ToGenerateOptions(params);
+    CheckResult(result);
     Report(s, s.session->Chat(ToMessages(messages, n_messages), o), result);
   });
 }

@@ -153,10 +153,24 @@ GenerateResult Session::Impl::Run(const std::vector<int32_t>& prompt, const Gene
     r.decode_seconds += Seconds(t, Clock::now());
     ++r.n_decoded;
   }
+  // The last token shown was sampled but not yet evaluated: evaluate it so the session holds
+  // everything the caller saw, and a later call continues after it.
+  const bool shown_not_evaluated = r.stop_reason == StopReason::kMaxTokens || r.stop_reason == StopReason::kCallback ||
+                                   r.stop_reason == StopReason::kStopString;
+  if (shown_not_evaluated && !r.tokens.empty() && static_cast<int64_t>(tokens.size()) < context) {
+    const auto t = Clock::now();
+    Evaluate({r.tokens.back()}, false);
+    r.decode_seconds += Seconds(t, Clock::now());
+    ++r.n_decoded;
+  }
   if (!stopped_by_string) {
-    bool unused = false;
-    emit(stops.Push(decoder.Flush(), unused));
-    emit(stops.Flush());
+    // Text the decoder held back (bytes that never formed a character) can complete a stop string.
+    emit(stops.Push(decoder.Flush(), stopped_by_string));
+    if (stopped_by_string) {
+      r.stop_reason = StopReason::kStopString;
+    } else {
+      emit(stops.Flush());
+    }
   }
   return r;
 }

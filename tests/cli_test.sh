@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# The gemmakit CLI's contract: what it prints, what it writes, and its exit codes
+# (0 ok, 1 a library error with a message on stderr, 2 a usage error).
+# Usage: cli_test.sh PATH_TO_GEMMAKIT_CLI DATA_DIR
+set -u
+
+if [[ $# -ne 2 ]]; then
+  echo "usage: $0 GEMMAKIT_CLI DATA_DIR" >&2
+  exit 2
+fi
+CLI=$1
+DATA=$2
+MODEL=$DATA/gemma3-tiny
+TEXT="The quick brown fox jumps over the lazy dog."
+GOLDEN_IDS="2,366,424,345,428,335,318,373,426,277,427,539,424,497,435,310,432,320,324,288,287,540,454,359,427,448,439"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gemmakit_cli_test_XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+unset GEMMAKIT_MODEL
+
+failures=0
+checks=0
+fail() {
+  echo "FAIL (line ${BASH_LINENO[1]}): $*" >&2
+  failures=$((failures + 1))
+}
+
+# run ARGS...: runs the CLI; sets rc, and OUT / ERR to its stdout / stderr.
+run() {
+  "$CLI" "$@" >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  OUT=$(cat "$WORK/out")
+  ERR=$(cat "$WORK/err")
+}
+
+expect_rc() {
+  checks=$((checks + 1))
+  if [[ $rc -ne $1 ]]; then
+    fail "'$CMD' exited $rc, expected $1; stdout: '$OUT'; stderr: '$ERR'"
+  fi
+}
+
+expect_eq() {  # what got want
+  checks=$((checks + 1))
+  if [[ "$2" != "$3" ]]; then
+    fail "'$CMD': $1 is '$2', expected '$3'"
+  fi
+}
+
+expect_contains() {  # what haystack needle
+  checks=$((checks + 1))
+  if [[ "$2" != *"$3"* ]]; then
+    fail "'$CMD': $1 lacks '$3': '$2'"
+  fi
+}
+
+# --- tokenize: the golden ids, with and without <bos> ---------------------------------------------
+CMD="tokenize"
+run tokenize --model "$MODEL" --text "$TEXT"
+expect_rc 0
+expect_eq stdout "$OUT" "$GOLDEN_IDS"
+expect_eq stderr "$ERR" ""
+
+CMD="tokenize --no-bos"
+run tokenize --model "$MODEL" --text "$TEXT" --no-bos
+expect_rc 0
+expect_eq stdout "$OUT" "${GOLDEN_IDS#2,}"
+
+CMD="tokenize --model=DIR (inline value)"
+run tokenize --model="$MODEL" --text="$TEXT"
+expect_rc 0
+expect_eq stdout "$OUT" "$GOLDEN_IDS"
+
+CMD="tokenize with GEMMAKIT_MODEL"
+GEMMAKIT_MODEL=$MODEL run tokenize --text "$TEXT"
+expect_rc 0
+expect_eq stdout "$OUT" "$GOLDEN_IDS"
+
+CMD="tokenize --parse-special"
+run tokenize --model "$MODEL" --text "<bos>Hi" --no-bos --parse-special
+expect_rc 0
+expect_eq "first id" "${OUT%%,*}" "2"
+
+CMD="tokenize without --text"
+run tokenize --model "$MODEL"
+expect_rc 2
+expect_contains stderr "$ERR" "--text"
+
+# --- logits: a raw float32 [n, vocab] file ---------------------------------------------------------
+CMD="logits --out"
+run logits --model "$MODEL" --tokens "$GOLDEN_IDS" --out "$WORK/logits.f32"
+expect_rc 0
+n_ids=$(tr ',' '\n' <<<"$GOLDEN_IDS" | wc -l)
+size=$(stat -c %s "$WORK/logits.f32" 2>/dev/null || echo missing)
+expect_eq "size of the logits file" "$size" "$((n_ids * 640 * 4))"
+# The file holds the golden logits (within float noise): compare the raw bytes as floats.
+if command -v python3 >/dev/null 2>&1; then
+  checks=$((checks + 1))
+  if ! python3 - "$WORK/logits.f32" "$MODEL/english.logits.f32" <<'EOF'; then
+import array, sys
+a, b = array.array("f"), array.array("f")
+a.frombytes(open(sys.argv[1], "rb").read())
+b.frombytes(open(sys.argv[2], "rb").read())
+worst = max(abs(x - y) for x, y in zip(a, b)) if len(a) == len(b) else float("inf")
+sys.exit(0 if worst <= 1e-3 else 1)
+EOF
+    fail "'$CMD': the logits differ from $MODEL/english.logits.f32"
+  fi
+fi
+
+CMD="logits (top 5 of the last position)"
+run logits --model "$MODEL" --tokens "2,366,424"
+expect_rc 0
+expect_eq "line count" "$(wc -l <"$WORK/out")" "5"
+
+CMD="logits --tokens 1,x"
+run logits --model "$MODEL" --tokens "1,x"
+expect_rc 2
+expect_contains stderr "$ERR" "'x' is not a token id"
+
+CMD="logits --tokens 1,,2"
+run logits --model "$MODEL" --tokens "1,,2"
+expect_rc 2
+
+CMD="logits --tokens 99999999999"
+run logits --model "$MODEL" --tokens "99999999999"
+expect_rc 2
+
+CMD="logits with an out-of-range id"
+run logits --model "$MODEL" --tokens "2,640"
+expect_rc 1
+expect_contains stderr "$ERR" "640"
+expect_eq stdout "$OUT" ""
+
+CMD="logits with a negative id"
+run logits --model "$MODEL" --tokens "2,-1"
+expect_rc 1
+expect_contains stderr "$ERR" "-1"
+
+CMD="logits --out into a missing folder"
+run logits --model "$MODEL" --tokens "2" --out "$WORK/no/such/dir/x.f32"
+expect_rc 1
+expect_contains stderr "$ERR" "cannot write"
+
+# --- generate ------------------------------------------------------------------------------------
+CMD="generate --raw"
+run generate --model "$MODEL" --raw --prompt "Hello" --max-tokens 4 --temperature 0
+expect_rc 0
+expect_contains stderr "$ERR" "tokens/s"
+expect_contains stderr "$ERR" "time to first token"
+[[ -n "$OUT" ]] || fail "'$CMD' printed no text"
+greedy=$OUT
+
+CMD="generate --raw (again: greedy is deterministic)"
+run generate --model "$MODEL" --raw --prompt "Hello" --max-tokens 4 --temperature 0 --no-stats --threads 1
+expect_rc 0
+expect_eq stdout "$OUT" "$greedy"
+expect_eq stderr "$ERR" ""
+
+CMD="generate (chat template, seed)"
+run generate --model "$MODEL" --prompt "Hi" --system "Be brief." --max-tokens 4 --seed 3 --top-k 10
+expect_rc 0
+expect_contains stderr "$ERR" "tokens/s"
+
+CMD="generate --chat --raw"
+run generate --model "$MODEL" --chat --raw --prompt "Hi"
+expect_rc 2
+
+CMD="generate without --prompt"
+run generate --model "$MODEL"
+expect_rc 2
+expect_contains stderr "$ERR" "--prompt"
+
+CMD="generate --temperature abc"
+run generate --model "$MODEL" --prompt "Hi" --temperature abc
+expect_rc 2
+
+CMD="generate --temperature -1"
+run generate --model "$MODEL" --raw --prompt "Hi" --temperature -1
+expect_rc 1
+expect_contains stderr "$ERR" "temperature"
+
+CMD="generate --top-p 1.5"
+run generate --model "$MODEL" --raw --prompt "Hi" --top-p 1.5
+expect_rc 1
+expect_contains stderr "$ERR" "top_p"
+
+CMD="generate --max-tokens -3"
+run generate --model "$MODEL" --raw --prompt "Hi" --max-tokens -3
+expect_rc 2
+
+CMD="generate --ctx 4 with a longer prompt"
+run generate --model "$MODEL" --raw --prompt "$TEXT" --ctx 4
+expect_rc 1
+expect_contains stderr "$ERR" "context"
+
+# --- info, version, help ---------------------------------------------------------------------------
+CMD="info"
+run info --model "$MODEL"
+expect_rc 0
+expect_contains stdout "$OUT" "gemma3"
+expect_contains stdout "$OUT" "vocab size        640"
+expect_contains stdout "$OUT" "bos 2, eos 1, start_of_turn 4, end_of_turn 5"
+
+CMD="version"
+run version
+expect_rc 0
+expect_contains stdout "$OUT" "gemmakit 0.1.0"
+
+CMD="--help"
+run --help
+expect_rc 0
+expect_contains stdout "$OUT" "usage: gemmakit"
+
+CMD="tokenize --help"
+run tokenize --help
+expect_rc 0
+expect_contains stdout "$OUT" "usage: gemmakit tokenize"
+
+# --- usage errors: exit 2 ------------------------------------------------------------------------
+CMD="(no command)"
+run
+expect_rc 2
+expect_contains stderr "$ERR" "usage"
+
+CMD="frobnicate"
+run frobnicate --model "$MODEL"
+expect_rc 2
+expect_contains stderr "$ERR" "unknown command 'frobnicate'"
+
+CMD="tokenize --bogus"
+run tokenize --model "$MODEL" --text x --bogus
+expect_rc 2
+expect_contains stderr "$ERR" "unknown option --bogus"
+
+CMD="tokenize --model (no value)"
+run tokenize --text x --model
+expect_rc 2
+expect_contains stderr "$ERR" "needs a value"
+
+for cmd in tokenize info logits generate; do
+  CMD="$cmd without --model or GEMMAKIT_MODEL"
+  # Each command gets only the options it takes, so the missing model is what it complains of.
+  case $cmd in
+    tokenize) run tokenize --text x ;;
+    info) run info ;;
+    logits) run logits --tokens 2 ;;
+    generate) run generate --prompt x ;;
+  esac
+  expect_rc 2
+  expect_contains stderr "$ERR" "GEMMAKIT_MODEL"
+done
+
+# --- library errors: exit 1 with a message on stderr -------------------------------------------------
+CMD="nonexistent model folder"
+run info --model "$WORK/no-such-model"
+expect_rc 1
+expect_contains stderr "$ERR" "no-such-model"
+expect_eq stdout "$OUT" ""
+
+CMD="nonexistent model folder from GEMMAKIT_MODEL"
+GEMMAKIT_MODEL=$WORK/no-such-model run tokenize --text x
+expect_rc 1
+expect_contains stderr "$ERR" "no-such-model"
+
+CMD="a folder that is no checkpoint"
+mkdir -p "$WORK/empty"
+run tokenize --model "$WORK/empty" --text x
+expect_rc 1
+expect_contains stderr "$ERR" "config.json"
+
+if [[ $failures -ne 0 ]]; then
+  echo "cli_test: $failures of $checks checks failed" >&2
+  exit 1
+fi
+echo "cli_test: all $checks checks passed"
