@@ -71,9 +71,21 @@ GEMMAKIT_API const char* gemmakit_status_string(gemmakit_status status);
 
 /* ---- model ---------------------------------------------------------------------------------- */
 
+/* Weight types, for quantize-on-load and for reporting. */
+#define GEMMAKIT_WEIGHTS_AS_STORED 0
+#define GEMMAKIT_WEIGHTS_F32 1
+#define GEMMAKIT_WEIGHTS_F16 2
+#define GEMMAKIT_WEIGHTS_BF16 3
+#define GEMMAKIT_WEIGHTS_Q8_0 4
+#define GEMMAKIT_WEIGHTS_Q4_0 5
+#define GEMMAKIT_WEIGHTS_Q4_K 6
+#define GEMMAKIT_WEIGHTS_Q5_K 7
+#define GEMMAKIT_WEIGHTS_Q6_K 8
+
 typedef struct gemmakit_model_params {
   uint32_t struct_size;
-  int32_t reserved; /* must be 0 */
+  int32_t weight_type; /* GEMMAKIT_WEIGHTS_*: convert the weight matrices at load; default AS_STORED */
+  int32_t n_threads;   /* threads for that conversion; 0: one per core */
 } gemmakit_model_params;
 
 GEMMAKIT_API gemmakit_status gemmakit_model_params_init(gemmakit_model_params* params, size_t struct_size);

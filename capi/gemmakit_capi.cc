@@ -175,19 +175,33 @@ const char* gemmakit_status_string(gemmakit_status status) {
   return gemmakit::StatusName(static_cast<Status>(status));
 }
 
+namespace {
+gemmakit_model_params DefaultModelParams() {
+  gemmakit_model_params p{};
+  p.struct_size = sizeof p;
+  p.weight_type = GEMMAKIT_WEIGHTS_AS_STORED;
+  return p;
+}
+}  // namespace
+
 gemmakit_status gemmakit_model_params_init(gemmakit_model_params* params, size_t struct_size) {
-  return Guard([&] { capi::InitParams(params, struct_size, gemmakit_model_params{sizeof(gemmakit_model_params), 0}, "model params"); });
+  return Guard([&] { capi::InitParams(params, struct_size, DefaultModelParams(), "model params"); });
 }
 
 gemmakit_status gemmakit_model_load(const char* path, const gemmakit_model_params* params, gemmakit_model** out) {
   return Guard([&] {
     gemmakit_model*& result = Need(out, "out");
     result = nullptr;
-    const gemmakit_model_params p =
-        capi::ReadParams(params, gemmakit_model_params{sizeof(gemmakit_model_params), 0}, "model params");
-    if (p.reserved != 0) Fail(Status::kInvalidArgument, "model params: reserved must be 0");
+    const gemmakit_model_params p = capi::ReadParams(params, DefaultModelParams(), "model params");
+    static const char* const kTypeNames[] = {"", "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k"};
+    if (p.weight_type < 0 || p.weight_type >= static_cast<int32_t>(sizeof kTypeNames / sizeof *kTypeNames)) {
+      Fail(Status::kInvalidArgument, "model params: unknown weight_type " + std::to_string(p.weight_type));
+    }
     if (path == nullptr) Fail(Status::kInvalidArgument, "path is NULL");
-    auto model = gemmakit::Model::Load(path);
+    gemmakit::LoadOptions o;
+    o.weight_type = kTypeNames[p.weight_type];
+    o.n_threads = p.n_threads;
+    auto model = gemmakit::Model::Load(path, o);
     result = new gemmakit_model{std::move(model)};
   });
 }

@@ -25,13 +25,20 @@ struct ModelInfo {
   int64_t n_kv_heads = 0;
   int64_t head_dim = 0;
   int64_t n_params = 0;
-  int64_t weight_bytes = 0;  // bytes of weight matrices: what one decode step reads
+  int64_t weight_bytes = 0;  // bytes of weight matrices read by one decode step (layers + output)
+};
+
+struct LoadOptions {
+  // "" keeps the stored types; "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k"
+  // converts the weight matrices at load (quantize-on-load).
+  std::string weight_type;
+  int n_threads = 0;  // for the conversion; 0: one per core
 };
 
 class Model {
  public:
   // A HuggingFace checkpoint folder. Throws Error with a status and a message naming the problem.
-  static std::shared_ptr<const Model> Load(const std::string& path);
+  static std::shared_ptr<const Model> Load(const std::string& path, const LoadOptions& options = {});
   ~Model();
 
   const ModelInfo& info() const;

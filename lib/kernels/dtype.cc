@@ -1,23 +1,49 @@
 #include "kernels/dtype.h"
 
+#include <cctype>
+
+#include "kernels/quant/blocks.h"
+#include "kernels/quant/quant.h"
+
 namespace gemmakit {
 
-const char* DTypeName(DType t) {
-  switch (t) {
-    case DType::kF32: return "F32";
-    case DType::kF16: return "F16";
-    case DType::kBF16: return "BF16";
-  }
-  return "?";
-}
+namespace {
 
-size_t DTypeBytes(DType t, size_t n) {
-  switch (t) {
-    case DType::kF32: return 4 * n;
-    case DType::kF16:
-    case DType::kBF16: return 2 * n;
+struct DTypeTraits {
+  const char* name;
+  size_t block_elems;
+  size_t block_bytes;
+};
+
+constexpr DTypeTraits kTraits[kNumDTypes] = {
+    {"F32", 1, 4},     {"F16", 1, 2},     {"BF16", 1, 2},    {"Q8_0", kQK, sizeof(BlockQ8_0)},
+    {"Q4_0", kQK, sizeof(BlockQ4_0)}, {"Q4_K", kQKK, sizeof(BlockQ4_K)}, {"Q5_K", kQKK, sizeof(BlockQ5_K)},
+    {"Q6_K", kQKK, sizeof(BlockQ6_K)},
+};
+
+const DTypeTraits& Traits(DType t) { return kTraits[static_cast<int>(t)]; }
+
+}  // namespace
+
+const char* DTypeName(DType t) { return Traits(t).name; }
+size_t DTypeBlockElems(DType t) { return Traits(t).block_elems; }
+size_t DTypeBytes(DType t, size_t n) { return n / Traits(t).block_elems * Traits(t).block_bytes; }
+bool IsQuantized(DType t) { return Traits(t).block_elems > 1; }
+
+bool ParseDType(const char* name, DType* out) {
+  for (int i = 0; i < kNumDTypes; ++i) {
+    const char* a = kTraits[i].name;
+    const char* b = name;
+    while (*a && *b && std::toupper(static_cast<unsigned char>(*b)) == *a) {
+      ++a;
+      ++b;
+    }
+    if (!*a && !*b) {
+      *out = static_cast<DType>(i);
+      return true;
+    }
   }
-  return 0;
+  return false;
 }
 
 float F16ToF32(uint16_t h) {
@@ -86,6 +112,34 @@ void ConvertToF32(DType t, const void* src, float* dst, size_t n) {
       for (size_t i = 0; i < n; ++i) dst[i] = F16ToF32(s[i]);
       return;
     }
+    case DType::kQ8_0: return DequantizeQ8_0(src, dst, n);
+    case DType::kQ4_0: return DequantizeQ4_0(src, dst, n);
+    case DType::kQ4_K: return DequantizeQ4_K(src, dst, n);
+    case DType::kQ5_K: return DequantizeQ5_K(src, dst, n);
+    case DType::kQ6_K: return DequantizeQ6_K(src, dst, n);
+  }
+}
+
+void ConvertFromF32(DType t, const float* src, void* dst, size_t n) {
+  switch (t) {
+    case DType::kF32:
+      std::memcpy(dst, src, 4 * n);
+      return;
+    case DType::kBF16: {
+      uint16_t* d = static_cast<uint16_t*>(dst);
+      for (size_t i = 0; i < n; ++i) d[i] = F32ToBF16(src[i]);
+      return;
+    }
+    case DType::kF16: {
+      uint16_t* d = static_cast<uint16_t*>(dst);
+      for (size_t i = 0; i < n; ++i) d[i] = F32ToF16(src[i]);
+      return;
+    }
+    case DType::kQ8_0: return QuantizeQ8_0(src, dst, n);
+    case DType::kQ4_0: return QuantizeQ4_0(src, dst, n);
+    case DType::kQ4_K: return QuantizeQ4_K(src, dst, n);
+    case DType::kQ5_K: return QuantizeQ5_K(src, dst, n);
+    case DType::kQ6_K: return QuantizeQ6_K(src, dst, n);
   }
 }
 

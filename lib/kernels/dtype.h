@@ -8,11 +8,28 @@
 
 namespace gemmakit {
 
-enum class DType : int32_t { kF32 = 0, kF16 = 1, kBF16 = 2 };
+// Plain types and ggml's block-quantized types (same block layouts as GGUF files, so weights
+// are read in place from the file).
+enum class DType : int32_t {
+  kF32 = 0,
+  kF16 = 1,
+  kBF16 = 2,
+  kQ8_0 = 3,  // blocks of 32: f16 scale, 32 × int8
+  kQ4_0 = 4,  // blocks of 32: f16 scale, 16 bytes of 4-bit values (offset 8)
+  kQ4_K = 5,  // super-blocks of 256: 8 sub-blocks with 6-bit scales and mins, 4-bit values
+  kQ5_K = 6,  // as Q4_K with a fifth bit per value
+  kQ6_K = 7,  // super-blocks of 256: 16 sub-blocks with int8 scales, 6-bit values (offset 32)
+};
+constexpr int kNumDTypes = 8;
 
 const char* DTypeName(DType t);
+// Parses a name as DTypeName writes it, case-insensitively ("q8_0", "BF16"); false if unknown.
+bool ParseDType(const char* name, DType* out);
+// Elements per block: 1 for plain types.
+size_t DTypeBlockElems(DType t);
 // Bytes that `n` elements of `t` occupy (n must be a multiple of the block size for block types).
 size_t DTypeBytes(DType t, size_t n);
+bool IsQuantized(DType t);
 
 inline float BF16ToF32(uint16_t h) {
   uint32_t bits = static_cast<uint32_t>(h) << 16;
@@ -33,7 +50,10 @@ inline uint16_t F32ToBF16(float f) {
 float F16ToF32(uint16_t h);
 uint16_t F32ToF16(float f);
 
-// Converts n elements of `src` (of type t) to float32.
+// Converts n elements of `src` (of type t) to float32; block types are dequantized (n a multiple
+// of the block size).
 void ConvertToF32(DType t, const void* src, float* dst, size_t n);
+// Converts n float32 values to type t (block types are quantized; n a multiple of the block).
+void ConvertFromF32(DType t, const float* src, void* dst, size_t n);
 
 }  // namespace gemmakit

@@ -23,7 +23,12 @@ struct MatrixView {
 // all n inputs, so a prefill of n tokens reads the weights once, like a decode step does.
 void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex);
 
-// The plain scalar definition every fast variant is tested against.
+// The plain scalar definition every fast variant is tested against: float32 math on the
+// dequantized weights, activations never quantized.
 void MatMulReference(const float* x, size_t n, const MatrixView& w, float* y);
+
+// Routes every MatMul through MatMulReference (process-wide), so a test can compare a whole
+// model's fast path with exact math on the same weights.
+void SetReferenceMatMul(bool enabled);
 
 }  // namespace gemmakit

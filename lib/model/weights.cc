@@ -14,6 +14,11 @@ class Binder {
   const TensorEntry& Get(const std::string& name, std::vector<int64_t> shape) {
     const TensorEntry* e = tensors_.Find(name);
     if (!e) Fail(Status::kFormatError, "checkpoint has no tensor '" + name + "'");
+    // Kernels load 16-bit scales and elements directly; files written by common tools align them.
+    const size_t align = e->dtype == DType::kF32 ? 4 : 2;
+    if (reinterpret_cast<uintptr_t>(e->data) % align != 0) {
+      Fail(Status::kUnsupported, "tensor '" + name + "' is not aligned to " + std::to_string(align) + " bytes in its file");
+    }
     if (e->shape != shape) {
       Fail(Status::kFormatError, "tensor '" + name + "' has shape " + ShapeString(e->shape) +
                                      " but the config implies " + ShapeString(shape));
@@ -24,7 +29,10 @@ class Binder {
 
   MatrixView Matrix(const std::string& name, int64_t rows, int64_t cols) {
     const TensorEntry& e = Get(name, {rows, cols});
-    weights_.matrix_bytes += e.nbytes;
+    if (static_cast<size_t>(cols) % DTypeBlockElems(e.dtype) != 0) {
+      Fail(Status::kFormatError, "tensor '" + name + "': width " + std::to_string(cols) + " is not a multiple of the " +
+                                     DTypeName(e.dtype) + " block");
+    }
     return MatrixView{e.dtype, e.data, static_cast<size_t>(rows), static_cast<size_t>(cols)};
   }
 

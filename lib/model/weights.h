@@ -3,6 +3,7 @@
 // copied, to float32 with Gemma's "+1" folded in.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -28,7 +29,7 @@ struct ModelWeights {
   std::vector<float> final_norm;
   std::vector<LayerWeights> layers;
   std::shared_ptr<const TensorIndex> storage;  // keeps the mapped files alive
-  size_t matrix_bytes = 0;                     // bytes of all matrices (what a decode step reads)
+  std::vector<std::vector<uint8_t>> owned;     // matrices converted at load (quantize-on-load)
   size_t n_params = 0;
 };
 

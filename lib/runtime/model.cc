@@ -4,6 +4,8 @@
 
 #include "gemmakit/status.h"
 #include "model/architecture.h"
+#include "model/requantize.h"
+#include "runtime/thread_pool.h"
 #include "runtime/model_impl.h"
 
 namespace gemmakit {
@@ -24,7 +26,7 @@ ModelInfo DescribeModel(const ModelConfig& c, const ModelWeights& w, const std::
   info.n_kv_heads = c.n_kv_heads;
   info.head_dim = c.head_dim;
   info.n_params = static_cast<int64_t>(w.n_params);
-  info.weight_bytes = static_cast<int64_t>(w.matrix_bytes);
+  info.weight_bytes = static_cast<int64_t>(DecodeBytes(w));
   std::map<std::string, size_t> bytes_by_type;
   for (const auto& l : w.layers) {
     for (const MatrixView* m : {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj, &l.gate_proj, &l.up_proj, &l.down_proj}) {
@@ -46,11 +48,21 @@ ModelInfo DescribeModel(const ModelConfig& c, const ModelWeights& w, const std::
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 
-std::shared_ptr<const Model> Model::Load(const std::string& path) {
+std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOptions& options) {
+  DType target = DType::kF32;
+  if (!options.weight_type.empty() && !ParseDType(options.weight_type.c_str(), &target)) {
+    Fail(Status::kInvalidArgument, "unknown weight type '" + options.weight_type +
+                                       "' (use f32, f16, bf16, q8_0, q4_0, q4_k, q5_k or q6_k)");
+  }
+  if (options.n_threads < 0) Fail(Status::kInvalidArgument, "n_threads must be >= 0");
   Checkpoint ck = OpenCheckpoint(path);
   auto impl = std::make_unique<Impl>();
   impl->config = ResolveModelConfig(ck.hparams);
   impl->weights = BindWeights(impl->config, ck.tensors);
+  if (!options.weight_type.empty()) {
+    ThreadPool pool(options.n_threads);
+    RequantizeWeights(impl->weights, target, &pool);
+  }
   if (!ck.tokenizer_model_path.empty()) {
     impl->tokenizer = Tokenizer::FromFile(ck.tokenizer_model_path);
     if (impl->tokenizer->vocab_size() > impl->config.vocab_size) {

@@ -150,7 +150,8 @@ static int test_params_defaults(void) {
 
   CHECK_OK(gemmakit_model_params_init(&mp, sizeof mp));
   CHECK(mp.struct_size == sizeof mp);
-  CHECK(mp.reserved == 0);
+  CHECK(mp.weight_type == GEMMAKIT_WEIGHTS_AS_STORED);
+  CHECK(mp.n_threads == 0);
 
   CHECK_OK(gemmakit_session_params_init(&sp, sizeof sp));
   CHECK(sp.struct_size == sizeof sp);
@@ -293,7 +294,7 @@ static int test_params_newer_caller(void) {
   memset(&mp, 0xFF, sizeof mp);
   CHECK_OK(gemmakit_model_params_init(&mp.p, sizeof mp));
   CHECK(mp.p.struct_size == sizeof mp);
-  CHECK(mp.p.reserved == 0);
+  CHECK(mp.p.weight_type == GEMMAKIT_WEIGHTS_AS_STORED);
   CHECK(all_bytes(mp.tail, sizeof mp.tail, 0));
   CHECK_OK(gemmakit_model_load(g_model_dir, &mp.p, &model));
   CHECK(model != NULL);
@@ -303,7 +304,7 @@ static int test_params_newer_caller(void) {
   CHECK_ERR(gemmakit_model_load(g_model_dir, &mp.p, &model), GEMMAKIT_ERR_UNSUPPORTED);
   CHECK(model == NULL);
   mp.tail[5] = 0;
-  mp.p.reserved = 1;
+  mp.p.weight_type = 99;
   CHECK_ERR(gemmakit_model_load(g_model_dir, &mp.p, &model), GEMMAKIT_ERR_INVALID_ARGUMENT);
   CHECK(model == NULL);
   mp.p.struct_size = 0;

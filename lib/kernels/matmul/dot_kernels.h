@@ -1,0 +1,31 @@
+// One row of a weight matrix dotted with one activation vector, per weight type, per instruction
+// set. The matmul operator (matmul.cc) knows shapes and threads; these know only vectors. One
+// table per ISA, picked at run time from what the CPU supports.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/quant/activation_q8.h"
+#include "kernels/quant/blocks.h"
+
+namespace gemmakit {
+
+struct DotKernels {
+  const char* isa;
+  float (*f32)(const float* w, const float* x, size_t n);
+  float (*bf16)(const uint16_t* w, const float* x, size_t n);
+  float (*f16)(const uint16_t* w, const float* x, size_t n);
+  // Block types against 8-bit activations; nb = number of 32-element blocks.
+  float (*q8_0)(const BlockQ8_0* w, const BlockQ8Act* x, size_t nb);
+  float (*q4_0)(const BlockQ4_0* w, const BlockQ8Act* x, size_t nb);
+};
+
+const DotKernels& ScalarDotKernels();
+// Null when this build or CPU lacks the instruction set.
+const DotKernels* Avx2DotKernels();
+const DotKernels* Avx512DotKernels();
+// The fastest table this CPU runs; GEMMAKIT_ISA=scalar|avx2|avx512 in the environment caps it.
+const DotKernels& BestDotKernels();
+
+}  // namespace gemmakit

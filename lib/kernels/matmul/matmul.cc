@@ -1,0 +1,119 @@
+// The matmul operator: splits output rows across threads and hands each (row, input) pair to the
+// dot kernel of the weight's type. Inputs are converted once per call (to 8-bit blocks for Q8_0 /
+// Q4_0 weights) and weight rows are reused across all n inputs while they are in cache.
+#include "kernels/matmul.h"
+
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
+#include "kernels/matmul/dot_kernels.h"
+#include "kernels/quant/activation_q8.h"
+#include "kernels/vec.h"
+
+namespace gemmakit {
+
+void MatrixView::RowToF32(size_t r, float* dst) const {
+  const size_t row_bytes = DTypeBytes(dtype, cols);
+  ConvertToF32(dtype, static_cast<const char*>(data) + r * row_bytes, dst, cols);
+}
+
+void MatMulReference(const float* x, size_t n, const MatrixView& w, float* y) {
+  std::vector<float> row(w.cols);
+  for (size_t r = 0; r < w.rows; ++r) {
+    w.RowToF32(r, row.data());
+    for (size_t i = 0; i < n; ++i) {
+      float acc = 0.f;
+      for (size_t c = 0; c < w.cols; ++c) acc += x[i * w.cols + c] * row[c];
+      y[i * w.rows + r] = acc;
+    }
+  }
+}
+
+namespace {
+
+// Rows handled together: their weights stay in L1 while every input streams past them.
+constexpr size_t kRowTile = 4;
+
+const char* RowPtr(const MatrixView& w, size_t r) {
+  return static_cast<const char*>(w.data) + r * DTypeBytes(w.dtype, w.cols);
+}
+
+// Calls dot(row r, input i) for the rows [r0, r1) and all n inputs.
+template <typename DotFn>
+void ForRowTiles(size_t n, const MatrixView& w, float* y, size_t r0, size_t r1, DotFn dot) {
+  for (size_t r = r0; r < r1; r += kRowTile) {
+    const size_t nr = std::min(kRowTile, r1 - r);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j < nr; ++j) y[i * w.rows + r + j] = dot(r + j, i);
+    }
+  }
+}
+
+void RunRows(const float* x, const BlockQ8Act* xq, size_t n, const MatrixView& w, float* y, size_t r0, size_t r1,
+             const DotKernels& k) {
+  const size_t cols = w.cols, nb = cols / 32;
+  switch (w.dtype) {
+    case DType::kF32:
+      return ForRowTiles(n, w, y, r0, r1, [&](size_t r, size_t i) {
+        return k.f32(reinterpret_cast<const float*>(RowPtr(w, r)), x + i * cols, cols);
+      });
+    case DType::kBF16:
+      return ForRowTiles(n, w, y, r0, r1, [&](size_t r, size_t i) {
+        return k.bf16(reinterpret_cast<const uint16_t*>(RowPtr(w, r)), x + i * cols, cols);
+      });
+    case DType::kF16:
+      return ForRowTiles(n, w, y, r0, r1, [&](size_t r, size_t i) {
+        return k.f16(reinterpret_cast<const uint16_t*>(RowPtr(w, r)), x + i * cols, cols);
+      });
+    case DType::kQ8_0:
+      return ForRowTiles(n, w, y, r0, r1, [&](size_t r, size_t i) {
+        return k.q8_0(reinterpret_cast<const BlockQ8_0*>(RowPtr(w, r)), xq + i * nb, nb);
+      });
+    case DType::kQ4_0:
+      return ForRowTiles(n, w, y, r0, r1, [&](size_t r, size_t i) {
+        return k.q4_0(reinterpret_cast<const BlockQ4_0*>(RowPtr(w, r)), xq + i * nb, nb);
+      });
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+    case DType::kQ6_K: {
+      // No integer kernel yet: dequantize a tile of rows once, then float dots for every input.
+      std::vector<float> rows(kRowTile * cols);
+      for (size_t r = r0; r < r1; r += kRowTile) {
+        const size_t nr = std::min(kRowTile, r1 - r);
+        for (size_t j = 0; j < nr; ++j) w.RowToF32(r + j, rows.data() + j * cols);
+        for (size_t i = 0; i < n; ++i) {
+          for (size_t j = 0; j < nr; ++j) y[i * w.rows + r + j] = k.f32(rows.data() + j * cols, x + i * cols, cols);
+        }
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+namespace {
+std::atomic<bool> g_reference{false};
+}  // namespace
+
+void SetReferenceMatMul(bool enabled) { g_reference = enabled; }
+
+void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex) {
+  if (g_reference.load(std::memory_order_relaxed)) return MatMulReference(x, n, w, y);
+  const DotKernels& k = BestDotKernels();
+  std::vector<BlockQ8Act> xq;
+  if (w.dtype == DType::kQ8_0 || w.dtype == DType::kQ4_0) {
+    const size_t nb = w.cols / 32;
+    xq.resize(n * nb);
+    for (size_t i = 0; i < n; ++i) QuantizeActivationsQ8(x + i * w.cols, xq.data() + i * nb, w.cols);
+  }
+  const size_t tiles = (w.rows + kRowTile - 1) / kRowTile;
+  // Enough weight bytes per task that scheduling stays cheap next to the work.
+  const size_t grain = std::max<size_t>(1, 16384 / (DTypeBytes(w.dtype, w.cols) * kRowTile + 1));
+  ParallelFor(ex, tiles, grain, [&](size_t t0, size_t t1) {
+    RunRows(x, xq.data(), n, w, y, t0 * kRowTile, std::min(w.rows, t1 * kRowTile), k);
+  });
+}
+
+}  // namespace gemmakit

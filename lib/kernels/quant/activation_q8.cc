@@ -1,0 +1,26 @@
+#include "kernels/quant/activation_q8.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gemmakit {
+
+void QuantizeActivationsQ8(const float* x, BlockQ8Act* out, size_t n) {
+  for (size_t b = 0; b < n / 32; ++b) {
+    const float* v = x + 32 * b;
+    float amax = 0.f;
+    for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(v[j]));
+    const float d = amax / 127.f;
+    const float id = d != 0.f ? 1.f / d : 0.f;
+    int sum = 0;
+    for (int j = 0; j < 32; ++j) {
+      const int q = static_cast<int>(std::lrintf(v[j] * id));
+      out[b].qs[j] = static_cast<int8_t>(q);
+      sum += q;
+    }
+    out[b].d = d;
+    out[b].dsum = d * static_cast<float>(sum);
+  }
+}
+
+}  // namespace gemmakit

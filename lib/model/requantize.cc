@@ -1,0 +1,64 @@
+#include "model/requantize.h"
+
+#include <vector>
+
+#include "gemmakit/status.h"
+
+namespace gemmakit {
+
+DType EmbeddingTypeFor(DType target) {
+  switch (target) {
+    case DType::kQ4_0:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+      return DType::kQ8_0;
+    default:
+      return target;
+  }
+}
+
+namespace {
+
+MatrixView Convert(const MatrixView& m, DType target, std::vector<std::vector<uint8_t>>& owned, Executor* ex) {
+  if (m.dtype == target) return m;
+  if (m.cols % DTypeBlockElems(target) != 0) {
+    Fail(Status::kUnsupported, std::string("cannot convert a matrix of width ") + std::to_string(m.cols) + " to " +
+                                   DTypeName(target) + ": the width is not a multiple of its block");
+  }
+  const size_t row_bytes = DTypeBytes(target, m.cols);
+  owned.emplace_back(row_bytes * m.rows);
+  uint8_t* dst = owned.back().data();
+  ParallelFor(ex, m.rows, 16, [&](size_t r0, size_t r1) {
+    std::vector<float> row(m.cols);
+    for (size_t r = r0; r < r1; ++r) {
+      m.RowToF32(r, row.data());
+      ConvertFromF32(target, row.data(), dst + r * row_bytes, m.cols);
+    }
+  });
+  return MatrixView{target, dst, m.rows, m.cols};
+}
+
+}  // namespace
+
+void RequantizeWeights(ModelWeights& w, DType target, Executor* ex) {
+  const bool tied = w.lm_head.data == w.embed.data;
+  w.embed = Convert(w.embed, EmbeddingTypeFor(target), w.owned, ex);
+  w.lm_head = tied ? w.embed : Convert(w.lm_head, EmbeddingTypeFor(target), w.owned, ex);
+  for (LayerWeights& l : w.layers) {
+    for (MatrixView* m : {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj, &l.gate_proj, &l.up_proj, &l.down_proj}) {
+      *m = Convert(*m, target, w.owned, ex);
+    }
+  }
+}
+
+size_t DecodeBytes(const ModelWeights& w) {
+  size_t bytes = DTypeBytes(w.lm_head.dtype, w.lm_head.rows * w.lm_head.cols);
+  for (const LayerWeights& l : w.layers) {
+    for (const MatrixView* m : {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj, &l.gate_proj, &l.up_proj, &l.down_proj}) {
+      bytes += DTypeBytes(m->dtype, m->rows * m->cols);
+    }
+  }
+  return bytes;
+}
+
+}  // namespace gemmakit

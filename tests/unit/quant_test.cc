@@ -1,0 +1,143 @@
+// Block quantization round trips, and every ISA's dot kernels against the scalar table.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "kernels/dtype.h"
+#include "kernels/matmul.h"
+#include "kernels/matmul/dot_kernels.h"
+#include "kernels/quant/activation_q8.h"
+
+namespace gemmakit {
+namespace {
+
+std::vector<float> RandomVector(size_t n, uint32_t seed, float scale = 1.f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+double RelativeRms(const std::vector<float>& a, const std::vector<float>& b) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    num += (a[i] - b[i]) * static_cast<double>(a[i] - b[i]);
+    den += a[i] * static_cast<double>(a[i]);
+  }
+  return std::sqrt(num / den);
+}
+
+struct RoundTripCase {
+  DType type;
+  double max_relative_rms;  // what a 4, 5, 6 or 8-bit grid can reach on Gaussian data
+};
+
+class QuantRoundTrip : public ::testing::TestWithParam<RoundTripCase> {};
+
+TEST_P(QuantRoundTrip, ErrorIsWithinTheGridsResolution) {
+  const auto [type, bound] = GetParam();
+  const size_t n = 256 * 12;
+  const auto x = RandomVector(n, 42, 0.05f);
+  std::vector<uint8_t> q(DTypeBytes(type, n));
+  ConvertFromF32(type, x.data(), q.data(), n);
+  std::vector<float> back(n);
+  ConvertToF32(type, q.data(), back.data(), n);
+  EXPECT_LT(RelativeRms(x, back), bound) << DTypeName(type);
+  // All-zero input stays zero (no NaN from a zero scale).
+  std::vector<float> zeros(n, 0.f);
+  ConvertFromF32(type, zeros.data(), q.data(), n);
+  ConvertToF32(type, q.data(), back.data(), n);
+  for (float v : back) ASSERT_EQ(v, 0.f);
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, QuantRoundTrip,
+                         ::testing::Values(RoundTripCase{DType::kQ8_0, 0.01}, RoundTripCase{DType::kQ4_0, 0.15},
+                                           RoundTripCase{DType::kQ4_K, 0.12}, RoundTripCase{DType::kQ5_K, 0.06},
+                                           RoundTripCase{DType::kQ6_K, 0.04}),
+                         [](const auto& info) { return std::string(DTypeName(info.param.type)); });
+
+TEST(Quant, Q8_0MatchesTheGgmlReferenceRounding) {
+  // amax/127 scale, round-to-nearest codes: a value of exactly ±amax maps to ±127.
+  std::vector<float> x(32);
+  for (int i = 0; i < 32; ++i) x[i] = static_cast<float>(i - 16) / 8.f;
+  std::vector<uint8_t> q(DTypeBytes(DType::kQ8_0, 32));
+  ConvertFromF32(DType::kQ8_0, x.data(), q.data(), 32);
+  const int8_t* codes = reinterpret_cast<const int8_t*>(q.data() + 2);
+  EXPECT_EQ(codes[0], -127);
+  EXPECT_EQ(codes[16], 0);
+  EXPECT_EQ(codes[24], 64);  // 1.0 / (2.0 / 127) = 63.5 rounds away from zero
+}
+
+TEST(Quant, ParseDTypeNames) {
+  DType t;
+  ASSERT_TRUE(ParseDType("q4_k", &t));
+  EXPECT_EQ(t, DType::kQ4_K);
+  ASSERT_TRUE(ParseDType("BF16", &t));
+  EXPECT_EQ(t, DType::kBF16);
+  EXPECT_FALSE(ParseDType("q3_k", &t));
+  EXPECT_FALSE(ParseDType("", &t));
+}
+
+std::vector<const DotKernels*> AllTables() {
+  std::vector<const DotKernels*> t = {&ScalarDotKernels()};
+  if (Avx2DotKernels()) t.push_back(Avx2DotKernels());
+  if (Avx512DotKernels()) t.push_back(Avx512DotKernels());
+  return t;
+}
+
+TEST(DotKernels, EveryIsaAgreesWithScalarOnOddLengths) {
+  const DotKernels& ref = ScalarDotKernels();
+  for (const DotKernels* k : AllTables()) {
+    for (size_t n : {1u, 7u, 16u, 33u, 100u, 1152u, 1157u}) {
+      const auto w = RandomVector(n, 1), x = RandomVector(n, 2);
+      std::vector<uint16_t> bf(n), hf(n);
+      for (size_t i = 0; i < n; ++i) {
+        bf[i] = F32ToBF16(w[i]);
+        hf[i] = F32ToF16(w[i]);
+      }
+      const float tol = 1e-5f * std::sqrt(static_cast<float>(n)) * 4;
+      EXPECT_NEAR(k->f32(w.data(), x.data(), n), ref.f32(w.data(), x.data(), n), tol) << k->isa << " f32 n=" << n;
+      EXPECT_NEAR(k->bf16(bf.data(), x.data(), n), ref.bf16(bf.data(), x.data(), n), tol) << k->isa << " bf16 n=" << n;
+      EXPECT_NEAR(k->f16(hf.data(), x.data(), n), ref.f16(hf.data(), x.data(), n), tol) << k->isa << " f16 n=" << n;
+    }
+    for (size_t nb : {1u, 2u, 3u, 36u, 37u}) {
+      const size_t n = nb * 32;
+      const auto w = RandomVector(n, 3), x = RandomVector(n, 4);
+      std::vector<uint8_t> q8(DTypeBytes(DType::kQ8_0, n)), q4(DTypeBytes(DType::kQ4_0, n));
+      ConvertFromF32(DType::kQ8_0, w.data(), q8.data(), n);
+      ConvertFromF32(DType::kQ4_0, w.data(), q4.data(), n);
+      std::vector<BlockQ8Act> xq(nb);
+      QuantizeActivationsQ8(x.data(), xq.data(), n);
+      const auto* w8 = reinterpret_cast<const BlockQ8_0*>(q8.data());
+      const auto* w4 = reinterpret_cast<const BlockQ4_0*>(q4.data());
+      const float tol = 1e-4f * static_cast<float>(n);
+      EXPECT_NEAR(k->q8_0(w8, xq.data(), nb), ref.q8_0(w8, xq.data(), nb), tol) << k->isa << " q8_0 nb=" << nb;
+      EXPECT_NEAR(k->q4_0(w4, xq.data(), nb), ref.q4_0(w4, xq.data(), nb), tol) << k->isa << " q4_0 nb=" << nb;
+    }
+  }
+}
+
+// The quantized matmul against float32 math on the dequantized weights: the gap is what 8-bit
+// activations cost, a fraction of a percent of the output's scale.
+TEST(QuantMatMul, CloseToFloatMathOnDequantizedWeights) {
+  for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
+    const size_t rows = 37, cols = 512, n = 5;
+    const auto wf = RandomVector(rows * cols, 5, 0.05f);
+    std::vector<uint8_t> wq(DTypeBytes(type, rows * cols));
+    for (size_t r = 0; r < rows; ++r) {
+      ConvertFromF32(type, wf.data() + r * cols, wq.data() + r * DTypeBytes(type, cols), cols);
+    }
+    const MatrixView w{type, wq.data(), rows, cols};
+    const auto x = RandomVector(n * cols, 6);
+    std::vector<float> got(n * rows), want(n * rows);
+    MatMul(x.data(), n, w, got.data(), nullptr);
+    MatMulReference(x.data(), n, w, want.data());
+    EXPECT_LT(RelativeRms(want, got), 0.01) << DTypeName(type);
+  }
+}
+
+}  // namespace
+}  // namespace gemmakit
