@@ -9,5 +9,6 @@ int RunChat(int argc, char** argv);
 int RunTokenize(int argc, char** argv);
 int RunLogits(int argc, char** argv);
 int RunInfo(int argc, char** argv);
+int RunBench(int argc, char** argv);
 
 }  // namespace cli

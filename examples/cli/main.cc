@@ -15,6 +15,7 @@ const char kUsage[] =
     "  tokenize  print the token ids of --text\n"
     "  logits    logits of every position for --tokens ID,ID,... (--out FILE: float32 [n, vocab])\n"
     "  info      describe a model\n"
+    "  bench     prompt and generation speed against the memory-bandwidth roofline\n"
     "  version   print the library version\n"
     "Every command takes --model DIR (or the GEMMAKIT_MODEL environment variable).\n"
     "Run 'gemmakit COMMAND --help' for a command's options.\n";
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(cmd, "tokenize")) return cli::RunTokenize(argc, argv);
   if (!std::strcmp(cmd, "logits")) return cli::RunLogits(argc, argv);
   if (!std::strcmp(cmd, "info")) return cli::RunInfo(argc, argv);
+  if (!std::strcmp(cmd, "bench")) return cli::RunBench(argc, argv);
   if (!std::strcmp(cmd, "version")) {
     std::printf("gemmakit %s (ABI %d)\n", gemmakit_version(), gemmakit_abi_version());
     return 0;

@@ -1,6 +1,8 @@
 #include "io/checkpoint.h"
 
 #include "gemmakit/status.h"
+#include "io/gguf.h"
+#include "io/gguf_checkpoint.h"
 #include "io/hf_checkpoint.h"
 #include "io/hf_config.h"
 
@@ -44,8 +46,11 @@ Checkpoint OpenCheckpoint(const std::string& path) {
   if (path.empty()) Fail(Status::kInvalidArgument, "no model path given");
   if (!IsDirectory(path)) {
     if (!FileExists(path)) Fail(Status::kIoError, "model path does not exist: " + path);
-    Fail(Status::kUnsupported, "cannot read " + path +
-                                   ": point at a HuggingFace checkpoint folder (GGUF files are not supported yet)");
+    auto file = MappedFile::Open(path);
+    if (!LooksLikeGguf(*file)) {
+      Fail(Status::kUnsupported, "cannot read " + path + ": not a GGUF file; point at a GGUF file or a HuggingFace folder");
+    }
+    return CheckpointFromGguf(path, ReadGguf(file));
   }
   HfCheckpoint hf = OpenHfCheckpoint(path);
   Checkpoint ck;

@@ -15,10 +15,12 @@ namespace gemmakit {
 // "embed_tokens.weight", "layers.3.self_attn.q_proj.weight", "norm.weight", "lm_head.weight".
 struct Checkpoint {
   std::string path;
-  std::string format;  // "huggingface"
+  std::string format;  // "huggingface" or "gguf"
   HParams hparams;
   std::shared_ptr<const TensorIndex> tensors;
   std::string tokenizer_model_path;  // a SentencePiece model file; empty when none was found
+  std::string tokenizer_proto;       // or a serialized SentencePiece model built from the file (GGUF)
+  std::string chat_template;         // as the file carries it (GGUF tokenizer.chat_template); may be empty
 };
 
 // Throws Error: kIoError (missing files), kFormatError (corrupt ones), kUnsupported (a file type

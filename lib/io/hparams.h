@@ -23,6 +23,8 @@ struct HParams {
   std::optional<std::string> rope_scaling_type;
   std::optional<double> rope_scaling_factor;
   std::optional<bool> tie_word_embeddings;
+  // GGUF files store Gemma's RMSNorm weights with the 1 of (1 + w) already added.
+  bool norm_weights_include_one = false;
 };
 
 }  // namespace gemmakit

@@ -53,6 +53,7 @@ ModelConfig ResolveCommon(const HParams& hp, const char* architecture) {
   if (hp.hidden_activation && *hp.hidden_activation != "gelu_pytorch_tanh" && *hp.hidden_activation != "gelu") {
     Fail(Status::kUnsupported, "config: hidden_activation '" + *hp.hidden_activation + "' is not supported");
   }
+  c.norm_adds_one = !hp.norm_weights_include_one;
   const float base = static_cast<float>(hp.rope_theta.value_or(10000.0));
   c.layers.assign(static_cast<size_t>(n_layers), LayerConfig{});
   for (auto& l : c.layers) l.rope.base = base;

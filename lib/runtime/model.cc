@@ -63,8 +63,13 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
     ThreadPool pool(options.n_threads);
     RequantizeWeights(impl->weights, target, &pool);
   }
-  if (!ck.tokenizer_model_path.empty()) {
+  if (!ck.tokenizer_proto.empty()) {
+    impl->tokenizer = Tokenizer::FromSerializedProto(ck.tokenizer_proto);
+  }
+  if (!impl->tokenizer && !ck.tokenizer_model_path.empty()) {
     impl->tokenizer = Tokenizer::FromFile(ck.tokenizer_model_path);
+  }
+  if (impl->tokenizer) {
     if (impl->tokenizer->vocab_size() > impl->config.vocab_size) {
       Fail(Status::kFormatError, "tokenizer has " + std::to_string(impl->tokenizer->vocab_size()) +
                                      " pieces but the model only " + std::to_string(impl->config.vocab_size));

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gemmakit {
@@ -25,9 +26,16 @@ struct SentencePieceSpec {
   bool remove_extra_whitespaces = false;  // Gemma: false
   bool split_digits = false;
   int32_t unk_id = 3, bos_id = 2, eos_id = 1, pad_id = 0;
+  // What Decode writes for the unknown piece; empty keeps SentencePiece's default " \u2047 ".
+  std::string unk_surface;
 };
 
 // The serialized ModelProto, ready for SentencePieceProcessor::LoadFromSerializedProto.
 std::string SerializeSentencePieceModel(const SentencePieceSpec& spec);
+
+// The pieces (text, score, type) of a serialized ModelProto, in id order; other fields are skipped.
+// The tokenizer needs the piece types, which SentencePiece's API does not fully expose (it cannot
+// tell a user-defined piece from a normal one). Throws Error(kFormatError) for malformed bytes.
+std::vector<SentencePieceSpec::Piece> ReadSentencePieces(std::string_view serialized);
 
 }  // namespace gemmakit

@@ -1,0 +1,117 @@
+// Writes a random-weight Gemma 3 checkpoint with a real geometry (270m, 1b, 4b) as a HuggingFace
+// folder, for benchmarks: no model can be downloaded here, and speed depends on shapes, not values.
+//   make_model --geometry 1b --out DIR [--tokenizer tokenizer.model] [--seed N]
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+
+#include "gemmakit/status.h"
+#include "io/safetensors_writer.h"
+#include "kernels/dtype.h"
+
+namespace {
+
+struct Geometry {
+  const char* name;
+  int64_t vocab, hidden, intermediate, layers, heads, kv_heads, head_dim, window, context;
+};
+
+// From the published google/gemma-3-{270m,1b-pt,4b-pt} configs.
+constexpr Geometry kGeometries[] = {
+    {"270m", 262144, 640, 2048, 18, 4, 1, 256, 512, 32768},
+    {"1b", 262144, 1152, 6912, 26, 4, 1, 256, 512, 32768},
+    {"4b", 262208, 2560, 10240, 34, 8, 4, 256, 1024, 131072},
+};
+
+// splitmix64-driven uniform values with the spread of a trained layer (std ≈ 0.02); bf16 random
+// normals would cost minutes for 4B parameters and buy nothing for timing.
+void FillRandomBF16(uint8_t* out, size_t nbytes, uint64_t seed) {
+  uint16_t* v = reinterpret_cast<uint16_t*>(out);
+  uint64_t x = seed;
+  for (size_t i = 0; i < nbytes / 2; ++i) {
+    uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    const float u = static_cast<float>(z >> 40) / static_cast<float>(1 << 24);  // [0, 1)
+    v[i] = gemmakit::F32ToBF16((u - 0.5f) * 0.07f);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string geometry, out, tokenizer;
+  uint64_t seed = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--geometry")) geometry = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--out")) out = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--tokenizer")) tokenizer = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--seed")) seed = std::strtoull(argv[i + 1], nullptr, 10);
+  }
+  const Geometry* g = nullptr;
+  for (const auto& cand : kGeometries) {
+    if (geometry == cand.name) g = &cand;
+  }
+  if (!g || out.empty()) {
+    std::fprintf(stderr, "usage: make_model --geometry 270m|1b|4b --out DIR [--tokenizer FILE] [--seed N]\n");
+    return 2;
+  }
+  try {
+    std::filesystem::create_directories(out);
+    nlohmann::json layer_types = nlohmann::json::array();
+    for (int64_t i = 0; i < g->layers; ++i) layer_types.push_back((i + 1) % 6 ? "sliding_attention" : "full_attention");
+    nlohmann::json config = {
+        {"model_type", "gemma3_text"}, {"architectures", {"Gemma3ForCausalLM"}}, {"vocab_size", g->vocab},
+        {"hidden_size", g->hidden}, {"intermediate_size", g->intermediate}, {"num_hidden_layers", g->layers},
+        {"num_attention_heads", g->heads}, {"num_key_value_heads", g->kv_heads}, {"head_dim", g->head_dim},
+        {"query_pre_attn_scalar", g->head_dim}, {"sliding_window", g->window}, {"layer_types", layer_types},
+        {"max_position_embeddings", g->context}, {"rms_norm_eps", 1e-6}, {"rope_theta", 1000000.0},
+        {"rope_local_base_freq", 10000.0}, {"hidden_activation", "gelu_pytorch_tanh"}, {"torch_dtype", "bfloat16"},
+        {"tie_word_embeddings", true}, {"bos_token_id", 2}, {"eos_token_id", 1}, {"pad_token_id", 0}};
+    std::ofstream(out + "/config.json") << config.dump(2) << "\n";
+
+    using gemmakit::DType;
+    std::vector<gemmakit::SafetensorsSpec> specs;
+    uint64_t tensor_seed = seed * 1000003;
+    auto matrix = [&](const std::string& name, int64_t rows, int64_t cols) {
+      const uint64_t s = ++tensor_seed;
+      specs.push_back({name, DType::kBF16, {rows, cols}, [s](uint8_t* o, size_t n) { FillRandomBF16(o, n, s); }});
+    };
+    // Gemma stores norm weights as w in (1 + w): zeros give unit scales.
+    auto norm = [&](const std::string& name, int64_t dim) {
+      specs.push_back({name, DType::kBF16, {dim}, [](uint8_t* o, size_t n) { std::memset(o, 0, n); }});
+    };
+    matrix("model.embed_tokens.weight", g->vocab, g->hidden);
+    norm("model.norm.weight", g->hidden);
+    for (int64_t l = 0; l < g->layers; ++l) {
+      const std::string p = "model.layers." + std::to_string(l) + ".";
+      matrix(p + "self_attn.q_proj.weight", g->heads * g->head_dim, g->hidden);
+      matrix(p + "self_attn.k_proj.weight", g->kv_heads * g->head_dim, g->hidden);
+      matrix(p + "self_attn.v_proj.weight", g->kv_heads * g->head_dim, g->hidden);
+      matrix(p + "self_attn.o_proj.weight", g->hidden, g->heads * g->head_dim);
+      matrix(p + "mlp.gate_proj.weight", g->intermediate, g->hidden);
+      matrix(p + "mlp.up_proj.weight", g->intermediate, g->hidden);
+      matrix(p + "mlp.down_proj.weight", g->hidden, g->intermediate);
+      for (const char* n : {"input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm",
+                            "post_feedforward_layernorm"}) {
+        norm(p + n + ".weight", g->hidden);
+      }
+      norm(p + "self_attn.q_norm.weight", g->head_dim);
+      norm(p + "self_attn.k_norm.weight", g->head_dim);
+    }
+    gemmakit::WriteSafetensors(out + "/model.safetensors", specs);
+    if (!tokenizer.empty()) std::filesystem::copy_file(tokenizer, out + "/tokenizer.model",
+                                                       std::filesystem::copy_options::overwrite_existing);
+    std::printf("wrote %s (Gemma 3 %s geometry, random bf16 weights)\n", out.c_str(), g->name);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "make_model: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,189 @@
+// gemmakit bench: prompt processing (pp) and generation (tg) speed like llama-bench, set against
+// the machine's measured memory bandwidth: decode reads every weight once per token, so
+// bandwidth / bytes-per-token is the ceiling ("roofline") for generation.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "commands.h"
+#include "common.h"
+
+namespace cli {
+namespace {
+
+const char kUsage[] =
+    "usage: gemmakit bench --model DIR [--weights TYPE] [-p N] [-n N] [--reps N] [--threads N]\n"
+    "  -p/--prompt-tokens N   prompt length for the pp test (default 512; 0 skips it)\n"
+    "  -n/--gen-tokens N      generated tokens for the tg test (default 128; 0 skips it)\n"
+    "  --weights TYPE         quantize on load: f32 f16 bf16 q8_0 q4_0 q4_k q5_k q6_k\n"
+    "  Prints tokens/s as mean ± sd over --reps runs (default 3), the memory bandwidth measured\n"
+    "  here, the weight bytes read per generated token and the fraction of the roofline reached.\n";
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Best of three passes summing a 1 GiB buffer with n threads: the read bandwidth decode can use.
+double MeasureReadBandwidth(int threads) {
+  const size_t n = (size_t{1} << 30) / sizeof(uint64_t);
+  std::vector<uint64_t> buf(n);
+  for (size_t i = 0; i < n; i += 512) buf[i] = i;  // touch every page
+  std::vector<uint64_t> sums(static_cast<size_t>(threads));
+  double best = 0;
+  for (int pass = 0; pass < 3; ++pass) {
+    const auto t0 = Clock::now();
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        const size_t lo = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
+        const size_t hi = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
+        uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (size_t i = lo; i + 4 <= hi; i += 4) {
+          s0 += buf[i];
+          s1 += buf[i + 1];
+          s2 += buf[i + 2];
+          s3 += buf[i + 3];
+        }
+        sums[static_cast<size_t>(t)] = s0 + s1 + s2 + s3;
+      });
+    }
+    for (auto& th : pool) th.join();
+    best = std::max(best, static_cast<double>(n * sizeof(uint64_t)) / Since(t0));
+  }
+  if (std::accumulate(sums.begin(), sums.end(), uint64_t{0}) == 1) std::puts("");  // keeps the sums alive
+  return best;
+}
+
+struct Stats {
+  double mean = 0, sd = 0;
+};
+Stats Summarize(const std::vector<double>& v) {
+  Stats s;
+  for (double x : v) s.mean += x;
+  s.mean /= static_cast<double>(v.size());
+  for (double x : v) s.sd += (x - s.mean) * (x - s.mean);
+  s.sd = v.size() > 1 ? std::sqrt(s.sd / static_cast<double>(v.size() - 1)) : 0;
+  return s;
+}
+
+}  // namespace
+
+int RunBench(int argc, char** argv) {
+  // llama-bench's short flags, as long options.
+  for (int i = 2; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "-p")) argv[i] = const_cast<char*>("--prompt-tokens");
+    if (!std::strcmp(argv[i], "-n")) argv[i] = const_cast<char*>("--gen-tokens");
+  }
+  Args args;
+  std::string error;
+  long long pp = 0, tg = 0, reps = 0, threads = 0;
+  if (!args.Parse(argc, argv, 2, {"model", "weights", "prompt-tokens", "gen-tokens", "reps", "threads"}, {"help"}, error) ||
+      !args.GetInt("prompt-tokens", 512, pp, error) || !args.GetInt("gen-tokens", 128, tg, error) ||
+      !args.GetInt("reps", 3, reps, error) || !args.GetInt("threads", 0, threads, error)) {
+    return UsageError(error, kUsage);
+  }
+  if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
+  if (pp < 0 || tg < 0 || reps < 1 || threads < 0) return UsageError("counts must be positive", kUsage);
+  const int n_threads = threads > 0 ? static_cast<int>(threads) : static_cast<int>(std::thread::hardware_concurrency());
+
+  static const char* const kTypes[] = {"", "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k"};
+  gemmakit_model_params mp;
+  gemmakit_model_params_init(&mp, sizeof mp);
+  mp.n_threads = n_threads;
+  if (args.Has("weights")) {
+    const std::string w = args.Get("weights");
+    auto it = std::find(std::begin(kTypes) + 1, std::end(kTypes), w);
+    if (it == std::end(kTypes)) return UsageError("unknown --weights " + w, kUsage);
+    mp.weight_type = static_cast<int32_t>(it - std::begin(kTypes));
+  }
+  std::string path = args.Get("model");
+  if (path.empty() && std::getenv("GEMMAKIT_MODEL")) path = std::getenv("GEMMAKIT_MODEL");
+  if (path.empty()) return UsageError("no model: pass --model DIR or set GEMMAKIT_MODEL", kUsage);
+
+  const auto t_load = Clock::now();
+  gemmakit_model* model = nullptr;
+  if (gemmakit_model_load(path.c_str(), &mp, &model) != GEMMAKIT_OK) return LibraryError("cannot load model");
+  const double load_s = Since(t_load);
+  gemmakit_model_info info;
+  info.struct_size = sizeof info;
+  gemmakit_model_get_info(model, &info);
+
+  gemmakit_session_params sp;
+  gemmakit_session_params_init(&sp, sizeof sp);
+  sp.n_threads = n_threads;
+  sp.batch_size = std::max<long long>(pp, 1);
+  sp.context_length = pp + tg + 1;
+  gemmakit_session* session = nullptr;
+  if (gemmakit_session_create(model, &sp, &session) != GEMMAKIT_OK) {
+    gemmakit_model_free(model);
+    return LibraryError("cannot create session");
+  }
+  std::mt19937 rng(1234);
+  std::uniform_int_distribution<int32_t> any_id(0, static_cast<int32_t>(std::min<int64_t>(info.vocab_size, 256000) - 1));
+  std::vector<double> pp_rates, tg_rates;
+  int rc = 0;
+  for (long long r = 0; r < reps && rc == 0; ++r) {
+    std::vector<int32_t> prompt(static_cast<size_t>(std::max<long long>(pp, 1)));
+    for (auto& id : prompt) id = any_id(rng);
+    gemmakit_session_reset(session);
+    if (pp > 0) {
+      const auto t = Clock::now();
+      if (gemmakit_session_eval(session, prompt.data(), prompt.size(), GEMMAKIT_LOGITS_LAST) != GEMMAKIT_OK) {
+        rc = LibraryError("prompt evaluation failed");
+        break;
+      }
+      pp_rates.push_back(static_cast<double>(pp) / Since(t));
+    }
+    if (tg > 0) {
+      gemmakit_session_reset(session);
+      int32_t id = prompt[0];
+      if (gemmakit_session_eval(session, &id, 1, GEMMAKIT_LOGITS_LAST) != GEMMAKIT_OK) {
+        rc = LibraryError("evaluation failed");
+        break;
+      }
+      const auto t = Clock::now();
+      for (long long i = 0; i < tg; ++i) {
+        id = any_id(rng);
+        if (gemmakit_session_eval(session, &id, 1, GEMMAKIT_LOGITS_LAST) != GEMMAKIT_OK) {
+          rc = LibraryError("evaluation failed");
+          break;
+        }
+      }
+      tg_rates.push_back(static_cast<double>(tg) / Since(t));
+    }
+  }
+  if (rc == 0) {
+    const double bw = MeasureReadBandwidth(n_threads);
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    const double gb = static_cast<double>(info.weight_bytes) / 1e9;
+    std::printf("model: %s (%s, %lld layers, %.2f B params) weights %s, %d threads, load %.2f s, peak RSS %.0f MiB\n",
+                path.c_str(), info.architecture, static_cast<long long>(info.n_layers),
+                static_cast<double>(info.n_params) / 1e9, info.weight_type, n_threads, load_s,
+                static_cast<double>(ru.ru_maxrss) / 1024.0);
+    std::printf("memory read bandwidth: %.1f GB/s; weights read per generated token: %.3f GB; roofline %.1f tokens/s\n",
+                bw / 1e9, gb, bw / 1e9 / gb);
+    std::printf("| test   |        t/s        | roofline fraction |\n|--------|-------------------|-------------------|\n");
+    if (!pp_rates.empty()) {
+      const Stats s = Summarize(pp_rates);
+      std::printf("| pp%-4lld | %8.2f ± %6.2f |                   |\n", pp, s.mean, s.sd);
+    }
+    if (!tg_rates.empty()) {
+      const Stats s = Summarize(tg_rates);
+      std::printf("| tg%-4lld | %8.2f ± %6.2f |       %5.2f       |\n", tg, s.mean, s.sd, s.mean * gb / (bw / 1e9));
+    }
+  }
+  gemmakit_session_free(session);
+  gemmakit_model_free(model);
+  return rc;
+}
+
+}  // namespace cli
