@@ -168,7 +168,14 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
   hp.rope_theta = md.ArchFloat("rope.freq_base");
   hp.rope_local_base_freq = md.ArchFloat("rope.freq_base_swa");
   hp.sliding_window = md.ArchInt("attention.sliding_window");
-  hp.sliding_window_pattern = md.ArchInt("attention.sliding_window_pattern");
+  // Either the period of the local/global pattern, or (newer llama.cpp) one bool per layer.
+  if (const GgufValue* pattern = md.Arch("attention.sliding_window_pattern")) {
+    if (pattern->type == GgufType::kArray) {
+      for (double sliding : pattern->numbers) hp.layer_types.push_back(sliding != 0 ? "sliding_attention" : "full_attention");
+    } else {
+      hp.sliding_window_pattern = Metadata::Int(pattern, arch + ".attention.sliding_window_pattern");
+    }
+  }
   hp.attn_logit_softcapping = md.ArchFloat("attn_logit_softcapping");
   hp.final_logit_softcapping = md.ArchFloat("final_logit_softcapping");
   // Not written by llama.cpp (which derives it from the model size); honoured when present.

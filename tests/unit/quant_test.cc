@@ -123,19 +123,26 @@ TEST(DotKernels, EveryIsaAgreesWithScalarOnOddLengths) {
 // The quantized matmul against float32 math on the dequantized weights: the gap is what 8-bit
 // activations cost, a fraction of a percent of the output's scale.
 TEST(QuantMatMul, CloseToFloatMathOnDequantizedWeights) {
+  // n = 1 takes the dot kernels, n ≥ 4 the tiled GEMM (where the CPU has it); 160 columns give an
+  // odd number of blocks, 37 rows a partial row tile, 17 inputs a partial input tile.
   for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
-    const size_t rows = 37, cols = 512, n = 5;
-    const auto wf = RandomVector(rows * cols, 5, 0.05f);
-    std::vector<uint8_t> wq(DTypeBytes(type, rows * cols));
-    for (size_t r = 0; r < rows; ++r) {
-      ConvertFromF32(type, wf.data() + r * cols, wq.data() + r * DTypeBytes(type, cols), cols);
+    for (size_t cols : {160u, 512u}) {
+      if (cols % DTypeBlockElems(type) != 0) continue;
+      for (size_t n : {1u, 5u, 17u}) {
+        const size_t rows = 37;
+        const auto wf = RandomVector(rows * cols, 5, 0.05f);
+        std::vector<uint8_t> wq(DTypeBytes(type, rows * cols));
+        for (size_t r = 0; r < rows; ++r) {
+          ConvertFromF32(type, wf.data() + r * cols, wq.data() + r * DTypeBytes(type, cols), cols);
+        }
+        const MatrixView w{type, wq.data(), rows, cols};
+        const auto x = RandomVector(n * cols, 6);
+        std::vector<float> got(n * rows), want(n * rows);
+        MatMul(x.data(), n, w, got.data(), nullptr);
+        MatMulReference(x.data(), n, w, want.data());
+        EXPECT_LT(RelativeRms(want, got), 0.01) << DTypeName(type) << " cols=" << cols << " n=" << n;
+      }
     }
-    const MatrixView w{type, wq.data(), rows, cols};
-    const auto x = RandomVector(n * cols, 6);
-    std::vector<float> got(n * rows), want(n * rows);
-    MatMul(x.data(), n, w, got.data(), nullptr);
-    MatMulReference(x.data(), n, w, want.data());
-    EXPECT_LT(RelativeRms(want, got), 0.01) << DTypeName(type);
   }
 }
 

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <string_view>
 #include <vector>
 
 #include "kernels/matmul/dot_kernels.h"
@@ -97,6 +100,39 @@ namespace {
 std::atomic<bool> g_reference{false};
 }  // namespace
 
+#if defined(__x86_64__) || defined(_M_X64)
+size_t GemmQ8Avx512PackedInputBytes(size_t n, size_t cols);
+void GemmQ8Avx512PackInputs(const BlockQ8Act* xq, size_t n, size_t cols, void* packed);
+void GemmQ8Avx512(const MatrixView& w, const void* packed, size_t n, float* y, size_t r0, size_t r1);
+#endif
+
+namespace {
+
+// A prompt (several inputs) against Q8_0 / Q4_0 weights: the register-tiled VNNI kernel.
+bool TryGemmQ8(const std::vector<BlockQ8Act>& xq, size_t n, const MatrixView& w, float* y, Executor* ex) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (n < 4 || BestDotKernels().isa != std::string_view("avx512")) return false;
+  struct Free {
+    void operator()(void* p) const { std::free(p); }
+  };
+  const size_t bytes = GemmQ8Avx512PackedInputBytes(n, w.cols);
+  std::unique_ptr<void, Free> packed(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
+  if (!packed) return false;
+  GemmQ8Avx512PackInputs(xq.data(), n, w.cols, packed.get());
+  constexpr size_t kChunk = 64;
+  const size_t chunks = (w.rows + kChunk - 1) / kChunk;
+  ParallelFor(ex, chunks, 1, [&](size_t c0, size_t c1) {
+    GemmQ8Avx512(w, packed.get(), n, y, c0 * kChunk, std::min(w.rows, c1 * kChunk));
+  });
+  return true;
+#else
+  (void)xq, (void)n, (void)w, (void)y, (void)ex;
+  return false;
+#endif
+}
+
+}  // namespace
+
 void SetReferenceMatMul(bool enabled) { g_reference = enabled; }
 
 void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex) {
@@ -107,6 +143,7 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     const size_t nb = w.cols / 32;
     xq.resize(n * nb);
     for (size_t i = 0; i < n; ++i) QuantizeActivationsQ8(x + i * w.cols, xq.data() + i * nb, w.cols);
+    if (TryGemmQ8(xq, n, w, y, ex)) return;
   }
   const size_t tiles = (w.rows + kRowTile - 1) / kRowTile;
   // Enough weight bytes per task that scheduling stays cheap next to the work.
