@@ -161,9 +161,10 @@ int RunBench(int argc, char** argv) {
     }
   }
   if (rc == 0) {
-    const double bw = MeasureReadBandwidth(n_threads);
+    // Peak RSS of loading and running the model, read before the bandwidth probe allocates 1 GiB.
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
+    const double bw = MeasureReadBandwidth(n_threads);
     const double gb = static_cast<double>(info.weight_bytes) / 1e9;
     std::printf("model: %s (%s, %lld layers, %.2f B params) weights %s, %d threads, load %.2f s, peak RSS %.0f MiB\n",
                 path.c_str(), info.architecture, static_cast<long long>(info.n_layers),

@@ -64,7 +64,7 @@ float DotQ8_0(const BlockQ8_0* w, const BlockQ8Act* x, size_t nb) {
   for (size_t b = 0; b < nb; ++b) {
     const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].qs));
     const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
-    const __m256 scale = _mm256_set1_ps(F16ToF32(w[b].d) * x[b].d);
+    const __m256 scale = _mm256_set1_ps(_cvtsh_ss(w[b].d) * x[b].d);
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(DotI8(wq, xq)), scale, acc);
   }
   return HorizontalSum(acc);
@@ -81,7 +81,7 @@ float DotQ4_0(const BlockQ4_0* w, const BlockQ8Act* x, size_t nb) {
     const __m256i nibbles = _mm256_set_m128i(hi, lo);  // elements 0..15 then 16..31, values 0..15
     const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
     const __m256i sums = _mm256_madd_epi16(_mm256_maddubs_epi16(nibbles, xq), _mm256_set1_epi16(1));
-    const float dw = F16ToF32(w[b].d);
+    const float dw = _cvtsh_ss(w[b].d);
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_set1_ps(dw * x[b].d), acc);
     offset += dw * x[b].dsum;
   }

@@ -71,14 +71,14 @@ float DotQ8_0(const BlockQ8_0* w, const BlockQ8Act* x, size_t nb) {
   size_t b = 0;
   for (; b + 2 <= nb; b += 2) {
     const __m512i sums = DotI8(LoadTwo(w[b].qs, w[b + 1].qs), LoadTwo(x[b].qs, x[b + 1].qs));
-    const __m512 scale = TwoScales(F16ToF32(w[b].d) * x[b].d, F16ToF32(w[b + 1].d) * x[b + 1].d);
+    const __m512 scale = TwoScales(_cvtsh_ss(w[b].d) * x[b].d, _cvtsh_ss(w[b + 1].d) * x[b + 1].d);
     acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), scale, acc);
   }
   float total = _mm512_reduce_add_ps(acc);
   for (; b < nb; ++b) {
     int32_t s = 0;
     for (int j = 0; j < kQK; ++j) s += static_cast<int32_t>(w[b].qs[j]) * x[b].qs[j];
-    total += F16ToF32(w[b].d) * x[b].d * static_cast<float>(s);
+    total += _cvtsh_ss(w[b].d) * x[b].d * static_cast<float>(s);
   }
   return total;
 }
@@ -97,7 +97,7 @@ float DotQ4_0(const BlockQ4_0* w, const BlockQ8Act* x, size_t nb) {
     const __m512i nib = _mm512_inserti64x4(_mm512_zextsi256_si512(Nibbles(w[b].qs)), Nibbles(w[b + 1].qs), 1);
     // Nibbles are already unsigned: vpdpbusd takes them as they are.
     const __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), nib, LoadTwo(x[b].qs, x[b + 1].qs));
-    const float d0 = F16ToF32(w[b].d), d1 = F16ToF32(w[b + 1].d);
+    const float d0 = _cvtsh_ss(w[b].d), d1 = _cvtsh_ss(w[b + 1].d);
     acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), TwoScales(d0 * x[b].d, d1 * x[b + 1].d), acc);
     offset += d0 * x[b].dsum + d1 * x[b + 1].dsum;
   }
@@ -108,7 +108,7 @@ float DotQ4_0(const BlockQ4_0* w, const BlockQ8Act* x, size_t nb) {
       s += static_cast<int32_t>(w[b].qs[j] & 0xF) * x[b].qs[j];
       s += static_cast<int32_t>(w[b].qs[j] >> 4) * x[b].qs[j + kQK / 2];
     }
-    total += F16ToF32(w[b].d) * (x[b].d * static_cast<float>(s) - 8.f * x[b].dsum);
+    total += _cvtsh_ss(w[b].d) * (x[b].d * static_cast<float>(s) - 8.f * x[b].dsum);
   }
   return total;
 }

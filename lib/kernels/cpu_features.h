@@ -1,0 +1,15 @@
+// What the CPU can run, read once (cpuinfo). GEMMAKIT_ISA=scalar|avx2|avx512 in the environment
+// caps it, for testing and for comparing kernels on one machine.
+#pragma once
+
+namespace gemmakit {
+
+enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+
+// The best instruction set the CPU has and the cap allows. kAvx2 means AVX2 + FMA + F16C;
+// kAvx512 means AVX-512 F/BW/DQ/VL + VNNI as well.
+Isa BestIsa();
+// Whether the CPU itself has it, ignoring the cap (tests run every variant the CPU has).
+bool CpuHas(Isa isa);
+
+}  // namespace gemmakit
