@@ -104,6 +104,7 @@ std::atomic<bool> g_reference{false};
 size_t GemmQ8Avx512PackedInputBytes(size_t n, size_t cols);
 void GemmQ8Avx512PackInputs(const BlockQ8Act* xq, size_t n, size_t cols, void* packed);
 void GemmQ8Avx512(const MatrixView& w, const void* packed, size_t n, float* y, size_t r0, size_t r1);
+void GemmF32Avx512(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
 #endif
 
 namespace {
@@ -131,6 +132,23 @@ bool TryGemmQ8(const std::vector<BlockQ8Act>& xq, size_t n, const MatrixView& w,
 #endif
 }
 
+// A prompt against float or K-quant weights: rows converted to float32 once per chunk, then the
+// register-tiled FMA kernel.
+bool TryGemmF32(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (n < 4 || BestDotKernels().isa != std::string_view("avx512")) return false;
+  constexpr size_t kChunk = 16;
+  const size_t chunks = (w.rows + kChunk - 1) / kChunk;
+  ParallelFor(ex, chunks, 1, [&](size_t c0, size_t c1) {
+    GemmF32Avx512(w, x, n, y, c0 * kChunk, std::min(w.rows, c1 * kChunk));
+  });
+  return true;
+#else
+  (void)x, (void)n, (void)w, (void)y, (void)ex;
+  return false;
+#endif
+}
+
 }  // namespace
 
 void SetReferenceMatMul(bool enabled) { g_reference = enabled; }
@@ -144,6 +162,8 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     xq.resize(n * nb);
     for (size_t i = 0; i < n; ++i) QuantizeActivationsQ8(x + i * w.cols, xq.data() + i * nb, w.cols);
     if (TryGemmQ8(xq, n, w, y, ex)) return;
+  } else if (TryGemmF32(x, n, w, y, ex)) {
+    return;
   }
   const size_t tiles = (w.rows + kRowTile - 1) / kRowTile;
   // Enough weight bytes per task that scheduling stays cheap next to the work.
