@@ -120,6 +120,9 @@ typedef struct gemmakit_model_info {
 
 /* Set info->struct_size = sizeof *info before the call. */
 GEMMAKIT_API gemmakit_status gemmakit_model_get_info(const gemmakit_model* model, gemmakit_model_info* info);
+/* Writes the model, with its weights as loaded (after any weight_type conversion), as a GGUF file
+ * llama.cpp can load: `gemmakit quantize` is model_load with a weight_type, then this. */
+GEMMAKIT_API gemmakit_status gemmakit_model_save_gguf(const gemmakit_model* model, const char* path);
 /* Bytes of KV cache a session holding n_positions tokens uses. */
 GEMMAKIT_API gemmakit_status gemmakit_model_kv_cache_bytes(const gemmakit_model* model, int64_t n_positions,
                                                            int64_t* bytes);

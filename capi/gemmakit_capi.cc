@@ -9,6 +9,7 @@
 #include "gemmakit/model.h"
 #include "gemmakit/session.h"
 #include "gemmakit/status.h"
+#include "runtime/gguf_export.h"
 #include "struct_io.h"
 
 using gemmakit::Error;
@@ -240,6 +241,14 @@ gemmakit_status gemmakit_model_get_info(const gemmakit_model* model, gemmakit_mo
   });
 }
 
+gemmakit_status gemmakit_model_save_gguf(const gemmakit_model* model, const char* path) {
+  return Guard([&] {
+    const gemmakit::Model& m = *Need(model, "model").model;
+    if (path == nullptr) Fail(Status::kInvalidArgument, "path is NULL");
+    gemmakit::SaveGguf(m, path);
+  });
+}
+
 gemmakit_status gemmakit_model_kv_cache_bytes(const gemmakit_model* model, int64_t n_positions, int64_t* bytes) {
   return Guard([&] {
     const gemmakit::Model& m = *Need(model, "model").model;
@@ -278,9 +287,8 @@ gemmakit_status gemmakit_apply_chat_template(const gemmakit_model* model, const 
                                              size_t n_messages, int32_t add_generation_prompt, char* buf,
                                              size_t capacity, size_t* needed) {
   return Guard([&] {
-    Need(model, "model");
-    CopyOut(gemmakit::FormatGemmaChat(ToMessages(messages, n_messages), add_generation_prompt != 0), buf, capacity,
-            needed);
+    CopyOut(Need(model, "model").model->ApplyChatTemplate(ToMessages(messages, n_messages), add_generation_prompt != 0),
+            buf, capacity, needed);
   });
 }
 

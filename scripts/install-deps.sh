@@ -6,13 +6,19 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libeigen3-dev libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libabsl-dev
       libsentencepiece-dev nlohmann-json3-dev libstb-dev
       libgtest-dev libgmock-dev libbenchmark-dev
-      python3-numpy)
+      python3-numpy
+      python3-jinja2)  # renders the official chat templates the chat tests compare against
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node and npm install the JavaScript tokenizer the tokenizer tests compare against. Checked as
+# commands, not packages: a Node from elsewhere (e.g. NodeSource's, which bundles npm and conflicts
+# with Debian's npm package) is as good as Debian's.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#pkgs[@]} packages present"
+  echo "install-deps: all ${#pkgs[@]} packages, node and npm present"
   exit 0
 fi
 echo "install-deps: installing ${missing[*]}"

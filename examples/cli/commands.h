@@ -10,5 +10,6 @@ int RunTokenize(int argc, char** argv);
 int RunLogits(int argc, char** argv);
 int RunInfo(int argc, char** argv);
 int RunBench(int argc, char** argv);
+int RunQuantize(int argc, char** argv);
 
 }  // namespace cli

@@ -16,6 +16,7 @@ const char kUsage[] =
     "  logits    logits of every position for --tokens ID,ID,... (--out FILE: float32 [n, vocab])\n"
     "  info      describe a model\n"
     "  bench     prompt and generation speed against the memory-bandwidth roofline\n"
+    "  quantize  write a model as GGUF (--in DIR|FILE --out FILE --type q8_0|q4_0|...)\n"
     "  version   print the library version\n"
     "Every command takes --model DIR (or the GEMMAKIT_MODEL environment variable).\n"
     "Run 'gemmakit COMMAND --help' for a command's options.\n";
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(cmd, "logits")) return cli::RunLogits(argc, argv);
   if (!std::strcmp(cmd, "info")) return cli::RunInfo(argc, argv);
   if (!std::strcmp(cmd, "bench")) return cli::RunBench(argc, argv);
+  if (!std::strcmp(cmd, "quantize")) return cli::RunQuantize(argc, argv);
   if (!std::strcmp(cmd, "version")) {
     std::printf("gemmakit %s (ABI %d)\n", gemmakit_version(), gemmakit_abi_version());
     return 0;

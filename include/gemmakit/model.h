@@ -6,6 +6,9 @@
 #include <memory>
 #include <string>
 
+#include <vector>
+
+#include "gemmakit/chat.h"
 #include "gemmakit/tokenizer.h"
 
 namespace gemmakit {
@@ -26,6 +29,12 @@ struct ModelInfo {
   int64_t head_dim = 0;
   int64_t n_params = 0;
   int64_t weight_bytes = 0;  // bytes of weight matrices read by one decode step (layers + output)
+  // The vocabulary's file: "tokenizer.json" (preferred when a folder has both), "tokenizer.model",
+  // "gguf", or "" without one.
+  std::string tokenizer_source;
+  // The checkpoint's chat template: "gemma3" / "gemma" (the official Gemma 3 / Gemma 1-2
+  // templates), "none" (gemmakit's Gemma format is used), or "unrecognized" (chat refuses).
+  std::string chat_template;
 };
 
 struct LoadOptions {
@@ -45,6 +54,10 @@ class Model {
   bool has_tokenizer() const;
   // Throws Error(kUnsupported) when the checkpoint came without a vocabulary.
   const Tokenizer& tokenizer() const;
+  // The conversation in Gemma's chat format (gemmakit/chat.h). Throws Error(kUnsupported) when
+  // the checkpoint's chat template is not an official Gemma template (gemmakit does not run
+  // Jinja, and will not guess), and FormatGemmaChat's errors.
+  std::string ApplyChatTemplate(const std::vector<ChatMessage>& messages, bool add_generation_prompt) const;
   // Bytes of KV cache a session holding `n_positions` tokens uses.
   int64_t KvCacheBytes(int64_t n_positions) const;
 

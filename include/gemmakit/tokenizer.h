@@ -20,17 +20,25 @@ class Tokenizer {
  public:
   // A SentencePiece model file (tokenizer.model). Throws Error(kIoError / kFormatError).
   static std::unique_ptr<Tokenizer> FromFile(const std::string& path);
+  // HuggingFace's tokenizer.json of a Gemma model, converted into a SentencePiece model (see
+  // lib/tokenizer/hf_tokenizer_json.h). Throws Error(kIoError), Error(kFormatError) for a truncated
+  // or inconsistent file, Error(kUnsupported) for a tokenizer of another family (byte-level BPE,
+  // WordPiece, Unigram, no byte fallback).
+  static std::unique_ptr<Tokenizer> FromTokenizerJson(const std::string& path);
   // A serialized SentencePiece ModelProto. Throws Error(kFormatError).
   static std::unique_ptr<Tokenizer> FromSerializedProto(std::string_view bytes);
   ~Tokenizer();
 
-  // Text to ids, without <bos>. Invalid UTF-8 bytes become U+FFFD (SentencePiece's rule) rather
-  // than failing. With parse_special, control tokens written out in the text ("<bos>", "<eos>",
-  // "<pad>") become their ids; otherwise they are ordinary text. User-defined pieces such as
-  // <start_of_turn> are always recognised, as SentencePiece does.
+  // Text to ids, without <bos>. Invalid UTF-8 bytes become U+FFFD (each byte that does not start
+  // a valid character is one U+FFFD, SentencePiece's rule) rather than failing. User-defined
+  // pieces written out in the text ("<start_of_turn>", "\n\n", "<unused0>") are always their own
+  // ids, found in the text as written, leftmost then longest, as HuggingFace does with added
+  // tokens. With parse_special, control and unknown pieces ("<bos>", "<eos>", "<pad>", "<unk>")
+  // are found the same way; otherwise they are ordinary text. Encode(text, true) gives the ids of
+  // HuggingFace's tokenizer(text, add_special_tokens=False).
   std::vector<int32_t> Encode(std::string_view text, bool parse_special = false) const;
-  // Ids to text; control tokens produce no text. Throws Error(kInvalidArgument) for an id outside
-  // the vocabulary.
+  // Ids to text; control tokens produce no text, user-defined ones and <unk> their spelling (as
+  // HuggingFace writes them). Throws Error(kInvalidArgument) for an id outside the vocabulary.
   std::string Decode(const int32_t* ids, size_t n) const;
   std::string Decode(const std::vector<int32_t>& ids) const { return Decode(ids.data(), ids.size()); }
 
@@ -38,6 +46,8 @@ class Tokenizer {
   std::string IdToPiece(int32_t id) const;       // "" for an id out of range
   int32_t PieceToId(std::string_view piece) const;  // -1 when absent
   const SpecialTokens& special() const;
+  // The SentencePiece ModelProto this tokenizer runs, serialized (for writing it into a GGUF).
+  std::string SerializedModel() const;
 
  private:
   struct Impl;

@@ -59,6 +59,9 @@ Checkpoint OpenCheckpoint(const std::string& path) {
   ck.hparams = ParseHfConfig(hf.config_json);
   ck.tensors = CanonicalHfNames(hf.tensors);
   ck.tokenizer_model_path = hf.tokenizer_model_path;
+  ck.tokenizer_json_path = hf.tokenizer_json_path;
+  ck.chat_template = std::move(hf.chat_template);
+  ck.chat_template_source = std::move(hf.chat_template_source);
   return ck;
 }
 

@@ -19,8 +19,10 @@ struct Checkpoint {
   HParams hparams;
   std::shared_ptr<const TensorIndex> tensors;
   std::string tokenizer_model_path;  // a SentencePiece model file; empty when none was found
+  std::string tokenizer_json_path;   // HuggingFace's tokenizer.json; empty when none was found
   std::string tokenizer_proto;       // or a serialized SentencePiece model built from the file (GGUF)
-  std::string chat_template;         // as the file carries it (GGUF tokenizer.chat_template); may be empty
+  std::string chat_template;         // as the checkpoint carries it; may be empty
+  std::string chat_template_source;  // where it came from: a file name, or the GGUF key
 };
 
 // Throws Error: kIoError (missing files), kFormatError (corrupt ones), kUnsupported (a file type

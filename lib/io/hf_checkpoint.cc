@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gemmakit/status.h"
+#include "io/hf_chat_template.h"
 #include "io/mapped_file.h"
 #include "io/safetensors.h"
 
@@ -20,6 +21,7 @@ constexpr char kConfigName[] = "config.json";
 constexpr char kSingleFileName[] = "model.safetensors";
 constexpr char kIndexName[] = "model.safetensors.index.json";
 constexpr char kTokenizerName[] = "tokenizer.model";
+constexpr char kTokenizerJsonName[] = "tokenizer.json";
 
 // Shard names come from a downloaded file; one that could reach outside the folder is refused.
 bool IsPlainFileName(const std::string& name) {
@@ -121,6 +123,11 @@ HfCheckpoint OpenHfCheckpoint(const std::string& dir) {
 
   const std::string tokenizer_path = JoinPath(dir, kTokenizerName);
   if (FileExists(tokenizer_path)) ckpt.tokenizer_model_path = tokenizer_path;
+  const std::string tokenizer_json_path = JoinPath(dir, kTokenizerJsonName);
+  if (FileExists(tokenizer_json_path)) ckpt.tokenizer_json_path = tokenizer_json_path;
+  HfChatTemplate chat = ReadHfChatTemplate(dir);
+  ckpt.chat_template = std::move(chat.text);
+  ckpt.chat_template_source = std::move(chat.source);
   return ckpt;
 }
 

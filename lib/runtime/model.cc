@@ -7,6 +7,7 @@
 #include "model/requantize.h"
 #include "runtime/thread_pool.h"
 #include "runtime/model_impl.h"
+#include "runtime/tokenizer_loader.h"
 
 namespace gemmakit {
 namespace {
@@ -63,12 +64,10 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
     ThreadPool pool(options.n_threads);
     RequantizeWeights(impl->weights, target, &pool);
   }
-  if (!ck.tokenizer_proto.empty()) {
-    impl->tokenizer = Tokenizer::FromSerializedProto(ck.tokenizer_proto);
-  }
-  if (!impl->tokenizer && !ck.tokenizer_model_path.empty()) {
-    impl->tokenizer = Tokenizer::FromFile(ck.tokenizer_model_path);
-  }
+  CheckpointTokenizer tok = LoadCheckpointTokenizer(ck);  // which file wins: runtime/tokenizer_loader.h
+  impl->tokenizer = std::move(tok.tokenizer);
+  impl->chat_template = tok.chat_template;
+  impl->chat_template_source = tok.chat_template_source;
   if (impl->tokenizer) {
     if (impl->tokenizer->vocab_size() > impl->config.vocab_size) {
       Fail(Status::kFormatError, "tokenizer has " + std::to_string(impl->tokenizer->vocab_size()) +
@@ -77,6 +76,8 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   }
   impl->decoder = std::make_unique<GemmaDecoder>(impl->config, impl->weights);
   impl->info = DescribeModel(impl->config, impl->weights, ck.format);
+  impl->info.tokenizer_source = tok.source;
+  impl->info.chat_template = ChatTemplateKindName(impl->chat_template);
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }
 
@@ -84,7 +85,7 @@ const ModelInfo& Model::info() const { return impl_->info; }
 bool Model::has_tokenizer() const { return impl_->tokenizer != nullptr; }
 
 const Tokenizer& Model::tokenizer() const {
-  if (!impl_->tokenizer) Fail(Status::kUnsupported, "this checkpoint has no tokenizer.model");
+  if (!impl_->tokenizer) Fail(Status::kUnsupported, "this checkpoint has no tokenizer (tokenizer.json or tokenizer.model)");
   return *impl_->tokenizer;
 }
 

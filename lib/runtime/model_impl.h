@@ -8,6 +8,7 @@
 #include "model/gemma_decoder.h"
 #include "model/model_config.h"
 #include "model/weights.h"
+#include "tokenizer/chat_template_kind.h"
 
 namespace gemmakit {
 
@@ -15,6 +16,8 @@ struct Model::Impl {
   ModelConfig config;
   ModelWeights weights;
   std::unique_ptr<Tokenizer> tokenizer;
+  ChatTemplateKind chat_template = ChatTemplateKind::kNone;  // see runtime/tokenizer_loader.h
+  std::string chat_template_source;
   std::unique_ptr<GemmaDecoder> decoder;
   ModelInfo info;
 };

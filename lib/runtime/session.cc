@@ -217,7 +217,14 @@ GenerateResult Session::Generate(std::string_view prompt, const GenerateOptions&
 GenerateResult Session::Chat(const std::vector<ChatMessage>& conversation, const GenerateOptions& options) {
   if (conversation.empty()) Fail(Status::kInvalidArgument, "chat: the conversation is empty");
   const Tokenizer& tok = impl_->model->tokenizer();
-  const std::vector<int32_t> ids = tok.Encode(FormatGemmaChat(conversation, true), /*parse_special=*/true);
+  for (const ChatMessage& m : conversation) {
+    for (const ChatPart& p : m.parts) {
+      if (p.type == ChatPart::Type::kImage) Fail(Status::kUnsupported, "chat: image input is not supported yet");
+    }
+  }
+  // Special tokens written in the messages become special ids, as HuggingFace tokenizes the
+  // rendered template (apply_chat_template, then the tokenizer with special tokens on).
+  const std::vector<int32_t> ids = tok.Encode(impl_->model->ApplyChatTemplate(conversation, true), /*parse_special=*/true);
   const auto& held = impl_->tokens;
   size_t common = 0;
   while (common < held.size() && common < ids.size() && held[common] == ids[common]) ++common;

@@ -2,7 +2,7 @@
 // reads. Field numbers are those of sentencepiece 0.1.97 (Debian 12's), checked against its
 // descriptor: ModelProto {1 pieces, 2 trainer_spec, 3 normalizer_spec}, SentencePiece {1 piece,
 // 2 score, 3 type}, TrainerSpec {3 model_type, 4 vocab_size, 25 split_digits, 35 byte_fallback,
-// 40 unk_id, 41 bos_id, 42 eos_id, 43 pad_id, 44 unk_surface}, NormalizerSpec {1 name,
+// 40 unk_id, 41 bos_id, 42 eos_id, 43 pad_id}, NormalizerSpec {1 name,
 // 3 add_dummy_prefix, 4 remove_extra_whitespaces, 5 escape_whitespaces}.
 #include "tokenizer/sentencepiece_proto.h"
 
@@ -53,7 +53,6 @@ std::string TrainerSpec(const SentencePieceSpec& s) {
   PutInt(41, s.bos_id, &t);
   PutInt(42, s.eos_id, &t);
   PutInt(43, s.pad_id, &t);
-  if (!s.unk_surface.empty()) PutBytes(44, s.unk_surface, &t);
   return t;
 }
 

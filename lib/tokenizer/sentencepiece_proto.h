@@ -26,8 +26,6 @@ struct SentencePieceSpec {
   bool remove_extra_whitespaces = false;  // Gemma: false
   bool split_digits = false;
   int32_t unk_id = 3, bos_id = 2, eos_id = 1, pad_id = 0;
-  // What Decode writes for the unknown piece; empty keeps SentencePiece's default " \u2047 ".
-  std::string unk_surface;
 };
 
 // The serialized ModelProto, ready for SentencePieceProcessor::LoadFromSerializedProto.
