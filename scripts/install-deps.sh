@@ -7,7 +7,8 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libsentencepiece-dev nlohmann-json3-dev libstb-dev
       libgtest-dev libgmock-dev libbenchmark-dev
       python3-numpy
-      python3-jinja2)  # renders the official chat templates the chat tests compare against
+      python3-jinja2   # renders the official chat templates the chat tests compare against
+      clang libclang-rt-14-dev)  # libFuzzer for the GGUF and safetensors parser fuzzers
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -18,4 +18,6 @@ for variant in release asan; do
   echo "=== $variant tests ==="
   (cd "$dir" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs")
 done
+echo "=== fuzzers (GGUF, safetensors; ${GEMMAKIT_FUZZ_TIME:-20} s each) ==="
+GEMMAKIT_FUZZ_TIME="${GEMMAKIT_FUZZ_TIME:-20}" bash tests/fuzz/run_fuzzers.sh
 echo "all tests passed"
