@@ -29,16 +29,8 @@ int RunChat(int argc, char** argv) {
     return UsageError(error, kUsage);
   }
   gemmakit_model* model = nullptr;
-  if (int rc = LoadModel(args, &model)) return rc;
-  gemmakit_session_params sp;
-  gemmakit_session_params_init(&sp, sizeof sp);
-  sp.n_threads = static_cast<int32_t>(threads);
-  sp.context_length = ctx;
   gemmakit_session* session = nullptr;
-  if (gemmakit_session_create(model, &sp, &session) != GEMMAKIT_OK) {
-    gemmakit_model_free(model);
-    return LibraryError("cannot create session");
-  }
+  if (int rc = OpenSession(args, threads, ctx, &model, &session)) return rc;
 
   // Roles and texts of the conversation so far; messages point into them.
   std::vector<std::pair<std::string, std::string>> history;

@@ -33,16 +33,9 @@ int RunGenerate(int argc, char** argv) {
   }
 
   gemmakit_model* model = nullptr;
-  if (int rc = LoadModel(args, &model)) return rc;
-  gemmakit_session_params sp;
-  gemmakit_session_params_init(&sp, sizeof sp);
-  sp.n_threads = static_cast<int32_t>(threads);
-  sp.context_length = ctx;
   gemmakit_session* session = nullptr;
-  int rc = 0;
-  if (gemmakit_session_create(model, &sp, &session) != GEMMAKIT_OK) {
-    rc = LibraryError("cannot create session");
-  } else {
+  int rc = OpenSession(args, threads, ctx, &model, &session);
+  if (rc == 0) {
     gemmakit_generation g;
     g.struct_size = sizeof g;
     const std::string prompt = args.Get("prompt"), system = args.Get("system");

@@ -48,17 +48,12 @@ int RunLogits(int argc, char** argv) {
   if (!ParseIds(args.Get("tokens"), ids, error) || !args.GetInt("threads", 0, threads, error)) return UsageError(error, kUsage);
 
   gemmakit_model* model = nullptr;
-  if (int rc = LoadModel(args, &model)) return rc;
-  gemmakit_session_params sp;
-  gemmakit_session_params_init(&sp, sizeof sp);
-  sp.n_threads = static_cast<int32_t>(threads);
   gemmakit_session* session = nullptr;
+  if (int rc = OpenSession(args, threads, 0, &model, &session)) return rc;
   int rc = 0;
   const float* logits = nullptr;
   size_t rows = 0, vocab = 0;
-  if (gemmakit_session_create(model, &sp, &session) != GEMMAKIT_OK) {
-    rc = LibraryError("cannot create session");
-  } else if (gemmakit_session_eval(session, ids.data(), ids.size(), GEMMAKIT_LOGITS_ALL) != GEMMAKIT_OK ||
+  if (gemmakit_session_eval(session, ids.data(), ids.size(), GEMMAKIT_LOGITS_ALL) != GEMMAKIT_OK ||
              gemmakit_session_logits(session, &logits, &rows, &vocab) != GEMMAKIT_OK) {
     rc = LibraryError("evaluation failed");
   } else if (args.Has("out")) {

@@ -29,6 +29,22 @@ int LoadModel(const Args& args, gemmakit_model** model) {
   return 0;
 }
 
+int OpenSession(const Args& args, long long threads, long long ctx, gemmakit_model** model, gemmakit_session** session) {
+  *session = nullptr;
+  if (int rc = LoadModel(args, model)) return rc;
+  gemmakit_session_params sp;
+  gemmakit_session_params_init(&sp, sizeof sp);
+  sp.n_threads = static_cast<int32_t>(threads);
+  sp.context_length = ctx;
+  if (gemmakit_session_create(*model, &sp, session) != GEMMAKIT_OK) {
+    const int rc = LibraryError("cannot create session");
+    gemmakit_model_free(*model);
+    *model = nullptr;
+    return rc;
+  }
+  return 0;
+}
+
 const std::set<std::string>& SamplingOptionNames() {
   static const std::set<std::string> names = {"max-tokens", "temperature", "top-k", "top-p", "min-p",
                                               "repeat-penalty", "repeat-last-n", "seed", "stop"};

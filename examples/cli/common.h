@@ -17,6 +17,9 @@ int UsageError(const std::string& message, const char* usage);
 
 // --model, else $GEMMAKIT_MODEL. Returns an exit code (0 on success).
 int LoadModel(const Args& args, gemmakit_model** model);
+// LoadModel, then a session with `threads` and context `ctx` (0: defaults). Returns an exit code;
+// on success both handles are set, on failure neither is.
+int OpenSession(const Args& args, long long threads, long long ctx, gemmakit_model** model, gemmakit_session** session);
 
 // The options of `generate` and `chat` that shape sampling and stopping.
 const std::set<std::string>& SamplingOptionNames();
