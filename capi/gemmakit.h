@@ -116,6 +116,9 @@ typedef struct gemmakit_model_info {
   int32_t eos_id;
   int32_t start_of_turn_id;
   int32_t end_of_turn_id;
+  char format[16];            /* "huggingface" or "gguf" */
+  char tokenizer_source[32];  /* "tokenizer.json", "tokenizer.model", "gguf" or "" (none) */
+  char chat_template[32];     /* which official template the checkpoint carries, or "unrecognized" */
 } gemmakit_model_info;
 
 /* Set info->struct_size = sizeof *info before the call. */

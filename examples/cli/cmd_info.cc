@@ -30,6 +30,9 @@ int RunInfo(int argc, char** argv) {
     rc = LibraryError("info failed");
   } else {
     std::printf("architecture      %s\n", info.architecture);
+    std::printf("format            %s\n", info.format);
+    std::printf("tokenizer         %s\n", info.tokenizer_source[0] ? info.tokenizer_source : "(none)");
+    std::printf("chat template     %s\n", info.chat_template);
     std::printf("weight type       %s\n", info.weight_type);
     std::printf("parameters        %lld\n", static_cast<long long>(info.n_params));
     std::printf("weight bytes      %lld\n", static_cast<long long>(info.weight_bytes));
