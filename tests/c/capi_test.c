@@ -401,6 +401,9 @@ static int test_model_info(void) {
   CHECK(info.eos_id == 1);
   CHECK(info.start_of_turn_id == 4);
   CHECK(info.end_of_turn_id == 5);
+  CHECK(strcmp(info.format, "huggingface") == 0);
+  CHECK(strcmp(info.tokenizer_source, "tokenizer.model") == 0);
+  CHECK(strcmp(info.chat_template, "none") == 0);
 
   CHECK_OK(gemmakit_model_kv_cache_bytes(g_model, 16, &kv16));
   CHECK_OK(gemmakit_model_kv_cache_bytes(g_model, 32, &kv32));
