@@ -21,8 +21,8 @@ inline __m256 LoadBF16(const uint16_t* p) {
 
 inline __m256 LoadF16(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
 
-template <__m256 (*Load)(const uint16_t*), float (*ToF32)(uint16_t)>
-float Dot16(const uint16_t* w, const float* x, size_t n) {
+template <typename T, __m256 (*Load)(const T*), float (*ToF32)(T)>
+float DotRow(const T* w, const float* x, size_t n) {
   __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
   size_t i = 0;
   for (; i + 32 <= n; i += 32) {
@@ -37,20 +37,8 @@ float Dot16(const uint16_t* w, const float* x, size_t n) {
   return acc;
 }
 
-float DotF32(const float* w, const float* x, size_t n) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
-    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
-    a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
-    a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
-  }
-  for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
-  float acc = HorizontalSum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-  for (; i < n; ++i) acc += w[i] * x[i];
-  return acc;
-}
+inline __m256 LoadF32(const float* p) { return _mm256_loadu_ps(p); }
+inline float Same(float v) { return v; }
 
 // Σ over 32 pairs of a signed byte vector by a signed byte vector, as 8 int32 lanes.
 inline __m256i DotI8(__m256i w, __m256i x) {
@@ -91,7 +79,7 @@ float DotQ4_0(const BlockQ4_0* w, const BlockQ8Act* x, size_t nb) {
 }  // namespace
 
 const DotKernels* Avx2DotKernelsImpl() {
-  static const DotKernels k = {"avx2", DotF32, Dot16<LoadBF16, BF16ToF32>, Dot16<LoadF16, F16ToF32>, DotQ8_0, DotQ4_0};
+  static const DotKernels k = {"avx2", DotRow<float, LoadF32, Same>, DotRow<uint16_t, LoadBF16, BF16ToF32>, DotRow<uint16_t, LoadF16, F16ToF32>, DotQ8_0, DotQ4_0};
   return &k;
 }
 

@@ -17,8 +17,8 @@ inline __m512 LoadBF16(const uint16_t* p) {
 }
 inline __m512 LoadF16(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
 
-template <__m512 (*Load)(const uint16_t*), float (*ToF32)(uint16_t)>
-float Dot16(const uint16_t* w, const float* x, size_t n) {
+template <typename T, __m512 (*Load)(const T*), float (*ToF32)(T)>
+float DotRow(const T* w, const float* x, size_t n) {
   __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
   size_t i = 0;
   for (; i + 64 <= n; i += 64) {
@@ -33,20 +33,8 @@ float Dot16(const uint16_t* w, const float* x, size_t n) {
   return acc;
 }
 
-float DotF32(const float* w, const float* x, size_t n) {
-  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
-  size_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(x + i), a0);
-    a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 16), _mm512_loadu_ps(x + i + 16), a1);
-    a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 32), _mm512_loadu_ps(x + i + 32), a2);
-    a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 48), _mm512_loadu_ps(x + i + 48), a3);
-  }
-  for (; i + 16 <= n; i += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(x + i), a0);
-  float acc = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-  for (; i < n; ++i) acc += w[i] * x[i];
-  return acc;
-}
+inline __m512 LoadF32(const float* p) { return _mm512_loadu_ps(p); }
+inline float Same(float v) { return v; }
 
 // Two 32-byte blocks side by side in one 512-bit register.
 inline __m512i LoadTwo(const int8_t* a, const int8_t* b) {
@@ -116,7 +104,7 @@ float DotQ4_0(const BlockQ4_0* w, const BlockQ8Act* x, size_t nb) {
 }  // namespace
 
 const DotKernels* Avx512DotKernelsImpl() {
-  static const DotKernels k = {"avx512", DotF32, Dot16<LoadBF16, BF16ToF32>, Dot16<LoadF16, F16ToF32>, DotQ8_0, DotQ4_0};
+  static const DotKernels k = {"avx512", DotRow<float, LoadF32, Same>, DotRow<uint16_t, LoadBF16, BF16ToF32>, DotRow<uint16_t, LoadF16, F16ToF32>, DotQ8_0, DotQ4_0};
   return &k;
 }
 
