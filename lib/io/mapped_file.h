@@ -28,6 +28,11 @@ class MappedFile {
   std::string path_;
 };
 
+// Drops the resident pages inside [p, p + bytes) of a read-only file mapping; touching them again
+// reads them back from the file. For weights repacked at load, so that the original copy stops
+// counting against the process's memory.
+void ReleaseMappedPages(const void* p, size_t bytes);
+
 // Reads a whole (small) file, such as config.json, into a string. Throws Error(kIoError).
 std::string ReadTextFile(const std::string& path, size_t max_bytes = 64u << 20);
 

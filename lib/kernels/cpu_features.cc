@@ -26,6 +26,15 @@ bool CpuHas(Isa isa) {
 #endif
 }
 
+bool CpuHasAvx512Bf16() {
+#if defined(__x86_64__) || defined(_M_X64)
+  static const bool has = BestIsa() == Isa::kAvx512 && cpuinfo_has_x86_avx512bf16();
+  return has;
+#else
+  return false;
+#endif
+}
+
 Isa BestIsa() {
   static const Isa best = [] {
     const char* cap = std::getenv("GEMMAKIT_ISA");

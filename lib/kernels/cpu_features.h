@@ -11,5 +11,7 @@ enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
 Isa BestIsa();
 // Whether the CPU itself has it, ignoring the cap (tests run every variant the CPU has).
 bool CpuHas(Isa isa);
+// AVX512_BF16 (vdpbf16ps), within the GEMMAKIT_ISA cap.
+bool CpuHasAvx512Bf16();
 
 }  // namespace gemmakit

@@ -14,14 +14,25 @@ struct MatrixView {
   const void* data = nullptr;
   size_t rows = 0;  // output features
   size_t cols = 0;  // input features
+  // The same matrix repacked at load into the layout of kernels/matmul/panels.h (Q8_0 / Q4_0),
+  // or null. When set, kernels read it instead of `data`; `data` may then be null.
+  const void* panels = nullptr;
 
   // Row r converted to float32 into dst[cols].
   void RowToF32(size_t r, float* dst) const;
+  // Row r in its stored encoding (DTypeBytes(dtype, cols) bytes), from `data` or the panels.
+  void RowBytes(size_t r, void* dst) const;
+};
+
+struct MatMulOptions {
+  // Prompt-sized products with BF16 weights may round the inputs to bf16 and use the CPU's bf16
+  // dot products (AVX512_BF16): about twice as fast, with the inputs' rounding as extra error.
+  bool bf16_inputs = false;
 };
 
 // x: [n, cols] row-major; y: [n, rows]. Weight rows are converted once per call and reused for
 // all n inputs, so a prefill of n tokens reads the weights once, like a decode step does.
-void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex);
+void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex, const MatMulOptions& options = {});
 
 // The plain scalar definition every fast variant is tested against: float32 math on the
 // dequantized weights, activations never quantized.

@@ -41,10 +41,9 @@ uint32_t FileType(DType t) {
 }
 
 void AddMatrix(GgufWriter& w, const std::string& name, const MatrixView& m) {
-  const size_t bytes = DTypeBytes(m.dtype, m.rows * m.cols);
-  const uint8_t* src = static_cast<const uint8_t*>(m.data);
-  w.AddTensor(name, ToGgml(m.dtype), {m.cols, m.rows}, [src, bytes](uint8_t* out, size_t n) {
-    std::memcpy(out, src, std::min(n, bytes));
+  const size_t row_bytes = DTypeBytes(m.dtype, m.cols);
+  w.AddTensor(name, ToGgml(m.dtype), {m.cols, m.rows}, [m, row_bytes](uint8_t* out, size_t n) {
+    for (size_t r = 0; r < m.rows && (r + 1) * row_bytes <= n; ++r) m.RowBytes(r, out + r * row_bytes);
   });
 }
 
@@ -124,7 +123,7 @@ void SaveGguf(const Model& model, const std::string& path) {
 
   const ModelWeights& mw = m.weights;
   AddMatrix(w, "token_embd.weight", mw.embed);
-  if (mw.lm_head.data != mw.embed.data) AddMatrix(w, "output.weight", mw.lm_head);
+  if (mw.lm_head.data != mw.embed.data || mw.lm_head.panels != mw.embed.panels) AddMatrix(w, "output.weight", mw.lm_head);
   AddNorm(w, "output_norm.weight", mw.final_norm);
   for (size_t i = 0; i < mw.layers.size(); ++i) {
     const LayerWeights& l = mw.layers[i];

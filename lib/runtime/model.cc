@@ -4,6 +4,7 @@
 
 #include "gemmakit/status.h"
 #include "model/architecture.h"
+#include "model/repack.h"
 #include "model/requantize.h"
 #include "runtime/thread_pool.h"
 #include "runtime/model_impl.h"
@@ -60,9 +61,10 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   auto impl = std::make_unique<Impl>();
   impl->config = ResolveModelConfig(ck.hparams);
   impl->weights = BindWeights(impl->config, ck.tensors);
-  if (!options.weight_type.empty()) {
+  {
     ThreadPool pool(options.n_threads);
-    RequantizeWeights(impl->weights, target, &pool);
+    if (!options.weight_type.empty()) RequantizeWeights(impl->weights, target, &pool);
+    RepackWeights(impl->weights, &pool);
   }
   CheckpointTokenizer tok = LoadCheckpointTokenizer(ck);  // which file wins: runtime/tokenizer_loader.h
   impl->tokenizer = std::move(tok.tokenizer);

@@ -5,20 +5,33 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
-#include <memory>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
+#include "kernels/cpu_features.h"
 #include "kernels/matmul/dot_kernels.h"
+#include "kernels/matmul/gemm_panels.h"
+#include "kernels/matmul/panels.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/vec.h"
 
 namespace gemmakit {
 
-void MatrixView::RowToF32(size_t r, float* dst) const {
+void MatrixView::RowBytes(size_t r, void* dst) const {
   const size_t row_bytes = DTypeBytes(dtype, cols);
-  ConvertToF32(dtype, static_cast<const char*>(data) + r * row_bytes, dst, cols);
+  if (data) {
+    std::memcpy(dst, static_cast<const char*>(data) + r * row_bytes, row_bytes);
+  } else {
+    PanelRowToBlocks(dtype, static_cast<const uint8_t*>(panels), cols, r, dst);
+  }
+}
+
+void MatrixView::RowToF32(size_t r, float* dst) const {
+  if (data) return ConvertToF32(dtype, static_cast<const char*>(data) + r * DTypeBytes(dtype, cols), dst, cols);
+  std::vector<uint8_t> blocks(DTypeBytes(dtype, cols));
+  RowBytes(r, blocks.data());
+  ConvertToF32(dtype, blocks.data(), dst, cols);
 }
 
 void MatMulReference(const float* x, size_t n, const MatrixView& w, float* y) {
@@ -100,71 +113,58 @@ namespace {
 std::atomic<bool> g_reference{false};
 }  // namespace
 
-#if defined(__x86_64__) || defined(_M_X64)
-size_t GemmQ8Avx512PackedInputBytes(size_t n, size_t cols);
-void GemmQ8Avx512PackInputs(const BlockQ8Act* xq, size_t n, size_t cols, void* packed);
-void GemmQ8Avx512(const MatrixView& w, const void* packed, size_t n, float* y, size_t r0, size_t r1);
-void GemmF32Avx512(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
-#endif
-
 namespace {
 
-// A prompt (several inputs) against Q8_0 / Q4_0 weights: the register-tiled VNNI kernel.
-bool TryGemmQ8(const std::vector<BlockQ8Act>& xq, size_t n, const MatrixView& w, float* y, Executor* ex) {
+bool UsePanelKernels(size_t n) {
 #if defined(__x86_64__) || defined(_M_X64)
-  if (n < 4 || BestDotKernels().isa != std::string_view("avx512")) return false;
-  struct Free {
-    void operator()(void* p) const { std::free(p); }
-  };
-  const size_t bytes = GemmQ8Avx512PackedInputBytes(n, w.cols);
-  std::unique_ptr<void, Free> packed(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
-  if (!packed) return false;
-  GemmQ8Avx512PackInputs(xq.data(), n, w.cols, packed.get());
-  constexpr size_t kChunk = 64;
-  const size_t chunks = (w.rows + kChunk - 1) / kChunk;
-  ParallelFor(ex, chunks, 1, [&](size_t c0, size_t c1) {
-    GemmQ8Avx512(w, packed.get(), n, y, c0 * kChunk, std::min(w.rows, c1 * kChunk));
-  });
-  return true;
+  return n >= 4 && BestDotKernels().isa == std::string_view("avx512");
 #else
-  (void)xq, (void)n, (void)w, (void)y, (void)ex;
+  (void)n;
   return false;
 #endif
 }
 
-// A prompt against float or K-quant weights: rows converted to float32 once per chunk, then the
-// register-tiled FMA kernel.
-bool TryGemmF32(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex) {
-#if defined(__x86_64__) || defined(_M_X64)
-  if (n < 4 || BestDotKernels().isa != std::string_view("avx512")) return false;
-  constexpr size_t kChunk = 16;
-  const size_t chunks = (w.rows + kChunk - 1) / kChunk;
-  ParallelFor(ex, chunks, 1, [&](size_t c0, size_t c1) {
-    GemmF32Avx512(w, x, n, y, c0 * kChunk, std::min(w.rows, c1 * kChunk));
-  });
-  return true;
-#else
-  (void)x, (void)n, (void)w, (void)y, (void)ex;
-  return false;
-#endif
+// Splits rows [0, rows) into chunks of `chunk` rows across the executor.
+template <typename Fn>
+void ForRowChunks(size_t rows, size_t chunk, Executor* ex, Fn fn) {
+  ParallelFor(ex, (rows + chunk - 1) / chunk, 1,
+              [&](size_t c0, size_t c1) { fn(c0 * chunk, std::min(rows, c1 * chunk)); });
 }
 
 }  // namespace
 
 void SetReferenceMatMul(bool enabled) { g_reference = enabled; }
 
-void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex) {
+void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex, const MatMulOptions& options) {
   if (g_reference.load(std::memory_order_relaxed)) return MatMulReference(x, n, w, y);
   const DotKernels& k = BestDotKernels();
+  const bool quantized_inputs = w.dtype == DType::kQ8_0 || w.dtype == DType::kQ4_0;
   std::vector<BlockQ8Act> xq;
-  if (w.dtype == DType::kQ8_0 || w.dtype == DType::kQ4_0) {
+  if (quantized_inputs) {
     const size_t nb = w.cols / 32;
     xq.resize(n * nb);
     for (size_t i = 0; i < n; ++i) QuantizeActivationsQ8(x + i * w.cols, xq.data() + i * nb, w.cols);
-    if (TryGemmQ8(xq, n, w, y, ex)) return;
-  } else if (TryGemmF32(x, n, w, y, ex)) {
-    return;
   }
+#if defined(__x86_64__) || defined(_M_X64)
+  if (quantized_inputs && (w.panels || UsePanelKernels(n))) {
+    PackedInputsQ8 packed;
+    PackInputsQ8(xq.data(), n, w.cols, w.dtype, packed);
+    // Decode: about 64 KB of weights per task; prompts: 64 rows, enough work per task next to the
+    // cost of repacking them when the matrix was not repacked at load.
+    const size_t chunk = n < 4 ? std::max<size_t>(kPanelRows, 65536 / DTypeBytes(w.dtype, w.cols) / kPanelRows * kPanelRows) : 64;
+    return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) { GemmQ8Avx512(w, packed, n, y, r0, r1); });
+  }
+  if (UsePanelKernels(n)) {
+    constexpr size_t kChunk = 64;
+    if (w.dtype == DType::kBF16 && options.bf16_inputs && CpuHasAvx512Bf16()) {
+      std::vector<uint16_t> packed;
+      PackInputsBF16(x, n, w.cols, packed);
+      return ForRowChunks(w.rows, kChunk, ex,
+                          [&](size_t r0, size_t r1) { GemmBF16Avx512(w, packed.data(), n, y, r0, r1); });
+    }
+    return ForRowChunks(w.rows, kChunk, ex, [&](size_t r0, size_t r1) { GemmF32Avx512(w, x, n, y, r0, r1); });
+  }
+#endif
   const size_t tiles = (w.rows + kRowTile - 1) / kRowTile;
   // Enough weight bytes per task that scheduling stays cheap next to the work.
   const size_t grain = std::max<size_t>(1, 16384 / (DTypeBytes(w.dtype, w.cols) * kRowTile + 1));

@@ -1,11 +1,12 @@
-// Prompt-sized (n ≥ 4 inputs) matmul for Q8_0 and Q4_0 weights with AVX-512 VNNI: a 4-row ×
-// 4-input register tile of vpdpbusd over pairs of 32-element blocks.
+// Matmul for Q8_0 and Q4_0 weights in panel layout (panels.h) with AVX-512 VNNI, for decode and
+// prompts alike: one vpdpbusd multiplies 16 rows by 4 weights against 4 input bytes broadcast from
+// memory, so a block's integer sums land in one register per (panel, input) and the block scales
+// cost one convert and one FMA per 16 rows. A panel's 16 results are 16 adjacent outputs: no
+// horizontal sums. Matrices not repacked at load are repacked here a cache-sized chunk at a time.
 //
-// vpdpbusd multiplies unsigned by signed bytes, so inputs are stored biased (x + 128, unsigned)
-// and weights signed (Q4_0 nibbles become nibble - 8); the bias adds 128·Σw, which is subtracted
-// by starting each sum from -128·Σw, precomputed per weight block. Weights are repacked per chunk
-// of rows (cache-sized) and inputs per matmul, so every load in the inner loop is one aligned
-// 64-byte vector.
+// vpdpbusd takes unsigned bytes from the register operand and signed bytes from the broadcast
+// one: weights are stored unsigned (Q8_0: w + 128; Q4_0: the nibble, w + 8) and each sum starts
+// from the matching correction -128·Σx or -8·Σx of that input block (PackInputsQ8).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -16,152 +17,176 @@
 
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
+#include "kernels/matmul/gemm_panels.h"
+#include "kernels/matmul/panels.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/quant/blocks.h"
 
 namespace gemmakit {
+
+void PackPanelsAvx512(const MatrixView& w, uint8_t* out, size_t p0, size_t p1);
+
 namespace {
 
-constexpr size_t kRows = 4, kInputs = 4;
-constexpr size_t kRowChunk = 64;     // rows repacked together (~220 KB for 1152 columns)
-constexpr size_t kInputBlock = 64;   // inputs streamed past one chunk while it is in L2
+constexpr size_t kLanes = kPanelRows;
+constexpr size_t kPromptInputs = 4;  // inputs per register tile for prompts
 
-// One pair of blocks (64 values) of one row or input, ready for the kernel.
-struct alignas(64) PackedPair {
-  int8_t q[64];      // weights signed; inputs biased to unsigned
-  float scale[16];   // block scale, 8 lanes per block (the lanes vpdpbusd sums it into)
-};
-struct alignas(64) WeightPair {
-  PackedPair p;
-  int32_t bias[16];  // -128 · Σw over each lane's 4 weights
-};
-
-inline float Half(uint16_t h) { return F16ToF32(h); }
-
-void PackWeightRow(const MatrixView& w, size_t r, size_t n_pairs, WeightPair* out) {
-  const size_t nb = w.cols / kQK;
-  const uint8_t* row = static_cast<const uint8_t*>(w.data) + r * DTypeBytes(w.dtype, w.cols);
-  for (size_t k = 0; k < n_pairs; ++k) {
-    WeightPair& wp = out[k];
-    for (size_t h = 0; h < 2; ++h) {
-      const size_t b = 2 * k + h;
-      int8_t* q = wp.p.q + 32 * h;
-      float d = 0.f;
-      if (b >= nb) {
-        std::memset(q, 0, 32);
-      } else if (w.dtype == DType::kQ8_0) {
-        const BlockQ8_0& blk = reinterpret_cast<const BlockQ8_0*>(row)[b];
-        std::memcpy(q, blk.qs, 32);
-        d = Half(blk.d);
-      } else {
-        const BlockQ4_0& blk = reinterpret_cast<const BlockQ4_0*>(row)[b];
-        for (int j = 0; j < 16; ++j) {
-          q[j] = static_cast<int8_t>((blk.qs[j] & 0xF) - 8);
-          q[j + 16] = static_cast<int8_t>((blk.qs[j] >> 4) - 8);
-        }
-        d = Half(blk.d);
-      }
-      for (int l = 0; l < 8; ++l) wp.p.scale[8 * h + l] = d;
-    }
-    const __m512i wq = _mm512_load_si512(wp.p.q);
-    const __m512i bias = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(static_cast<char>(0x80)), wq);
-    _mm512_store_si512(wp.bias, _mm512_sub_epi32(_mm512_setzero_si512(), bias));
-  }
+inline __m512i Broadcast4(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
 }
 
-void PackInput(const BlockQ8Act* x, size_t nb, size_t n_pairs, PackedPair* out) {
-  for (size_t k = 0; k < n_pairs; ++k) {
-    for (size_t h = 0; h < 2; ++h) {
-      const size_t b = 2 * k + h;
-      int8_t* q = out[k].q + 32 * h;
-      const float d = b < nb ? x[b].d : 0.f;
-      for (int j = 0; j < 32; ++j) q[j] = static_cast<int8_t>((b < nb ? x[b].qs[j] : 0) ^ 0x80);
-      for (int l = 0; l < 8; ++l) out[k].scale[8 * h + l] = d;
-    }
-  }
-}
-
-// acc[r][t] over all pairs, then y for the valid rows and inputs.
-void Tile(const WeightPair* const w[kRows], const PackedPair* const x[kInputs], size_t n_pairs, float* y,
-          size_t y_stride, size_t rows, size_t inputs) {
-  __m512 acc[kRows][kInputs];
+// y[t][16 p + lane] for kPanels panels × kInputs inputs (inputs i0.. of x), over all blocks.
+template <bool kQ4, size_t kPanels, size_t kInputs>
+void Tile(const uint8_t* const panel[kPanels], size_t nb, const PackedInputsQ8& x, size_t i0, float* y,
+          size_t y_stride, const __mmask16 row_mask[kPanels], size_t inputs) {
+  constexpr size_t kQuantBytes = kQ4 ? kQK / 2 * kLanes : kQK * kLanes;
+  __m512 acc[kPanels][kInputs];
   for (auto& a : acc) {
     for (auto& v : a) v = _mm512_setzero_ps();
   }
-  for (size_t k = 0; k < n_pairs; ++k) {
-    __m512i wq[kRows], bias[kRows];
-    __m512 ws[kRows];
-    for (size_t r = 0; r < kRows; ++r) {
-      wq[r] = _mm512_load_si512(w[r][k].p.q);
-      ws[r] = _mm512_load_ps(w[r][k].p.scale);
-      bias[r] = _mm512_load_si512(w[r][k].bias);
-    }
+  const int8_t* xq[kInputs];
+  const int32_t* xc[kInputs];
+  const float* xd[kInputs];
+  for (size_t t = 0; t < kInputs; ++t) {
+    xq[t] = x.q.data() + (i0 + t) * nb * kQK;
+    xc[t] = x.correction.data() + (i0 + t) * nb;
+    xd[t] = x.scale.data() + (i0 + t) * nb;
+  }
+  const uint16_t* scales[kPanels];
+  for (size_t p = 0; p < kPanels; ++p) scales[p] = reinterpret_cast<const uint16_t*>(panel[p] + nb * kQuantBytes);
+  for (size_t b = 0; b < nb; ++b) {
+    __m512i sum[kPanels][kInputs];
     for (size_t t = 0; t < kInputs; ++t) {
-      const __m512i xq = _mm512_load_si512(x[t][k].q);
-      const __m512 xs = _mm512_load_ps(x[t][k].scale);
-      for (size_t r = 0; r < kRows; ++r) {
-        const __m512i s = _mm512_dpbusd_epi32(bias[r], xq, wq[r]);
-        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(ws[r], xs), acc[r][t]);
+      const __m512i c = _mm512_set1_epi32(xc[t][b]);
+      for (size_t p = 0; p < kPanels; ++p) sum[p][t] = c;
+    }
+    if constexpr (kQ4) {
+      const __m512i low = _mm512_set1_epi8(0x0F);
+      for (size_t h = 0; h < 4; ++h) {
+        __m512i lo[kPanels], hi[kPanels];
+        for (size_t p = 0; p < kPanels; ++p) {
+          const __m512i v = _mm512_loadu_si512(panel[p] + b * kQuantBytes + 64 * h);
+          lo[p] = _mm512_and_si512(v, low);
+          hi[p] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+        }
+        for (size_t t = 0; t < kInputs; ++t) {
+          const __m512i x_lo = Broadcast4(xq[t] + b * kQK + 4 * h), x_hi = Broadcast4(xq[t] + b * kQK + 16 + 4 * h);
+          for (size_t p = 0; p < kPanels; ++p) {
+            sum[p][t] = _mm512_dpbusd_epi32(sum[p][t], lo[p], x_lo);
+            sum[p][t] = _mm512_dpbusd_epi32(sum[p][t], hi[p], x_hi);
+          }
+        }
+      }
+    } else {
+      for (size_t g = 0; g < 8; ++g) {
+        __m512i wv[kPanels];
+        for (size_t p = 0; p < kPanels; ++p) wv[p] = _mm512_loadu_si512(panel[p] + b * kQuantBytes + 64 * g);
+        for (size_t t = 0; t < kInputs; ++t) {
+          const __m512i xv = Broadcast4(xq[t] + b * kQK + 4 * g);
+          for (size_t p = 0; p < kPanels; ++p) sum[p][t] = _mm512_dpbusd_epi32(sum[p][t], wv[p], xv);
+        }
+      }
+    }
+    for (size_t p = 0; p < kPanels; ++p) {
+      const __m512 scale =
+          _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(scales[p] + b * kLanes)));
+      for (size_t t = 0; t < kInputs; ++t) {
+        acc[p][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[p][t]), _mm512_mul_ps(scale, _mm512_set1_ps(xd[t][b])),
+                                    acc[p][t]);
       }
     }
   }
   for (size_t t = 0; t < inputs; ++t) {
-    for (size_t r = 0; r < rows; ++r) y[t * y_stride + r] = _mm512_reduce_add_ps(acc[r][t]);
+    for (size_t p = 0; p < kPanels; ++p) _mm512_mask_storeu_ps(y + t * y_stride + p * kLanes, row_mask[p], acc[p][t]);
+  }
+}
+
+// Panels [0, n_panels) of a panel-layout block of rows starting at row r0 of the output.
+template <bool kQ4>
+void RunPanels(const uint8_t* panels, size_t stride, size_t n_panels, size_t rows_left, size_t nb,
+               const PackedInputsQ8& x, size_t n, float* y, size_t y_stride) {
+  auto mask_of = [&](size_t p) {
+    return static_cast<__mmask16>((1u << std::min(kLanes, rows_left - std::min(rows_left, p * kLanes))) - 1);
+  };
+  if (n < kPromptInputs) {
+    // Decode: four panels at a time give four independent chains of vpdpbusd.
+    for (size_t i = 0; i < n; ++i) {
+      size_t p = 0;
+      for (; p + 4 <= n_panels; p += 4) {
+        const uint8_t* pp[4] = {panels + p * stride, panels + (p + 1) * stride, panels + (p + 2) * stride,
+                                panels + (p + 3) * stride};
+        const __mmask16 m[4] = {mask_of(p), mask_of(p + 1), mask_of(p + 2), mask_of(p + 3)};
+        Tile<kQ4, 4, 1>(pp, nb, x, i, y + i * y_stride + p * kLanes, y_stride, m, 1);
+      }
+      for (; p < n_panels; ++p) {
+        const uint8_t* pp[1] = {panels + p * stride};
+        const __mmask16 m[1] = {mask_of(p)};
+        Tile<kQ4, 1, 1>(pp, nb, x, i, y + i * y_stride + p * kLanes, y_stride, m, 1);
+      }
+    }
+    return;
+  }
+  for (size_t i = 0; i < n; i += kPromptInputs) {
+    const size_t inputs = std::min(kPromptInputs, n - i);
+    size_t p = 0;
+    for (; p + 2 <= n_panels; p += 2) {
+      const uint8_t* pp[2] = {panels + p * stride, panels + (p + 1) * stride};
+      const __mmask16 m[2] = {mask_of(p), mask_of(p + 1)};
+      Tile<kQ4, 2, kPromptInputs>(pp, nb, x, i, y + i * y_stride + p * kLanes, y_stride, m, inputs);
+    }
+    if (p < n_panels) {
+      const uint8_t* pp[1] = {panels + p * stride};
+      const __mmask16 m[1] = {mask_of(p)};
+      Tile<kQ4, 1, kPromptInputs>(pp, nb, x, i, y + i * y_stride + p * kLanes, y_stride, m, inputs);
+    }
   }
 }
 
 }  // namespace
 
-size_t GemmQ8Avx512PackedInputBytes(size_t n, size_t cols) {
-  const size_t n_padded = (n + kInputs - 1) / kInputs * kInputs;
-  return n_padded * ((cols / kQK + 1) / 2) * sizeof(PackedPair);
-}
-
-void GemmQ8Avx512PackInputs(const BlockQ8Act* xq, size_t n, size_t cols, void* packed) {
-  const size_t nb = cols / kQK, n_pairs = (nb + 1) / 2;
-  const size_t n_padded = (n + kInputs - 1) / kInputs * kInputs;
-  PackedPair* xp = static_cast<PackedPair*>(packed);
-  for (size_t i = 0; i < n_padded; ++i) {
-    if (i < n) {
-      PackInput(xq + i * nb, nb, n_pairs, xp + i * n_pairs);
-    } else {
-      for (size_t k = 0; k < n_pairs; ++k) {
-        std::memset(xp[i * n_pairs + k].q, 0x80, 64);  // biased zero
-        std::memset(xp[i * n_pairs + k].scale, 0, sizeof xp[i * n_pairs + k].scale);
-      }
+void PackInputsQ8(const BlockQ8Act* xq, size_t n, size_t cols, DType weight_type, PackedInputsQ8& out) {
+  const size_t nb = cols / kQK, n_padded = (n + kPromptInputs - 1) / kPromptInputs * kPromptInputs;
+  const int32_t offset = weight_type == DType::kQ8_0 ? 128 : 8;
+  out.q.assign(n_padded * nb * kQK, 0);
+  out.correction.assign(n_padded * nb, 0);
+  out.scale.assign(n_padded * nb, 0.f);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t b = 0; b < nb; ++b) {
+      const BlockQ8Act& blk = xq[i * nb + b];
+      int32_t sum = 0;
+      for (int k = 0; k < kQK; ++k) sum += blk.qs[k];
+      std::memcpy(out.q.data() + (i * nb + b) * kQK, blk.qs, kQK);
+      out.correction[i * nb + b] = -offset * sum;
+      out.scale[i * nb + b] = blk.d;
     }
   }
 }
 
-// Rows [r0, r1) of y = x · Wᵀ for n inputs packed by GemmQ8Avx512PackInputs (64-byte aligned).
-void GemmQ8Avx512(const MatrixView& w, const void* packed, size_t n, float* y, size_t r0, size_t r1) {
-  const size_t nb = w.cols / kQK, n_pairs = (nb + 1) / 2;
-  const size_t n_padded = (n + kInputs - 1) / kInputs * kInputs;
-  const PackedPair* xp = static_cast<const PackedPair*>(packed);
-  std::vector<WeightPair> wp(kRowChunk * n_pairs);
-  for (size_t c0 = r0; c0 < r1; c0 += kRowChunk) {
-    const size_t c1 = std::min(r1, c0 + kRowChunk);
-    const size_t chunk_rows = (c1 - c0 + kRows - 1) / kRows * kRows;
-    for (size_t r = 0; r < chunk_rows; ++r) {
-      if (c0 + r < c1) {
-        PackWeightRow(w, c0 + r, n_pairs, wp.data() + r * n_pairs);
-      } else {
-        std::memset(static_cast<void*>(wp.data() + r * n_pairs), 0, n_pairs * sizeof(WeightPair));
-      }
+void GemmQ8Avx512(const MatrixView& w, const PackedInputsQ8& x, size_t n, float* y, size_t r0, size_t r1) {
+  const size_t nb = w.cols / kQK, stride = PanelStride(w.dtype, w.cols);
+  const bool q4 = w.dtype == DType::kQ4_0;
+  auto run = [&](const uint8_t* panels, size_t n_panels, size_t row0, size_t rows_left) {
+    if (q4) {
+      RunPanels<true>(panels, stride, n_panels, rows_left, nb, x, n, y + row0, w.rows);
+    } else {
+      RunPanels<false>(panels, stride, n_panels, rows_left, nb, x, n, y + row0, w.rows);
     }
-    for (size_t i0 = 0; i0 < n_padded; i0 += kInputBlock) {
-      const size_t i1 = std::min(n_padded, i0 + kInputBlock);
-      for (size_t r = 0; r < chunk_rows; r += kRows) {
-        const WeightPair* wr[kRows];
-        for (size_t j = 0; j < kRows; ++j) wr[j] = wp.data() + (r + j) * n_pairs;
-        const size_t valid_rows = std::min(kRows, c1 - std::min(c1, c0 + r));
-        for (size_t i = i0; i < i1; i += kInputs) {
-          const PackedPair* xr[kInputs];
-          for (size_t j = 0; j < kInputs; ++j) xr[j] = xp + (i + j) * n_pairs;
-          Tile(wr, xr, n_pairs, y + i * w.rows + c0 + r, w.rows, valid_rows, std::min(kInputs, n - std::min(n, i)));
-        }
-      }
-    }
+  };
+  if (w.panels) {
+    const size_t p0 = r0 / kLanes, p1 = (r1 + kLanes - 1) / kLanes;
+    return run(static_cast<const uint8_t*>(w.panels) + p0 * stride, p1 - p0, r0, r1 - r0);
+  }
+  // Rows repacked together: whole panels whose quants fit comfortably in L2.
+  const size_t chunk_rows = std::max<size_t>(2 * kLanes, (256 * 1024 / (w.cols + 1)) / (2 * kLanes) * (2 * kLanes));
+  std::vector<uint8_t> chunk(PanelBytes(w.dtype, chunk_rows, w.cols));
+  const size_t row_bytes = DTypeBytes(w.dtype, w.cols);
+  for (size_t c0 = r0; c0 < r1; c0 += chunk_rows) {
+    const size_t c1 = std::min(r1, c0 + chunk_rows), n_panels = (c1 - c0 + kLanes - 1) / kLanes;
+    const MatrixView part{w.dtype, static_cast<const uint8_t*>(w.data) + c0 * row_bytes, c1 - c0, w.cols};
+    PackPanelsAvx512(part, chunk.data(), 0, n_panels);
+    run(chunk.data(), n_panels, c0, c1 - c0);
   }
 }
 

@@ -1,7 +1,8 @@
-// Prompt-sized (n ≥ 4 inputs) matmul in float32 for weights of any type: a chunk of rows is
-// converted to float32 once (exact for F32/F16/BF16, dequantized for K-quants) and a 4-row ×
-// 4-input register tile of FMAs runs over it while it sits in L2. Activations stay float32, so
-// results equal the dot kernels' up to summation order.
+// Prompt-sized (n ≥ 4 inputs) matmul in float32 for weights of any type. A cache-sized chunk of
+// rows is converted to float32 (exact for F32/F16/BF16, dequantized for K-quants) into 16-row
+// panels [k][lane]; each FMA then multiplies 16 rows by one input value broadcast from memory, and
+// a panel's 16 sums are 16 adjacent outputs, so no horizontal reductions. Activations stay float32
+// and each output is a plain sequential sum over k, the reference's order.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -10,40 +11,44 @@
 #include <vector>
 
 #include "kernels/matmul.h"
+#include "kernels/matmul/gemm_panels.h"
 
 namespace gemmakit {
 namespace {
 
-constexpr size_t kRows = 4, kInputs = 4;
-constexpr size_t kChunkBytes = 192 * 1024;  // float32 rows converted at a time (fits L2 with inputs)
-constexpr size_t kInputBlock = 32;
+constexpr size_t kLanes = 16;
+constexpr size_t kInputs = 6;
 
-void Tile(const float* const w[kRows], const float* const x[kInputs], size_t cols, float* y, size_t y_stride,
-          size_t rows, size_t inputs) {
-  __m512 acc[kRows][kInputs];
+void PackRows(const MatrixView& w, size_t r0, size_t n_rows, std::vector<float>& row, std::vector<float>& panels) {
+  const size_t cols = w.cols, n_panels = (n_rows + kLanes - 1) / kLanes;
+  panels.assign(n_panels * cols * kLanes, 0.f);
+  row.resize(cols);
+  for (size_t j = 0; j < n_rows; ++j) {
+    w.RowToF32(r0 + j, row.data());
+    float* dst = panels.data() + (j / kLanes) * cols * kLanes + j % kLanes;
+    for (size_t k = 0; k < cols; ++k) dst[k * kLanes] = row[k];
+  }
+}
+
+template <size_t kPanels>
+void Tile(const float* const w[kPanels], const float* x, size_t cols, size_t inputs, float* y, size_t y_stride,
+          const __mmask16 row_mask[kPanels]) {
+  __m512 acc[kPanels][kInputs];
   for (auto& a : acc) {
     for (auto& v : a) v = _mm512_setzero_ps();
   }
-  size_t c = 0;
-  for (; c + 16 <= cols; c += 16) {
-    __m512 wv[kRows];
-    for (size_t r = 0; r < kRows; ++r) wv[r] = _mm512_loadu_ps(w[r] + c);
+  const float* xt[kInputs];
+  for (size_t t = 0; t < kInputs; ++t) xt[t] = x + std::min(t, inputs - 1) * cols;  // spare lanes repeat an input
+  for (size_t k = 0; k < cols; ++k) {
+    __m512 wv[kPanels];
+    for (size_t p = 0; p < kPanels; ++p) wv[p] = _mm512_loadu_ps(w[p] + k * kLanes);
     for (size_t t = 0; t < kInputs; ++t) {
-      const __m512 xv = _mm512_loadu_ps(x[t] + c);
-      for (size_t r = 0; r < kRows; ++r) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
-    }
-  }
-  if (c < cols) {
-    const __mmask16 m = static_cast<__mmask16>((1u << (cols - c)) - 1);
-    __m512 wv[kRows];
-    for (size_t r = 0; r < kRows; ++r) wv[r] = _mm512_maskz_loadu_ps(m, w[r] + c);
-    for (size_t t = 0; t < kInputs; ++t) {
-      const __m512 xv = _mm512_maskz_loadu_ps(m, x[t] + c);
-      for (size_t r = 0; r < kRows; ++r) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
+      const __m512 xv = _mm512_set1_ps(xt[t][k]);
+      for (size_t p = 0; p < kPanels; ++p) acc[p][t] = _mm512_fmadd_ps(wv[p], xv, acc[p][t]);
     }
   }
   for (size_t t = 0; t < inputs; ++t) {
-    for (size_t r = 0; r < rows; ++r) y[t * y_stride + r] = _mm512_reduce_add_ps(acc[r][t]);
+    for (size_t p = 0; p < kPanels; ++p) _mm512_mask_storeu_ps(y + t * y_stride + p * kLanes, row_mask[p], acc[p][t]);
   }
 }
 
@@ -52,21 +57,27 @@ void Tile(const float* const w[kRows], const float* const x[kInputs], size_t col
 // Rows [r0, r1) of y = x · Wᵀ for n float32 inputs x [n][cols].
 void GemmF32Avx512(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1) {
   const size_t cols = w.cols;
-  const size_t chunk = std::max(kRows, kChunkBytes / (cols * sizeof(float)) / kRows * kRows);
-  std::vector<float> rows(chunk * cols);
-  std::vector<float> zeros(cols, 0.f);
-  for (size_t c0 = r0; c0 < r1; c0 += chunk) {
-    const size_t c1 = std::min(r1, c0 + chunk);
-    for (size_t r = c0; r < c1; ++r) w.RowToF32(r, rows.data() + (r - c0) * cols);
-    for (size_t i0 = 0; i0 < n; i0 += kInputBlock) {
-      const size_t i1 = std::min(n, i0 + kInputBlock);
-      for (size_t r = c0; r < c1; r += kRows) {
-        const float* wr[kRows];
-        for (size_t j = 0; j < kRows; ++j) wr[j] = r + j < c1 ? rows.data() + (r + j - c0) * cols : zeros.data();
-        for (size_t i = i0; i < i1; i += kInputs) {
-          const float* xr[kInputs];
-          for (size_t j = 0; j < kInputs; ++j) xr[j] = i + j < n ? x + (i + j) * cols : zeros.data();
-          Tile(wr, xr, cols, y + i * w.rows + r, w.rows, std::min(kRows, c1 - r), std::min(kInputs, n - i));
+  const size_t chunk_rows = std::max<size_t>(2 * kLanes, (192 * 1024 / (cols * sizeof(float))) / (2 * kLanes) * (2 * kLanes));
+  std::vector<float> row, panels;
+  for (size_t c0 = r0; c0 < r1; c0 += chunk_rows) {
+    const size_t c1 = std::min(r1, c0 + chunk_rows), n_rows = c1 - c0;
+    PackRows(w, c0, n_rows, row, panels);
+    const size_t n_panels = (n_rows + kLanes - 1) / kLanes;
+    for (size_t i = 0; i < n; i += kInputs) {
+      const size_t inputs = std::min(kInputs, n - i);
+      for (size_t p = 0; p < n_panels; p += 2) {
+        const size_t count = std::min<size_t>(2, n_panels - p);
+        const float* wp[2];
+        __mmask16 mask[2];
+        for (size_t k = 0; k < count; ++k) {
+          wp[k] = panels.data() + (p + k) * cols * kLanes;
+          mask[k] = static_cast<__mmask16>((1u << std::min(kLanes, n_rows - (p + k) * kLanes)) - 1);
+        }
+        float* out = y + i * w.rows + c0 + p * kLanes;
+        if (count == 2) {
+          Tile<2>(wp, x + i * cols, cols, inputs, out, w.rows, mask);
+        } else {
+          Tile<1>(wp, x + i * cols, cols, inputs, out, w.rows, mask);
         }
       }
     }

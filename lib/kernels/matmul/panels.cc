@@ -1,0 +1,67 @@
+#include "kernels/matmul/panels.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string_view>
+
+#include "kernels/matmul.h"
+#include "kernels/matmul/dot_kernels.h"
+#include "kernels/quant/blocks.h"
+
+namespace gemmakit {
+
+#if defined(__x86_64__) || defined(_M_X64)
+void PackPanelsAvx512(const MatrixView& w, uint8_t* out, size_t p0, size_t p1);
+#endif
+
+bool PanelsAvailable(DType dtype) {
+  return (dtype == DType::kQ8_0 || dtype == DType::kQ4_0) && BestDotKernels().isa == std::string_view("avx512");
+}
+
+size_t PanelQuantBytes(DType dtype) { return dtype == DType::kQ8_0 ? kQK * kPanelRows : kQK / 2 * kPanelRows; }
+size_t PanelStride(DType dtype, size_t cols) { return cols / kQK * (PanelQuantBytes(dtype) + 2 * kPanelRows); }
+
+size_t PanelBytes(DType dtype, size_t rows, size_t cols) {
+  return (rows + kPanelRows - 1) / kPanelRows * PanelStride(dtype, cols);
+}
+
+void PackPanels(const MatrixView& w, uint8_t* out, Executor* ex) {
+#if defined(__x86_64__) || defined(_M_X64)
+  const size_t panels = (w.rows + kPanelRows - 1) / kPanelRows;
+  ParallelFor(ex, panels, 64, [&](size_t p0, size_t p1) { PackPanelsAvx512(w, out, p0, p1); });
+#else
+  (void)w, (void)out, (void)ex;
+#endif
+}
+
+void PanelRowToBlocks(DType dtype, const uint8_t* panels, size_t cols, size_t r, void* dst) {
+  const size_t nb = cols / kQK, p = r / kPanelRows, lane = r % kPanelRows, quant_bytes = PanelQuantBytes(dtype);
+  const uint8_t* panel = panels + p * PanelStride(dtype, cols);
+  for (size_t b = 0; b < nb; ++b) {
+    const uint8_t* q = panel + b * quant_bytes;
+    uint16_t d;
+    std::memcpy(&d, panel + nb * quant_bytes + 2 * (b * kPanelRows + lane), 2);
+    if (dtype == DType::kQ8_0) {
+      BlockQ8_0& blk = static_cast<BlockQ8_0*>(dst)[b];
+      blk.d = d;
+      for (size_t k = 0; k < kQK; ++k) blk.qs[k] = static_cast<int8_t>(q[(k / 4) * 64 + 4 * lane + k % 4] ^ 0x80);
+    } else {
+      BlockQ4_0& blk = static_cast<BlockQ4_0*>(dst)[b];
+      blk.d = d;
+      for (size_t j = 0; j < kQK / 2; ++j) blk.qs[j] = q[(j / 4) * 64 + 4 * lane + j % 4];
+    }
+  }
+}
+
+void AlignedBytes::Free::operator()(uint8_t* p) const { std::free(p); }
+
+AlignedBytes AlignedBytes::Allocate(size_t size) {
+  AlignedBytes b;
+  b.data.reset(static_cast<uint8_t*>(std::aligned_alloc(64, (size + 63) / 64 * 64)));
+  if (!b.data && size) throw std::bad_alloc();
+  b.size = size;
+  return b;
+}
+
+}  // namespace gemmakit
