@@ -85,6 +85,19 @@ void ReleaseMappedPages(const void* p, size_t bytes) {
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
+void PrefaultMappedPages(const void* p, size_t bytes) {
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(p) / page * page;
+  const uintptr_t end = reinterpret_cast<uintptr_t>(p) + bytes;
+  if (end <= begin) return;
+#ifndef MADV_POPULATE_READ
+  constexpr int MADV_POPULATE_READ = 22;  // Linux 5.14; older kernels reject it and fault as usual
+#endif
+  if (madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_READ) != 0) {
+    madvise(reinterpret_cast<void*>(begin), end - begin, MADV_WILLNEED);
+  }
+}
+
 std::string ReadTextFile(const std::string& path, size_t max_bytes) {
   FdGuard fd(OpenReadOnly(path));
   std::string text;

@@ -31,7 +31,7 @@ struct ModelWeights {
   std::vector<LayerWeights> layers;
   std::shared_ptr<const TensorIndex> storage;  // keeps the mapped files alive
   std::vector<std::vector<uint8_t>> owned;     // matrices converted at load (quantize-on-load)
-  std::vector<AlignedBytes> packed;            // matrices repacked at load (model/repack.h)
+  AlignedBytes packed;                         // matrices repacked at load (model/repack.h)
   size_t n_params = 0;
 };
 

@@ -1,6 +1,9 @@
 #include "kernels/matmul/panels.h"
 
 #include <cstdlib>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include <cstring>
 #include <new>
 #include <string_view>
@@ -58,8 +61,14 @@ void AlignedBytes::Free::operator()(uint8_t* p) const { std::free(p); }
 
 AlignedBytes AlignedBytes::Allocate(size_t size) {
   AlignedBytes b;
-  b.data.reset(static_cast<uint8_t*>(std::aligned_alloc(64, (size + 63) / 64 * 64)));
+  constexpr size_t kHugePage = size_t{2} << 20;
+  const size_t align = size >= kHugePage ? kHugePage : 64;
+  b.data.reset(static_cast<uint8_t*>(std::aligned_alloc(align, (size + align - 1) / align * align)));
   if (!b.data && size) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  // Weights are streamed whole on every token: 2 MB pages spare the TLB misses of 4 KB ones.
+  if (align == kHugePage) madvise(b.data.get(), (size + align - 1) / align * align, MADV_HUGEPAGE);
+#endif
   b.size = size;
   return b;
 }
