@@ -202,6 +202,10 @@ gemmakit_status gemmakit_model_load(const char* path, const gemmakit_model_param
     gemmakit::LoadOptions o;
     o.weight_type = kTypeNames[p.weight_type];
     o.n_threads = p.n_threads;
+    if (p.precision != GEMMAKIT_PRECISION_EXACT && p.precision != GEMMAKIT_PRECISION_FAST) {
+      Fail(Status::kInvalidArgument, "model params: unknown precision " + std::to_string(p.precision));
+    }
+    o.precision = static_cast<gemmakit::Precision>(p.precision);
     auto model = gemmakit::Model::Load(path, o);
     result = new gemmakit_model{std::move(model)};
   });

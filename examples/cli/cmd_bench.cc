@@ -21,9 +21,11 @@ namespace {
 
 const char kUsage[] =
     "usage: gemmakit bench --model DIR [--weights TYPE] [-p N] [-n N] [--reps N] [--threads N]\n"
+    "         [--precision exact|fast]\n"
     "  -p/--prompt-tokens N   prompt length for the pp test (default 512; 0 skips it)\n"
     "  -n/--gen-tokens N      generated tokens for the tg test (default 128; 0 skips it)\n"
     "  --weights TYPE         quantize on load: f32 f16 bf16 q8_0 q4_0 q4_k q5_k q6_k\n"
+    "  --precision exact|fast fast: prompts over bf16 weights use bf16 activations (AVX512_BF16)\n"
     "  Prints tokens/s as mean ± sd over --reps runs (default 3), the memory bandwidth measured\n"
     "  here, the weight bytes read per generated token and the fraction of the roofline reached.\n";
 
@@ -85,7 +87,7 @@ int RunBench(int argc, char** argv) {
   Args args;
   std::string error;
   long long pp = 0, tg = 0, reps = 0, threads = 0;
-  if (!args.Parse(argc, argv, 2, {"model", "weights", "prompt-tokens", "gen-tokens", "reps", "threads"}, {"help"}, error) ||
+  if (!args.Parse(argc, argv, 2, {"model", "weights", "prompt-tokens", "gen-tokens", "reps", "threads", "precision"}, {"help"}, error) ||
       !args.GetInt("prompt-tokens", 512, pp, error) || !args.GetInt("gen-tokens", 128, tg, error) ||
       !args.GetInt("reps", 3, reps, error) || !args.GetInt("threads", 0, threads, error)) {
     return UsageError(error, kUsage);
@@ -98,6 +100,7 @@ int RunBench(int argc, char** argv) {
   gemmakit_model_params mp;
   gemmakit_model_params_init(&mp, sizeof mp);
   mp.n_threads = n_threads;
+  if (int rc = ReadPrecision(args, mp)) return rc;
   if (args.Has("weights")) {
     const std::string w = args.Get("weights");
     auto it = std::find(std::begin(kTypes) + 1, std::end(kTypes), w);

@@ -10,6 +10,7 @@ namespace {
 
 const char kUsage[] =
     "usage: gemmakit chat --model DIR [--system TEXT] [sampling options as for generate] [--threads N]\n"
+    "         [--precision exact|fast]\n"
     "  Reads one user turn per line from stdin and streams the reply. The conversation is kept;\n"
     "  only each new turn is evaluated. Commands: /reset starts over, /exit (or end of input) quits.\n";
 
@@ -17,7 +18,7 @@ const char kUsage[] =
 
 int RunChat(int argc, char** argv) {
   std::set<std::string> valued = SamplingOptionNames();
-  valued.insert({"model", "system", "threads", "ctx"});
+  valued.insert({"model", "precision", "system", "threads", "ctx"});
   Args args;
   std::string error;
   if (!args.Parse(argc, argv, 2, valued, {"help", "no-stats"}, error)) return UsageError(error, kUsage);

@@ -10,6 +10,7 @@ const char kUsage[] =
     "usage: gemmakit generate --model DIR --prompt TEXT [--chat | --raw] [--system TEXT]\n"
     "         [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P]\n"
     "         [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--stop TEXT]... [--threads N]\n"
+    "         [--precision exact|fast]\n"
     "  --chat (default) wraps the prompt in Gemma's chat template; --raw continues the text as is.\n"
     "  Text streams to stdout; prompt and generation speed and time to first token go to stderr.\n";
 
@@ -17,7 +18,7 @@ const char kUsage[] =
 
 int RunGenerate(int argc, char** argv) {
   std::set<std::string> valued = SamplingOptionNames();
-  valued.insert({"model", "prompt", "system", "threads", "ctx"});
+  valued.insert({"model", "precision", "prompt", "system", "threads", "ctx"});
   Args args;
   std::string error;
   if (!args.Parse(argc, argv, 2, valued, {"chat", "raw", "help", "no-stats"}, error)) return UsageError(error, kUsage);

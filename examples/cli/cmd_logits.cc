@@ -13,6 +13,7 @@ namespace {
 
 const char kUsage[] =
     "usage: gemmakit logits --model DIR --tokens ID,ID,... [--out FILE] [--threads N]\n"
+    "         [--precision exact|fast]\n"
     "  Evaluates the ids exactly as given (no <bos> added) and writes the float32 little-endian\n"
     "  logits of every position, row-major [n_tokens, vocab], to FILE; without --out, prints the\n"
     "  top 5 ids of the last position.\n";
@@ -40,7 +41,7 @@ bool ParseIds(const std::string& s, std::vector<int32_t>& ids, std::string& erro
 int RunLogits(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!args.Parse(argc, argv, 2, {"model", "tokens", "out", "threads"}, {"help"}, error)) return UsageError(error, kUsage);
+  if (!args.Parse(argc, argv, 2, {"model", "tokens", "out", "threads", "precision"}, {"help"}, error)) return UsageError(error, kUsage);
   if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
   std::vector<int32_t> ids;
   long long threads = 0;

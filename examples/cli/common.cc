@@ -15,6 +15,19 @@ int UsageError(const std::string& message, const char* usage) {
   return 2;
 }
 
+int ReadPrecision(const Args& args, gemmakit_model_params& mp) {
+  const std::string p = args.Get("precision");
+  if (p.empty() || p == "exact") {
+    mp.precision = GEMMAKIT_PRECISION_EXACT;
+  } else if (p == "fast") {
+    mp.precision = GEMMAKIT_PRECISION_FAST;
+  } else {
+    std::fprintf(stderr, "gemmakit: unknown --precision %s (use exact or fast)\n", p.c_str());
+    return 2;
+  }
+  return 0;
+}
+
 int LoadModel(const Args& args, gemmakit_model** model) {
   std::string path = args.Get("model");
   if (path.empty()) {
@@ -25,7 +38,10 @@ int LoadModel(const Args& args, gemmakit_model** model) {
     std::fprintf(stderr, "gemmakit: no model: pass --model DIR or set GEMMAKIT_MODEL\n");
     return 2;
   }
-  if (gemmakit_model_load(path.c_str(), nullptr, model) != GEMMAKIT_OK) return LibraryError("cannot load model");
+  gemmakit_model_params mp;
+  gemmakit_model_params_init(&mp, sizeof mp);
+  if (int rc = ReadPrecision(args, mp)) return rc;
+  if (gemmakit_model_load(path.c_str(), &mp, model) != GEMMAKIT_OK) return LibraryError("cannot load model");
   return 0;
 }
 

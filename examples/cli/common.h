@@ -15,7 +15,9 @@ namespace cli {
 int LibraryError(const char* what);
 int UsageError(const std::string& message, const char* usage);
 
-// --model, else $GEMMAKIT_MODEL. Returns an exit code (0 on success).
+// --precision exact|fast into the model params. Returns an exit code (0 on success).
+int ReadPrecision(const Args& args, gemmakit_model_params& mp);
+// --model, else $GEMMAKIT_MODEL, with --precision. Returns an exit code (0 on success).
 int LoadModel(const Args& args, gemmakit_model** model);
 // LoadModel, then a session with `threads` and context `ctx` (0: defaults). Returns an exit code;
 // on success both handles are set, on failure neither is.

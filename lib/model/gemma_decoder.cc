@@ -46,9 +46,9 @@ void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, KvCache&
   const int layer = static_cast<int>(il);
 
   RmsNorm(a.x.data(), n, d, lw.input_norm.data(), c_.norm_eps, a.normed.data());
-  MatMul(a.normed.data(), n, lw.q_proj, a.q.data(), ex);
-  MatMul(a.normed.data(), n, lw.k_proj, a.k.data(), ex);
-  MatMul(a.normed.data(), n, lw.v_proj, a.v.data(), ex);
+  MatMul(a.normed.data(), n, lw.q_proj, a.q.data(), ex, mm_);
+  MatMul(a.normed.data(), n, lw.k_proj, a.k.data(), ex, mm_);
+  MatMul(a.normed.data(), n, lw.v_proj, a.v.data(), ex, mm_);
   if (c_.qk_norm) {
     RmsNorm(a.q.data(), n * nh, hd, lw.q_norm.data(), c_.norm_eps, a.q.data());
     RmsNorm(a.k.data(), n * nkv, hd, lw.k_norm.data(), c_.norm_eps, a.k.data());
@@ -76,7 +76,7 @@ void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, KvCache&
   Attention(a.q.data(), n, nh, a.key_begin.data(), a.key_end.data(), cache.View(il), ap, a.attn.data(), ex);
   a.Tap("attn", layer, a.attn, nh * hd);
 
-  MatMul(a.attn.data(), n, lw.o_proj, a.block_out.data(), ex);
+  MatMul(a.attn.data(), n, lw.o_proj, a.block_out.data(), ex, mm_);
   if (c_.sandwich_norms) RmsNorm(a.block_out.data(), n, d, lw.post_attn_norm.data(), c_.norm_eps, a.block_out.data());
   a.Tap("attn_out", layer, a.block_out, d);
   for (size_t i = 0; i < n * d; ++i) a.x[i] += a.block_out[i];
@@ -87,10 +87,10 @@ void GemmaDecoder::FeedForwardBlock(size_t il, Activations& a, Executor* ex) con
   const LayerWeights& lw = w_.layers[il];
   const size_t n = a.n, d = static_cast<size_t>(c_.hidden), ff = static_cast<size_t>(c_.intermediate);
   RmsNorm(a.x.data(), n, d, lw.pre_ffw_norm.data(), c_.norm_eps, a.normed.data());
-  MatMul(a.normed.data(), n, lw.gate_proj, a.gate.data(), ex);
-  MatMul(a.normed.data(), n, lw.up_proj, a.up.data(), ex);
+  MatMul(a.normed.data(), n, lw.gate_proj, a.gate.data(), ex, mm_);
+  MatMul(a.normed.data(), n, lw.up_proj, a.up.data(), ex, mm_);
   GeGlu(a.gate.data(), a.up.data(), a.gate.data(), n * ff);
-  MatMul(a.gate.data(), n, lw.down_proj, a.block_out.data(), ex);
+  MatMul(a.gate.data(), n, lw.down_proj, a.block_out.data(), ex, mm_);
   if (c_.sandwich_norms) RmsNorm(a.block_out.data(), n, d, lw.post_ffw_norm.data(), c_.norm_eps, a.block_out.data());
   a.Tap("ffw_out", static_cast<int>(il), a.block_out, d);
   for (size_t i = 0; i < n * d; ++i) a.x[i] += a.block_out[i];
@@ -103,7 +103,7 @@ void GemmaDecoder::Logits(const ForwardRequest& req, Activations& a, std::vector
   const size_t rows = a.n - first;
   RmsNorm(&a.x[first * d], rows, d, w_.final_norm.data(), c_.norm_eps, a.normed.data());
   logits.resize(rows * vocab);
-  MatMul(a.normed.data(), rows, w_.lm_head, logits.data(), ex);
+  MatMul(a.normed.data(), rows, w_.lm_head, logits.data(), ex, mm_);
   if (c_.final_softcap > 0.f) SoftCap(logits.data(), logits.size(), c_.final_softcap);
 }
 

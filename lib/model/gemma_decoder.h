@@ -26,7 +26,8 @@ struct ForwardRequest {
 
 class GemmaDecoder {
  public:
-  GemmaDecoder(const ModelConfig& config, const ModelWeights& weights) : c_(config), w_(weights) {}
+  GemmaDecoder(const ModelConfig& config, const ModelWeights& weights, const MatMulOptions& matmul = {})
+      : c_(config), w_(weights), mm_(matmul) {}
 
   // Appends the tokens' keys and values to `cache` and writes logits: [n or 1, vocab].
   void Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
@@ -41,6 +42,7 @@ class GemmaDecoder {
 
   const ModelConfig& c_;
   const ModelWeights& w_;
+  MatMulOptions mm_;
 };
 
 }  // namespace gemmakit

@@ -76,7 +76,9 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
                                      " pieces but the model only " + std::to_string(impl->config.vocab_size));
     }
   }
-  impl->decoder = std::make_unique<GemmaDecoder>(impl->config, impl->weights);
+  MatMulOptions matmul;
+  matmul.bf16_inputs = options.precision == Precision::kFast;
+  impl->decoder = std::make_unique<GemmaDecoder>(impl->config, impl->weights, matmul);
   impl->info = DescribeModel(impl->config, impl->weights, ck.format);
   impl->info.tokenizer_source = tok.source;
   impl->info.chat_template = ChatTemplateKindName(impl->chat_template);
