@@ -117,6 +117,23 @@ TEST(DotKernels, EveryIsaAgreesWithScalarOnOddLengths) {
       EXPECT_NEAR(k->q8_0(w8, xq.data(), nb), ref.q8_0(w8, xq.data(), nb), tol) << k->isa << " q8_0 nb=" << nb;
       EXPECT_NEAR(k->q4_0(w4, xq.data(), nb), ref.q4_0(w4, xq.data(), nb), tol) << k->isa << " q4_0 nb=" << nb;
     }
+    // K-quants against float activations: the same products up to float summation order.
+    for (size_t super_blocks : {1u, 3u, 27u}) {
+      const size_t n = super_blocks * 256;
+      const auto w = RandomVector(n, 5, 0.05f), x = RandomVector(n, 6);
+      for (DType type : {DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
+        std::vector<uint8_t> q(DTypeBytes(type, n));
+        ConvertFromF32(type, w.data(), q.data(), n);
+        auto pick = [&](const DotKernels& t) { return type == DType::kQ4_K ? t.q4_k : type == DType::kQ5_K ? t.q5_k : t.q6_k; };
+        std::vector<float> deq(n);
+        ConvertToF32(type, q.data(), deq.data(), n);
+        double exact = 0;
+        for (size_t i = 0; i < n; ++i) exact += static_cast<double>(deq[i]) * x[i];
+        const double tol = 1e-5 * std::sqrt(static_cast<double>(n));
+        EXPECT_NEAR(pick(*k)(q.data(), x.data(), n), exact, tol) << k->isa << " " << DTypeName(type) << " n=" << n;
+        EXPECT_NEAR(pick(ref)(q.data(), x.data(), n), exact, tol) << DTypeName(type) << " n=" << n;
+      }
+    }
   }
 }
 

@@ -19,7 +19,17 @@ struct DotKernels {
   // Block types against 8-bit activations; nb = number of 32-element blocks.
   float (*q8_0)(const BlockQ8_0* w, const BlockQ8Act* x, size_t nb);
   float (*q4_0)(const BlockQ4_0* w, const BlockQ8Act* x, size_t nb);
+  // K-quant rows against float32 activations; n = elements (a multiple of 256).
+  float (*q4_k)(const uint8_t* w, const float* x, size_t n);
+  float (*q5_k)(const uint8_t* w, const float* x, size_t n);
+  float (*q6_k)(const uint8_t* w, const float* x, size_t n);
 };
+
+// The portable K-quant dots (dequantize a super-block, then multiply), shared by tables that have
+// no faster version.
+float DotQ4KScalar(const uint8_t* w, const float* x, size_t n);
+float DotQ5KScalar(const uint8_t* w, const float* x, size_t n);
+float DotQ6KScalar(const uint8_t* w, const float* x, size_t n);
 
 const DotKernels& ScalarDotKernels();
 // Null when this build or CPU lacks the instruction set.

@@ -93,16 +93,10 @@ void RunRows(const float* x, const BlockQ8Act* xq, size_t n, const MatrixView& w
     case DType::kQ4_K:
     case DType::kQ5_K:
     case DType::kQ6_K: {
-      // No integer kernel yet: dequantize a tile of rows once, then float dots for every input.
-      std::vector<float> rows(kRowTile * cols);
-      for (size_t r = r0; r < r1; r += kRowTile) {
-        const size_t nr = std::min(kRowTile, r1 - r);
-        for (size_t j = 0; j < nr; ++j) w.RowToF32(r + j, rows.data() + j * cols);
-        for (size_t i = 0; i < n; ++i) {
-          for (size_t j = 0; j < nr; ++j) y[i * w.rows + r + j] = k.f32(rows.data() + j * cols, x + i * cols, cols);
-        }
-      }
-      return;
+      auto* dot = w.dtype == DType::kQ4_K ? k.q4_k : w.dtype == DType::kQ5_K ? k.q5_k : k.q6_k;
+      return ForRowTiles(n, w, y, r0, r1, [&](size_t r, size_t i) {
+        return dot(reinterpret_cast<const uint8_t*>(RowPtr(w, r)), x + i * cols, cols);
+      });
     }
   }
 }

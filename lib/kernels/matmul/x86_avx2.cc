@@ -79,7 +79,8 @@ float DotQ4_0(const BlockQ4_0* w, const BlockQ8Act* x, size_t nb) {
 }  // namespace
 
 const DotKernels* Avx2DotKernelsImpl() {
-  static const DotKernels k = {"avx2", DotRow<float, LoadF32, Same>, DotRow<uint16_t, LoadBF16, BF16ToF32>, DotRow<uint16_t, LoadF16, F16ToF32>, DotQ8_0, DotQ4_0};
+  static const DotKernels k = {"avx2", DotRow<float, LoadF32, Same>, DotRow<uint16_t, LoadBF16, BF16ToF32>, DotRow<uint16_t, LoadF16, F16ToF32>, DotQ8_0, DotQ4_0,
+                               DotQ4KScalar, DotQ5KScalar, DotQ6KScalar};
   return &k;
 }
 
