@@ -253,6 +253,91 @@ GEMMAKIT_API gemmakit_status gemmakit_session_chat(gemmakit_session* session, co
                                                    size_t n_messages, const gemmakit_generate_params* params,
                                                    gemmakit_generation* result);
 
+/* ---- pull generation: a few tokens at a time (frame loops, iterators) ------------------------ */
+
+/* What one gemmakit_session_step produced. */
+typedef struct gemmakit_chunk {
+  uint32_t struct_size;
+  const char* text;        /* text that became final in this step, NUL-terminated (often ""); owned
+                              by the session until its next call */
+  size_t text_len;
+  int32_t finished;        /* 1 once the generation is over; later steps return finished again */
+  int32_t stop_reason;     /* GEMMAKIT_STOP_*, once finished */
+  int32_t n_tokens;        /* tokens generated in this step */
+  int32_t n_total_tokens;  /* tokens generated since the begin call */
+  int64_t n_prompt_tokens; /* prompt tokens evaluated in this step */
+} gemmakit_chunk;
+
+/* Begin a generation that gemmakit_session_step advances. They check everything and evaluate
+ * nothing: the prompt is evaluated by the first steps, in pieces that fit their time budgets.
+ * params as for gemmakit_session_generate / _chat (on_text, if set, is called from the steps).
+ * Beginning again abandons a generation in progress. Until the generation finishes, the session
+ * must not be used by other calls (a step then fails with GEMMAKIT_ERR_INVALID_ARGUMENT). */
+GEMMAKIT_API gemmakit_status gemmakit_session_begin_generate(gemmakit_session* session, const char* prompt,
+                                                             const gemmakit_generate_params* params);
+GEMMAKIT_API gemmakit_status gemmakit_session_begin_chat(gemmakit_session* session,
+                                                         const gemmakit_chat_message* messages, size_t n_messages,
+                                                         const gemmakit_generate_params* params);
+/* Does one unit of work (a piece of the prompt, or one token), then more while fewer than
+ * max_tokens tokens were generated in this step (0: no limit) and the next unit is expected to
+ * end within budget_seconds of the call (0: no limit). Never blocks longer than one unit beyond
+ * the budget. Set chunk->struct_size = sizeof *chunk. An error ends the generation. */
+GEMMAKIT_API gemmakit_status gemmakit_session_step(gemmakit_session* session, int32_t max_tokens,
+                                                   double budget_seconds, gemmakit_chunk* chunk);
+/* Totals of the generation begun last (all its text, timings), finished or not; result as for
+ * gemmakit_session_generate. */
+GEMMAKIT_API gemmakit_status gemmakit_session_step_result(gemmakit_session* session, gemmakit_generation* result);
+
+/* ---- logging ---------------------------------------------------------------------------------- */
+
+#define GEMMAKIT_LOG_DEBUG 0
+#define GEMMAKIT_LOG_INFO 1
+#define GEMMAKIT_LOG_WARNING 2
+#define GEMMAKIT_LOG_ERROR 3
+
+/* Receives the library's diagnostics (a model loaded, a generation finished). Called on the
+ * thread of the library call that produced the message, under a lock: it must not call
+ * gemmakit_set_log_callback. */
+typedef void (*gemmakit_log_callback)(int32_t level, const char* message, void* user_data);
+
+/* Process-wide. Messages below min_level are dropped; callback NULL silences the library, which
+ * is the default (it never writes to stderr on its own). */
+GEMMAKIT_API gemmakit_status gemmakit_set_log_callback(gemmakit_log_callback callback, int32_t min_level,
+                                                       void* user_data);
+
+/* ---- long context: KV cache size, saved sessions, forks, cancellation ------------------------- */
+
+/* Bytes of KV cache a session created with params (NULL: defaults) holds after n_positions
+ * tokens. Sliding-window layers stop growing at window + batch_size - 1 positions; global layers
+ * grow with the conversation, in pages of 16 positions. */
+GEMMAKIT_API gemmakit_status gemmakit_model_kv_bytes(const gemmakit_model* model, const gemmakit_session_params* params,
+                                                     int64_t n_positions, int64_t* bytes);
+/* Bytes the session's KV cache holds now. */
+GEMMAKIT_API gemmakit_status gemmakit_session_kv_bytes(const gemmakit_session* session, int64_t* bytes);
+
+/* Writes the session (tokens, KV cache, last logits, sampler RNG, context, batch size, KV type)
+ * into buf as a versioned, checksummed blob tied to the model; *needed receives its size
+ * (GEMMAKIT_ERR_BUFFER_TOO_SMALL when capacity is less; buf may be NULL with capacity 0). */
+GEMMAKIT_API gemmakit_status gemmakit_session_save(const gemmakit_session* session, void* buf, size_t capacity,
+                                                   size_t* needed);
+/* Replaces the session's state with a saved one, which must come from the same model (same
+ * weights and weight types): GEMMAKIT_ERR_FORMAT for another model's, a corrupt or a truncated
+ * blob, GEMMAKIT_ERR_UNSUPPORTED for another format version; the session is unchanged then. The
+ * continuation after a restore equals the one without the save, bit for bit. */
+GEMMAKIT_API gemmakit_status gemmakit_session_load(gemmakit_session* session, const void* data, size_t size);
+GEMMAKIT_API gemmakit_status gemmakit_session_save_file(const gemmakit_session* session, const char* path);
+GEMMAKIT_API gemmakit_status gemmakit_session_load_file(gemmakit_session* session, const char* path);
+
+/* A new session holding a copy of this one's state (same model and params); the two are
+ * independent afterwards. Free it with gemmakit_session_free. */
+GEMMAKIT_API gemmakit_status gemmakit_session_fork(const gemmakit_session* session, gemmakit_session** out);
+
+/* Makes the call running on the session, or the next one if none runs, return
+ * GEMMAKIT_ERR_CANCELLED at its next check (between forward passes and tokens). Safe to call
+ * from any thread while another uses the session. The session stays usable and keeps the tokens
+ * evaluated before the cancel (gemmakit_session_n_past). */
+GEMMAKIT_API gemmakit_status gemmakit_session_cancel(gemmakit_session* session);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "gemmakit/log.h"
 #include "gemmakit/status.h"
 #include "model/architecture.h"
 #include "model/requantize.h"
@@ -78,6 +79,15 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   impl->info = DescribeModel(impl->config, impl->weights, ck.format);
   impl->info.tokenizer_source = tok.source;
   impl->info.chat_template = ChatTemplateKindName(impl->chat_template);
+  if (LogEnabled(LogLevel::kInfo)) {
+    const ModelInfo& i = impl->info;
+    Log(LogLevel::kInfo, "loaded " + path + ": " + i.architecture + " (" + i.format + "), " + std::to_string(i.n_layers) +
+                             " layers, " + i.weight_type + " weights, tokenizer from " +
+                             (i.tokenizer_source.empty() ? "nowhere" : i.tokenizer_source));
+  }
+  if (impl->info.chat_template == "unrecognized") {
+    Log(LogLevel::kWarning, path + ": the chat template is not an official Gemma one; chat is refused, raw generation works");
+  }
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }
 
