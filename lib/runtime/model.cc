@@ -79,6 +79,16 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   impl->info = DescribeModel(impl->config, impl->weights, ck.format);
   impl->info.tokenizer_source = tok.source;
   impl->info.chat_template = ChatTemplateKindName(impl->chat_template);
+  if (ck.vision) {
+    impl->vision = VisionModel::Create(*ck.vision, impl->config.hidden, impl->tokenizer.get(), ck.format == "gguf");
+    const VisionConfig& vc = impl->vision->config();
+    if (vc.start_of_image >= impl->config.vocab_size || vc.end_of_image >= impl->config.vocab_size) {
+      Fail(Status::kFormatError, "vision config: the image marker ids are outside the vocabulary");
+    }
+    impl->info.image_size = impl->vision->config().image_size;
+    impl->info.image_tokens = impl->vision->config().tokens_per_image;
+    impl->info.image_token_id = impl->vision->config().image_token;
+  }
   if (LogEnabled(LogLevel::kInfo)) {
     const ModelInfo& i = impl->info;
     Log(LogLevel::kInfo, "loaded " + path + ": " + i.architecture + " (" + i.format + "), " + std::to_string(i.n_layers) +
