@@ -51,7 +51,7 @@ class GenerationStepper {
  private:
   using Clock = std::chrono::steady_clock;
   GenerationStepper(Session& session, std::vector<int32_t> prompt, const GenerateOptions& options);
-  void EvaluatePromptPiece(double seconds_left, StepResult& step);
+  void EvaluatePromptPiece(bool budgeted, double seconds_left, StepResult& step);
   void GenerateToken(StepResult& step);
   void Finish(StopReason reason, StepResult& step);
   void Emit(const std::string& text, StepResult& step);

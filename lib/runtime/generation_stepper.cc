@@ -115,8 +115,7 @@ StepResult GenerationStepper::Step(int32_t max_tokens, double budget_seconds) {
   for (;;) {
     const auto unit_start = Clock::now();
     if (prompt_done_ < prompt_.size()) {
-      const double left = budget_seconds > 0 ? budget_seconds - Seconds(t0, unit_start) : 0;
-      EvaluatePromptPiece(left, step);
+      EvaluatePromptPiece(budget_seconds > 0, budget_seconds - Seconds(t0, unit_start), step);
     } else {
       GenerateToken(step);
     }
@@ -136,10 +135,10 @@ StepResult GenerationStepper::Step(int32_t max_tokens, double budget_seconds) {
   return step;
 }
 
-void GenerationStepper::EvaluatePromptPiece(double seconds_left, StepResult& step) {
+void GenerationStepper::EvaluatePromptPiece(bool budgeted, double seconds_left, StepResult& step) {
   const size_t remaining = prompt_.size() - prompt_done_;
   size_t n = remaining;
-  if (seconds_left > 0) {
+  if (budgeted) {
     if (seconds_per_prompt_token_ <= 0) {
       n = std::min(remaining, kFirstPromptPiece);
     } else {
