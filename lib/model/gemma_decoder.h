@@ -22,6 +22,10 @@ struct ForwardRequest {
   size_t n = 0;
   int64_t start_pos = 0;            // position of tokens[0]; the cache holds [0, start_pos)
   bool all_logits = false;          // logits for every token, else for the last one only
+  // Rebuilding a sliding-window ring (KvCache) after a truncation: sliding layers read no key
+  // below sliding_floor, and global layers, which already hold these positions, keep their keys.
+  int64_t sliding_floor = 0;
+  bool keep_global_kv = false;
 };
 
 class GemmaDecoder {
