@@ -157,11 +157,25 @@ GEMMAKIT_API gemmakit_status gemmakit_apply_chat_template(const gemmakit_model* 
 
 /* ---- sessions ------------------------------------------------------------------------------- */
 
+#define GEMMAKIT_KV_F32 0
+#define GEMMAKIT_KV_BF16 1
+#define GEMMAKIT_KV_F16 2
+#define GEMMAKIT_KV_Q8_0 3 /* 8-bit values, one f16 scale per 32 */
+
+#define GEMMAKIT_CONTEXT_FULL_STOP 0      /* fail with / stop at GEMMAKIT_ERR_CONTEXT_FULL (default) */
+#define GEMMAKIT_CONTEXT_FULL_DROP_OLDEST 1 /* chat drops the oldest turns, keeps the system prompt */
+
 typedef struct gemmakit_session_params {
   uint32_t struct_size;
   int32_t n_threads;      /* 0: one per core */
   int64_t context_length; /* 0: the model's; larger values are clamped to it */
   int64_t batch_size;     /* prompt tokens per forward pass; default 256 */
+  int32_t kv_type;        /* GEMMAKIT_KV_*: element type of the KV cache; default F32 */
+  int32_t context_full;   /* GEMMAKIT_CONTEXT_FULL_*: what chat does when the context is full */
+  /* Polled on the calling thread between forward passes and generated tokens; non-zero cancels
+   * the call with GEMMAKIT_ERR_CANCELLED. NULL: none. */
+  int32_t (*abort_callback)(void* user_data);
+  void* abort_user_data;
 } gemmakit_session_params;
 
 GEMMAKIT_API gemmakit_status gemmakit_session_params_init(gemmakit_session_params* params, size_t struct_size);
@@ -240,6 +254,7 @@ typedef struct gemmakit_generation {
   double first_token_seconds;
   double decode_seconds;
   int64_t n_decoded;
+  int64_t n_dropped_messages; /* oldest messages chat left out to fit (GEMMAKIT_CONTEXT_FULL_DROP_OLDEST) */
 } gemmakit_generation;
 
 /* Continues the session with raw text (prefixed by <bos> when the session is empty) and generates.
@@ -304,6 +319,39 @@ typedef void (*gemmakit_log_callback)(int32_t level, const char* message, void* 
  * is the default (it never writes to stderr on its own). */
 GEMMAKIT_API gemmakit_status gemmakit_set_log_callback(gemmakit_log_callback callback, int32_t min_level,
                                                        void* user_data);
+
+/* ---- long context: KV cache size, saved sessions, forks, cancellation ------------------------- */
+
+/* Bytes of KV cache a session created with params (NULL: defaults) holds after n_positions
+ * tokens. Sliding-window layers stop growing at window + batch_size - 1 positions; global layers
+ * grow with the conversation, in pages of 16 positions. */
+GEMMAKIT_API gemmakit_status gemmakit_model_kv_bytes(const gemmakit_model* model, const gemmakit_session_params* params,
+                                                     int64_t n_positions, int64_t* bytes);
+/* Bytes the session's KV cache holds now. */
+GEMMAKIT_API gemmakit_status gemmakit_session_kv_bytes(const gemmakit_session* session, int64_t* bytes);
+
+/* Writes the session (tokens, KV cache, last logits, sampler RNG, context, batch size, KV type)
+ * into buf as a versioned, checksummed blob tied to the model; *needed receives its size
+ * (GEMMAKIT_ERR_BUFFER_TOO_SMALL when capacity is less; buf may be NULL with capacity 0). */
+GEMMAKIT_API gemmakit_status gemmakit_session_save(const gemmakit_session* session, void* buf, size_t capacity,
+                                                   size_t* needed);
+/* Replaces the session's state with a saved one, which must come from the same model (same
+ * weights and weight types): GEMMAKIT_ERR_FORMAT for another model's, a corrupt or a truncated
+ * blob, GEMMAKIT_ERR_UNSUPPORTED for another format version; the session is unchanged then. The
+ * continuation after a restore equals the one without the save, bit for bit. */
+GEMMAKIT_API gemmakit_status gemmakit_session_load(gemmakit_session* session, const void* data, size_t size);
+GEMMAKIT_API gemmakit_status gemmakit_session_save_file(const gemmakit_session* session, const char* path);
+GEMMAKIT_API gemmakit_status gemmakit_session_load_file(gemmakit_session* session, const char* path);
+
+/* A new session holding a copy of this one's state (same model and params); the two are
+ * independent afterwards. Free it with gemmakit_session_free. */
+GEMMAKIT_API gemmakit_status gemmakit_session_fork(const gemmakit_session* session, gemmakit_session** out);
+
+/* Makes the call running on the session, or the next one if none runs, return
+ * GEMMAKIT_ERR_CANCELLED at its next check (between forward passes and tokens). Safe to call
+ * from any thread while another uses the session. The session stays usable and keeps the tokens
+ * evaluated before the cancel (gemmakit_session_n_past). */
+GEMMAKIT_API gemmakit_status gemmakit_session_cancel(gemmakit_session* session);
 
 /* ---- long context: KV cache size, saved sessions, forks, cancellation ------------------------- */
 

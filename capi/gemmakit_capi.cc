@@ -11,6 +11,7 @@
 #include "gemmakit/status.h"
 #include "runtime/gguf_export.h"
 #include "capi_internal.h"
+#include "capi_long_context.h"
 #include "struct_io.h"
 
 using gemmakit::Error;
@@ -137,6 +138,7 @@ void capi::Report(gemmakit_session& s, const gemmakit::GenerateResult& r, gemmak
   g.first_token_seconds = r.first_token_seconds;
   g.decode_seconds = r.decode_seconds;
   g.n_decoded = r.n_decoded;
+  g.n_dropped_messages = r.n_dropped_messages;
   capi::WriteResult(result, g, "generation result");
 }
 
@@ -295,6 +297,7 @@ gemmakit_status gemmakit_session_create(const gemmakit_model* model, const gemma
     o.n_threads = p.n_threads;
     o.context_length = p.context_length;
     o.batch_size = p.batch_size;
+    capi::ApplyLongContextParams(p, o);
     auto session = std::make_unique<gemmakit::Session>(Need(model, "model").model, o);
     result = new gemmakit_session{std::move(session), {}, nullptr};
   });
