@@ -353,38 +353,64 @@ GEMMAKIT_API gemmakit_status gemmakit_session_fork(const gemmakit_session* sessi
  * evaluated before the cancel (gemmakit_session_n_past). */
 GEMMAKIT_API gemmakit_status gemmakit_session_cancel(gemmakit_session* session);
 
-/* ---- long context: KV cache size, saved sessions, forks, cancellation ------------------------- */
+/* ---- images (multimodal Gemma 3) ----------------------------------------------------------- */
 
-/* Bytes of KV cache a session created with params (NULL: defaults) holds after n_positions
- * tokens. Sliding-window layers stop growing at window + batch_size - 1 positions; global layers
- * grow with the conversation, in pages of 16 positions. */
-GEMMAKIT_API gemmakit_status gemmakit_model_kv_bytes(const gemmakit_model* model, const gemmakit_session_params* params,
-                                                     int64_t n_positions, int64_t* bytes);
-/* Bytes the session's KV cache holds now. */
-GEMMAKIT_API gemmakit_status gemmakit_session_kv_bytes(const gemmakit_session* session, int64_t* bytes);
+/* An image as 8-bit RGB pixels. Immutable; may be shared by any number of calls and threads. */
+typedef struct gemmakit_image gemmakit_image;
 
-/* Writes the session (tokens, KV cache, last logits, sampler RNG, context, batch size, KV type)
- * into buf as a versioned, checksummed blob tied to the model; *needed receives its size
- * (GEMMAKIT_ERR_BUFFER_TOO_SMALL when capacity is less; buf may be NULL with capacity 0). */
-GEMMAKIT_API gemmakit_status gemmakit_session_save(const gemmakit_session* session, void* buf, size_t capacity,
-                                                   size_t* needed);
-/* Replaces the session's state with a saved one, which must come from the same model (same
- * weights and weight types): GEMMAKIT_ERR_FORMAT for another model's, a corrupt or a truncated
- * blob, GEMMAKIT_ERR_UNSUPPORTED for another format version; the session is unchanged then. The
- * continuation after a restore equals the one without the save, bit for bit. */
-GEMMAKIT_API gemmakit_status gemmakit_session_load(gemmakit_session* session, const void* data, size_t size);
-GEMMAKIT_API gemmakit_status gemmakit_session_save_file(const gemmakit_session* session, const char* path);
-GEMMAKIT_API gemmakit_status gemmakit_session_load_file(gemmakit_session* session, const char* path);
+/* Decodes a JPEG or PNG file (grayscale, palette and 16-bit become RGB; alpha is dropped).
+ * GEMMAKIT_ERR_IO: unreadable; GEMMAKIT_ERR_FORMAT: empty, truncated or corrupt;
+ * GEMMAKIT_ERR_UNSUPPORTED: another format; GEMMAKIT_ERR_INVALID_ARGUMENT: a side over 32768 or
+ * more than 2^26 pixels (refused from the header, before decoding). */
+GEMMAKIT_API gemmakit_status gemmakit_image_load(const char* path, gemmakit_image** out);
+/* The same from JPEG or PNG bytes in memory. */
+GEMMAKIT_API gemmakit_status gemmakit_image_decode(const void* bytes, size_t size, gemmakit_image** out);
+/* Copies pixels an application holds: channels 3 (RGB) or 4 (RGBA, alpha dropped), rows stride
+ * bytes apart (stride >= width * channels). */
+GEMMAKIT_API gemmakit_status gemmakit_image_from_pixels(const uint8_t* pixels, int32_t width, int32_t height,
+                                                        size_t stride, int32_t channels, gemmakit_image** out);
+GEMMAKIT_API gemmakit_status gemmakit_image_size(const gemmakit_image* image, int32_t* width, int32_t* height);
+GEMMAKIT_API void gemmakit_image_free(gemmakit_image* image);
 
-/* A new session holding a copy of this one's state (same model and params); the two are
- * independent afterwards. Free it with gemmakit_session_free. */
-GEMMAKIT_API gemmakit_status gemmakit_session_fork(const gemmakit_session* session, gemmakit_session** out);
+/* The model's image geometry: the placeholder id soft tokens take in id lists, the soft tokens
+ * per image, the side of the square the vision tower reads. GEMMAKIT_ERR_UNSUPPORTED for a model
+ * without a vision tower. Any output may be NULL. */
+GEMMAKIT_API gemmakit_status gemmakit_model_image_info(const gemmakit_model* model, int32_t* image_token_id,
+                                                       int32_t* tokens_per_image, int32_t* image_size);
 
-/* Makes the call running on the session, or the next one if none runs, return
- * GEMMAKIT_ERR_CANCELLED at its next check (between forward passes and tokens). Safe to call
- * from any thread while another uses the session. The session stays usable and keeps the tokens
- * evaluated before the cancel (gemmakit_session_n_past). */
-GEMMAKIT_API gemmakit_status gemmakit_session_cancel(gemmakit_session* session);
+/* gemmakit_session_eval with images: every run of image_token_id in ids takes the soft tokens of
+ * the next images in order (tokens_per_image ids per image); the ids of one image see each other
+ * in both directions. */
+GEMMAKIT_API gemmakit_status gemmakit_session_eval_images(gemmakit_session* session, const int32_t* ids, size_t n_ids,
+                                                          const gemmakit_image* const* images, size_t n_images,
+                                                          int32_t logits_mode);
+/* gemmakit_session_generate with images: each "<start_of_image>" in the prompt stands for the
+ * next image (one per image) and becomes its tokens as Gemma 3's processor writes them. */
+GEMMAKIT_API gemmakit_status gemmakit_session_generate_images(gemmakit_session* session, const char* prompt,
+                                                              const gemmakit_image* const* images, size_t n_images,
+                                                              const gemmakit_generate_params* params,
+                                                              gemmakit_generation* result);
+
+#define GEMMAKIT_PART_TEXT 0
+#define GEMMAKIT_PART_IMAGE 1
+
+typedef struct gemmakit_chat_part {
+  int32_t type;                /* GEMMAKIT_PART_* */
+  const char* text;            /* TEXT: NUL-terminated UTF-8 */
+  const gemmakit_image* image; /* IMAGE */
+} gemmakit_chat_part;
+
+typedef struct gemmakit_chat_turn {
+  const char* role; /* as in gemmakit_chat_message */
+  const gemmakit_chat_part* parts;
+  size_t n_parts;
+} gemmakit_chat_turn;
+
+/* gemmakit_session_chat with messages made of text and image parts. Images already in the
+ * session from earlier turns are reused, not encoded again. */
+GEMMAKIT_API gemmakit_status gemmakit_session_chat_parts(gemmakit_session* session, const gemmakit_chat_turn* turns,
+                                                         size_t n_turns, const gemmakit_generate_params* params,
+                                                         gemmakit_generation* result);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gemmakit/chat.h"
+#include "gemmakit/image.h"
 #include "gemmakit/model.h"
 #include "gemmakit/sampling.h"
 
@@ -83,6 +84,12 @@ class Session {
   // else of the last one. Throws Error(kInvalidArgument) for an id outside the vocabulary and
   // Error(kContextFull) when they do not fit; the session is unchanged when it throws.
   void Evaluate(const std::vector<int32_t>& ids, bool all_logits = false);
+  // The same with images (multimodal Gemma 3): every run of the model's image token
+  // (ModelInfo::image_token_id) takes the soft tokens of the next images in order, image_tokens
+  // ids per image, and the ids of one image attend to each other both ways. Throws
+  // Error(kUnsupported) for a model without vision, Error(kInvalidArgument) when the ids' image
+  // places and the images disagree.
+  void Evaluate(const std::vector<int32_t>& ids, const std::vector<RgbImage>& images, bool all_logits = false);
   // Drops tokens after the first n (n <= n_past()). When sliding-window rings have already
   // overwritten keys position n needs, the tokens before n are evaluated again (see session.cc).
   void Truncate(int64_t n);
@@ -122,9 +129,14 @@ class Session {
   // Continues the session with raw text (prefixed by <bos> when the session is empty) and
   // generates.
   GenerateResult Generate(std::string_view prompt, const GenerateOptions& options);
+  // The same with images: each "<start_of_image>" in the prompt stands for the next image (there
+  // must be one per image) and becomes its tokens as Gemma 3's processor writes them.
+  GenerateResult Generate(std::string_view prompt, const std::vector<RgbImage>& images, const GenerateOptions& options);
   // Renders the whole conversation with Gemma's chat template and generates the model's reply.
   // Tokens the session already holds that match the rendering are reused, so a multi-turn chat
   // evaluates only the new turn.
+  // Image parts (ChatPart::Image(pixels)) are encoded once: an image already in the session's KV
+  // cache is reused by later turns, matched by its pixels.
   GenerateResult Chat(const std::vector<ChatMessage>& conversation, const GenerateOptions& options);
 
   const Model& model() const;

@@ -32,6 +32,10 @@ void GemmaDecoder::Embed(const ForwardRequest& req, Activations& a) const {
   const size_t d = static_cast<size_t>(c_.hidden);
   for (size_t i = 0; i < req.n; ++i) {
     float* row = &a.x[i * d];
+    if (req.image_rows && req.image_rows[i]) {
+      std::copy_n(req.image_rows[i], d, row);
+      continue;
+    }
     w_.embed.RowToF32(static_cast<size_t>(req.tokens[i]), row);
     for (size_t j = 0; j < d; ++j) row[j] *= c_.embed_scale;
   }
@@ -73,6 +77,10 @@ void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, KvCache&
     // Causal; a sliding layer sees the query itself and the window - 1 positions before it.
     a.key_begin[i] = lc.sliding ? std::max(floor, pos - lc.window + 1) : 0;
     a.key_end[i] = pos + 1;
+    if (req.image_rows && req.image_rows[i]) {
+      a.key_begin[i] = std::min(a.key_begin[i], req.image_begin[i]);
+      a.key_end[i] = std::max(a.key_end[i], req.image_end[i]);
+    }
   }
   AttentionParams ap;
   ap.scale = c_.attn_scale;

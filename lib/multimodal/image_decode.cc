@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
 
 #include "gemmakit/image.h"
 #include "gemmakit/status.h"
@@ -19,6 +20,35 @@ bool IsPng(const uint8_t* p, size_t n) {
 }
 
 bool IsJpeg(const uint8_t* p, size_t n) { return n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff; }
+
+uint32_t Be(const uint8_t* p, int bytes) {
+  uint32_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+// The dimensions a PNG's IHDR or a JPEG's start-of-frame claims, read before stb sees the file (stb
+// refuses some huge headers but reports them as an unknown format).
+bool HeaderDimensions(const uint8_t* p, size_t n, int64_t* w, int64_t* h) {
+  if (IsPng(p, n)) {
+    if (n < 24 || std::memcmp(p + 12, "IHDR", 4) != 0) return false;
+    *w = Be(p + 16, 4);
+    *h = Be(p + 20, 4);
+    return true;
+  }
+  // JPEG: walk the marker segments up to the first SOFn (C0-CF except C4 DHT, C8 JPG, CC DAC).
+  size_t i = 2;
+  while (i + 9 <= n && p[i] == 0xff) {
+    const uint8_t m = p[i + 1];
+    if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+      *h = Be(p + i + 5, 2);
+      *w = Be(p + i + 7, 2);
+      return true;
+    }
+    i += 2 + Be(p + i + 2, 2);
+  }
+  return false;
+}
 
 void CheckDimensions(int64_t width, int64_t height) {
   if (width <= 0 || height <= 0) Fail(Status::kInvalidArgument, "image has zero size");
@@ -36,6 +66,7 @@ RgbImage DecodeWithName(const uint8_t* bytes, size_t size, const std::string& na
   }
   if (size > static_cast<size_t>(INT32_MAX)) Fail(Status::kInvalidArgument, name + " is larger than 2 GiB");
   const int len = static_cast<int>(size);
+  if (int64_t hw = 0, hh = 0; HeaderDimensions(bytes, size, &hw, &hh) && hw > 0 && hh > 0) CheckDimensions(hw, hh);
   int w = 0, h = 0, comp = 0;
   if (!stbi_info_from_memory(bytes, len, &w, &h, &comp)) {
     Fail(Status::kFormatError, name + ": cannot read the image header (" + stbi_failure_reason() + ")");

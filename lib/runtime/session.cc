@@ -8,7 +8,9 @@
 #include "gemmakit/status.h"
 #include "model/kv_cache.h"
 #include "runtime/model_identity.h"
+#include "runtime/image_prompt.h"
 #include "runtime/model_impl.h"
+#include "runtime/session_images.h"
 #include "runtime/session_state.h"
 #include "runtime/stop_strings.h"
 #include "runtime/thread_pool.h"
@@ -90,7 +92,8 @@ struct Session::Impl {
         tokens(o.tokens),
         logits(o.logits),
         logits_rows(o.logits_rows),
-        rng(o.rng) {}
+        rng(o.rng),
+        images(o.images) {}
 
   std::shared_ptr<const Model> model;
   const Model::Impl& m;
@@ -102,6 +105,7 @@ struct Session::Impl {
   std::vector<float> logits;
   size_t logits_rows = 0;
   Rng rng;
+  SessionImages images;  // soft tokens of the images among `tokens`
   std::atomic<bool> cancel{false};
 
   // Consumes a pending Cancel() or asks the caller's abort callback.
@@ -113,8 +117,9 @@ struct Session::Impl {
 
   void CheckIds(const std::vector<int32_t>& ids) const {
     if (ids.empty()) Fail(Status::kInvalidArgument, "no tokens to evaluate");
-    for (int32_t id : ids) {
-      if (id < 0 || id >= m.config.vocab_size) {
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const int32_t id = ids[i];
+      if ((id < 0 || id >= m.config.vocab_size) && !images.Covers(static_cast<int64_t>(tokens.size() + i))) {
         Fail(Status::kInvalidArgument, "token id " + std::to_string(id) + " is outside the vocabulary [0, " +
                                            std::to_string(m.config.vocab_size) + ")");
       }
@@ -132,11 +137,12 @@ struct Session::Impl {
     const size_t vocab = static_cast<size_t>(m.config.vocab_size);
     std::vector<float> all, chunk_logits;
     const size_t batch = static_cast<size_t>(options.batch_size);
+    const size_t first_pos = tokens.size();
     auto keep_logits = [&] {
       logits.swap(all);
       logits_rows = logits.size() / vocab;
     };
-    for (size_t off = 0; off < ids.size(); off += batch) {
+    for (size_t off = 0; off < ids.size(); off = tokens.size() - first_pos) {
       try {
         CheckCancel();
       } catch (const Error&) {
@@ -145,9 +151,11 @@ struct Session::Impl {
       }
       ForwardRequest req;
       req.tokens = ids.data() + off;
-      req.n = std::min(batch, ids.size() - off);
       req.start_pos = static_cast<int64_t>(tokens.size());
+      req.n = images.ChunkLength(req.start_pos, std::min(batch, ids.size() - off));
       req.all_logits = all_logits;
+      SessionImages::Buffers image_buffers;
+      images.Prepare(req.start_pos, req.n, req, image_buffers);
       m.decoder->Forward(req, *cache, chunk_logits, &pool);
       tokens.insert(tokens.end(), req.tokens, req.tokens + req.n);
       if (all_logits) {
@@ -162,6 +170,7 @@ struct Session::Impl {
   void Truncate(int64_t n) {
     if (n < 0 || n > static_cast<int64_t>(tokens.size())) Fail(Status::kInvalidArgument, "truncate beyond the session's tokens");
     tokens.resize(static_cast<size_t>(n));
+    images.Truncate(n);
     logits.clear();
     logits_rows = 0;
     RebuildRings();
@@ -185,11 +194,14 @@ struct Session::Impl {
     if (intact) return;
     const int64_t from = std::max<int64_t>(0, n - depth);
     std::vector<float> unused;
-    for (int64_t off = from; off < n; off += options.batch_size) {
+    for (int64_t off = from; off < n;) {
       ForwardRequest req;
       req.tokens = tokens.data() + off;
-      req.n = static_cast<size_t>(std::min(options.batch_size, n - off));
+      req.n = images.ChunkLength(off, static_cast<size_t>(std::min(options.batch_size, n - off)));
       req.start_pos = off;
+      SessionImages::Buffers image_buffers;
+      images.Prepare(off, req.n, req, image_buffers);
+      off += static_cast<int64_t>(req.n);
       req.sliding_floor = from;
       req.keep_global_kv = true;
       m.decoder->Forward(req, *cache, unused, &pool);
@@ -215,6 +227,64 @@ struct Session::Impl {
   }
 
   GenerateResult Run(const std::vector<int32_t>& prompt, const GenerateOptions& o);
+
+  const VisionModel& Vision() const {
+    if (!m.vision) Fail(Status::kUnsupported, "this model reads no images (it has no vision tower; a multimodal Gemma 3 does)");
+    if (options.batch_size < m.vision->config().tokens_per_image) {
+      Fail(Status::kInvalidArgument, "batch_size " + std::to_string(options.batch_size) + " is smaller than the " +
+                                         std::to_string(m.vision->config().tokens_per_image) +
+                                         " soft tokens of an image, which one forward pass must hold");
+    }
+    return *m.vision;
+  }
+
+  // Encodes the images whose soft tokens come at or after `skip` in `prompt` and places them at
+  // the positions those tokens will take once prompt.ids[skip..] follow the session's tokens.
+  void AddImages(const ImagePrompt& prompt, size_t skip) {
+    if (prompt.slots.empty()) return;
+    const VisionModel& v = Vision();
+    const int64_t n = v.config().tokens_per_image;
+    if (static_cast<int64_t>(tokens.size() + prompt.ids.size() - skip) > context) {
+      Fail(Status::kContextFull, "context full: " + std::to_string(tokens.size()) + " tokens held + " +
+                                     std::to_string(prompt.ids.size() - skip) + " with the images exceed the context of " +
+                                     std::to_string(context));
+    }
+    try {
+      for (const ImageSlot& slot : prompt.slots) {
+        if (slot.offset < skip) continue;
+        CheckCancel();
+        SessionImages::Span span;
+        span.begin = static_cast<int64_t>(tokens.size() + slot.offset - skip);
+        span.end = span.begin + n;
+        span.key = slot.key;
+        const std::vector<float> pixels = v.Pixels(slot.image);
+        span.rows = v.SoftTokens(pixels.data(), &pool);
+        images.Add(std::move(span));
+      }
+    } catch (...) {
+      images.Truncate(static_cast<int64_t>(tokens.size()));
+      throw;
+    }
+  }
+
+  // Run or Evaluate with images added: on failure the images of unevaluated positions go.
+  template <typename Fn>
+  auto WithImages(const ImagePrompt& prompt, size_t skip, Fn&& fn) {
+    AddImages(prompt, skip);
+    try {
+      return fn();
+    } catch (...) {
+      images.Truncate(static_cast<int64_t>(tokens.size()));
+      throw;
+    }
+  }
+
+  ImagePrompt Tokenize(std::string_view text, const std::vector<const RgbImage*>& pictures, bool parse_special) const {
+    const Tokenizer& tok = model->tokenizer();
+    if (pictures.empty()) return {tok.Encode(text, parse_special), {}};
+    const VisionModel& v = Vision();
+    return TokenizeWithImages(tok, v, text, pictures, v.processor().do_pan_and_scan, parse_special);
+  }
 };
 
 GenerateResult Session::Impl::Run(const std::vector<int32_t>& prompt, const GenerateOptions& o) {
@@ -322,27 +392,75 @@ int32_t Session::Sample(const SamplingParams& params) {
 }
 
 GenerateResult Session::Generate(std::string_view prompt, const GenerateOptions& options) {
+  return Generate(prompt, std::vector<RgbImage>{}, options);
+}
+
+GenerateResult Session::Generate(std::string_view prompt, const std::vector<RgbImage>& images,
+                                 const GenerateOptions& options) {
   const Tokenizer& tok = impl_->model->tokenizer();
-  std::vector<int32_t> ids;
-  if (impl_->tokens.empty() && tok.special().bos >= 0) ids.push_back(tok.special().bos);
-  const std::vector<int32_t> text_ids = tok.Encode(prompt);
-  ids.insert(ids.end(), text_ids.begin(), text_ids.end());
-  if (ids.empty() && impl_->logits_rows == 0) Fail(Status::kInvalidArgument, "empty prompt and nothing evaluated yet");
-  return impl_->Run(ids, options);
+  std::vector<const RgbImage*> pictures;
+  for (const RgbImage& img : images) pictures.push_back(&img);
+  ImagePrompt p = impl_->Tokenize(prompt, pictures, false);
+  if (impl_->tokens.empty() && tok.special().bos >= 0) {
+    p.ids.insert(p.ids.begin(), tok.special().bos);
+    for (ImageSlot& slot : p.slots) ++slot.offset;
+  }
+  if (p.ids.empty() && impl_->logits_rows == 0) Fail(Status::kInvalidArgument, "empty prompt and nothing evaluated yet");
+  return impl_->WithImages(p, 0, [&] { return impl_->Run(p.ids, options); });
+}
+
+void Session::Evaluate(const std::vector<int32_t>& ids, const std::vector<RgbImage>& images, bool all_logits) {
+  if (images.empty()) return impl_->Evaluate(ids, all_logits);
+  const int32_t image_token = impl_->Vision().config().image_token;
+  const size_t per_image = static_cast<size_t>(impl_->Vision().config().tokens_per_image);
+  // Each run of image-token ids is filled by whole images, in order.
+  ImagePrompt p;
+  p.ids = ids;
+  for (size_t i = 0; i < ids.size();) {
+    if (ids[i] != image_token) {
+      ++i;
+      continue;
+    }
+    size_t run = 0;
+    while (i + run < ids.size() && ids[i + run] == image_token) ++run;
+    if (run % per_image != 0) {
+      Fail(Status::kInvalidArgument, "a run of " + std::to_string(run) + " image tokens at index " + std::to_string(i) +
+                                         " does not hold whole images of " + std::to_string(per_image) + " tokens");
+    }
+    for (size_t k = 0; k < run; k += per_image) {
+      const size_t n = p.slots.size();
+      if (n >= images.size()) {
+        Fail(Status::kInvalidArgument, "the ids hold more image tokens than " + std::to_string(images.size()) +
+                                           " image(s) fill");
+      }
+      p.slots.push_back({i + k, images[n], ImageKey(images[n], 0)});
+    }
+    i += run;
+  }
+  if (p.slots.size() != images.size()) {
+    Fail(Status::kInvalidArgument, std::to_string(images.size()) + " image(s) given but the ids hold places for " +
+                                       std::to_string(p.slots.size()));
+  }
+  impl_->WithImages(p, 0, [&] { impl_->Evaluate(ids, all_logits); return 0; });
 }
 
 GenerateResult Session::Chat(const std::vector<ChatMessage>& conversation, const GenerateOptions& options) {
   if (conversation.empty()) Fail(Status::kInvalidArgument, "chat: the conversation is empty");
-  const Tokenizer& tok = impl_->model->tokenizer();
-  for (const ChatMessage& m : conversation) {
-    for (const ChatPart& p : m.parts) {
-      if (p.type == ChatPart::Type::kImage) Fail(Status::kUnsupported, "chat: image input is not supported yet");
-    }
-  }
   // Special tokens written in the messages become special ids, as HuggingFace tokenizes the
-  // rendered template (apply_chat_template, then the tokenizer with special tokens on).
+  // rendered template (apply_chat_template, then the tokenizer with special tokens on); each image
+  // part's <start_of_image> becomes that image's tokens (runtime/image_prompt.h).
+  ImagePrompt prompt;
   auto render = [&](const std::vector<ChatMessage>& conv) {
-    return tok.Encode(impl_->model->ApplyChatTemplate(conv, true), /*parse_special=*/true);
+    std::vector<const RgbImage*> pictures;
+    for (const ChatMessage& m : conv) {
+      for (const ChatPart& p : m.parts) {
+        if (p.type != ChatPart::Type::kImage) continue;
+        if (!p.image) Fail(Status::kInvalidArgument, "chat: an image part carries no image");
+        pictures.push_back(p.image.get());
+      }
+    }
+    prompt = impl_->Tokenize(impl_->model->ApplyChatTemplate(conv, true), pictures, /*parse_special=*/true);
+    return prompt.ids;
   };
   std::vector<int32_t> ids = render(conversation);
   int64_t dropped = 0;
@@ -353,17 +471,30 @@ GenerateResult Session::Chat(const std::vector<ChatMessage>& conversation, const
     while (static_cast<int64_t>(ids.size()) > budget && DropOldestTurn(conv, dropped)) ids = render(conv);
   }
   const auto& held = impl_->tokens;
+  std::vector<uint64_t> keys(ids.size(), 0);
+  const size_t per_image = impl_->m.vision ? static_cast<size_t>(impl_->m.vision->config().tokens_per_image) : 0;
+  for (const ImageSlot& slot : prompt.slots) std::fill_n(keys.begin() + static_cast<std::ptrdiff_t>(slot.offset), per_image, slot.key);
   size_t common = 0;
-  while (common < held.size() && common < ids.size() && held[common] == ids[common]) ++common;
+  // An image token matches only the same image.
+  while (common < held.size() && common < ids.size() && held[common] == ids[common] &&
+         impl_->images.KeyAt(static_cast<int64_t>(common)) == keys[common]) {
+    ++common;
+  }
   // At least the last token is evaluated again, so there are logits to sample from.
   if (common == ids.size()) --common;
+  // An image is evaluated whole or not at all.
+  for (const ImageSlot& slot : prompt.slots) {
+    if (slot.offset < common && common < slot.offset + per_image) common = slot.offset;
+  }
   // Check the fit before dropping anything, so a failed call leaves the session as it was.
   if (static_cast<int64_t>(ids.size()) > impl_->context) {
     Fail(Status::kContextFull, "context full: the conversation takes " + std::to_string(ids.size()) +
                                    " tokens, the context holds " + std::to_string(impl_->context));
   }
   impl_->Truncate(static_cast<int64_t>(common));
-  GenerateResult r = impl_->Run(std::vector<int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(common), ids.end()), options);
+  GenerateResult r = impl_->WithImages(prompt, common, [&] {
+    return impl_->Run(std::vector<int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(common), ids.end()), options);
+  });
   r.n_dropped_messages = dropped;
   return r;
 }
@@ -380,6 +511,8 @@ size_t Session::kv_cache_bytes() const { return impl_->cache->bytes(); }
 
 size_t Session::SaveState(void* buf, size_t capacity) const {
   const Impl& i = *impl_;
+  // The blob has no room for soft tokens, and a restored session could not rebuild them.
+  if (!i.images.empty()) Fail(Status::kUnsupported, "a session holding images cannot be saved (not supported yet)");
   SessionStateView v;
   v.model_id = ModelIdentity(i.m.config, i.m.weights);
   v.options = {i.context, i.options.batch_size, i.cache->type()};
@@ -408,6 +541,7 @@ void Session::LoadState(const void* data, size_t size) {
   i.context = r.options.context;
   i.cache = std::move(r.cache);
   i.tokens = std::move(r.tokens);
+  i.images.Clear();
   i.logits = std::move(r.last_logits);
   i.logits_rows = i.logits.empty() ? 0 : 1;
   std::copy(r.rng, r.rng + 4, i.rng.state);
