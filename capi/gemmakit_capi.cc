@@ -232,7 +232,7 @@ gemmakit_status gemmakit_model_kv_cache_bytes(const gemmakit_model* model, int64
   return Guard([&] {
     const gemmakit::Model& m = *Need(model, "model").model;
     if (n_positions < 0) Fail(Status::kInvalidArgument, "n_positions must be >= 0");
-    Need(bytes, "bytes") = m.KvCacheBytes(n_positions);
+    Need(bytes, "bytes") = gemmakit::KvCacheBytes(m, n_positions);  // a session with default params
   });
 }
 

@@ -126,7 +126,7 @@ RestoredSession DecodeSessionState(const uint8_t* data, size_t size, const Model
   const uint64_t blob_model = head.Value<uint64_t>("the model identity");
   const uint64_t payload = head.Value<uint64_t>("the payload size");
   const uint64_t checksum = head.Value<uint64_t>("the checksum");
-  head.Value<uint64_t>("the reserved word");
+  if (head.Value<uint64_t>("the reserved word") != 0) Bad("reserved header word is not zero");
   if (blob_model != model_id) Bad("it was saved from another model (or the same one loaded with other weight types)");
   if (payload != head.left()) {
     Bad(payload > head.left() ? "truncated: the header announces " + std::to_string(payload) + " payload bytes, " +
