@@ -86,6 +86,7 @@ typedef struct gemmakit_model_params {
   uint32_t struct_size;
   int32_t weight_type; /* GEMMAKIT_WEIGHTS_*: convert the weight matrices at load; default AS_STORED */
   int32_t n_threads;   /* threads for that conversion; 0: one per core */
+  const char* mmproj_path; /* NULL, or a Gemma 3 vision projector GGUF (llama.cpp's --mmproj file) */
 } gemmakit_model_params;
 
 GEMMAKIT_API gemmakit_status gemmakit_model_params_init(gemmakit_model_params* params, size_t struct_size);

@@ -178,6 +178,7 @@ gemmakit_status gemmakit_model_load(const char* path, const gemmakit_model_param
     gemmakit::LoadOptions o;
     o.weight_type = kTypeNames[p.weight_type];
     o.n_threads = p.n_threads;
+    if (p.mmproj_path) o.mmproj_path = p.mmproj_path;
     auto model = gemmakit::Model::Load(path, o);
     result = new gemmakit_model{std::move(model)};
   });

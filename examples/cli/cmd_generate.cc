@@ -11,17 +11,18 @@ const char kUsage[] =
     "usage: gemmakit generate --model DIR --prompt TEXT [--chat | --raw] [--system TEXT]\n"
     "         [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P]\n"
     "         [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--stop TEXT]... [--threads N]\n"
-    "         [--image FILE]...\n"
+    "         [--image FILE]... [--mmproj FILE.gguf]\n"
     "  --chat (default) wraps the prompt in Gemma's chat template; --raw continues the text as is.\n"
     "  --image (JPEG or PNG; multimodal Gemma 3) goes where the prompt says <start_of_image>, one\n"
-    "  marker per image in order; a prompt without markers gets the images first.\n"
+    "  marker per image in order; a prompt without markers gets the images first. --mmproj gives\n"
+    "  a Gemma 3 GGUF its vision tower (llama.cpp's projector file).\n"
     "  Text streams to stdout; prompt and generation speed and time to first token go to stderr.\n";
 
 }  // namespace
 
 int RunGenerate(int argc, char** argv) {
   std::set<std::string> valued = SamplingOptionNames();
-  valued.insert({"model", "prompt", "system", "threads", "ctx", "image"});
+  valued.insert({"model", "prompt", "system", "threads", "ctx", "image", "mmproj"});
   Args args;
   std::string error;
   if (!args.Parse(argc, argv, 2, valued, {"chat", "raw", "help", "no-stats"}, error)) return UsageError(error, kUsage);

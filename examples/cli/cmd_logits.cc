@@ -13,7 +13,8 @@ namespace cli {
 namespace {
 
 const char kUsage[] =
-    "usage: gemmakit logits --model DIR --tokens ID,ID,... [--image FILE]... [--out FILE] [--threads N]\n"
+    "usage: gemmakit logits --model DIR --tokens ID,ID,... [--image FILE]... [--mmproj FILE.gguf]\n"
+    "       [--out FILE] [--threads N]\n"
     "  Evaluates the ids exactly as given (no <bos> added) and writes the float32 little-endian\n"
     "  logits of every position, row-major [n_tokens, vocab], to FILE; without --out, prints the\n"
     "  top 5 ids of the last position. With --image (multimodal Gemma 3), every id equal to the\n"
@@ -42,7 +43,7 @@ bool ParseIds(const std::string& s, std::vector<int32_t>& ids, std::string& erro
 int RunLogits(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!args.Parse(argc, argv, 2, {"model", "tokens", "out", "threads", "image"}, {"help"}, error)) return UsageError(error, kUsage);
+  if (!args.Parse(argc, argv, 2, {"model", "tokens", "out", "threads", "image", "mmproj"}, {"help"}, error)) return UsageError(error, kUsage);
   if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
   std::vector<int32_t> ids;
   long long threads = 0;

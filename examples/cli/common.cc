@@ -25,7 +25,11 @@ int LoadModel(const Args& args, gemmakit_model** model) {
     std::fprintf(stderr, "gemmakit: no model: pass --model DIR or set GEMMAKIT_MODEL\n");
     return 2;
   }
-  if (gemmakit_model_load(path.c_str(), nullptr, model) != GEMMAKIT_OK) return LibraryError("cannot load model");
+  gemmakit_model_params mp;
+  gemmakit_model_params_init(&mp, sizeof mp);
+  const std::string mmproj = args.Get("mmproj");  // vision projector GGUF, for commands that take one
+  if (!mmproj.empty()) mp.mmproj_path = mmproj.c_str();
+  if (gemmakit_model_load(path.c_str(), &mp, model) != GEMMAKIT_OK) return LibraryError("cannot load model");
   return 0;
 }
 

@@ -47,6 +47,8 @@ struct LoadOptions {
   // converts the weight matrices at load (quantize-on-load).
   std::string weight_type;
   int n_threads = 0;  // for the conversion; 0: one per core
+  // A vision projector GGUF (llama.cpp's --mmproj file) giving a Gemma 3 GGUF its vision tower.
+  std::string mmproj_path;
 };
 
 class Model {

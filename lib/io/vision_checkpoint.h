@@ -20,6 +20,7 @@ struct VisionCheckpoint {
   VisionHParams hparams;
   ImageProcessorConfig processor;
   std::shared_ptr<const TensorIndex> tensors;  // canonical names (above)
+  bool soft_norm_includes_one = false;         // GGUF stores the projector norm as 1 + w
 };
 
 // nullopt for a text-only folder (config.json without "vision_config"). Reads

@@ -25,7 +25,7 @@ int32_t SpecialId(int64_t configured, const Tokenizer* tok, const char* piece) {
 }  // namespace
 
 VisionConfig ResolveVisionConfig(const VisionHParams& hp, const ImageProcessorConfig& processor, int64_t text_hidden,
-                                 const Tokenizer* tokenizer) {
+                                 int64_t text_vocab, const Tokenizer* tokenizer) {
   VisionConfig c;
   c.hidden = Check(hp.hidden_size, "hidden_size", 1, 1 << 16);
   c.intermediate = Check(hp.intermediate_size, "intermediate_size", 1, 1 << 18);
@@ -56,7 +56,7 @@ VisionConfig ResolveVisionConfig(const VisionHParams& hp, const ImageProcessorCo
   c.image_token = SpecialId(hp.image_token_index, tokenizer, "<image_soft_token>");
   c.start_of_image = SpecialId(hp.boi_token_index, tokenizer, "<start_of_image>");
   c.end_of_image = SpecialId(hp.eoi_token_index, tokenizer, "<end_of_image>");
-  if (c.image_token < 0) Fail(Status::kFormatError, "vision config: no image_token_index and no <image_soft_token> piece");
+  if (c.image_token < 0) c.image_token = static_cast<int32_t>(text_vocab);
   if (c.start_of_image < 0 || c.end_of_image < 0) {
     Fail(Status::kFormatError, "vision config: no boi/eoi_token_index and no <start_of_image>/<end_of_image> pieces");
   }

@@ -26,8 +26,10 @@ struct VisionConfig {
 
 // Throws Error(kFormatError) for impossible shapes (heads that do not divide, a pooling that does
 // not tile the patch grid), Error(kUnsupported) for another activation or channel count. Special
-// ids come from the config, else from the tokenizer's pieces.
+// ids come from the config, else from the tokenizer's pieces; without an <image_soft_token> piece
+// the placeholder is text_vocab, an id no text token has (soft tokens never go through the
+// embedding table).
 VisionConfig ResolveVisionConfig(const VisionHParams& hp, const ImageProcessorConfig& processor, int64_t text_hidden,
-                                 const Tokenizer* tokenizer);
+                                 int64_t text_vocab, const Tokenizer* tokenizer);
 
 }  // namespace gemmakit

@@ -4,10 +4,10 @@
 
 namespace gemmakit {
 
-std::unique_ptr<VisionModel> VisionModel::Create(const VisionCheckpoint& ck, int64_t text_hidden,
-                                                 const Tokenizer* tokenizer, bool soft_norm_includes_one) {
-  VisionConfig c = ResolveVisionConfig(ck.hparams, ck.processor, text_hidden, tokenizer);
-  VisionWeights w = BindVisionWeights(c, ck.tensors, soft_norm_includes_one);
+std::unique_ptr<VisionModel> VisionModel::Create(const VisionCheckpoint& ck, int64_t text_hidden, int64_t text_vocab,
+                                                 const Tokenizer* tokenizer) {
+  VisionConfig c = ResolveVisionConfig(ck.hparams, ck.processor, text_hidden, text_vocab, tokenizer);
+  VisionWeights w = BindVisionWeights(c, ck.tensors, ck.soft_norm_includes_one);
   return std::unique_ptr<VisionModel>(new VisionModel(std::move(c), std::move(w), ck.processor));
 }
 

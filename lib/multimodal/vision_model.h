@@ -19,10 +19,9 @@ class Tokenizer;
 
 class VisionModel {
  public:
-  // soft_norm_includes_one: the projector norm's 1 is already added (GGUF). Throws the errors of
-  // ResolveVisionConfig and BindVisionWeights.
-  static std::unique_ptr<VisionModel> Create(const VisionCheckpoint& checkpoint, int64_t text_hidden,
-                                             const Tokenizer* tokenizer, bool soft_norm_includes_one);
+  // Throws the errors of ResolveVisionConfig and BindVisionWeights.
+  static std::unique_ptr<VisionModel> Create(const VisionCheckpoint& checkpoint, int64_t text_hidden, int64_t text_vocab,
+                                             const Tokenizer* tokenizer);
 
   const VisionConfig& config() const { return config_; }
   const ImageProcessorConfig& processor() const { return processor_; }

@@ -58,6 +58,10 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   }
   if (options.n_threads < 0) Fail(Status::kInvalidArgument, "n_threads must be >= 0");
   Checkpoint ck = OpenCheckpoint(path);
+  if (!options.mmproj_path.empty()) {
+    if (ck.vision) Fail(Status::kInvalidArgument, path + " has a vision tower already; it takes no mmproj file");
+    ck.vision = OpenMmprojGguf(options.mmproj_path);
+  }
   auto impl = std::make_unique<Impl>();
   impl->config = ResolveModelConfig(ck.hparams);
   impl->weights = BindWeights(impl->config, ck.tensors);
@@ -80,7 +84,8 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   impl->info.tokenizer_source = tok.source;
   impl->info.chat_template = ChatTemplateKindName(impl->chat_template);
   if (ck.vision) {
-    impl->vision = VisionModel::Create(*ck.vision, impl->config.hidden, impl->tokenizer.get(), ck.format == "gguf");
+    impl->vision = VisionModel::Create(*ck.vision, impl->config.hidden, impl->config.vocab_size,
+                                         impl->tokenizer.get());
     const VisionConfig& vc = impl->vision->config();
     if (vc.start_of_image >= impl->config.vocab_size || vc.end_of_image >= impl->config.vocab_size) {
       Fail(Status::kFormatError, "vision config: the image marker ids are outside the vocabulary");
