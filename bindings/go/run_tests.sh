@@ -9,6 +9,9 @@ work=$4
 mkdir -p "$work"
 work=$(readlink -f "$work")
 cd "$(dirname "$0")"
+if ! command -v go >/dev/null; then
+  echo "SKIPPED: no go (scripts/install-deps.sh installs golang-go)"; exit 77
+fi
 export GOCACHE="$work/gocache" GOPATH="$work/gopath" GOFLAGS=-mod=mod GOTOOLCHAIN=local GOPROXY=off
 export CGO_ENABLED=1 CGO_CFLAGS="-I$include" CGO_LDFLAGS="-L$libdir -Wl,-rpath,$libdir"
 GEMMAKIT_TEST_DATA="$data" go test -count=1 ./...

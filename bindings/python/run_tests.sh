@@ -7,6 +7,9 @@ lib=$(readlink -f "$1")
 data=$(readlink -f "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3  # Debian's: it has pytest and setuptools (scripts/install-deps.sh)
+if ! "$py" -c "import pytest, setuptools, pip" 2>/dev/null; then
+  echo "SKIPPED: $py lacks pytest, setuptools or pip (scripts/install-deps.sh installs them)"; exit 77
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/gemmakit-python.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cp -r "$here" "$work/src"

@@ -8,6 +8,9 @@ data=$(readlink -f "$2")
 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
 command -v cargo >/dev/null || export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v cargo >/dev/null; then
+  echo "SKIPPED: no cargo (scripts/install-deps.sh installs Debian's)"; exit 77
+fi
 mkdir -p "$work"
 rm -rf "$work/src"
 mkdir "$work/src"
