@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/matmul.h"
+#include "kernels/panel_gemm.h"
 
 namespace gemmakit {
 namespace {
@@ -31,24 +31,36 @@ void SoftmaxRows(float* s, size_t n, size_t cols, float scale, Executor* ex) {
 void FullAttention(const float* q, const float* k, const float* v, size_t n, size_t n_heads, size_t head_dim,
                    float scale, float* out, FullAttentionScratch& s, Executor* ex) {
   const size_t d = n_heads * head_dim;
-  s.qh.resize(n * head_dim);
-  s.kh.resize(n * head_dim);
-  s.vt.resize(head_dim * n);
-  s.oh.resize(n * head_dim);
+  s.kt.resize(head_dim * n);
   s.scores.resize(n * n);
   for (size_t h = 0; h < n_heads; ++h) {
     const size_t off = h * head_dim;
     for (size_t i = 0; i < n; ++i) {
-      std::copy_n(q + i * d + off, head_dim, &s.qh[i * head_dim]);
-      std::copy_n(k + i * d + off, head_dim, &s.kh[i * head_dim]);
-      for (size_t j = 0; j < head_dim; ++j) s.vt[j * n + i] = v[i * d + off + j];
+      for (size_t j = 0; j < head_dim; ++j) s.kt[j * n + i] = k[i * d + off + j];
     }
-    // Keys as the "weight" rows: scores[i][j] = q_i · k_j.
-    MatMul(s.qh.data(), n, MatrixView{DType::kF32, s.kh.data(), n, head_dim}, s.scores.data(), ex);
+    PanelGemmArgs qk;
+    qk.a = q + off;
+    qk.lda = d;
+    qk.b = s.kt.data();
+    qk.ldb = n;
+    qk.c = s.scores.data();
+    qk.ldc = n;
+    qk.m = n;
+    qk.n = n;
+    qk.k = head_dim;
+    PanelGemm(qk, ex);
     SoftmaxRows(s.scores.data(), n, n, scale, ex);
-    // Vᵀ as the weight: out[i][j] = Σ_p P[i][p] · v[p][j].
-    MatMul(s.scores.data(), n, MatrixView{DType::kF32, s.vt.data(), head_dim, n}, s.oh.data(), ex);
-    for (size_t i = 0; i < n; ++i) std::copy_n(&s.oh[i * head_dim], head_dim, out + i * d + off);
+    PanelGemmArgs pv;
+    pv.a = s.scores.data();
+    pv.lda = n;
+    pv.b = v + off;
+    pv.ldb = d;
+    pv.c = out + off;
+    pv.ldc = d;
+    pv.m = n;
+    pv.n = head_dim;
+    pv.k = n;
+    PanelGemm(pv, ex);
   }
 }
 

@@ -1,6 +1,7 @@
-// Bidirectional multi-head attention among all tokens of one image, as two GEMMs per head
-// (scores = Q·Kᵀ, out = P·V) through MatMul, so the encoder's attention runs on the same tiled,
-// threaded kernels as its linear layers rather than one query at a time.
+// Bidirectional multi-head attention among all tokens of one image, per head as two panel GEMMs
+// (scores = Q·Kᵀ with the head's keys transposed, out = P·V) and a row softmax in between, each
+// split across the executor. The reductions are short (head_dim) or the outputs narrow
+// (head_dim), which is what kernels/panel_gemm.h is for.
 #pragma once
 
 #include <cstddef>
@@ -11,7 +12,7 @@
 namespace gemmakit {
 
 struct FullAttentionScratch {
-  std::vector<float> qh, kh, vt, scores, oh;
+  std::vector<float> kt, scores;
 };
 
 // q, k, v: [n, n_heads * head_dim]; out: [n, n_heads * head_dim]. softmax(scale · q·kᵀ) · v.
