@@ -213,6 +213,7 @@ TEST(KvCacheTest, BytesFollowTheFormulaAndRingsStopGrowing) {
 TEST(KvCacheTest, SessionReportsItsCacheAndTheModelFormulaAgrees) {
   auto model = Model::Load(test::DataPath("gemma3-tiny"));
   SessionOptions o;
+  o.n_threads = 1;
   o.batch_size = 4;
   o.kv_type = KvType::kQ8_0;
   Session s(model, o);
@@ -266,6 +267,7 @@ TEST_P(RingTest, TruncateRebuildsOverwrittenKeys) {
   const size_t vocab = static_cast<size_t>(model->info().vocab_size);
   const int64_t n = static_cast<int64_t>(p.ids.size());
   SessionOptions o;
+  o.n_threads = 1;
   o.batch_size = 3;  // rings of 10 positions
   Session ref(model, o);
   ref.Evaluate(p.ids, true);

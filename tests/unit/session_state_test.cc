@@ -52,13 +52,21 @@ std::vector<int32_t> Continue(Session& s, int n) {
   return out;
 }
 
-Status StatusOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.status();
-  }
-  return Status::kOk;
+using test::StatusOf;
+
+// One thread: these models are tiny, and waking a pool for each of their matrices costs more
+// than it saves on a busy machine.
+SessionOptions Serial() {
+  SessionOptions o;
+  o.n_threads = 1;
+  return o;
+}
+
+GenerateOptions Greedy(int32_t max_tokens) {
+  GenerateOptions g;
+  g.max_tokens = max_tokens;
+  g.sampling.temperature = 0;
+  return g;
 }
 
 class SessionStateTest : public ::testing::Test {
@@ -76,7 +84,7 @@ std::shared_ptr<const Model>* SessionStateTest::model_ = nullptr;
 TEST_F(SessionStateTest, RestoreContinuesBitExactlyForEveryKvType) {
   for (KvType type : {KvType::kF32, KvType::kBF16, KvType::kF16, KvType::kQ8_0}) {
     SCOPED_TRACE(static_cast<int>(type));
-    SessionOptions o;
+    SessionOptions o = Serial();
     o.batch_size = 4;  // rings of 11 positions: the 83-token prompt wraps them
     o.kv_type = type;
     Session a(model(), o);
@@ -87,7 +95,7 @@ TEST_F(SessionStateTest, RestoreContinuesBitExactlyForEveryKvType) {
     const std::vector<int32_t> want = Continue(a, 25);
 
     // Restored into a session made with other options: the blob's options win.
-    Session b(model(), SessionOptions{});
+    Session b(model(), Serial());
     b.LoadState(blob.data(), blob.size());
     EXPECT_EQ(b.n_past(), 83 + 5);
     EXPECT_EQ(Continue(b, 25), want);
@@ -111,13 +119,13 @@ TEST_F(SessionStateTest, GenerateAfterRestoreEqualsGenerateWithoutSave) {
   g.max_tokens = 20;
   g.sampling = FullDistribution();
   g.sampling.seed = 99;
-  Session a(model());
+  Session a(model(), Serial());
   a.Generate("The quick brown fox jumps over the lazy dog again and again", g);
   const std::string dir = test::MakeTempDir("session_state");
   a.SaveStateFile(dir + "/a.gmks");
   const GenerateResult want = a.Generate(" and then", g);
 
-  Session b(model());
+  Session b(model(), Serial());
   b.LoadStateFile(dir + "/a.gmks");
   const GenerateResult got = b.Generate(" and then", g);
   EXPECT_EQ(got.tokens, want.tokens);
@@ -127,9 +135,9 @@ TEST_F(SessionStateTest, GenerateAfterRestoreEqualsGenerateWithoutSave) {
 }
 
 TEST_F(SessionStateTest, EmptySessionRoundTrips) {
-  Session a(model());
+  Session a(model(), Serial());
   const std::vector<uint8_t> blob = a.SaveState();
-  Session b(model());
+  Session b(model(), Serial());
   b.Evaluate({2, 3});
   b.LoadState(blob.data(), blob.size());
   EXPECT_EQ(b.n_past(), 0);
@@ -137,16 +145,16 @@ TEST_F(SessionStateTest, EmptySessionRoundTrips) {
 }
 
 TEST_F(SessionStateTest, RefusesOtherModelsAndDamagedBlobs) {
-  Session a(model());
+  Session a(model(), Serial());
   a.Evaluate(LongIds());
   const std::vector<uint8_t> blob = a.SaveState();
-  Session target(model());
+  Session target(model(), Serial());
   target.Evaluate({2, 5, 6});
   auto load = [&](const std::vector<uint8_t>& b) { return StatusOf([&] { target.LoadState(b.data(), b.size()); }); };
 
   // Another model: same family and tokenizer, other weights and shapes.
   auto other = Model::Load(test::DataPath("gemma3-tiny-scaled"));
-  Session o(other);
+  Session o(other, Serial());
   o.Evaluate({2, 5, 6});
   const std::vector<uint8_t> other_blob = o.SaveState();
   try {
@@ -186,7 +194,7 @@ TEST_F(SessionStateTest, RefusesOtherModelsAndDamagedBlobs) {
 // Fork
 
 TEST_F(SessionStateTest, ForksContinueLikeTheOriginalAndAreIndependent) {
-  SessionOptions o;
+  SessionOptions o = Serial();
   o.batch_size = 5;
   o.kv_type = KvType::kBF16;
   Session a(model(), o);
@@ -212,7 +220,7 @@ TEST_F(SessionStateTest, ForksContinueLikeTheOriginalAndAreIndependent) {
 TEST_F(SessionStateTest, CancelFromAnotherThreadStopsEvaluateBetweenChunks) {
   std::atomic<int> checks{0};
   std::atomic<bool> cancelled{false};
-  SessionOptions o;
+  SessionOptions o = Serial();
   o.batch_size = 1;
   // The third check waits until the other thread has cancelled, so the cancel lands mid-prompt
   // however the threads are scheduled.
@@ -235,7 +243,7 @@ TEST_F(SessionStateTest, CancelFromAnotherThreadStopsEvaluateBetweenChunks) {
   ASSERT_EQ(s.logits_rows(), 1u);
   // Usable: evaluating the rest gives what one uninterrupted evaluation gives.
   s.Evaluate(std::vector<int32_t>(ids.begin() + 3, ids.end()));
-  SessionOptions plain;
+  SessionOptions plain = Serial();
   plain.batch_size = 1;
   Session ref(model(), plain);
   ref.Evaluate(ids);
@@ -243,7 +251,7 @@ TEST_F(SessionStateTest, CancelFromAnotherThreadStopsEvaluateBetweenChunks) {
 }
 
 TEST_F(SessionStateTest, CancelBeforeACallCancelsThatCallOnly) {
-  Session s(model());
+  Session s(model(), Serial());
   s.Evaluate({2, 5});
   s.Cancel();
   EXPECT_EQ(StatusOf([&] { s.Evaluate({6, 7}); }), Status::kCancelled);
@@ -254,12 +262,10 @@ TEST_F(SessionStateTest, CancelBeforeACallCancelsThatCallOnly) {
 
 TEST_F(SessionStateTest, AbortCallbackStopsGenerateBetweenTokens) {
   int budget = 1 << 30;
-  SessionOptions o;
+  SessionOptions o = Serial();
   o.should_abort = [&] { return --budget < 0; };
   Session s(model(), o);
-  GenerateOptions g;
-  g.max_tokens = 50;
-  g.sampling.temperature = 0;
+  GenerateOptions g = Greedy(50);
   s.Evaluate({2, 5, 6, 7});
   budget = 6;  // the prompt is done; six more checks, one per decoded token
   EXPECT_EQ(StatusOf([&] { s.Generate("", g); }), Status::kCancelled);
@@ -282,12 +288,10 @@ std::vector<ChatMessage> LongConversation(int turns) {
 }
 
 TEST_F(SessionStateTest, ContextFullStopsByDefault) {
-  SessionOptions o;
+  SessionOptions o = Serial();
   o.context_length = 96;
   Session s(model(), o);
-  GenerateOptions g;
-  g.max_tokens = 8;
-  g.sampling.temperature = 0;
+  GenerateOptions g = Greedy(8);
   EXPECT_EQ(StatusOf([&] { s.Chat(LongConversation(30), g); }), Status::kContextFull);
   EXPECT_EQ(s.n_past(), 0);
   // Generation that reaches the limit stops and says so (greedy continues this prompt without
@@ -300,13 +304,11 @@ TEST_F(SessionStateTest, ContextFullStopsByDefault) {
 }
 
 TEST_F(SessionStateTest, DropOldestTurnsKeepsTheSystemPrompt) {
-  SessionOptions o;
+  SessionOptions o = Serial();
   o.context_length = 128;
   o.context_full = ContextFullPolicy::kDropOldestTurns;
   Session s(model(), o);
-  GenerateOptions g;
-  g.max_tokens = 8;
-  g.sampling.temperature = 0;
+  GenerateOptions g = Greedy(8);
   const std::vector<ChatMessage> conv = LongConversation(8);
   const GenerateResult r = s.Chat(conv, g);
   ASSERT_GT(r.n_dropped_messages, 0);
@@ -340,6 +342,7 @@ TEST(LongContextCApiTest, KvBytesSaveLoadForkCancel) {
   ASSERT_EQ(gemmakit_session_params_init(&p, sizeof p), GEMMAKIT_OK);
   EXPECT_EQ(p.kv_type, GEMMAKIT_KV_F32);
   EXPECT_EQ(p.context_full, GEMMAKIT_CONTEXT_FULL_STOP);
+  p.n_threads = 1;
   p.kv_type = GEMMAKIT_KV_Q8_0;
   p.batch_size = 4;
   gemmakit_session* s = nullptr;
@@ -366,7 +369,7 @@ TEST(LongContextCApiTest, KvBytesSaveLoadForkCancel) {
   gemmakit_session* fork = nullptr;
   ASSERT_EQ(gemmakit_session_fork(s, &fork), GEMMAKIT_OK);
   gemmakit_session* restored = nullptr;
-  ASSERT_EQ(gemmakit_session_create(model, nullptr, &restored), GEMMAKIT_OK);
+  ASSERT_EQ(gemmakit_session_create(model, &p, &restored), GEMMAKIT_OK);
   ASSERT_EQ(gemmakit_session_load(restored, blob.data(), blob.size()), GEMMAKIT_OK);
   gemmakit_sampling_params sp;
   gemmakit_sampling_params_init(&sp, sizeof sp);
@@ -404,6 +407,7 @@ TEST(LongContextCApiTest, KvBytesSaveLoadForkCancel) {
   } gate;
   gemmakit_session_params cp;
   gemmakit_session_params_init(&cp, sizeof cp);
+  cp.n_threads = 1;
   cp.abort_user_data = &gate;
   cp.abort_callback = [](void* user) -> int32_t {
     Gate* g = static_cast<Gate*>(user);
