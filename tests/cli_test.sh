@@ -269,6 +269,27 @@ run tokenize --model "$WORK/empty" --text x
 expect_rc 1
 expect_contains stderr "$ERR" "config.json"
 
+# --- long context: KV bytes per type, --kv-type, --context-full ----------------------------------------
+CMD="info --context"
+run info --model "$MODEL" --context 8192 --batch 4
+expect_rc 0
+expect_contains stdout "$OUT" "KV q8_0  at 8192"
+expect_contains stdout "$OUT" "KV bf16  at 8192"
+
+CMD="generate --kv-type q8_0"
+run generate --model "$MODEL" --prompt "$TEXT" --raw --kv-type q8_0 --max-tokens 4 --temperature 0 --no-stats
+expect_rc 0
+
+CMD="bad --kv-type"
+run generate --model "$MODEL" --prompt x --kv-type q4_0
+expect_rc 2
+expect_contains stderr "$ERR" "--kv-type"
+
+CMD="bad --context-full"
+run generate --model "$MODEL" --prompt x --context-full later
+expect_rc 2
+expect_contains stderr "$ERR" "--context-full"
+
 if [[ $failures -ne 0 ]]; then
   echo "cli_test: $failures of $checks checks failed" >&2
   exit 1

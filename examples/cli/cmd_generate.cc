@@ -12,6 +12,7 @@ const char kUsage[] =
     "         [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P]\n"
     "         [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--stop TEXT]... [--threads N]\n"
     "         [--image FILE]... [--mmproj FILE.gguf]\n"
+    "         [--kv-type f32|bf16|f16|q8_0]\n"
     "  --chat (default) wraps the prompt in Gemma's chat template; --raw continues the text as is.\n"
     "  --image (JPEG or PNG; multimodal Gemma 3) goes where the prompt says <start_of_image>, one\n"
     "  marker per image in order; a prompt without markers gets the images first. --mmproj gives\n"
@@ -23,6 +24,7 @@ const char kUsage[] =
 int RunGenerate(int argc, char** argv) {
   std::set<std::string> valued = SamplingOptionNames();
   valued.insert({"model", "prompt", "system", "threads", "ctx", "image", "mmproj"});
+  valued.insert(SessionOptionNames().begin(), SessionOptionNames().end());
   Args args;
   std::string error;
   if (!args.Parse(argc, argv, 2, valued, {"chat", "raw", "help", "no-stats"}, error)) return UsageError(error, kUsage);
