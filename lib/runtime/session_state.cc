@@ -57,6 +57,11 @@ class Reader {
   size_t n_, pos_ = 0;
 };
 
+// memcpy that accepts the null data() of an empty vector.
+void Copy(void* dst, const uint8_t* src, size_t n) {
+  if (n) std::memcpy(dst, src, n);
+}
+
 [[noreturn]] void Bad(const std::string& what) { Fail(Status::kFormatError, "saved session: " + what); }
 
 // First position whose rows a layer saves: everything for a global layer, what the ring still
@@ -155,7 +160,7 @@ RestoredSession DecodeSessionState(const uint8_t* data, size_t size, const Model
   const int64_t n = in.Value<int64_t>("the token count");
   if (n < 0 || n > r.options.context) Bad("token count out of range");
   r.tokens.resize(static_cast<size_t>(n));
-  std::memcpy(r.tokens.data(), in.Take(static_cast<size_t>(n) * sizeof(int32_t), "the tokens"), r.tokens.size() * sizeof(int32_t));
+  Copy(r.tokens.data(), in.Take(static_cast<size_t>(n) * sizeof(int32_t), "the tokens"), r.tokens.size() * sizeof(int32_t));
   for (int32_t id : r.tokens) {
     if (id < 0 || id >= config.vocab_size) Bad("token id " + std::to_string(id) + " outside the vocabulary");
   }
@@ -163,7 +168,7 @@ RestoredSession DecodeSessionState(const uint8_t* data, size_t size, const Model
   const int64_t n_logits = in.Value<int64_t>("the logits count");
   if (n_logits != 0 && n_logits != config.vocab_size) Bad("logits count is neither 0 nor the vocabulary size");
   r.last_logits.resize(static_cast<size_t>(n_logits));
-  std::memcpy(r.last_logits.data(), in.Take(r.last_logits.size() * sizeof(float), "the logits"), r.last_logits.size() * sizeof(float));
+  Copy(r.last_logits.data(), in.Take(r.last_logits.size() * sizeof(float), "the logits"), r.last_logits.size() * sizeof(float));
 
   r.cache = std::make_unique<KvCache>(config, r.options.context, r.options.batch_size, r.options.kv_type);
   KvCache& cache = *r.cache;
