@@ -1,37 +1,19 @@
 #include "multimodal/full_attention.h"
 
 #include <algorithm>
-#include <cmath>
 
+#include "kernels/matmul.h"
 #include "kernels/panel_gemm.h"
+#include "kernels/softmax.h"
 
 namespace gemmakit {
-namespace {
-
-// Row-wise softmax of scale · s, in place.
-void SoftmaxRows(float* s, size_t n, size_t cols, float scale, Executor* ex) {
-  ParallelFor(ex, n, 8, [&](size_t r0, size_t r1) {
-    for (size_t r = r0; r < r1; ++r) {
-      float* row = s + r * cols;
-      float mx = -INFINITY;
-      for (size_t j = 0; j < cols; ++j) mx = std::max(mx, row[j] * scale);
-      float sum = 0.f;
-      for (size_t j = 0; j < cols; ++j) {
-        row[j] = std::exp(row[j] * scale - mx);
-        sum += row[j];
-      }
-      const float inv = 1.f / sum;
-      for (size_t j = 0; j < cols; ++j) row[j] *= inv;
-    }
-  });
-}
-
-}  // namespace
 
 void FullAttention(const float* q, const float* k, const float* v, size_t n, size_t n_heads, size_t head_dim,
                    float scale, float* out, FullAttentionScratch& s, Executor* ex) {
   const size_t d = n_heads * head_dim;
   s.kt.resize(head_dim * n);
+  s.vt.resize(head_dim * n);
+  s.oh.resize(n * head_dim);
   s.scores.resize(n * n);
   for (size_t h = 0; h < n_heads; ++h) {
     const size_t off = h * head_dim;
@@ -50,17 +32,13 @@ void FullAttention(const float* q, const float* k, const float* v, size_t n, siz
     qk.k = head_dim;
     PanelGemm(qk, ex);
     SoftmaxRows(s.scores.data(), n, n, scale, ex);
-    PanelGemmArgs pv;
-    pv.a = s.scores.data();
-    pv.lda = n;
-    pv.b = v + off;
-    pv.ldb = d;
-    pv.c = out + off;
-    pv.ldc = d;
-    pv.m = n;
-    pv.n = head_dim;
-    pv.k = n;
-    PanelGemm(pv, ex);
+    // P·V as MatMul with Vᵀ for the weight: its dot-product tiles suit the 4096-long reduction,
+    // and Vᵀ is contiguous where V's head columns are strided.
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j < head_dim; ++j) s.vt[j * n + i] = v[i * d + off + j];
+    }
+    MatMul(s.scores.data(), n, MatrixView{DType::kF32, s.vt.data(), head_dim, n}, s.oh.data(), ex);
+    for (size_t i = 0; i < n; ++i) std::copy_n(&s.oh[i * head_dim], head_dim, out + i * d + off);
   }
 }
 

@@ -1,7 +1,6 @@
-// Bidirectional multi-head attention among all tokens of one image, per head as two panel GEMMs
-// (scores = Q·Kᵀ with the head's keys transposed, out = P·V) and a row softmax in between, each
-// split across the executor. The reductions are short (head_dim) or the outputs narrow
-// (head_dim), which is what kernels/panel_gemm.h is for.
+// Bidirectional multi-head attention among all tokens of one image, per head: scores = Q·Kᵀ as a
+// panel GEMM (kernels/panel_gemm.h: the reduction is only head_dim long), a SIMD row softmax, and
+// out = P·V through MatMul; each split across the executor.
 #pragma once
 
 #include <cstddef>
@@ -12,7 +11,7 @@
 namespace gemmakit {
 
 struct FullAttentionScratch {
-  std::vector<float> kt, scores;
+  std::vector<float> kt, vt, scores, oh;
 };
 
 // q, k, v: [n, n_heads * head_dim]; out: [n, n_heads * head_dim]. softmax(scale · q·kᵀ) · v.

@@ -1,5 +1,6 @@
 // The kernels the vision tower adds, against plain definitions on odd shapes, serial and threaded:
-// PanelGemm (strided A, B and C, tails in both directions), LayerNorm, GELU over a buffer.
+// PanelGemm (strided A, B and C, tails in both directions), row softmax, LayerNorm, GELU over a
+// buffer.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include "kernels/gelu.h"
 #include "kernels/layer_norm.h"
 #include "kernels/panel_gemm.h"
+#include "kernels/softmax.h"
 #include "runtime/thread_pool.h"
 
 namespace gemmakit {
@@ -47,6 +49,19 @@ TEST(VisionKernels, PanelGemmMatchesReference) {
         }
       }
     }
+  }
+}
+
+TEST(VisionKernels, SoftmaxRowsMatchesReference) {
+  ThreadPool pool(2);
+  for (size_t cols : {size_t{1}, size_t{15}, size_t{16}, size_t{77}, size_t{4096}}) {
+    const size_t rows = 9;
+    std::vector<float> x = Random(rows * cols, 8);
+    for (float& v : x) v *= 20.f;  // scores far apart: exp's range reduction at work
+    std::vector<float> ref = x;
+    SoftmaxRows(x.data(), rows, cols, 0.118f, &pool);
+    SoftmaxRowsReference(ref.data(), rows, cols, 0.118f);
+    for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(x[i], ref[i], 2e-6f * (1.f + ref[i] * 8)) << cols << " " << i;
   }
 }
 
