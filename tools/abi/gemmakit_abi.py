@@ -109,11 +109,12 @@ def breaking_changes(old, new):
         if line.startswith("abi_version") or line in new_set:
             continue
         parts = line.split()
-        if parts[0] == "struct":
-            # A struct may grow (append-only fields, struct_size tells the library which
-            # version the caller has); its alignment may not change.
+        if parts[0] == "struct" and f"field {parts[1]} 00 struct_size offset 0 size 4: uint32_t struct_size" in new_set:
+            # A size-tagged struct may grow at its end (struct_size tells the library which
+            # version the caller has; such structs are passed by pointer, never in arrays or by
+            # value, so a larger alignment is harmless). Every other struct must keep its layout.
             now = next((n for n in new if n.startswith(f"struct {parts[1]} ")), None)
-            if now and int(now.split()[3]) >= int(parts[3]) and now.split()[5] == parts[5]:
+            if now and int(now.split()[3]) >= int(parts[3]):
                 continue
         broken.append(line)
     return broken
