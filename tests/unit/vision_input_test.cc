@@ -19,15 +19,7 @@ namespace gemmakit {
 namespace {
 
 const std::string kDir = "gemma3-vision-tiny";
-
-Status StatusOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.status();
-  }
-  return Status::kOk;
-}
+using test::StatusOf;
 
 std::string SquarePng() { return test::ReadFile(test::DataPath(kDir + "/square.png")); }
 
