@@ -5,11 +5,13 @@
 #  2. static: the build's libgemmakit_core.a packaged as libgemmakit.a (-DBUILD_SHARED_LIBS=OFF,
 #     GEMMAKIT_CORE_ARCHIVE: no recompilation), its global symbols checked, then a C program
 #     (pkg-config --static) and a C++ host with clashing names (CMake) linked against it.
-# All of them generate the same greedy text from the tiny test model.
-# usage: run_package_tests.sh BUILD_DIR SOURCE_DIR
+# All of them generate the same greedy text from the tiny test model (the static ones compare
+# with the build tree's shared library run by hand).
+# usage: run_package_tests.sh BUILD_DIR SOURCE_DIR shared|static
 set -euo pipefail
 build=$(cd "$1" && pwd)
 src=$(cd "$2" && pwd)
+mode=$3
 model="$src/tests/data/gemma3-tiny"
 here="$src/tests/package"
 work=$(mktemp -d "${TMPDIR:-/tmp}/gemmakit-package.XXXXXX")
@@ -25,6 +27,12 @@ quiet() {
   fi
 }
 
+if [ "$mode" = static ]; then
+  # The reference text: the same C program against the build tree's shared library.
+  "$cc" -std=c99 -I"$src/capi" "$src/tests/package/consumer.c" -L"$build" -lgemmakit -Wl,-rpath,"$build" \
+    -o "$work/by_hand"
+  "$work/by_hand" "$model" > "$work/by_hand.txt"
+else
 echo "--- install the shared build"
 quiet cmake --install "$build" --prefix "$work/shared"
 libdir=$(dirname "$(find "$work/shared" -name 'libgemmakit.so' | head -1)")
@@ -59,6 +67,9 @@ export PKG_CONFIG_PATH="$libdir/pkgconfig"
   -Wl,-rpath,"$libdir" -o "$work/pkgconfig"
 "$work/pkgconfig" "$model" > "$work/pkgconfig.txt"
 diff "$work/by_hand.txt" "$work/pkgconfig.txt"
+echo "package tests (shared) passed"
+exit 0
+fi
 
 echo "--- static library (BUILD_SHARED_LIBS=OFF) from the build's gemmakit_core"
 quiet cmake -S "$src" -B "$work/static_build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
@@ -90,4 +101,4 @@ quiet cmake --build "$work/cmake_static"
 "$work/cmake_static/consumer_c" "$model" > "$work/cmake_static.txt"
 diff "$work/by_hand.txt" "$work/cmake_static.txt"
 "$work/cmake_static/consumer_static_cxx" "$model"
-echo "package tests passed"
+echo "package tests (static) passed"
