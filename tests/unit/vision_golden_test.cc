@@ -15,6 +15,8 @@
 #include "gemmakit/image.h"
 #include "gemmakit/model.h"
 #include "gemmakit/session.h"
+#include "io/hf_checkpoint.h"
+#include "io/safetensors_writer.h"
 #include "kernels/matmul.h"
 #include "runtime/model_impl.h"
 #include "test_util.h"
@@ -177,6 +179,39 @@ TEST(VisionGolden, FollowUpTurnReusesTheImage) {
   conv[0].parts[0] = ChatPart::Image(other);
   const GenerateResult third = s.Chat(conv, o);
   EXPECT_GT(third.n_prompt_tokens, image_tokens);
+}
+
+// Newer transformers save Gemma3ForConditionalGeneration under model.language_model.*,
+// model.vision_tower.vision_model.* and model.multi_modal_projector.*: the same weights renamed
+// so must give the same logits.
+TEST(VisionGolden, NewerTransformersLayout) {
+  const std::string dir = test::MakeTempDir("vision_new_layout");
+  for (const char* f : {"config.json", "preprocessor_config.json", "tokenizer.model"}) {
+    test::WriteFile(dir + "/" + f, test::ReadFile(test::DataPath(kDir + "/" + f)));
+  }
+  const HfCheckpoint hf = OpenHfCheckpoint(test::DataPath(kDir));
+  std::vector<SafetensorsSpec> specs;
+  for (const auto& [name, e] : hf.tensors.all()) {
+    std::string renamed = name;
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"language_model.model.", "model.language_model."},
+                                   {"vision_tower.", "model.vision_tower."},
+                                   {"multi_modal_projector.", "model.multi_modal_projector."}}) {
+      if (name.compare(0, from.size(), from) == 0) renamed = to + name.substr(from.size());
+    }
+    ASSERT_NE(renamed, name) << name;
+    const TensorEntry* entry = &e;
+    specs.push_back({renamed, e.dtype, e.shape, [entry](uint8_t* out, size_t n) {
+                       std::copy_n(static_cast<const uint8_t*>(entry->data), n, out);
+                     }});
+  }
+  WriteSafetensors(dir + "/model.safetensors", specs);
+  const Case c = LoadCase("two_images");
+  Session s(Model::Load(dir));
+  s.Evaluate(c.ids, LoadImages(c), /*all_logits=*/true);
+  const size_t vocab = static_cast<size_t>(s.model().info().vocab_size);
+  float worst = 0.f;
+  for (size_t r = 0; r < c.ids.size(); ++r) worst = std::max(worst, MaxAbsDiff(s.logits(r), &c.logits[r * vocab], vocab));
+  EXPECT_LE(worst, 1e-3f);
 }
 
 }  // namespace
