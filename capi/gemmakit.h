@@ -91,6 +91,7 @@ typedef struct gemmakit_model_params {
   uint32_t struct_size;
   int32_t weight_type; /* GEMMAKIT_WEIGHTS_*: convert the weight matrices at load; default AS_STORED */
   int32_t n_threads;   /* threads for that conversion and for repacking at load; 0: one per core */
+  const char* mmproj_path; /* NULL, or a Gemma 3 vision projector GGUF (llama.cpp's --mmproj file) */
   int32_t precision;   /* GEMMAKIT_PRECISION_*; default EXACT */
 } gemmakit_model_params;
 
@@ -163,11 +164,25 @@ GEMMAKIT_API gemmakit_status gemmakit_apply_chat_template(const gemmakit_model* 
 
 /* ---- sessions ------------------------------------------------------------------------------- */
 
+#define GEMMAKIT_KV_F32 0
+#define GEMMAKIT_KV_BF16 1
+#define GEMMAKIT_KV_F16 2
+#define GEMMAKIT_KV_Q8_0 3 /* 8-bit values, one f16 scale per 32 */
+
+#define GEMMAKIT_CONTEXT_FULL_STOP 0      /* fail with / stop at GEMMAKIT_ERR_CONTEXT_FULL (default) */
+#define GEMMAKIT_CONTEXT_FULL_DROP_OLDEST 1 /* chat drops the oldest turns, keeps the system prompt */
+
 typedef struct gemmakit_session_params {
   uint32_t struct_size;
   int32_t n_threads;      /* 0: one per core */
   int64_t context_length; /* 0: the model's; larger values are clamped to it */
   int64_t batch_size;     /* prompt tokens per forward pass; default 256 */
+  int32_t kv_type;        /* GEMMAKIT_KV_*: element type of the KV cache; default F32 */
+  int32_t context_full;   /* GEMMAKIT_CONTEXT_FULL_*: what chat does when the context is full */
+  /* Polled on the calling thread between forward passes and generated tokens; non-zero cancels
+   * the call with GEMMAKIT_ERR_CANCELLED. NULL: none. */
+  int32_t (*abort_callback)(void* user_data);
+  void* abort_user_data;
 } gemmakit_session_params;
 
 GEMMAKIT_API gemmakit_status gemmakit_session_params_init(gemmakit_session_params* params, size_t struct_size);
@@ -246,6 +261,7 @@ typedef struct gemmakit_generation {
   double first_token_seconds;
   double decode_seconds;
   int64_t n_decoded;
+  int64_t n_dropped_messages; /* oldest messages chat left out to fit (GEMMAKIT_CONTEXT_FULL_DROP_OLDEST) */
 } gemmakit_generation;
 
 /* Continues the session with raw text (prefixed by <bos> when the session is empty) and generates.
@@ -258,6 +274,150 @@ GEMMAKIT_API gemmakit_status gemmakit_session_generate(gemmakit_session* session
 GEMMAKIT_API gemmakit_status gemmakit_session_chat(gemmakit_session* session, const gemmakit_chat_message* messages,
                                                    size_t n_messages, const gemmakit_generate_params* params,
                                                    gemmakit_generation* result);
+
+/* ---- pull generation: a few tokens at a time (frame loops, iterators) ------------------------ */
+
+/* What one gemmakit_session_step produced. */
+typedef struct gemmakit_chunk {
+  uint32_t struct_size;
+  const char* text;        /* text that became final in this step, NUL-terminated (often ""); owned
+                              by the session until its next call */
+  size_t text_len;
+  int32_t finished;        /* 1 once the generation is over; later steps return finished again */
+  int32_t stop_reason;     /* GEMMAKIT_STOP_*, once finished */
+  int32_t n_tokens;        /* tokens generated in this step */
+  int32_t n_total_tokens;  /* tokens generated since the begin call */
+  int64_t n_prompt_tokens; /* prompt tokens evaluated in this step */
+} gemmakit_chunk;
+
+/* Begin a generation that gemmakit_session_step advances. They check everything and evaluate
+ * nothing: the prompt is evaluated by the first steps, in pieces that fit their time budgets.
+ * params as for gemmakit_session_generate / _chat (on_text, if set, is called from the steps).
+ * Beginning again abandons a generation in progress. Until the generation finishes, the session
+ * must not be used by other calls (a step then fails with GEMMAKIT_ERR_INVALID_ARGUMENT). */
+GEMMAKIT_API gemmakit_status gemmakit_session_begin_generate(gemmakit_session* session, const char* prompt,
+                                                             const gemmakit_generate_params* params);
+GEMMAKIT_API gemmakit_status gemmakit_session_begin_chat(gemmakit_session* session,
+                                                         const gemmakit_chat_message* messages, size_t n_messages,
+                                                         const gemmakit_generate_params* params);
+/* Does one unit of work (a piece of the prompt, or one token), then more while fewer than
+ * max_tokens tokens were generated in this step (0: no limit) and the next unit is expected to
+ * end within budget_seconds of the call (0: no limit). Never blocks longer than one unit beyond
+ * the budget. Set chunk->struct_size = sizeof *chunk. An error ends the generation. */
+GEMMAKIT_API gemmakit_status gemmakit_session_step(gemmakit_session* session, int32_t max_tokens,
+                                                   double budget_seconds, gemmakit_chunk* chunk);
+/* Totals of the generation begun last (all its text, timings), finished or not; result as for
+ * gemmakit_session_generate. */
+GEMMAKIT_API gemmakit_status gemmakit_session_step_result(gemmakit_session* session, gemmakit_generation* result);
+
+/* ---- logging ---------------------------------------------------------------------------------- */
+
+#define GEMMAKIT_LOG_DEBUG 0
+#define GEMMAKIT_LOG_INFO 1
+#define GEMMAKIT_LOG_WARNING 2
+#define GEMMAKIT_LOG_ERROR 3
+
+/* Receives the library's diagnostics (a model loaded, a generation finished). Called on the
+ * thread of the library call that produced the message, under a lock: it must not call
+ * gemmakit_set_log_callback. */
+typedef void (*gemmakit_log_callback)(int32_t level, const char* message, void* user_data);
+
+/* Process-wide. Messages below min_level are dropped; callback NULL silences the library, which
+ * is the default (it never writes to stderr on its own). */
+GEMMAKIT_API gemmakit_status gemmakit_set_log_callback(gemmakit_log_callback callback, int32_t min_level,
+                                                       void* user_data);
+
+/* ---- long context: KV cache size, saved sessions, forks, cancellation ------------------------- */
+
+/* Bytes of KV cache a session created with params (NULL: defaults) holds after n_positions
+ * tokens. Sliding-window layers stop growing at window + batch_size - 1 positions; global layers
+ * grow with the conversation, in pages of 16 positions. */
+GEMMAKIT_API gemmakit_status gemmakit_model_kv_bytes(const gemmakit_model* model, const gemmakit_session_params* params,
+                                                     int64_t n_positions, int64_t* bytes);
+/* Bytes the session's KV cache holds now. */
+GEMMAKIT_API gemmakit_status gemmakit_session_kv_bytes(const gemmakit_session* session, int64_t* bytes);
+
+/* Writes the session (tokens, KV cache, last logits, sampler RNG, context, batch size, KV type)
+ * into buf as a versioned, checksummed blob tied to the model; *needed receives its size
+ * (GEMMAKIT_ERR_BUFFER_TOO_SMALL when capacity is less; buf may be NULL with capacity 0). */
+GEMMAKIT_API gemmakit_status gemmakit_session_save(const gemmakit_session* session, void* buf, size_t capacity,
+                                                   size_t* needed);
+/* Replaces the session's state with a saved one, which must come from the same model (same
+ * weights and weight types): GEMMAKIT_ERR_FORMAT for another model's, a corrupt or a truncated
+ * blob, GEMMAKIT_ERR_UNSUPPORTED for another format version; the session is unchanged then. The
+ * continuation after a restore equals the one without the save, bit for bit. */
+GEMMAKIT_API gemmakit_status gemmakit_session_load(gemmakit_session* session, const void* data, size_t size);
+GEMMAKIT_API gemmakit_status gemmakit_session_save_file(const gemmakit_session* session, const char* path);
+GEMMAKIT_API gemmakit_status gemmakit_session_load_file(gemmakit_session* session, const char* path);
+
+/* A new session holding a copy of this one's state (same model and params); the two are
+ * independent afterwards. Free it with gemmakit_session_free. */
+GEMMAKIT_API gemmakit_status gemmakit_session_fork(const gemmakit_session* session, gemmakit_session** out);
+
+/* Makes the call running on the session, or the next one if none runs, return
+ * GEMMAKIT_ERR_CANCELLED at its next check (between forward passes and tokens). Safe to call
+ * from any thread while another uses the session. The session stays usable and keeps the tokens
+ * evaluated before the cancel (gemmakit_session_n_past). */
+GEMMAKIT_API gemmakit_status gemmakit_session_cancel(gemmakit_session* session);
+
+/* ---- images (multimodal Gemma 3) ----------------------------------------------------------- */
+
+/* An image as 8-bit RGB pixels. Immutable; may be shared by any number of calls and threads. */
+typedef struct gemmakit_image gemmakit_image;
+
+/* Decodes a JPEG or PNG file (grayscale, palette and 16-bit become RGB; alpha is dropped).
+ * GEMMAKIT_ERR_IO: unreadable; GEMMAKIT_ERR_FORMAT: empty, truncated or corrupt;
+ * GEMMAKIT_ERR_UNSUPPORTED: another format; GEMMAKIT_ERR_INVALID_ARGUMENT: a side over 32768 or
+ * more than 2^26 pixels (refused from the header, before decoding). */
+GEMMAKIT_API gemmakit_status gemmakit_image_load(const char* path, gemmakit_image** out);
+/* The same from JPEG or PNG bytes in memory. */
+GEMMAKIT_API gemmakit_status gemmakit_image_decode(const void* bytes, size_t size, gemmakit_image** out);
+/* Copies pixels an application holds: channels 3 (RGB) or 4 (RGBA, alpha dropped), rows stride
+ * bytes apart (stride >= width * channels). */
+GEMMAKIT_API gemmakit_status gemmakit_image_from_pixels(const uint8_t* pixels, int32_t width, int32_t height,
+                                                        size_t stride, int32_t channels, gemmakit_image** out);
+GEMMAKIT_API gemmakit_status gemmakit_image_size(const gemmakit_image* image, int32_t* width, int32_t* height);
+GEMMAKIT_API void gemmakit_image_free(gemmakit_image* image);
+
+/* The model's image geometry: the placeholder id soft tokens take in id lists, the soft tokens
+ * per image, the side of the square the vision tower reads. GEMMAKIT_ERR_UNSUPPORTED for a model
+ * without a vision tower. Any output may be NULL. */
+GEMMAKIT_API gemmakit_status gemmakit_model_image_info(const gemmakit_model* model, int32_t* image_token_id,
+                                                       int32_t* tokens_per_image, int32_t* image_size);
+
+/* gemmakit_session_eval with images: every run of image_token_id in ids takes the soft tokens of
+ * the next images in order (tokens_per_image ids per image); the ids of one image see each other
+ * in both directions. */
+GEMMAKIT_API gemmakit_status gemmakit_session_eval_images(gemmakit_session* session, const int32_t* ids, size_t n_ids,
+                                                          const gemmakit_image* const* images, size_t n_images,
+                                                          int32_t logits_mode);
+/* gemmakit_session_generate with images: each "<start_of_image>" in the prompt stands for the
+ * next image (one per image) and becomes its tokens as Gemma 3's processor writes them. */
+GEMMAKIT_API gemmakit_status gemmakit_session_generate_images(gemmakit_session* session, const char* prompt,
+                                                              const gemmakit_image* const* images, size_t n_images,
+                                                              const gemmakit_generate_params* params,
+                                                              gemmakit_generation* result);
+
+#define GEMMAKIT_PART_TEXT 0
+#define GEMMAKIT_PART_IMAGE 1
+
+typedef struct gemmakit_chat_part {
+  int32_t type;                /* GEMMAKIT_PART_* */
+  const char* text;            /* TEXT: NUL-terminated UTF-8 */
+  const gemmakit_image* image; /* IMAGE */
+} gemmakit_chat_part;
+
+typedef struct gemmakit_chat_turn {
+  const char* role; /* as in gemmakit_chat_message */
+  const gemmakit_chat_part* parts;
+  size_t n_parts;
+} gemmakit_chat_turn;
+
+/* gemmakit_session_chat with messages made of text and image parts. Images already in the
+ * session from earlier turns are reused, not encoded again. */
+GEMMAKIT_API gemmakit_status gemmakit_session_chat_parts(gemmakit_session* session, const gemmakit_chat_turn* turns,
+                                                         size_t n_turns, const gemmakit_generate_params* params,
+                                                         gemmakit_generation* result);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,8 @@
 #include "gemmakit/session.h"
 #include "gemmakit/status.h"
 #include "runtime/gguf_export.h"
+#include "capi_internal.h"
+#include "capi_long_context.h"
 #include "struct_io.h"
 
 using gemmakit::Error;
@@ -17,46 +19,15 @@ using gemmakit::Fail;
 using gemmakit::Status;
 namespace capi = gemmakit::capi;
 
-struct gemmakit_model {
-  std::shared_ptr<const gemmakit::Model> model;
-};
-
-struct gemmakit_session {
-  std::unique_ptr<gemmakit::Session> session;
-  std::string last_text;
-};
+using capi::Guard;
+using capi::Need;
+using capi::g_last_error;
+using capi::CheckResult;
+using capi::Report;
+using capi::ToGenerateOptions;
+using capi::ToMessages;
 
 namespace {
-
-thread_local std::string g_last_error;
-
-// Runs fn, turning every exception into a status and a message.
-template <typename Fn>
-gemmakit_status Guard(Fn&& fn) {
-  g_last_error.clear();
-  try {
-    fn();
-    return GEMMAKIT_OK;
-  } catch (const Error& e) {
-    g_last_error = e.what();
-    return static_cast<gemmakit_status>(e.status());
-  } catch (const std::bad_alloc&) {
-    g_last_error = "out of memory";
-    return GEMMAKIT_ERR_OUT_OF_MEMORY;
-  } catch (const std::exception& e) {
-    g_last_error = std::string("internal error: ") + e.what();
-    return GEMMAKIT_ERR_INTERNAL;
-  } catch (...) {
-    g_last_error = "internal error";
-    return GEMMAKIT_ERR_INTERNAL;
-  }
-}
-
-template <typename T>
-T& Need(T* p, const char* what) {
-  if (p == nullptr) Fail(Status::kInvalidArgument, std::string(what) + " is NULL");
-  return *p;
-}
 
 // snprintf-style copy of text into a caller buffer.
 void CopyOut(const std::string& text, char* buf, size_t capacity, size_t* needed) {
@@ -77,7 +48,9 @@ void CopyName(const std::string& s, char* dst, size_t cap) {
   dst[n] = '\0';
 }
 
-std::vector<gemmakit::ChatMessage> ToMessages(const gemmakit_chat_message* messages, size_t n) {
+}  // namespace
+
+std::vector<gemmakit::ChatMessage> capi::ToMessages(const gemmakit_chat_message* messages, size_t n) {
   if (n > 0 && messages == nullptr) Fail(Status::kInvalidArgument, "messages is NULL");
   std::vector<gemmakit::ChatMessage> out(n);
   for (size_t i = 0; i < n; ++i) {
@@ -88,6 +61,8 @@ std::vector<gemmakit::ChatMessage> ToMessages(const gemmakit_chat_message* messa
   }
   return out;
 }
+
+namespace {
 
 gemmakit_sampling_params DefaultSampling() {
   gemmakit::SamplingParams d;
@@ -123,7 +98,9 @@ gemmakit_generate_params DefaultGenerate() {
   return p;
 }
 
-gemmakit::GenerateOptions ToGenerateOptions(const gemmakit_generate_params* caller) {
+}  // namespace
+
+gemmakit::GenerateOptions capi::ToGenerateOptions(const gemmakit_generate_params* caller) {
   const gemmakit_generate_params p = capi::ReadParams(caller, DefaultGenerate(), "generate params");
   gemmakit::GenerateOptions o;
   o.max_tokens = p.max_tokens;
@@ -142,13 +119,13 @@ gemmakit::GenerateOptions ToGenerateOptions(const gemmakit_generate_params* call
 }
 
 // Checked before generating, so a bad result struct fails the call without touching the session.
-void CheckResult(const gemmakit_generation* result) {
+void capi::CheckResult(const gemmakit_generation* result) {
   if (result && result->struct_size < sizeof(uint32_t)) {
     Fail(Status::kInvalidArgument, "generation result: struct_size is not set");
   }
 }
 
-void Report(gemmakit_session& s, const gemmakit::GenerateResult& r, gemmakit_generation* result) {
+void capi::Report(gemmakit_session& s, const gemmakit::GenerateResult& r, gemmakit_generation* result) {
   s.last_text = r.text;
   if (!result) return;
   gemmakit_generation g{};
@@ -161,10 +138,9 @@ void Report(gemmakit_session& s, const gemmakit::GenerateResult& r, gemmakit_gen
   g.first_token_seconds = r.first_token_seconds;
   g.decode_seconds = r.decode_seconds;
   g.n_decoded = r.n_decoded;
+  g.n_dropped_messages = r.n_dropped_messages;
   capi::WriteResult(result, g, "generation result");
 }
-
-}  // namespace
 
 extern "C" {
 
@@ -202,6 +178,7 @@ gemmakit_status gemmakit_model_load(const char* path, const gemmakit_model_param
     gemmakit::LoadOptions o;
     o.weight_type = kTypeNames[p.weight_type];
     o.n_threads = p.n_threads;
+    if (p.mmproj_path) o.mmproj_path = p.mmproj_path;
     if (p.precision != GEMMAKIT_PRECISION_EXACT && p.precision != GEMMAKIT_PRECISION_FAST) {
       Fail(Status::kInvalidArgument, "model params: unknown precision " + std::to_string(p.precision));
     }
@@ -260,7 +237,7 @@ gemmakit_status gemmakit_model_kv_cache_bytes(const gemmakit_model* model, int64
   return Guard([&] {
     const gemmakit::Model& m = *Need(model, "model").model;
     if (n_positions < 0) Fail(Status::kInvalidArgument, "n_positions must be >= 0");
-    Need(bytes, "bytes") = m.KvCacheBytes(n_positions);
+    Need(bytes, "bytes") = gemmakit::KvCacheBytes(m, n_positions);  // a session with default params
   });
 }
 
@@ -325,8 +302,9 @@ gemmakit_status gemmakit_session_create(const gemmakit_model* model, const gemma
     o.n_threads = p.n_threads;
     o.context_length = p.context_length;
     o.batch_size = p.batch_size;
+    capi::ApplyLongContextParams(p, o);
     auto session = std::make_unique<gemmakit::Session>(Need(model, "model").model, o);
-    result = new gemmakit_session{std::move(session), {}};
+    result = new gemmakit_session{std::move(session), {}, nullptr};
   });
 }
 

@@ -8,7 +8,9 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libgtest-dev libgmock-dev libbenchmark-dev
       python3-numpy
       python3-jinja2   # renders the official chat templates the chat tests compare against
-      clang libclang-rt-14-dev)  # libFuzzer for the GGUF and safetensors parser fuzzers
+      clang libclang-rt-14-dev   # libFuzzer for the GGUF and safetensors parser fuzzers
+      python3-pytest python3-setuptools python3-pip  # the Python bindings' pip install and tests
+      golang-go)                 # the Go bindings (cgo)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -18,6 +20,8 @@ done
 # with Debian's npm package) is as good as Debian's.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# Rust for the Rust bindings: any cargo will do (rustup's or Debian's).
+command -v cargo >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/cargo" ] || missing+=(cargo)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#pkgs[@]} packages, node and npm present"
   exit 0

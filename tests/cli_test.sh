@@ -269,6 +269,57 @@ run tokenize --model "$WORK/empty" --text x
 expect_rc 1
 expect_contains stderr "$ERR" "config.json"
 
+# --- long context: KV bytes per type, --kv-type, --context-full ----------------------------------------
+CMD="info --context"
+run info --model "$MODEL" --context 8192 --batch 4
+expect_rc 0
+expect_contains stdout "$OUT" "KV q8_0  at 8192"
+expect_contains stdout "$OUT" "KV bf16  at 8192"
+
+CMD="generate --kv-type q8_0"
+run generate --model "$MODEL" --prompt "$TEXT" --raw --kv-type q8_0 --max-tokens 4 --temperature 0 --no-stats
+expect_rc 0
+
+CMD="bad --kv-type"
+run generate --model "$MODEL" --prompt x --kv-type q4_0
+expect_rc 2
+expect_contains stderr "$ERR" "--kv-type"
+
+CMD="bad --context-full"
+run generate --model "$MODEL" --prompt x --context-full later
+expect_rc 2
+expect_contains stderr "$ERR" "--context-full"
+
+# --- images (multimodal Gemma 3): --image for logits and generate -----------------------------------
+VMODEL=$DATA/gemma3-vision-tiny
+VIDS="2,4,348,273,18,18,18,6,640,640,640,640,7,18,18,18,18,6,640,640,640,640,7,18,18,95,440,298,359,419,443,273,432,318,300,350,308,288,432,425,268,453,427,292,428,436,301,372,479,424,238,183,156,240,198,139,573,236,192,147,484,5,18,4,290,265,433,18"
+CMD="logits --image --image"
+run logits --model "$VMODEL" --tokens "$VIDS" --image "$VMODEL/square.png" --image "$VMODEL/resize.png" --out "$WORK/v.f32"
+expect_rc 0
+if command -v python3 >/dev/null 2>&1; then
+  checks=$((checks + 1))
+  python3 -c 'import array, sys; a, b = array.array("f"), array.array("f"); a.frombytes(open(sys.argv[1], "rb").read()); b.frombytes(open(sys.argv[2], "rb").read()); sys.exit(len(a) != len(b) or max(abs(x - y) for x, y in zip(a, b)) > 1e-3)' \
+    "$WORK/v.f32" "$VMODEL/two_images.logits.f32" || fail "'$CMD': the logits differ from two_images.logits.f32"
+fi
+
+CMD="generate --image"
+run generate --model "$VMODEL" --prompt "Describe <start_of_image> briefly" --image "$VMODEL/square.png" --max-tokens 3 --temperature 0 --no-stats
+expect_rc 0
+
+CMD="generate --image, markers and images disagree"
+run generate --model "$VMODEL" --prompt "<start_of_image> and <start_of_image>" --image "$VMODEL/square.png"
+expect_rc 2
+
+CMD="generate --image, not an image"
+run generate --model "$VMODEL" --prompt x --image "$VMODEL/config.json"
+expect_rc 1
+expect_contains stderr "$ERR" "not a JPEG or PNG"
+
+CMD="generate --image, text-only model"
+run generate --model "$MODEL" --prompt x --image "$VMODEL/square.png"
+expect_rc 1
+expect_contains stderr "$ERR" "no vision tower"
+
 if [[ $failures -ne 0 ]]; then
   echo "cli_test: $failures of $checks checks failed" >&2
   exit 1

@@ -12,13 +12,16 @@ const char kUsage[] =
     "usage: gemmakit chat --model DIR [--system TEXT] [sampling options as for generate] [--threads N]\n"
     "         [--precision exact|fast]\n"
     "  Reads one user turn per line from stdin and streams the reply. The conversation is kept;\n"
-    "  only each new turn is evaluated. Commands: /reset starts over, /exit (or end of input) quits.\n";
+    "  only each new turn is evaluated. Commands: /reset starts over, /exit (or end of input) quits.\n"
+    "  [--kv-type f32|bf16|f16|q8_0] stores the KV cache in that type. [--context-full stop|drop-oldest]:\n"
+    "  when the conversation outgrows the context, stop (default) or drop the oldest turns.\n";
 
 }  // namespace
 
 int RunChat(int argc, char** argv) {
   std::set<std::string> valued = SamplingOptionNames();
   valued.insert({"model", "precision", "system", "threads", "ctx"});
+  valued.insert(SessionOptionNames().begin(), SessionOptionNames().end());
   Args args;
   std::string error;
   if (!args.Parse(argc, argv, 2, valued, {"help", "no-stats"}, error)) return UsageError(error, kUsage);

@@ -2,6 +2,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "image_input.h"
 
 namespace cli {
 namespace {
@@ -10,15 +11,21 @@ const char kUsage[] =
     "usage: gemmakit generate --model DIR --prompt TEXT [--chat | --raw] [--system TEXT]\n"
     "         [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P]\n"
     "         [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--stop TEXT]... [--threads N]\n"
+    "         [--image FILE]... [--mmproj FILE.gguf]\n"
+    "         [--kv-type f32|bf16|f16|q8_0]\n"
     "         [--precision exact|fast]\n"
     "  --chat (default) wraps the prompt in Gemma's chat template; --raw continues the text as is.\n"
+    "  --image (JPEG or PNG; multimodal Gemma 3) goes where the prompt says <start_of_image>, one\n"
+    "  marker per image in order; a prompt without markers gets the images first. --mmproj gives\n"
+    "  a Gemma 3 GGUF its vision tower (llama.cpp's projector file).\n"
     "  Text streams to stdout; prompt and generation speed and time to first token go to stderr.\n";
 
 }  // namespace
 
 int RunGenerate(int argc, char** argv) {
   std::set<std::string> valued = SamplingOptionNames();
-  valued.insert({"model", "precision", "prompt", "system", "threads", "ctx"});
+  valued.insert({"model", "precision", "prompt", "system", "threads", "ctx", "image", "mmproj"});
+  valued.insert(SessionOptionNames().begin(), SessionOptionNames().end());
   Args args;
   std::string error;
   if (!args.Parse(argc, argv, 2, valued, {"chat", "raw", "help", "no-stats"}, error)) return UsageError(error, kUsage);
@@ -35,14 +42,32 @@ int RunGenerate(int argc, char** argv) {
 
   gemmakit_model* model = nullptr;
   gemmakit_session* session = nullptr;
+  CliImages images;
+  if (!images.Load(args.GetAll("image"))) return 1;
   int rc = OpenSession(args, threads, ctx, &model, &session);
   if (rc == 0) {
     gemmakit_generation g;
     g.struct_size = sizeof g;
     const std::string prompt = args.Get("prompt"), system = args.Get("system");
     gemmakit_status st;
-    if (args.Has("raw")) {
+    if (args.Has("raw") && images.size() > 0) {
+      const std::string raw = RawPromptWithImages(prompt, images.size());
+      st = gemmakit_session_generate_images(session, raw.c_str(), images.data(), images.size(), &so.generate, &g);
+    } else if (args.Has("raw")) {
       st = gemmakit_session_generate(session, prompt.c_str(), &so.generate, &g);
+    } else if (images.size() > 0) {
+      std::vector<std::string> texts;
+      std::vector<gemmakit_chat_part> parts;
+      if (!UserTurnParts(prompt, images, texts, parts, error)) {
+        gemmakit_session_free(session);
+        gemmakit_model_free(model);
+        return UsageError(error, kUsage);
+      }
+      const gemmakit_chat_part system_part = {GEMMAKIT_PART_TEXT, system.c_str(), nullptr};
+      std::vector<gemmakit_chat_turn> turns;
+      if (args.Has("system")) turns.push_back({"system", &system_part, 1});
+      turns.push_back({"user", parts.data(), parts.size()});
+      st = gemmakit_session_chat_parts(session, turns.data(), turns.size(), &so.generate, &g);
     } else {
       std::vector<gemmakit_chat_message> msgs;
       if (args.Has("system")) msgs.push_back({"system", system.c_str()});

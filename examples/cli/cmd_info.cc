@@ -6,18 +6,34 @@
 namespace cli {
 namespace {
 
-const char kUsage[] = "usage: gemmakit info --model DIR [--ctx N]\n"
-                      "  Prints the model's architecture and sizes, and the KV cache N positions take.\n";
+const char kUsage[] = "usage: gemmakit info --model DIR [--context N] [--batch N]\n"
+                      "  Prints the model's architecture and sizes, and the KV cache a session holding N\n"
+                      "  positions takes (default: the model's context) for each KV type, with prompt\n"
+                      "  batches of --batch tokens (default 256; sliding-window rings keep window + batch - 1).\n"
+                      "  --ctx is the same as --context.\n";
+
+// KV bytes of a session with default params but for the KV type and batch size.
+int64_t KvBytes(gemmakit_model* model, int32_t kv_type, long long batch, long long n) {
+  gemmakit_session_params p;
+  gemmakit_session_params_init(&p, sizeof p);
+  p.kv_type = kv_type;
+  p.batch_size = batch;
+  int64_t bytes = -1;
+  return gemmakit_model_kv_bytes(model, &p, n, &bytes) == GEMMAKIT_OK ? bytes : -1;
+}
 
 }  // namespace
 
 int RunInfo(int argc, char** argv) {
   Args args;
   std::string error;
-  long long ctx = 0;
-  if (!args.Parse(argc, argv, 2, {"model", "ctx"}, {"help"}, error) || !args.GetInt("ctx", 0, ctx, error)) {
+  long long ctx = 0, batch = 256;
+  if (!args.Parse(argc, argv, 2, {"model", "ctx", "context", "batch"}, {"help"}, error) ||
+      !args.GetInt(args.Has("context") ? "context" : "ctx", 0, ctx, error) ||
+      !args.GetInt("batch", 256, batch, error)) {
     return UsageError(error, kUsage);
   }
+  if (ctx < 0 || batch < 1) return UsageError("--context must be >= 0 and --batch >= 1", kUsage);
   if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
   gemmakit_model* model = nullptr;
   if (int rc = LoadModel(args, &model)) return rc;
@@ -46,8 +62,18 @@ int RunInfo(int argc, char** argv) {
                 static_cast<long long>(info.n_kv_heads), static_cast<long long>(info.head_dim));
     std::printf("special ids       bos %d, eos %d, start_of_turn %d, end_of_turn %d\n", info.bos_id, info.eos_id,
                 info.start_of_turn_id, info.end_of_turn_id);
-    std::printf("KV cache at %lld  %.1f MiB\n", ctx > 0 ? ctx : static_cast<long long>(info.context_length),
-                static_cast<double>(kv) / (1 << 20));
+    const long long n = ctx > 0 ? ctx : static_cast<long long>(info.context_length);
+    std::printf("KV cache at %lld  %.1f MiB\n", n, static_cast<double>(kv) / (1 << 20));
+    static const char* const kTypes[] = {"f32", "bf16", "f16", "q8_0"};
+    for (int32_t t = 0; t < 4; ++t) {
+      const int64_t bytes = KvBytes(model, t, batch, n);
+      if (bytes < 0) {
+        rc = LibraryError("info failed");
+        break;
+      }
+      std::printf("KV %-5s at %lld  %lld bytes (%.1f MiB)\n", kTypes[t], n, static_cast<long long>(bytes),
+                  static_cast<double>(bytes) / (1 << 20));
+    }
   }
   gemmakit_model_free(model);
   return rc;

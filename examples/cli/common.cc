@@ -40,16 +40,44 @@ int LoadModel(const Args& args, gemmakit_model** model) {
   }
   gemmakit_model_params mp;
   gemmakit_model_params_init(&mp, sizeof mp);
+  const std::string mmproj = args.Get("mmproj");  // vision projector GGUF, for commands that take one
+  if (!mmproj.empty()) mp.mmproj_path = mmproj.c_str();
   if (int rc = ReadPrecision(args, mp)) return rc;
   if (gemmakit_model_load(path.c_str(), &mp, model) != GEMMAKIT_OK) return LibraryError("cannot load model");
   return 0;
 }
 
+const std::set<std::string>& SessionOptionNames() {
+  static const std::set<std::string> names = {"kv-type", "context-full"};
+  return names;
+}
+
+bool ParseKvType(const std::string& name, int32_t* kv_type) {
+  static const char* const kNames[] = {"f32", "bf16", "f16", "q8_0"};  // GEMMAKIT_KV_* order
+  for (int32_t i = 0; i < 4; ++i) {
+    if (name == kNames[i]) {
+      *kv_type = i;
+      return true;
+    }
+  }
+  return false;
+}
+
 int OpenSession(const Args& args, long long threads, long long ctx, gemmakit_model** model, gemmakit_session** session) {
   *session = nullptr;
-  if (int rc = LoadModel(args, model)) return rc;
   gemmakit_session_params sp;
   gemmakit_session_params_init(&sp, sizeof sp);
+  if (args.Has("kv-type") && !ParseKvType(args.Get("kv-type"), &sp.kv_type)) {
+    std::fprintf(stderr, "gemmakit: --kv-type must be f32, bf16, f16 or q8_0\n");
+    return 2;
+  }
+  const std::string policy = args.Get("context-full");
+  if (!policy.empty() && policy != "stop" && policy != "drop-oldest") {
+    std::fprintf(stderr, "gemmakit: --context-full must be stop or drop-oldest\n");
+    return 2;
+  }
+  sp.context_full = policy == "drop-oldest" ? GEMMAKIT_CONTEXT_FULL_DROP_OLDEST : GEMMAKIT_CONTEXT_FULL_STOP;
+  if (int rc = LoadModel(args, model)) return rc;
   sp.n_threads = static_cast<int32_t>(threads);
   sp.context_length = ctx;
   if (gemmakit_session_create(*model, &sp, session) != GEMMAKIT_OK) {

@@ -19,8 +19,12 @@ int UsageError(const std::string& message, const char* usage);
 int ReadPrecision(const Args& args, gemmakit_model_params& mp);
 // --model, else $GEMMAKIT_MODEL, with --precision. Returns an exit code (0 on success).
 int LoadModel(const Args& args, gemmakit_model** model);
-// LoadModel, then a session with `threads` and context `ctx` (0: defaults). Returns an exit code;
-// on success both handles are set, on failure neither is.
+// The session options every session-opening command takes: --kv-type, --context-full.
+const std::set<std::string>& SessionOptionNames();
+// "f32", "bf16", "f16", "q8_0" to GEMMAKIT_KV_*; false when unknown.
+bool ParseKvType(const std::string& name, int32_t* kv_type);
+// LoadModel, then a session with `threads` and context `ctx` (0: defaults) and the options of
+// SessionOptionNames(). Returns an exit code; on success both handles are set, on failure neither is.
 int OpenSession(const Args& args, long long threads, long long ctx, gemmakit_model** model, gemmakit_session** session);
 
 // The options of `generate` and `chat` that shape sampling and stopping.

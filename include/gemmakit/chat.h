@@ -21,8 +21,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "gemmakit/image.h"
 
 namespace gemmakit {
 
@@ -30,9 +33,12 @@ struct ChatPart {
   enum class Type : int32_t { kText = 0, kImage = 1 };
   Type type = Type::kText;
   std::string text;  // kText only
+  // kImage: the pixels Session::Chat shows the model. Rendering the template needs none.
+  std::shared_ptr<const RgbImage> image;
 
-  static ChatPart Text(std::string text) { return {Type::kText, std::move(text)}; }
-  static ChatPart Image() { return {Type::kImage, ""}; }
+  static ChatPart Text(std::string text) { return {Type::kText, std::move(text), nullptr}; }
+  static ChatPart Image() { return {Type::kImage, "", nullptr}; }
+  static ChatPart Image(std::shared_ptr<const RgbImage> image) { return {Type::kImage, "", std::move(image)}; }
 };
 
 struct ChatMessage {

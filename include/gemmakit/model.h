@@ -35,6 +35,11 @@ struct ModelInfo {
   // The checkpoint's chat template: "gemma3" / "gemma" (the official Gemma 3 / Gemma 1-2
   // templates), "none" (gemmakit's Gemma format is used), or "unrecognized" (chat refuses).
   std::string chat_template;
+  // Multimodal Gemma 3: the vision tower's input side and the soft tokens each image becomes
+  // (0 for a text-only model), and the placeholder id soft tokens take in token lists.
+  int64_t image_size = 0;
+  int64_t image_tokens = 0;
+  int32_t image_token_id = -1;
 };
 
 // How float weights meet activations in prompt-sized products.
@@ -49,6 +54,8 @@ struct LoadOptions {
   // converts the weight matrices at load (quantize-on-load).
   std::string weight_type;
   int n_threads = 0;  // for the conversion and repacking at load; 0: one per core
+  // A vision projector GGUF (llama.cpp's --mmproj file) giving a Gemma 3 GGUF its vision tower.
+  std::string mmproj_path;
   Precision precision = Precision::kExact;
 };
 

@@ -10,16 +10,38 @@
 #include <vector>
 
 #include "gemmakit/chat.h"
+#include "gemmakit/image.h"
 #include "gemmakit/model.h"
 #include "gemmakit/sampling.h"
 
 namespace gemmakit {
 
+// Element type of the KV cache. Each halves (bf16, f16) or quarters (q8_0: 8-bit values, an f16
+// scale per 32) the cache of f32; the logits' drift each causes is measured in
+// tests/unit/kv_cache_test.cc.
+enum class KvType : int32_t { kF32 = 0, kBF16 = 1, kF16 = 2, kQ8_0 = 3 };
+
+// What Chat does when the conversation and the reply (max_tokens) do not fit the context.
+enum class ContextFullPolicy : int32_t {
+  kStop = 0,             // fail with Error(kContextFull), or stop generating with StopReason::kContextFull
+  kDropOldestTurns = 1,  // drop the oldest turns (the system prompt stays) and evaluate what is left
+};
+
 struct SessionOptions {
   int n_threads = 0;           // 0: one per core
   int64_t context_length = 0;  // 0: the model's; larger values are clamped to it
   int64_t batch_size = 256;    // prompt tokens evaluated per forward pass
+  KvType kv_type = KvType::kF32;
+  ContextFullPolicy context_full = ContextFullPolicy::kStop;
+  // Polled on the calling thread between forward passes and between generated tokens; returning
+  // true cancels the call (Error(kCancelled)).
+  std::function<bool()> should_abort;
 };
+
+// Bytes of KV cache a session with these options holds once it has evaluated n_positions tokens:
+// sliding-window layers stop growing at window + batch_size - 1 positions, global layers grow
+// with the conversation (in pages of 16 positions).
+int64_t KvCacheBytes(const Model& model, int64_t n_positions, const SessionOptions& options = {});
 
 enum class StopReason : int32_t {
   kEndOfTurn = 0,   // the model produced <eos> or <end_of_turn>
@@ -46,6 +68,7 @@ struct GenerateResult {
   double first_token_seconds = 0;  // from the call until the first token was sampled
   double decode_seconds = 0;
   int64_t n_decoded = 0;          // forward passes of one token
+  int64_t n_dropped_messages = 0; // oldest messages Chat left out to fit (ContextFullPolicy)
 };
 
 class Session {
@@ -61,8 +84,36 @@ class Session {
   // else of the last one. Throws Error(kInvalidArgument) for an id outside the vocabulary and
   // Error(kContextFull) when they do not fit; the session is unchanged when it throws.
   void Evaluate(const std::vector<int32_t>& ids, bool all_logits = false);
-  // Drops tokens after the first n (n <= n_past()).
+  // The same with images (multimodal Gemma 3): every run of the model's image token
+  // (ModelInfo::image_token_id) takes the soft tokens of the next images in order, image_tokens
+  // ids per image, and the ids of one image attend to each other both ways. Throws
+  // Error(kUnsupported) for a model without vision, Error(kInvalidArgument) when the ids' image
+  // places and the images disagree.
+  void Evaluate(const std::vector<int32_t>& ids, const std::vector<RgbImage>& images, bool all_logits = false);
+  // Drops tokens after the first n (n <= n_past()). When sliding-window rings have already
+  // overwritten keys position n needs, the tokens before n are evaluated again (see session.cc).
   void Truncate(int64_t n);
+
+  // Makes the running call on this session, or the next one when none runs, stop at its next
+  // check (between forward passes and tokens) with Error(kCancelled). Any thread may call it.
+  // A cancelled call keeps the tokens it finished evaluating (n_past() says how many) and the
+  // session stays usable.
+  void Cancel();
+  // An independent copy: tokens, KV cache, logits, sampler state. Pays for a shared prefix once.
+  std::unique_ptr<Session> Fork() const;
+
+  // The session (tokens, KV cache, last logits, RNG state, context, batch size and KV type) as a
+  // versioned, checksummed blob tied to this model. SaveState writes it into buf when capacity
+  // suffices and returns its size either way.
+  size_t SaveState(void* buf, size_t capacity) const;
+  std::vector<uint8_t> SaveState() const;
+  // Replaces this session's state with a saved one (kFormatError for a corrupt or truncated blob
+  // or one of another model; the session is unchanged then). Thread count and callbacks stay.
+  void LoadState(const void* data, size_t size);
+  void SaveStateFile(const std::string& path) const;
+  void LoadStateFile(const std::string& path);
+  // Bytes the KV cache holds now.
+  size_t kv_cache_bytes() const;
 
   int64_t n_past() const;
   int64_t context_length() const;
@@ -78,14 +129,20 @@ class Session {
   // Continues the session with raw text (prefixed by <bos> when the session is empty) and
   // generates.
   GenerateResult Generate(std::string_view prompt, const GenerateOptions& options);
+  // The same with images: each "<start_of_image>" in the prompt stands for the next image (there
+  // must be one per image) and becomes its tokens as Gemma 3's processor writes them.
+  GenerateResult Generate(std::string_view prompt, const std::vector<RgbImage>& images, const GenerateOptions& options);
   // Renders the whole conversation with Gemma's chat template and generates the model's reply.
   // Tokens the session already holds that match the rendering are reused, so a multi-turn chat
   // evaluates only the new turn.
+  // Image parts (ChatPart::Image(pixels)) are encoded once: an image already in the session's KV
+  // cache is reused by later turns, matched by its pixels.
   GenerateResult Chat(const std::vector<ChatMessage>& conversation, const GenerateOptions& options);
 
   const Model& model() const;
 
  private:
+  Session();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -11,10 +11,6 @@ namespace {
 
 // Where the text model's tensors live in the checkpoint layouts HuggingFace has published:
 // text-only models, Gemma 3 multimodal as first released, and as newer transformers save it.
-struct PrefixRule {
-  const char* stored;
-  const char* canonical;
-};
 constexpr PrefixRule kHfPrefixes[] = {
     {"model.language_model.", ""},
     {"language_model.model.", ""},
@@ -23,21 +19,9 @@ constexpr PrefixRule kHfPrefixes[] = {
     {"lm_head.", "lm_head."},
 };
 
+// Tensors of other towers (vision, audio, projectors) are not the text model's: left out here.
 std::shared_ptr<const TensorIndex> CanonicalHfNames(const TensorIndex& stored) {
-  auto out = std::make_shared<TensorIndex>();
-  for (const auto& [name, entry] : stored.all()) {
-    for (const PrefixRule& rule : kHfPrefixes) {
-      const std::string prefix = rule.stored;
-      if (name.compare(0, prefix.size(), prefix) != 0) continue;
-      TensorEntry e = entry;
-      e.name = rule.canonical + name.substr(prefix.size());
-      out->Add(std::move(e));
-      break;
-    }
-    // Tensors of other towers (vision, audio, projectors) are not the text model's: left out here.
-  }
-  for (const auto& file : stored.files()) out->KeepAlive(file);
-  return out;
+  return RenameByPrefix(stored, kHfPrefixes, sizeof kHfPrefixes / sizeof *kHfPrefixes);
 }
 
 }  // namespace
@@ -62,6 +46,7 @@ Checkpoint OpenCheckpoint(const std::string& path) {
   ck.tokenizer_json_path = hf.tokenizer_json_path;
   ck.chat_template = std::move(hf.chat_template);
   ck.chat_template_source = std::move(hf.chat_template_source);
+  ck.vision = OpenHfVision(hf);
   return ck;
 }
 

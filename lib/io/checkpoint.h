@@ -4,10 +4,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "io/hparams.h"
 #include "io/tensor_index.h"
+#include "io/vision_checkpoint.h"
 
 namespace gemmakit {
 
@@ -23,6 +25,7 @@ struct Checkpoint {
   std::string tokenizer_proto;       // or a serialized SentencePiece model built from the file (GGUF)
   std::string chat_template;         // as the checkpoint carries it; may be empty
   std::string chat_template_source;  // where it came from: a file name, or the GGUF key
+  std::optional<VisionCheckpoint> vision;  // multimodal checkpoints: the vision tower and projector
 };
 
 // Throws Error: kIoError (missing files), kFormatError (corrupt ones), kUnsupported (a file type

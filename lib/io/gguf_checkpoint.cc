@@ -76,20 +76,6 @@ std::string CanonicalName(const std::string& name, bool sandwich) {
   return "";
 }
 
-bool ToDType(GgmlType t, DType* out) {
-  switch (t) {
-    case GgmlType::kF32: *out = DType::kF32; return true;
-    case GgmlType::kF16: *out = DType::kF16; return true;
-    case GgmlType::kBF16: *out = DType::kBF16; return true;
-    case GgmlType::kQ8_0: *out = DType::kQ8_0; return true;
-    case GgmlType::kQ4_0: *out = DType::kQ4_0; return true;
-    case GgmlType::kQ4_K: *out = DType::kQ4_K; return true;
-    case GgmlType::kQ5_K: *out = DType::kQ5_K; return true;
-    case GgmlType::kQ6_K: *out = DType::kQ6_K; return true;
-    default: return false;
-  }
-}
-
 // The SentencePiece vocabulary llama.cpp's converter embeds (tokens, scores, token types).
 std::string VocabularyProto(const Metadata& md) {
   const GgufValue* tokens = md.Find("tokenizer.ggml.tokens");
@@ -143,6 +129,20 @@ std::string VocabularyProto(const Metadata& md) {
 
 }  // namespace
 
+bool GgmlToDType(GgmlType t, DType* out) {
+  switch (t) {
+    case GgmlType::kF32: *out = DType::kF32; return true;
+    case GgmlType::kF16: *out = DType::kF16; return true;
+    case GgmlType::kBF16: *out = DType::kBF16; return true;
+    case GgmlType::kQ8_0: *out = DType::kQ8_0; return true;
+    case GgmlType::kQ4_0: *out = DType::kQ4_0; return true;
+    case GgmlType::kQ4_K: *out = DType::kQ4_K; return true;
+    case GgmlType::kQ5_K: *out = DType::kQ5_K; return true;
+    case GgmlType::kQ6_K: *out = DType::kQ6_K; return true;
+    default: return false;
+  }
+}
+
 Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
   const std::string arch = [&] {
     const GgufValue* v = file.Find("general.architecture");
@@ -193,7 +193,7 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
     if (name.empty()) continue;  // tensors of other parts (e.g. rope_freqs) are not the decoder's
     TensorEntry e;
     e.name = name;
-    if (!ToDType(t.type, &e.dtype)) {
+    if (!GgmlToDType(t.type, &e.dtype)) {
       const GgmlTypeTraits* tr = FindGgmlType(static_cast<uint32_t>(t.type));
       Fail(Status::kUnsupported, path + ": tensor '" + t.name + "' has type " + (tr ? tr->name : "?") +
                                      ", which gemmakit does not run (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K)");

@@ -14,4 +14,7 @@ namespace gemmakit {
 // Error(kFormatError) for missing or mistyped keys.
 Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file);
 
+// The DType of a ggml tensor type the kernels read; false for any other.
+bool GgmlToDType(GgmlType t, DType* out);
+
 }  // namespace gemmakit

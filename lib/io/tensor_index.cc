@@ -35,4 +35,20 @@ const TensorEntry* TensorIndex::Find(const std::string& name) const {
   return it == tensors_.end() ? nullptr : &it->second;
 }
 
+std::shared_ptr<const TensorIndex> RenameByPrefix(const TensorIndex& stored, const PrefixRule* rules, size_t n_rules) {
+  auto out = std::make_shared<TensorIndex>();
+  for (const auto& [name, entry] : stored.all()) {
+    for (size_t r = 0; r < n_rules; ++r) {
+      const std::string prefix = rules[r].stored;
+      if (name.compare(0, prefix.size(), prefix) != 0) continue;
+      TensorEntry e = entry;
+      e.name = rules[r].canonical + name.substr(prefix.size());
+      out->Add(std::move(e));
+      break;
+    }
+  }
+  for (const auto& file : stored.files()) out->KeepAlive(file);
+  return out;
+}
+
 }  // namespace gemmakit

@@ -41,4 +41,13 @@ class TensorIndex {
   std::vector<std::shared_ptr<const MappedFile>> files_;
 };
 
+// Renaming a checkpoint's tensors to canonical names: a tensor whose name starts with `stored`
+// (the first rule that matches wins) gets `canonical` in place of that prefix; tensors no rule
+// matches are left out. The result keeps the same files alive.
+struct PrefixRule {
+  const char* stored;
+  const char* canonical;
+};
+std::shared_ptr<const TensorIndex> RenameByPrefix(const TensorIndex& stored, const PrefixRule* rules, size_t n_rules);
+
 }  // namespace gemmakit

@@ -9,15 +9,16 @@
 namespace gemmakit {
 namespace {
 
+// Keys and values are decoded one head at a time into `row` (f32 caches are read in place).
 void AttendOne(const float* q, int32_t begin, int32_t end, size_t kv_head, const KvView& kv,
-               const AttentionParams& params, std::vector<float>& scores, float* out) {
+               const AttentionParams& params, std::vector<float>& scores, float* row, float* out) {
   const size_t d = kv.head_dim;
   std::fill(out, out + d, 0.f);
   if (end <= begin) return;
   scores.resize(static_cast<size_t>(end - begin));
   float max_score = -INFINITY;
   for (int32_t p = begin; p < end; ++p) {
-    const float* k = kv.k + kv.Slot(p) * kv.row_stride + kv_head * d;
+    const float* k = KvDecodeHead(kv.type, kv.KeyHead(p, kv_head), d, row);
     float s = Dot(q, k, d) * params.scale;
     if (params.softcap > 0.f) s = params.softcap * std::tanh(s / params.softcap);
     scores[p - begin] = s;
@@ -30,7 +31,7 @@ void AttendOne(const float* q, int32_t begin, int32_t end, size_t kv_head, const
   }
   const float inv = 1.f / sum;
   for (int32_t p = begin; p < end; ++p) {
-    const float* v = kv.v + kv.Slot(p) * kv.row_stride + kv_head * d;
+    const float* v = KvDecodeHead(kv.type, kv.ValueHead(p, kv_head), d, row);
     Axpy(scores[p - begin] * inv, v, out, d);
   }
 }
@@ -43,10 +44,10 @@ void Attention(const float* q, size_t n, size_t n_heads, const int32_t* key_begi
   const size_t d = kv.head_dim;
   const size_t group = n_heads / kv.n_kv_heads;
   ParallelFor(ex, n * n_heads, 1, [&](size_t t0, size_t t1) {
-    std::vector<float> scores;
+    std::vector<float> scores, row(d);
     for (size_t t = t0; t < t1; ++t) {
       const size_t i = t / n_heads, h = t % n_heads;
-      AttendOne(q + t * d, key_begin[i], key_end[i], h / group, kv, params, scores, out + t * d);
+      AttendOne(q + t * d, key_begin[i], key_end[i], h / group, kv, params, scores, row.data(), out + t * d);
     }
   });
 }
@@ -56,6 +57,7 @@ void AttentionReference(const float* q, size_t n, size_t n_heads, const int32_t*
                         float* out) {
   const size_t d = kv.head_dim;
   const size_t group = n_heads / kv.n_kv_heads;
+  std::vector<float> row(d);
   for (size_t i = 0; i < n; ++i) {
     for (size_t h = 0; h < n_heads; ++h) {
       const float* qh = q + (i * n_heads + h) * d;
@@ -64,7 +66,7 @@ void AttentionReference(const float* q, size_t n, size_t n_heads, const int32_t*
       std::vector<double> w;
       double max_s = -INFINITY;
       for (int32_t p = key_begin[i]; p < key_end[i]; ++p) {
-        const float* k = kv.k + kv.Slot(p) * kv.row_stride + g * d;
+        const float* k = KvDecodeHead(kv.type, kv.KeyHead(p, g), d, row.data());
         double s = 0;
         for (size_t j = 0; j < d; ++j) s += static_cast<double>(qh[j]) * k[j];
         s *= params.scale;
@@ -74,13 +76,12 @@ void AttentionReference(const float* q, size_t n, size_t n_heads, const int32_t*
       }
       double sum = 0;
       for (double& s : w) sum += (s = std::exp(s - max_s));
-      for (size_t j = 0; j < d; ++j) {
-        double acc = 0;
-        for (size_t p = 0; p < w.size(); ++p) {
-          acc += w[p] / sum * kv.v[kv.Slot(key_begin[i] + static_cast<int32_t>(p)) * kv.row_stride + g * d + j];
-        }
-        o[j] = static_cast<float>(acc);
+      std::vector<double> acc(d, 0.0);
+      for (size_t p = 0; p < w.size(); ++p) {
+        const float* v = KvDecodeHead(kv.type, kv.ValueHead(key_begin[i] + static_cast<int32_t>(p), g), d, row.data());
+        for (size_t j = 0; j < d; ++j) acc[j] += w[p] / sum * v[j];
       }
+      for (size_t j = 0; j < d; ++j) o[j] = static_cast<float>(acc[j]);
     }
   }
 }

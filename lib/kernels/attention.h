@@ -6,23 +6,37 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/kv_rows.h"
 #include "kernels/parallel.h"
 
 namespace gemmakit {
 
-// Keys and values of one layer: slot s holds [n_kv_heads][head_dim] floats at k + s * row_stride.
+// Keys and values of one layer. Slot s lives in page s >> page_shift, at row (s & mask) of it;
+// a row is [n_kv_heads] heads of head_bytes bytes each, in element type `type` (kv_rows.h).
+// Pages let a cache grow without moving what it holds; a plain array is one page.
 struct KvView {
-  const float* k = nullptr;
-  const float* v = nullptr;
+  const uint8_t* const* k_pages = nullptr;
+  const uint8_t* const* v_pages = nullptr;
+  size_t page_shift = 0;  // log2(slots per page)
+  size_t row_bytes = 0;   // bytes between consecutive slots of a page
+  DType type = DType::kF32;
   size_t n_kv_heads = 0;
   size_t head_dim = 0;
-  size_t row_stride = 0;  // floats between consecutive slots
+  size_t head_bytes = 0;  // KvHeadBytes(type, head_dim)
   // Slot of absolute position p is p % ring_size when ring_size > 0 (a sliding-window ring
   // buffer), else p itself.
   size_t ring_size = 0;
 
   size_t Slot(int64_t pos) const {
     return ring_size ? static_cast<size_t>(pos) % ring_size : static_cast<size_t>(pos);
+  }
+  const uint8_t* KeyHead(int64_t pos, size_t kv_head) const { return Head(k_pages, pos, kv_head); }
+  const uint8_t* ValueHead(int64_t pos, size_t kv_head) const { return Head(v_pages, pos, kv_head); }
+
+ private:
+  const uint8_t* Head(const uint8_t* const* pages, int64_t pos, size_t kv_head) const {
+    const size_t s = Slot(pos);
+    return pages[s >> page_shift] + (s & ((size_t{1} << page_shift) - 1)) * row_bytes + kv_head * head_bytes;
   }
 };
 

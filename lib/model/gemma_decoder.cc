@@ -1,7 +1,9 @@
 #include "model/gemma_decoder.h"
 
 #include <algorithm>
+#include <string>
 
+#include "gemmakit/status.h"
 #include "kernels/activation.h"
 #include "kernels/attention.h"
 #include "kernels/matmul.h"
@@ -30,6 +32,10 @@ void GemmaDecoder::Embed(const ForwardRequest& req, Activations& a) const {
   const size_t d = static_cast<size_t>(c_.hidden);
   for (size_t i = 0; i < req.n; ++i) {
     float* row = &a.x[i * d];
+    if (req.image_rows && req.image_rows[i]) {
+      std::copy_n(req.image_rows[i], d, row);
+      continue;
+    }
     w_.embed.RowToF32(static_cast<size_t>(req.tokens[i]), row);
     for (size_t j = 0; j < d; ++j) row[j] *= c_.embed_scale;
   }
@@ -57,18 +63,24 @@ void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, KvCache&
   ApplyRope(a.k.data(), n, nkv, hd, a.positions.data(), lc.rope);
   a.Tap("q", layer, a.q, nh * hd);
   a.Tap("k", layer, a.k, nkv * hd);
+  a.Tap("v", layer, a.v, nkv * hd);
 
   const size_t kv_dim = nkv * hd;
-  for (size_t i = 0; i < n; ++i) {
-    const int64_t pos = req.start_pos + static_cast<int64_t>(i);
-    std::copy_n(&a.k[i * kv_dim], kv_dim, cache.KeyRow(il, pos));
-    std::copy_n(&a.v[i * kv_dim], kv_dim, cache.ValueRow(il, pos));
+  if (lc.sliding || !req.keep_global_kv) {
+    for (size_t i = 0; i < n; ++i) {
+      cache.Store(il, req.start_pos + static_cast<int64_t>(i), &a.k[i * kv_dim], &a.v[i * kv_dim]);
+    }
   }
+  const int32_t floor = static_cast<int32_t>(req.sliding_floor);
   for (size_t i = 0; i < n; ++i) {
     const int32_t pos = a.positions[i];
     // Causal; a sliding layer sees the query itself and the window - 1 positions before it.
-    a.key_begin[i] = lc.sliding ? std::max(0, pos - lc.window + 1) : 0;
+    a.key_begin[i] = lc.sliding ? std::max(floor, pos - lc.window + 1) : 0;
     a.key_end[i] = pos + 1;
+    if (req.image_rows && req.image_rows[i]) {
+      a.key_begin[i] = std::min(a.key_begin[i], req.image_begin[i]);
+      a.key_end[i] = std::max(a.key_end[i], req.image_end[i]);
+    }
   }
   AttentionParams ap;
   ap.scale = c_.attn_scale;
@@ -128,6 +140,12 @@ void GemmaDecoder::Forward(const ForwardRequest& req, KvCache& cache, std::vecto
   a.key_end.resize(n);
   for (size_t i = 0; i < n; ++i) a.positions[i] = static_cast<int32_t>(req.start_pos + static_cast<int64_t>(i));
 
+  // A ring holds window + max_chunk - 1 positions: a longer chunk would overwrite keys its own
+  // first queries still need.
+  if (static_cast<int64_t>(n) > cache.max_chunk()) {
+    Fail(Status::kInvalidArgument, "forward pass of " + std::to_string(n) + " tokens exceeds the KV cache's chunk of " +
+                                       std::to_string(cache.max_chunk()));
+  }
   cache.Reserve(req.start_pos + static_cast<int64_t>(n));
   Embed(req, a);
   for (size_t il = 0; il < w_.layers.size(); ++il) {

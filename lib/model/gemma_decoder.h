@@ -22,6 +22,16 @@ struct ForwardRequest {
   size_t n = 0;
   int64_t start_pos = 0;            // position of tokens[0]; the cache holds [0, start_pos)
   bool all_logits = false;          // logits for every token, else for the last one only
+  // Rebuilding a sliding-window ring (KvCache) after a truncation: sliding layers read no key
+  // below sliding_floor, and global layers, which already hold these positions, keep their keys.
+  int64_t sliding_floor = 0;
+  bool keep_global_kv = false;
+  // Image soft tokens: where image_rows[i] is set, it replaces token i's embedding (as given, not
+  // scaled by sqrt(hidden)), and token i also sees keys [image_begin[i], image_end[i]), the
+  // positions of its own image, in both directions. An image's tokens must be in one request.
+  const float* const* image_rows = nullptr;
+  const int32_t* image_begin = nullptr;
+  const int32_t* image_end = nullptr;
 };
 
 class GemmaDecoder {

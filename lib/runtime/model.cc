@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "gemmakit/log.h"
 #include "gemmakit/status.h"
 #include "model/architecture.h"
 #include "model/repack.h"
@@ -58,6 +59,10 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   }
   if (options.n_threads < 0) Fail(Status::kInvalidArgument, "n_threads must be >= 0");
   Checkpoint ck = OpenCheckpoint(path);
+  if (!options.mmproj_path.empty()) {
+    if (ck.vision) Fail(Status::kInvalidArgument, path + " has a vision tower already; it takes no mmproj file");
+    ck.vision = OpenMmprojGguf(options.mmproj_path);
+  }
   auto impl = std::make_unique<Impl>();
   impl->config = ResolveModelConfig(ck.hparams);
   impl->weights = BindWeights(impl->config, ck.tensors);
@@ -82,6 +87,26 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   impl->info = DescribeModel(impl->config, impl->weights, ck.format);
   impl->info.tokenizer_source = tok.source;
   impl->info.chat_template = ChatTemplateKindName(impl->chat_template);
+  if (ck.vision) {
+    impl->vision = VisionModel::Create(*ck.vision, impl->config.hidden, impl->config.vocab_size,
+                                         impl->tokenizer.get());
+    const VisionConfig& vc = impl->vision->config();
+    if (vc.start_of_image >= impl->config.vocab_size || vc.end_of_image >= impl->config.vocab_size) {
+      Fail(Status::kFormatError, "vision config: the image marker ids are outside the vocabulary");
+    }
+    impl->info.image_size = impl->vision->config().image_size;
+    impl->info.image_tokens = impl->vision->config().tokens_per_image;
+    impl->info.image_token_id = impl->vision->config().image_token;
+  }
+  if (LogEnabled(LogLevel::kInfo)) {
+    const ModelInfo& i = impl->info;
+    Log(LogLevel::kInfo, "loaded " + path + ": " + i.architecture + " (" + i.format + "), " + std::to_string(i.n_layers) +
+                             " layers, " + i.weight_type + " weights, tokenizer from " +
+                             (i.tokenizer_source.empty() ? "nowhere" : i.tokenizer_source));
+  }
+  if (impl->info.chat_template == "unrecognized") {
+    Log(LogLevel::kWarning, path + ": the chat template is not an official Gemma one; chat is refused, raw generation works");
+  }
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }
 

@@ -8,6 +8,7 @@
 #include "model/gemma_decoder.h"
 #include "model/model_config.h"
 #include "model/weights.h"
+#include "multimodal/vision_model.h"
 #include "tokenizer/chat_template_kind.h"
 
 namespace gemmakit {
@@ -19,6 +20,7 @@ struct Model::Impl {
   ChatTemplateKind chat_template = ChatTemplateKind::kNone;  // see runtime/tokenizer_loader.h
   std::string chat_template_source;
   std::unique_ptr<GemmaDecoder> decoder;
+  std::unique_ptr<VisionModel> vision;  // multimodal checkpoints only
   ModelInfo info;
 };
 

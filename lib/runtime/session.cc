@@ -1,12 +1,17 @@
 #include "gemmakit/session.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <random>
 
 #include "gemmakit/status.h"
 #include "model/kv_cache.h"
+#include "runtime/model_identity.h"
+#include "runtime/image_prompt.h"
 #include "runtime/model_impl.h"
+#include "runtime/session_images.h"
+#include "runtime/session_state.h"
 #include "runtime/stop_strings.h"
 #include "runtime/thread_pool.h"
 
@@ -23,6 +28,47 @@ int64_t ResolveContext(const ModelConfig& c, const SessionOptions& o) {
   return o.context_length == 0 ? c.context_length : std::min(o.context_length, c.context_length);
 }
 
+DType ToDType(KvType t) {
+  switch (t) {
+    case KvType::kF32: return DType::kF32;
+    case KvType::kBF16: return DType::kBF16;
+    case KvType::kF16: return DType::kF16;
+    case KvType::kQ8_0: return DType::kQ8_0;
+  }
+  Fail(Status::kInvalidArgument, "unknown KV type " + std::to_string(static_cast<int32_t>(t)));
+}
+
+KvType ToKvType(DType t) {
+  switch (t) {
+    case DType::kBF16: return KvType::kBF16;
+    case DType::kF16: return KvType::kF16;
+    case DType::kQ8_0: return KvType::kQ8_0;
+    default: return KvType::kF32;
+  }
+}
+
+void CheckPolicy(ContextFullPolicy p) {
+  if (p != ContextFullPolicy::kStop && p != ContextFullPolicy::kDropOldestTurns) {
+    Fail(Status::kInvalidArgument, "unknown context-full policy " + std::to_string(static_cast<int32_t>(p)));
+  }
+}
+
+bool IsModelRole(const std::string& role) { return role == "model" || role == "assistant"; }
+
+// Drops the oldest message after the system prompt, and the model replies that would then open
+// the conversation (it must start with a user turn). False when only the last message is left.
+bool DropOldestTurn(std::vector<ChatMessage>& conv, int64_t& dropped) {
+  const size_t first = !conv.empty() && conv[0].role == "system" ? 1 : 0;
+  if (conv.size() <= first + 1) return false;
+  conv.erase(conv.begin() + static_cast<std::ptrdiff_t>(first));
+  ++dropped;
+  while (conv.size() > first + 1 && IsModelRole(conv[first].role)) {
+    conv.erase(conv.begin() + static_cast<std::ptrdiff_t>(first));
+    ++dropped;
+  }
+  return true;
+}
+
 }  // namespace
 
 struct Session::Impl {
@@ -32,23 +78,48 @@ struct Session::Impl {
         options(o),
         context(ResolveContext(m.config, o)),
         pool(o.n_threads),
-        cache(m.config, context) {}
+        cache(std::make_unique<KvCache>(m.config, context, o.batch_size, ToDType(o.kv_type))) {
+    CheckPolicy(o.context_full);
+  }
+  // A fork: everything but the thread pool and a pending cancel is copied.
+  Impl(const Impl& o)
+      : model(o.model),
+        m(o.m),
+        options(o.options),
+        context(o.context),
+        pool(o.options.n_threads),
+        cache(std::make_unique<KvCache>(*o.cache)),
+        tokens(o.tokens),
+        logits(o.logits),
+        logits_rows(o.logits_rows),
+        rng(o.rng),
+        images(o.images) {}
 
   std::shared_ptr<const Model> model;
   const Model::Impl& m;
   SessionOptions options;
   int64_t context;
   ThreadPool pool;
-  KvCache cache;
+  std::unique_ptr<KvCache> cache;
   std::vector<int32_t> tokens;
   std::vector<float> logits;
   size_t logits_rows = 0;
   Rng rng;
+  SessionImages images;  // soft tokens of the images among `tokens`
+  std::atomic<bool> cancel{false};
+
+  // Consumes a pending Cancel() or asks the caller's abort callback.
+  void CheckCancel() {
+    if (cancel.exchange(false) || (options.should_abort && options.should_abort())) {
+      Fail(Status::kCancelled, "cancelled with " + std::to_string(tokens.size()) + " tokens evaluated");
+    }
+  }
 
   void CheckIds(const std::vector<int32_t>& ids) const {
     if (ids.empty()) Fail(Status::kInvalidArgument, "no tokens to evaluate");
-    for (int32_t id : ids) {
-      if (id < 0 || id >= m.config.vocab_size) {
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const int32_t id = ids[i];
+      if ((id < 0 || id >= m.config.vocab_size) && !images.Covers(static_cast<int64_t>(tokens.size() + i))) {
         Fail(Status::kInvalidArgument, "token id " + std::to_string(id) + " is outside the vocabulary [0, " +
                                            std::to_string(m.config.vocab_size) + ")");
       }
@@ -60,32 +131,89 @@ struct Session::Impl {
     }
   }
 
+  // A cancel between chunks keeps the chunks already evaluated, with their logits.
   void Evaluate(const std::vector<int32_t>& ids, bool all_logits) {
     CheckIds(ids);
     const size_t vocab = static_cast<size_t>(m.config.vocab_size);
     std::vector<float> all, chunk_logits;
     const size_t batch = static_cast<size_t>(options.batch_size);
-    for (size_t off = 0; off < ids.size(); off += batch) {
+    const size_t first_pos = tokens.size();
+    auto keep_logits = [&] {
+      logits.swap(all);
+      logits_rows = logits.size() / vocab;
+    };
+    for (size_t off = 0; off < ids.size(); off = tokens.size() - first_pos) {
+      try {
+        CheckCancel();
+      } catch (const Error&) {
+        if (off > 0) keep_logits();
+        throw;
+      }
       ForwardRequest req;
       req.tokens = ids.data() + off;
-      req.n = std::min(batch, ids.size() - off);
       req.start_pos = static_cast<int64_t>(tokens.size());
+      req.n = images.ChunkLength(req.start_pos, std::min(batch, ids.size() - off));
       req.all_logits = all_logits;
-      const bool last_chunk = off + req.n == ids.size();
-      m.decoder->Forward(req, cache, chunk_logits, &pool);
+      SessionImages::Buffers image_buffers;
+      images.Prepare(req.start_pos, req.n, req, image_buffers);
+      m.decoder->Forward(req, *cache, chunk_logits, &pool);
       tokens.insert(tokens.end(), req.tokens, req.tokens + req.n);
-      if (all_logits) all.insert(all.end(), chunk_logits.begin(), chunk_logits.end());
-      if (last_chunk && !all_logits) all.swap(chunk_logits);
+      if (all_logits) {
+        all.insert(all.end(), chunk_logits.begin(), chunk_logits.end());
+      } else {
+        all.swap(chunk_logits);
+      }
     }
-    logits.swap(all);
-    logits_rows = logits.size() / vocab;
+    keep_logits();
   }
 
   void Truncate(int64_t n) {
     if (n < 0 || n > static_cast<int64_t>(tokens.size())) Fail(Status::kInvalidArgument, "truncate beyond the session's tokens");
     tokens.resize(static_cast<size_t>(n));
+    images.Truncate(n);
     logits.clear();
     logits_rows = 0;
+    RebuildRings();
+  }
+
+  // After a truncation to n, the next query (position n) of a sliding layer reads keys
+  // [n - window + 1, n). When a ring has overwritten some of them they are computed again. The
+  // keys of layer l at a position depend on the sliding keys of the layers below within their
+  // windows, so going back the sum of (window - 1) over the sliding layers, with nothing earlier
+  // read, rebuilds them exactly; global layers hold every position and keep their keys.
+  void RebuildRings() {
+    const int64_t n = static_cast<int64_t>(tokens.size());
+    bool intact = true;
+    int64_t depth = 0;
+    for (size_t l = 0; l < m.config.layers.size(); ++l) {
+      const LayerConfig& lc = m.config.layers[l];
+      if (!lc.sliding) continue;
+      depth += lc.window - 1;
+      if (cache->ring_size(l) && cache->held_begin(l) > std::max<int64_t>(0, n - lc.window + 1)) intact = false;
+    }
+    if (intact) return;
+    const int64_t from = std::max<int64_t>(0, n - depth);
+    std::vector<float> unused;
+    for (int64_t off = from; off < n;) {
+      ForwardRequest req;
+      req.tokens = tokens.data() + off;
+      req.n = images.ChunkLength(off, static_cast<size_t>(std::min(options.batch_size, n - off)));
+      req.start_pos = off;
+      SessionImages::Buffers image_buffers;
+      images.Prepare(off, req.n, req, image_buffers);
+      off += static_cast<int64_t>(req.n);
+      req.sliding_floor = from;
+      req.keep_global_kv = true;
+      m.decoder->Forward(req, *cache, unused, &pool);
+    }
+    // From position 0 everything is exact; otherwise positions below n - window + 1 were
+    // computed without their full history.
+    for (size_t l = 0; l < m.config.layers.size(); ++l) {
+      const int64_t ring = cache->ring_size(l);
+      if (ring == 0) continue;
+      const int64_t exact = from == 0 ? 0 : n - m.config.layers[l].window + 1;
+      cache->set_held_begin(l, std::max({int64_t{0}, exact, n - ring}));
+    }
   }
 
   const float* LastLogits() const {
@@ -99,6 +227,64 @@ struct Session::Impl {
   }
 
   GenerateResult Run(const std::vector<int32_t>& prompt, const GenerateOptions& o);
+
+  const VisionModel& Vision() const {
+    if (!m.vision) Fail(Status::kUnsupported, "this model reads no images (it has no vision tower; a multimodal Gemma 3 does)");
+    if (options.batch_size < m.vision->config().tokens_per_image) {
+      Fail(Status::kInvalidArgument, "batch_size " + std::to_string(options.batch_size) + " is smaller than the " +
+                                         std::to_string(m.vision->config().tokens_per_image) +
+                                         " soft tokens of an image, which one forward pass must hold");
+    }
+    return *m.vision;
+  }
+
+  // Encodes the images whose soft tokens come at or after `skip` in `prompt` and places them at
+  // the positions those tokens will take once prompt.ids[skip..] follow the session's tokens.
+  void AddImages(const ImagePrompt& prompt, size_t skip) {
+    if (prompt.slots.empty()) return;
+    const VisionModel& v = Vision();
+    const int64_t n = v.config().tokens_per_image;
+    if (static_cast<int64_t>(tokens.size() + prompt.ids.size() - skip) > context) {
+      Fail(Status::kContextFull, "context full: " + std::to_string(tokens.size()) + " tokens held + " +
+                                     std::to_string(prompt.ids.size() - skip) + " with the images exceed the context of " +
+                                     std::to_string(context));
+    }
+    try {
+      for (const ImageSlot& slot : prompt.slots) {
+        if (slot.offset < skip) continue;
+        CheckCancel();
+        SessionImages::Span span;
+        span.begin = static_cast<int64_t>(tokens.size() + slot.offset - skip);
+        span.end = span.begin + n;
+        span.key = slot.key;
+        const std::vector<float> pixels = v.Pixels(slot.image);
+        span.rows = v.SoftTokens(pixels.data(), &pool);
+        images.Add(std::move(span));
+      }
+    } catch (...) {
+      images.Truncate(static_cast<int64_t>(tokens.size()));
+      throw;
+    }
+  }
+
+  // Run or Evaluate with images added: on failure the images of unevaluated positions go.
+  template <typename Fn>
+  auto WithImages(const ImagePrompt& prompt, size_t skip, Fn&& fn) {
+    AddImages(prompt, skip);
+    try {
+      return fn();
+    } catch (...) {
+      images.Truncate(static_cast<int64_t>(tokens.size()));
+      throw;
+    }
+  }
+
+  ImagePrompt Tokenize(std::string_view text, const std::vector<const RgbImage*>& pictures, bool parse_special) const {
+    const Tokenizer& tok = model->tokenizer();
+    if (pictures.empty()) return {tok.Encode(text, parse_special), {}};
+    const VisionModel& v = Vision();
+    return TokenizeWithImages(tok, v, text, pictures, v.processor().do_pan_and_scan, parse_special);
+  }
 };
 
 GenerateResult Session::Impl::Run(const std::vector<int32_t>& prompt, const GenerateOptions& o) {
@@ -180,6 +366,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   impl_ = std::make_unique<Impl>(std::move(model), options);
 }
 
+Session::Session() = default;
 Session::~Session() = default;
 
 void Session::Reset() { impl_->Truncate(0); }
@@ -205,38 +392,166 @@ int32_t Session::Sample(const SamplingParams& params) {
 }
 
 GenerateResult Session::Generate(std::string_view prompt, const GenerateOptions& options) {
+  return Generate(prompt, std::vector<RgbImage>{}, options);
+}
+
+GenerateResult Session::Generate(std::string_view prompt, const std::vector<RgbImage>& images,
+                                 const GenerateOptions& options) {
   const Tokenizer& tok = impl_->model->tokenizer();
-  std::vector<int32_t> ids;
-  if (impl_->tokens.empty() && tok.special().bos >= 0) ids.push_back(tok.special().bos);
-  const std::vector<int32_t> text_ids = tok.Encode(prompt);
-  ids.insert(ids.end(), text_ids.begin(), text_ids.end());
-  if (ids.empty() && impl_->logits_rows == 0) Fail(Status::kInvalidArgument, "empty prompt and nothing evaluated yet");
-  return impl_->Run(ids, options);
+  std::vector<const RgbImage*> pictures;
+  for (const RgbImage& img : images) pictures.push_back(&img);
+  ImagePrompt p = impl_->Tokenize(prompt, pictures, false);
+  if (impl_->tokens.empty() && tok.special().bos >= 0) {
+    p.ids.insert(p.ids.begin(), tok.special().bos);
+    for (ImageSlot& slot : p.slots) ++slot.offset;
+  }
+  if (p.ids.empty() && impl_->logits_rows == 0) Fail(Status::kInvalidArgument, "empty prompt and nothing evaluated yet");
+  return impl_->WithImages(p, 0, [&] { return impl_->Run(p.ids, options); });
+}
+
+void Session::Evaluate(const std::vector<int32_t>& ids, const std::vector<RgbImage>& images, bool all_logits) {
+  if (images.empty()) return impl_->Evaluate(ids, all_logits);
+  const int32_t image_token = impl_->Vision().config().image_token;
+  const size_t per_image = static_cast<size_t>(impl_->Vision().config().tokens_per_image);
+  // Each run of image-token ids is filled by whole images, in order.
+  ImagePrompt p;
+  p.ids = ids;
+  for (size_t i = 0; i < ids.size();) {
+    if (ids[i] != image_token) {
+      ++i;
+      continue;
+    }
+    size_t run = 0;
+    while (i + run < ids.size() && ids[i + run] == image_token) ++run;
+    if (run % per_image != 0) {
+      Fail(Status::kInvalidArgument, "a run of " + std::to_string(run) + " image tokens at index " + std::to_string(i) +
+                                         " does not hold whole images of " + std::to_string(per_image) + " tokens");
+    }
+    for (size_t k = 0; k < run; k += per_image) {
+      const size_t n = p.slots.size();
+      if (n >= images.size()) {
+        Fail(Status::kInvalidArgument, "the ids hold more image tokens than " + std::to_string(images.size()) +
+                                           " image(s) fill");
+      }
+      p.slots.push_back({i + k, images[n], ImageKey(images[n], 0)});
+    }
+    i += run;
+  }
+  if (p.slots.size() != images.size()) {
+    Fail(Status::kInvalidArgument, std::to_string(images.size()) + " image(s) given but the ids hold places for " +
+                                       std::to_string(p.slots.size()));
+  }
+  impl_->WithImages(p, 0, [&] { impl_->Evaluate(ids, all_logits); return 0; });
 }
 
 GenerateResult Session::Chat(const std::vector<ChatMessage>& conversation, const GenerateOptions& options) {
   if (conversation.empty()) Fail(Status::kInvalidArgument, "chat: the conversation is empty");
-  const Tokenizer& tok = impl_->model->tokenizer();
-  for (const ChatMessage& m : conversation) {
-    for (const ChatPart& p : m.parts) {
-      if (p.type == ChatPart::Type::kImage) Fail(Status::kUnsupported, "chat: image input is not supported yet");
-    }
-  }
   // Special tokens written in the messages become special ids, as HuggingFace tokenizes the
-  // rendered template (apply_chat_template, then the tokenizer with special tokens on).
-  const std::vector<int32_t> ids = tok.Encode(impl_->model->ApplyChatTemplate(conversation, true), /*parse_special=*/true);
+  // rendered template (apply_chat_template, then the tokenizer with special tokens on); each image
+  // part's <start_of_image> becomes that image's tokens (runtime/image_prompt.h).
+  ImagePrompt prompt;
+  auto render = [&](const std::vector<ChatMessage>& conv) {
+    std::vector<const RgbImage*> pictures;
+    for (const ChatMessage& m : conv) {
+      for (const ChatPart& p : m.parts) {
+        if (p.type != ChatPart::Type::kImage) continue;
+        if (!p.image) Fail(Status::kInvalidArgument, "chat: an image part carries no image");
+        pictures.push_back(p.image.get());
+      }
+    }
+    prompt = impl_->Tokenize(impl_->model->ApplyChatTemplate(conv, true), pictures, /*parse_special=*/true);
+    return prompt.ids;
+  };
+  std::vector<int32_t> ids = render(conversation);
+  int64_t dropped = 0;
+  if (impl_->options.context_full == ContextFullPolicy::kDropOldestTurns) {
+    // Room for the whole reply, so generation does not run into the limit either.
+    const int64_t budget = impl_->context - std::max<int64_t>(options.max_tokens, 0);
+    std::vector<ChatMessage> conv = conversation;
+    while (static_cast<int64_t>(ids.size()) > budget && DropOldestTurn(conv, dropped)) ids = render(conv);
+  }
   const auto& held = impl_->tokens;
+  std::vector<uint64_t> keys(ids.size(), 0);
+  const size_t per_image = impl_->m.vision ? static_cast<size_t>(impl_->m.vision->config().tokens_per_image) : 0;
+  for (const ImageSlot& slot : prompt.slots) std::fill_n(keys.begin() + static_cast<std::ptrdiff_t>(slot.offset), per_image, slot.key);
   size_t common = 0;
-  while (common < held.size() && common < ids.size() && held[common] == ids[common]) ++common;
+  // An image token matches only the same image.
+  while (common < held.size() && common < ids.size() && held[common] == ids[common] &&
+         impl_->images.KeyAt(static_cast<int64_t>(common)) == keys[common]) {
+    ++common;
+  }
   // At least the last token is evaluated again, so there are logits to sample from.
   if (common == ids.size()) --common;
+  // An image is evaluated whole or not at all.
+  for (const ImageSlot& slot : prompt.slots) {
+    if (slot.offset < common && common < slot.offset + per_image) common = slot.offset;
+  }
   // Check the fit before dropping anything, so a failed call leaves the session as it was.
   if (static_cast<int64_t>(ids.size()) > impl_->context) {
     Fail(Status::kContextFull, "context full: the conversation takes " + std::to_string(ids.size()) +
                                    " tokens, the context holds " + std::to_string(impl_->context));
   }
   impl_->Truncate(static_cast<int64_t>(common));
-  return impl_->Run(std::vector<int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(common), ids.end()), options);
+  GenerateResult r = impl_->WithImages(prompt, common, [&] {
+    return impl_->Run(std::vector<int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(common), ids.end()), options);
+  });
+  r.n_dropped_messages = dropped;
+  return r;
+}
+
+void Session::Cancel() { impl_->cancel.store(true); }
+
+std::unique_ptr<Session> Session::Fork() const {
+  std::unique_ptr<Session> s(new Session());
+  s->impl_ = std::make_unique<Impl>(*impl_);
+  return s;
+}
+
+size_t Session::kv_cache_bytes() const { return impl_->cache->bytes(); }
+
+size_t Session::SaveState(void* buf, size_t capacity) const {
+  const Impl& i = *impl_;
+  // The blob has no room for soft tokens, and a restored session could not rebuild them.
+  if (!i.images.empty()) Fail(Status::kUnsupported, "a session holding images cannot be saved (not supported yet)");
+  SessionStateView v;
+  v.model_id = ModelIdentity(i.m.config, i.m.weights);
+  v.options = {i.context, i.options.batch_size, i.cache->type()};
+  v.tokens = &i.tokens;
+  v.rng = i.rng.state;
+  v.last_logits = i.logits_rows ? i.LastLogits() : nullptr;
+  v.vocab = i.m.config.vocab_size;
+  v.cache = i.cache.get();
+  const size_t size = EncodeSessionState(v, nullptr);
+  if (buf != nullptr && capacity >= size) EncodeSessionState(v, static_cast<uint8_t*>(buf));
+  return size;
+}
+
+std::vector<uint8_t> Session::SaveState() const {
+  std::vector<uint8_t> out(SaveState(nullptr, 0));
+  SaveState(out.data(), out.size());
+  return out;
+}
+
+void Session::LoadState(const void* data, size_t size) {
+  Impl& i = *impl_;
+  RestoredSession r = DecodeSessionState(static_cast<const uint8_t*>(data), size, i.m.config, ModelIdentity(i.m.config, i.m.weights));
+  i.options.context_length = r.options.context;
+  i.options.batch_size = r.options.batch_size;
+  i.options.kv_type = ToKvType(r.options.kv_type);
+  i.context = r.options.context;
+  i.cache = std::move(r.cache);
+  i.tokens = std::move(r.tokens);
+  i.images.Clear();
+  i.logits = std::move(r.last_logits);
+  i.logits_rows = i.logits.empty() ? 0 : 1;
+  std::copy(r.rng, r.rng + 4, i.rng.state);
+}
+
+int64_t KvCacheBytes(const Model& model, int64_t n_positions, const SessionOptions& options) {
+  const ModelConfig& c = model.impl().config;
+  const int64_t context = ResolveContext(c, options);
+  if (n_positions < 0) Fail(Status::kInvalidArgument, "n_positions must be >= 0");
+  return KvCache::BytesFor(c, std::max(context, n_positions), options.batch_size, ToDType(options.kv_type), n_positions);
 }
 
 }  // namespace gemmakit

@@ -81,5 +81,7 @@ mapfile -t gguf_seeds < <(find "$ROOT/tests/data" -name '*.gguf' | sort)
 mapfile -t st_seeds < <(find "$ROOT/tests/data" -name '*.safetensors' | sort)
 run gguf_fuzz "${gguf_seeds[@]}" || status=1
 run safetensors_fuzz "${st_seeds[@]}" || status=1
+# Saved sessions: no seed files; the fuzzer builds valid blobs from its inputs itself.
+run session_state_fuzz || status=1
 [ "$status" = 0 ] && echo "run_fuzzers: no crashes" >&2
 exit "$status"

@@ -164,6 +164,22 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, MatMulTest, ::testing::Values(DType::kF32, DT
 // ---------------------------------------------------------------------------------------------
 // Attention
 
+// A float32 cache in one page (the one array), rows `stride` floats apart.
+KvView F32KvView(const uint8_t* const* k_page, const uint8_t* const* v_page, size_t nkv, size_t d, size_t stride,
+                 size_t ring) {
+  KvView kv;
+  kv.k_pages = k_page;
+  kv.v_pages = v_page;
+  kv.page_shift = 40;
+  kv.row_bytes = stride * sizeof(float);
+  kv.type = DType::kF32;
+  kv.n_kv_heads = nkv;
+  kv.head_dim = d;
+  kv.head_bytes = d * sizeof(float);
+  kv.ring_size = ring;
+  return kv;
+}
+
 struct AttentionCase {
   size_t n_kv_heads, head_dim;
   float softcap;
@@ -178,13 +194,9 @@ void CheckAttention(const AttentionCase& ac, std::mt19937& rng, Executor* ex) {
   const size_t slots = ac.ring_size ? ac.ring_size : static_cast<size_t>(max_pos);
   const std::vector<float> k = RandomFloats(rng, slots * stride, -1.5f, 1.5f);
   const std::vector<float> v = RandomFloats(rng, slots * stride);
-  KvView kv;
-  kv.k = k.data();
-  kv.v = v.data();
-  kv.n_kv_heads = nkv;
-  kv.head_dim = d;
-  kv.row_stride = stride;
-  kv.ring_size = ac.ring_size;
+  const uint8_t* k_page = reinterpret_cast<const uint8_t*>(k.data());
+  const uint8_t* v_page = reinterpret_cast<const uint8_t*>(v.data());
+  const KvView kv = F32KvView(&k_page, &v_page, nkv, d, stride, ac.ring_size);
 
   // Key ranges: empty, single key, causal prefixes, sliding windows; a ring only holds the last
   // ring_size positions, so its ranges are at most that long.
@@ -284,7 +296,9 @@ TEST(AttentionTest, SoftCapBoundsScores) {
   k[d] = 900.f;    // key 1 score 900  -> capped to ~50 as well: comparable weights
   v[0] = 1.f;      // value of key 0, dim 0
   v[d + 1] = 1.f;  // value of key 1, dim 1
-  KvView kv{k.data(), v.data(), 1, d, d, 0};
+  const uint8_t* k_page = reinterpret_cast<const uint8_t*>(k.data());
+  const uint8_t* v_page = reinterpret_cast<const uint8_t*>(v.data());
+  const KvView kv = F32KvView(&k_page, &v_page, 1, d, d, 0);
   AttentionParams p;
   p.scale = 1.f;
   p.softcap = 50.f;

@@ -42,4 +42,13 @@ std::vector<float> ReadF32File(const std::string& path) {
   return out;
 }
 
+Status StatusOf(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.status();
+  }
+  return Status::kOk;
+}
+
 }  // namespace gemmakit::test

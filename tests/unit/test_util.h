@@ -2,8 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "gemmakit/status.h"
 
 namespace gemmakit::test {
 
@@ -14,5 +17,7 @@ std::string MakeTempDir(const std::string& tag);
 void WriteFile(const std::string& path, const std::string& bytes);
 std::string ReadFile(const std::string& path);
 std::vector<float> ReadF32File(const std::string& path);
+// The status of the Error fn throws; Status::kOk when it returns.
+Status StatusOf(const std::function<void()>& fn);
 
 }  // namespace gemmakit::test

@@ -1,0 +1,155 @@
+package gemmakit
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The tiny test model (random weights: gibberish text); tests compare paths through the API.
+func modelDir() string {
+	if d := os.Getenv("GEMMAKIT_TEST_DATA"); d != "" {
+		return filepath.Join(d, "gemma3-tiny")
+	}
+	return filepath.Join("..", "..", "tests", "data", "gemma3-tiny")
+}
+
+func load(t *testing.T) *Model {
+	t.Helper()
+	m, err := Load(modelDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func session(t *testing.T, m *Model, o SessionOptions) *Session {
+	t.Helper()
+	s, err := m.NewSession(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func seeded(seed uint64, maxTokens int32) Options {
+	sp := DefaultSampling()
+	sp.Temperature = 0.8
+	sp.Seed = &seed
+	return Options{MaxTokens: maxTokens, Sampling: &sp}
+}
+
+func TestInfoAndTokens(t *testing.T) {
+	m := load(t)
+	info, err := m.Info()
+	if err != nil || info.Architecture != "gemma3" {
+		t.Fatalf("info %+v, %v", info, err)
+	}
+	ids, err := m.Tokenize("Hello world", true)
+	if err != nil || ids[0] != info.BOS {
+		t.Fatalf("ids %v, %v", ids, err)
+	}
+	text, err := m.Detokenize(ids)
+	if err != nil || text != "Hello world" {
+		t.Fatalf("detokenize %q, %v", text, err)
+	}
+	if !strings.HasPrefix(Version(), "0.") {
+		t.Fatal(Version())
+	}
+}
+
+func TestCallbackChannelAndStepsAgree(t *testing.T) {
+	m := load(t)
+	var pieces []string
+	r, err := session(t, m, SessionOptions{}).Generate("Once upon", seeded(5, 12), func(s string) bool {
+		pieces = append(pieces, s)
+		return true
+	})
+	if err != nil || r.Text == "" || strings.Join(pieces, "") != r.Text {
+		t.Fatalf("%+v %v %q", r, err, pieces)
+	}
+
+	s := session(t, m, SessionOptions{})
+	if err := s.BeginGenerate("Once upon", seeded(5, 12)); err != nil {
+		t.Fatal(err)
+	}
+	var streamed strings.Builder
+	for p := range s.Stream(nil) {
+		if p.Err != nil {
+			t.Fatal(p.Err)
+		}
+		streamed.WriteString(p.Text)
+	}
+	if streamed.String() != r.Text {
+		t.Fatalf("channel %q, callback %q", streamed.String(), r.Text)
+	}
+
+	f := session(t, m, SessionOptions{})
+	if err := f.BeginGenerate("Once upon", seeded(5, 12)); err != nil {
+		t.Fatal(err)
+	}
+	var frames strings.Builder
+	for n := 0; ; n++ {
+		text, finished, err := f.Step(3, 200*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames.WriteString(text)
+		if finished {
+			break
+		}
+	}
+	if frames.String() != r.Text {
+		t.Fatalf("frames %q, callback %q", frames.String(), r.Text)
+	}
+}
+
+func TestChatReusesTheSession(t *testing.T) {
+	m := load(t)
+	s := session(t, m, SessionOptions{})
+	greedy := DefaultSampling()
+	greedy.Temperature = 0
+	conv := []Message{{"user", "Hello"}}
+	r1, err := s.Chat(conv, Options{MaxTokens: 6, Sampling: &greedy}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv = append(conv, Message{"assistant", r1.Text}, Message{"user", "And?"})
+	r2, err := s.Chat(conv, Options{MaxTokens: 4, Sampling: &greedy}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.PromptTokens >= r1.PromptTokens+int64(r1.Tokens)+10 || r2.PromptTokens <= 0 {
+		t.Fatalf("second turn evaluated %d prompt tokens", r2.PromptTokens)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	_, err := Load("/nonexistent/gemmakit/model")
+	if !errors.Is(err, ErrIO) || !strings.Contains(err.Error(), "/nonexistent/gemmakit/model") {
+		t.Fatalf("%v", err)
+	}
+	m := load(t)
+	small := session(t, m, SessionOptions{ContextLength: 4})
+	if _, err := small.Generate("a prompt much longer than four tokens", Options{MaxTokens: 2}, nil); !errors.Is(err, ErrContextFull) {
+		t.Fatalf("want context full, got %v", err)
+	}
+	bad := DefaultSampling()
+	bad.Temperature = -1
+	_, err = session(t, m, SessionOptions{}).Generate("x", Options{Sampling: &bad}, nil)
+	var gerr *Error
+	if !errors.As(err, &gerr) || !strings.Contains(gerr.Message, "temperature") {
+		t.Fatalf("%v", err)
+	}
+	s := session(t, m, SessionOptions{})
+	s.Close()
+	s.Close()
+	if _, _, err := s.Step(1, 0); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("closed session: %v", err)
+	}
+}

@@ -1,0 +1,3 @@
+module gemmakit.dev/gemmakit
+
+go 1.19

@@ -1,0 +1,135 @@
+// Package gemmakit runs Google's Gemma models locally on CPU, through gemmakit's C ABI.
+//
+// A Model is immutable and safe for concurrent use; a Session is one conversation and must be
+// used by one goroutine at a time. Both hold C memory: Close them (a finalizer frees what is
+// forgotten, later). Streaming uses the C pull API, so no C code ever calls back into Go.
+package gemmakit
+
+/*
+#cgo LDFLAGS: -lgemmakit
+#include <stdlib.h>
+#include "gemmakit.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"sync"
+	"unsafe"
+)
+
+// Model holds loaded weights and vocabulary.
+type Model struct {
+	mu sync.RWMutex // Close waits for calls in flight
+	p  *C.gemmakit_model
+}
+
+// Info is what gemmakit_model_get_info reports (the most used fields).
+type Info struct {
+	Architecture, WeightType, Format string
+	VocabSize, ContextLength, Layers int64
+	HiddenSize, Params               int64
+	BOS, EOS, EndOfTurn              int32
+}
+
+// Version is the library's version ("0.1.0").
+func Version() string { return C.GoString(C.gemmakit_version()) }
+
+// Load reads a HuggingFace checkpoint folder or a GGUF file.
+func Load(path string) (*Model, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	m := &Model{}
+	if err := check(C.gemmakit_model_load(cpath, nil, &m.p)); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(m, (*Model).Close)
+	return m, nil
+}
+
+// Close frees the model. Sessions keep their own reference: a session made from it stays usable.
+func (m *Model) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.p != nil {
+		C.gemmakit_model_free(m.p)
+		m.p = nil
+	}
+	return nil
+}
+
+// use runs fn with the live handle on a locked OS thread (for the thread-local error message).
+func (m *Model) use(fn func(p *C.gemmakit_model) error) error {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.p == nil {
+		return &Error{Status: -1, Message: "model is closed"}
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return fn(m.p)
+}
+
+// Info describes the model.
+func (m *Model) Info() (Info, error) {
+	var i C.gemmakit_model_info
+	i.struct_size = C.uint32_t(unsafe.Sizeof(i))
+	err := m.use(func(p *C.gemmakit_model) error { return check(C.gemmakit_model_get_info(p, &i)) })
+	if err != nil {
+		return Info{}, err
+	}
+	return Info{
+		Architecture: C.GoString(&i.architecture[0]), WeightType: C.GoString(&i.weight_type[0]),
+		Format: C.GoString(&i.format[0]), VocabSize: int64(i.vocab_size), ContextLength: int64(i.context_length),
+		Layers: int64(i.n_layers), HiddenSize: int64(i.hidden_size), Params: int64(i.n_params),
+		BOS: int32(i.bos_id), EOS: int32(i.eos_id), EndOfTurn: int32(i.end_of_turn_id),
+	}, nil
+}
+
+// Tokenize returns the token ids of text; addBOS puts <bos> first, as generation does.
+func (m *Model) Tokenize(text string, addBOS bool) ([]int32, error) {
+	ctext := C.CString(text)
+	defer C.free(unsafe.Pointer(ctext))
+	flags := C.int32_t(0)
+	if addBOS {
+		flags = C.GEMMAKIT_TOKENIZE_ADD_BOS
+	}
+	ids := make([]int32, len(text)+2)
+	var n C.size_t
+	err := m.use(func(p *C.gemmakit_model) error {
+		return check(C.gemmakit_tokenize(p, ctext, C.size_t(len(text)), flags, (*C.int32_t)(unsafe.Pointer(&ids[0])),
+			C.size_t(len(ids)), &n))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids[:n], nil
+}
+
+// Detokenize turns ids back into text.
+func (m *Model) Detokenize(ids []int32) (string, error) {
+	if len(ids) == 0 {
+		return "", nil
+	}
+	var out string
+	err := m.use(func(p *C.gemmakit_model) error {
+		cids := (*C.int32_t)(unsafe.Pointer(&ids[0]))
+		var needed C.size_t
+		status := C.gemmakit_detokenize(p, cids, C.size_t(len(ids)), nil, 0, &needed)
+		if status != C.GEMMAKIT_ERR_BUFFER_TOO_SMALL {
+			if err := check(status); err != nil {
+				return err
+			}
+		}
+		buf := (*C.char)(C.malloc(needed))
+		defer C.free(unsafe.Pointer(buf))
+		if err := check(C.gemmakit_detokenize(p, cids, C.size_t(len(ids)), buf, needed, &needed)); err != nil {
+			return err
+		}
+		out = C.GoStringN(buf, C.int(needed-1))
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,272 @@
+"""Model and Session: handles that free themselves (close(), with-blocks, or garbage collection)."""
+import ctypes
+import os
+from dataclasses import dataclass
+from typing import Iterable, Iterator, List, Optional, Sequence, Union
+
+from . import _native
+from ._errors import InvalidArgumentError, check
+
+_lib = _native.lib
+
+WEIGHT_TYPES = {None: 0, "f32": 1, "f16": 2, "bf16": 3, "q8_0": 4, "q4_0": 5, "q4_k": 6, "q5_k": 7, "q6_k": 8}
+STOP_REASONS = {0: "end_of_turn", 1: "max_tokens", 2: "stop_string", 3: "callback", 4: "context_full"}
+SEED_RANDOM = 2**64 - 1
+
+
+@dataclass
+class SamplingParams:
+    """How the next token is drawn. temperature 0 is greedy; seed None draws a random seed."""
+    temperature: float = 1.0
+    top_k: int = 64
+    top_p: float = 0.95
+    min_p: float = 0.0
+    repeat_penalty: float = 1.0
+    repeat_last_n: int = 64
+    seed: Optional[int] = None
+
+    def _to_c(self):
+        p = _native.SamplingParams()
+        check(_lib.gemmakit_sampling_params_init(ctypes.byref(p), ctypes.sizeof(p)))
+        p.temperature, p.top_k, p.top_p, p.min_p = self.temperature, self.top_k, self.top_p, self.min_p
+        p.repeat_penalty, p.repeat_last_n = self.repeat_penalty, self.repeat_last_n
+        p.seed = SEED_RANDOM if self.seed is None else self.seed
+        return p
+
+
+@dataclass
+class Result:
+    """A finished generation: all its text, why it stopped and how long it took."""
+    text: str
+    stop_reason: str
+    n_tokens: int
+    n_prompt_tokens: int
+    prompt_seconds: float
+    decode_seconds: float
+
+
+Message = Union[dict, Sequence[str]]
+
+
+def _messages(messages: Iterable[Message]):
+    """[{"role": .., "content": ..}] or [(role, content)] as a C array (and the bytes it points to)."""
+    keep, items = [], []
+    for m in messages:
+        role, content = (m["role"], m["content"]) if isinstance(m, dict) else m
+        r, c = str(role).encode(), str(content).encode()
+        keep += [r, c]
+        items.append(_native.ChatMessage(r, c))
+    array = (_native.ChatMessage * len(items))(*items)
+    return array, len(items), keep
+
+
+class _GenerateArgs:
+    """gemmakit_generate_params and everything it points to, alive as long as this object."""
+
+    def __init__(self, max_tokens=256, stop=(), sampling=None, **sampling_fields):
+        if sampling is None:
+            sampling = SamplingParams(**sampling_fields)
+        elif sampling_fields:
+            raise TypeError("pass either sampling= or sampling fields, not both")
+        self.sampling = sampling._to_c()
+        self.stop_bytes = [s.encode() for s in stop]
+        self.stop = (ctypes.c_char_p * max(1, len(self.stop_bytes)))(*self.stop_bytes)
+        self.params = _native.GenerateParams()
+        check(_lib.gemmakit_generate_params_init(ctypes.byref(self.params), ctypes.sizeof(self.params)))
+        self.params.max_tokens = max_tokens
+        self.params.sampling = ctypes.pointer(self.sampling)
+        self.params.stop = self.stop
+        self.params.n_stop = len(self.stop_bytes)
+
+
+class _Handle:
+    _free = None
+
+    def __init__(self):
+        self._h = ctypes.c_void_p()
+
+    @property
+    def closed(self):
+        return not self._h.value
+
+    def _handle(self):
+        if not self._h.value:
+            raise InvalidArgumentError(-1, f"this {type(self).__name__} is closed")
+        return self._h
+
+    def close(self):
+        """Frees the C handle now (idempotent)."""
+        if self._h.value:
+            type(self)._free(self._h)
+            self._h = ctypes.c_void_p()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Model(_Handle):
+    """Immutable weights and vocabulary: share one across threads and sessions. A model must
+    outlive its sessions; each Session keeps a reference, so that holds in Python."""
+    _free = _lib.gemmakit_model_free
+
+    def __init__(self, path: Union[str, os.PathLike], weight_type: Optional[str] = None, n_threads: int = 0):
+        super().__init__()
+        if weight_type not in WEIGHT_TYPES:
+            raise ValueError(f"weight_type must be one of {sorted(k for k in WEIGHT_TYPES if k)} or None")
+        p = _native.ModelParams()
+        check(_lib.gemmakit_model_params_init(ctypes.byref(p), ctypes.sizeof(p)))
+        p.weight_type, p.n_threads = WEIGHT_TYPES[weight_type], n_threads
+        check(_lib.gemmakit_model_load(os.fsencode(path), ctypes.byref(p), ctypes.byref(self._h)))
+
+    @property
+    def info(self) -> dict:
+        i = _native.ModelInfo()
+        i.struct_size = ctypes.sizeof(i)
+        check(_lib.gemmakit_model_get_info(self._handle(), ctypes.byref(i)))
+        return {name: (v.decode() if isinstance(v, bytes) else v)
+                for name, v in ((f, getattr(i, f)) for f, _ in i._fields_ if f != "struct_size")}
+
+    def tokenize(self, text: str, add_bos: bool = True, parse_special: bool = False) -> List[int]:
+        data = text.encode()
+        flags = (1 if add_bos else 0) | (2 if parse_special else 0)
+        n = ctypes.c_size_t()
+        capacity = len(data) + 2
+        ids = (ctypes.c_int32 * capacity)()
+        check(_lib.gemmakit_tokenize(self._handle(), data, len(data), flags, ids, capacity, ctypes.byref(n)))
+        return list(ids[:n.value])
+
+    def detokenize(self, ids: Sequence[int]) -> str:
+        arr = (ctypes.c_int32 * len(ids))(*ids)
+        needed = ctypes.c_size_t()
+        status = _lib.gemmakit_detokenize(self._handle(), arr, len(ids), None, 0, ctypes.byref(needed))
+        if status not in (0, -8):
+            check(status)
+        buf = ctypes.create_string_buffer(needed.value)
+        check(_lib.gemmakit_detokenize(self._handle(), arr, len(ids), buf, needed.value, ctypes.byref(needed)))
+        return buf.value.decode("utf-8", "replace")
+
+    def apply_chat_template(self, messages: Iterable[Message], add_generation_prompt: bool = True) -> str:
+        array, n, _keep = _messages(messages)
+        needed = ctypes.c_size_t()
+        status = _lib.gemmakit_apply_chat_template(self._handle(), array, n, int(add_generation_prompt), None, 0,
+                                                   ctypes.byref(needed))
+        if status not in (0, -8):
+            check(status)
+        buf = ctypes.create_string_buffer(needed.value)
+        check(_lib.gemmakit_apply_chat_template(self._handle(), array, n, int(add_generation_prompt), buf,
+                                                needed.value, ctypes.byref(needed)))
+        return buf.value.decode()
+
+    def session(self, **options) -> "Session":
+        return Session(self, **options)
+
+    def generate(self, prompt: str, stream: bool = False, **generate_args):
+        """Raw continuation of prompt in a fresh session: the text, or with stream=True an iterator of pieces."""
+        return Session(self)._run(lambda s, a: s.begin_generate(prompt, a), stream, generate_args, own=True)
+
+    def chat(self, messages: Iterable[Message], stream: bool = False, **generate_args):
+        """The model's reply to a conversation, in a fresh session (see Session.chat to keep one)."""
+        return Session(self)._run(lambda s, a: s.begin_chat(messages, a), stream, generate_args, own=True)
+
+
+class Session(_Handle):
+    """One conversation (KV cache, sampler state). Use from one thread at a time."""
+    _free = _lib.gemmakit_session_free
+
+    def __init__(self, model: Model, n_threads: int = 0, context_length: int = 0, batch_size: int = 256):
+        super().__init__()
+        self.model = model  # keeps the model alive as long as the session
+        p = _native.SessionParams()
+        check(_lib.gemmakit_session_params_init(ctypes.byref(p), ctypes.sizeof(p)))
+        p.n_threads, p.context_length, p.batch_size = n_threads, context_length, batch_size
+        check(_lib.gemmakit_session_create(model._handle(), ctypes.byref(p), ctypes.byref(self._h)))
+        self._args = None
+
+    @property
+    def n_past(self) -> int:
+        n = ctypes.c_int64()
+        check(_lib.gemmakit_session_n_past(self._handle(), ctypes.byref(n)))
+        return n.value
+
+    def reset(self):
+        check(_lib.gemmakit_session_reset(self._handle()))
+
+    def eval(self, ids: Sequence[int], all_logits: bool = False):
+        arr = (ctypes.c_int32 * len(ids))(*ids)
+        check(_lib.gemmakit_session_eval(self._handle(), arr, len(ids), int(all_logits)))
+
+    def logits(self) -> List[List[float]]:
+        """Logits of the last eval: one list of vocab_size floats per kept row."""
+        ptr, rows, vocab = ctypes.POINTER(ctypes.c_float)(), ctypes.c_size_t(), ctypes.c_size_t()
+        check(_lib.gemmakit_session_logits(self._handle(), ctypes.byref(ptr), ctypes.byref(rows), ctypes.byref(vocab)))
+        flat = ptr[:rows.value * vocab.value]
+        return [flat[r * vocab.value:(r + 1) * vocab.value] for r in range(rows.value)]
+
+    # Pull generation: what stream=True and frame loops use.
+    def begin_generate(self, prompt: str, args: Optional[_GenerateArgs] = None, **generate_args):
+        self._args = args or _GenerateArgs(**generate_args)
+        check(_lib.gemmakit_session_begin_generate(self._handle(), prompt.encode(), ctypes.byref(self._args.params)))
+
+    def begin_chat(self, messages: Iterable[Message], args: Optional[_GenerateArgs] = None, **generate_args):
+        self._args = args or _GenerateArgs(**generate_args)
+        array, n, _keep = _messages(messages)
+        check(_lib.gemmakit_session_begin_chat(self._handle(), array, n, ctypes.byref(self._args.params)))
+
+    def step(self, max_tokens: int = 1, budget_seconds: float = 0.0):
+        """Advances the begun generation: (text that became final, finished)."""
+        c = _native.Chunk()
+        c.struct_size = ctypes.sizeof(c)
+        check(_lib.gemmakit_session_step(self._handle(), max_tokens, budget_seconds, ctypes.byref(c)))
+        return ctypes.string_at(c.text, c.text_len).decode("utf-8", "replace"), bool(c.finished)
+
+    def result(self) -> Result:
+        """Totals of the generation begun last."""
+        g = _native.Generation()
+        g.struct_size = ctypes.sizeof(g)
+        check(_lib.gemmakit_session_step_result(self._handle(), ctypes.byref(g)))
+        return Result(ctypes.string_at(g.text, g.text_len).decode("utf-8", "replace"), STOP_REASONS[g.stop_reason],
+                      g.n_tokens, g.n_prompt_tokens, g.prompt_seconds, g.decode_seconds)
+
+    def _stream(self, own: bool) -> Iterator[str]:
+        try:
+            finished = False
+            while not finished:
+                text, finished = self.step(1, 0.0)
+                if text:
+                    yield text
+        finally:
+            if own:
+                self.close()
+
+    def _run(self, begin, stream, generate_args, own=False):
+        try:
+            begin(self, _GenerateArgs(**generate_args))
+        except BaseException:
+            if own:
+                self.close()
+            raise
+        if stream:
+            return self._stream(own)
+        text = "".join(self._stream(own=False))
+        if own:
+            self.close()
+        return text
+
+    def generate(self, prompt: str, stream: bool = False, **generate_args):
+        """Continues the session with raw text. Returns the text, or with stream=True an iterator
+        of pieces as they become final. generate_args: max_tokens, stop, sampling or its fields."""
+        return self._run(lambda s, a: s.begin_generate(prompt, a), stream, generate_args)
+
+    def chat(self, messages: Iterable[Message], stream: bool = False, **generate_args):
+        """The model's reply to the whole conversation so far; tokens the session already holds
+        are reused, so a growing conversation only evaluates its new turns."""
+        return self._run(lambda s, a: s.begin_chat(messages, a), stream, generate_args)

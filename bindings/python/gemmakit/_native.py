@@ -1,0 +1,129 @@
+"""The C ABI as ctypes sees it: finding libgemmakit, the params structs (mirrors of
+capi/gemmakit.h, append-only like the header), and the prototypes of the functions used."""
+import ctypes
+import ctypes.util
+import os
+
+ABI_VERSION = 1  # the GEMMAKIT_ABI_VERSION these declarations mirror
+
+
+def _candidates():
+    env = os.environ.get("GEMMAKIT_LIBRARY")
+    if env:
+        yield env
+        return
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(here)):
+        if name.startswith("libgemmakit.so"):
+            yield os.path.join(here, name)
+    found = ctypes.util.find_library("gemmakit")
+    if found:
+        yield found
+    yield f"libgemmakit.so.{ABI_VERSION}"
+    yield "libgemmakit.so"
+
+
+def _load():
+    errors = []
+    for path in _candidates():
+        try:
+            return ctypes.CDLL(path)
+        except OSError as e:
+            errors.append(f"{path}: {e}")
+    raise ImportError("gemmakit: cannot load the shared library (set GEMMAKIT_LIBRARY to libgemmakit.so's "
+                      "path):\n  " + "\n  ".join(errors))
+
+
+lib = _load()
+
+c_int32, c_int64, c_uint32, c_uint64 = ctypes.c_int32, ctypes.c_int64, ctypes.c_uint32, ctypes.c_uint64
+c_size_t, c_char_p, c_void_p, c_float, c_double = ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_float, ctypes.c_double
+
+
+class ModelParams(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("weight_type", c_int32), ("n_threads", c_int32)]
+
+
+class ModelInfo(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("architecture", ctypes.c_char * 32), ("weight_type", ctypes.c_char * 16),
+                ("vocab_size", c_int64), ("context_length", c_int64), ("n_layers", c_int64),
+                ("n_sliding_layers", c_int64), ("sliding_window", c_int64), ("hidden_size", c_int64),
+                ("intermediate_size", c_int64), ("n_heads", c_int64), ("n_kv_heads", c_int64), ("head_dim", c_int64),
+                ("n_params", c_int64), ("weight_bytes", c_int64), ("bos_id", c_int32), ("eos_id", c_int32),
+                ("start_of_turn_id", c_int32), ("end_of_turn_id", c_int32), ("format", ctypes.c_char * 16),
+                ("tokenizer_source", ctypes.c_char * 32), ("chat_template", ctypes.c_char * 32)]
+
+
+class ChatMessage(ctypes.Structure):
+    _fields_ = [("role", c_char_p), ("content", c_char_p)]
+
+
+class SessionParams(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("n_threads", c_int32), ("context_length", c_int64), ("batch_size", c_int64)]
+
+
+class SamplingParams(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("temperature", c_float), ("top_k", c_int32), ("top_p", c_float),
+                ("min_p", c_float), ("repeat_penalty", c_float), ("repeat_last_n", c_int32), ("seed", c_uint64)]
+
+
+TEXT_CALLBACK = ctypes.CFUNCTYPE(c_int32, ctypes.POINTER(ctypes.c_char), c_size_t, c_void_p)
+
+
+class GenerateParams(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("max_tokens", c_int32), ("sampling", ctypes.POINTER(SamplingParams)),
+                ("stop", ctypes.POINTER(c_char_p)), ("n_stop", c_size_t), ("on_text", TEXT_CALLBACK),
+                ("user_data", c_void_p)]
+
+
+class Generation(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("text", ctypes.POINTER(ctypes.c_char)), ("text_len", c_size_t),
+                ("stop_reason", c_int32), ("n_tokens", c_int32), ("n_prompt_tokens", c_int64),
+                ("prompt_seconds", c_double), ("first_token_seconds", c_double), ("decode_seconds", c_double),
+                ("n_decoded", c_int64)]
+
+
+class Chunk(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("text", ctypes.POINTER(ctypes.c_char)), ("text_len", c_size_t),
+                ("finished", c_int32), ("stop_reason", c_int32), ("n_tokens", c_int32), ("n_total_tokens", c_int32),
+                ("n_prompt_tokens", c_int64)]
+
+
+LOG_CALLBACK = ctypes.CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
+
+P = ctypes.POINTER
+_status = c_int32
+_prototypes = {
+    "gemmakit_version": (c_char_p, []),
+    "gemmakit_abi_version": (c_int32, []),
+    "gemmakit_last_error": (c_char_p, []),
+    "gemmakit_status_string": (c_char_p, [c_int32]),
+    "gemmakit_model_params_init": (_status, [P(ModelParams), c_size_t]),
+    "gemmakit_model_load": (_status, [c_char_p, P(ModelParams), P(c_void_p)]),
+    "gemmakit_model_free": (None, [c_void_p]),
+    "gemmakit_model_get_info": (_status, [c_void_p, P(ModelInfo)]),
+    "gemmakit_tokenize": (_status, [c_void_p, c_char_p, c_size_t, c_int32, P(c_int32), c_size_t, P(c_size_t)]),
+    "gemmakit_detokenize": (_status, [c_void_p, P(c_int32), c_size_t, c_char_p, c_size_t, P(c_size_t)]),
+    "gemmakit_apply_chat_template": (_status, [c_void_p, P(ChatMessage), c_size_t, c_int32, c_char_p, c_size_t,
+                                              P(c_size_t)]),
+    "gemmakit_session_params_init": (_status, [P(SessionParams), c_size_t]),
+    "gemmakit_session_create": (_status, [c_void_p, P(SessionParams), P(c_void_p)]),
+    "gemmakit_session_free": (None, [c_void_p]),
+    "gemmakit_session_reset": (_status, [c_void_p]),
+    "gemmakit_session_n_past": (_status, [c_void_p, P(c_int64)]),
+    "gemmakit_session_eval": (_status, [c_void_p, P(c_int32), c_size_t, c_int32]),
+    "gemmakit_session_logits": (_status, [c_void_p, P(P(c_float)), P(c_size_t), P(c_size_t)]),
+    "gemmakit_sampling_params_init": (_status, [P(SamplingParams), c_size_t]),
+    "gemmakit_generate_params_init": (_status, [P(GenerateParams), c_size_t]),
+    "gemmakit_session_generate": (_status, [c_void_p, c_char_p, P(GenerateParams), P(Generation)]),
+    "gemmakit_session_chat": (_status, [c_void_p, P(ChatMessage), c_size_t, P(GenerateParams), P(Generation)]),
+    "gemmakit_session_begin_generate": (_status, [c_void_p, c_char_p, P(GenerateParams)]),
+    "gemmakit_session_begin_chat": (_status, [c_void_p, P(ChatMessage), c_size_t, P(GenerateParams)]),
+    "gemmakit_session_step": (_status, [c_void_p, c_int32, c_double, P(Chunk)]),
+    "gemmakit_session_step_result": (_status, [c_void_p, P(Generation)]),
+    "gemmakit_set_log_callback": (_status, [LOG_CALLBACK, c_int32, c_void_p]),
+}
+for _name, (_res, _args) in _prototypes.items():
+    _fn = getattr(lib, _name)
+    _fn.restype = _res
+    _fn.argtypes = _args

@@ -1,0 +1,120 @@
+"""The Python bindings on the tiny test model (tests/data/gemma3-tiny: random weights, so the
+text is gibberish; the tests compare paths through the API with each other)."""
+import gc
+import os
+
+import pytest
+
+import gemmakit
+
+DATA = os.environ.get("GEMMAKIT_TEST_DATA",
+                      os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "data"))
+MODEL = os.path.join(DATA, "gemma3-tiny")
+
+
+@pytest.fixture(scope="module")
+def model():
+    with gemmakit.Model(MODEL) as m:
+        yield m
+
+
+def test_info_and_version(model):
+    assert gemmakit.version().count(".") == 2
+    info = model.info
+    assert info["architecture"] == "gemma3"
+    assert info["vocab_size"] > 0 and info["n_layers"] > 0
+
+
+def test_tokenize_round_trip(model):
+    ids = model.tokenize("Hello world")
+    assert ids[0] == model.info["bos_id"]
+    assert model.detokenize(ids) == "Hello world"
+    assert model.tokenize("Hello world", add_bos=False) == ids[1:]
+    long_text = "many words " * 300
+    assert model.detokenize(model.tokenize(long_text, add_bos=False)) == long_text
+
+
+def test_streaming_equals_whole_text_and_seeds_repeat(model):
+    whole = model.generate("Once upon a time", max_tokens=16, seed=7, temperature=0.8)
+    pieces = list(model.generate("Once upon a time", stream=True, max_tokens=16, seed=7, temperature=0.8))
+    assert "".join(pieces) == whole
+    assert len(whole) > 0
+
+
+def test_chat_stream_and_session_reuse(model):
+    messages = [{"role": "user", "content": "Hello"}]
+    reply = model.chat(messages, max_tokens=8, temperature=0)
+    assert "".join(model.chat(messages, stream=True, max_tokens=8, temperature=0)) == reply
+    with model.session() as s:
+        assert s.chat(messages, max_tokens=8, temperature=0) == reply
+        first = s.n_past
+        messages += [("assistant", reply), ("user", "More")]
+        s.chat(messages, max_tokens=4, temperature=0)
+        result = s.result()
+        assert s.n_past > first
+        assert result.n_prompt_tokens < len(model.tokenize(model.apply_chat_template(messages), add_bos=False,
+                                                           parse_special=True)), "the prefix is reused"
+        assert result.stop_reason in ("max_tokens", "end_of_turn")
+
+
+def test_sampling_params_object_and_stop_strings(model):
+    params = gemmakit.SamplingParams(temperature=0)
+    free = model.generate("The", max_tokens=12, sampling=params)
+    assert len(free) >= 4
+    stopped = model.generate("The", max_tokens=12, sampling=params, stop=[free[2:4]])
+    assert stopped == free[:free.index(free[2:4])]
+
+
+def test_pull_steps_in_a_frame_loop(model):
+    with model.session() as s:
+        s.begin_generate("In the beginning", max_tokens=6, temperature=0)
+        texts, frames, done = [], 0, False
+        while not done:
+            text, done = s.step(max_tokens=2, budget_seconds=0.5)
+            texts.append(text)
+            frames += 1
+        assert frames >= 3
+        assert "".join(texts) == s.result().text
+        assert s.result().n_tokens == 6
+
+
+def test_errors_carry_the_library_message(model, tmp_path):
+    with pytest.raises(gemmakit.FileError) as e:
+        gemmakit.Model(tmp_path / "missing")
+    assert "missing" in str(e.value) and e.value.status == -2
+    with pytest.raises(gemmakit.InvalidArgumentError) as e:
+        model.generate("x", temperature=-1)
+    assert "temperature" in str(e.value)
+    with pytest.raises(gemmakit.InvalidArgumentError):
+        model.detokenize([10**9])
+    with gemmakit.Session(model, context_length=4) as s:
+        with pytest.raises(gemmakit.ContextFullError):
+            s.generate("far too long a prompt for a context of four tokens")
+
+
+def test_handles_are_freed_and_closed_handles_refuse(model):
+    s = model.session()
+    s.close()
+    s.close()
+    assert s.closed
+    with pytest.raises(gemmakit.InvalidArgumentError, match="closed"):
+        s.generate("x")
+    with gemmakit.Model(MODEL) as m:
+        with m.session() as session:
+            session.eval(m.tokenize("Hi"))
+            assert len(session.logits()) == 1
+        assert session.closed
+    assert m.closed
+    dropped = gemmakit.Model(MODEL).session()  # freed by the garbage collector, session first
+    del dropped
+    gc.collect()
+
+
+def test_log_callback(model):
+    messages = []
+    gemmakit.set_log_callback(lambda level, msg: messages.append((level, msg)), "info")
+    try:
+        gemmakit.Model(MODEL).close()
+    finally:
+        gemmakit.set_log_callback(None)
+    assert any(level == "info" and "gemma3" in msg for level, msg in messages)

@@ -1,0 +1,190 @@
+//! Raw declarations of gemmakit's C ABI, mirroring `capi/gemmakit.h` (ABI version 1). Structs are
+//! append-only there, so these mirrors stay valid for newer libraries of the same ABI version:
+//! the library reads `struct_size` and defaults what a shorter struct lacks.
+#![allow(non_camel_case_types)]
+
+use std::os::raw::{c_char, c_void};
+
+pub const GEMMAKIT_ABI_VERSION: i32 = 1;
+
+pub type gemmakit_status = i32;
+pub const GEMMAKIT_OK: gemmakit_status = 0;
+pub const GEMMAKIT_ERR_INVALID_ARGUMENT: gemmakit_status = -1;
+pub const GEMMAKIT_ERR_IO: gemmakit_status = -2;
+pub const GEMMAKIT_ERR_FORMAT: gemmakit_status = -3;
+pub const GEMMAKIT_ERR_UNSUPPORTED: gemmakit_status = -4;
+pub const GEMMAKIT_ERR_CONTEXT_FULL: gemmakit_status = -5;
+pub const GEMMAKIT_ERR_BUFFER_TOO_SMALL: gemmakit_status = -8;
+
+pub const GEMMAKIT_TOKENIZE_ADD_BOS: i32 = 1;
+pub const GEMMAKIT_TOKENIZE_PARSE_SPECIAL: i32 = 2;
+pub const GEMMAKIT_SEED_RANDOM: u64 = u64::MAX;
+
+#[repr(C)]
+pub struct gemmakit_model {
+    _private: [u8; 0],
+}
+#[repr(C)]
+pub struct gemmakit_session {
+    _private: [u8; 0],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_model_params {
+    pub struct_size: u32,
+    pub weight_type: i32,
+    pub n_threads: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_model_info {
+    pub struct_size: u32,
+    pub architecture: [c_char; 32],
+    pub weight_type: [c_char; 16],
+    pub vocab_size: i64,
+    pub context_length: i64,
+    pub n_layers: i64,
+    pub n_sliding_layers: i64,
+    pub sliding_window: i64,
+    pub hidden_size: i64,
+    pub intermediate_size: i64,
+    pub n_heads: i64,
+    pub n_kv_heads: i64,
+    pub head_dim: i64,
+    pub n_params: i64,
+    pub weight_bytes: i64,
+    pub bos_id: i32,
+    pub eos_id: i32,
+    pub start_of_turn_id: i32,
+    pub end_of_turn_id: i32,
+    pub format: [c_char; 16],
+    pub tokenizer_source: [c_char; 32],
+    pub chat_template: [c_char; 32],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_chat_message {
+    pub role: *const c_char,
+    pub content: *const c_char,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_session_params {
+    pub struct_size: u32,
+    pub n_threads: i32,
+    pub context_length: i64,
+    pub batch_size: i64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_sampling_params {
+    pub struct_size: u32,
+    pub temperature: f32,
+    pub top_k: i32,
+    pub top_p: f32,
+    pub min_p: f32,
+    pub repeat_penalty: f32,
+    pub repeat_last_n: i32,
+    pub seed: u64,
+}
+
+pub type gemmakit_text_callback = Option<unsafe extern "C" fn(*const c_char, usize, *mut c_void) -> i32>;
+pub type gemmakit_log_callback = Option<unsafe extern "C" fn(i32, *const c_char, *mut c_void)>;
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_generate_params {
+    pub struct_size: u32,
+    pub max_tokens: i32,
+    pub sampling: *const gemmakit_sampling_params,
+    pub stop: *const *const c_char,
+    pub n_stop: usize,
+    pub on_text: gemmakit_text_callback,
+    pub user_data: *mut c_void,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_generation {
+    pub struct_size: u32,
+    pub text: *const c_char,
+    pub text_len: usize,
+    pub stop_reason: i32,
+    pub n_tokens: i32,
+    pub n_prompt_tokens: i64,
+    pub prompt_seconds: f64,
+    pub first_token_seconds: f64,
+    pub decode_seconds: f64,
+    pub n_decoded: i64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_chunk {
+    pub struct_size: u32,
+    pub text: *const c_char,
+    pub text_len: usize,
+    pub finished: i32,
+    pub stop_reason: i32,
+    pub n_tokens: i32,
+    pub n_total_tokens: i32,
+    pub n_prompt_tokens: i64,
+}
+
+extern "C" {
+    pub fn gemmakit_version() -> *const c_char;
+    pub fn gemmakit_abi_version() -> i32;
+    pub fn gemmakit_last_error() -> *const c_char;
+    pub fn gemmakit_status_string(status: gemmakit_status) -> *const c_char;
+
+    pub fn gemmakit_model_params_init(params: *mut gemmakit_model_params, struct_size: usize) -> gemmakit_status;
+    pub fn gemmakit_model_load(path: *const c_char, params: *const gemmakit_model_params,
+                               out: *mut *mut gemmakit_model) -> gemmakit_status;
+    pub fn gemmakit_model_free(model: *mut gemmakit_model);
+    pub fn gemmakit_model_get_info(model: *const gemmakit_model, info: *mut gemmakit_model_info) -> gemmakit_status;
+
+    pub fn gemmakit_tokenize(model: *const gemmakit_model, text: *const c_char, text_len: usize, flags: i32,
+                             ids: *mut i32, capacity: usize, n_ids: *mut usize) -> gemmakit_status;
+    pub fn gemmakit_detokenize(model: *const gemmakit_model, ids: *const i32, n_ids: usize, buf: *mut c_char,
+                               capacity: usize, needed: *mut usize) -> gemmakit_status;
+    pub fn gemmakit_apply_chat_template(model: *const gemmakit_model, messages: *const gemmakit_chat_message,
+                                        n_messages: usize, add_generation_prompt: i32, buf: *mut c_char,
+                                        capacity: usize, needed: *mut usize) -> gemmakit_status;
+
+    pub fn gemmakit_session_params_init(params: *mut gemmakit_session_params, struct_size: usize) -> gemmakit_status;
+    pub fn gemmakit_session_create(model: *const gemmakit_model, params: *const gemmakit_session_params,
+                                   out: *mut *mut gemmakit_session) -> gemmakit_status;
+    pub fn gemmakit_session_free(session: *mut gemmakit_session);
+    pub fn gemmakit_session_reset(session: *mut gemmakit_session) -> gemmakit_status;
+    pub fn gemmakit_session_n_past(session: *const gemmakit_session, n_past: *mut i64) -> gemmakit_status;
+    pub fn gemmakit_session_eval(session: *mut gemmakit_session, ids: *const i32, n_ids: usize,
+                                 logits_mode: i32) -> gemmakit_status;
+    pub fn gemmakit_session_logits(session: *const gemmakit_session, logits: *mut *const f32, n_rows: *mut usize,
+                                   n_vocab: *mut usize) -> gemmakit_status;
+
+    pub fn gemmakit_sampling_params_init(params: *mut gemmakit_sampling_params, struct_size: usize) -> gemmakit_status;
+    pub fn gemmakit_generate_params_init(params: *mut gemmakit_generate_params, struct_size: usize) -> gemmakit_status;
+    pub fn gemmakit_session_generate(session: *mut gemmakit_session, prompt: *const c_char,
+                                     params: *const gemmakit_generate_params,
+                                     result: *mut gemmakit_generation) -> gemmakit_status;
+    pub fn gemmakit_session_chat(session: *mut gemmakit_session, messages: *const gemmakit_chat_message,
+                                 n_messages: usize, params: *const gemmakit_generate_params,
+                                 result: *mut gemmakit_generation) -> gemmakit_status;
+
+    pub fn gemmakit_session_begin_generate(session: *mut gemmakit_session, prompt: *const c_char,
+                                           params: *const gemmakit_generate_params) -> gemmakit_status;
+    pub fn gemmakit_session_begin_chat(session: *mut gemmakit_session, messages: *const gemmakit_chat_message,
+                                       n_messages: usize, params: *const gemmakit_generate_params) -> gemmakit_status;
+    pub fn gemmakit_session_step(session: *mut gemmakit_session, max_tokens: i32, budget_seconds: f64,
+                                 chunk: *mut gemmakit_chunk) -> gemmakit_status;
+    pub fn gemmakit_session_step_result(session: *mut gemmakit_session,
+                                        result: *mut gemmakit_generation) -> gemmakit_status;
+
+    pub fn gemmakit_set_log_callback(callback: gemmakit_log_callback, min_level: i32,
+                                     user_data: *mut c_void) -> gemmakit_status;
+}

@@ -1,0 +1,31 @@
+//! gemmakit: run Google's Gemma models locally on CPU.
+//!
+//! ```no_run
+//! let model = gemmakit::Model::load("gemma-3-1b-it")?;
+//! let mut session = model.session()?;
+//! let opts = gemmakit::GenerateOptions { max_tokens: 64, ..Default::default() };
+//! for piece in session.chat(&[gemmakit::Message::user("Why is the sky blue?")], &opts)? {
+//!     print!("{}", piece?);
+//! }
+//! # Ok::<(), gemmakit::Error>(())
+//! ```
+//!
+//! A [`Model`] is immutable and may be shared by any number of threads (`Send + Sync`, cheap to
+//! clone). A [`Session`] is one conversation, used by one thread at a time (`Send`, not `Sync`);
+//! it keeps its model alive. Generation streams through an iterator over the C pull API, so no C
+//! callback ever calls into Rust.
+
+mod error;
+mod log;
+mod model;
+mod session;
+
+pub use error::{Error, Result};
+pub use log::{set_log_callback, LogLevel};
+pub use model::{Model, ModelInfo};
+pub use session::{GenerateOptions, Generation, Message, SamplingParams, Session, Step, StopReason, TextStream};
+
+/// The library's version ("0.1.0").
+pub fn version() -> String {
+    unsafe { error::c_string(gemmakit_sys::gemmakit_version()) }
+}

@@ -1,0 +1,141 @@
+use std::ffi::CStr;
+use std::os::raw::c_char;
+use std::path::Path;
+use std::ptr::{self, NonNull};
+use std::sync::Arc;
+
+use gemmakit_sys as sys;
+
+use crate::error::{c_text, check, Error, Result};
+use crate::session::{Message, Session};
+
+struct Handle(NonNull<sys::gemmakit_model>);
+
+// The C contract: a model is immutable and may be used from any number of threads at once.
+unsafe impl Send for Handle {}
+unsafe impl Sync for Handle {}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        unsafe { sys::gemmakit_model_free(self.0.as_ptr()) }
+    }
+}
+
+/// Loaded weights and vocabulary. Cloning shares the same model; it is freed with the last clone
+/// (sessions hold one).
+#[derive(Clone)]
+pub struct Model {
+    handle: Arc<Handle>,
+}
+
+/// What `gemmakit_model_get_info` reports (the most used fields).
+#[derive(Debug, Clone)]
+pub struct ModelInfo {
+    pub architecture: String,
+    pub weight_type: String,
+    pub format: String,
+    pub vocab_size: i64,
+    pub context_length: i64,
+    pub n_layers: i64,
+    pub hidden_size: i64,
+    pub n_params: i64,
+    pub bos_id: i32,
+    pub eos_id: i32,
+    pub end_of_turn_id: i32,
+}
+
+fn field(chars: &[c_char]) -> String {
+    unsafe { CStr::from_ptr(chars.as_ptr()).to_string_lossy().into_owned() }
+}
+
+fn size_of<T>() -> usize {
+    std::mem::size_of::<T>()
+}
+
+impl Model {
+    /// Loads a HuggingFace checkpoint folder or a GGUF file.
+    pub fn load<P: AsRef<Path>>(path: P) -> Result<Model> {
+        let path = path.as_ref().to_str().ok_or_else(|| Error::invalid("path is not UTF-8"))?;
+        let c_path = c_text(path)?;
+        let mut raw = ptr::null_mut();
+        check(unsafe { sys::gemmakit_model_load(c_path.as_ptr(), ptr::null(), &mut raw) })?;
+        let handle = NonNull::new(raw).ok_or_else(|| Error::invalid("model_load returned NULL"))?;
+        Ok(Model { handle: Arc::new(Handle(handle)) })
+    }
+
+    pub(crate) fn raw(&self) -> *const sys::gemmakit_model {
+        self.handle.0.as_ptr()
+    }
+
+    pub fn session(&self) -> Result<Session> {
+        Session::new(self, 0, 0)
+    }
+
+    pub fn info(&self) -> Result<ModelInfo> {
+        let mut i: sys::gemmakit_model_info = unsafe { std::mem::zeroed() };
+        i.struct_size = size_of::<sys::gemmakit_model_info>() as u32;
+        check(unsafe { sys::gemmakit_model_get_info(self.raw(), &mut i) })?;
+        Ok(ModelInfo {
+            architecture: field(&i.architecture),
+            weight_type: field(&i.weight_type),
+            format: field(&i.format),
+            vocab_size: i.vocab_size,
+            context_length: i.context_length,
+            n_layers: i.n_layers,
+            hidden_size: i.hidden_size,
+            n_params: i.n_params,
+            bos_id: i.bos_id,
+            eos_id: i.eos_id,
+            end_of_turn_id: i.end_of_turn_id,
+        })
+    }
+
+    /// Token ids of `text`; `add_bos` puts `<bos>` first as generation does.
+    pub fn tokenize(&self, text: &str, add_bos: bool) -> Result<Vec<i32>> {
+        let flags = if add_bos { sys::GEMMAKIT_TOKENIZE_ADD_BOS } else { 0 };
+        let mut ids = vec![0i32; text.len() + 2];
+        let mut n = 0usize;
+        check(unsafe {
+            sys::gemmakit_tokenize(self.raw(), text.as_ptr() as *const c_char, text.len(), flags, ids.as_mut_ptr(),
+                                   ids.len(), &mut n)
+        })?;
+        ids.truncate(n);
+        Ok(ids)
+    }
+
+    pub fn detokenize(&self, ids: &[i32]) -> Result<String> {
+        let mut needed = 0usize;
+        let status =
+            unsafe { sys::gemmakit_detokenize(self.raw(), ids.as_ptr(), ids.len(), ptr::null_mut(), 0, &mut needed) };
+        if status != sys::GEMMAKIT_ERR_BUFFER_TOO_SMALL {
+            check(status)?;
+        }
+        let mut buf = vec![0u8; needed];
+        check(unsafe {
+            sys::gemmakit_detokenize(self.raw(), ids.as_ptr(), ids.len(), buf.as_mut_ptr() as *mut c_char, buf.len(),
+                                     &mut needed)
+        })?;
+        buf.truncate(needed.saturating_sub(1));
+        Ok(String::from_utf8_lossy(&buf).into_owned())
+    }
+
+    /// The conversation rendered with Gemma's chat template (starts with `<bos>`).
+    pub fn apply_chat_template(&self, messages: &[Message], add_generation_prompt: bool) -> Result<String> {
+        let c = crate::session::CMessages::new(messages)?;
+        let mut needed = 0usize;
+        let gp = add_generation_prompt as i32;
+        let status = unsafe {
+            sys::gemmakit_apply_chat_template(self.raw(), c.as_ptr(), c.len(), gp, ptr::null_mut(), 0, &mut needed)
+        };
+        if status != sys::GEMMAKIT_ERR_BUFFER_TOO_SMALL {
+            check(status)?;
+        }
+        let mut buf = vec![0u8; needed];
+        check(unsafe {
+            sys::gemmakit_apply_chat_template(self.raw(), c.as_ptr(), c.len(), gp, buf.as_mut_ptr() as *mut c_char,
+                                              buf.len(), &mut needed)
+        })?;
+        buf.truncate(needed.saturating_sub(1));
+        Ok(String::from_utf8_lossy(&buf).into_owned())
+    }
+}

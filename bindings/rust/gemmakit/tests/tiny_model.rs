@@ -1,0 +1,133 @@
+// The safe wrapper on the tiny test model (tests/data/gemma3-tiny, random weights: gibberish
+// text; the tests compare paths through the API with each other).
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use gemmakit::{GenerateOptions, LogLevel, Message, Model, SamplingParams, Session, StopReason};
+
+fn model_dir() -> PathBuf {
+    match std::env::var("GEMMAKIT_TEST_DATA") {
+        Ok(d) => PathBuf::from(d).join("gemma3-tiny"),
+        Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../tests/data/gemma3-tiny"),
+    }
+}
+
+fn greedy(max_tokens: i32) -> GenerateOptions {
+    GenerateOptions { max_tokens, sampling: SamplingParams { temperature: 0.0, ..Default::default() }, ..Default::default() }
+}
+
+#[test]
+fn info_tokenize_and_detokenize() {
+    let model = Model::load(model_dir()).unwrap();
+    let info = model.info().unwrap();
+    assert_eq!(info.architecture, "gemma3");
+    let ids = model.tokenize("Hello world", true).unwrap();
+    assert_eq!(ids[0], info.bos_id);
+    assert_eq!(model.detokenize(&ids).unwrap(), "Hello world");
+    assert!(gemmakit::version().starts_with("0."));
+}
+
+#[test]
+fn iterator_closure_and_steps_give_the_same_text() {
+    let model = Model::load(model_dir()).unwrap();
+    let opts = GenerateOptions {
+        max_tokens: 12,
+        sampling: SamplingParams { temperature: 0.8, seed: Some(11), ..Default::default() },
+        ..Default::default()
+    };
+    let streamed: String = model.session().unwrap().generate("Once upon", &opts).unwrap().text().unwrap();
+    assert!(!streamed.is_empty());
+
+    let mut pieces = String::new();
+    let totals = model.session().unwrap().generate_with("Once upon", &opts, |t| {
+        pieces.push_str(t);
+        true
+    }).unwrap();
+    assert_eq!(pieces, streamed);
+    assert_eq!(totals.text, streamed);
+
+    let mut s = model.session().unwrap();
+    s.begin_generate("Once upon", &opts).unwrap();
+    let mut frames = String::new();
+    loop {
+        let step = s.step(3, Duration::from_millis(500)).unwrap();
+        assert!(step.n_tokens <= 3);
+        frames.push_str(&step.text);
+        if step.finished {
+            break;
+        }
+    }
+    assert_eq!(frames, streamed);
+    assert_eq!(s.result().unwrap().stop_reason, StopReason::MaxTokens);
+}
+
+#[test]
+fn chat_reuses_the_session() {
+    let model = Model::load(model_dir()).unwrap();
+    let mut s = model.session().unwrap();
+    let mut conv = vec![Message::user("Hello")];
+    let reply = s.chat(&conv, &greedy(6)).unwrap().text().unwrap();
+    let first = s.n_past().unwrap();
+    conv.push(Message::assistant(&reply));
+    conv.push(Message::user("And?"));
+    s.chat(&conv, &greedy(4)).unwrap().text().unwrap();
+    assert!(s.n_past().unwrap() > first);
+    let whole = model.apply_chat_template(&conv, true).unwrap();
+    assert!(whole.starts_with("<bos>"));
+    assert!((s.result().unwrap().n_prompt_tokens as usize) < model.tokenize(&whole, false).unwrap().len());
+}
+
+#[test]
+fn errors_carry_the_library_message() {
+    let e = Model::load("/nonexistent/gemmakit/model").err().unwrap();
+    assert_eq!(e.status, -2);
+    assert!(e.message.contains("/nonexistent/gemmakit/model"), "{}", e);
+    let model = Model::load(model_dir()).unwrap();
+    let bad = GenerateOptions { sampling: SamplingParams { temperature: -1.0, ..Default::default() }, ..Default::default() };
+    let e = model.session().unwrap().generate("x", &bad).err().unwrap();
+    assert!(e.message.contains("temperature"), "{}", e);
+    let mut small = Session::new(&model, 1, 4).unwrap();
+    assert!(small.generate("a prompt far longer than four tokens", &greedy(2)).err().unwrap().is_context_full());
+    assert!(model.detokenize(&[1 << 30]).is_err());
+}
+
+#[test]
+fn model_is_shared_across_threads_and_sessions_move() {
+    let model = Model::load(model_dir()).unwrap();
+    let want = model.session().unwrap().generate("Hi", &greedy(5)).unwrap().text().unwrap();
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let m = model.clone();
+            std::thread::spawn(move || m.session().unwrap().generate("Hi", &greedy(5)).unwrap().text().unwrap())
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), want);
+    }
+    let mut session = model.session().unwrap();
+    drop(model); // the session keeps the model alive
+    let got = std::thread::spawn(move || session.generate("Hi", &greedy(5)).unwrap().text().unwrap()).join().unwrap();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn log_callback_hears_the_library() {
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let h = heard.clone();
+    gemmakit::set_log_callback(Some(Box::new(move |level, msg| h.lock().unwrap().push((level, msg.to_string())))),
+                               LogLevel::Info)
+        .unwrap();
+    let _model = Model::load(model_dir()).unwrap();
+    gemmakit::set_log_callback(None, LogLevel::Info).unwrap();
+    let heard = heard.lock().unwrap();
+    assert!(heard.iter().any(|(l, m)| *l == LogLevel::Info && m.contains("gemma3")), "{:?}", *heard);
+}
+
+#[test]
+fn thread_contract_is_in_the_types() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Model>();
+    send::<Session>();
+}
