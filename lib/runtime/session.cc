@@ -229,6 +229,9 @@ struct Session::Impl {
   GenerateResult Run(const std::vector<int32_t>& prompt, const GenerateOptions& o);
 
   const VisionModel& Vision() const {
+    if (!m.vision && !m.vision_error.empty()) {
+      Fail(Status::kFormatError, "this checkpoint's vision tower did not load: " + m.vision_error);
+    }
     if (!m.vision) Fail(Status::kUnsupported, "this model reads no images (it has no vision tower; a multimodal Gemma 3 does)");
     if (options.batch_size < m.vision->config().tokens_per_image) {
       Fail(Status::kInvalidArgument, "batch_size " + std::to_string(options.batch_size) + " is smaller than the " +
