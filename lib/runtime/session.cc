@@ -458,6 +458,7 @@ GenerateResult Session::Chat(const std::vector<ChatMessage>& conversation, const
     for (const ChatMessage& m : conv) {
       for (const ChatPart& p : m.parts) {
         if (p.type != ChatPart::Type::kImage) continue;
+        impl_->Vision();  // a model without vision refuses first (kUnsupported)
         if (!p.image) Fail(Status::kInvalidArgument, "chat: an image part carries no image");
         pictures.push_back(p.image.get());
       }
