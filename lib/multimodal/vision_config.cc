@@ -60,6 +60,9 @@ VisionConfig ResolveVisionConfig(const VisionHParams& hp, const ImageProcessorCo
   if (c.start_of_image < 0 || c.end_of_image < 0) {
     Fail(Status::kFormatError, "vision config: no boi/eoi_token_index and no <start_of_image>/<end_of_image> pieces");
   }
+  if (c.start_of_image >= text_vocab || c.end_of_image >= text_vocab) {
+    Fail(Status::kFormatError, "vision config: the image marker ids are outside the vocabulary");
+  }
   // The tower reads image_size x image_size; a processor that resizes elsewhere would not fit it.
   c.image_height = static_cast<int32_t>(processor.height ? processor.height : c.image_size);
   c.image_width = static_cast<int32_t>(processor.width ? processor.width : c.image_size);

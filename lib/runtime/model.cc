@@ -88,12 +88,17 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   impl->info.tokenizer_source = tok.source;
   impl->info.chat_template = ChatTemplateKindName(impl->chat_template);
   if (ck.vision) {
-    impl->vision = VisionModel::Create(*ck.vision, impl->config.hidden, impl->config.vocab_size,
-                                         impl->tokenizer.get());
-    const VisionConfig& vc = impl->vision->config();
-    if (vc.start_of_image >= impl->config.vocab_size || vc.end_of_image >= impl->config.vocab_size) {
-      Fail(Status::kFormatError, "vision config: the image marker ids are outside the vocabulary");
+    // A broken or stub vision tower leaves the text model usable; images then fail with the reason.
+    try {
+      impl->vision = VisionModel::Create(*ck.vision, impl->config.hidden, impl->config.vocab_size,
+                                           impl->tokenizer.get());
+    } catch (const Error& e) {
+      if (!options.mmproj_path.empty()) throw;
+      impl->vision_error = e.what();
+      Log(LogLevel::kWarning, path + ": the vision tower did not load, images are refused: " + impl->vision_error);
     }
+  }
+  if (impl->vision) {
     impl->info.image_size = impl->vision->config().image_size;
     impl->info.image_tokens = impl->vision->config().tokens_per_image;
     impl->info.image_token_id = impl->vision->config().image_token;

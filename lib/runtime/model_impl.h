@@ -21,6 +21,7 @@ struct Model::Impl {
   std::string chat_template_source;
   std::unique_ptr<GemmaDecoder> decoder;
   std::unique_ptr<VisionModel> vision;  // multimodal checkpoints only
+  std::string vision_error;             // why a checkpoint's vision tower did not load
   ModelInfo info;
 };
 

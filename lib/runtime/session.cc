@@ -229,6 +229,9 @@ struct Session::Impl {
   GenerateResult Run(const std::vector<int32_t>& prompt, const GenerateOptions& o);
 
   const VisionModel& Vision() const {
+    if (!m.vision && !m.vision_error.empty()) {
+      Fail(Status::kFormatError, "this checkpoint's vision tower did not load: " + m.vision_error);
+    }
     if (!m.vision) Fail(Status::kUnsupported, "this model reads no images (it has no vision tower; a multimodal Gemma 3 does)");
     if (options.batch_size < m.vision->config().tokens_per_image) {
       Fail(Status::kInvalidArgument, "batch_size " + std::to_string(options.batch_size) + " is smaller than the " +
@@ -455,6 +458,7 @@ GenerateResult Session::Chat(const std::vector<ChatMessage>& conversation, const
     for (const ChatMessage& m : conv) {
       for (const ChatPart& p : m.parts) {
         if (p.type != ChatPart::Type::kImage) continue;
+        impl_->Vision();  // a model without vision refuses first (kUnsupported)
         if (!p.image) Fail(Status::kInvalidArgument, "chat: an image part carries no image");
         pictures.push_back(p.image.get());
       }

@@ -300,12 +300,14 @@ struct Drift {
   double max_abs = 0, mean_kl = 0, top1 = 0;
 };
 
-// Logits of every position of every case of a golden with a cache of `type`, against f32.
-Drift MeasureDrift(const std::shared_ptr<const Model>& model, const std::string& folder, KvType type) {
+// Logits of every position of every case of a golden with caches of `types`, against f32.
+std::vector<Drift> MeasureDrift(const std::string& folder, const std::vector<KvType>& types) {
+  const auto model = Model::Load(test::DataPath(folder));
   const nlohmann::json g = nlohmann::json::parse(test::ReadFile(test::DataPath(folder + "/golden.json")));
   const size_t vocab = static_cast<size_t>(model->info().vocab_size);
-  Drift d;
-  size_t rows = 0, agree = 0;
+  std::vector<Drift> out(types.size());
+  std::vector<size_t> agree(types.size(), 0);
+  size_t rows = 0;
   for (const auto& c : g.at("cases")) {
     const std::vector<int32_t> ids = c.at("ids").get<std::vector<int32_t>>();
     SessionOptions o;
@@ -313,64 +315,75 @@ Drift MeasureDrift(const std::shared_ptr<const Model>& model, const std::string&
     o.batch_size = 5;  // rings wrap, as they will in long conversations
     Session ref(model, o);
     ref.Evaluate(ids, true);
-    o.kv_type = type;
-    Session got(model, o);
-    got.Evaluate(ids, true);
-    for (size_t r = 0; r < ids.size(); ++r, ++rows) {
-      const float* a = ref.logits(r);
-      const float* b = got.logits(r);
-      double ma = -INFINITY, mb = -INFINITY, za = 0, zb = 0, kl = 0;
-      size_t arg_a = 0, arg_b = 0;
-      for (size_t i = 0; i < vocab; ++i) {
-        d.max_abs = std::max(d.max_abs, static_cast<double>(std::fabs(a[i] - b[i])));
-        if (a[i] > ma) ma = a[i], arg_a = i;
-        if (b[i] > mb) mb = b[i], arg_b = i;
+    for (size_t t = 0; t < types.size(); ++t) {
+      o.kv_type = types[t];
+      Session got(model, o);
+      got.Evaluate(ids, true);
+      Drift& d = out[t];
+      for (size_t r = 0; r < ids.size(); ++r) {
+        const float* a = ref.logits(r);
+        const float* b = got.logits(r);
+        double ma = -INFINITY, mb = -INFINITY, za = 0, zb = 0, kl = 0;
+        size_t arg_a = 0, arg_b = 0;
+        for (size_t i = 0; i < vocab; ++i) {
+          d.max_abs = std::max(d.max_abs, static_cast<double>(std::fabs(a[i] - b[i])));
+          if (a[i] > ma) ma = a[i], arg_a = i;
+          if (b[i] > mb) mb = b[i], arg_b = i;
+        }
+        for (size_t i = 0; i < vocab; ++i) za += std::exp(a[i] - ma), zb += std::exp(b[i] - mb);
+        for (size_t i = 0; i < vocab; ++i) {
+          const double la = a[i] - ma - std::log(za), lb = b[i] - mb - std::log(zb);
+          kl += std::exp(la) * (la - lb);
+        }
+        d.mean_kl += kl;
+        agree[t] += arg_a == arg_b;
       }
-      for (size_t i = 0; i < vocab; ++i) za += std::exp(a[i] - ma), zb += std::exp(b[i] - mb);
-      for (size_t i = 0; i < vocab; ++i) {
-        const double la = a[i] - ma - std::log(za), lb = b[i] - mb - std::log(zb);
-        kl += std::exp(la) * (la - lb);
-      }
-      d.mean_kl += kl;
-      agree += arg_a == arg_b;
     }
+    rows += ids.size();
   }
-  d.mean_kl /= static_cast<double>(rows);
-  d.top1 = static_cast<double>(agree) / static_cast<double>(rows);
-  return d;
+  for (size_t t = 0; t < types.size(); ++t) {
+    out[t].mean_kl /= static_cast<double>(rows);
+    out[t].top1 = static_cast<double>(agree[t]) / static_cast<double>(rows);
+  }
+  return out;
 }
 
 // Thresholds: about twice the worst measured over the eight distinct goldens (the README lists
-// the figures; the -mm variants share gemma3-tiny-scaled's weights). The random-weight goldens are more sensitive than trained models: their logits move
-// by whole units for small changes of the keys.
+// the figures; the -mm variants share gemma3-tiny-scaled's weights). The random-weight goldens
+// are more sensitive than trained models: their logits move by whole units for small changes of
+// the keys.
 TEST(KvTypeDriftTest, StaysWithinMeasuredBounds) {
   const char* const kAll[] = {"gemma1-tiny", "gemma2-tiny", "gemma3-tiny", "gemma3-tiny-scaled", "gemma1-mini",
                               "gemma2-mini", "gemma3-mini", "gemma3-mini-scaled"};
   struct Bound {
-    KvType type;
     const char* name;
     double max_abs, mean_kl, min_top1;
   };
+  const std::vector<KvType> types = {KvType::kBF16, KvType::kF16, KvType::kQ8_0};
   const Bound kBounds[] = {
       // Measured worst (all eight goldens, every position): max |dlogit|, mean KL, top-1.
-      {KvType::kBF16, "bf16", 0.3, 3e-4, 0.98},   // 0.132, 1.26e-4, 1.000
-      {KvType::kF16, "f16", 0.04, 5e-6, 0.99},    // 0.018, 2.3e-6, 1.000
-      {KvType::kQ8_0, "q8_0", 1.0, 3e-3, 0.93},   // 0.505, 1.30e-3, 0.955
+      {"bf16", 0.3, 3e-4, 0.98},  // 0.132, 1.26e-4, 1.000
+      {"f16", 0.04, 5e-6, 0.99},  // 0.018, 2.3e-6, 1.000
+      {"q8_0", 1.0, 3e-3, 0.93},  // 0.505, 1.30e-3, 0.955
   };
-  for (const Bound& b : kBounds) {
-    Drift worst;
-    worst.top1 = 1;
-    for (const char* folder : kAll) {
-      const Drift d = MeasureDrift(Model::Load(test::DataPath(folder)), folder, b.type);
-      std::printf("kv %-5s %-20s max|dlogit| %.3g  mean KL %.3g  top-1 %.4f\n", b.name, folder, d.max_abs, d.mean_kl, d.top1);
-      worst.max_abs = std::max(worst.max_abs, d.max_abs);
-      worst.mean_kl = std::max(worst.mean_kl, d.mean_kl);
-      worst.top1 = std::min(worst.top1, d.top1);
+  std::vector<Drift> worst(types.size());
+  for (Drift& w : worst) w.top1 = 1;
+  for (const char* folder : kAll) {
+    const std::vector<Drift> d = MeasureDrift(folder, types);
+    for (size_t t = 0; t < types.size(); ++t) {
+      std::printf("kv %-5s %-20s max|dlogit| %.3g  mean KL %.3g  top-1 %.4f\n", kBounds[t].name, folder, d[t].max_abs,
+                  d[t].mean_kl, d[t].top1);
+      worst[t].max_abs = std::max(worst[t].max_abs, d[t].max_abs);
+      worst[t].mean_kl = std::max(worst[t].mean_kl, d[t].mean_kl);
+      worst[t].top1 = std::min(worst[t].top1, d[t].top1);
     }
-    EXPECT_LE(worst.max_abs, b.max_abs) << b.name;
-    EXPECT_LE(worst.mean_kl, b.mean_kl) << b.name;
-    EXPECT_GE(worst.top1, b.min_top1) << b.name;
-    EXPECT_GT(worst.max_abs, 0.0) << b.name << ": the cache did not change type";
+  }
+  for (size_t t = 0; t < types.size(); ++t) {
+    const Bound& b = kBounds[t];
+    EXPECT_LE(worst[t].max_abs, b.max_abs) << b.name;
+    EXPECT_LE(worst[t].mean_kl, b.mean_kl) << b.name;
+    EXPECT_GE(worst[t].top1, b.min_top1) << b.name;
+    EXPECT_GT(worst[t].max_abs, 0.0) << b.name << ": the cache did not change type";
   }
 }
 

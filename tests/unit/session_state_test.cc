@@ -431,7 +431,9 @@ TEST(LongContextCApiTest, KvBytesSaveLoadForkCancel) {
   EXPECT_EQ(gemmakit_session_generate(c, " again", &gp, nullptr), GEMMAKIT_OK);
 
   EXPECT_EQ(gemmakit_session_cancel(nullptr), GEMMAKIT_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(gemmakit_session_fork(nullptr, &fork), GEMMAKIT_ERR_INVALID_ARGUMENT);
+  gemmakit_session* no_fork = fork;
+  EXPECT_EQ(gemmakit_session_fork(nullptr, &no_fork), GEMMAKIT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(no_fork, nullptr);
   gemmakit_session_params bad;
   gemmakit_session_params_init(&bad, sizeof bad);
   bad.kv_type = 9;

@@ -155,6 +155,25 @@ TEST(VisionInput, SessionRefusals) {
   EXPECT_EQ(StatusOf([&] { small.Generate("<start_of_image>", {img}, o); }), Status::kInvalidArgument);
 }
 
+// A multimodal folder whose vision tower is a stub (tests/data/gemma3-tiny-scaled-mm: a config
+// without sizes, one tensor) still runs text; images are refused, naming why.
+TEST(VisionInput, StubVisionTowerRefusesImagesOnly) {
+  auto model = Model::Load(test::DataPath("gemma3-tiny-scaled-mm"));
+  EXPECT_EQ(model->info().image_tokens, 0);
+  Session s(model);
+  GenerateOptions o;
+  o.max_tokens = 2;
+  EXPECT_EQ(StatusOf([&] { s.Generate("hello", o); }), Status::kOk);
+  const RgbImage img = RgbImage::Load(test::DataPath(kDir + "/square.png"));
+  try {
+    s.Generate("<start_of_image>", {img}, o);
+    ADD_FAILURE() << "images accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), Status::kFormatError);
+    EXPECT_NE(std::string(e.what()).find("vision tower did not load"), std::string::npos) << e.what();
+  }
+}
+
 TEST(VisionInput, CApi) {
   gemmakit_image* img = nullptr;
   EXPECT_EQ(gemmakit_image_load(nullptr, &img), GEMMAKIT_ERR_INVALID_ARGUMENT);
