@@ -103,16 +103,19 @@ void BM_SiglipImage(benchmark::State& state) {
   std::uniform_real_distribution<float> u(-1.f, 1.f);
   std::vector<float> pixels(3 * 896 * 896);
   for (float& p : pixels) p = u(rng);
+  MatMulOptions mm;
+  mm.bf16_inputs = state.range(1) != 0;  // Precision::kFast
   for (auto _ : state) {
-    const std::vector<float> f = EncodeSiglip(t.c, t.w, pixels.data(), &pool);
+    const std::vector<float> f = EncodeSiglip(t.c, t.w, pixels.data(), &pool, nullptr, mm);
     benchmark::DoNotOptimize(ProjectToSoftTokens(t.c, t.w, f.data(), &pool));
   }
   const double flop = LayerFlop(t.c) * static_cast<double>(t.c.n_layers) +
                       2.0 * 4096 * 1152 * 588 + 2.0 * 256 * 1152 * 2560;
   state.counters["GFLOP/s"] = benchmark::Counter(flop / 1e9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["TFLOP/image"] = flop / 1e12;
+  state.SetLabel(mm.bf16_inputs ? "precision fast (bf16 activations)" : "precision exact");
 }
-BENCHMARK(BM_SiglipImage)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_SiglipImage)->ArgsProduct({{2}, {0, 1}})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 // One layer's parts: 0 q/k/v/out projections, 1 attention, 2 MLP (fc1, GELU, fc2), 3 the two LayerNorms.
 void BM_SiglipLayerPart(benchmark::State& state) {
@@ -128,11 +131,13 @@ void BM_SiglipLayerPart(benchmark::State& state) {
   }
   const SiglipLayerWeights& l = t.w.layers[0];
   FullAttentionScratch scratch;
+  MatMulOptions mm;
+  mm.bf16_inputs = state.range(2) != 0;  // Precision::kFast
   double flop = 0;
   for (auto _ : state) {
     switch (part) {
       case 0:
-        for (const MatrixView* m : {&l.q, &l.k, &l.v, &l.o}) MatMul(x.data(), n, *m, out.data(), &pool);
+        for (const MatrixView* m : {&l.q, &l.k, &l.v, &l.o}) MatMul(x.data(), n, *m, out.data(), &pool, mm);
         flop = 2.0 * n * 4 * d * d;
         break;
       case 1:
@@ -140,9 +145,9 @@ void BM_SiglipLayerPart(benchmark::State& state) {
         flop = 4.0 * n * n * d;
         break;
       case 2:
-        MatMul(x.data(), n, l.fc1, mlp.data(), &pool);
+        MatMul(x.data(), n, l.fc1, mlp.data(), &pool, mm);
         GeluTanhInPlace(mlp.data(), n * ff, &pool);
-        MatMul(mlp.data(), n, l.fc2, out.data(), &pool);
+        MatMul(mlp.data(), n, l.fc2, out.data(), &pool, mm);
         flop = 4.0 * n * d * ff;
         break;
       default:
@@ -153,10 +158,10 @@ void BM_SiglipLayerPart(benchmark::State& state) {
     benchmark::DoNotOptimize(out.data());
   }
   static const char* const kNames[] = {"qkvo projections", "attention", "mlp", "layer norms"};
-  state.SetLabel(kNames[part]);
+  state.SetLabel(std::string(kNames[part]) + (mm.bf16_inputs ? " (fast)" : ""));
   if (flop > 0) state.counters["GFLOP/s"] = benchmark::Counter(flop / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_SiglipLayerPart)->ArgsProduct({{0, 1, 2, 3}, {2}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_SiglipLayerPart)->ArgsProduct({{0, 1, 2, 3}, {2}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The machine's float32 FMA peak: independent AVX-512 FMA chains on every thread.
 __attribute__((target("avx512f"))) double FmaPeakOneThread(int64_t iters) {

@@ -20,8 +20,9 @@ void AddBias(float* y, size_t n, const std::vector<float>& bias) {
 }
 
 // y = x · Wᵀ + b
-void Linear(const float* x, size_t n, const MatrixView& w, const std::vector<float>& b, float* y, Executor* ex) {
-  MatMul(x, n, w, y, ex);
+void Linear(const float* x, size_t n, const MatrixView& w, const std::vector<float>& b, float* y, Executor* ex,
+            const MatMulOptions& mm) {
+  MatMul(x, n, w, y, ex, mm);
   AddBias(y, n, b);
 }
 
@@ -47,7 +48,7 @@ std::vector<float> Patches(const VisionConfig& c, const float* pixels) {
 }  // namespace
 
 std::vector<float> EncodeSiglip(const VisionConfig& c, const VisionWeights& w, const float* pixels, Executor* ex,
-                                const VisionTap* tap) {
+                                const VisionTap* tap, const MatMulOptions& mm) {
   const size_t n = static_cast<size_t>(c.n_patches), d = static_cast<size_t>(c.hidden);
   const size_t ff = static_cast<size_t>(c.intermediate);
   auto emit = [&](const char* name, int layer, const std::vector<float>& t, size_t cols) {
@@ -56,7 +57,7 @@ std::vector<float> EncodeSiglip(const VisionConfig& c, const VisionWeights& w, c
   std::vector<float> x(n * d), h(n * d), q(n * d), k(n * d), v(n * d), attn(n * d), mlp(n * ff);
   {
     const std::vector<float> patches = Patches(c, pixels);
-    Linear(patches.data(), n, w.patch, w.patch_b, x.data(), ex);
+    Linear(patches.data(), n, w.patch, w.patch_b, x.data(), ex, mm);
   }
   for (size_t i = 0; i < n * d; ++i) x[i] += w.position[i];
   emit("embeddings", -1, x, d);
@@ -65,19 +66,19 @@ std::vector<float> EncodeSiglip(const VisionConfig& c, const VisionWeights& w, c
     const SiglipLayerWeights& l = w.layers[il];
     const int layer = static_cast<int>(il);
     LayerNorm(x.data(), n, d, l.ln1_w.data(), l.ln1_b.data(), c.eps, h.data(), ex);
-    Linear(h.data(), n, l.q, l.q_b, q.data(), ex);
-    Linear(h.data(), n, l.k, l.k_b, k.data(), ex);
-    Linear(h.data(), n, l.v, l.v_b, v.data(), ex);
+    Linear(h.data(), n, l.q, l.q_b, q.data(), ex, mm);
+    Linear(h.data(), n, l.k, l.k_b, k.data(), ex, mm);
+    Linear(h.data(), n, l.v, l.v_b, v.data(), ex, mm);
     FullAttention(q.data(), k.data(), v.data(), n, static_cast<size_t>(c.n_heads), static_cast<size_t>(c.head_dim),
                   c.attn_scale, attn.data(), scratch, ex);
-    Linear(attn.data(), n, l.o, l.o_b, h.data(), ex);
+    Linear(attn.data(), n, l.o, l.o_b, h.data(), ex, mm);
     emit("attn_out", layer, h, d);
     for (size_t i = 0; i < n * d; ++i) x[i] += h[i];
 
     LayerNorm(x.data(), n, d, l.ln2_w.data(), l.ln2_b.data(), c.eps, h.data(), ex);
-    Linear(h.data(), n, l.fc1, l.fc1_b, mlp.data(), ex);
+    Linear(h.data(), n, l.fc1, l.fc1_b, mlp.data(), ex, mm);
     GeluTanhInPlace(mlp.data(), n * ff, ex);
-    Linear(mlp.data(), n, l.fc2, l.fc2_b, h.data(), ex);
+    Linear(mlp.data(), n, l.fc2, l.fc2_b, h.data(), ex, mm);
     emit("mlp_out", layer, h, d);
     for (size_t i = 0; i < n * d; ++i) x[i] += h[i];
   }

@@ -16,9 +16,10 @@ namespace gemmakit {
 // outside the blocks) when set.
 using VisionTap = std::function<void(const char* name, int layer, const float* data, size_t rows, size_t cols)>;
 
-// pixels: [3][image_size][image_size]. Returns [n_patches, hidden].
+// pixels: [3][image_size][image_size]. Returns [n_patches, hidden]. `mm` is the model's matmul
+// precision (bf16 activations for BF16 weights under Precision::kFast).
 std::vector<float> EncodeSiglip(const VisionConfig& c, const VisionWeights& w, const float* pixels, Executor* ex,
-                                const VisionTap* tap = nullptr);
+                                const VisionTap* tap = nullptr, const MatMulOptions& mm = {});
 
 // Gemma3MultiModalProjector: average-pools the patch grid to tokens_per_image, RMSNorm (1 + w),
 // projects into the text model's hidden size. features: [n_patches, hidden]; returns

@@ -5,10 +5,12 @@
 namespace gemmakit {
 
 std::unique_ptr<VisionModel> VisionModel::Create(const VisionCheckpoint& ck, int64_t text_hidden, int64_t text_vocab,
-                                                 const Tokenizer* tokenizer) {
+                                                 const Tokenizer* tokenizer, const MatMulOptions& matmul) {
   VisionConfig c = ResolveVisionConfig(ck.hparams, ck.processor, text_hidden, text_vocab, tokenizer);
   VisionWeights w = BindVisionWeights(c, ck.tensors, ck.soft_norm_includes_one);
-  return std::unique_ptr<VisionModel>(new VisionModel(std::move(c), std::move(w), ck.processor));
+  auto model = std::unique_ptr<VisionModel>(new VisionModel(std::move(c), std::move(w), ck.processor));
+  model->matmul_ = matmul;
+  return model;
 }
 
 std::vector<RgbImage> VisionModel::SubImages(const RgbImage& image, bool pan_and_scan) const {
@@ -26,7 +28,7 @@ std::vector<float> VisionModel::Pixels(const RgbImage& image) const {
 }
 
 std::vector<float> VisionModel::SoftTokens(const float* pixels, Executor* ex, const VisionTap* tap) const {
-  const std::vector<float> features = EncodeSiglip(config_, weights_, pixels, ex, tap);
+  const std::vector<float> features = EncodeSiglip(config_, weights_, pixels, ex, tap, matmul_);
   return ProjectToSoftTokens(config_, weights_, features.data(), ex);
 }
 

@@ -21,7 +21,7 @@ class VisionModel {
  public:
   // Throws the errors of ResolveVisionConfig and BindVisionWeights.
   static std::unique_ptr<VisionModel> Create(const VisionCheckpoint& checkpoint, int64_t text_hidden, int64_t text_vocab,
-                                             const Tokenizer* tokenizer);
+                                             const Tokenizer* tokenizer, const MatMulOptions& matmul = {});
 
   const VisionConfig& config() const { return config_; }
   const ImageProcessorConfig& processor() const { return processor_; }
@@ -40,6 +40,7 @@ class VisionModel {
   VisionConfig config_;
   VisionWeights weights_;
   ImageProcessorConfig processor_;
+  MatMulOptions matmul_;
 };
 
 }  // namespace gemmakit

@@ -91,7 +91,7 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
     // A broken or stub vision tower leaves the text model usable; images then fail with the reason.
     try {
       impl->vision = VisionModel::Create(*ck.vision, impl->config.hidden, impl->config.vocab_size,
-                                           impl->tokenizer.get());
+                                           impl->tokenizer.get(), matmul);
     } catch (const Error& e) {
       if (!options.mmproj_path.empty()) throw;
       impl->vision_error = e.what();
