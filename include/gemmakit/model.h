@@ -73,8 +73,8 @@ class Model {
   // the checkpoint's chat template is not an official Gemma template (gemmakit does not run
   // Jinja, and will not guess), and FormatGemmaChat's errors.
   std::string ApplyChatTemplate(const std::vector<ChatMessage>& messages, bool add_generation_prompt) const;
-  // Bytes of KV cache a session holding `n_positions` tokens uses.
-  int64_t KvCacheBytes(int64_t n_positions) const;
+  // KV cache bytes per session: gemmakit::KvCacheBytes (gemmakit/session.h), which knows the
+  // session's KV type, sliding-window rings and batch size.
 
   struct Impl;
   const Impl& impl() const { return *impl_; }

@@ -123,9 +123,4 @@ const Tokenizer& Model::tokenizer() const {
   return *impl_->tokenizer;
 }
 
-int64_t Model::KvCacheBytes(int64_t n_positions) const {
-  const ModelConfig& c = impl_->config;
-  return n_positions * c.kv_dim() * 2 * c.n_layers() * static_cast<int64_t>(sizeof(float));
-}
-
 }  // namespace gemmakit
