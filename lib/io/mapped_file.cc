@@ -82,7 +82,11 @@ void ReleaseMappedPages(const void* p, size_t bytes) {
   const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
   const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) / page * page;
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  if (end <= begin) return;
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  // Later reads (an embedding row per token) then map just their page, not the 64 KB around it
+  // that fault-around would map and count as resident.
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_RANDOM);
 }
 
 void PrefaultMappedPages(const void* p, size_t bytes) {
