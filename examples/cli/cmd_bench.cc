@@ -122,7 +122,8 @@ int RunBench(int argc, char** argv) {
   gemmakit_session_params sp;
   gemmakit_session_params_init(&sp, sizeof sp);
   sp.n_threads = n_threads;
-  sp.batch_size = std::max<long long>(pp, 1);
+  // The session's default prompt batch (256), as an app would run it: larger batches buy little
+  // speed and cost activation memory and sliding-window ring slots.
   sp.context_length = pp + tg + 1;
   gemmakit_session* session = nullptr;
   if (gemmakit_session_create(model, &sp, &session) != GEMMAKIT_OK) {
