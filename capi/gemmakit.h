@@ -203,6 +203,15 @@ GEMMAKIT_API gemmakit_status gemmakit_session_n_past(const gemmakit_session* ses
  * error (id out of range, context full) the session is unchanged. */
 GEMMAKIT_API gemmakit_status gemmakit_session_eval(gemmakit_session* session, const int32_t* ids, size_t n_ids,
                                                    int32_t logits_mode);
+
+/* Batched decoding: advances n distinct sessions of one model by one token each (tokens[i] for
+ * sessions[i]) in a single forward pass, reading the weights once for all of them. Afterwards
+ * each session's logits are its token's, as after gemmakit_session_eval with that one id; sample
+ * each with gemmakit_session_sample. Runs on the first session's threads. On error (NULL or
+ * repeated session, different models, id out of range, context full, cancelled) no session
+ * changes. */
+GEMMAKIT_API gemmakit_status gemmakit_batch_decode(gemmakit_session* const* sessions, size_t n,
+                                                   const int32_t* tokens);
 /* Logits of the last eval: *n_rows rows of *n_vocab floats, row-major. A view owned by the
  * session, valid until the next call on it. */
 GEMMAKIT_API gemmakit_status gemmakit_session_logits(const gemmakit_session* session, const float** logits,

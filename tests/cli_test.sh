@@ -320,6 +320,20 @@ run generate --model "$MODEL" --prompt x --image "$VMODEL/square.png"
 expect_rc 1
 expect_contains stderr "$ERR" "no vision tower"
 
+CMD="bench --batch 3 (batched decoding)"
+run bench --model "$MODEL" -p 4 -n 4 --reps 1 --threads 1 --batch 3
+expect_rc 0
+expect_contains stdout "$OUT" "tg4 ×3"
+
+CMD="bench --batch 0"
+run bench --model "$MODEL" -p 4 -n 4 --batch 0
+expect_rc 2
+
+CMD="logits --precision nonsense"
+run logits --model "$MODEL" --tokens 2,651 --precision nonsense
+expect_rc 2
+expect_contains stderr "$ERR" "unknown --precision"
+
 if [[ $failures -ne 0 ]]; then
   echo "cli_test: $failures of $checks checks failed" >&2
   exit 1

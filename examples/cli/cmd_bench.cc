@@ -21,11 +21,13 @@ namespace {
 
 const char kUsage[] =
     "usage: gemmakit bench --model DIR [--weights TYPE] [-p N] [-n N] [--reps N] [--threads N]\n"
-    "         [--precision exact|fast]\n"
+    "         [--precision exact|fast] [--batch B]\n"
     "  -p/--prompt-tokens N   prompt length for the pp test (default 512; 0 skips it)\n"
     "  -n/--gen-tokens N      generated tokens for the tg test (default 128; 0 skips it)\n"
     "  --weights TYPE         quantize on load: f32 f16 bf16 q8_0 q4_0 q4_k q5_k q6_k\n"
     "  --precision exact|fast fast: prompts over bf16 weights use bf16 activations (AVX512_BF16)\n"
+    "  --batch B              generation test with B sequences advanced together (batched\n"
+    "                         decoding: one forward pass per step); prints total tokens/s\n"
     "  Prints tokens/s as mean ± sd over --reps runs (default 3), the memory bandwidth measured\n"
     "  here, the weight bytes read per generated token and the fraction of the roofline reached.\n";
 
@@ -86,14 +88,17 @@ int RunBench(int argc, char** argv) {
   }
   Args args;
   std::string error;
-  long long pp = 0, tg = 0, reps = 0, threads = 0;
-  if (!args.Parse(argc, argv, 2, {"model", "weights", "prompt-tokens", "gen-tokens", "reps", "threads", "precision"}, {"help"}, error) ||
+  long long pp = 0, tg = 0, reps = 0, threads = 0, batch = 0;
+  if (!args.Parse(argc, argv, 2, {"model", "weights", "prompt-tokens", "gen-tokens", "reps", "threads", "precision", "batch"}, {"help"}, error) ||
       !args.GetInt("prompt-tokens", 512, pp, error) || !args.GetInt("gen-tokens", 128, tg, error) ||
+      !args.GetInt("batch", 1, batch, error) ||
       !args.GetInt("reps", 3, reps, error) || !args.GetInt("threads", 0, threads, error)) {
     return UsageError(error, kUsage);
   }
   if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
-  if (pp < 0 || tg < 0 || reps < 1 || threads < 0) return UsageError("counts must be positive", kUsage);
+  if (pp < 0 || tg < 0 || reps < 1 || threads < 0 || batch < 1 || batch > 256) {
+    return UsageError("counts must be positive (--batch at most 256)", kUsage);
+  }
   const int n_threads = threads > 0 ? static_cast<int>(threads) : static_cast<int>(std::thread::hardware_concurrency());
 
   static const char* const kTypes[] = {"", "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k"};
@@ -125,11 +130,17 @@ int RunBench(int argc, char** argv) {
   // The session's default prompt batch (256), as an app would run it: larger batches buy little
   // speed and cost activation memory and sliding-window ring slots.
   sp.context_length = pp + tg + 1;
-  gemmakit_session* session = nullptr;
-  if (gemmakit_session_create(model, &sp, &session) != GEMMAKIT_OK) {
-    gemmakit_model_free(model);
-    return LibraryError("cannot create session");
+  // Session 0 runs the prompt test; all `batch` sessions advance together in the generation test.
+  std::vector<gemmakit_session*> sessions(static_cast<size_t>(batch), nullptr);
+  for (gemmakit_session*& s : sessions) {
+    if (gemmakit_session_create(model, &sp, &s) != GEMMAKIT_OK) {
+      const int rc = LibraryError("cannot create session");
+      for (gemmakit_session* x : sessions) gemmakit_session_free(x);
+      gemmakit_model_free(model);
+      return rc;
+    }
   }
+  gemmakit_session* session = sessions[0];
   std::mt19937 rng(1234);
   std::uniform_int_distribution<int32_t> any_id(0, static_cast<int32_t>(std::min<int64_t>(info.vocab_size, 256000) - 1));
   std::vector<double> pp_rates, tg_rates;
@@ -147,21 +158,20 @@ int RunBench(int argc, char** argv) {
       pp_rates.push_back(static_cast<double>(pp) / Since(t));
     }
     if (tg > 0) {
-      gemmakit_session_reset(session);
-      int32_t id = prompt[0];
-      if (gemmakit_session_eval(session, &id, 1, GEMMAKIT_LOGITS_LAST) != GEMMAKIT_OK) {
-        rc = LibraryError("evaluation failed");
-        break;
+      std::vector<int32_t> ids(sessions.size(), prompt[0]);
+      for (gemmakit_session* s : sessions) {
+        gemmakit_session_reset(s);
+        if (gemmakit_session_eval(s, &ids[0], 1, GEMMAKIT_LOGITS_LAST) != GEMMAKIT_OK) rc = LibraryError("evaluation failed");
       }
+      if (rc != 0) break;
       const auto t = Clock::now();
-      for (long long i = 0; i < tg; ++i) {
-        id = any_id(rng);
-        if (gemmakit_session_eval(session, &id, 1, GEMMAKIT_LOGITS_LAST) != GEMMAKIT_OK) {
-          rc = LibraryError("evaluation failed");
-          break;
-        }
+      for (long long i = 0; i < tg && rc == 0; ++i) {
+        for (int32_t& id : ids) id = any_id(rng);
+        const gemmakit_status st = batch == 1 ? gemmakit_session_eval(session, &ids[0], 1, GEMMAKIT_LOGITS_LAST)
+                                              : gemmakit_batch_decode(sessions.data(), sessions.size(), ids.data());
+        if (st != GEMMAKIT_OK) rc = LibraryError("evaluation failed");
       }
-      tg_rates.push_back(static_cast<double>(tg) / Since(t));
+      tg_rates.push_back(static_cast<double>(tg * batch) / Since(t));  // tokens of all sequences
     }
   }
   if (rc == 0) {
@@ -183,10 +193,17 @@ int RunBench(int argc, char** argv) {
     }
     if (!tg_rates.empty()) {
       const Stats s = Summarize(tg_rates);
-      std::printf("| tg%-4lld | %8.2f ± %6.2f |       %5.2f       |\n", tg, s.mean, s.sd, s.mean * gb / (bw / 1e9));
+      // A batched step reads the weights once for all its sequences.
+      const double steps_per_s = s.mean / static_cast<double>(batch);
+      if (batch == 1) {
+        std::printf("| tg%-4lld | %8.2f ± %6.2f |       %5.2f       |\n", tg, s.mean, s.sd, steps_per_s * gb / (bw / 1e9));
+      } else {
+        std::printf("| tg%lld ×%lld | %8.2f ± %6.2f |       %5.2f       | (total tokens/s of %lld sequences)\n", tg,
+                    batch, s.mean, s.sd, steps_per_s * gb / (bw / 1e9), batch);
+      }
     }
   }
-  gemmakit_session_free(session);
+  for (gemmakit_session* s : sessions) gemmakit_session_free(s);
   gemmakit_model_free(model);
   return rc;
 }

@@ -102,6 +102,13 @@ class Session {
   // An independent copy: tokens, KV cache, logits, sampler state. Pays for a shared prefix once.
   std::unique_ptr<Session> Fork() const;
 
+  // Batched decoding: advances every session by one token (tokens[i] for sessions[i]) in a single
+  // forward pass, so the weights are read once per step for all of them. Afterwards each
+  // session's logits are its token's, as after Evaluate({token}); sample from each as usual.
+  // The sessions must be distinct and share one model; the pass runs on the first session's
+  // threads. Throws like Evaluate (invalid id, context full, cancelled) before changing any session.
+  static void DecodeBatch(const std::vector<Session*>& sessions, const std::vector<int32_t>& tokens);
+
   // The session (tokens, KV cache, last logits, RNG state, context, batch size and KV type) as a
   // versioned, checksummed blob tied to this model. SaveState writes it into buf when capacity
   // suffices and returns its size either way.

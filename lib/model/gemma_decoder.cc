@@ -43,8 +43,8 @@ void GemmaDecoder::Embed(const ForwardRequest& req, Activations& a) const {
 }
 
 // norm → q, k, v → (q/k norm) → RoPE → cache → attention → o_proj → (post-norm) → residual
-void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, KvCache& cache, Activations& a,
-                                  Executor* ex) const {
+void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, const std::vector<Segment>& segments,
+                                  Activations& a, Executor* ex) const {
   const LayerWeights& lw = w_.layers[il];
   const LayerConfig& lc = c_.layers[il];
   const size_t n = a.n, d = static_cast<size_t>(c_.hidden), hd = static_cast<size_t>(c_.head_dim);
@@ -67,8 +67,10 @@ void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, KvCache&
 
   const size_t kv_dim = nkv * hd;
   if (lc.sliding || !req.keep_global_kv) {
-    for (size_t i = 0; i < n; ++i) {
-      cache.Store(il, req.start_pos + static_cast<int64_t>(i), &a.k[i * kv_dim], &a.v[i * kv_dim]);
+    for (const Segment& s : segments) {
+      for (size_t i = s.first; i < s.first + s.n; ++i) {
+        s.cache->Store(il, s.start_pos + static_cast<int64_t>(i - s.first), &a.k[i * kv_dim], &a.v[i * kv_dim]);
+      }
     }
   }
   const int32_t floor = static_cast<int32_t>(req.sliding_floor);
@@ -85,7 +87,11 @@ void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, KvCache&
   AttentionParams ap;
   ap.scale = c_.attn_scale;
   ap.softcap = c_.attn_softcap;
-  Attention(a.q.data(), n, nh, a.key_begin.data(), a.key_end.data(), cache.View(il), ap, a.attn.data(), ex);
+  const size_t q_dim = nh * hd;
+  for (const Segment& s : segments) {
+    Attention(&a.q[s.first * q_dim], s.n, nh, &a.key_begin[s.first], &a.key_end[s.first], s.cache->View(il), ap,
+              &a.attn[s.first * q_dim], ex);
+  }
   a.Tap("attn", layer, a.attn, nh * hd);
 
   MatMul(a.attn.data(), n, lw.o_proj, a.block_out.data(), ex, mm_);
@@ -121,6 +127,31 @@ void GemmaDecoder::Logits(const ForwardRequest& req, Activations& a, std::vector
 
 void GemmaDecoder::Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
                            const DebugTap* tap) const {
+  // A ring holds window + max_chunk - 1 positions: a longer chunk would overwrite keys its own
+  // first queries still need.
+  if (static_cast<int64_t>(req.n) > cache.max_chunk()) {
+    Fail(Status::kInvalidArgument, "forward pass of " + std::to_string(req.n) + " tokens exceeds the KV cache's chunk of " +
+                                       std::to_string(cache.max_chunk()));
+  }
+  Run(req, {Segment{&cache, req.start_pos, 0, req.n}}, logits, ex, tap);
+}
+
+void GemmaDecoder::ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const {
+  std::vector<int32_t> tokens(n);
+  std::vector<Segment> segments(n);
+  for (size_t i = 0; i < n; ++i) {
+    tokens[i] = steps[i].token;
+    segments[i] = Segment{steps[i].cache, steps[i].pos, i, 1};
+  }
+  ForwardRequest req;
+  req.tokens = tokens.data();
+  req.n = n;
+  req.all_logits = true;
+  Run(req, segments, logits, ex, nullptr);
+}
+
+void GemmaDecoder::Run(const ForwardRequest& req, const std::vector<Segment>& segments, std::vector<float>& logits,
+                       Executor* ex, const DebugTap* tap) const {
   const size_t n = req.n;
   const size_t d = static_cast<size_t>(c_.hidden);
   Activations a;
@@ -138,18 +169,15 @@ void GemmaDecoder::Forward(const ForwardRequest& req, KvCache& cache, std::vecto
   a.positions.resize(n);
   a.key_begin.resize(n);
   a.key_end.resize(n);
-  for (size_t i = 0; i < n; ++i) a.positions[i] = static_cast<int32_t>(req.start_pos + static_cast<int64_t>(i));
-
-  // A ring holds window + max_chunk - 1 positions: a longer chunk would overwrite keys its own
-  // first queries still need.
-  if (static_cast<int64_t>(n) > cache.max_chunk()) {
-    Fail(Status::kInvalidArgument, "forward pass of " + std::to_string(n) + " tokens exceeds the KV cache's chunk of " +
-                                       std::to_string(cache.max_chunk()));
+  for (const Segment& s : segments) {
+    for (size_t i = s.first; i < s.first + s.n; ++i) {
+      a.positions[i] = static_cast<int32_t>(s.start_pos + static_cast<int64_t>(i - s.first));
+    }
+    s.cache->Reserve(s.start_pos + static_cast<int64_t>(s.n));
   }
-  cache.Reserve(req.start_pos + static_cast<int64_t>(n));
   Embed(req, a);
   for (size_t il = 0; il < w_.layers.size(); ++il) {
-    AttentionBlock(il, req, cache, a, ex);
+    AttentionBlock(il, req, segments, a, ex);
     FeedForwardBlock(il, a, ex);
   }
   Logits(req, a, logits, ex);

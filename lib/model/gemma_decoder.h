@@ -34,6 +34,14 @@ struct ForwardRequest {
   const int32_t* image_end = nullptr;
 };
 
+// One token of one sequence in a batched decode step: each sequence has its own KV cache and
+// position, and all of them share every weight read.
+struct DecodeStep {
+  int32_t token = 0;  // validated by the caller
+  int64_t pos = 0;    // the cache holds [0, pos)
+  KvCache* cache = nullptr;
+};
+
 class GemmaDecoder {
  public:
   GemmaDecoder(const ModelConfig& config, const ModelWeights& weights, const MatMulOptions& matmul = {})
@@ -42,11 +50,24 @@ class GemmaDecoder {
   // Appends the tokens' keys and values to `cache` and writes logits: [n or 1, vocab].
   void Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
                const DebugTap* tap = nullptr) const;
+  // Advances several sequences by one token in one pass: every matmul runs once with one row per
+  // sequence (the weights are read once per step, not once per sequence), attention reads each
+  // sequence's own cache. logits: [n, vocab], row i for steps[i]. Caches must be distinct.
+  void ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const;
 
  private:
   struct Activations;
+  // Rows [first, first + n) of a pass belong to one sequence whose cache holds [0, start_pos).
+  struct Segment {
+    KvCache* cache;
+    int64_t start_pos;
+    size_t first, n;
+  };
+  void Run(const ForwardRequest& req, const std::vector<Segment>& segments, std::vector<float>& logits, Executor* ex,
+           const DebugTap* tap) const;
   void Embed(const ForwardRequest& req, Activations& a) const;
-  void AttentionBlock(size_t layer, const ForwardRequest& req, KvCache& cache, Activations& a, Executor* ex) const;
+  void AttentionBlock(size_t layer, const ForwardRequest& req, const std::vector<Segment>& segments, Activations& a,
+                      Executor* ex) const;
   void FeedForwardBlock(size_t layer, Activations& a, Executor* ex) const;
   void Logits(const ForwardRequest& req, Activations& a, std::vector<float>& logits, Executor* ex) const;
 

@@ -505,6 +505,34 @@ GenerateResult Session::Chat(const std::vector<ChatMessage>& conversation, const
 
 void Session::Cancel() { impl_->cancel.store(true); }
 
+void Session::DecodeBatch(const std::vector<Session*>& sessions, const std::vector<int32_t>& tokens) {
+  if (sessions.empty()) Fail(Status::kInvalidArgument, "batch: no sessions");
+  if (tokens.size() != sessions.size()) Fail(Status::kInvalidArgument, "batch: one token per session is needed");
+  std::vector<DecodeStep> steps(sessions.size());
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    Session* s = sessions[i];
+    if (!s) Fail(Status::kInvalidArgument, "batch: session " + std::to_string(i) + " is null");
+    if (&s->impl_->m != &sessions[0]->impl_->m) Fail(Status::kInvalidArgument, "batch: the sessions use different models");
+    for (size_t j = 0; j < i; ++j) {
+      if (sessions[j] == s) Fail(Status::kInvalidArgument, "batch: session " + std::to_string(i) + " appears twice");
+    }
+    s->impl_->CheckIds({tokens[i]});
+    steps[i] = DecodeStep{tokens[i], static_cast<int64_t>(s->impl_->tokens.size()), s->impl_->cache.get()};
+  }
+  for (Session* s : sessions) s->impl_->CheckCancel();
+  Impl& first = *sessions[0]->impl_;
+  std::vector<float> logits;
+  first.m.decoder->ForwardBatch(steps.data(), steps.size(), logits, &first.pool);
+  const size_t vocab = static_cast<size_t>(first.m.config.vocab_size);
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    Impl& s = *sessions[i]->impl_;
+    s.tokens.push_back(tokens[i]);
+    s.logits.assign(logits.begin() + static_cast<std::ptrdiff_t>(i * vocab),
+                    logits.begin() + static_cast<std::ptrdiff_t>((i + 1) * vocab));
+    s.logits_rows = 1;
+  }
+}
+
 std::unique_ptr<Session> Session::Fork() const {
   std::unique_ptr<Session> s(new Session());
   s->impl_ = std::make_unique<Impl>(*impl_);
