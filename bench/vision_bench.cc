@@ -141,7 +141,11 @@ void BM_SiglipLayerPart(benchmark::State& state) {
         flop = 2.0 * n * 4 * d * d;
         break;
       case 1:
-        FullAttention(q.data(), k.data(), v.data(), n, 16, 72, t.c.attn_scale, out.data(), scratch, &pool);
+        if (mm.bf16_inputs) {
+          FullAttentionBF16(q.data(), k.data(), v.data(), n, 16, 72, t.c.attn_scale, out.data(), &pool);
+        } else {
+          FullAttention(q.data(), k.data(), v.data(), n, 16, 72, t.c.attn_scale, out.data(), scratch, &pool);
+        }
         flop = 4.0 * n * n * d;
         break;
       case 2:

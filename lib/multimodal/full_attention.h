@@ -1,6 +1,10 @@
 // Bidirectional multi-head attention among all tokens of one image, per head: scores = Q·Kᵀ as a
 // panel GEMM (kernels/panel_gemm.h: the reduction is only head_dim long), a SIMD row softmax, and
 // out = P·V through MatMul; each split across the executor.
+//
+// With bf16 products (Precision::kFast, kernels/bf16_gemm.h) it works a block of queries at a time
+// instead, so the scores never take n × n floats: K and Vᵀ of every head are packed into bf16
+// panels once, then each (head, query block) task computes its scores, softmax and P·V alone.
 #pragma once
 
 #include <cstddef>
@@ -17,5 +21,8 @@ struct FullAttentionScratch {
 // q, k, v: [n, n_heads * head_dim]; out: [n, n_heads * head_dim]. softmax(scale · q·kᵀ) · v.
 void FullAttention(const float* q, const float* k, const float* v, size_t n, size_t n_heads, size_t head_dim,
                    float scale, float* out, FullAttentionScratch& scratch, Executor* ex);
+// The same with bf16 products and float32 sums; needs HasFastBF16Gemm() to be fast.
+void FullAttentionBF16(const float* q, const float* k, const float* v, size_t n, size_t n_heads, size_t head_dim,
+                       float scale, float* out, Executor* ex);
 
 }  // namespace gemmakit

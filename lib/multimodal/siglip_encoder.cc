@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernels/bf16_gemm.h"
 #include "kernels/gelu.h"
 #include "kernels/layer_norm.h"
 #include "kernels/matmul.h"
@@ -69,8 +70,13 @@ std::vector<float> EncodeSiglip(const VisionConfig& c, const VisionWeights& w, c
     Linear(h.data(), n, l.q, l.q_b, q.data(), ex, mm);
     Linear(h.data(), n, l.k, l.k_b, k.data(), ex, mm);
     Linear(h.data(), n, l.v, l.v_b, v.data(), ex, mm);
-    FullAttention(q.data(), k.data(), v.data(), n, static_cast<size_t>(c.n_heads), static_cast<size_t>(c.head_dim),
-                  c.attn_scale, attn.data(), scratch, ex);
+    if (mm.bf16_inputs && HasFastBF16Gemm()) {
+      FullAttentionBF16(q.data(), k.data(), v.data(), n, static_cast<size_t>(c.n_heads),
+                        static_cast<size_t>(c.head_dim), c.attn_scale, attn.data(), ex);
+    } else {
+      FullAttention(q.data(), k.data(), v.data(), n, static_cast<size_t>(c.n_heads),
+                    static_cast<size_t>(c.head_dim), c.attn_scale, attn.data(), scratch, ex);
+    }
     Linear(attn.data(), n, l.o, l.o_b, h.data(), ex, mm);
     emit("attn_out", layer, h, d);
     for (size_t i = 0; i < n * d; ++i) x[i] += h[i];

@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "kernels/bf16_gemm.h"
 #include "kernels/cpu_features.h"
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
@@ -76,13 +77,13 @@ INSTANTIATE_TEST_SUITE_P(Types, Panels, ::testing::Values(DType::kQ8_0, DType::k
 TEST(BF16Inputs, EqualExactMathOnRoundedInputs) {
   if (!CpuHasAvx512Bf16()) GTEST_SKIP() << "no AVX512_BF16 on this CPU";
   ThreadPool pool(2);
-  for (size_t rows : {5u, 33u, 64u}) {
-    for (size_t cols : {7u, 64u, 1152u}) {
+  for (size_t rows : {5u, 20u, 33u, 64u, 100u}) {
+    for (size_t cols : {7u, 64u, 1152u, 1153u}) {
       std::vector<uint16_t> w16(rows * cols);
       const auto wf = Random(rows * cols, 11, 0.05f);
       for (size_t i = 0; i < w16.size(); ++i) w16[i] = F32ToBF16(wf[i]);
       const MatrixView w{DType::kBF16, w16.data(), rows, cols};
-      for (size_t n : {4u, 9u}) {
+      for (size_t n : {4u, 9u, 23u}) {
         const auto x = Random(n * cols, 13, 1.f);
         std::vector<float> rounded(x.size());
         for (size_t i = 0; i < x.size(); ++i) rounded[i] = BF16ToF32(F32ToBF16(x[i]));
@@ -98,6 +99,44 @@ TEST(BF16Inputs, EqualExactMathOnRoundedInputs) {
         for (size_t i = 0; i < got.size(); ++i) diff = std::max(diff, std::fabs(static_cast<double>(got[i]) - exact[i]));
         if (cols > 7) {
           EXPECT_GT(diff, 0.0) << "rows=" << rows << " cols=" << cols;
+        }
+      }
+    }
+  }
+}
+
+// The packed bf16 GEMM on its own, with a transposed source (how attention packs Vᵀ): every
+// register tile shape (1 to 4 panels, partial input groups, several column blocks) against the
+// products of the rounded values summed in double.
+TEST(BF16Gemm, PackedTransposedSourceMatchesRoundedProducts) {
+  for (size_t rows : {8u, 16u, 40u, 72u, 130u}) {
+    for (size_t cols : {1u, 36u, 1100u}) {
+      const auto src = Random(cols * rows, 21, 0.5f);  // [cols][rows]: element (r, c) at src[c * rows + r]
+      BF16Panels panels;
+      PackPanelsFromF32(src.data(), rows, cols, 1, rows, panels);
+      for (size_t n : {1u, 6u, 13u}) {
+        const auto x = Random(n * (cols + 3), 22, 1.f);  // rows 3 floats apart past their end
+        std::vector<uint32_t> packed(n * BF16Pairs(cols));
+        PackInputPairs(x.data(), n, cols, cols + 3, packed.data());
+        const size_t ldy = rows + 5;
+        std::vector<float> got(n * ldy, -7.f), ref(n * ldy, -7.f);
+        GemmBF16(panels, 0, panels.n_panels(), packed.data(), n, got.data(), ldy);
+        GemmBF16Reference(panels, 0, panels.n_panels(), packed.data(), n, ref.data(), ldy);
+        for (size_t i = 0; i < n; ++i) {
+          for (size_t r = 0; r < ldy; ++r) {
+            if (r >= rows) {
+              ASSERT_EQ(got[i * ldy + r], -7.f) << "wrote past the rows";
+              continue;
+            }
+            double want = 0;
+            for (size_t c = 0; c < cols; ++c) {
+              want += static_cast<double>(BF16ToF32(F32ToBF16(src[c * rows + r]))) *
+                      BF16ToF32(F32ToBF16(x[i * (cols + 3) + c]));
+            }
+            const double tol = 1e-5 * std::sqrt(static_cast<double>(cols)) + 1e-6;
+            ASSERT_NEAR(got[i * ldy + r], want, tol) << "rows=" << rows << " cols=" << cols << " n=" << n;
+            ASSERT_NEAR(ref[i * ldy + r], want, tol);
+          }
         }
       }
     }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/bf16_gemm.h"
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
 #include "kernels/quant/activation_q8.h"
@@ -27,9 +28,9 @@ void GemmQ8Avx512(const MatrixView& w, const PackedInputsQ8& x, size_t n, float*
 // Float inputs against weights of any type converted to float32: exact float32 products.
 void GemmF32Avx512(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
 
-// BF16 weights against inputs rounded to bf16 (vdpbf16ps, float32 sums); x_bf16 is [n][cols
-// rounded up to even] as packed by PackInputsBF16. Needs AVX512_BF16.
-void PackInputsBF16(const float* x, size_t n, size_t cols, std::vector<uint16_t>& out);
-void GemmBF16Avx512(const MatrixView& w, const uint16_t* x_bf16, size_t n, float* y, size_t r0, size_t r1);
+// The vdpbf16ps kernel behind GemmBF16 (kernels/bf16_gemm.h). Needs AVX512_BF16.
+void PackInputPairsAvx512(const float* x, size_t n, size_t cols, size_t stride, uint32_t* out);
+void GemmBF16PanelsAvx512(const BF16Panels& w, size_t p0, size_t p1, const uint32_t* x, size_t n, float* y,
+                          size_t ldy);
 
 }  // namespace gemmakit

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kernels/bf16_gemm.h"
 #include "kernels/cpu_features.h"
 #include "kernels/matmul/dot_kernels.h"
 #include "kernels/matmul/gemm_panels.h"
@@ -150,11 +151,21 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
   }
   if (UsePanelKernels(n)) {
     constexpr size_t kChunk = 64;
-    if (w.dtype == DType::kBF16 && options.bf16_inputs && CpuHasAvx512Bf16()) {
-      std::vector<uint16_t> packed;
-      PackInputsBF16(x, n, w.cols, packed);
-      return ForRowChunks(w.rows, kChunk, ex,
-                          [&](size_t r0, size_t r1) { GemmBF16Avx512(w, packed.data(), n, y, r0, r1); });
+    if (w.dtype == DType::kBF16 && options.bf16_inputs && HasFastBF16Gemm()) {
+      const size_t pairs = BF16Pairs(w.cols);
+      std::vector<uint32_t> packed(n * pairs);
+      ParallelFor(ex, n, 16, [&](size_t i0, size_t i1) {
+        PackInputPairs(x + i0 * w.cols, i1 - i0, w.cols, w.cols, packed.data() + i0 * pairs);
+      });
+      // 64 rows per task: 4 panels, one register tile wide, packed where the task runs.
+      return ForRowChunks(w.rows, kChunk, ex, [&](size_t r0, size_t r1) {
+        BF16Panels panels;
+        for (size_t r = r0; r < r1; r += kChunk) {
+          const size_t rows = std::min(kChunk, r1 - r);
+          PackPanelsFromBF16(static_cast<const uint16_t*>(w.data) + r * w.cols, rows, w.cols, panels);
+          GemmBF16(panels, 0, panels.n_panels(), packed.data(), n, y + r, w.rows);
+        }
+      });
     }
     return ForRowChunks(w.rows, kChunk, ex, [&](size_t r0, size_t r1) { GemmF32Avx512(w, x, n, y, r0, r1); });
   }

@@ -1,109 +1,105 @@
-// Prompt-sized (n ≥ 4 inputs) matmul for BF16 weights with AVX512_BF16: inputs are rounded to
-// bf16 once per call (as llama.cpp does for bf16 weights) and vdpbf16ps multiplies 16 rows × 2
-// weights against a pair of inputs broadcast from memory, summing in float32. Twice the products
-// per instruction of the float32 kernel, at the cost of the inputs' rounding; models choose it
-// with MatMulOptions, and the float32 kernel stays the default.
-//
-// Weights are repacked a cache-sized chunk at a time into 16-row panels [k pair][lane][2].
+// The vdpbf16ps kernel behind GemmBF16 (kernels/bf16_gemm.h). A register tile multiplies P panels
+// (16 rows each, loaded as vectors) by I inputs (a bf16 pair broadcast from memory), P × I
+// accumulators in float32. Column pairs go in blocks of at most kBlockPairs, so the tile's panel
+// slice stays in L2 while every input streams past it; later blocks add to the stored sums.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include <algorithm>
-#include <cstring>
-#include <vector>
 
-#include "kernels/dtype.h"
-#include "kernels/matmul.h"
+#include "kernels/bf16_gemm.h"
 #include "kernels/matmul/gemm_panels.h"
 
 namespace gemmakit {
 namespace {
 
-constexpr size_t kLanes = 16;
-constexpr size_t kInputs = 6;
+constexpr size_t kLanes = kBF16PanelLanes;
+constexpr size_t kBlockPairs = 512;
 
-size_t EvenCols(size_t cols) { return (cols + 1) / 2 * 2; }
-
-void PackRows(const MatrixView& w, size_t r0, size_t n_rows, std::vector<uint32_t>& panels) {
-  const size_t pairs = EvenCols(w.cols) / 2, n_panels = (n_rows + kLanes - 1) / kLanes;
-  panels.assign(n_panels * pairs * kLanes, 0);
-  for (size_t j = 0; j < n_rows; ++j) {
-    const uint16_t* row = static_cast<const uint16_t*>(w.data) + (r0 + j) * w.cols;
-    uint32_t* dst = panels.data() + (j / kLanes) * pairs * kLanes + j % kLanes;
-    size_t k = 0;
-    for (; k + 1 < w.cols; k += 2) dst[(k / 2) * kLanes] = row[k] | static_cast<uint32_t>(row[k + 1]) << 16;
-    if (k < w.cols) dst[(k / 2) * kLanes] = row[k];
+template <size_t P, size_t I>
+void Tile(const uint32_t* w, size_t panel_stride, const uint32_t* x, size_t x_stride, size_t k0, size_t k1,
+          size_t inputs, float* y, size_t ldy, const __mmask16* mask, bool accumulate) {
+  __m512 acc[P][I];
+  const uint32_t* xt[I];
+#pragma GCC unroll 16
+  for (size_t t = 0; t < I; ++t) xt[t] = x + std::min(t, inputs - 1) * x_stride;  // spare lanes repeat an input
+#pragma GCC unroll 16
+  for (size_t t = 0; t < I; ++t) {
+#pragma GCC unroll 4
+    for (size_t p = 0; p < P; ++p) {
+      acc[p][t] = accumulate && t < inputs ? _mm512_maskz_loadu_ps(mask[p], y + t * ldy + p * kLanes)
+                                           : _mm512_setzero_ps();
+    }
+  }
+  for (size_t k = k0; k < k1; ++k) {
+    __m512bh wv[P];
+#pragma GCC unroll 4
+    for (size_t p = 0; p < P; ++p) wv[p] = (__m512bh)_mm512_loadu_si512(w + p * panel_stride + k * kLanes);
+#pragma GCC unroll 16
+    for (size_t t = 0; t < I; ++t) {
+      const __m512bh xv = (__m512bh)_mm512_set1_epi32(static_cast<int>(xt[t][k]));
+#pragma GCC unroll 4
+      for (size_t p = 0; p < P; ++p) acc[p][t] = _mm512_dpbf16_ps(acc[p][t], wv[p], xv);
+    }
+  }
+#pragma GCC unroll 16
+  for (size_t t = 0; t < I; ++t) {
+    if (t >= inputs) break;
+#pragma GCC unroll 4
+    for (size_t p = 0; p < P; ++p) _mm512_mask_storeu_ps(y + t * ldy + p * kLanes, mask[p], acc[p][t]);
   }
 }
 
-template <size_t kPanels>
-void Tile(const uint32_t* const w[kPanels], const uint32_t* x, size_t pairs, size_t inputs, float* y,
-          size_t y_stride, const __mmask16 row_mask[kPanels]) {
-  __m512 acc[kPanels][kInputs];
-  for (auto& a : acc) {
-    for (auto& v : a) v = _mm512_setzero_ps();
+// All n inputs against panels [p, p + P), column pairs [k0, k1).
+template <size_t P, size_t I>
+void PanelGroup(const BF16Panels& w, size_t p, const uint32_t* x, size_t n, float* y, size_t ldy, size_t k0,
+                size_t k1) {
+  __mmask16 mask[P];
+  for (size_t j = 0; j < P; ++j) {
+    const size_t valid = std::min(kLanes, w.rows - (p + j) * kLanes);
+    mask[j] = static_cast<__mmask16>((1u << valid) - 1);
   }
-  const uint32_t* xt[kInputs];
-  for (size_t t = 0; t < kInputs; ++t) xt[t] = x + std::min(t, inputs - 1) * pairs;  // spare lanes repeat an input
-  for (size_t k = 0; k < pairs; ++k) {
-    __m512bh wv[kPanels];
-    for (size_t p = 0; p < kPanels; ++p) wv[p] = (__m512bh)_mm512_loadu_si512(w[p] + k * kLanes);
-    for (size_t t = 0; t < kInputs; ++t) {
-      const __m512bh xv = (__m512bh)_mm512_set1_epi32(static_cast<int>(xt[t][k]));
-      for (size_t p = 0; p < kPanels; ++p) acc[p][t] = _mm512_dpbf16_ps(acc[p][t], wv[p], xv);
-    }
-  }
-  for (size_t t = 0; t < inputs; ++t) {
-    for (size_t p = 0; p < kPanels; ++p) _mm512_mask_storeu_ps(y + t * y_stride + p * kLanes, row_mask[p], acc[p][t]);
+  const size_t panel_stride = w.pairs * kLanes;
+  for (size_t i = 0; i < n; i += I) {
+    Tile<P, I>(w.panel(p), panel_stride, x + i * w.pairs, w.pairs, k0, k1, std::min(I, n - i),
+               y + i * ldy + p * kLanes, ldy, mask, k0 > 0);
   }
 }
 
 }  // namespace
 
-void PackInputsBF16(const float* x, size_t n, size_t cols, std::vector<uint16_t>& out) {
-  const size_t even = EvenCols(cols);
-  out.assign(n * even, 0);
+void PackInputPairsAvx512(const float* x, size_t n, size_t cols, size_t stride, uint32_t* out) {
+  const size_t pairs = BF16Pairs(cols);
   for (size_t i = 0; i < n; ++i) {
-    const float* src = x + i * cols;
-    uint16_t* dst = out.data() + i * even;
-    size_t k = 0;
-    for (; k + 16 <= cols; k += 16) {
-      const __m256bh v = _mm512_cvtneps_pbh(_mm512_loadu_ps(src + k));
-      std::memcpy(dst + k, &v, sizeof v);
+    const float* src = x + i * stride;
+    uint16_t* dst = reinterpret_cast<uint16_t*>(out + i * pairs);
+    size_t c = 0;
+    for (; c + 16 <= cols; c += 16) {
+      const __m256bh v = _mm512_cvtneps_pbh(_mm512_loadu_ps(src + c));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + c), (__m256i)v);
     }
-    for (; k < cols; ++k) dst[k] = F32ToBF16(src[k]);
+    if (c < cols) {
+      const __mmask16 m = static_cast<__mmask16>((1u << (cols - c)) - 1);
+      const __m256bh v = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, src + c));
+      _mm256_mask_storeu_epi16(dst + c, m, (__m256i)v);
+    }
+    if (cols % 2) dst[cols] = 0;
   }
 }
 
-// Rows [r0, r1) of y = x · Wᵀ for n inputs packed by PackInputsBF16.
-void GemmBF16Avx512(const MatrixView& w, const uint16_t* x_bf16, size_t n, float* y, size_t r0, size_t r1) {
-  const size_t pairs = EvenCols(w.cols) / 2;
-  const size_t chunk_rows = std::max<size_t>(2 * kLanes, (256 * 1024 / (pairs * 4)) / (2 * kLanes) * (2 * kLanes));
-  const uint32_t* x = reinterpret_cast<const uint32_t*>(x_bf16);
-  std::vector<uint32_t> panels;
-  for (size_t c0 = r0; c0 < r1; c0 += chunk_rows) {
-    const size_t c1 = std::min(r1, c0 + chunk_rows), n_rows = c1 - c0;
-    PackRows(w, c0, n_rows, panels);
-    const size_t n_panels = (n_rows + kLanes - 1) / kLanes;
-    for (size_t i = 0; i < n; i += kInputs) {
-      const size_t inputs = std::min(kInputs, n - i);
-      for (size_t p = 0; p < n_panels; p += 2) {
-        const size_t count = std::min<size_t>(2, n_panels - p);
-        const uint32_t* wp[2];
-        __mmask16 mask[2];
-        for (size_t k = 0; k < count; ++k) {
-          wp[k] = panels.data() + (p + k) * pairs * kLanes;
-          mask[k] = static_cast<__mmask16>((1u << std::min(kLanes, n_rows - (p + k) * kLanes)) - 1);
-        }
-        float* out = y + i * w.rows + c0 + p * kLanes;
-        if (count == 2) {
-          Tile<2>(wp, x + i * pairs, pairs, inputs, out, w.rows, mask);
-        } else {
-          Tile<1>(wp, x + i * pairs, pairs, inputs, out, w.rows, mask);
-        }
-      }
-    }
+void GemmBF16PanelsAvx512(const BF16Panels& w, size_t p0, size_t p1, const uint32_t* x, size_t n, float* y,
+                          size_t ldy) {
+  if (n == 0 || w.pairs == 0) return;
+  const size_t blocks = (w.pairs + kBlockPairs - 1) / kBlockPairs;
+  const size_t block = (w.pairs + blocks - 1) / blocks;
+  for (size_t k0 = 0; k0 < w.pairs; k0 += block) {
+    const size_t k1 = std::min(w.pairs, k0 + block);
+    size_t p = p0;
+    for (; p + 4 <= p1; p += 4) PanelGroup<4, 6>(w, p, x, n, y, ldy, k0, k1);
+    if (p1 - p == 3) PanelGroup<3, 8>(w, p, x, n, y, ldy, k0, k1);
+    if (p1 - p == 2) PanelGroup<2, 12>(w, p, x, n, y, ldy, k0, k1);
+    if (p1 - p == 1) PanelGroup<1, 12>(w, p, x, n, y, ldy, k0, k1);
   }
 }
 
