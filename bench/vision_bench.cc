@@ -117,7 +117,8 @@ void BM_SiglipImage(benchmark::State& state) {
 }
 BENCHMARK(BM_SiglipImage)->ArgsProduct({{2}, {0, 1}})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
-// One layer's parts: 0 q/k/v/out projections, 1 attention, 2 MLP (fc1, GELU, fc2), 3 the two LayerNorms.
+// One layer's parts: 0 q/k/v/out projections, 1 attention, 2 MLP (fc1, GELU, fc2), 3 the two
+// LayerNorms, 4 and 5 the MLP's two matmuls alone.
 void BM_SiglipLayerPart(benchmark::State& state) {
   const RandomTower& t = Tower();
   const int part = static_cast<int>(state.range(0));
@@ -142,7 +143,7 @@ void BM_SiglipLayerPart(benchmark::State& state) {
         break;
       case 1:
         if (mm.bf16_inputs) {
-          FullAttentionBF16(q.data(), k.data(), v.data(), n, 16, 72, t.c.attn_scale, out.data(), &pool);
+          FullAttentionBF16(q.data(), k.data(), v.data(), n, 16, 72, t.c.attn_scale, out.data(), scratch, &pool);
         } else {
           FullAttention(q.data(), k.data(), v.data(), n, 16, 72, t.c.attn_scale, out.data(), scratch, &pool);
         }
@@ -154,6 +155,14 @@ void BM_SiglipLayerPart(benchmark::State& state) {
         MatMul(mlp.data(), n, l.fc2, out.data(), &pool, mm);
         flop = 4.0 * n * d * ff;
         break;
+      case 4:
+        MatMul(x.data(), n, l.fc1, mlp.data(), &pool, mm);
+        flop = 2.0 * n * d * ff;
+        break;
+      case 5:
+        MatMul(mlp.data(), n, l.fc2, out.data(), &pool, mm);
+        flop = 2.0 * n * d * ff;
+        break;
       default:
         LayerNorm(x.data(), n, d, l.ln1_w.data(), l.ln1_b.data(), 1e-6f, out.data(), &pool);
         LayerNorm(x.data(), n, d, l.ln2_w.data(), l.ln2_b.data(), 1e-6f, out.data(), &pool);
@@ -161,11 +170,11 @@ void BM_SiglipLayerPart(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(out.data());
   }
-  static const char* const kNames[] = {"qkvo projections", "attention", "mlp", "layer norms"};
+  static const char* const kNames[] = {"qkvo projections", "attention", "mlp", "layer norms", "mlp fc1", "mlp fc2"};
   state.SetLabel(std::string(kNames[part]) + (mm.bf16_inputs ? " (fast)" : ""));
   if (flop > 0) state.counters["GFLOP/s"] = benchmark::Counter(flop / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_SiglipLayerPart)->ArgsProduct({{0, 1, 2, 3}, {2}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_SiglipLayerPart)->ArgsProduct({{0, 1, 2, 3, 4, 5}, {2}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The machine's float32 FMA peak: independent AVX-512 FMA chains on every thread.
 __attribute__((target("avx512f"))) double FmaPeakOneThread(int64_t iters) {

@@ -44,28 +44,40 @@ void FullAttention(const float* q, const float* k, const float* v, size_t n, siz
 }
 
 void FullAttentionBF16(const float* q, const float* k, const float* v, size_t n, size_t n_heads, size_t head_dim,
-                       float scale, float* out, Executor* ex) {
+                       float scale, float* out, FullAttentionScratch& s, Executor* ex) {
   const size_t d = n_heads * head_dim;
-  std::vector<BF16Panels> keys(n_heads), values(n_heads);
+  s.keys.resize(n_heads);
+  s.values.resize(n_heads);
   ParallelFor(ex, n_heads, 1, [&](size_t h0, size_t h1) {
     for (size_t h = h0; h < h1; ++h) {
-      PackPanelsFromF32(k + h * head_dim, n, head_dim, d, 1, keys[h]);
-      PackPanelsFromF32(v + h * head_dim, head_dim, n, 1, d, values[h]);  // Vᵀ: a row per head dimension
+      PackPanelsFromF32(k + h * head_dim, n, head_dim, d, 1, s.keys[h]);
+      PackPanelsFromF32(v + h * head_dim, head_dim, n, 1, d, s.values[h]);  // Vᵀ: a row per head dimension
     }
   });
   // 48 queries (eight input groups of the register tile) keep a block's scores near 768 KB.
   constexpr size_t kBlock = 48;
   const size_t blocks = (n + kBlock - 1) / kBlock, q_pairs = BF16Pairs(head_dim), p_pairs = BF16Pairs(n);
   ParallelFor(ex, n_heads * blocks, 1, [&](size_t t0, size_t t1) {
-    std::vector<float> scores(kBlock * n);
-    std::vector<uint32_t> q_packed(kBlock * q_pairs), p_packed(kBlock * p_pairs);
+    // Per thread and kept: fresh pages for these would cost more than the softmax.
+    thread_local std::vector<float> scores;
+    thread_local std::vector<uint32_t> q_packed, p_packed;
+    scores.resize(kBlock * n);
+    q_packed.resize(kBlock * q_pairs);
+    p_packed.resize(kBlock * p_pairs);
+    float sums[kBlock];
     for (size_t t = t0; t < t1; ++t) {
       const size_t h = t / blocks, i0 = (t % blocks) * kBlock, rows = std::min(kBlock, n - i0);
+      float* o = out + i0 * d + h * head_dim;
       PackInputPairs(q + i0 * d + h * head_dim, rows, head_dim, d, q_packed.data());
-      GemmBF16(keys[h], 0, keys[h].n_panels(), q_packed.data(), rows, scores.data(), n);
-      SoftmaxRows(scores.data(), rows, n, scale, nullptr);
-      PackInputPairs(scores.data(), rows, n, n, p_packed.data());
-      GemmBF16(values[h], 0, values[h].n_panels(), p_packed.data(), rows, out + i0 * d + h * head_dim, d);
+      GemmBF16(s.keys[h], 0, s.keys[h].n_panels(), q_packed.data(), rows, scores.data(), n);
+      for (size_t r = 0; r < rows; ++r) {
+        sums[r] = ExpRowToBF16Pairs(scores.data() + r * n, n, scale, p_packed.data() + r * p_pairs);
+      }
+      GemmBF16(s.values[h], 0, s.values[h].n_panels(), p_packed.data(), rows, o, d);
+      for (size_t r = 0; r < rows; ++r) {
+        const float inv = 1.f / sums[r];
+        for (size_t j = 0; j < head_dim; ++j) o[r * d + j] *= inv;
+      }
     }
   });
 }

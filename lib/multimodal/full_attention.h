@@ -10,12 +10,14 @@
 #include <cstddef>
 #include <vector>
 
+#include "kernels/bf16_gemm.h"
 #include "kernels/parallel.h"
 
 namespace gemmakit {
 
 struct FullAttentionScratch {
   std::vector<float> kt, vt, scores, oh;
+  std::vector<BF16Panels> keys, values;  // bf16 path: per head
 };
 
 // q, k, v: [n, n_heads * head_dim]; out: [n, n_heads * head_dim]. softmax(scale · q·kᵀ) · v.
@@ -23,6 +25,6 @@ void FullAttention(const float* q, const float* k, const float* v, size_t n, siz
                    float scale, float* out, FullAttentionScratch& scratch, Executor* ex);
 // The same with bf16 products and float32 sums; needs HasFastBF16Gemm() to be fast.
 void FullAttentionBF16(const float* q, const float* k, const float* v, size_t n, size_t n_heads, size_t head_dim,
-                       float scale, float* out, Executor* ex);
+                       float scale, float* out, FullAttentionScratch& scratch, Executor* ex);
 
 }  // namespace gemmakit

@@ -72,7 +72,7 @@ std::vector<float> EncodeSiglip(const VisionConfig& c, const VisionWeights& w, c
     Linear(h.data(), n, l.v, l.v_b, v.data(), ex, mm);
     if (mm.bf16_inputs && HasFastBF16Gemm()) {
       FullAttentionBF16(q.data(), k.data(), v.data(), n, static_cast<size_t>(c.n_heads),
-                        static_cast<size_t>(c.head_dim), c.attn_scale, attn.data(), ex);
+                        static_cast<size_t>(c.head_dim), c.attn_scale, attn.data(), scratch, ex);
     } else {
       FullAttention(q.data(), k.data(), v.data(), n, static_cast<size_t>(c.n_heads),
                     static_cast<size_t>(c.head_dim), c.attn_scale, attn.data(), scratch, ex);

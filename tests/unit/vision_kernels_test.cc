@@ -133,7 +133,7 @@ TEST(VisionKernels, FullAttentionMatchesDefinition) {
       std::vector<float> exact(s.n * d, NAN), fast(s.n * d, NAN);
       FullAttentionScratch scratch;
       FullAttention(q.data(), k.data(), v.data(), s.n, s.heads, s.dim, scale, exact.data(), scratch, ex);
-      FullAttentionBF16(q.data(), k.data(), v.data(), s.n, s.heads, s.dim, scale, fast.data(), ex);
+      FullAttentionBF16(q.data(), k.data(), v.data(), s.n, s.heads, s.dim, scale, fast.data(), scratch, ex);
       double fast_err = 0;
       for (size_t i = 0; i < want.size(); ++i) {
         ASSERT_NEAR(exact[i], want[i], 1e-4) << "n=" << s.n << " dim=" << s.dim << " at " << i;

@@ -1,7 +1,6 @@
 // The vdpbf16ps kernel behind GemmBF16 (kernels/bf16_gemm.h). A register tile multiplies P panels
 // (16 rows each, loaded as vectors) by I inputs (a bf16 pair broadcast from memory), P × I
-// accumulators in float32. Column pairs go in blocks of at most kBlockPairs, so the tile's panel
-// slice stays in L2 while every input streams past it; later blocks add to the stored sums.
+// accumulators in float32. Column pairs go in blocks (later blocks add to the stored sums).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -15,7 +14,7 @@ namespace gemmakit {
 namespace {
 
 constexpr size_t kLanes = kBF16PanelLanes;
-constexpr size_t kBlockPairs = 512;
+constexpr size_t kL2BlockBytes = 512 * 1024;
 
 template <size_t P, size_t I>
 void Tile(const uint32_t* w, size_t panel_stride, const uint32_t* x, size_t x_stride, size_t k0, size_t k1,
@@ -26,7 +25,7 @@ void Tile(const uint32_t* w, size_t panel_stride, const uint32_t* x, size_t x_st
   for (size_t t = 0; t < I; ++t) xt[t] = x + std::min(t, inputs - 1) * x_stride;  // spare lanes repeat an input
 #pragma GCC unroll 16
   for (size_t t = 0; t < I; ++t) {
-#pragma GCC unroll 4
+#pragma GCC unroll 5
     for (size_t p = 0; p < P; ++p) {
       acc[p][t] = accumulate && t < inputs ? _mm512_maskz_loadu_ps(mask[p], y + t * ldy + p * kLanes)
                                            : _mm512_setzero_ps();
@@ -34,37 +33,46 @@ void Tile(const uint32_t* w, size_t panel_stride, const uint32_t* x, size_t x_st
   }
   for (size_t k = k0; k < k1; ++k) {
     __m512bh wv[P];
-#pragma GCC unroll 4
+#pragma GCC unroll 5
     for (size_t p = 0; p < P; ++p) wv[p] = (__m512bh)_mm512_loadu_si512(w + p * panel_stride + k * kLanes);
 #pragma GCC unroll 16
     for (size_t t = 0; t < I; ++t) {
       const __m512bh xv = (__m512bh)_mm512_set1_epi32(static_cast<int>(xt[t][k]));
-#pragma GCC unroll 4
+#pragma GCC unroll 5
       for (size_t p = 0; p < P; ++p) acc[p][t] = _mm512_dpbf16_ps(acc[p][t], wv[p], xv);
     }
   }
 #pragma GCC unroll 16
   for (size_t t = 0; t < I; ++t) {
     if (t >= inputs) break;
-#pragma GCC unroll 4
+#pragma GCC unroll 5
     for (size_t p = 0; p < P; ++p) _mm512_mask_storeu_ps(y + t * ldy + p * kLanes, mask[p], acc[p][t]);
   }
 }
 
-// All n inputs against panels [p, p + P), column pairs [k0, k1).
-template <size_t P, size_t I>
-void PanelGroup(const BF16Panels& w, size_t p, const uint32_t* x, size_t n, float* y, size_t ldy, size_t k0,
-                size_t k1) {
-  __mmask16 mask[P];
+template <size_t P>
+void Masks(const BF16Panels& w, size_t p, __mmask16* mask) {
   for (size_t j = 0; j < P; ++j) {
     const size_t valid = std::min(kLanes, w.rows - (p + j) * kLanes);
     mask[j] = static_cast<__mmask16>((1u << valid) - 1);
   }
-  const size_t panel_stride = w.pairs * kLanes;
-  for (size_t i = 0; i < n; i += I) {
-    Tile<P, I>(w.panel(p), panel_stride, x + i * w.pairs, w.pairs, k0, k1, std::min(I, n - i),
-               y + i * ldy + p * kLanes, ldy, mask, k0 > 0);
-  }
+}
+
+// Inputs [i, i + inputs) against panels [p, p + P), column pairs [k0, k1).
+template <size_t P, size_t I>
+void TileAt(const BF16Panels& w, size_t p, const uint32_t* x, size_t i, size_t inputs, float* y, size_t ldy,
+            size_t k0, size_t k1) {
+  __mmask16 mask[P];
+  Masks<P>(w, p, mask);
+  Tile<P, I>(w.panel(p), w.pairs * kLanes, x + i * w.pairs, w.pairs, k0, k1, inputs, y + i * ldy + p * kLanes, ldy,
+             mask, k0 > 0);
+}
+
+// Panels [p, p + P) past the last whole group of four, against every input.
+template <size_t P, size_t I>
+void TailPanels(const BF16Panels& w, size_t p, const uint32_t* x, size_t n, float* y, size_t ldy, size_t k0,
+                size_t k1) {
+  for (size_t i = 0; i < n; i += I) TileAt<P, I>(w, p, x, i, std::min(I, n - i), y, ldy, k0, k1);
 }
 
 }  // namespace
@@ -90,16 +98,43 @@ void PackInputPairsAvx512(const float* x, size_t n, size_t cols, size_t stride, 
 
 void GemmBF16PanelsAvx512(const BF16Panels& w, size_t p0, size_t p1, const uint32_t* x, size_t n, float* y,
                           size_t ldy) {
-  if (n == 0 || w.pairs == 0) return;
-  const size_t blocks = (w.pairs + kBlockPairs - 1) / kBlockPairs;
+  if (n == 0 || w.pairs == 0 || p1 <= p0) return;
+  // Few inputs (attention's query blocks): they stay in cache whole, so each group of four panels
+  // is loaded once and meets every input. Many inputs (a prompt): column blocks small enough that
+  // the block of every panel stays in L2 while each group of inputs (in L1) passes over all of
+  // them, so the inputs stream from memory once per block rather than once per panel group.
+  const bool panels_outer = n * w.pairs * sizeof(uint32_t) <= kL2BlockBytes / 2;
+  const size_t panel_block_bytes = (panels_outer ? 4 : p1 - p0) * kLanes * sizeof(uint32_t);
+  const size_t max_pairs = std::max<size_t>(32, kL2BlockBytes / panel_block_bytes);
+  const size_t blocks = (w.pairs + max_pairs - 1) / max_pairs;
   const size_t block = (w.pairs + blocks - 1) / blocks;
+  const size_t whole_end = p0 + (p1 - p0) / 4 * 4;
+  if (p1 - p0 == 5) {
+    // Five panels (a 72-wide head's Vᵀ): one tile of 5 × 4 beats a tile of four plus a narrow one.
+    for (size_t k0 = 0; k0 < w.pairs; k0 += block) {
+      const size_t k1 = std::min(w.pairs, k0 + block);
+      for (size_t i = 0; i < n; i += 4) TileAt<5, 4>(w, p0, x, i, std::min<size_t>(4, n - i), y, ldy, k0, k1);
+    }
+    return;
+  }
   for (size_t k0 = 0; k0 < w.pairs; k0 += block) {
     const size_t k1 = std::min(w.pairs, k0 + block);
-    size_t p = p0;
-    for (; p + 4 <= p1; p += 4) PanelGroup<4, 6>(w, p, x, n, y, ldy, k0, k1);
-    if (p1 - p == 3) PanelGroup<3, 8>(w, p, x, n, y, ldy, k0, k1);
-    if (p1 - p == 2) PanelGroup<2, 12>(w, p, x, n, y, ldy, k0, k1);
-    if (p1 - p == 1) PanelGroup<1, 12>(w, p, x, n, y, ldy, k0, k1);
+    if (panels_outer) {
+      for (size_t p = p0; p < whole_end; p += 4) {
+        for (size_t i = 0; i < n; i += 6) TileAt<4, 6>(w, p, x, i, std::min<size_t>(6, n - i), y, ldy, k0, k1);
+      }
+    } else if (whole_end > p0) {
+      for (size_t i = 0; i < n; i += 6) {
+        const size_t inputs = std::min<size_t>(6, n - i);
+        for (size_t p = p0; p < whole_end; p += 4) TileAt<4, 6>(w, p, x, i, inputs, y, ldy, k0, k1);
+      }
+    }
+    switch (p1 - whole_end) {
+      case 3: TailPanels<3, 8>(w, whole_end, x, n, y, ldy, k0, k1); break;
+      case 2: TailPanels<2, 12>(w, whole_end, x, n, y, ldy, k0, k1); break;
+      case 1: TailPanels<1, 12>(w, whole_end, x, n, y, ldy, k0, k1); break;
+      default: break;
+    }
   }
 }
 

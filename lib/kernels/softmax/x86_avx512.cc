@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 namespace gemmakit {
 namespace {
@@ -48,6 +49,26 @@ void SoftmaxRowAvx512(float* row, size_t cols, float scale) {
     const __mmask16 m = Tail(cols - j);
     _mm512_mask_storeu_ps(row + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), inv));
   }
+}
+
+float ExpRowToBF16PairsAvx512(const float* row, size_t cols, float scale, uint32_t* out) {
+  const __m512 s = _mm512_set1_ps(scale);
+  __m512 mx = _mm512_set1_ps(-INFINITY);
+  for (size_t j = 0; j < cols; j += 16) {
+    const __mmask16 m = Tail(cols - j);
+    mx = _mm512_mask_max_ps(mx, m, mx, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), s));
+  }
+  const __m512 max_all = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
+  __m512 sum = _mm512_setzero_ps();
+  uint16_t* dst = reinterpret_cast<uint16_t*>(out);
+  for (size_t j = 0; j < cols; j += 16) {
+    const __mmask16 m = Tail(cols - j);
+    const __m512 e = _mm512_maskz_mov_ps(m, ExpPs(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, row + j), s, max_all)));
+    _mm256_mask_storeu_epi16(dst + j, m, (__m256i)_mm512_cvtneps_pbh(e));
+    sum = _mm512_add_ps(sum, e);
+  }
+  if (cols % 2) dst[cols] = 0;
+  return _mm512_reduce_add_ps(sum);
 }
 
 }  // namespace gemmakit
