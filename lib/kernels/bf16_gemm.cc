@@ -31,17 +31,26 @@ void PackPanelsFromF32(const float* src, size_t rows, size_t cols, size_t row_st
   }
 }
 
-void PackPanelsFromBF16(const uint16_t* src, size_t rows, size_t cols, BF16Panels& out) {
-  out.rows = rows;
-  out.pairs = BF16Pairs(cols);
-  out.words.assign(out.n_panels() * out.pairs * kBF16PanelLanes, 0);
+void PackPanelsFromBF16(const uint16_t* src, size_t rows, size_t cols, uint32_t* out) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (HasFastBF16Gemm()) return PackPanelsFromBF16Avx512(src, rows, cols, out);
+#endif
+  const size_t pairs = BF16Pairs(cols);
+  std::fill_n(out, BF16PanelWords(rows, cols), 0u);
   for (size_t r = 0; r < rows; ++r) {
-    uint32_t* dst = out.words.data() + (r / kBF16PanelLanes) * out.pairs * kBF16PanelLanes + r % kBF16PanelLanes;
+    uint32_t* dst = out + (r / kBF16PanelLanes) * pairs * kBF16PanelLanes + r % kBF16PanelLanes;
     const uint16_t* row = src + r * cols;
     size_t k = 0;
     for (; 2 * k + 1 < cols; ++k) dst[k * kBF16PanelLanes] = Pair(row[2 * k], row[2 * k + 1]);
-    if (k < out.pairs) dst[k * kBF16PanelLanes] = Pair(row[2 * k], 0);
+    if (k < pairs) dst[k * kBF16PanelLanes] = Pair(row[2 * k], 0);
   }
+}
+
+void PackPanelsFromBF16(const uint16_t* src, size_t rows, size_t cols, BF16Panels& out) {
+  out.rows = rows;
+  out.pairs = BF16Pairs(cols);
+  out.words.resize(BF16PanelWords(rows, cols));
+  PackPanelsFromBF16(src, rows, cols, out.words.data());
 }
 
 void PackInputPairs(const float* x, size_t n, size_t cols, size_t stride, uint32_t* out) {
@@ -59,7 +68,7 @@ void PackInputPairs(const float* x, size_t n, size_t cols, size_t stride, uint32
   }
 }
 
-void GemmBF16Reference(const BF16Panels& w, size_t p0, size_t p1, const uint32_t* x, size_t n, float* y,
+void GemmBF16Reference(const BF16PanelsView& w, size_t p0, size_t p1, const uint32_t* x, size_t n, float* y,
                        size_t ldy) {
   const size_t r1 = std::min(w.rows, p1 * kBF16PanelLanes);
   for (size_t r = p0 * kBF16PanelLanes; r < r1; ++r) {
@@ -79,7 +88,7 @@ void GemmBF16Reference(const BF16Panels& w, size_t p0, size_t p1, const uint32_t
 
 bool HasFastBF16Gemm() { return CpuHasAvx512Bf16(); }
 
-void GemmBF16(const BF16Panels& w, size_t p0, size_t p1, const uint32_t* x, size_t n, float* y, size_t ldy) {
+void GemmBF16(const BF16PanelsView& w, size_t p0, size_t p1, const uint32_t* x, size_t n, float* y, size_t ldy) {
 #if defined(__x86_64__) || defined(_M_X64)
   if (HasFastBF16Gemm()) return GemmBF16PanelsAvx512(w, p0, p1, x, n, y, ldy);
 #endif

@@ -4,15 +4,17 @@
 #include <vector>
 
 #include "io/mapped_file.h"
+#include "kernels/bf16_gemm.h"
 #include "kernels/matmul/panels.h"
 
 namespace gemmakit {
 namespace {
 
-std::vector<MatrixView*> MatricesToRepack(ModelWeights& w) {
+std::vector<MatrixView*> MatricesToRepack(ModelWeights& w, bool bf16_products) {
   std::vector<MatrixView*> out;
+  const bool bf16 = bf16_products && HasFastBF16Gemm();
   auto add = [&](MatrixView& m) {
-    if (m.data && !m.panels && PanelsAvailable(m.dtype)) out.push_back(&m);
+    if (m.data && !m.panels && (PanelsAvailable(m.dtype) || (bf16 && m.dtype == DType::kBF16))) out.push_back(&m);
   };
   add(w.lm_head);
   if (w.embed.data != w.lm_head.data) add(w.embed);
@@ -26,9 +28,9 @@ size_t Aligned(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
 }  // namespace
 
-void RepackWeights(ModelWeights& weights, Executor* ex) {
+void RepackWeights(ModelWeights& weights, Executor* ex, bool bf16_products) {
   const bool tied = weights.embed.data == weights.lm_head.data;
-  const std::vector<MatrixView*> todo = MatricesToRepack(weights);
+  const std::vector<MatrixView*> todo = MatricesToRepack(weights, bf16_products);
   if (todo.empty()) return;
   // One arena for all: whole 2 MB pages for the model, not a partial one per matrix.
   size_t total = 0;

@@ -9,7 +9,9 @@
 
 namespace gemmakit {
 
-// Repacks every matrix whose type has panel kernels on this CPU; a no-op elsewhere.
-void RepackWeights(ModelWeights& weights, Executor* ex);
+// Repacks every matrix whose type has panel kernels on this CPU; a no-op elsewhere. With
+// bf16_products (Precision::kFast), BF16 matrices too, when the CPU has bf16 dot products: every
+// product with them then rounds its inputs to bf16.
+void RepackWeights(ModelWeights& weights, Executor* ex, bool bf16_products = false);
 
 }  // namespace gemmakit

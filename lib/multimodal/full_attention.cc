@@ -69,11 +69,11 @@ void FullAttentionBF16(const float* q, const float* k, const float* v, size_t n,
       const size_t h = t / blocks, i0 = (t % blocks) * kBlock, rows = std::min(kBlock, n - i0);
       float* o = out + i0 * d + h * head_dim;
       PackInputPairs(q + i0 * d + h * head_dim, rows, head_dim, d, q_packed.data());
-      GemmBF16(s.keys[h], 0, s.keys[h].n_panels(), q_packed.data(), rows, scores.data(), n);
+      GemmBF16(s.keys[h].view(), 0, s.keys[h].n_panels(), q_packed.data(), rows, scores.data(), n);
       for (size_t r = 0; r < rows; ++r) {
         sums[r] = ExpRowToBF16Pairs(scores.data() + r * n, n, scale, p_packed.data() + r * p_pairs);
       }
-      GemmBF16(s.values[h], 0, s.values[h].n_panels(), p_packed.data(), rows, o, d);
+      GemmBF16(s.values[h].view(), 0, s.values[h].n_panels(), p_packed.data(), rows, o, d);
       for (size_t r = 0; r < rows; ++r) {
         const float inv = 1.f / sums[r];
         for (size_t j = 0; j < head_dim; ++j) o[r * d + j] *= inv;

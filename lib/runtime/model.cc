@@ -69,7 +69,7 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   {
     ThreadPool pool(options.n_threads);
     if (!options.weight_type.empty()) RequantizeWeights(impl->weights, target, &pool);
-    RepackWeights(impl->weights, &pool);
+    RepackWeights(impl->weights, &pool, options.precision == Precision::kFast);
   }
   CheckpointTokenizer tok = LoadCheckpointTokenizer(ck);  // which file wins: runtime/tokenizer_loader.h
   impl->tokenizer = std::move(tok.tokenizer);

@@ -137,6 +137,37 @@ void ForRowChunks(size_t rows, size_t chunk, Executor* ex, Fn fn) {
               [&](size_t c0, size_t c1) { fn(c0 * chunk, std::min(rows, c1 * chunk)); });
 }
 
+
+// Inputs rounded to bf16 against BF16 weights: panels repacked at load, or rows packed here a
+// chunk at a time.
+void MatMulBF16(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex) {
+  const size_t pairs = BF16Pairs(w.cols);
+  uint32_t* packed = InputScratch(n * pairs);
+  ParallelFor(ex, n, 16, [&](size_t i0, size_t i1) {
+    PackInputPairs(x + i0 * w.cols, i1 - i0, w.cols, w.cols, packed + i0 * pairs);
+  });
+  // Up to 256 rows per task: the more rows, the fewer times the inputs stream past. Tasks come
+  // in a multiple of the thread count so none waits on a last one.
+  const size_t threads = ex ? static_cast<size_t>(std::max(1, ex->num_threads())) : 1;
+  size_t tasks = threads;
+  while ((w.rows + tasks - 1) / tasks > 256) tasks += threads;
+  const size_t chunk = ((w.rows + tasks - 1) / tasks + kBF16PanelLanes - 1) / kBF16PanelLanes * kBF16PanelLanes;
+  if (w.panels) {
+    const BF16PanelsView view{static_cast<const uint32_t*>(w.panels), w.rows, pairs};
+    return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) {
+      GemmBF16(view, r0 / kBF16PanelLanes, BF16PanelCount(r1), packed, n, y, w.rows);
+    });
+  }
+  ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) {
+    thread_local BF16Panels panels;  // kept: up to 3.5 MB, whose fresh pages would fault per call
+    for (size_t r = r0; r < r1; r += chunk) {
+      const size_t rows = std::min(chunk, r1 - r);
+      PackPanelsFromBF16(static_cast<const uint16_t*>(w.data) + r * w.cols, rows, w.cols, panels);
+      GemmBF16(panels.view(), 0, panels.n_panels(), packed, n, y + r, w.rows);
+    }
+  });
+}
+
 }  // namespace
 
 void SetReferenceMatMul(bool enabled) { g_reference = enabled; }
@@ -152,6 +183,8 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     for (size_t i = 0; i < n; ++i) QuantizeActivationsQ8(x + i * w.cols, xq.data() + i * nb, w.cols);
   }
 #if defined(__x86_64__) || defined(_M_X64)
+  // Repacked at load only under Precision::kFast (model/repack.h), so bf16 products for any n.
+  if (w.dtype == DType::kBF16 && w.panels) return MatMulBF16(x, n, w, y, ex);
   if (quantized_inputs && (w.panels || UsePanelKernels(n))) {
     PackedInputsQ8 packed;
     PackInputsQ8(xq.data(), n, w.cols, w.dtype, packed);
@@ -162,27 +195,7 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
   }
   if (UsePanelKernels(n)) {
     constexpr size_t kChunk = 64;
-    if (w.dtype == DType::kBF16 && options.bf16_inputs && HasFastBF16Gemm()) {
-      const size_t pairs = BF16Pairs(w.cols);
-      uint32_t* packed = InputScratch(n * pairs);
-      ParallelFor(ex, n, 16, [&](size_t i0, size_t i1) {
-        PackInputPairs(x + i0 * w.cols, i1 - i0, w.cols, w.cols, packed + i0 * pairs);
-      });
-      // Up to 256 rows per task (packed where it runs): the more rows, the fewer times the inputs
-      // stream past. Tasks come in a multiple of the thread count so none waits on a last one.
-      const size_t threads = ex ? static_cast<size_t>(std::max(1, ex->num_threads())) : 1;
-      size_t tasks = threads;
-      while ((w.rows + tasks - 1) / tasks > 256) tasks += threads;
-      const size_t chunk = ((w.rows + tasks - 1) / tasks + kBF16PanelLanes - 1) / kBF16PanelLanes * kBF16PanelLanes;
-      return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) {
-        BF16Panels panels;
-        for (size_t r = r0; r < r1; r += chunk) {
-          const size_t rows = std::min(chunk, r1 - r);
-          PackPanelsFromBF16(static_cast<const uint16_t*>(w.data) + r * w.cols, rows, w.cols, panels);
-          GemmBF16(panels, 0, panels.n_panels(), packed, n, y + r, w.rows);
-        }
-      });
-    }
+    if (w.dtype == DType::kBF16 && options.bf16_inputs && HasFastBF16Gemm()) return MatMulBF16(x, n, w, y, ex);
     return ForRowChunks(w.rows, kChunk, ex, [&](size_t r0, size_t r1) { GemmF32Avx512(w, x, n, y, r0, r1); });
   }
 #endif

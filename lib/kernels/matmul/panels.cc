@@ -1,5 +1,6 @@
 #include "kernels/matmul/panels.h"
 
+#include <algorithm>
 #include <cstdlib>
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -8,6 +9,7 @@
 #include <new>
 #include <string_view>
 
+#include "kernels/bf16_gemm.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul/dot_kernels.h"
 #include "kernels/quant/blocks.h"
@@ -26,10 +28,19 @@ size_t PanelQuantBytes(DType dtype) { return dtype == DType::kQ8_0 ? kQK * kPane
 size_t PanelStride(DType dtype, size_t cols) { return cols / kQK * (PanelQuantBytes(dtype) + 2 * kPanelRows); }
 
 size_t PanelBytes(DType dtype, size_t rows, size_t cols) {
+  if (dtype == DType::kBF16) return BF16PanelWords(rows, cols) * sizeof(uint32_t);
   return (rows + kPanelRows - 1) / kPanelRows * PanelStride(dtype, cols);
 }
 
 void PackPanels(const MatrixView& w, uint8_t* out, Executor* ex) {
+  if (w.dtype == DType::kBF16) {
+    const size_t pairs = BF16Pairs(w.cols);
+    return ParallelFor(ex, BF16PanelCount(w.rows), 16, [&](size_t p0, size_t p1) {
+      const size_t r0 = p0 * kBF16PanelLanes, r1 = std::min(w.rows, p1 * kBF16PanelLanes);
+      PackPanelsFromBF16(static_cast<const uint16_t*>(w.data) + r0 * w.cols, r1 - r0, w.cols,
+                         reinterpret_cast<uint32_t*>(out) + p0 * pairs * kBF16PanelLanes);
+    });
+  }
 #if defined(__x86_64__) || defined(_M_X64)
   const size_t panels = (w.rows + kPanelRows - 1) / kPanelRows;
   ParallelFor(ex, panels, 64, [&](size_t p0, size_t p1) { PackPanelsAvx512(w, out, p0, p1); });
@@ -39,6 +50,14 @@ void PackPanels(const MatrixView& w, uint8_t* out, Executor* ex) {
 }
 
 void PanelRowToBlocks(DType dtype, const uint8_t* panels, size_t cols, size_t r, void* dst) {
+  if (dtype == DType::kBF16) {
+    const size_t pairs = BF16Pairs(cols);
+    const uint32_t* lane = reinterpret_cast<const uint32_t*>(panels) + (r / kBF16PanelLanes) * pairs * kBF16PanelLanes +
+                           r % kBF16PanelLanes;
+    uint16_t* out = static_cast<uint16_t*>(dst);
+    for (size_t c = 0; c < cols; ++c) out[c] = static_cast<uint16_t>(lane[(c / 2) * kBF16PanelLanes] >> (16 * (c % 2)));
+    return;
+  }
   const size_t nb = cols / kQK, p = r / kPanelRows, lane = r % kPanelRows, quant_bytes = PanelQuantBytes(dtype);
   const uint8_t* panel = panels + p * PanelStride(dtype, cols);
   for (size_t b = 0; b < nb; ++b) {

@@ -25,6 +25,8 @@ struct MatrixView;
 constexpr size_t kPanelRows = 16;
 
 // Whether this CPU has kernels for `dtype` in panel layout (Q8_0 / Q4_0 with AVX-512 VNNI).
+// BF16 matrices have a panel layout too (kernels/bf16_gemm.h), used only under
+// Precision::kFast, when HasFastBF16Gemm(); PanelBytes, PackPanels and PanelRowToBlocks take it.
 bool PanelsAvailable(DType dtype);
 // Bytes of the panel layout of a rows × cols matrix (rows padded to a whole panel).
 size_t PanelBytes(DType dtype, size_t rows, size_t cols);

@@ -15,6 +15,7 @@ namespace {
 
 constexpr size_t kLanes = kBF16PanelLanes;
 constexpr size_t kL2BlockBytes = 512 * 1024;
+constexpr size_t kPrefetchElems = 256;  // 512 bytes ahead in each row
 
 template <size_t P, size_t I>
 void Tile(const uint32_t* w, size_t panel_stride, const uint32_t* x, size_t x_stride, size_t k0, size_t k1,
@@ -51,7 +52,7 @@ void Tile(const uint32_t* w, size_t panel_stride, const uint32_t* x, size_t x_st
 }
 
 template <size_t P>
-void Masks(const BF16Panels& w, size_t p, __mmask16* mask) {
+void Masks(const BF16PanelsView& w, size_t p, __mmask16* mask) {
   for (size_t j = 0; j < P; ++j) {
     const size_t valid = std::min(kLanes, w.rows - (p + j) * kLanes);
     mask[j] = static_cast<__mmask16>((1u << valid) - 1);
@@ -60,7 +61,7 @@ void Masks(const BF16Panels& w, size_t p, __mmask16* mask) {
 
 // Inputs [i, i + inputs) against panels [p, p + P), column pairs [k0, k1).
 template <size_t P, size_t I>
-void TileAt(const BF16Panels& w, size_t p, const uint32_t* x, size_t i, size_t inputs, float* y, size_t ldy,
+void TileAt(const BF16PanelsView& w, size_t p, const uint32_t* x, size_t i, size_t inputs, float* y, size_t ldy,
             size_t k0, size_t k1) {
   __mmask16 mask[P];
   Masks<P>(w, p, mask);
@@ -70,12 +71,74 @@ void TileAt(const BF16Panels& w, size_t p, const uint32_t* x, size_t i, size_t i
 
 // Panels [p, p + P) past the last whole group of four, against every input.
 template <size_t P, size_t I>
-void TailPanels(const BF16Panels& w, size_t p, const uint32_t* x, size_t n, float* y, size_t ldy, size_t k0,
+void TailPanels(const BF16PanelsView& w, size_t p, const uint32_t* x, size_t n, float* y, size_t ldy, size_t k0,
                 size_t k1) {
   for (size_t i = 0; i < n; i += I) TileAt<P, I>(w, p, x, i, std::min(I, n - i), y, ldy, k0, k1);
 }
 
+template <size_t I>
+void SmallBatch(const BF16PanelsView& w, size_t p0, size_t p1, const uint32_t* x, float* y, size_t ldy) {
+  size_t p = p0;
+  for (; p + 4 <= p1; p += 4) TileAt<4, I>(w, p, x, 0, I, y, ldy, 0, w.pairs);
+  for (; p < p1; ++p) TileAt<1, I>(w, p, x, 0, I, y, ldy, 0, w.pairs);
+}
+
 }  // namespace
+
+namespace {
+
+// out[k] = word k of each of the 16 rows: a 16 × 16 transpose of 32-bit words in four shuffle
+// stages (pairs of words, pairs of pairs, then 128-bit lanes twice).
+void Transpose16x16(const __m512i r[16], __m512i out[16]) {
+  __m512i t[16], u[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+  }
+  // u[4j + m]: rows 4j..4j+3, and in 128-bit lane L the word k = 4L + m.
+  for (int j = 0; j < 4; ++j) {
+    u[4 * j] = _mm512_unpacklo_epi64(t[4 * j], t[4 * j + 2]);
+    u[4 * j + 1] = _mm512_unpackhi_epi64(t[4 * j], t[4 * j + 2]);
+    u[4 * j + 2] = _mm512_unpacklo_epi64(t[4 * j + 1], t[4 * j + 3]);
+    u[4 * j + 3] = _mm512_unpackhi_epi64(t[4 * j + 1], t[4 * j + 3]);
+  }
+  for (int m = 0; m < 4; ++m) {
+    const __m512i v0 = _mm512_shuffle_i32x4(u[m], u[4 + m], _MM_SHUFFLE(1, 0, 1, 0));
+    const __m512i v1 = _mm512_shuffle_i32x4(u[m], u[4 + m], _MM_SHUFFLE(3, 2, 3, 2));
+    const __m512i v2 = _mm512_shuffle_i32x4(u[8 + m], u[12 + m], _MM_SHUFFLE(1, 0, 1, 0));
+    const __m512i v3 = _mm512_shuffle_i32x4(u[8 + m], u[12 + m], _MM_SHUFFLE(3, 2, 3, 2));
+    out[m] = _mm512_shuffle_i32x4(v0, v2, _MM_SHUFFLE(2, 0, 2, 0));
+    out[4 + m] = _mm512_shuffle_i32x4(v0, v2, _MM_SHUFFLE(3, 1, 3, 1));
+    out[8 + m] = _mm512_shuffle_i32x4(v1, v3, _MM_SHUFFLE(2, 0, 2, 0));
+    out[12 + m] = _mm512_shuffle_i32x4(v1, v3, _MM_SHUFFLE(3, 1, 3, 1));
+  }
+}
+
+}  // namespace
+
+// Row-major bf16 rows are 16 × 16 blocks of column-pair words; the panel layout is their
+// transpose, done in registers from sequential loads (a gather per word pair was 5x slower).
+void PackPanelsFromBF16Avx512(const uint16_t* src, size_t rows, size_t cols, uint32_t* out) {
+  const size_t pairs = BF16Pairs(cols);
+  for (size_t p = 0; p < BF16PanelCount(rows); ++p) {
+    const size_t valid = std::min(kLanes, rows - p * kLanes);
+    uint32_t* dst = out + p * pairs * kLanes;
+    for (size_t k0 = 0; k0 < pairs; k0 += kLanes) {
+      const size_t elems = std::min<size_t>(2 * kLanes, cols - 2 * k0);
+      const __mmask32 m = elems == 32 ? ~__mmask32{0} : static_cast<__mmask32>((1u << elems) - 1);
+      __m512i r[16], t[16];
+      for (size_t l = 0; l < kLanes; ++l) {
+        const uint16_t* row = src + (p * kLanes + l) * cols + 2 * k0;
+        // Sixteen rows at once are more streams than the hardware prefetcher follows.
+        if (l < valid && 2 * k0 + kPrefetchElems < cols) _mm_prefetch(reinterpret_cast<const char*>(row + kPrefetchElems), _MM_HINT_T0);
+        r[l] = l < valid ? _mm512_maskz_loadu_epi16(m, row) : _mm512_setzero_si512();
+      }
+      Transpose16x16(r, t);
+      const size_t words = std::min(kLanes, pairs - k0);
+      for (size_t k = 0; k < words; ++k) _mm512_storeu_si512(dst + (k0 + k) * kLanes, t[k]);
+    }
+  }
+}
 
 void PackInputPairsAvx512(const float* x, size_t n, size_t cols, size_t stride, uint32_t* out) {
   const size_t pairs = BF16Pairs(cols);
@@ -96,9 +159,17 @@ void PackInputPairsAvx512(const float* x, size_t n, size_t cols, size_t stride, 
   }
 }
 
-void GemmBF16PanelsAvx512(const BF16Panels& w, size_t p0, size_t p1, const uint32_t* x, size_t n, float* y,
+void GemmBF16PanelsAvx512(const BF16PanelsView& w, size_t p0, size_t p1, const uint32_t* x, size_t n, float* y,
                           size_t ldy) {
   if (n == 0 || w.pairs == 0 || p1 <= p0) return;
+  if (n <= 3) {
+    // Decode: a register tile as wide as the inputs, the whole row length in one pass.
+    switch (n) {
+      case 1: return SmallBatch<1>(w, p0, p1, x, y, ldy);
+      case 2: return SmallBatch<2>(w, p0, p1, x, y, ldy);
+      default: return SmallBatch<3>(w, p0, p1, x, y, ldy);
+    }
+  }
   // Few inputs (attention's query blocks): they stay in cache whole, so each group of four panels
   // is loaded once and meets every input. Many inputs (a prompt): column blocks small enough that
   // the block of every panel stays in L2 while each group of inputs (in L1) passes over all of
