@@ -51,6 +51,13 @@ void Attention(const float* q, size_t n, size_t n_heads, const int32_t* key_begi
                const int32_t* key_end, const KvView& kv, const AttentionParams& params, float* out,
                Executor* ex);
 
+// The same with bf16 products and float32 sums, for prompts under Precision::kFast: blocks of
+// queries against keys and values packed into bf16 panels (kernels/bf16_gemm.h), so the work is
+// matrix products rather than one dot product per query and key. Worth it from a few dozen
+// queries; needs HasFastBF16Gemm() to be fast.
+void AttentionBF16(const float* q, size_t n, size_t n_heads, const int32_t* key_begin, const int32_t* key_end,
+                   const KvView& kv, const AttentionParams& params, float* out, Executor* ex);
+
 // Scalar definition for tests.
 void AttentionReference(const float* q, size_t n, size_t n_heads, const int32_t* key_begin,
                         const int32_t* key_end, const KvView& kv, const AttentionParams& params,

@@ -31,9 +31,15 @@ struct BF16PanelsView {
   const uint32_t* words = nullptr;
   size_t rows = 0;
   size_t pairs = 0;
+  size_t stride = 0;  // words from one panel to the next; 0: pairs * lanes
 
   size_t n_panels() const { return BF16PanelCount(rows); }
-  const uint32_t* panel(size_t p) const { return words + p * pairs * kBF16PanelLanes; }
+  size_t panel_words() const { return stride ? stride : pairs * kBF16PanelLanes; }
+  const uint32_t* panel(size_t p) const { return words + p * panel_words(); }
+  // Column pairs [k0, k1) of every row: products over part of the columns only.
+  BF16PanelsView Columns(size_t k0, size_t k1) const {
+    return {words + k0 * kBF16PanelLanes, rows, k1 - k0, panel_words()};
+  }
 };
 
 // Panels packed per call (attention's keys and values, weight rows not repacked at load).

@@ -6,11 +6,17 @@
 #include "gemmakit/status.h"
 #include "kernels/activation.h"
 #include "kernels/attention.h"
+#include "kernels/bf16_gemm.h"
 #include "kernels/matmul.h"
 #include "kernels/norm.h"
 #include "kernels/rope.h"
 
 namespace gemmakit {
+namespace {
+// Below this many queries in a segment, packing keys and values for bf16 products costs more
+// than it saves.
+constexpr size_t kMinBlockedAttentionQueries = 16;
+}  // namespace
 
 struct GemmaDecoder::Activations {
   size_t n = 0;
@@ -89,8 +95,10 @@ void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, const st
   ap.softcap = c_.attn_softcap;
   const size_t q_dim = nh * hd;
   for (const Segment& s : segments) {
-    Attention(&a.q[s.first * q_dim], s.n, nh, &a.key_begin[s.first], &a.key_end[s.first], s.cache->View(il), ap,
-              &a.attn[s.first * q_dim], ex);
+    // Fast precision: prompts' attention as bf16 matrix products; decode steps stay per query.
+    const bool blocked = mm_.bf16_inputs && s.n >= kMinBlockedAttentionQueries && HasFastBF16Gemm();
+    (blocked ? AttentionBF16 : Attention)(&a.q[s.first * q_dim], s.n, nh, &a.key_begin[s.first], &a.key_end[s.first],
+                                          s.cache->View(il), ap, &a.attn[s.first * q_dim], ex);
   }
   a.Tap("attn", layer, a.attn, nh * hd);
 

@@ -186,7 +186,10 @@ struct AttentionCase {
   size_t ring_size;  // 0: linear cache
 };
 
-void CheckAttention(const AttentionCase& ac, std::mt19937& rng, Executor* ex) {
+// bf16: AttentionBF16 (Precision::kFast prompts) instead, with unit-sized scores so that bf16's
+// rounding of queries, keys, values and weights (2^-9 each) bounds the error, and enough queries
+// for several 32-query blocks.
+void CheckAttention(const AttentionCase& ac, std::mt19937& rng, Executor* ex, bool bf16 = false) {
   constexpr size_t kHeads = 4;
   const size_t d = ac.head_dim, nkv = ac.n_kv_heads;
   const size_t stride = nkv * d + 3;  // padded rows: the kernel must honour row_stride
@@ -208,7 +211,7 @@ void CheckAttention(const AttentionCase& ac, std::mt19937& rng, Executor* ex) {
     begin.push_back(b);
     end.push_back(e);
   }
-  for (int i = 0; i < 12; ++i) {
+  for (int i = 0; i < (bf16 ? 60 : 12); ++i) {
     const int32_t e = end_dist(rng);
     std::uniform_int_distribution<int32_t> len_dist(0, std::min(e, window));
     begin.push_back(e - len_dist(rng));
@@ -216,14 +219,15 @@ void CheckAttention(const AttentionCase& ac, std::mt19937& rng, Executor* ex) {
   }
   const size_t n = begin.size();
   // Large enough scores that the soft-cap and the max-subtraction both matter.
-  const std::vector<float> q = RandomFloats(rng, n * kHeads * d, -3.f, 3.f);
+  const float q_range = bf16 ? 1.f : 3.f;
+  const std::vector<float> q = RandomFloats(rng, n * kHeads * d, -q_range, q_range);
   AttentionParams params;
-  params.scale = 1.f / std::sqrt(static_cast<float>(d)) * 4.f;
+  params.scale = 1.f / std::sqrt(static_cast<float>(d)) * (bf16 ? 1.f : 4.f);
   params.softcap = ac.softcap;
 
   std::vector<float> want(n * kHeads * d, NAN), got(n * kHeads * d, NAN);
   AttentionReference(q.data(), n, kHeads, begin.data(), end.data(), kv, params, want.data());
-  Attention(q.data(), n, kHeads, begin.data(), end.data(), kv, params, got.data(), ex);
+  (bf16 ? AttentionBF16 : Attention)(q.data(), n, kHeads, begin.data(), end.data(), kv, params, got.data(), ex);
 
   const size_t group = kHeads / nkv;
   for (size_t i = 0; i < n; ++i) {
@@ -259,7 +263,7 @@ void CheckAttention(const AttentionCase& ac, std::mt19937& rng, Executor* ex) {
         }
         ASSERT_NEAR(want[o], exact, 1e-6) << "reference: " << where;
         // float32 scores of magnitude up to ~30: their rounding moves the weights by ~1e-6.
-        ASSERT_NEAR(got[o], want[o], 2e-5) << where;
+        ASSERT_NEAR(got[o], want[o], bf16 ? 1e-2 : 2e-5) << where;
       }
     }
   }
@@ -285,6 +289,25 @@ TEST(AttentionTest, MatchesReference) {
     }
   }
   EXPECT_EQ(cases, 36);
+}
+
+TEST(AttentionTest, BF16BlocksMatchReference) {
+  std::mt19937 rng(43);
+  ThreadPool pool(2);
+  for (size_t nkv : {1u, 2u}) {
+    for (size_t hd : {16u, 72u}) {
+      for (float softcap : {0.f, 50.f}) {
+        for (size_t ring : {0u, 24u}) {
+          SCOPED_TRACE(::testing::Message() << "bf16 n_kv_heads=" << nkv << " head_dim=" << hd
+                                            << " softcap=" << softcap << " ring=" << ring);
+          CheckAttention({nkv, hd, softcap, ring}, rng, nullptr, /*bf16=*/true);
+          if (HasFatalFailure()) return;
+          CheckAttention({nkv, hd, softcap, ring}, rng, &pool, /*bf16=*/true);
+          if (HasFatalFailure()) return;
+        }
+      }
+    }
+  }
 }
 
 // The soft-cap really is applied: scores far beyond the cap are squashed to it.

@@ -147,6 +147,10 @@ TEST(KvRowsTest, AttentionReadsTypedPagedRings) {
       Attention(q.data(), nq, 4, begin.data(), end.data(), kv, ap, got.data(), nullptr);
       AttentionReference(q.data(), nq, 4, begin.data(), end.data(), kv, ap, want.data());
       for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 2e-5) << DTypeName(t) << " layer " << l;
+      // The bf16 blocks of fast-precision prompts read the same pages and ring slots.
+      std::vector<float> blocked(q.size(), NAN);
+      AttentionBF16(q.data(), nq, 4, begin.data(), end.data(), kv, ap, blocked.data(), nullptr);
+      for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(blocked[i], want[i], 3e-2) << DTypeName(t) << " layer " << l;
       // Independently: decode every row the query sees and attend in double.
       std::vector<float> row(48);
       for (size_t i = 0; i < nq; ++i) {

@@ -65,7 +65,7 @@ void TileAt(const BF16PanelsView& w, size_t p, const uint32_t* x, size_t i, size
             size_t k0, size_t k1) {
   __mmask16 mask[P];
   Masks<P>(w, p, mask);
-  Tile<P, I>(w.panel(p), w.pairs * kLanes, x + i * w.pairs, w.pairs, k0, k1, inputs, y + i * ldy + p * kLanes, ldy,
+  Tile<P, I>(w.panel(p), w.panel_words(), x + i * w.pairs, w.pairs, k0, k1, inputs, y + i * ldy + p * kLanes, ldy,
              mask, k0 > 0);
 }
 

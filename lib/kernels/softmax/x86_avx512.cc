@@ -63,7 +63,10 @@ float ExpRowToBF16PairsAvx512(const float* row, size_t cols, float scale, uint32
   uint16_t* dst = reinterpret_cast<uint16_t*>(out);
   for (size_t j = 0; j < cols; j += 16) {
     const __mmask16 m = Tail(cols - j);
-    const __m512 e = _mm512_maskz_mov_ps(m, ExpPs(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, row + j), s, max_all)));
+    const __m512 x = _mm512_maskz_loadu_ps(m, row + j);
+    // Masked scores (−inf) give exact zeros, not the clamped polynomial's 1e-38.
+    const __mmask16 live = m & _mm512_cmp_ps_mask(x, _mm512_set1_ps(-INFINITY), _CMP_NEQ_OQ);
+    const __m512 e = _mm512_maskz_mov_ps(live, ExpPs(_mm512_fmsub_ps(x, s, max_all)));
     _mm256_mask_storeu_epi16(dst + j, m, (__m256i)_mm512_cvtneps_pbh(e));
     sum = _mm512_add_ps(sum, e);
   }
