@@ -20,7 +20,7 @@ struct MatrixView {
 
   // Row r converted to float32 into dst[cols].
   void RowToF32(size_t r, float* dst) const;
-  // Row r in its stored encoding (DTypeBytes(dtype, cols) bytes), from `data` or the panels.
+  // Row r in its stored encoding (DTypeBytes(dtype, cols) bytes), from the panels or `data`.
   void RowBytes(size_t r, void* dst) const;
 };
 

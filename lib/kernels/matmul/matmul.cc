@@ -19,17 +19,20 @@
 
 namespace gemmakit {
 
+// Panels first: they are in memory, while the mapped original's pages were released at repack,
+// and touching one row of it can map a whole 2 MB folio of the file back in (token embedding
+// lookups did, adding up to the size of the table to the resident set).
 void MatrixView::RowBytes(size_t r, void* dst) const {
   const size_t row_bytes = DTypeBytes(dtype, cols);
-  if (data) {
-    std::memcpy(dst, static_cast<const char*>(data) + r * row_bytes, row_bytes);
-  } else {
+  if (panels) {
     PanelRowToBlocks(dtype, static_cast<const uint8_t*>(panels), cols, r, dst);
+  } else {
+    std::memcpy(dst, static_cast<const char*>(data) + r * row_bytes, row_bytes);
   }
 }
 
 void MatrixView::RowToF32(size_t r, float* dst) const {
-  if (data) return ConvertToF32(dtype, static_cast<const char*>(data) + r * DTypeBytes(dtype, cols), dst, cols);
+  if (!panels) return ConvertToF32(dtype, static_cast<const char*>(data) + r * DTypeBytes(dtype, cols), dst, cols);
   std::vector<uint8_t> blocks(DTypeBytes(dtype, cols));
   RowBytes(r, blocks.data());
   ConvertToF32(dtype, blocks.data(), dst, cols);
