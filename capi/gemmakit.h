@@ -72,8 +72,10 @@ GEMMAKIT_API const char* gemmakit_status_string(gemmakit_status status);
 /* ---- model ---------------------------------------------------------------------------------- */
 
 /* Weight types, for quantize-on-load and for reporting. */
-/* EXACT: float32 activations, the PyTorch reference's numerics. FAST: prompts over BF16 weights
- * round activations to bf16 (as llama.cpp does), about twice as fast on CPUs with AVX512_BF16. */
+/* EXACT: float32 activations, the PyTorch reference's numerics. FAST (on CPUs with AVX512_BF16):
+ * products with BF16 weights round activations to bf16, as llama.cpp does (BF16 matrices are
+ * repacked at load; prompts ~5x, decode ~1.3x faster), and so do the attention of prompts and of
+ * the image encoder (bf16 block products). Elsewhere FAST is EXACT. */
 #define GEMMAKIT_PRECISION_EXACT 0
 #define GEMMAKIT_PRECISION_FAST 1
 

@@ -42,11 +42,12 @@ struct ModelInfo {
   int32_t image_token_id = -1;
 };
 
-// How float weights meet activations in prompt-sized products.
+// How float weights and attention meet activations.
 enum class Precision : int32_t {
   kExact = 0,  // float32 activations: matches the PyTorch reference (default)
-  kFast = 1,   // BF16 weights take bf16-rounded activations on prompts, as llama.cpp does: about
-               // twice the prompt speed where the CPU has AVX512_BF16; decode is unchanged
+  kFast = 1,   // where the CPU has AVX512_BF16: bf16-rounded activations against BF16 weights (as
+               // llama.cpp does; the matrices are repacked at load), and bf16 block products for
+               // the attention of prompts and images. Elsewhere the same as kExact.
 };
 
 struct LoadOptions {

@@ -38,17 +38,23 @@ void RepackWeights(ModelWeights& weights, Executor* ex, bool bf16_products) {
   weights.packed = AlignedBytes::Allocate(total);
   uint8_t* next = weights.packed.data.get();
   for (MatrixView* m : todo) {
-    const size_t bytes = DTypeBytes(m->dtype, m->rows * m->cols);
     const bool mapped = std::none_of(weights.owned.begin(), weights.owned.end(),
                                      [&](const std::vector<uint8_t>& o) { return o.data() == m->data; });
-    if (mapped) PrefaultMappedPages(m->data, bytes);
-    PackPanels(*m, next, ex);
+    // A slice at a time, so a mapped original and its repacked copy are never both resident
+    // whole (the tied 262K-row output matrix is a third of a 270M model).
+    const size_t row_bytes = DTypeBytes(m->dtype, m->cols);
+    const size_t slice_rows = std::max<size_t>(kPanelRows, (size_t{32} << 20) / row_bytes / kPanelRows * kPanelRows);
+    for (size_t r0 = 0; r0 < m->rows; r0 += slice_rows) {
+      const size_t rows = std::min(slice_rows, m->rows - r0);
+      MatrixView slice{m->dtype, static_cast<const uint8_t*>(m->data) + r0 * row_bytes, rows, m->cols};
+      if (mapped) PrefaultMappedPages(slice.data, rows * row_bytes);
+      PackPanels(slice, next + PanelBytes(m->dtype, r0, m->cols), ex);
+      // Kept mapped for GGUF export and identity, which may read it back from the file.
+      if (mapped) ReleaseMappedPages(slice.data, rows * row_bytes);
+    }
     m->panels = next;
     next += Aligned(PanelBytes(m->dtype, m->rows, m->cols));
-    if (mapped) {
-      // Kept mapped for embedding lookups and GGUF export, which read it back from the file.
-      ReleaseMappedPages(m->data, bytes);
-    } else {
+    if (!mapped) {
       for (std::vector<uint8_t>& o : weights.owned) {
         if (o.data() == m->data) std::vector<uint8_t>().swap(o);
       }

@@ -12,19 +12,28 @@
 namespace gemmakit {
 namespace {
 
-void AddBias(float* y, size_t n, const std::vector<float>& bias) {
+// Row-parallel: at 4096 patches these element-wise passes took a second per image on one thread.
+void AddBias(float* y, size_t n, const std::vector<float>& bias, Executor* ex) {
   const size_t d = bias.size();
-  for (size_t i = 0; i < n; ++i) {
-    float* row = y + i * d;
-    for (size_t j = 0; j < d; ++j) row[j] += bias[j];
-  }
+  ParallelFor(ex, n, 64, [&](size_t r0, size_t r1) {
+    for (size_t i = r0; i < r1; ++i) {
+      float* row = y + i * d;
+      for (size_t j = 0; j < d; ++j) row[j] += bias[j];
+    }
+  });
+}
+
+void AddInPlace(float* x, const float* y, size_t n, size_t d, Executor* ex) {
+  ParallelFor(ex, n, 64, [&](size_t r0, size_t r1) {
+    for (size_t i = r0 * d; i < r1 * d; ++i) x[i] += y[i];
+  });
 }
 
 // y = x · Wᵀ + b
 void Linear(const float* x, size_t n, const MatrixView& w, const std::vector<float>& b, float* y, Executor* ex,
             const MatMulOptions& mm) {
   MatMul(x, n, w, y, ex, mm);
-  AddBias(y, n, b);
+  AddBias(y, n, b, ex);
 }
 
 // Row p = (py, px) of the result holds patch p's pixels in the convolution weight's order [c][ky][kx].
@@ -60,7 +69,7 @@ std::vector<float> EncodeSiglip(const VisionConfig& c, const VisionWeights& w, c
     const std::vector<float> patches = Patches(c, pixels);
     Linear(patches.data(), n, w.patch, w.patch_b, x.data(), ex, mm);
   }
-  for (size_t i = 0; i < n * d; ++i) x[i] += w.position[i];
+  AddInPlace(x.data(), w.position.data(), n, d, ex);
   emit("embeddings", -1, x, d);
   FullAttentionScratch scratch;
   for (size_t il = 0; il < w.layers.size(); ++il) {
@@ -79,14 +88,14 @@ std::vector<float> EncodeSiglip(const VisionConfig& c, const VisionWeights& w, c
     }
     Linear(attn.data(), n, l.o, l.o_b, h.data(), ex, mm);
     emit("attn_out", layer, h, d);
-    for (size_t i = 0; i < n * d; ++i) x[i] += h[i];
+    AddInPlace(x.data(), h.data(), n, d, ex);
 
     LayerNorm(x.data(), n, d, l.ln2_w.data(), l.ln2_b.data(), c.eps, h.data(), ex);
     Linear(h.data(), n, l.fc1, l.fc1_b, mlp.data(), ex, mm);
     GeluTanhInPlace(mlp.data(), n * ff, ex);
     Linear(mlp.data(), n, l.fc2, l.fc2_b, h.data(), ex, mm);
     emit("mlp_out", layer, h, d);
-    for (size_t i = 0; i < n * d; ++i) x[i] += h[i];
+    AddInPlace(x.data(), h.data(), n, d, ex);
   }
   LayerNorm(x.data(), n, d, w.post_ln_w.data(), w.post_ln_b.data(), c.eps, x.data(), ex);
   emit("post_layernorm", -1, x, d);
