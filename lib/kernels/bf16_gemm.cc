@@ -18,6 +18,13 @@ void PackPanelsFromF32(const float* src, size_t rows, size_t cols, size_t row_st
                        BF16Panels& out) {
   out.rows = rows;
   out.pairs = BF16Pairs(cols);
+#if defined(__x86_64__) || defined(_M_X64)
+  if (HasFastBF16Gemm() && (col_stride == 1 || row_stride == 1)) {
+    out.words.resize(BF16PanelWords(rows, cols));
+    if (col_stride == 1) return PackPanelsFromF32RowsAvx512(src, rows, cols, row_stride, out.words.data());
+    return PackPanelsFromF32ColumnsAvx512(src, rows, cols, col_stride, out.words.data());
+  }
+#endif
   out.words.assign(out.n_panels() * out.pairs * kBF16PanelLanes, 0);
   for (size_t r = 0; r < rows; ++r) {
     uint32_t* dst = out.words.data() + (r / kBF16PanelLanes) * out.pairs * kBF16PanelLanes + r % kBF16PanelLanes;

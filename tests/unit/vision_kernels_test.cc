@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/activation.h"
+#include "kernels/dtype.h"
 #include "kernels/gelu.h"
 #include "kernels/layer_norm.h"
 #include "kernels/panel_gemm.h"
@@ -92,6 +93,36 @@ TEST(VisionKernels, GeluOverABufferMatchesGeluTanh) {
   const std::vector<float> in = x;
   GeluTanhInPlace(x.data(), n, &pool);
   for (size_t i = 0; i < n; ++i) EXPECT_NEAR(x[i], GeluTanh(in[i]), 1e-6f * (1.f + std::fabs(in[i])));
+}
+
+// The exps behind bf16 attention: within bf16's rounding of exp(scale·x − max), masked (−inf)
+// scores exactly zero, the returned sum that of the exps, odd lengths padded with a zero.
+TEST(VisionKernels, ExpRowToBF16PairsMatchesExp) {
+  for (size_t cols : {1u, 15u, 16u, 33u, 4096u}) {
+    std::vector<float> row = Random(cols, 9);
+    for (size_t j = 3; j < cols; j += 7) row[j] = -INFINITY;
+    const float scale = 0.7f;
+    float max = -INFINITY;
+    for (float x : row) max = std::max(max, x * scale);
+    std::vector<uint32_t> out((cols + 1) / 2, 0xdeadbeefu);
+    const float sum = ExpRowToBF16Pairs(row.data(), cols, scale, out.data());
+    const uint16_t* got = reinterpret_cast<const uint16_t*>(out.data());
+    double want_sum = 0;
+    for (size_t j = 0; j < cols; ++j) {
+      const double e = std::exp(static_cast<double>(row[j]) * scale - max);
+      want_sum += e;
+      const float g = BF16ToF32(got[j]);
+      if (std::isinf(row[j])) {
+        ASSERT_EQ(g, 0.f) << "masked score " << j;
+      } else {
+        ASSERT_NEAR(g, e, e * (1.0 / 128)) << "cols=" << cols << " j=" << j;
+      }
+    }
+    if (cols % 2) {
+      EXPECT_EQ(got[cols], 0u) << "padding of an odd row";
+    }
+    EXPECT_NEAR(sum, want_sum, want_sum * 1e-4) << "cols=" << cols;
+  }
 }
 
 // softmax(scale · q·kᵀ) · v per head, in double.

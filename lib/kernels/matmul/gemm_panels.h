@@ -30,6 +30,8 @@ void GemmF32Avx512(const MatrixView& w, const float* x, size_t n, float* y, size
 
 // The vdpbf16ps kernel behind GemmBF16 (kernels/bf16_gemm.h). Needs AVX512_BF16.
 void PackPanelsFromBF16Avx512(const uint16_t* src, size_t rows, size_t cols, uint32_t* out);
+void PackPanelsFromF32RowsAvx512(const float* src, size_t rows, size_t cols, size_t row_stride, uint32_t* out);
+void PackPanelsFromF32ColumnsAvx512(const float* src, size_t rows, size_t cols, size_t col_stride, uint32_t* out);
 void PackInputPairsAvx512(const float* x, size_t n, size_t cols, size_t stride, uint32_t* out);
 void GemmBF16PanelsAvx512(const BF16PanelsView& w, size_t p0, size_t p1, const uint32_t* x, size_t n, float* y,
                           size_t ldy);

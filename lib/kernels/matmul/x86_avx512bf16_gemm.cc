@@ -140,6 +140,52 @@ void PackPanelsFromBF16Avx512(const uint16_t* src, size_t rows, size_t cols, uin
   }
 }
 
+// Row-major float rows (attention's keys): 16 rows × 32 columns converted to bf16 pairs, then the
+// same transpose as bf16 rows.
+void PackPanelsFromF32RowsAvx512(const float* src, size_t rows, size_t cols, size_t row_stride, uint32_t* out) {
+  const size_t pairs = BF16Pairs(cols);
+  for (size_t p = 0; p < BF16PanelCount(rows); ++p) {
+    const size_t valid = std::min(kLanes, rows - p * kLanes);
+    uint32_t* dst = out + p * pairs * kLanes;
+    for (size_t k0 = 0; k0 < pairs; k0 += kLanes) {
+      const size_t elems = std::min<size_t>(2 * kLanes, cols - 2 * k0);
+      const __mmask16 m_lo = static_cast<__mmask16>(elems >= 16 ? 0xffffu : (1u << elems) - 1);
+      const __mmask16 m_hi = static_cast<__mmask16>(elems >= 32 ? 0xffffu : elems > 16 ? (1u << (elems - 16)) - 1 : 0);
+      __m512i r[16], t[16];
+      for (size_t l = 0; l < kLanes; ++l) {
+        if (l >= valid) {
+          r[l] = _mm512_setzero_si512();
+          continue;
+        }
+        const float* row = src + (p * kLanes + l) * row_stride + 2 * k0;
+        r[l] = (__m512i)_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(m_hi, row + 16), _mm512_maskz_loadu_ps(m_lo, row));
+      }
+      Transpose16x16(r, t);
+      const size_t words = std::min(kLanes, pairs - k0);
+      for (size_t k = 0; k < words; ++k) _mm512_storeu_si512(dst + (k0 + k) * kLanes, t[k]);
+    }
+  }
+}
+
+// Column-major source (attention's Vᵀ: row r, column c at src[c * col_stride + r]): 16 rows of one
+// column are contiguous, so a panel's word pair is two loads, two converts and an interleave.
+void PackPanelsFromF32ColumnsAvx512(const float* src, size_t rows, size_t cols, size_t col_stride, uint32_t* out) {
+  const size_t pairs = BF16Pairs(cols);
+  auto widen = [](__m512 v) { return _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(v)); };
+  for (size_t p = 0; p < BF16PanelCount(rows); ++p) {
+    const size_t valid = std::min(kLanes, rows - p * kLanes);
+    const __mmask16 m = static_cast<__mmask16>((1u << valid) - 1);
+    uint32_t* dst = out + p * pairs * kLanes;
+    const float* base = src + p * kLanes;
+    for (size_t k = 0; k < pairs; ++k) {
+      const __m512i lo = widen(_mm512_maskz_loadu_ps(m, base + 2 * k * col_stride));
+      const __m512i hi = 2 * k + 1 < cols ? widen(_mm512_maskz_loadu_ps(m, base + (2 * k + 1) * col_stride))
+                                          : _mm512_setzero_si512();
+      _mm512_storeu_si512(dst + k * kLanes, _mm512_or_si512(lo, _mm512_slli_epi32(hi, 16)));
+    }
+  }
+}
+
 void PackInputPairsAvx512(const float* x, size_t n, size_t cols, size_t stride, uint32_t* out) {
   const size_t pairs = BF16Pairs(cols);
   for (size_t i = 0; i < n; ++i) {
