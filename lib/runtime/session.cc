@@ -543,8 +543,6 @@ size_t Session::kv_cache_bytes() const { return impl_->cache->bytes(); }
 
 size_t Session::SaveState(void* buf, size_t capacity) const {
   const Impl& i = *impl_;
-  // The blob has no room for soft tokens, and a restored session could not rebuild them.
-  if (!i.images.empty()) Fail(Status::kUnsupported, "a session holding images cannot be saved (not supported yet)");
   SessionStateView v;
   v.model_id = ModelIdentity(i.m.config, i.m.weights);
   v.options = {i.context, i.options.batch_size, i.cache->type()};
@@ -553,6 +551,7 @@ size_t Session::SaveState(void* buf, size_t capacity) const {
   v.last_logits = i.logits_rows ? i.LastLogits() : nullptr;
   v.vocab = i.m.config.vocab_size;
   v.cache = i.cache.get();
+  v.images = &i.images;
   const size_t size = EncodeSessionState(v, nullptr);
   if (buf != nullptr && capacity >= size) EncodeSessionState(v, static_cast<uint8_t*>(buf));
   return size;
@@ -573,7 +572,7 @@ void Session::LoadState(const void* data, size_t size) {
   i.context = r.options.context;
   i.cache = std::move(r.cache);
   i.tokens = std::move(r.tokens);
-  i.images.Clear();
+  i.images = std::move(r.images);
   i.logits = std::move(r.last_logits);
   i.logits_rows = i.logits.empty() ? 0 : 1;
   std::copy(r.rng, r.rng + 4, i.rng.state);

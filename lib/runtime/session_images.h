@@ -25,6 +25,7 @@ class SessionImages {
   void Truncate(int64_t n);
   void Clear() { spans_.clear(); }
   bool empty() const { return spans_.empty(); }
+  const std::vector<Span>& spans() const { return spans_; }
 
   // The key of the image at position p; 0 for a text position.
   uint64_t KeyAt(int64_t p) const;

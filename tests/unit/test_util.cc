@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "runtime/model_identity.h"
+
 namespace gemmakit::test {
 
 std::string DataPath(const std::string& name) { return std::string(GEMMAKIT_TEST_DATA) + "/" + name; }
@@ -49,6 +51,15 @@ Status StatusOf(const std::function<void()>& fn) {
     return e.status();
   }
   return Status::kOk;
+}
+
+void ResealSessionBlob(std::vector<uint8_t>& blob) {
+  constexpr size_t kHeader = 48, kChecksumAt = 32;  // runtime/session_state.h
+  if (blob.size() < kHeader) throw std::runtime_error("not a session blob");
+  Hash64 h;
+  h.Add(blob.data() + kHeader, blob.size() - kHeader);
+  const uint64_t sum = h.value();
+  std::memcpy(blob.data() + kChecksumAt, &sum, sizeof sum);
 }
 
 }  // namespace gemmakit::test

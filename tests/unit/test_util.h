@@ -17,6 +17,9 @@ std::string MakeTempDir(const std::string& tag);
 void WriteFile(const std::string& path, const std::string& bytes);
 std::string ReadFile(const std::string& path);
 std::vector<float> ReadF32File(const std::string& path);
+// Recomputes a saved session's payload checksum after a test edited the payload, so that the
+// parser's own checks (not the checksum) must catch the edit.
+void ResealSessionBlob(std::vector<uint8_t>& blob);
 // The status of the Error fn throws; Status::kOk when it returns.
 Status StatusOf(const std::function<void()>& fn);
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -220,6 +221,54 @@ TEST(VisionGolden, FollowUpTurnReusesTheImage) {
   conv[0].parts[0] = ChatPart::Image(other);
   const GenerateResult third = s.Chat(conv, o);
   EXPECT_GT(third.n_prompt_tokens, image_tokens);
+}
+
+// A session holding an image saves and restores (format version 2 carries the image spans): the
+// restored one continues with the same tokens, its follow-up turn reuses the image like the
+// original's, and a blob whose image span is damaged is refused, leaving the session as it was.
+TEST(VisionGolden, SavedSessionKeepsItsImage) {
+  const Case c = LoadCase("one_image");
+  auto image = std::make_shared<RgbImage>(LoadImages(c)[0]);
+  std::vector<ChatMessage> conv = {ChatMessage("user", std::vector<ChatPart>{ChatPart::Image(image), ChatPart::Text("what is it")})};
+  GenerateOptions o;
+  o.max_tokens = 3;
+  o.sampling.temperature = 0.f;
+  Session s(TinyModel());
+  const GenerateResult first = s.Chat(conv, o);
+  const std::vector<uint8_t> blob = s.SaveState();
+  const size_t hidden = static_cast<size_t>(TinyModel()->impl().config.hidden);
+  const int64_t image_tokens = TinyModel()->info().image_tokens;
+  EXPECT_GT(blob.size(), static_cast<size_t>(image_tokens) * hidden * sizeof(float)) << "the soft tokens are saved";
+
+  Session restored(TinyModel());
+  restored.LoadState(blob.data(), blob.size());
+  EXPECT_EQ(restored.tokens(), s.tokens());
+  conv.push_back(ChatMessage("model", first.text));
+  conv.push_back(ChatMessage("user", "and the colour?"));
+  const GenerateResult want = s.Chat(conv, o);
+  const GenerateResult got = restored.Chat(conv, o);
+  EXPECT_EQ(got.tokens, want.tokens);
+  EXPECT_EQ(got.n_prompt_tokens, want.n_prompt_tokens) << "the restored session re-encoded the image";
+  EXPECT_LT(got.n_prompt_tokens, static_cast<int64_t>(restored.tokens().size()) - image_tokens);
+
+  // The image span sits right after the KV rows; its begin is the first field: make it start
+  // before 0 and re-seal the checksum, so only the span check can refuse it.
+  std::vector<uint8_t> bad = blob;
+  const size_t span_bytes = 3 * sizeof(int64_t) + static_cast<size_t>(image_tokens) * hidden * sizeof(float);
+  const size_t begin_at = bad.size() - span_bytes;
+  const int64_t negative = -5;
+  std::memcpy(&bad[begin_at], &negative, sizeof negative);
+  test::ResealSessionBlob(bad);
+  Session target(TinyModel());
+  target.Evaluate({2, 5, 6});
+  try {
+    target.LoadState(bad.data(), bad.size());
+    ADD_FAILURE() << "a damaged image span loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), Status::kFormatError);
+    EXPECT_NE(std::string(e.what()).find("image"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(target.n_past(), 3);
 }
 
 // Newer transformers save Gemma3ForConditionalGeneration under model.language_model.*,
