@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "kernels/bf16_gemm.h"
-#include "kernels/matmul.h"
 #include "kernels/panel_gemm.h"
 #include "kernels/softmax.h"
 
@@ -12,35 +11,49 @@ namespace gemmakit {
 void FullAttention(const float* q, const float* k, const float* v, size_t n, size_t n_heads, size_t head_dim,
                    float scale, float* out, FullAttentionScratch& s, Executor* ex) {
   const size_t d = n_heads * head_dim;
-  s.kt.resize(head_dim * n);
-  s.vt.resize(head_dim * n);
-  s.oh.resize(n * head_dim);
-  s.scores.resize(n * n);
-  for (size_t h = 0; h < n_heads; ++h) {
-    const size_t off = h * head_dim;
-    for (size_t i = 0; i < n; ++i) {
-      for (size_t j = 0; j < head_dim; ++j) s.kt[j * n + i] = k[i * d + off + j];
+  // Kᵀ of every head, [head][dim][position]: the B operand of the score products.
+  s.kt.resize(n_heads * head_dim * n);
+  ParallelFor(ex, n_heads, 1, [&](size_t h0, size_t h1) {
+    for (size_t h = h0; h < h1; ++h) {
+      float* kt = s.kt.data() + h * head_dim * n;
+      for (size_t i = 0; i < n; ++i) {
+        for (size_t j = 0; j < head_dim; ++j) kt[j * n + i] = k[i * d + h * head_dim + j];
+      }
     }
-    PanelGemmArgs qk;
-    qk.a = q + off;
-    qk.lda = d;
-    qk.b = s.kt.data();
-    qk.ldb = n;
-    qk.c = s.scores.data();
-    qk.ldc = n;
-    qk.m = n;
-    qk.n = n;
-    qk.k = head_dim;
-    PanelGemm(qk, ex);
-    SoftmaxRows(s.scores.data(), n, n, scale, ex);
-    // P·V as MatMul with Vᵀ for the weight: its dot-product tiles suit the 4096-long reduction,
-    // and Vᵀ is contiguous where V's head columns are strided.
-    for (size_t i = 0; i < n; ++i) {
-      for (size_t j = 0; j < head_dim; ++j) s.vt[j * n + i] = v[i * d + off + j];
+  });
+  // A block of queries of one head per task: its scores (64 × n floats, not n × n), their
+  // softmax, and P·V straight into the output, whose head columns V's row stride already gives.
+  constexpr size_t kBlock = 64;
+  const size_t blocks = (n + kBlock - 1) / kBlock;
+  ParallelFor(ex, n_heads * blocks, 1, [&](size_t t0, size_t t1) {
+    std::vector<float> scores(kBlock * n);
+    for (size_t t = t0; t < t1; ++t) {
+      const size_t h = t / blocks, i0 = (t % blocks) * kBlock, rows = std::min(kBlock, n - i0);
+      PanelGemmArgs qk;
+      qk.a = q + i0 * d + h * head_dim;
+      qk.lda = d;
+      qk.b = s.kt.data() + h * head_dim * n;
+      qk.ldb = n;
+      qk.c = scores.data();
+      qk.ldc = n;
+      qk.m = rows;
+      qk.n = n;
+      qk.k = head_dim;
+      PanelGemm(qk, nullptr);
+      SoftmaxRows(scores.data(), rows, n, scale, nullptr);
+      PanelGemmArgs pv;
+      pv.a = scores.data();
+      pv.lda = n;
+      pv.b = v + h * head_dim;
+      pv.ldb = d;
+      pv.c = out + i0 * d + h * head_dim;
+      pv.ldc = d;
+      pv.m = rows;
+      pv.n = head_dim;
+      pv.k = n;
+      PanelGemm(pv, nullptr);
     }
-    MatMul(s.scores.data(), n, MatrixView{DType::kF32, s.vt.data(), head_dim, n}, s.oh.data(), ex);
-    for (size_t i = 0; i < n; ++i) std::copy_n(&s.oh[i * head_dim], head_dim, out + i * d + off);
-  }
+  });
 }
 
 void FullAttentionBF16(const float* q, const float* k, const float* v, size_t n, size_t n_heads, size_t head_dim,
