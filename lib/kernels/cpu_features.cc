@@ -19,10 +19,22 @@ bool CpuHas(Isa isa) {
     case Isa::kAvx512:
       return avx2 && cpuinfo_has_x86_avx512f() && cpuinfo_has_x86_avx512bw() && cpuinfo_has_x86_avx512vl() &&
              cpuinfo_has_x86_avx512dq() && cpuinfo_has_x86_avx512vnni();
+    case Isa::kNeon: return false;
   }
   return false;
+#elif defined(__aarch64__)
+  return isa == Isa::kScalar || isa == Isa::kNeon;  // Advanced SIMD is part of ARMv8-A
 #else
   return isa == Isa::kScalar;
+#endif
+}
+
+bool CpuHasNeonDot() {
+#if defined(__aarch64__)
+  static const bool has = BestIsa() == Isa::kNeon && cpuinfo_initialize() && cpuinfo_has_arm_neon_dot();
+  return has;
+#else
+  return false;
 #endif
 }
 
@@ -38,9 +50,11 @@ bool CpuHasAvx512Bf16() {
 Isa BestIsa() {
   static const Isa best = [] {
     const char* cap = std::getenv("GEMMAKIT_ISA");
+    const bool scalar_only = cap && !std::strcmp(cap, "scalar");
+    if (!scalar_only && CpuHas(Isa::kNeon)) return Isa::kNeon;
     Isa limit = Isa::kAvx512;
     if (cap && !std::strcmp(cap, "avx2")) limit = Isa::kAvx2;
-    if (cap && !std::strcmp(cap, "scalar")) limit = Isa::kScalar;
+    if (scalar_only) limit = Isa::kScalar;
     for (Isa isa : {Isa::kAvx512, Isa::kAvx2}) {
       if (static_cast<int>(isa) <= static_cast<int>(limit) && CpuHas(isa)) return isa;
     }

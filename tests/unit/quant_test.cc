@@ -85,6 +85,7 @@ std::vector<const DotKernels*> AllTables() {
   std::vector<const DotKernels*> t = {&ScalarDotKernels()};
   if (Avx2DotKernels()) t.push_back(Avx2DotKernels());
   if (Avx512DotKernels()) t.push_back(Avx512DotKernels());
+  if (NeonDotKernels()) t.push_back(NeonDotKernels());
   return t;
 }
 

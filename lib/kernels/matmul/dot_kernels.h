@@ -35,7 +35,8 @@ const DotKernels& ScalarDotKernels();
 // Null when this build or CPU lacks the instruction set.
 const DotKernels* Avx2DotKernels();
 const DotKernels* Avx512DotKernels();
-// The fastest table this CPU runs; GEMMAKIT_ISA=scalar|avx2|avx512 in the environment caps it.
+const DotKernels* NeonDotKernels();  // sdot for 8-bit blocks where the CPU has it
+// The fastest table this CPU runs; GEMMAKIT_ISA in the environment caps it (cpu_features.h).
 const DotKernels& BestDotKernels();
 
 }  // namespace gemmakit

@@ -113,14 +113,9 @@ std::atomic<bool> g_reference{false};
 
 namespace {
 
-bool UsePanelKernels(size_t n) {
 #if defined(__x86_64__) || defined(_M_X64)
-  return n >= 4 && BestDotKernels().isa == std::string_view("avx512");
-#else
-  (void)n;
-  return false;
+bool UsePanelKernels(size_t n) { return n >= 4 && BestDotKernels().isa == std::string_view("avx512"); }
 #endif
-}
 
 // Packed inputs of the calling thread, kept between calls: an image's MLP inputs take 35 MB, past
 // what malloc keeps, and fresh pages cost a fault each (a third of that GEMM's time here).
@@ -185,9 +180,9 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     xq.resize(n * nb);
     for (size_t i = 0; i < n; ++i) QuantizeActivationsQ8(x + i * w.cols, xq.data() + i * nb, w.cols);
   }
-#if defined(__x86_64__) || defined(_M_X64)
   // Repacked at load only under Precision::kFast (model/repack.h), so bf16 products for any n.
   if (w.dtype == DType::kBF16 && w.panels) return MatMulBF16(x, n, w, y, ex);
+#if defined(__x86_64__) || defined(_M_X64)
   if (quantized_inputs && (w.panels || UsePanelKernels(n))) {
     PackedInputsQ8 packed;
     PackInputsQ8(xq.data(), n, w.cols, w.dtype, packed);
@@ -201,6 +196,8 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     if (w.dtype == DType::kBF16 && options.bf16_inputs && HasFastBF16Gemm()) return MatMulBF16(x, n, w, y, ex);
     return ForRowChunks(w.rows, kChunk, ex, [&](size_t r0, size_t r1) { GemmF32Avx512(w, x, n, y, r0, r1); });
   }
+#else
+  (void)options;  // bf16 inputs need AVX512_BF16
 #endif
   const size_t tiles = (w.rows + kRowTile - 1) / kRowTile;
   // Enough weight bytes per task that scheduling stays cheap next to the work.
