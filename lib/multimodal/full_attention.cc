@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/bf16_gemm.h"
+#include "kernels/matmul.h"
 #include "kernels/panel_gemm.h"
 #include "kernels/softmax.h"
 
@@ -11,22 +12,28 @@ namespace gemmakit {
 void FullAttention(const float* q, const float* k, const float* v, size_t n, size_t n_heads, size_t head_dim,
                    float scale, float* out, FullAttentionScratch& s, Executor* ex) {
   const size_t d = n_heads * head_dim;
-  // Kᵀ of every head, [head][dim][position]: the B operand of the score products.
+  // Kᵀ and Vᵀ of every head, [head][dim][position]: the B operand of the score products, and the
+  // weight operand of P·V (MatMul's dot-product tiles suit its 4096-long reduction).
   s.kt.resize(n_heads * head_dim * n);
+  s.vt.resize(n_heads * head_dim * n);
   ParallelFor(ex, n_heads, 1, [&](size_t h0, size_t h1) {
     for (size_t h = h0; h < h1; ++h) {
       float* kt = s.kt.data() + h * head_dim * n;
+      float* vt = s.vt.data() + h * head_dim * n;
       for (size_t i = 0; i < n; ++i) {
-        for (size_t j = 0; j < head_dim; ++j) kt[j * n + i] = k[i * d + h * head_dim + j];
+        for (size_t j = 0; j < head_dim; ++j) {
+          kt[j * n + i] = k[i * d + h * head_dim + j];
+          vt[j * n + i] = v[i * d + h * head_dim + j];
+        }
       }
     }
   });
-  // A block of queries of one head per task: its scores (64 × n floats, not n × n), their
-  // softmax, and P·V straight into the output, whose head columns V's row stride already gives.
-  constexpr size_t kBlock = 64;
+  // A block of queries of one head per task: its scores (256 × n floats, not n × n), their
+  // softmax, P·V. Blocks this large amortize MatMul's repacking of Vᵀ.
+  constexpr size_t kBlock = 256;
   const size_t blocks = (n + kBlock - 1) / kBlock;
   ParallelFor(ex, n_heads * blocks, 1, [&](size_t t0, size_t t1) {
-    std::vector<float> scores(kBlock * n);
+    std::vector<float> scores(kBlock * n), oh(kBlock * head_dim);
     for (size_t t = t0; t < t1; ++t) {
       const size_t h = t / blocks, i0 = (t % blocks) * kBlock, rows = std::min(kBlock, n - i0);
       PanelGemmArgs qk;
@@ -41,17 +48,9 @@ void FullAttention(const float* q, const float* k, const float* v, size_t n, siz
       qk.k = head_dim;
       PanelGemm(qk, nullptr);
       SoftmaxRows(scores.data(), rows, n, scale, nullptr);
-      PanelGemmArgs pv;
-      pv.a = scores.data();
-      pv.lda = n;
-      pv.b = v + h * head_dim;
-      pv.ldb = d;
-      pv.c = out + i0 * d + h * head_dim;
-      pv.ldc = d;
-      pv.m = rows;
-      pv.n = head_dim;
-      pv.k = n;
-      PanelGemm(pv, nullptr);
+      MatMul(scores.data(), rows, MatrixView{DType::kF32, s.vt.data() + h * head_dim * n, head_dim, n}, oh.data(),
+             nullptr);
+      for (size_t r = 0; r < rows; ++r) std::copy_n(&oh[r * head_dim], head_dim, out + (i0 + r) * d + h * head_dim);
     }
   });
 }

@@ -1,6 +1,7 @@
-// Bidirectional multi-head attention among all tokens of one image, a block of 64 queries of one
-// head per task: scores = Q·Kᵀ and out = P·V as float32 panel GEMMs (kernels/panel_gemm.h), a
-// SIMD row softmax in between. Scores exist for one block at a time, never n × n.
+// Bidirectional multi-head attention among all tokens of one image, a block of 256 queries of one
+// head per task: scores = Q·Kᵀ as a float32 panel GEMM (kernels/panel_gemm.h: the reduction is
+// only head_dim long), a SIMD row softmax, P·V through MatMul. Scores exist for one block at a
+// time, never n × n.
 //
 // With bf16 products (Precision::kFast, kernels/bf16_gemm.h) it works a block of queries at a time
 // instead, so the scores never take n × n floats: K and Vᵀ of every head are packed into bf16
@@ -16,7 +17,7 @@
 namespace gemmakit {
 
 struct FullAttentionScratch {
-  std::vector<float> kt;                 // exact path: Kᵀ per head
+  std::vector<float> kt, vt;             // exact path: Kᵀ and Vᵀ per head
   std::vector<BF16Panels> keys, values;  // bf16 path: per head
 };
 
