@@ -8,9 +8,9 @@ import ctypes as _ctypes
 
 from . import _native
 from ._errors import ContextFullError, FileError, GemmakitError, InvalidArgumentError
-from ._model import Model, Result, SamplingParams, Session
+from ._model import Image, Model, Result, SamplingParams, Session
 
-__all__ = ["Model", "Session", "SamplingParams", "Result", "GemmakitError", "InvalidArgumentError", "FileError",
+__all__ = ["Model", "Session", "Image", "SamplingParams", "Result", "GemmakitError", "InvalidArgumentError", "FileError",
            "ContextFullError", "version", "set_log_callback"]
 
 if _native.lib.gemmakit_abi_version() != _native.ABI_VERSION:

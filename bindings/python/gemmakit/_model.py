@@ -1,6 +1,8 @@
 """Model and Session: handles that free themselves (close(), with-blocks, or garbage collection)."""
 import ctypes
 import os
+import queue
+import threading
 from dataclasses import dataclass
 from typing import Iterable, Iterator, List, Optional, Sequence, Union
 
@@ -46,6 +48,41 @@ class Result:
 
 
 Message = Union[dict, Sequence[str]]
+
+
+PRECISIONS = {"exact": 0, "fast": 1}
+
+
+def _has_parts(messages) -> bool:
+    return any(not isinstance(m["content"] if isinstance(m, dict) else m[1], str) for m in messages)
+
+
+def _turns(messages):
+    """Messages whose content is a str or a list of parts (str, Image, {"type": "text", "text": ..},
+    {"type": "image", "image": Image}) as a C array of turns (and everything it points to)."""
+    keep, turns = [], []
+    for m in messages:
+        role, content = (m["role"], m["content"]) if isinstance(m, dict) else m
+        parts = [content] if isinstance(content, str) else list(content)
+        c_parts = (_native.ChatPart * max(1, len(parts)))()
+        for i, part in enumerate(parts):
+            if isinstance(part, dict):
+                part = part.get("image") if part.get("type") == "image" else part.get("text", "")
+            if isinstance(part, Image):
+                c_parts[i].type, c_parts[i].image = 1, part._handle().value
+                keep.append(part)  # alive until the call returns
+            else:
+                text = str(part).encode()
+                keep.append(text)
+                c_parts[i].type, c_parts[i].text = 0, text
+        r = str(role).encode()
+        keep += [r, c_parts]
+        turns.append(_native.ChatTurn(r, c_parts, len(parts)))
+    array = (_native.ChatTurn * max(1, len(turns)))(*turns)
+    return array, len(turns), keep
+
+
+_DONE = object()
 
 
 def _messages(messages: Iterable[Message]):
@@ -113,19 +150,70 @@ class _Handle:
             pass
 
 
+class Image(_Handle):
+    """An image as 8-bit RGB pixels, for chat parts. Immutable: share it across sessions and
+    threads. Image.load(path) (JPEG, PNG), Image.decode(data), Image.from_pixels(...)."""
+    _free = _lib.gemmakit_image_free
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike]) -> "Image":
+        img = cls()
+        check(_lib.gemmakit_image_load(os.fsencode(path), ctypes.byref(img._h)))
+        return img
+
+    @classmethod
+    def decode(cls, data: bytes) -> "Image":
+        img = cls()
+        data = bytes(data)
+        check(_lib.gemmakit_image_decode(data, len(data), ctypes.byref(img._h)))
+        return img
+
+    @classmethod
+    def from_pixels(cls, pixels: bytes, width: int, height: int, channels: int = 3,
+                    stride: Optional[int] = None) -> "Image":
+        """Rows of RGB (channels=3) or RGBA (4, alpha dropped) bytes, stride bytes apart."""
+        img = cls()
+        pixels = bytes(pixels)
+        stride = width * channels if stride is None else stride
+        if len(pixels) < stride * max(0, height - 1) + width * channels:
+            raise InvalidArgumentError(-1, f"{len(pixels)} bytes are too few for {height} rows of stride {stride}")
+        check(_lib.gemmakit_image_from_pixels(pixels, width, height, stride, channels, ctypes.byref(img._h)))
+        return img
+
+    @property
+    def size(self):
+        """(width, height)."""
+        w, h = ctypes.c_int32(), ctypes.c_int32()
+        check(_lib.gemmakit_image_size(self._handle(), ctypes.byref(w), ctypes.byref(h)))
+        return w.value, h.value
+
+
 class Model(_Handle):
     """Immutable weights and vocabulary: share one across threads and sessions. A model must
     outlive its sessions; each Session keeps a reference, so that holds in Python."""
     _free = _lib.gemmakit_model_free
 
-    def __init__(self, path: Union[str, os.PathLike], weight_type: Optional[str] = None, n_threads: int = 0):
+    def __init__(self, path: Union[str, os.PathLike], weight_type: Optional[str] = None, n_threads: int = 0,
+                 mmproj: Optional[Union[str, os.PathLike]] = None, precision: str = "exact"):
+        """mmproj: llama.cpp's vision projector GGUF next to a text GGUF; precision "fast" lets BF16
+        weights and attention use bf16 products (much faster prompts and images on AVX512_BF16)."""
         super().__init__()
         if weight_type not in WEIGHT_TYPES:
             raise ValueError(f"weight_type must be one of {sorted(k for k in WEIGHT_TYPES if k)} or None")
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {sorted(PRECISIONS)}")
         p = _native.ModelParams()
         check(_lib.gemmakit_model_params_init(ctypes.byref(p), ctypes.sizeof(p)))
-        p.weight_type, p.n_threads = WEIGHT_TYPES[weight_type], n_threads
+        p.weight_type, p.n_threads, p.precision = WEIGHT_TYPES[weight_type], n_threads, PRECISIONS[precision]
+        p.mmproj_path = os.fsencode(mmproj) if mmproj is not None else None
         check(_lib.gemmakit_model_load(os.fsencode(path), ctypes.byref(p), ctypes.byref(self._h)))
+
+    @property
+    def image_info(self) -> dict:
+        """image_token_id, tokens_per_image, image_size; UnsupportedError for a text-only model."""
+        tid, per, side = ctypes.c_int32(), ctypes.c_int32(), ctypes.c_int32()
+        check(_lib.gemmakit_model_image_info(self._handle(), ctypes.byref(tid), ctypes.byref(per), ctypes.byref(side)))
+        return {"image_token_id": tid.value, "tokens_per_image": per.value, "image_size": side.value}
 
     @property
     def info(self) -> dict:
@@ -175,6 +263,9 @@ class Model(_Handle):
 
     def chat(self, messages: Iterable[Message], stream: bool = False, **generate_args):
         """The model's reply to a conversation, in a fresh session (see Session.chat to keep one)."""
+        messages = list(messages)
+        if _has_parts(messages):
+            return Session(self)._chat_parts(messages, stream, generate_args, own=True)
         return Session(self)._run(lambda s, a: s.begin_chat(messages, a), stream, generate_args, own=True)
 
 
@@ -268,5 +359,66 @@ class Session(_Handle):
 
     def chat(self, messages: Iterable[Message], stream: bool = False, **generate_args):
         """The model's reply to the whole conversation so far; tokens the session already holds
-        are reused, so a growing conversation only evaluates its new turns."""
+        are reused, so a growing conversation only evaluates its new turns. A message's content is
+        a str, or a list of parts: str or Image (or {"type": "text"/"image", ...} dicts)."""
+        messages = list(messages)
+        if _has_parts(messages):
+            return self._chat_parts(messages, stream, generate_args)
         return self._run(lambda s, a: s.begin_chat(messages, a), stream, generate_args)
+
+    def _chat_parts(self, messages, stream, generate_args, own=False):
+        # The C API generates with images in one call that streams through a callback: stream=True
+        # runs it on a worker thread (ctypes releases the GIL during the call) and hands the pieces
+        # over a queue; closing the iterator early makes the callback ask the library to stop.
+        try:
+            turns, n, keep = _turns(messages)
+            args = _GenerateArgs(**generate_args)
+            handle = self._handle()
+        except BaseException:
+            if own:
+                self.close()
+            raise
+        g = _native.Generation()
+        g.struct_size = ctypes.sizeof(g)
+        if not stream:
+            try:
+                check(_lib.gemmakit_session_chat_parts(handle, turns, n, ctypes.byref(args.params), ctypes.byref(g)))
+                return ctypes.string_at(g.text, g.text_len).decode("utf-8", "replace")
+            finally:
+                if own:
+                    self.close()
+        pieces, stop = queue.Queue(), threading.Event()
+
+        def on_text(ptr, length, _user):
+            pieces.put(ctypes.string_at(ptr, length).decode("utf-8", "replace"))
+            return 1 if stop.is_set() else 0
+
+        thunk = _native.TEXT_CALLBACK(on_text)
+        args.params.on_text = thunk
+
+        def work(_alive=(keep, thunk)):  # the turns' bytes, images and the callback outlive the call
+            try:
+                check(_lib.gemmakit_session_chat_parts(handle, turns, n, ctypes.byref(args.params), ctypes.byref(g)))
+                pieces.put(_DONE)
+            except BaseException as e:  # re-raised in the consumer
+                pieces.put(e)
+
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+
+        def stream_pieces():
+            try:
+                while True:
+                    item = pieces.get()
+                    if item is _DONE:
+                        return
+                    if isinstance(item, BaseException):
+                        raise item
+                    yield item
+            finally:
+                stop.set()
+                worker.join()
+                if own:
+                    self.close()
+
+        return stream_pieces()

@@ -41,7 +41,8 @@ c_size_t, c_char_p, c_void_p, c_float, c_double = ctypes.c_size_t, ctypes.c_char
 
 
 class ModelParams(ctypes.Structure):
-    _fields_ = [("struct_size", c_uint32), ("weight_type", c_int32), ("n_threads", c_int32)]
+    _fields_ = [("struct_size", c_uint32), ("weight_type", c_int32), ("n_threads", c_int32), ("mmproj_path", c_char_p),
+                ("precision", c_int32)]
 
 
 class ModelInfo(ctypes.Structure):
@@ -91,6 +92,14 @@ class Chunk(ctypes.Structure):
 
 LOG_CALLBACK = ctypes.CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
 
+
+class ChatPart(ctypes.Structure):
+    _fields_ = [("type", c_int32), ("text", c_char_p), ("image", c_void_p)]
+
+
+class ChatTurn(ctypes.Structure):
+    _fields_ = [("role", c_char_p), ("parts", ctypes.POINTER(ChatPart)), ("n_parts", c_size_t)]
+
 P = ctypes.POINTER
 _status = c_int32
 _prototypes = {
@@ -122,6 +131,13 @@ _prototypes = {
     "gemmakit_session_step": (_status, [c_void_p, c_int32, c_double, P(Chunk)]),
     "gemmakit_session_step_result": (_status, [c_void_p, P(Generation)]),
     "gemmakit_set_log_callback": (_status, [LOG_CALLBACK, c_int32, c_void_p]),
+    "gemmakit_image_load": (_status, [c_char_p, P(c_void_p)]),
+    "gemmakit_image_decode": (_status, [c_char_p, c_size_t, P(c_void_p)]),
+    "gemmakit_image_from_pixels": (_status, [c_char_p, c_int32, c_int32, c_size_t, c_int32, P(c_void_p)]),
+    "gemmakit_image_size": (_status, [c_void_p, P(c_int32), P(c_int32)]),
+    "gemmakit_image_free": (None, [c_void_p]),
+    "gemmakit_model_image_info": (_status, [c_void_p, P(c_int32), P(c_int32), P(c_int32)]),
+    "gemmakit_session_chat_parts": (_status, [c_void_p, P(ChatTurn), c_size_t, P(GenerateParams), P(Generation)]),
 }
 for _name, (_res, _args) in _prototypes.items():
     _fn = getattr(lib, _name)

@@ -118,3 +118,64 @@ def test_log_callback(model):
     finally:
         gemmakit.set_log_callback(None)
     assert any(level == "info" and "gemma3" in msg for level, msg in messages)
+
+
+VISION = os.path.join(DATA, "gemma3-vision-tiny")
+
+
+@pytest.fixture(scope="module")
+def vision_model():
+    with gemmakit.Model(VISION) as m:
+        yield m
+
+
+def test_images_from_file_bytes_and_pixels(vision_model):
+    path = os.path.join(VISION, "square.png")
+    with gemmakit.Image.load(path) as from_file:
+        assert from_file.size == (112, 112)
+    with open(path, "rb") as f:
+        assert gemmakit.Image.decode(f.read()).size == (112, 112)
+    rgba = gemmakit.Image.from_pixels(bytes(range(256)) * 3, width=8, height=24, channels=4)
+    assert rgba.size == (8, 24)
+    info = vision_model.image_info
+    assert info["tokens_per_image"] > 0 and info["image_size"] == 112
+
+
+def test_chat_with_an_image_streams_like_the_whole_reply(vision_model):
+    path = os.path.join(VISION, "square.png")
+    with open(path, "rb") as f:
+        decoded = gemmakit.Image.decode(f.read())
+    loaded = gemmakit.Image.load(path)
+    ask = lambda img: [{"role": "user", "content": [img, "What is this?"]}]
+    whole = vision_model.chat(ask(loaded), max_tokens=6, temperature=0.0)
+    assert whole == vision_model.chat(ask(decoded), max_tokens=6, temperature=0.0)
+    assert "".join(vision_model.chat(ask(loaded), stream=True, max_tokens=6, temperature=0.0)) == whole
+    # HuggingFace-style part dicts are the same message.
+    parts = [{"type": "image", "image": loaded}, {"type": "text", "text": "What is this?"}]
+    assert vision_model.chat([{"role": "user", "content": parts}], max_tokens=6, temperature=0.0) == whole
+    # A session keeps the image: the follow-up turn reuses it.
+    with vision_model.session() as s:
+        first = s.chat(ask(loaded), max_tokens=4, temperature=0.0)
+        n_after_first = s.n_past
+        s.chat(ask(loaded) + [{"role": "model", "content": first}, {"role": "user", "content": "And?"}],
+               max_tokens=2, temperature=0.0)
+        assert s.n_past > n_after_first
+    # Closing a stream early stops the generation and leaves the model usable.
+    it = vision_model.chat(ask(loaded), stream=True, max_tokens=50, temperature=0.0)
+    next(it, None)
+    it.close()
+    assert vision_model.chat(ask(loaded), max_tokens=6, temperature=0.0) == whole
+
+
+def test_image_errors_carry_the_library_message(model):
+    with pytest.raises(gemmakit.GemmakitError) as e:
+        gemmakit.Image.decode(b"\x89PNG\r\n\x1a\n not really a png")
+    assert str(e.value)
+    img = gemmakit.Image.load(os.path.join(VISION, "square.png"))
+    with pytest.raises(gemmakit.GemmakitError) as e:
+        model.chat([{"role": "user", "content": [img, "hi"]}], max_tokens=2)
+    assert "image" in str(e.value)
+    with pytest.raises(gemmakit.GemmakitError):
+        model.image_info
+    with pytest.raises(ValueError):
+        gemmakit.Model(MODEL, precision="sloppy")
