@@ -35,6 +35,35 @@ pub struct gemmakit_model_params {
     pub struct_size: u32,
     pub weight_type: i32,
     pub n_threads: i32,
+    pub mmproj_path: *const c_char,
+    pub precision: i32,
+}
+
+pub const GEMMAKIT_PRECISION_EXACT: i32 = 0;
+pub const GEMMAKIT_PRECISION_FAST: i32 = 1;
+
+#[repr(C)]
+pub struct gemmakit_image {
+    _private: [u8; 0],
+}
+
+pub const GEMMAKIT_PART_TEXT: i32 = 0;
+pub const GEMMAKIT_PART_IMAGE: i32 = 1;
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_chat_part {
+    pub type_: i32,
+    pub text: *const c_char,
+    pub image: *const gemmakit_image,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_chat_turn {
+    pub role: *const c_char,
+    pub parts: *const gemmakit_chat_part,
+    pub n_parts: usize,
 }
 
 #[repr(C)]
@@ -187,4 +216,16 @@ extern "C" {
 
     pub fn gemmakit_set_log_callback(callback: gemmakit_log_callback, min_level: i32,
                                      user_data: *mut c_void) -> gemmakit_status;
+
+    pub fn gemmakit_image_load(path: *const c_char, out: *mut *mut gemmakit_image) -> gemmakit_status;
+    pub fn gemmakit_image_decode(bytes: *const c_void, size: usize, out: *mut *mut gemmakit_image) -> gemmakit_status;
+    pub fn gemmakit_image_from_pixels(pixels: *const u8, width: i32, height: i32, stride: usize, channels: i32,
+                                      out: *mut *mut gemmakit_image) -> gemmakit_status;
+    pub fn gemmakit_image_size(image: *const gemmakit_image, width: *mut i32, height: *mut i32) -> gemmakit_status;
+    pub fn gemmakit_image_free(image: *mut gemmakit_image);
+    pub fn gemmakit_model_image_info(model: *const gemmakit_model, image_token_id: *mut i32, tokens_per_image: *mut i32,
+                                     image_size: *mut i32) -> gemmakit_status;
+    pub fn gemmakit_session_chat_parts(session: *mut gemmakit_session, turns: *const gemmakit_chat_turn, n_turns: usize,
+                                       params: *const gemmakit_generate_params,
+                                       result: *mut gemmakit_generation) -> gemmakit_status;
 }

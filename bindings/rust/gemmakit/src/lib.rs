@@ -12,18 +12,20 @@
 //!
 //! A [`Model`] is immutable and may be shared by any number of threads (`Send + Sync`, cheap to
 //! clone). A [`Session`] is one conversation, used by one thread at a time (`Send`, not `Sync`);
-//! it keeps its model alive. Generation streams through an iterator over the C pull API, so no C
-//! callback ever calls into Rust.
+//! it keeps its model alive. Generation streams through an iterator over the C pull API; chat
+//! with images ([`Session::chat_parts`]) streams through a closure the C library calls.
 
 mod error;
+mod image;
 mod log;
 mod model;
 mod session;
 
 pub use error::{Error, Result};
 pub use log::{set_log_callback, LogLevel};
-pub use model::{Model, ModelInfo};
-pub use session::{GenerateOptions, Generation, Message, SamplingParams, Session, Step, StopReason, TextStream};
+pub use image::Image;
+pub use model::{ImageInfo, LoadOptions, Model, ModelInfo, Precision};
+pub use session::{GenerateOptions, Generation, Message, Part, SamplingParams, Session, Step, StopReason, TextStream, Turn};
 
 /// The library's version ("0.1.0").
 pub fn version() -> String {

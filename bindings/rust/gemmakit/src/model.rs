@@ -52,15 +52,71 @@ fn size_of<T>() -> usize {
     std::mem::size_of::<T>()
 }
 
+/// How products meet activations (`GEMMAKIT_PRECISION_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// float32 activations: the reference's numerics.
+    #[default]
+    Exact,
+    /// bf16 products for BF16 weights and for prompt and image attention (AVX512_BF16 CPUs).
+    Fast,
+}
+
+/// Options of [`Model::load_with`].
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// llama.cpp's vision projector GGUF, beside a text GGUF of a multimodal Gemma 3.
+    pub mmproj: Option<std::path::PathBuf>,
+    pub precision: Precision,
+    /// Threads for repacking at load; 0: one per core.
+    pub n_threads: i32,
+}
+
+/// The model's image geometry (`gemmakit_model_image_info`).
+#[derive(Debug, Clone, Copy)]
+pub struct ImageInfo {
+    pub image_token_id: i32,
+    pub tokens_per_image: i32,
+    pub image_size: i32,
+}
+
+fn utf8_path(p: &Path) -> Result<&str> {
+    p.to_str().ok_or_else(|| Error::invalid("path is not UTF-8"))
+}
+
 impl Model {
     /// Loads a HuggingFace checkpoint folder or a GGUF file.
     pub fn load<P: AsRef<Path>>(path: P) -> Result<Model> {
-        let path = path.as_ref().to_str().ok_or_else(|| Error::invalid("path is not UTF-8"))?;
-        let c_path = c_text(path)?;
+        Model::load_with(path, &LoadOptions::default())
+    }
+
+    pub fn load_with<P: AsRef<Path>>(path: P, options: &LoadOptions) -> Result<Model> {
+        let c_path = c_text(utf8_path(path.as_ref())?)?;
+        let c_mmproj = match &options.mmproj {
+            Some(m) => Some(c_text(utf8_path(m)?)?),
+            None => None,
+        };
+        let mut p: sys::gemmakit_model_params = unsafe { std::mem::zeroed() };
+        check(unsafe { sys::gemmakit_model_params_init(&mut p, size_of::<sys::gemmakit_model_params>()) })?;
+        p.n_threads = options.n_threads;
+        p.precision = match options.precision {
+            Precision::Exact => sys::GEMMAKIT_PRECISION_EXACT,
+            Precision::Fast => sys::GEMMAKIT_PRECISION_FAST,
+        };
+        p.mmproj_path = c_mmproj.as_ref().map_or(ptr::null(), |c| c.as_ptr());
         let mut raw = ptr::null_mut();
-        check(unsafe { sys::gemmakit_model_load(c_path.as_ptr(), ptr::null(), &mut raw) })?;
+        check(unsafe { sys::gemmakit_model_load(c_path.as_ptr(), &p, &mut raw) })?;
         let handle = NonNull::new(raw).ok_or_else(|| Error::invalid("model_load returned NULL"))?;
         Ok(Model { handle: Arc::new(Handle(handle)) })
+    }
+
+    /// Err (unsupported) for a model without a vision tower.
+    pub fn image_info(&self) -> Result<ImageInfo> {
+        let mut i = ImageInfo { image_token_id: 0, tokens_per_image: 0, image_size: 0 };
+        check(unsafe {
+            sys::gemmakit_model_image_info(self.raw(), &mut i.image_token_id, &mut i.tokens_per_image, &mut i.image_size)
+        })?;
+        Ok(i)
     }
 
     pub(crate) fn raw(&self) -> *const sys::gemmakit_model {

@@ -1,11 +1,12 @@
 use std::ffi::CString;
-use std::os::raw::c_char;
+use std::os::raw::{c_char, c_void};
 use std::ptr::{self, NonNull};
 use std::time::Duration;
 
 use gemmakit_sys as sys;
 
 use crate::error::{c_text, check, Error, Result};
+use crate::image::Image;
 use crate::model::Model;
 
 /// One turn of a conversation. Roles: "system" (first only), "user", "assistant" or "model".
@@ -290,6 +291,100 @@ impl Session {
             }
         }
         self.result()
+    }
+}
+
+/// One part of a chat turn.
+#[derive(Clone, Copy)]
+pub enum Part<'a> {
+    Text(&'a str),
+    Image(&'a Image),
+}
+
+/// A chat turn made of text and image parts.
+#[derive(Clone)]
+pub struct Turn<'a> {
+    pub role: &'a str,
+    pub parts: Vec<Part<'a>>,
+}
+
+impl<'a> Turn<'a> {
+    pub fn new(role: &'a str, parts: Vec<Part<'a>>) -> Turn<'a> {
+        Turn { role, parts }
+    }
+}
+
+// Images come through the one-call C chat, which streams through a callback: this hands each
+// piece to the caller's closure, and a panic in it stops generation instead of unwinding into C.
+unsafe extern "C" fn forward_text<F: FnMut(&str) -> bool>(text: *const c_char, len: usize, user: *mut c_void) -> i32 {
+    let f = &mut *(user as *mut F);
+    let piece = text_of(text, len);
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&piece))) {
+        Ok(true) => 0,
+        _ => 1,
+    }
+}
+
+impl Session {
+    /// The model's reply to a conversation whose turns hold text and images, each piece handed to
+    /// `on_text` as it becomes final (`false` stops). Images the session already holds from
+    /// earlier turns are reused, not encoded again.
+    pub fn chat_parts<F: FnMut(&str) -> bool>(&mut self, turns: &[Turn<'_>], options: &GenerateOptions,
+                                              mut on_text: F) -> Result<Generation> {
+        let roles = turns.iter().map(|t| c_text(t.role)).collect::<Result<Vec<_>>>()?;
+        let texts = turns
+            .iter()
+            .map(|t| {
+                t.parts
+                    .iter()
+                    .map(|p| match p {
+                        Part::Text(s) => c_text(s).map(Some),
+                        Part::Image(_) => Ok(None),
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let parts: Vec<Vec<sys::gemmakit_chat_part>> = turns
+            .iter()
+            .zip(&texts)
+            .map(|(t, tx)| {
+                t.parts
+                    .iter()
+                    .zip(tx)
+                    .map(|(p, text)| match p {
+                        Part::Text(_) => sys::gemmakit_chat_part {
+                            type_: sys::GEMMAKIT_PART_TEXT,
+                            text: text.as_ref().map_or(ptr::null(), |c| c.as_ptr()),
+                            image: ptr::null(),
+                        },
+                        Part::Image(img) => sys::gemmakit_chat_part {
+                            type_: sys::GEMMAKIT_PART_IMAGE,
+                            text: ptr::null(),
+                            image: img.raw(),
+                        },
+                    })
+                    .collect()
+            })
+            .collect();
+        let c_turns: Vec<sys::gemmakit_chat_turn> = roles
+            .iter()
+            .zip(&parts)
+            .map(|(r, p)| sys::gemmakit_chat_turn { role: r.as_ptr(), parts: p.as_ptr(), n_parts: p.len() })
+            .collect();
+        let mut c = CGenerate::new(options)?;
+        c.params.on_text = Some(forward_text::<F>);
+        c.params.user_data = &mut on_text as *mut F as *mut c_void;
+        let mut g: sys::gemmakit_generation = unsafe { std::mem::zeroed() };
+        g.struct_size = std::mem::size_of::<sys::gemmakit_generation>() as u32;
+        check(unsafe { sys::gemmakit_session_chat_parts(self.ptr(), c_turns.as_ptr(), c_turns.len(), &c.params, &mut g) })?;
+        Ok(Generation {
+            text: text_of(g.text, g.text_len),
+            stop_reason: StopReason::from_c(g.stop_reason),
+            n_tokens: g.n_tokens,
+            n_prompt_tokens: g.n_prompt_tokens,
+            prompt_seconds: g.prompt_seconds,
+            decode_seconds: g.decode_seconds,
+        })
     }
 }
 

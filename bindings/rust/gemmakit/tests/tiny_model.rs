@@ -131,3 +131,49 @@ fn thread_contract_is_in_the_types() {
     send_sync::<Model>();
     send::<Session>();
 }
+
+fn data_dir(name: &str) -> PathBuf {
+    model_dir().parent().unwrap().join(name)
+}
+
+// Images through the safe wrapper, on tests/data/gemma3-vision-tiny (a tiny random multimodal
+// Gemma 3): the same reply for an image loaded from a file and decoded from its bytes, pieces that
+// add up to the totals, early stop by the closure, clear errors.
+#[test]
+fn chat_with_images() {
+    let dir = data_dir("gemma3-vision-tiny");
+    let model = Model::load(&dir).unwrap();
+    let info = model.image_info().unwrap();
+    assert!(info.tokens_per_image > 0);
+    let path = dir.join("square.png");
+    let loaded = gemmakit::Image::load(&path).unwrap();
+    let decoded = gemmakit::Image::decode(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(loaded.size().unwrap(), (112, 112));
+    let pixels = gemmakit::Image::from_pixels(&vec![7u8; 4 * 5 * 6], 5, 6, 20, 4).unwrap();
+    assert_eq!(pixels.size().unwrap(), (5, 6));
+    assert!(gemmakit::Image::from_pixels(&[0u8; 10], 5, 6, 20, 4).is_err());
+
+    let ask = |img| vec![gemmakit::Turn::new("user", vec![gemmakit::Part::Image(img), gemmakit::Part::Text("What is it?")])];
+    let mut pieces = String::new();
+    let a = model.session().unwrap().chat_parts(&ask(&loaded), &greedy(6), |t| {
+        pieces.push_str(t);
+        true
+    }).unwrap();
+    assert!(a.n_tokens > 0);
+    assert_eq!(pieces, a.text);
+    let b = model.session().unwrap().chat_parts(&ask(&decoded), &greedy(6), |_| true).unwrap();
+    assert_eq!(a.text, b.text);
+    let mut calls = 0;
+    let stopped = model.session().unwrap().chat_parts(&ask(&loaded), &greedy(6), |_| {
+        calls += 1;
+        false
+    }).unwrap();
+    assert_eq!(calls, 1);
+    assert_eq!(stopped.stop_reason, StopReason::Callback);
+
+    assert!(gemmakit::Image::decode(b"\x89PNG\r\n\x1a\n not a png").is_err());
+    let text_only = Model::load(model_dir()).unwrap();
+    let err = text_only.session().unwrap().chat_parts(&ask(&loaded), &greedy(2), |_| true).unwrap_err();
+    assert!(err.message.contains("image"), "{}", err.message);
+    assert!(text_only.image_info().is_err());
+}
