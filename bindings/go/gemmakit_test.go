@@ -153,3 +153,74 @@ func TestErrors(t *testing.T) {
 		t.Fatalf("closed session: %v", err)
 	}
 }
+
+// Images through the package, on tests/data/gemma3-vision-tiny (a tiny random multimodal Gemma 3):
+// the same reply for an image from a file and from its bytes, pieces adding up to the result, an
+// early stop by the callback, clear errors.
+func TestChatWithImages(t *testing.T) {
+	dir := filepath.Join(filepath.Dir(modelDir()), "gemma3-vision-tiny")
+	m, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if info, err := m.ImageInfo(); err != nil || info.TokensPerImage <= 0 {
+		t.Fatalf("image info %+v, %v", info, err)
+	}
+	path := filepath.Join(dir, "square.png")
+	loaded, err := LoadImage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer loaded.Close()
+	data, _ := os.ReadFile(path)
+	decoded, err := DecodeImage(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, h, _ := decoded.Size(); w != 112 || h != 112 {
+		t.Fatalf("size %dx%d", w, h)
+	}
+	px, err := ImageFromPixels(make([]byte, 5*6*4), 5, 6, 20, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, h, _ := px.Size(); w != 5 || h != 6 {
+		t.Fatalf("pixels size %dx%d", w, h)
+	}
+	if _, err := ImageFromPixels(make([]byte, 10), 5, 6, 20, 4); err == nil {
+		t.Fatal("a short pixel buffer was accepted")
+	}
+	greedy := Options{MaxTokens: 6, Sampling: &Sampling{Temperature: 0, TopK: 1, TopP: 1, RepeatPenalty: 1}}
+	ask := func(img *Image) []Turn {
+		return []Turn{{Role: "user", Parts: []Part{{Image: img}, {Text: "What is it?"}}}}
+	}
+	var pieces strings.Builder
+	a, err := session(t, m, SessionOptions{}).ChatParts(ask(loaded), greedy, func(s string) bool {
+		pieces.WriteString(s)
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Tokens == 0 || pieces.String() != a.Text {
+		t.Fatalf("result %+v, pieces %q", a, pieces.String())
+	}
+	b, err := session(t, m, SessionOptions{}).ChatParts(ask(decoded), greedy, nil)
+	if err != nil || b.Text != a.Text {
+		t.Fatalf("decoded image: %q vs %q (%v)", b.Text, a.Text, err)
+	}
+	calls := 0
+	stopped, err := session(t, m, SessionOptions{}).ChatParts(ask(loaded), greedy, func(string) bool { calls++; return false })
+	if err != nil || calls != 1 || stopped.StopReason != StopCallback {
+		t.Fatalf("early stop: %d calls, %+v, %v", calls, stopped, err)
+	}
+	if _, err := DecodeImage([]byte("\x89PNG\r\n\x1a\n not a png")); err == nil {
+		t.Fatal("corrupt bytes decoded")
+	}
+	text := load(t)
+	_, err = session(t, text, SessionOptions{}).ChatParts(ask(loaded), greedy, nil)
+	if err == nil || !strings.Contains(err.Error(), "image") {
+		t.Fatalf("text-only model: %v", err)
+	}
+}

@@ -35,18 +35,60 @@ type Info struct {
 // Version is the library's version ("0.1.0").
 func Version() string { return C.GoString(C.gemmakit_version()) }
 
+// Precision says how products meet activations.
+type Precision int32
+
+const (
+	// Exact keeps float32 activations: the reference's numerics.
+	Exact Precision = C.GEMMAKIT_PRECISION_EXACT
+	// Fast uses bf16 products for BF16 weights and for prompt and image attention (AVX512_BF16).
+	Fast Precision = C.GEMMAKIT_PRECISION_FAST
+)
+
+// LoadOptions of LoadWith. The zero value loads as Load does.
+type LoadOptions struct {
+	MMProj    string // llama.cpp's vision projector GGUF, beside a text GGUF of a multimodal Gemma 3
+	Precision Precision
+	Threads   int32 // for repacking at load; 0: one per core
+}
+
 // Load reads a HuggingFace checkpoint folder or a GGUF file.
-func Load(path string) (*Model, error) {
+func Load(path string) (*Model, error) { return LoadWith(path, LoadOptions{}) }
+
+// LoadWith is Load with options.
+func LoadWith(path string, o LoadOptions) (*Model, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
+	var params C.gemmakit_model_params
+	if err := check(C.gemmakit_model_params_init(&params, C.size_t(unsafe.Sizeof(params)))); err != nil {
+		return nil, err
+	}
+	params.n_threads = C.int32_t(o.Threads)
+	params.precision = C.int32_t(o.Precision)
+	if o.MMProj != "" {
+		params.mmproj_path = C.CString(o.MMProj)
+		defer C.free(unsafe.Pointer(params.mmproj_path))
+	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	m := &Model{}
-	if err := check(C.gemmakit_model_load(cpath, nil, &m.p)); err != nil {
+	if err := check(C.gemmakit_model_load(cpath, &params, &m.p)); err != nil {
 		return nil, err
 	}
 	runtime.SetFinalizer(m, (*Model).Close)
 	return m, nil
+}
+
+// ImageInfo is the model's image geometry.
+type ImageInfo struct {
+	ImageTokenID, TokensPerImage, ImageSize int32
+}
+
+// ImageInfo fails (ErrUnsupported status) for a model without a vision tower.
+func (m *Model) ImageInfo() (ImageInfo, error) {
+	var id, per, side C.int32_t
+	err := m.use(func(p *C.gemmakit_model) error { return check(C.gemmakit_model_image_info(p, &id, &per, &side)) })
+	return ImageInfo{int32(id), int32(per), int32(side)}, err
 }
 
 // Close frees the model. Sessions keep their own reference: a session made from it stays usable.

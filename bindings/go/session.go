@@ -121,16 +121,38 @@ func (s *Session) call(fn func() C.gemmakit_status) error {
 	return check(fn())
 }
 
-func (s *Session) begin(prompt *string, messages []Message, o Options) error {
+// cArgs holds C copies of one call's arguments, freed by free() after the call (the library
+// copies what it keeps).
+type cArgs struct{ frees []unsafe.Pointer }
+
+func (a *cArgs) str(s string) *C.char {
+	c := C.CString(s)
+	a.frees = append(a.frees, unsafe.Pointer(c))
+	return c
+}
+
+func (a *cArgs) alloc(n, size uintptr) unsafe.Pointer {
+	p := C.malloc(C.size_t(n * size))
+	a.frees = append(a.frees, p)
+	return p
+}
+
+func (a *cArgs) free() {
+	for _, p := range a.frees {
+		C.free(p)
+	}
+}
+
+// generation converts Options: the sampling params, the token limit and the stop strings.
+func (a *cArgs) generation(o Options) (sp C.gemmakit_sampling_params, maxTokens C.int32_t, stop **C.char) {
 	sampling := DefaultSampling()
 	if o.Sampling != nil {
 		sampling = *o.Sampling
 	}
-	maxTokens := o.MaxTokens
+	maxTokens = C.int32_t(o.MaxTokens)
 	if maxTokens == 0 {
 		maxTokens = 256
 	}
-	var sp C.gemmakit_sampling_params
 	C.gemmakit_sampling_params_init(&sp, C.size_t(unsafe.Sizeof(sp)))
 	sp.temperature, sp.top_k, sp.top_p = C.float(sampling.Temperature), C.int32_t(sampling.TopK), C.float(sampling.TopP)
 	sp.min_p, sp.repeat_penalty = C.float(sampling.MinP), C.float(sampling.RepeatPenalty)
@@ -139,31 +161,24 @@ func (s *Session) begin(prompt *string, messages []Message, o Options) error {
 	if sampling.Seed != nil {
 		sp.seed = C.uint64_t(*sampling.Seed)
 	}
-	// C arrays of C strings, freed when the call returns (the library copies what it keeps).
-	var frees []unsafe.Pointer
-	defer func() {
-		for _, p := range frees {
-			C.free(p)
-		}
-	}()
-	cstr := func(s string) *C.char {
-		c := C.CString(s)
-		frees = append(frees, unsafe.Pointer(c))
-		return c
-	}
-	var stop **C.char
 	if len(o.Stop) > 0 {
-		arr := (*[1 << 20]*C.char)(C.malloc(C.size_t(len(o.Stop)) * C.size_t(unsafe.Sizeof(uintptr(0)))))
-		frees = append(frees, unsafe.Pointer(arr))
+		arr := (*[1 << 20]*C.char)(a.alloc(uintptr(len(o.Stop)), unsafe.Sizeof(uintptr(0))))
 		for i, st := range o.Stop {
-			arr[i] = cstr(st)
+			arr[i] = a.str(st)
 		}
 		stop = &arr[0]
 	}
+	return sp, maxTokens, stop
+}
+
+func (s *Session) begin(prompt *string, messages []Message, o Options) error {
+	var a cArgs
+	defer a.free()
+	sp, maxTokens, stop := a.generation(o)
+	cstr := a.str
 	var cmsgs *C.gemmakit_chat_message
 	if len(messages) > 0 {
-		arr := (*[1 << 20]C.gemmakit_chat_message)(C.malloc(C.size_t(len(messages)) * C.size_t(unsafe.Sizeof(C.gemmakit_chat_message{}))))
-		frees = append(frees, unsafe.Pointer(arr))
+		arr := (*[1 << 20]C.gemmakit_chat_message)(a.alloc(uintptr(len(messages)), unsafe.Sizeof(C.gemmakit_chat_message{})))
 		for i, m := range messages {
 			arr[i].role, arr[i].content = cstr(m.Role), cstr(m.Content)
 		}
@@ -174,7 +189,7 @@ func (s *Session) begin(prompt *string, messages []Message, o Options) error {
 		cprompt = cstr(*prompt)
 	}
 	return s.call(func() C.gemmakit_status {
-		return C.gk_begin(s.p, cprompt, cmsgs, C.size_t(len(messages)), C.int32_t(maxTokens), &sp, stop, C.size_t(len(o.Stop)))
+		return C.gk_begin(s.p, cprompt, cmsgs, C.size_t(len(messages)), maxTokens, &sp, stop, C.size_t(len(o.Stop)))
 	})
 }
 
