@@ -88,7 +88,8 @@ func (s *Session) ChatParts(turns []Turn, o Options, onText func(string) bool) (
 		}
 		cturns[i] = C.gemmakit_chat_turn{role: a.str(t.Role), parts: &parts[0], n_parts: C.size_t(len(t.Parts))}
 	}
-	h := cgo.NewHandle(onText)
+	sink := &textSink{fn: onText}
+	h := cgo.NewHandle(sink)
 	defer h.Delete()
 	var g C.gemmakit_generation
 	g.struct_size = C.uint32_t(unsafe.Sizeof(g))
@@ -96,6 +97,9 @@ func (s *Session) ChatParts(turns []Turn, o Options, onText func(string) bool) (
 		return C.gk_chat_parts(s.p, &cturns[0], C.size_t(len(turns)), maxTokens, &sp, stop, C.size_t(len(o.Stop)),
 			C.uintptr_t(h), &g)
 	})
+	if sink.panicked != nil {
+		panic(sink.panicked)
+	}
 	if err != nil {
 		return Result{}, err
 	}

@@ -215,6 +215,14 @@ func TestChatWithImages(t *testing.T) {
 	if err != nil || calls != 1 || stopped.StopReason != StopCallback {
 		t.Fatalf("early stop: %d calls, %+v, %v", calls, stopped, err)
 	}
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Fatalf("the callback's panic came back as %v", r)
+			}
+		}()
+		session(t, m, SessionOptions{}).ChatParts(ask(loaded), greedy, func(string) bool { panic("boom") })
+	}()
 	if _, err := DecodeImage([]byte("\x89PNG\r\n\x1a\n not a png")); err == nil {
 		t.Fatal("corrupt bytes decoded")
 	}

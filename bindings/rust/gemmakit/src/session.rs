@@ -315,13 +315,26 @@ impl<'a> Turn<'a> {
 }
 
 // Images come through the one-call C chat, which streams through a callback: this hands each
-// piece to the caller's closure, and a panic in it stops generation instead of unwinding into C.
+// piece to the caller's closure. A panic in it must not unwind into C: it stops generation and
+// is resumed once the C call has returned.
+struct TextSink<F> {
+    f: F,
+    panic: Option<Box<dyn std::any::Any + Send>>,
+}
+
 unsafe extern "C" fn forward_text<F: FnMut(&str) -> bool>(text: *const c_char, len: usize, user: *mut c_void) -> i32 {
-    let f = &mut *(user as *mut F);
+    let sink = &mut *(user as *mut TextSink<F>);
+    if sink.panic.is_some() {
+        return 1;
+    }
     let piece = text_of(text, len);
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&piece))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (sink.f)(&piece))) {
         Ok(true) => 0,
-        _ => 1,
+        Ok(false) => 1,
+        Err(payload) => {
+            sink.panic = Some(payload);
+            1
+        }
     }
 }
 
@@ -330,7 +343,7 @@ impl Session {
     /// `on_text` as it becomes final (`false` stops). Images the session already holds from
     /// earlier turns are reused, not encoded again.
     pub fn chat_parts<F: FnMut(&str) -> bool>(&mut self, turns: &[Turn<'_>], options: &GenerateOptions,
-                                              mut on_text: F) -> Result<Generation> {
+                                              on_text: F) -> Result<Generation> {
         let roles = turns.iter().map(|t| c_text(t.role)).collect::<Result<Vec<_>>>()?;
         let texts = turns
             .iter()
@@ -372,11 +385,17 @@ impl Session {
             .map(|(r, p)| sys::gemmakit_chat_turn { role: r.as_ptr(), parts: p.as_ptr(), n_parts: p.len() })
             .collect();
         let mut c = CGenerate::new(options)?;
+        let mut sink = TextSink { f: on_text, panic: None };
         c.params.on_text = Some(forward_text::<F>);
-        c.params.user_data = &mut on_text as *mut F as *mut c_void;
+        c.params.user_data = &mut sink as *mut TextSink<F> as *mut c_void;
         let mut g: sys::gemmakit_generation = unsafe { std::mem::zeroed() };
         g.struct_size = std::mem::size_of::<sys::gemmakit_generation>() as u32;
-        check(unsafe { sys::gemmakit_session_chat_parts(self.ptr(), c_turns.as_ptr(), c_turns.len(), &c.params, &mut g) })?;
+        let status =
+            unsafe { sys::gemmakit_session_chat_parts(self.ptr(), c_turns.as_ptr(), c_turns.len(), &c.params, &mut g) };
+        if let Some(payload) = sink.panic.take() {
+            std::panic::resume_unwind(payload);
+        }
+        check(status)?;
         Ok(Generation {
             text: text_of(g.text, g.text_len),
             stop_reason: StopReason::from_c(g.stop_reason),

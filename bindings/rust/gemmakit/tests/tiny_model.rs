@@ -171,6 +171,10 @@ fn chat_with_images() {
     assert_eq!(calls, 1);
     assert_eq!(stopped.stop_reason, StopReason::Callback);
 
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        model.session().unwrap().chat_parts(&ask(&loaded), &greedy(6), |_| panic!("boom")).ok();
+    }));
+    assert_eq!(*panicked.unwrap_err().downcast::<&str>().unwrap(), "boom", "the closure's panic comes back");
     assert!(gemmakit::Image::decode(b"\x89PNG\r\n\x1a\n not a png").is_err());
     let text_only = Model::load(model_dir()).unwrap();
     let err = text_only.session().unwrap().chat_parts(&ask(&loaded), &greedy(2), |_| true).unwrap_err();
