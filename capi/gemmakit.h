@@ -132,10 +132,17 @@ typedef struct gemmakit_model_info {
 
 /* Set info->struct_size = sizeof *info before the call. */
 GEMMAKIT_API gemmakit_status gemmakit_model_get_info(const gemmakit_model* model, gemmakit_model_info* info);
+/* The hyper-parameters as resolved from the checkpoint, one per line: "name value", followed by
+ * " (default)" where the checkpoint left the field out and the family's transformers config class
+ * (the first line, "config_class NAME") supplied it. NUL-terminated into buf; *needed receives the
+ * bytes required including the NUL. */
+GEMMAKIT_API gemmakit_status gemmakit_model_resolved_config(const gemmakit_model* model, char* buf, size_t capacity,
+                                                            size_t* needed);
 /* Writes the model, with its weights as loaded (after any weight_type conversion), as a GGUF file
  * llama.cpp can load: `gemmakit quantize` is model_load with a weight_type, then this. */
 GEMMAKIT_API gemmakit_status gemmakit_model_save_gguf(const gemmakit_model* model, const char* path);
-/* Bytes of KV cache a session holding n_positions tokens uses. */
+/* Bytes of KV cache a session holding n_positions tokens uses (n_positions past the model's
+ * context length: GEMMAKIT_ERR_INVALID_ARGUMENT). */
 GEMMAKIT_API gemmakit_status gemmakit_model_kv_cache_bytes(const gemmakit_model* model, int64_t n_positions,
                                                            int64_t* bytes);
 

@@ -225,6 +225,16 @@ gemmakit_status gemmakit_model_get_info(const gemmakit_model* model, gemmakit_mo
   });
 }
 
+gemmakit_status gemmakit_model_resolved_config(const gemmakit_model* model, char* buf, size_t capacity, size_t* needed) {
+  return Guard([&] {
+    std::string text;
+    for (const auto& f : Need(model, "model").model->info().resolved_config) {
+      text += f.name + " " + f.value + (f.from_default ? " (default)\n" : "\n");
+    }
+    CopyOut(text, buf, capacity, needed);
+  });
+}
+
 gemmakit_status gemmakit_model_save_gguf(const gemmakit_model* model, const char* path) {
   return Guard([&] {
     const gemmakit::Model& m = *Need(model, "model").model;

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <string>
 
 #include "commands.h"
 #include "common.h"
@@ -7,7 +8,9 @@ namespace cli {
 namespace {
 
 const char kUsage[] = "usage: gemmakit info --model DIR [--context N] [--batch N]\n"
-                      "  Prints the model's architecture and sizes, and the KV cache a session holding N\n"
+                      "  Prints the model's architecture and sizes, every hyper-parameter as resolved (marked\n"
+                      "  \"(default)\" where the checkpoint left it out and the family's transformers config class\n"
+                      "  supplied it), and the KV cache a session holding N\n"
                       "  positions takes (default: the model's context) for each KV type, with prompt\n"
                       "  batches of --batch tokens (default 256; sliding-window rings keep window + batch - 1).\n"
                       "  --ctx is the same as --context.\n";
@@ -62,6 +65,15 @@ int RunInfo(int argc, char** argv) {
                 static_cast<long long>(info.n_kv_heads), static_cast<long long>(info.head_dim));
     std::printf("special ids       bos %d, eos %d, start_of_turn %d, end_of_turn %d\n", info.bos_id, info.eos_id,
                 info.start_of_turn_id, info.end_of_turn_id);
+    size_t needed = 0;
+    gemmakit_model_resolved_config(model, nullptr, 0, &needed);
+    std::string resolved(needed, '\0');
+    if (gemmakit_model_resolved_config(model, resolved.data(), resolved.size(), &needed) == GEMMAKIT_OK) {
+      std::printf("resolved config:\n");
+      for (size_t begin = 0, end; (end = resolved.find('\n', begin)) != std::string::npos; begin = end + 1) {
+        std::printf("  %s\n", resolved.substr(begin, end - begin).c_str());
+      }
+    }
     const long long n = ctx > 0 ? ctx : static_cast<long long>(info.context_length);
     std::printf("KV cache at %lld  %.1f MiB\n", n, static_cast<double>(kv) / (1 << 20));
     static const char* const kTypes[] = {"f32", "bf16", "f16", "q8_0"};

@@ -40,6 +40,15 @@ struct ModelInfo {
   int64_t image_size = 0;
   int64_t image_tokens = 0;
   int32_t image_token_id = -1;
+  // Every hyper-parameter as resolved from the checkpoint, in order: its name (config.json's
+  // spelling; "rope.full_attention.theta" and the like for rotary embeddings), its value, and
+  // whether the checkpoint left it out so that the family's transformers config class (named by
+  // the first entry, "config_class") supplied it.
+  struct ResolvedField {
+    std::string name, value;
+    bool from_default = false;
+  };
+  std::vector<ResolvedField> resolved_config;
 };
 
 // How float weights and attention meet activations.

@@ -9,14 +9,18 @@
 namespace gemmakit {
 namespace {
 
-// Where the text model's tensors live in the checkpoint layouts HuggingFace has published:
-// text-only models, Gemma 3 multimodal as first released, and as newer transformers save it.
+// Where the text model's tensors live in the checkpoint layouts transformers writes: text-only
+// models (`*ForCausalLM`), Gemma 3 multimodal as first released and as newer transformers save
+// it, and base models saved without their head (`Gemma3TextModel`, EmbeddingGemma: no prefix).
 constexpr PrefixRule kHfPrefixes[] = {
     {"model.language_model.", ""},
     {"language_model.model.", ""},
     {"language_model.lm_head.", "lm_head."},
     {"model.", ""},
     {"lm_head.", "lm_head."},
+    {"embed_tokens.", "embed_tokens."},
+    {"layers.", "layers."},
+    {"norm.", "norm."},
 };
 
 // Tensors of other towers (vision, audio, projectors) are not the text model's: left out here.

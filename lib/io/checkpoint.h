@@ -20,6 +20,9 @@ struct Checkpoint {
   std::string format;  // "huggingface" or "gguf"
   HParams hparams;
   std::shared_ptr<const TensorIndex> tensors;
+  // A fact of the file format, not of the architecture: GGUF files store Gemma 1–3's RMSNorm
+  // weights with the 1 of (1 + w) already added (and Gemma 3n's, which have none, as they are).
+  bool norms_include_one = false;
   std::string tokenizer_model_path;  // a SentencePiece model file; empty when none was found
   std::string tokenizer_json_path;   // HuggingFace's tokenizer.json; empty when none was found
   std::string tokenizer_proto;       // or a serialized SentencePiece model built from the file (GGUF)

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "gemmakit/status.h"
+#include "io/gguf_gemma_map.h"
 #include "tokenizer/sentencepiece_proto.h"
 
 namespace gemmakit {
@@ -46,35 +47,6 @@ class Metadata {
   const GgufFile& f_;
   std::string arch_;
 };
-
-// llama.cpp's tensor names → HuggingFace's, per layer. Gemma 1 calls its pre-feed-forward norm
-// "post_attention_layernorm"; Gemma 2/3 use that name for the norm after attention.
-std::string CanonicalName(const std::string& name, bool sandwich) {
-  static const std::pair<const char*, const char*> kTop[] = {
-      {"token_embd.weight", "embed_tokens.weight"}, {"output_norm.weight", "norm.weight"}, {"output.weight", "lm_head.weight"}};
-  for (const auto& [from, to] : kTop) {
-    if (name == from) return to;
-  }
-  if (name.compare(0, 4, "blk.") != 0) return "";
-  const size_t dot = name.find('.', 4);
-  if (dot == std::string::npos) return "";
-  const std::string layer = name.substr(4, dot - 4), rest = name.substr(dot + 1);
-  static const std::pair<const char*, const char*> kLayer[] = {
-      {"attn_q.weight", "self_attn.q_proj.weight"},     {"attn_k.weight", "self_attn.k_proj.weight"},
-      {"attn_v.weight", "self_attn.v_proj.weight"},     {"attn_output.weight", "self_attn.o_proj.weight"},
-      {"attn_q_norm.weight", "self_attn.q_norm.weight"}, {"attn_k_norm.weight", "self_attn.k_norm.weight"},
-      {"attn_norm.weight", "input_layernorm.weight"},   {"post_attention_norm.weight", "post_attention_layernorm.weight"},
-      {"post_ffw_norm.weight", "post_feedforward_layernorm.weight"}, {"ffn_gate.weight", "mlp.gate_proj.weight"},
-      {"ffn_up.weight", "mlp.up_proj.weight"},          {"ffn_down.weight", "mlp.down_proj.weight"},
-  };
-  for (const auto& [from, to] : kLayer) {
-    if (rest == from) return "layers." + layer + "." + to;
-  }
-  if (rest == "ffn_norm.weight") {
-    return "layers." + layer + (sandwich ? ".pre_feedforward_layernorm.weight" : ".post_attention_layernorm.weight");
-  }
-  return "";
-}
 
 // The SentencePiece vocabulary llama.cpp's converter embeds (tokens, scores, token types).
 std::string VocabularyProto(const Metadata& md) {
@@ -151,23 +123,12 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
   }();
   Metadata md(file, arch);
   HParams hp;
-  if (arch == "gemma") hp.model_type = "gemma";
-  else if (arch == "gemma2") hp.model_type = "gemma2";
-  else if (arch == "gemma3") hp.model_type = "gemma3_text";
-  else Fail(Status::kUnsupported, path + ": GGUF architecture '" + arch + "' is not supported (gemma, gemma2, gemma3)");
-  const bool sandwich = arch != "gemma";
-
-  hp.hidden_size = md.ArchInt("embedding_length");
-  hp.intermediate_size = md.ArchInt("feed_forward_length");
-  hp.num_hidden_layers = md.ArchInt("block_count");
-  hp.num_attention_heads = md.ArchInt("attention.head_count");
-  hp.num_key_value_heads = md.ArchInt("attention.head_count_kv");
-  hp.head_dim = md.ArchInt("attention.key_length");
-  hp.max_position_embeddings = md.ArchInt("context_length");
-  hp.rms_norm_eps = md.ArchFloat("attention.layer_norm_rms_epsilon");
-  hp.rope_theta = md.ArchFloat("rope.freq_base");
-  hp.rope_local_base_freq = md.ArchFloat("rope.freq_base_swa");
-  hp.sliding_window = md.ArchInt("attention.sliding_window");
+  hp.model_type = GgufArchToModelType(arch);
+  if (hp.model_type.empty()) {
+    Fail(Status::kUnsupported, path + ": GGUF architecture '" + arch + "' is not supported (gemma, gemma2, gemma3)");
+  }
+  for (size_t i = 0; i < kNumGgufIntKeys; ++i) hp.*kGgufIntKeys[i].field = md.ArchInt(kGgufIntKeys[i].key);
+  for (size_t i = 0; i < kNumGgufFloatKeys; ++i) hp.*kGgufFloatKeys[i].field = md.ArchFloat(kGgufFloatKeys[i].key);
   // Either the period of the local/global pattern, or (newer llama.cpp) one bool per layer.
   if (const GgufValue* pattern = md.Arch("attention.sliding_window_pattern")) {
     if (pattern->type == GgufType::kArray) {
@@ -176,20 +137,27 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
       hp.sliding_window_pattern = Metadata::Int(pattern, arch + ".attention.sliding_window_pattern");
     }
   }
-  hp.attn_logit_softcapping = md.ArchFloat("attn_logit_softcapping");
-  hp.final_logit_softcapping = md.ArchFloat("final_logit_softcapping");
-  // Not written by llama.cpp (which derives it from the model size); honoured when present.
-  hp.query_pre_attn_scalar = md.ArchFloat("attention.query_pre_attn_scalar");
   const std::string scaling = md.String(arch + ".rope.scaling.type");
   if (!scaling.empty() && scaling != "none") {
-    hp.rope_scaling_type = scaling;
-    hp.rope_scaling_factor = md.ArchFloat("rope.scaling.factor");
+    hp.rope_scaling = RopeHParams{scaling, std::nullopt, md.ArchFloat("rope.scaling.factor")};
   }
-  hp.norm_weights_include_one = true;
+  // llama.cpp does not store query_pre_attn_scalar: it scales queries by key_length^-0.5, except
+  // for the 27B models (46 layers of Gemma 2, 62 of Gemma 3), whose scalar is hidden / heads.
+  if (!hp.query_pre_attn_scalar && arch != "gemma" && hp.head_dim) {
+    const bool is_27b = hp.num_hidden_layers && *hp.num_hidden_layers == (arch == "gemma2" ? 46 : 62);
+    if (is_27b && hp.hidden_size && hp.num_attention_heads && *hp.num_attention_heads > 0) {
+      hp.query_pre_attn_scalar = static_cast<double>(*hp.hidden_size / *hp.num_attention_heads);
+    } else {
+      hp.query_pre_attn_scalar = static_cast<double>(*hp.head_dim);
+    }
+  }
+  // llama.cpp writes soft-caps only where the model has them; a Gemma 2 file without them has none.
+  if (!hp.attn_logit_softcapping) hp.nulls.insert("attn_logit_softcapping");
+  if (!hp.final_logit_softcapping) hp.nulls.insert("final_logit_softcapping");
 
   auto index = std::make_shared<TensorIndex>();
   for (const GgufTensorInfo& t : file.tensors) {
-    const std::string name = CanonicalName(t.name, sandwich);
+    const std::string name = GgufToHfTensorName(t.name, arch);
     if (name.empty()) continue;  // tensors of other parts (e.g. rope_freqs) are not the decoder's
     TensorEntry e;
     e.name = name;
@@ -207,11 +175,13 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
   if (const TensorEntry* embed = index->Find("embed_tokens.weight"); embed && embed->shape.size() == 2) {
     hp.vocab_size = embed->shape[0];
   }
+  hp.tie_word_embeddings = index->Find("lm_head.weight") == nullptr;  // llama.cpp writes output.weight only when untied
 
   Checkpoint ck;
   ck.path = path;
   ck.format = "gguf";
   ck.hparams = hp;
+  ck.norms_include_one = true;  // llama.cpp's converter adds Gemma's 1 to every RMSNorm weight
   ck.tensors = index;
   ck.tokenizer_proto = VocabularyProto(md);
   ck.chat_template = md.String("tokenizer.chat_template");

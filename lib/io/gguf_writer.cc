@@ -71,6 +71,14 @@ void GgufWriter::SetInt32Array(const std::string& key, const std::vector<int32_t
   ++n_kv_;
 }
 
+void GgufWriter::SetBoolArray(const std::string& key, const std::vector<int32_t>& values) {
+  PutKey(kv_, key, GgufType::kArray);
+  Put<uint32_t>(kv_, static_cast<uint32_t>(GgufType::kBool));
+  Put<uint64_t>(kv_, values.size());
+  for (int32_t v : values) Put<uint8_t>(kv_, v != 0 ? 1 : 0);
+  ++n_kv_;
+}
+
 void GgufWriter::AddTensor(const std::string& name, GgmlType type, std::vector<uint64_t> dims,
                            std::function<void(uint8_t*, size_t)> fill) {
   const GgmlTypeTraits* tr = FindGgmlType(static_cast<uint32_t>(type));

@@ -1,5 +1,7 @@
 #include "io/hf_config.h"
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "gemmakit/status.h"
@@ -9,10 +11,15 @@ namespace {
 
 using nlohmann::json;
 
+// Reads `key` into `out` when present; records it in `nulls` when written as null.
 template <typename T>
-void Read(const json& j, const char* key, std::optional<T>& out) {
+void Read(const json& j, const char* key, std::optional<T>& out, std::set<std::string>* nulls = nullptr) {
   auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return;
+  if (it == j.end()) return;
+  if (it->is_null()) {
+    if (nulls) nulls->insert(key);
+    return;
+  }
   if constexpr (std::is_same_v<T, int64_t>) {
     if (!it->is_number_integer()) Fail(Status::kFormatError, std::string("config.json: '") + key + "' must be an integer");
     out = it->get<int64_t>();
@@ -28,25 +35,53 @@ void Read(const json& j, const char* key, std::optional<T>& out) {
   }
 }
 
+RopeHParams ReadRope(const json& j, const std::string& where) {
+  if (!j.is_object()) Fail(Status::kFormatError, "config.json: '" + where + "' must be an object");
+  RopeHParams r;
+  Read(j, "rope_type", r.rope_type);
+  if (!r.rope_type) Read(j, "type", r.rope_type);  // the key before transformers 4.45
+  Read(j, "rope_theta", r.rope_theta);
+  Read(j, "factor", r.factor);
+  return r;
+}
+
+// transformers 5: {"full_attention": {...}, "sliding_attention": {...}} for models with both kinds
+// of layer, or one flat {"rope_type": ..., "rope_theta": ...} for models with one.
+void ReadRopeParameters(const json& j, HParams& hp) {
+  if (!j.is_object()) Fail(Status::kFormatError, "config.json: 'rope_parameters' must be an object");
+  bool keyed = false;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.key() == "full_attention" || it.key() == "sliding_attention") {
+      keyed = true;
+      if (!it.value().is_null()) hp.rope_parameters[it.key()] = ReadRope(it.value(), "rope_parameters." + it.key());
+    }
+  }
+  if (!keyed) hp.rope_parameters[""] = ReadRope(j, "rope_parameters");
+}
+
 void ReadTextFields(const json& j, HParams& hp) {
-  Read(j, "vocab_size", hp.vocab_size);
-  Read(j, "hidden_size", hp.hidden_size);
-  Read(j, "intermediate_size", hp.intermediate_size);
-  Read(j, "num_hidden_layers", hp.num_hidden_layers);
-  Read(j, "num_attention_heads", hp.num_attention_heads);
-  Read(j, "num_key_value_heads", hp.num_key_value_heads);
-  Read(j, "head_dim", hp.head_dim);
-  Read(j, "max_position_embeddings", hp.max_position_embeddings);
-  Read(j, "sliding_window", hp.sliding_window);
-  Read(j, "sliding_window_pattern", hp.sliding_window_pattern);
-  Read(j, "rms_norm_eps", hp.rms_norm_eps);
-  Read(j, "rope_theta", hp.rope_theta);
-  Read(j, "rope_local_base_freq", hp.rope_local_base_freq);
-  Read(j, "query_pre_attn_scalar", hp.query_pre_attn_scalar);
-  Read(j, "attn_logit_softcapping", hp.attn_logit_softcapping);
-  Read(j, "final_logit_softcapping", hp.final_logit_softcapping);
-  Read(j, "hidden_activation", hp.hidden_activation);
-  Read(j, "tie_word_embeddings", hp.tie_word_embeddings);
+  auto* nulls = &hp.nulls;
+  Read(j, "vocab_size", hp.vocab_size, nulls);
+  Read(j, "hidden_size", hp.hidden_size, nulls);
+  Read(j, "intermediate_size", hp.intermediate_size, nulls);
+  Read(j, "num_hidden_layers", hp.num_hidden_layers, nulls);
+  Read(j, "num_attention_heads", hp.num_attention_heads, nulls);
+  Read(j, "num_key_value_heads", hp.num_key_value_heads, nulls);
+  Read(j, "head_dim", hp.head_dim, nulls);
+  Read(j, "max_position_embeddings", hp.max_position_embeddings, nulls);
+  Read(j, "sliding_window", hp.sliding_window, nulls);
+  Read(j, "sliding_window_pattern", hp.sliding_window_pattern, nulls);
+  Read(j, "_sliding_window_pattern", hp.private_sliding_window_pattern, nulls);
+  Read(j, "rms_norm_eps", hp.rms_norm_eps, nulls);
+  Read(j, "rope_theta", hp.rope_theta, nulls);
+  Read(j, "rope_local_base_freq", hp.rope_local_base_freq, nulls);
+  Read(j, "query_pre_attn_scalar", hp.query_pre_attn_scalar, nulls);
+  Read(j, "attn_logit_softcapping", hp.attn_logit_softcapping, nulls);
+  Read(j, "final_logit_softcapping", hp.final_logit_softcapping, nulls);
+  Read(j, "hidden_activation", hp.hidden_activation, nulls);
+  Read(j, "hidden_act", hp.hidden_act, nulls);
+  Read(j, "tie_word_embeddings", hp.tie_word_embeddings, nulls);
+  Read(j, "use_bidirectional_attention", hp.use_bidirectional_attention, nulls);
   if (auto it = j.find("layer_types"); it != j.end() && !it->is_null()) {
     if (!it->is_array()) Fail(Status::kFormatError, "config.json: 'layer_types' must be a list");
     for (const auto& t : *it) {
@@ -54,14 +89,8 @@ void ReadTextFields(const json& j, HParams& hp) {
       hp.layer_types.push_back(t.get<std::string>());
     }
   }
-  if (auto it = j.find("rope_scaling"); it != j.end() && !it->is_null()) {
-    if (!it->is_object()) Fail(Status::kFormatError, "config.json: 'rope_scaling' must be an object");
-    std::optional<std::string> type;
-    Read(*it, "rope_type", type);
-    if (!type) Read(*it, "type", type);
-    hp.rope_scaling_type = type.value_or("default");
-    Read(*it, "factor", hp.rope_scaling_factor);
-  }
+  if (auto it = j.find("rope_scaling"); it != j.end() && !it->is_null()) hp.rope_scaling = ReadRope(*it, "rope_scaling");
+  if (auto it = j.find("rope_parameters"); it != j.end() && !it->is_null()) ReadRopeParameters(*it, hp);
 }
 
 }  // namespace
@@ -74,14 +103,16 @@ HParams ParseHfConfig(const std::string& config_json) {
   Read(j, "model_type", model_type);
   if (!model_type) Fail(Status::kFormatError, "config.json has no 'model_type'");
   hp.model_type = *model_type;
+  // Multimodal Gemma 3 nests its language model (a gemma3_text model) under text_config; without
+  // one, transformers builds Gemma3TextConfig's defaults, and no top-level field is the text model's.
   auto text = j.find("text_config");
-  if (text != j.end() && !text->is_null()) {
-    if (!text->is_object()) Fail(Status::kFormatError, "config.json: 'text_config' must be an object");
+  const bool nested = text != j.end() && !text->is_null();
+  if (nested || hp.model_type == "gemma3") {
+    if (nested && !text->is_object()) Fail(Status::kFormatError, "config.json: 'text_config' must be an object");
     std::optional<std::string> text_type;
-    Read(*text, "model_type", text_type);
-    // Gemma 3's multimodal config: the language model is a gemma3_text model.
+    if (nested) Read(*text, "model_type", text_type);
     hp.model_type = text_type.value_or(hp.model_type == "gemma3" ? "gemma3_text" : hp.model_type);
-    ReadTextFields(*text, hp);
+    if (nested) ReadTextFields(*text, hp);
     if (!hp.tie_word_embeddings) Read(j, "tie_word_embeddings", hp.tie_word_embeddings);
   } else {
     ReadTextFields(j, hp);

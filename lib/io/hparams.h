@@ -1,30 +1,44 @@
 // What a checkpoint file says about the model, in the vocabulary of HuggingFace's config.json and
 // independent of the file format: config.json and GGUF metadata both fill it, and the model's
-// architecture code turns it into a complete configuration. Absent fields stay empty so each
-// architecture can apply its own defaults.
+// architecture code turns it into a complete configuration (model/architecture.h), taking what a
+// file leaves out from the defaults of the family's transformers config class. So absent fields
+// stay empty here, and a field written as null is remembered as such: for some fields null means
+// "none" (soft-caps), for others "the default" (layer_types), and for some it is an error.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace gemmakit {
 
+// One rotary embedding as transformers 5's rope_parameters (or the older rope_scaling) writes it.
+struct RopeHParams {
+  std::optional<std::string> rope_type;  // "default", "linear", ...
+  std::optional<double> rope_theta;
+  std::optional<double> factor;
+};
+
 struct HParams {
   std::string model_type;  // of the text model: "gemma", "gemma2", "gemma3_text", ...
   std::optional<int64_t> vocab_size, hidden_size, intermediate_size, num_hidden_layers,
       num_attention_heads, num_key_value_heads, head_dim, max_position_embeddings, sliding_window,
-      sliding_window_pattern;
+      sliding_window_pattern, private_sliding_window_pattern;  // the last: "_sliding_window_pattern"
   std::optional<double> rms_norm_eps, rope_theta, rope_local_base_freq, query_pre_attn_scalar,
       attn_logit_softcapping, final_logit_softcapping;
-  std::optional<std::string> hidden_activation;
+  std::optional<std::string> hidden_activation, hidden_act;
   std::vector<std::string> layer_types;  // "sliding_attention" / "full_attention" per layer
-  std::optional<std::string> rope_scaling_type;
-  std::optional<double> rope_scaling_factor;
-  std::optional<bool> tie_word_embeddings;
-  // GGUF files store Gemma's RMSNorm weights with the 1 of (1 + w) already added.
-  bool norm_weights_include_one = false;
+  std::optional<RopeHParams> rope_scaling;  // transformers 4: applies to global layers
+  // transformers 5: keyed by layer type ("full_attention", "sliding_attention"), or "" for one
+  // rotary embedding shared by every layer (Gemma 1 and 2).
+  std::map<std::string, RopeHParams> rope_parameters;
+  std::optional<bool> tie_word_embeddings, use_bidirectional_attention;
+  std::set<std::string> nulls;  // keys the file wrote as null
+
+  bool IsNull(const char* key) const { return nulls.count(key) != 0; }
 };
 
 }  // namespace gemmakit

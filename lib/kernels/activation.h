@@ -13,6 +13,10 @@ float GeluTanh(float x);
 void GeGlu(const float* gate, const float* up, float* out, size_t n);
 void GeGluReference(const float* gate, const float* up, float* out, size_t n);
 
+// out[i] = gelu(gate[i]) * up[i] with the exact, erf-based GELU (PyTorch's default gelu), for
+// checkpoints whose config names "gelu". Scalar: no released Gemma uses it.
+void GeGluErf(const float* gate, const float* up, float* out, size_t n);
+
 // x = cap · tanh(x / cap), in place. Gemma 2 caps attention scores and final logits this way.
 void SoftCap(float* x, size_t n, float cap);
 

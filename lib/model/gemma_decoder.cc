@@ -115,7 +115,7 @@ void GemmaDecoder::FeedForwardBlock(size_t il, Activations& a, Executor* ex) con
   RmsNorm(a.x.data(), n, d, lw.pre_ffw_norm.data(), c_.norm_eps, a.normed.data());
   MatMul(a.normed.data(), n, lw.gate_proj, a.gate.data(), ex, mm_);
   MatMul(a.normed.data(), n, lw.up_proj, a.up.data(), ex, mm_);
-  GeGlu(a.gate.data(), a.up.data(), a.gate.data(), n * ff);
+  (c_.activation == FfnActivation::kGelu ? GeGluErf : GeGlu)(a.gate.data(), a.up.data(), a.gate.data(), n * ff);
   MatMul(a.gate.data(), n, lw.down_proj, a.block_out.data(), ex, mm_);
   if (c_.sandwich_norms) RmsNorm(a.block_out.data(), n, d, lw.post_ffw_norm.data(), c_.norm_eps, a.block_out.data());
   a.Tap("ffw_out", static_cast<int>(il), a.block_out, d);

@@ -21,7 +21,8 @@ int64_t SlotsFor(int64_t ring, int64_t n) {
 
 int64_t KvCache::RingSize(const LayerConfig& lc, int64_t max_positions, int64_t max_chunk) {
   if (!lc.sliding) return 0;
-  const int64_t ring = static_cast<int64_t>(lc.window) + max_chunk - 1;
+  // A chunk never holds more than the context, and the sum then cannot overflow.
+  const int64_t ring = static_cast<int64_t>(lc.window) + std::min(max_chunk, max_positions) - 1;
   return ring < max_positions ? ring : 0;  // a ring as long as the context is a plain cache
 }
 
@@ -65,10 +66,17 @@ KvCache::KvCache(const KvCache& o)
 
 int64_t KvCache::BytesFor(const ModelConfig& config, int64_t max_positions, int64_t max_chunk, DType type,
                           int64_t n_positions) {
+  if (n_positions < 0 || n_positions > (int64_t{1} << 40)) {
+    Fail(Status::kInvalidArgument, "KV cache: " + std::to_string(n_positions) + " positions is out of range");
+  }
   const int64_t row = config.n_kv_heads * static_cast<int64_t>(KvHeadBytes(type, static_cast<size_t>(config.head_dim)));
   int64_t total = 0;
   for (const LayerConfig& lc : config.layers) {
-    total += 2 * row * SlotsFor(RingSize(lc, max_positions, max_chunk), n_positions);
+    int64_t layer = 0;
+    if (__builtin_mul_overflow(2 * row, SlotsFor(RingSize(lc, max_positions, max_chunk), n_positions), &layer) ||
+        __builtin_add_overflow(total, layer, &total)) {
+      Fail(Status::kInvalidArgument, "KV cache of " + std::to_string(n_positions) + " positions: size overflows");
+    }
   }
   return total;
 }

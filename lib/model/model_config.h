@@ -10,6 +10,20 @@
 
 namespace gemmakit {
 
+// The gate's activation in the feed-forward (GeGLU) block, by transformers' ACT2FN names.
+enum class FfnActivation : int32_t {
+  kGeluTanh = 0,  // "gelu_pytorch_tanh", "gelu_new": every released Gemma
+  kGelu = 1,      // "gelu": the exact, erf-based GELU
+};
+
+// One resolved hyper-parameter as `gemmakit info` shows it: its value and whether the checkpoint
+// said it or the family's transformers config class supplied it.
+struct ConfigField {
+  std::string name;
+  std::string value;
+  bool from_default = false;
+};
+
 struct LayerConfig {
   bool sliding = false;  // sees only the last `window` positions
   int32_t window = 0;
@@ -32,7 +46,9 @@ struct ModelConfig {
   float final_softcap = 0.f;     // 0: none
   bool sandwich_norms = false;   // post-attention and pre/post-feed-forward norms (Gemma 2/3)
   bool qk_norm = false;          // RMSNorm on each query and key head (Gemma 3)
-  bool norm_adds_one = true;     // RMSNorm scales by (1 + w), as Gemma 1–3 store it
+  bool norm_adds_one = true;     // RMSNorm scales by (1 + w): Gemma 1–3 (Gemma 3n scales by w)
+  FfnActivation activation = FfnActivation::kGeluTanh;
+  bool tied_embeddings = true;   // the output projection is the token embedding
   std::vector<LayerConfig> layers;
 
   int64_t n_layers() const { return static_cast<int64_t>(layers.size()); }

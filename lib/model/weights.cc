@@ -9,9 +9,11 @@ namespace {
 
 class Binder {
  public:
-  Binder(const ModelConfig& c, const TensorIndex& t, ModelWeights& w) : config_(c), tensors_(t), weights_(w) {}
+  Binder(const ModelConfig& c, const TensorIndex& t, ModelWeights& w, bool norms_include_one)
+      : config_(c), tensors_(t), weights_(w), add_one_(c.norm_adds_one && !norms_include_one) {}
 
-  const TensorEntry& Get(const std::string& name, std::vector<int64_t> shape) {
+  // `dims` names the config fields the expected shape comes from, for the error message.
+  const TensorEntry& Get(const std::string& name, std::vector<int64_t> shape, const char* dims) {
     const TensorEntry* e = tensors_.Find(name);
     if (!e) Fail(Status::kFormatError, "checkpoint has no tensor '" + name + "'");
     // Kernels load 16-bit scales and elements directly; files written by common tools align them.
@@ -21,14 +23,14 @@ class Binder {
     }
     if (e->shape != shape) {
       Fail(Status::kFormatError, "tensor '" + name + "' has shape " + ShapeString(e->shape) +
-                                     " but the config implies " + ShapeString(shape));
+                                     " but the config implies " + ShapeString(shape) + " (" + dims + ")");
     }
     weights_.n_params += static_cast<size_t>(e->numel());
     return *e;
   }
 
-  MatrixView Matrix(const std::string& name, int64_t rows, int64_t cols) {
-    const TensorEntry& e = Get(name, {rows, cols});
+  MatrixView Matrix(const std::string& name, int64_t rows, int64_t cols, const char* dims) {
+    const TensorEntry& e = Get(name, {rows, cols}, dims);
     if (static_cast<size_t>(cols) % DTypeBlockElems(e.dtype) != 0) {
       Fail(Status::kFormatError, "tensor '" + name + "': width " + std::to_string(cols) + " is not a multiple of the " +
                                      DTypeName(e.dtype) + " block");
@@ -36,11 +38,11 @@ class Binder {
     return MatrixView{e.dtype, e.data, static_cast<size_t>(rows), static_cast<size_t>(cols)};
   }
 
-  std::vector<float> Norm(const std::string& name, int64_t dim) {
-    const TensorEntry& e = Get(name, {dim});
+  std::vector<float> Norm(const std::string& name, int64_t dim, const char* dims = "hidden_size") {
+    const TensorEntry& e = Get(name, {dim}, dims);
     std::vector<float> v(static_cast<size_t>(dim));
     ConvertToF32(e.dtype, e.data, v.data(), v.size());
-    if (config_.norm_adds_one) {
+    if (add_one_) {
       for (float& x : v) x += 1.f;
     }
     return v;
@@ -56,27 +58,34 @@ class Binder {
   const ModelConfig& config_;
   const TensorIndex& tensors_;
   ModelWeights& weights_;
+  bool add_one_;
 };
 
 }  // namespace
 
-ModelWeights BindWeights(const ModelConfig& c, std::shared_ptr<const TensorIndex> tensors) {
+ModelWeights BindWeights(const ModelConfig& c, std::shared_ptr<const TensorIndex> tensors, bool norms_include_one) {
   ModelWeights w;
-  Binder b(c, *tensors, w);
-  w.embed = b.Matrix("embed_tokens.weight", c.vocab_size, c.hidden);
-  w.lm_head = tensors->Find("lm_head.weight") ? b.Matrix("lm_head.weight", c.vocab_size, c.hidden) : w.embed;
+  Binder b(c, *tensors, w, norms_include_one);
+  w.embed = b.Matrix("embed_tokens.weight", c.vocab_size, c.hidden, "vocab_size, hidden_size");
+  if (c.tied_embeddings) {
+    w.lm_head = w.embed;
+  } else if (tensors->Find("lm_head.weight")) {
+    w.lm_head = b.Matrix("lm_head.weight", c.vocab_size, c.hidden, "vocab_size, hidden_size");
+  } else {
+    Fail(Status::kFormatError, "config: tie_word_embeddings is false but the checkpoint has no 'lm_head.weight'");
+  }
   w.final_norm = b.Norm("norm.weight", c.hidden);
   w.layers.resize(static_cast<size_t>(c.n_layers()));
   for (size_t i = 0; i < w.layers.size(); ++i) {
     const std::string p = "layers." + std::to_string(i) + ".";
     LayerWeights& l = w.layers[i];
-    l.q_proj = b.Matrix(p + "self_attn.q_proj.weight", c.q_dim(), c.hidden);
-    l.k_proj = b.Matrix(p + "self_attn.k_proj.weight", c.kv_dim(), c.hidden);
-    l.v_proj = b.Matrix(p + "self_attn.v_proj.weight", c.kv_dim(), c.hidden);
-    l.o_proj = b.Matrix(p + "self_attn.o_proj.weight", c.hidden, c.q_dim());
-    l.gate_proj = b.Matrix(p + "mlp.gate_proj.weight", c.intermediate, c.hidden);
-    l.up_proj = b.Matrix(p + "mlp.up_proj.weight", c.intermediate, c.hidden);
-    l.down_proj = b.Matrix(p + "mlp.down_proj.weight", c.hidden, c.intermediate);
+    l.q_proj = b.Matrix(p + "self_attn.q_proj.weight", c.q_dim(), c.hidden, "num_attention_heads * head_dim, hidden_size");
+    l.k_proj = b.Matrix(p + "self_attn.k_proj.weight", c.kv_dim(), c.hidden, "num_key_value_heads * head_dim, hidden_size");
+    l.v_proj = b.Matrix(p + "self_attn.v_proj.weight", c.kv_dim(), c.hidden, "num_key_value_heads * head_dim, hidden_size");
+    l.o_proj = b.Matrix(p + "self_attn.o_proj.weight", c.hidden, c.q_dim(), "hidden_size, num_attention_heads * head_dim");
+    l.gate_proj = b.Matrix(p + "mlp.gate_proj.weight", c.intermediate, c.hidden, "intermediate_size, hidden_size");
+    l.up_proj = b.Matrix(p + "mlp.up_proj.weight", c.intermediate, c.hidden, "intermediate_size, hidden_size");
+    l.down_proj = b.Matrix(p + "mlp.down_proj.weight", c.hidden, c.intermediate, "hidden_size, intermediate_size");
     l.input_norm = b.Norm(p + "input_layernorm.weight", c.hidden);
     if (c.sandwich_norms) {
       l.post_attn_norm = b.Norm(p + "post_attention_layernorm.weight", c.hidden);
@@ -87,8 +96,8 @@ ModelWeights BindWeights(const ModelConfig& c, std::shared_ptr<const TensorIndex
       l.pre_ffw_norm = b.Norm(p + "post_attention_layernorm.weight", c.hidden);
     }
     if (c.qk_norm) {
-      l.q_norm = b.Norm(p + "self_attn.q_norm.weight", c.head_dim);
-      l.k_norm = b.Norm(p + "self_attn.k_norm.weight", c.head_dim);
+      l.q_norm = b.Norm(p + "self_attn.q_norm.weight", c.head_dim, "head_dim");
+      l.k_norm = b.Norm(p + "self_attn.k_norm.weight", c.head_dim, "head_dim");
     }
   }
   w.storage = std::move(tensors);

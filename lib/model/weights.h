@@ -37,6 +37,9 @@ struct ModelWeights {
 
 // Throws Error(kFormatError) naming the tensor when one is missing or its shape disagrees with the
 // config, Error(kUnsupported) for a weight type the kernels do not read.
-ModelWeights BindWeights(const ModelConfig& config, std::shared_ptr<const TensorIndex> tensors);
+// norms_include_one: the file stores (1 + w) where the architecture's norms scale by (1 + w)
+// (Checkpoint::norms_include_one). A stored lm_head.weight is ignored when the config ties the
+// embeddings, as transformers ties it.
+ModelWeights BindWeights(const ModelConfig& config, std::shared_ptr<const TensorIndex> tensors, bool norms_include_one);
 
 }  // namespace gemmakit

@@ -4,7 +4,9 @@
 #include <cstring>
 
 #include "gemmakit/status.h"
+#include "io/gguf_gemma_map.h"
 #include "io/gguf_writer.h"
+#include "model/architecture.h"
 #include "runtime/model_impl.h"
 #include "tokenizer/sentencepiece_proto.h"
 
@@ -47,10 +49,42 @@ void AddMatrix(GgufWriter& w, const std::string& name, const MatrixView& m) {
   });
 }
 
-// Norm scales are held as the (1 + w) GGUF stores, in float32.
+// Norm scales are held as the multipliers GGUF stores (Gemma's 1 + w), in float32.
 void AddNorm(GgufWriter& w, const std::string& name, const std::vector<float>& scale) {
   const std::vector<float>* v = &scale;
   w.AddTensor(name, GgmlType::kF32, {scale.size()}, [v](uint8_t* out, size_t n) { std::memcpy(out, v->data(), n); });
+}
+
+// The model's hyper-parameters under the keys of the shared GGUF table (io/gguf_gemma_map.h).
+void AddHyperParameters(GgufWriter& w, const ModelConfig& c) {
+  const std::string& arch = c.architecture;
+  const HParams hp = DescribeAsHParams(c);
+  for (size_t i = 0; i < kNumGgufIntKeys; ++i) {
+    if (const auto& v = hp.*kGgufIntKeys[i].field) w.SetUint32(arch + "." + kGgufIntKeys[i].key, static_cast<uint32_t>(*v));
+  }
+  for (size_t i = 0; i < kNumGgufFloatKeys; ++i) {
+    if (const auto& v = hp.*kGgufFloatKeys[i].field) w.SetFloat32(arch + "." + kGgufFloatKeys[i].key, static_cast<float>(*v));
+  }
+  w.SetUint32(arch + ".attention.value_length", static_cast<uint32_t>(c.head_dim));
+  if (hp.rope_scaling) {
+    w.SetString(arch + ".rope.scaling.type", *hp.rope_scaling->rope_type);
+    w.SetFloat32(arch + ".rope.scaling.factor", static_cast<float>(*hp.rope_scaling->factor));
+  }
+  if (arch == "gemma3") {
+    // The period of the local/global pattern (the first global layer's index + 1), which every
+    // llama.cpp reads, when the layers follow one; else one flag per layer, which newer ones read.
+    size_t period = 0;
+    for (size_t i = 0; i < c.layers.size() && !period; ++i) period = c.layers[i].sliding ? 0 : i + 1;
+    bool periodic = period > 0;
+    for (size_t i = 0; i < c.layers.size() && periodic; ++i) periodic = c.layers[i].sliding == ((i + 1) % period != 0);
+    if (periodic) {
+      w.SetUint32(arch + ".attention.sliding_window_pattern", static_cast<uint32_t>(period));
+    } else {
+      std::vector<int32_t> flags;
+      for (const auto& l : c.layers) flags.push_back(l.sliding ? 1 : 0);
+      w.SetBoolArray(arch + ".attention.sliding_window_pattern", flags);
+    }
+  }
 }
 
 }  // namespace
@@ -58,47 +92,19 @@ void AddNorm(GgufWriter& w, const std::string& name, const std::vector<float>& s
 void SaveGguf(const Model& model, const std::string& path) {
   const Model::Impl& m = model.impl();
   const ModelConfig& c = m.config;
-  if (!c.norm_adds_one) Fail(Status::kUnsupported, "GGUF export supports Gemma 1, 2 and 3");
   const std::string arch = c.architecture;
+  if (ModelTypeToGgufArch(DescribeAsHParams(c).model_type) != arch) {
+    Fail(Status::kUnsupported, "GGUF export of architecture '" + arch + "' is not supported");
+  }
+  if (c.activation != FfnActivation::kGeluTanh) {
+    Fail(Status::kUnsupported, "GGUF has no key for the exact GELU this model uses; llama.cpp would run it with the tanh GELU");
+  }
   GgufWriter w;
   w.SetString("general.architecture", arch);
   w.SetString("general.name", "gemmakit export");
   w.SetUint32("general.file_type", FileType(m.weights.layers.empty() ? DType::kF32 : m.weights.layers[0].gate_proj.dtype));
   w.SetUint32("general.quantization_version", 2);
-  w.SetUint32(arch + ".context_length", static_cast<uint32_t>(c.context_length));
-  w.SetUint32(arch + ".embedding_length", static_cast<uint32_t>(c.hidden));
-  w.SetUint32(arch + ".block_count", static_cast<uint32_t>(c.n_layers()));
-  w.SetUint32(arch + ".feed_forward_length", static_cast<uint32_t>(c.intermediate));
-  w.SetUint32(arch + ".attention.head_count", static_cast<uint32_t>(c.n_heads));
-  w.SetUint32(arch + ".attention.head_count_kv", static_cast<uint32_t>(c.n_kv_heads));
-  w.SetUint32(arch + ".attention.key_length", static_cast<uint32_t>(c.head_dim));
-  w.SetUint32(arch + ".attention.value_length", static_cast<uint32_t>(c.head_dim));
-  w.SetFloat32(arch + ".attention.layer_norm_rms_epsilon", c.norm_eps);
-  // Global layers carry rope_theta (and any scaling); local layers their own base.
-  const LayerConfig* global = nullptr;
-  const LayerConfig* local = nullptr;
-  for (const auto& l : c.layers) (l.sliding ? local : global) = &l;
-  const LayerConfig& g = global ? *global : c.layers[0];
-  w.SetFloat32(arch + ".rope.freq_base", g.rope.base);
-  if (arch == "gemma3" && local) w.SetFloat32(arch + ".rope.freq_base_swa", local->rope.base);
-  if (g.rope.linear_scale != 1.f) {
-    w.SetString(arch + ".rope.scaling.type", "linear");
-    w.SetFloat32(arch + ".rope.scaling.factor", g.rope.linear_scale);
-  }
-  if (c.max_window() > 0) w.SetUint32(arch + ".attention.sliding_window", static_cast<uint32_t>(c.max_window()));
-  if (c.attn_softcap > 0.f) w.SetFloat32(arch + ".attn_logit_softcapping", c.attn_softcap);
-  if (c.final_softcap > 0.f) w.SetFloat32(arch + ".final_logit_softcapping", c.final_softcap);
-  const float default_scale = 1.f / std::sqrt(static_cast<float>(c.head_dim));
-  if (arch != "gemma" && std::fabs(c.attn_scale - default_scale) > 1e-7f * default_scale) {
-    // llama.cpp derives this from the model size; recorded so gemmakit reads it back exactly.
-    w.SetFloat32(arch + ".attention.query_pre_attn_scalar", 1.f / (c.attn_scale * c.attn_scale));
-  }
-  if (arch == "gemma3") {
-    // The period of the local/global pattern (the first global layer's index + 1).
-    size_t period = 0;
-    for (size_t i = 0; i < c.layers.size() && !period; ++i) period = c.layers[i].sliding ? 0 : i + 1;
-    if (period) w.SetUint32(arch + ".attention.sliding_window_pattern", static_cast<uint32_t>(period));
-  }
+  AddHyperParameters(w, c);
 
   const Tokenizer& tok = model.tokenizer();
   const auto pieces = ReadSentencePieces(tok.SerializedModel());
@@ -122,28 +128,32 @@ void SaveGguf(const Model& model, const std::string& path) {
   w.SetBool("tokenizer.ggml.add_space_prefix", false);
 
   const ModelWeights& mw = m.weights;
-  AddMatrix(w, "token_embd.weight", mw.embed);
-  if (mw.lm_head.data != mw.embed.data || mw.lm_head.panels != mw.embed.panels) AddMatrix(w, "output.weight", mw.lm_head);
-  AddNorm(w, "output_norm.weight", mw.final_norm);
+  auto matrix = [&](const std::string& hf, const MatrixView& v) { AddMatrix(w, HfToGgufTensorName(hf, arch), v); };
+  auto norm = [&](const std::string& hf, const std::vector<float>& v) { AddNorm(w, HfToGgufTensorName(hf, arch), v); };
+  matrix("embed_tokens.weight", mw.embed);
+  if (!c.tied_embeddings) matrix("lm_head.weight", mw.lm_head);
+  norm("norm.weight", mw.final_norm);
   for (size_t i = 0; i < mw.layers.size(); ++i) {
     const LayerWeights& l = mw.layers[i];
-    const std::string p = "blk." + std::to_string(i) + ".";
-    AddMatrix(w, p + "attn_q.weight", l.q_proj);
-    AddMatrix(w, p + "attn_k.weight", l.k_proj);
-    AddMatrix(w, p + "attn_v.weight", l.v_proj);
-    AddMatrix(w, p + "attn_output.weight", l.o_proj);
-    AddMatrix(w, p + "ffn_gate.weight", l.gate_proj);
-    AddMatrix(w, p + "ffn_up.weight", l.up_proj);
-    AddMatrix(w, p + "ffn_down.weight", l.down_proj);
-    AddNorm(w, p + "attn_norm.weight", l.input_norm);
-    AddNorm(w, p + "ffn_norm.weight", l.pre_ffw_norm);
+    const std::string p = "layers." + std::to_string(i) + ".";
+    matrix(p + "self_attn.q_proj.weight", l.q_proj);
+    matrix(p + "self_attn.k_proj.weight", l.k_proj);
+    matrix(p + "self_attn.v_proj.weight", l.v_proj);
+    matrix(p + "self_attn.o_proj.weight", l.o_proj);
+    matrix(p + "mlp.gate_proj.weight", l.gate_proj);
+    matrix(p + "mlp.up_proj.weight", l.up_proj);
+    matrix(p + "mlp.down_proj.weight", l.down_proj);
+    norm(p + "input_layernorm.weight", l.input_norm);
     if (c.sandwich_norms) {
-      AddNorm(w, p + "post_attention_norm.weight", l.post_attn_norm);
-      AddNorm(w, p + "post_ffw_norm.weight", l.post_ffw_norm);
+      norm(p + "post_attention_layernorm.weight", l.post_attn_norm);
+      norm(p + "pre_feedforward_layernorm.weight", l.pre_ffw_norm);
+      norm(p + "post_feedforward_layernorm.weight", l.post_ffw_norm);
+    } else {
+      norm(p + "post_attention_layernorm.weight", l.pre_ffw_norm);
     }
     if (c.qk_norm) {
-      AddNorm(w, p + "attn_q_norm.weight", l.q_norm);
-      AddNorm(w, p + "attn_k_norm.weight", l.k_norm);
+      norm(p + "self_attn.q_norm.weight", l.q_norm);
+      norm(p + "self_attn.k_norm.weight", l.k_norm);
     }
   }
   w.Write(path);

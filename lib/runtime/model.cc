@@ -64,8 +64,8 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
     ck.vision = OpenMmprojGguf(options.mmproj_path);
   }
   auto impl = std::make_unique<Impl>();
-  impl->config = ResolveModelConfig(ck.hparams);
-  impl->weights = BindWeights(impl->config, ck.tensors);
+  impl->config = ResolveModelConfig(ck.hparams, &impl->config_fields);
+  impl->weights = BindWeights(impl->config, ck.tensors, ck.norms_include_one);
   {
     ThreadPool pool(options.n_threads);
     if (!options.weight_type.empty()) RequantizeWeights(impl->weights, target, &pool);
@@ -75,16 +75,14 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   impl->tokenizer = std::move(tok.tokenizer);
   impl->chat_template = tok.chat_template;
   impl->chat_template_source = tok.chat_template_source;
-  if (impl->tokenizer) {
-    if (impl->tokenizer->vocab_size() > impl->config.vocab_size) {
-      Fail(Status::kFormatError, "tokenizer has " + std::to_string(impl->tokenizer->vocab_size()) +
-                                     " pieces but the model only " + std::to_string(impl->config.vocab_size));
-    }
-  }
+  // A tokenizer may know more ids than the embedding table has rows (Gemma 3's 262,145 pieces for
+  // 262,144 rows: <image_soft_token> is never embedded); transformers does not check it, and
+  // prompts are checked id by id at evaluation.
   MatMulOptions matmul;
   matmul.bf16_inputs = options.precision == Precision::kFast;
   impl->decoder = std::make_unique<GemmaDecoder>(impl->config, impl->weights, matmul);
   impl->info = DescribeModel(impl->config, impl->weights, ck.format);
+  for (const ConfigField& f : impl->config_fields) impl->info.resolved_config.push_back({f.name, f.value, f.from_default});
   impl->info.tokenizer_source = tok.source;
   impl->info.chat_template = ChatTemplateKindName(impl->chat_template);
   if (ck.vision) {

@@ -47,6 +47,8 @@ uint64_t ModelIdentity(const ModelConfig& c, const ModelWeights& w) {
   }
   for (float v : {c.norm_eps, c.embed_scale, c.attn_scale, c.attn_softcap, c.final_softcap}) h.AddValue(v);
   for (bool v : {c.sandwich_norms, c.qk_norm, c.norm_adds_one}) h.AddValue(static_cast<uint8_t>(v));
+  // Only when not the tanh GELU, so identities of models saved before the field existed hold.
+  if (c.activation != FfnActivation::kGeluTanh) h.AddValue(static_cast<int32_t>(c.activation));
   for (const LayerConfig& lc : c.layers) {
     h.AddValue(static_cast<uint8_t>(lc.sliding));
     h.AddValue(lc.window);

@@ -15,6 +15,7 @@ namespace gemmakit {
 
 struct Model::Impl {
   ModelConfig config;
+  std::vector<ConfigField> config_fields;  // how each value was resolved (ModelInfo::resolved_config)
   ModelWeights weights;
   std::unique_ptr<Tokenizer> tokenizer;
   ChatTemplateKind chat_template = ChatTemplateKind::kNone;  // see runtime/tokenizer_loader.h

@@ -582,6 +582,10 @@ int64_t KvCacheBytes(const Model& model, int64_t n_positions, const SessionOptio
   const ModelConfig& c = model.impl().config;
   const int64_t context = ResolveContext(c, options);
   if (n_positions < 0) Fail(Status::kInvalidArgument, "n_positions must be >= 0");
+  if (n_positions > c.context_length) {
+    Fail(Status::kInvalidArgument, std::to_string(n_positions) + " positions is past the model's context length (" +
+                                       std::to_string(c.context_length) + ")");
+  }
   return KvCache::BytesFor(c, std::max(context, n_positions), options.batch_size, ToDType(options.kv_type), n_positions);
 }
 

@@ -192,6 +192,8 @@ TEST_F(BadCheckpointTest, WrongFieldTypes) {
 }
 
 TEST_F(BadCheckpointTest, MissingOrOutOfRangeSizes) {
+  // A left-out size takes the family's default (Gemma3TextConfig: 2304), which the tensors then
+  // contradict: the error names the tensor and the field.
   json c = Config();
   c.erase("hidden_size");
   ExpectLoadError(WithConfig("cfg_nohidden", c), Status::kFormatError, "hidden_size");

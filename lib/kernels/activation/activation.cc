@@ -32,6 +32,11 @@ void GeGlu(const float* gate, const float* up, float* out, size_t n) {
   GeGluReference(gate, up, out, n);
 }
 
+void GeGluErf(const float* gate, const float* up, float* out, size_t n) {
+  constexpr float kInvSqrt2 = 0.70710678118654752f;
+  for (size_t i = 0; i < n; ++i) out[i] = 0.5f * gate[i] * (1.0f + std::erf(gate[i] * kInvSqrt2)) * up[i];
+}
+
 void SoftCap(float* x, size_t n, float cap) {
   const float inv = 1.0f / cap;
   for (size_t i = 0; i < n; ++i) x[i] = cap * std::tanh(x[i] * inv);

@@ -1,0 +1,134 @@
+#include "io/gguf_gemma_map.h"
+
+#include <cstring>
+
+namespace gemmakit {
+namespace {
+
+struct ArchName {
+  const char* gguf;
+  const char* model_type;
+};
+constexpr ArchName kArchs[] = {{"gemma", "gemma"}, {"gemma2", "gemma2"}, {"gemma3", "gemma3_text"}};
+
+// Which architectures a tensor-name row applies to.
+enum Archs : unsigned { kG1 = 1, kG2 = 2, kG3 = 4, kAll = 7, kSandwich = kG2 | kG3 };
+
+unsigned ArchBit(const std::string& arch) {
+  if (arch == "gemma") return kG1;
+  if (arch == "gemma2") return kG2;
+  if (arch == "gemma3") return kG3;
+  return 0;
+}
+
+struct TensorName {
+  const char* gguf;
+  const char* hf;
+  unsigned archs;
+};
+
+constexpr TensorName kTopTensors[] = {
+    {"token_embd.weight", "embed_tokens.weight", kAll},
+    {"output_norm.weight", "norm.weight", kAll},
+    {"output.weight", "lm_head.weight", kAll},
+};
+
+// After "blk.N." / "layers.N.".
+constexpr TensorName kLayerTensors[] = {
+    {"attn_q.weight", "self_attn.q_proj.weight", kAll},
+    {"attn_k.weight", "self_attn.k_proj.weight", kAll},
+    {"attn_v.weight", "self_attn.v_proj.weight", kAll},
+    {"attn_output.weight", "self_attn.o_proj.weight", kAll},
+    {"attn_q_norm.weight", "self_attn.q_norm.weight", kG3},
+    {"attn_k_norm.weight", "self_attn.k_norm.weight", kG3},
+    {"attn_norm.weight", "input_layernorm.weight", kAll},
+    {"post_attention_norm.weight", "post_attention_layernorm.weight", kSandwich},
+    {"ffn_norm.weight", "post_attention_layernorm.weight", kG1},
+    {"ffn_norm.weight", "pre_feedforward_layernorm.weight", kSandwich},
+    {"post_ffw_norm.weight", "post_feedforward_layernorm.weight", kSandwich},
+    {"ffn_gate.weight", "mlp.gate_proj.weight", kAll},
+    {"ffn_up.weight", "mlp.up_proj.weight", kAll},
+    {"ffn_down.weight", "mlp.down_proj.weight", kAll},
+};
+
+// Splits "<prefix><digits>.<rest>" into the layer number and rest; false when it is not.
+bool SplitLayer(const std::string& name, const char* prefix, std::string* layer, std::string* rest) {
+  const size_t n = std::strlen(prefix);
+  if (name.compare(0, n, prefix) != 0) return false;
+  const size_t dot = name.find('.', n);
+  if (dot == std::string::npos || dot == n) return false;
+  for (size_t i = n; i < dot; ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+  }
+  *layer = name.substr(n, dot - n);
+  *rest = name.substr(dot + 1);
+  return true;
+}
+
+// Maps `name` from one column of the tables to the other.
+template <typename From, typename To>
+std::string Translate(const std::string& name, const std::string& arch, const char* from_prefix, const char* to_prefix,
+                      From from, To to) {
+  const unsigned bit = ArchBit(arch);
+  for (const auto& t : kTopTensors) {
+    if ((t.archs & bit) && name == from(t)) return to(t);
+  }
+  std::string layer, rest;
+  if (!SplitLayer(name, from_prefix, &layer, &rest)) return "";
+  for (const auto& t : kLayerTensors) {
+    if ((t.archs & bit) && rest == from(t)) return to_prefix + layer + "." + to(t);
+  }
+  return "";
+}
+
+const char* GgufColumn(const TensorName& t) { return t.gguf; }
+const char* HfColumn(const TensorName& t) { return t.hf; }
+
+}  // namespace
+
+const GgufIntKey kGgufIntKeys[] = {
+    {"embedding_length", &HParams::hidden_size},
+    {"feed_forward_length", &HParams::intermediate_size},
+    {"block_count", &HParams::num_hidden_layers},
+    {"attention.head_count", &HParams::num_attention_heads},
+    {"attention.head_count_kv", &HParams::num_key_value_heads},
+    {"attention.key_length", &HParams::head_dim},
+    {"context_length", &HParams::max_position_embeddings},
+    {"attention.sliding_window", &HParams::sliding_window},
+};
+const size_t kNumGgufIntKeys = sizeof kGgufIntKeys / sizeof *kGgufIntKeys;
+
+const GgufFloatKey kGgufFloatKeys[] = {
+    {"attention.layer_norm_rms_epsilon", &HParams::rms_norm_eps},
+    {"rope.freq_base", &HParams::rope_theta},
+    {"rope.freq_base_swa", &HParams::rope_local_base_freq},
+    {"attn_logit_softcapping", &HParams::attn_logit_softcapping},
+    {"final_logit_softcapping", &HParams::final_logit_softcapping},
+    // Not written by llama.cpp (which derives it from the model size); gemmakit writes and honours it.
+    {"attention.query_pre_attn_scalar", &HParams::query_pre_attn_scalar},
+};
+const size_t kNumGgufFloatKeys = sizeof kGgufFloatKeys / sizeof *kGgufFloatKeys;
+
+std::string GgufArchToModelType(const std::string& arch) {
+  for (const auto& a : kArchs) {
+    if (arch == a.gguf) return a.model_type;
+  }
+  return "";
+}
+
+std::string ModelTypeToGgufArch(const std::string& model_type) {
+  for (const auto& a : kArchs) {
+    if (model_type == a.model_type) return a.gguf;
+  }
+  return "";
+}
+
+std::string GgufToHfTensorName(const std::string& gguf_name, const std::string& arch) {
+  return Translate(gguf_name, arch, "blk.", "layers.", GgufColumn, HfColumn);
+}
+
+std::string HfToGgufTensorName(const std::string& hf_name, const std::string& arch) {
+  return Translate(hf_name, arch, "layers.", "blk.", HfColumn, GgufColumn);
+}
+
+}  // namespace gemmakit
