@@ -201,6 +201,24 @@ expect_rc 0
 expect_contains stdout "$OUT" "gemma3"
 expect_contains stdout "$OUT" "vocab size        640"
 expect_contains stdout "$OUT" "bos 2, eos 1, start_of_turn 4, end_of_turn 5"
+expect_contains stdout "$OUT" "config_class Gemma3TextConfig"
+expect_contains stdout "$OUT" "rope.full_attention.type default (default)"
+
+# Extreme sizes: refused or clamped with checked arithmetic (the sanitizer build runs this too,
+# with UBSan aborting on any overflow).
+CMD="info --context INT64_MAX"
+run info --model "$MODEL" --context 9223372036854775807
+expect_rc 1
+expect_contains stderr "$ERR" "past the model's context length"
+for batch in 9223372036854775807 4611686018427387904 2147483648; do
+  CMD="info --batch $batch"
+  run info --model "$MODEL" --batch "$batch"
+  expect_rc 0
+  expect_contains stdout "$OUT" "KV q8_0  at 8192"
+done
+CMD="info --context 9223372036854775808 (past int64)"
+run info --model "$MODEL" --context 9223372036854775808
+expect_rc 2
 
 CMD="version"
 run version
@@ -289,6 +307,16 @@ CMD="bad --context-full"
 run generate --model "$MODEL" --prompt x --context-full later
 expect_rc 2
 expect_contains stderr "$ERR" "--context-full"
+
+# --- GGUF in, GGUF out ------------------------------------------------------------------------------
+CMD="quantize --in FILE.gguf"
+run quantize --in "$DATA/gguf/gemma3-tiny/gemma3-tiny-f32.gguf" --out "$WORK/requant.gguf" --type q4_0
+expect_rc 0
+run info --model "$WORK/requant.gguf"
+expect_rc 0
+expect_contains stdout "$OUT" "weight type       Q4_0"
+run quantize --in "$WORK/requant.gguf" --out "$WORK/requant-q8.gguf" --type q8_0
+expect_rc 0
 
 # --- images (multimodal Gemma 3): --image for logits and generate -----------------------------------
 VMODEL=$DATA/gemma3-vision-tiny

@@ -8,6 +8,7 @@
 
 #include "gemmakit/session.h"
 #include "io/gguf.h"
+#include "io/mapped_file.h"
 #include "runtime/gguf_export.h"
 #include "runtime/model_impl.h"
 #include "test_util.h"
@@ -64,6 +65,57 @@ INSTANTIATE_TEST_SUITE_P(Models, GgufRoundTrip,
 
 // llama.cpp's quantizer made gemma1-tiny-q8_0.gguf from the same weights (bf16 → f32): quantize-on-
 // load must give identical blocks for every matrix.
+// GGUF in, GGUF out: a model read from llama.cpp's own file (norms stored as 1 + w, its names and
+// keys) is written back and requantized: `gemmakit quantize --in FILE.gguf`.
+class GgufFromGguf : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GgufFromGguf, ExportAndRequantizeAGgufLoadedModel) {
+  const std::string model_name = GetParam();
+  const std::string dir = test::DataPath("gguf/" + model_name);
+  const nlohmann::json g = nlohmann::json::parse(test::ReadFile(dir + "/golden.json"));
+  const auto ids = g["files"][0]["cases"][0]["ids"].get<std::vector<int32_t>>();
+  const std::string text = "The quick brown fox";
+  const std::string tmp = test::MakeTempDir("gguf_from_gguf");
+  auto original = Model::Load(dir + "/" + model_name + "-f32.gguf");
+  const std::string f32_path = tmp + "/f32.gguf";
+  SaveGguf(*original, f32_path);
+  auto reloaded = Model::Load(f32_path);
+  EXPECT_EQ(AllLogits(reloaded, ids), AllLogits(original, ids));  // same bytes, same math
+  EXPECT_EQ(reloaded->tokenizer().Encode(text), original->tokenizer().Encode(text));
+
+  LoadOptions lo;
+  lo.weight_type = "q8_0";
+  auto quantized = Model::Load(dir + "/" + model_name + "-f32.gguf", lo);
+  const std::string q8_path = tmp + "/q8_0.gguf";
+  SaveGguf(*quantized, q8_path);
+  auto q8 = Model::Load(q8_path);
+  EXPECT_EQ(q8->info().weight_type, "Q8_0");
+  EXPECT_EQ(AllLogits(q8, ids), AllLogits(quantized, ids));
+  // Requantized from llama.cpp's f32 file, the Q8_0 blocks are llama.cpp's Q8_0 file's.
+  const GgufFile ours = ReadGguf(MappedFile::Open(q8_path));
+  const GgufFile theirs = ReadGguf(MappedFile::Open(dir + "/" + model_name + "-q8_0.gguf"));
+  size_t compared = 0;
+  for (const GgufTensorInfo& t : theirs.tensors) {
+    if (t.type != GgmlType::kQ8_0) continue;
+    const GgufTensorInfo* o = nullptr;
+    for (const GgufTensorInfo& c : ours.tensors) o = c.name == t.name ? &c : o;
+    ASSERT_NE(o, nullptr) << t.name;
+    ASSERT_EQ(o->nbytes, t.nbytes) << t.name;
+    EXPECT_EQ(std::memcmp(o->data, t.data, t.nbytes), 0) << t.name;
+    ++compared;
+  }
+  EXPECT_GT(compared, 0u);
+  for (const char* f : {"/f32.gguf", "/q8_0.gguf"}) std::remove((tmp + f).c_str());
+  std::remove(tmp.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, GgufFromGguf, ::testing::Values("gemma1-tiny", "gemma2-tiny", "gemma3-tiny"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n) c = c == '-' ? '_' : c;
+                           return n;
+                         });
+
 TEST(GgufExport, Q8_0BlocksEqualLlamaCppsQuantizer) {
   LoadOptions lo;
   lo.weight_type = "q8_0";
