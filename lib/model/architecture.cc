@@ -202,6 +202,14 @@ const GemmaFamily& FindFamily(const std::string& model_type) {
 
 }  // namespace
 
+void AssignOwnKvStores(ModelConfig& c) {
+  c.kv_store_owner.clear();
+  for (size_t l = 0; l < c.layers.size(); ++l) {
+    c.layers[l].kv_store = static_cast<int32_t>(l);
+    c.kv_store_owner.push_back(static_cast<int32_t>(l));
+  }
+}
+
 ModelConfig ResolveModelConfig(const HParams& hp, std::vector<ConfigField>* fields) {
   const GemmaFamily& f = FindFamily(hp.model_type);
   FieldResolver r(hp, f, fields);
@@ -252,7 +260,11 @@ ModelConfig ResolveModelConfig(const HParams& hp, std::vector<ConfigField>* fiel
   RopeParams global_rope, local_rope;
   if (any_global || f.sliding_window == 0) global_rope = ResolveRope(hp, f, /*sliding=*/false, r);
   if (any_sliding) local_rope = ResolveRope(hp, f, /*sliding=*/true, r);
-  for (auto& l : c.layers) l.rope = l.sliding ? local_rope : global_rope;
+  for (auto& l : c.layers) {
+    l.rope = l.sliding ? local_rope : global_rope;
+    l.ffn_width = c.intermediate;
+  }
+  AssignOwnKvStores(c);
   return c;
 }
 

@@ -44,6 +44,9 @@ const GemmaFamily& Gemma3Family();
 // resolved value and whether it came from the family's defaults.
 ModelConfig ResolveModelConfig(const HParams& hp, std::vector<ConfigField>* fields = nullptr);
 
+// Every layer writes and reads a KV store of its own (every family but Gemma 3n).
+void AssignOwnKvStores(ModelConfig& c);
+
 // The inverse: a resolved config as explicit hyper-parameters (every field written out), for
 // writers of checkpoint files. Resolving the result gives `c` back.
 HParams DescribeAsHParams(const ModelConfig& c);

@@ -34,10 +34,10 @@ KvCache::KvCache(const ModelConfig& config, int64_t max_positions, int64_t max_c
       row_bytes_(n_kv_heads_ * head_bytes_),
       max_positions_(max_positions),
       max_chunk_(max_chunk),
-      layers_(static_cast<size_t>(config.n_layers())) {
+      layers_(config.n_kv_stores()) {
   if (!IsKvType(type)) Fail(Status::kInvalidArgument, std::string("a KV cache cannot hold ") + DTypeName(type));
   if (max_chunk < 1) Fail(Status::kInvalidArgument, "KV cache: max_chunk must be >= 1");
-  for (size_t i = 0; i < layers_.size(); ++i) layers_[i].ring = RingSize(config.layers[i], max_positions, max_chunk);
+  for (size_t i = 0; i < layers_.size(); ++i) layers_[i].ring = RingSize(config.store_layer(i), max_positions, max_chunk);
 }
 
 KvCache::KvCache(const KvCache& o)
@@ -71,9 +71,9 @@ int64_t KvCache::BytesFor(const ModelConfig& config, int64_t max_positions, int6
   }
   const int64_t row = config.n_kv_heads * static_cast<int64_t>(KvHeadBytes(type, static_cast<size_t>(config.head_dim)));
   int64_t total = 0;
-  for (const LayerConfig& lc : config.layers) {
+  for (size_t s = 0; s < config.n_kv_stores(); ++s) {
     int64_t layer = 0;
-    if (__builtin_mul_overflow(2 * row, SlotsFor(RingSize(lc, max_positions, max_chunk), n_positions), &layer) ||
+    if (__builtin_mul_overflow(2 * row, SlotsFor(RingSize(config.store_layer(s), max_positions, max_chunk), n_positions), &layer) ||
         __builtin_add_overflow(total, layer, &total)) {
       Fail(Status::kInvalidArgument, "KV cache of " + std::to_string(n_positions) + " positions: size overflows");
     }

@@ -1,5 +1,6 @@
-// Keys and values of the positions a session has evaluated, per layer, sized by what each layer
-// can see: a global layer keeps every position, a sliding-window layer a ring of
+// Keys and values of the positions a session has evaluated, per KV store (one per layer, except
+// that Gemma 3n's KV-shared layers read another layer's store: ModelConfig::kv_store_owner), sized
+// by what the owning layer can see: a global layer keeps every position, a sliding-window layer a ring of
 // window + max_chunk - 1 slots (enough for the first query of a chunk to still see `window` keys
 // back while the chunk's own keys are written). Memory is allocated in pages of kPageSlots
 // positions as the conversation grows, never for the whole context up front, and nothing moves
@@ -56,7 +57,8 @@ class KvCache {
   // Declares which positions a ring layer holds, after a restore or a rebuild: [pos, n_past).
   void set_held_begin(size_t layer, int64_t pos) { layers_[layer].held_begin = pos; }
 
-  size_t n_layers() const { return layers_.size(); }
+  // Every `layer` argument above is a KV store index (LayerConfig::kv_store).
+  size_t n_stores() const { return layers_.size(); }
   DType type() const { return type_; }
   int64_t max_positions() const { return max_positions_; }
   int64_t max_chunk() const { return max_chunk_; }

@@ -28,13 +28,32 @@ struct LayerConfig {
   bool sliding = false;  // sees only the last `window` positions
   int32_t window = 0;
   RopeParams rope;
+  int64_t ffn_width = 0;  // the feed-forward's intermediate width (Gemma 3n: per layer)
+  // Gemma 3n's Gaussian top-k: gate activations below mean + Φ⁻¹(sparsity)·std are zeroed.
+  float activation_sparsity = 0.f;
+  // The KV store this layer attends over (ModelConfig::kv_store_owner): its own, or, for Gemma
+  // 3n's KV-shared layers, another layer's, in which case it computes no keys or values.
+  int32_t kv_store = -1;
+};
+
+// Gemma 3n's additions to the block diagram (absent: all zero). Read like the paper: AltUp keeps
+// `altup_inputs` residual streams and runs the layer on stream `altup_active`; LAuReL adds a
+// rank-`laurel_rank` residual; per-layer inputs feed a `per_layer_width` slice per layer from a
+// table of `per_layer_vocab` rows.
+struct Gemma3nParams {
+  int32_t altup_inputs = 0;
+  int32_t altup_active = 0;
+  bool altup_correct_scale = false;
+  int64_t laurel_rank = 0;
+  int64_t per_layer_width = 0;
+  int64_t per_layer_vocab = 0;
 };
 
 struct ModelConfig {
   std::string architecture;  // "gemma", "gemma2", "gemma3"
   int64_t vocab_size = 0;
   int64_t hidden = 0;
-  int64_t intermediate = 0;
+  int64_t intermediate = 0;      // the widest layer's feed-forward width
   int64_t n_heads = 0;
   int64_t n_kv_heads = 0;
   int64_t head_dim = 0;
@@ -49,9 +68,18 @@ struct ModelConfig {
   bool norm_adds_one = true;     // RMSNorm scales by (1 + w): Gemma 1–3 (Gemma 3n scales by w)
   FfnActivation activation = FfnActivation::kGeluTanh;
   bool tied_embeddings = true;   // the output projection is the token embedding
+  bool value_norm = false;       // scale-free RMSNorm on each value head (Gemma 3n)
+  Gemma3nParams gemma3n;
   std::vector<LayerConfig> layers;
+  // The layer that writes each KV store; layers[kv_store_owner[s]].kv_store == s.
+  std::vector<int32_t> kv_store_owner;
 
   int64_t n_layers() const { return static_cast<int64_t>(layers.size()); }
+  size_t n_kv_stores() const { return kv_store_owner.size(); }
+  // Whether layer l computes keys and values (false for a layer reading another's store).
+  bool writes_kv(size_t l) const { return kv_store_owner[static_cast<size_t>(layers[l].kv_store)] == static_cast<int32_t>(l); }
+  // The configuration of the layer that owns store s (its window decides the store's ring).
+  const LayerConfig& store_layer(size_t s) const { return layers[static_cast<size_t>(kv_store_owner[s])]; }
   int64_t q_dim() const { return n_heads * head_dim; }
   int64_t kv_dim() const { return n_kv_heads * head_dim; }
   // The widest window any sliding layer has (0 when none slides).

@@ -80,7 +80,7 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   // prompts are checked id by id at evaluation.
   MatMulOptions matmul;
   matmul.bf16_inputs = options.precision == Precision::kFast;
-  impl->decoder = std::make_unique<GemmaDecoder>(impl->config, impl->weights, matmul);
+  impl->decoder = CreateDecoder(impl->config, impl->weights, ck.tensors, ck.norms_include_one, matmul);
   impl->info = DescribeModel(impl->config, impl->weights, ck.format);
   for (const ConfigField& f : impl->config_fields) impl->info.resolved_config.push_back({f.name, f.value, f.from_default});
   impl->info.tokenizer_source = tok.source;

@@ -5,7 +5,7 @@
 
 #include "gemmakit/model.h"
 #include "io/checkpoint.h"
-#include "model/gemma_decoder.h"
+#include "model/decoder.h"
 #include "model/model_config.h"
 #include "model/weights.h"
 #include "multimodal/vision_model.h"
@@ -20,7 +20,7 @@ struct Model::Impl {
   std::unique_ptr<Tokenizer> tokenizer;
   ChatTemplateKind chat_template = ChatTemplateKind::kNone;  // see runtime/tokenizer_loader.h
   std::string chat_template_source;
-  std::unique_ptr<GemmaDecoder> decoder;
+  std::unique_ptr<Decoder> decoder;
   std::unique_ptr<VisionModel> vision;  // multimodal checkpoints only
   std::string vision_error;             // why a checkpoint's vision tower did not load
   ModelInfo info;

@@ -189,7 +189,8 @@ struct Session::Impl {
       const LayerConfig& lc = m.config.layers[l];
       if (!lc.sliding) continue;
       depth += lc.window - 1;
-      if (cache->ring_size(l) && cache->held_begin(l) > std::max<int64_t>(0, n - lc.window + 1)) intact = false;
+      const size_t s = static_cast<size_t>(lc.kv_store);
+      if (cache->ring_size(s) && cache->held_begin(s) > std::max<int64_t>(0, n - lc.window + 1)) intact = false;
     }
     if (intact) return;
     const int64_t from = std::max<int64_t>(0, n - depth);
@@ -208,11 +209,11 @@ struct Session::Impl {
     }
     // From position 0 everything is exact; otherwise positions below n - window + 1 were
     // computed without their full history.
-    for (size_t l = 0; l < m.config.layers.size(); ++l) {
-      const int64_t ring = cache->ring_size(l);
+    for (size_t s = 0; s < cache->n_stores(); ++s) {
+      const int64_t ring = cache->ring_size(s);
       if (ring == 0) continue;
-      const int64_t exact = from == 0 ? 0 : n - m.config.layers[l].window + 1;
-      cache->set_held_begin(l, std::max({int64_t{0}, exact, n - ring}));
+      const int64_t exact = from == 0 ? 0 : n - m.config.store_layer(s).window + 1;
+      cache->set_held_begin(s, std::max({int64_t{0}, exact, n - ring}));
     }
   }
 

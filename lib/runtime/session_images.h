@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/gemma_decoder.h"
+#include "model/decoder.h"
 
 namespace gemmakit {
 

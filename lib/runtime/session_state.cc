@@ -77,7 +77,7 @@ void WritePayload(const SessionStateView& s, Writer& w) {
   w.Value<int64_t>(s.options.context);
   w.Value<int64_t>(s.options.batch_size);
   w.Value<int32_t>(static_cast<int32_t>(s.options.kv_type));
-  w.Value<int32_t>(static_cast<int32_t>(cache.n_layers()));
+  w.Value<int32_t>(static_cast<int32_t>(cache.n_stores()));
   w.Value<int64_t>(s.vocab);
   w.Value<int64_t>(static_cast<int64_t>(cache.row_bytes()));
   w.Value<int64_t>(n);
@@ -85,7 +85,7 @@ void WritePayload(const SessionStateView& s, Writer& w) {
   w.Put(s.rng, 4 * sizeof(uint64_t));
   w.Value<int64_t>(s.last_logits ? s.vocab : 0);
   if (s.last_logits) w.Put(s.last_logits, static_cast<size_t>(s.vocab) * sizeof(float));
-  for (size_t l = 0; l < cache.n_layers(); ++l) {
+  for (size_t l = 0; l < cache.n_stores(); ++l) {
     const int64_t begin = FirstSaved(cache, l, n);
     w.Value<int64_t>(cache.ring_size(l));
     w.Value<int64_t>(begin);
@@ -166,7 +166,8 @@ RestoredSession DecodeSessionState(const uint8_t* data, size_t size, const Model
   if (r.options.batch_size < 1 || r.options.batch_size > kMaxBatch) Bad("batch size out of range");
   if (type < 0 || type >= kNumDTypes || !IsKvType(static_cast<DType>(type))) Bad("unknown KV element type");
   r.options.kv_type = static_cast<DType>(type);
-  if (in.Value<int32_t>("the layer count") != config.n_layers()) Bad("layer count differs from the model's");
+  // The count of KV stores (one per layer except for KV-shared layers), as SaveState writes it.
+  if (in.Value<int32_t>("the layer count") != static_cast<int32_t>(config.n_kv_stores())) Bad("layer count differs from the model's");
   if (in.Value<int64_t>("the vocabulary size") != config.vocab_size) Bad("vocabulary size differs from the model's");
   const int64_t row_bytes = in.Value<int64_t>("the KV row size");
   if (row_bytes != config.n_kv_heads * static_cast<int64_t>(KvHeadBytes(r.options.kv_type, static_cast<size_t>(config.head_dim)))) {
@@ -187,10 +188,10 @@ RestoredSession DecodeSessionState(const uint8_t* data, size_t size, const Model
   const size_t rb = static_cast<size_t>(row_bytes);
   // Global layers hold every position: a count the remaining bytes cannot back allocates nothing.
   size_t global_layers = 0;
-  for (size_t l = 0; l < cache.n_layers(); ++l) global_layers += cache.ring_size(l) == 0;
+  for (size_t l = 0; l < cache.n_stores(); ++l) global_layers += cache.ring_size(l) == 0;
   if (global_layers && in.left() / (2 * rb * global_layers) < static_cast<size_t>(n)) Bad("truncated KV rows");
   cache.Reserve(n);
-  for (size_t l = 0; l < cache.n_layers(); ++l) {
+  for (size_t l = 0; l < cache.n_stores(); ++l) {
     const std::string layer = "layer " + std::to_string(l);
     if (in.Value<int64_t>("a ring size") != cache.ring_size(l)) Bad(layer + ": ring size differs from the model's");
     const int64_t begin = in.Value<int64_t>("a layer's first position");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gemmakit/status.h"
+#include "model/architecture.h"
 #include "model/kv_cache.h"
 #include "runtime/model_identity.h"
 #include "runtime/session_state.h"
@@ -44,6 +45,7 @@ const gemmakit::ModelConfig& Config() {
       m.layers[i].sliding = true;
       m.layers[i].window = 4;
     }
+    gemmakit::AssignOwnKvStores(m);
     return m;
   }();
   return c;

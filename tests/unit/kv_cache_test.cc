@@ -19,7 +19,8 @@
 #include "gemmakit/status.h"
 #include "kernels/attention.h"
 #include "kernels/kv_rows.h"
-#include "model/gemma_decoder.h"
+#include "model/architecture.h"
+#include "model/gemma/gemma_decoder.h"
 #include "model/kv_cache.h"
 #include "runtime/model_impl.h"
 #include "test_util.h"
@@ -112,6 +113,7 @@ TEST(KvRowsTest, AttentionReadsTypedPagedRings) {
   c.layers.resize(2);
   c.layers[0].sliding = true;
   c.layers[0].window = 20;
+  AssignOwnKvStores(c);
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> dist(-1.f, 1.f);
   const int64_t n = 70, chunk = 5;
@@ -194,6 +196,7 @@ TEST(KvCacheTest, BytesFollowTheFormulaAndRingsStopGrowing) {
     c.layers[i].sliding = (i + 1) % 6 != 0;
     c.layers[i].window = 512;
   }
+  AssignOwnKvStores(c);
   for (DType t : {DType::kF32, DType::kBF16, DType::kF16, DType::kQ8_0}) {
     for (int64_t chunk : {1, 64, 256}) {
       KvCache cache(c, c.context_length, chunk, t);
@@ -243,7 +246,7 @@ TEST_P(RingTest, LogitsEqualAFullCache) {
   const size_t vocab = static_cast<size_t>(c.vocab_size);
   // A chunk this large means no ring: the full cache.
   KvCache full(c, c.context_length, c.context_length, DType::kF32);
-  for (size_t l = 0; l < full.n_layers(); ++l) ASSERT_EQ(full.ring_size(l), 0);
+  for (size_t l = 0; l < full.n_stores(); ++l) ASSERT_EQ(full.ring_size(l), 0);
   // Smaller than, equal to and larger than the window.
   for (size_t chunk : {size_t{1}, size_t{3}, static_cast<size_t>(w), static_cast<size_t>(w) + 5}) {
     full.Clear();
@@ -251,7 +254,7 @@ TEST_P(RingTest, LogitsEqualAFullCache) {
     KvCache ring(c, c.context_length, static_cast<int64_t>(chunk), DType::kF32);
     const std::vector<float> got = Prefill(*model, ring, p.ids, chunk);
     int64_t ring_size = 0;
-    for (size_t l = 0; l < ring.n_layers(); ++l) ring_size = std::max(ring_size, ring.ring_size(l));
+    for (size_t l = 0; l < ring.n_stores(); ++l) ring_size = std::max(ring_size, ring.ring_size(l));
     ASSERT_EQ(ring_size, static_cast<int64_t>(w + chunk - 1));
     ASSERT_LT(ring_size, static_cast<int64_t>(p.ids.size())) << "the prompt must wrap the ring";
     ASSERT_EQ(got.size(), p.ids.size() * vocab);

@@ -17,7 +17,8 @@
 #include <vector>
 
 #include "kernels/attention.h"
-#include "model/gemma_decoder.h"
+#include "model/architecture.h"
+#include "model/gemma/gemma_decoder.h"
 #include "model/kv_cache.h"
 #include "runtime/thread_pool.h"
 
@@ -84,7 +85,9 @@ struct RandomModel {
       c.layers[i].sliding = (i + 1) % 6 != 0;
       c.layers[i].window = kWindow;
       c.layers[i].rope.base = c.layers[i].sliding ? 10000.f : 1000000.f;
+      c.layers[i].ffn_width = kFf;
     }
+    AssignOwnKvStores(c);
     storage.reserve(1 + 7 * kLayers);
     std::mt19937 rng(11);
     weights.embed = Matrix(kVocab, kHidden, 1.f / std::sqrt(static_cast<float>(kHidden)), rng);

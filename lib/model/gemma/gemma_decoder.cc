@@ -1,4 +1,4 @@
-#include "model/gemma_decoder.h"
+#include "model/gemma/gemma_decoder.h"
 
 #include <algorithm>
 #include <string>
@@ -72,10 +72,11 @@ void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, const st
   a.Tap("v", layer, a.v, nkv * hd);
 
   const size_t kv_dim = nkv * hd;
+  const size_t store = static_cast<size_t>(lc.kv_store);
   if (lc.sliding || !req.keep_global_kv) {
     for (const Segment& s : segments) {
       for (size_t i = s.first; i < s.first + s.n; ++i) {
-        s.cache->Store(il, s.start_pos + static_cast<int64_t>(i - s.first), &a.k[i * kv_dim], &a.v[i * kv_dim]);
+        s.cache->Store(store, s.start_pos + static_cast<int64_t>(i - s.first), &a.k[i * kv_dim], &a.v[i * kv_dim]);
       }
     }
   }
@@ -98,7 +99,7 @@ void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, const st
     // Fast precision: prompts' attention as bf16 matrix products; decode steps stay per query.
     const bool blocked = mm_.bf16_inputs && s.n >= kMinBlockedAttentionQueries && HasFastBF16Gemm();
     (blocked ? AttentionBF16 : Attention)(&a.q[s.first * q_dim], s.n, nh, &a.key_begin[s.first], &a.key_end[s.first],
-                                          s.cache->View(il), ap, &a.attn[s.first * q_dim], ex);
+                                          s.cache->View(store), ap, &a.attn[s.first * q_dim], ex);
   }
   a.Tap("attn", layer, a.attn, nh * hd);
 
@@ -111,7 +112,7 @@ void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, const st
 // norm → gate, up → gelu(gate) · up → down → (post-norm) → residual
 void GemmaDecoder::FeedForwardBlock(size_t il, Activations& a, Executor* ex) const {
   const LayerWeights& lw = w_.layers[il];
-  const size_t n = a.n, d = static_cast<size_t>(c_.hidden), ff = static_cast<size_t>(c_.intermediate);
+  const size_t n = a.n, d = static_cast<size_t>(c_.hidden), ff = static_cast<size_t>(c_.layers[il].ffn_width);
   RmsNorm(a.x.data(), n, d, lw.pre_ffw_norm.data(), c_.norm_eps, a.normed.data());
   MatMul(a.normed.data(), n, lw.gate_proj, a.gate.data(), ex, mm_);
   MatMul(a.normed.data(), n, lw.up_proj, a.up.data(), ex, mm_);

@@ -1,11 +1,16 @@
-// The Gemma 1/2/3 decoder: token embedding, a stack of attention + GeGLU blocks, final norm and
-// the (tied) output projection. What differs between families is data in ModelConfig.
+// What a model family's decoder does for the runtime: token ids (and soft-token rows in their
+// place, with the key ranges they attend over) in, keys and values into a KV cache, logits out.
+// One implementation per family (model/gemma/, model/gemma3n/); sessions, batching and
+// generation know only this interface.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
+#include "io/tensor_index.h"
+#include "kernels/matmul.h"
 #include "kernels/parallel.h"
 #include "model/kv_cache.h"
 #include "model/model_config.h"
@@ -42,38 +47,22 @@ struct DecodeStep {
   KvCache* cache = nullptr;
 };
 
-class GemmaDecoder {
+class Decoder {
  public:
-  GemmaDecoder(const ModelConfig& config, const ModelWeights& weights, const MatMulOptions& matmul = {})
-      : c_(config), w_(weights), mm_(matmul) {}
-
+  virtual ~Decoder() = default;
   // Appends the tokens' keys and values to `cache` and writes logits: [n or 1, vocab].
-  void Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
-               const DebugTap* tap = nullptr) const;
+  virtual void Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
+                       const DebugTap* tap = nullptr) const = 0;
   // Advances several sequences by one token in one pass: every matmul runs once with one row per
   // sequence (the weights are read once per step, not once per sequence), attention reads each
   // sequence's own cache. logits: [n, vocab], row i for steps[i]. Caches must be distinct.
-  void ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const;
-
- private:
-  struct Activations;
-  // Rows [first, first + n) of a pass belong to one sequence whose cache holds [0, start_pos).
-  struct Segment {
-    KvCache* cache;
-    int64_t start_pos;
-    size_t first, n;
-  };
-  void Run(const ForwardRequest& req, const std::vector<Segment>& segments, std::vector<float>& logits, Executor* ex,
-           const DebugTap* tap) const;
-  void Embed(const ForwardRequest& req, Activations& a) const;
-  void AttentionBlock(size_t layer, const ForwardRequest& req, const std::vector<Segment>& segments, Activations& a,
-                      Executor* ex) const;
-  void FeedForwardBlock(size_t layer, Activations& a, Executor* ex) const;
-  void Logits(const ForwardRequest& req, Activations& a, std::vector<float>& logits, Executor* ex) const;
-
-  const ModelConfig& c_;
-  const ModelWeights& w_;
-  MatMulOptions mm_;
+  virtual void ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const = 0;
 };
+
+// The decoder of config.architecture over `weights` (which it keeps referring to), binding any
+// tensors only that family has from `tensors`. Throws Error like BindWeights.
+std::unique_ptr<Decoder> CreateDecoder(const ModelConfig& config, const ModelWeights& weights,
+                                       const std::shared_ptr<const TensorIndex>& tensors, bool norms_include_one,
+                                       const MatMulOptions& matmul);
 
 }  // namespace gemmakit
