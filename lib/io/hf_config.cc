@@ -35,6 +35,17 @@ void Read(const json& j, const char* key, std::optional<T>& out, std::set<std::s
   }
 }
 
+// An integer, or (Gemma 3n's intermediate_size) a list of one per layer.
+void ReadIntOrList(const json& j, const char* key, std::optional<int64_t>& one, std::vector<int64_t>& list,
+                   std::set<std::string>* nulls) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_array()) return Read(j, key, one, nulls);
+  for (const auto& v : *it) {
+    if (!v.is_number_integer()) Fail(Status::kFormatError, std::string("config.json: '") + key + "' entries must be integers");
+    list.push_back(v.get<int64_t>());
+  }
+}
+
 RopeHParams ReadRope(const json& j, const std::string& where) {
   if (!j.is_object()) Fail(Status::kFormatError, "config.json: '" + where + "' must be an object");
   RopeHParams r;
@@ -63,7 +74,7 @@ void ReadTextFields(const json& j, HParams& hp) {
   auto* nulls = &hp.nulls;
   Read(j, "vocab_size", hp.vocab_size, nulls);
   Read(j, "hidden_size", hp.hidden_size, nulls);
-  Read(j, "intermediate_size", hp.intermediate_size, nulls);
+  ReadIntOrList(j, "intermediate_size", hp.intermediate_size, hp.intermediate_sizes, nulls);
   Read(j, "num_hidden_layers", hp.num_hidden_layers, nulls);
   Read(j, "num_attention_heads", hp.num_attention_heads, nulls);
   Read(j, "num_key_value_heads", hp.num_key_value_heads, nulls);
@@ -82,6 +93,26 @@ void ReadTextFields(const json& j, HParams& hp) {
   Read(j, "hidden_act", hp.hidden_act, nulls);
   Read(j, "tie_word_embeddings", hp.tie_word_embeddings, nulls);
   Read(j, "use_bidirectional_attention", hp.use_bidirectional_attention, nulls);
+  Read(j, "vocab_size_per_layer_input", hp.vocab_size_per_layer_input, nulls);
+  Read(j, "hidden_size_per_layer_input", hp.hidden_size_per_layer_input, nulls);
+  Read(j, "altup_active_idx", hp.altup_active_idx, nulls);
+  Read(j, "altup_num_inputs", hp.altup_num_inputs, nulls);
+  Read(j, "altup_coef_clip", hp.altup_coef_clip, nulls);
+  Read(j, "altup_correct_scale", hp.altup_correct_scale, nulls);
+  Read(j, "num_kv_shared_layers", hp.num_kv_shared_layers, nulls);
+  Read(j, "laurel_rank", hp.laurel_rank, nulls);
+  if (auto it = j.find("activation_sparsity_pattern"); it != j.end() && !it->is_null()) {
+    if (it->is_number()) {
+      hp.activation_sparsity_pattern.push_back(it->get<double>());
+    } else if (it->is_array()) {
+      for (const auto& v : *it) {
+        if (!v.is_number()) Fail(Status::kFormatError, "config.json: 'activation_sparsity_pattern' entries must be numbers");
+        hp.activation_sparsity_pattern.push_back(v.get<double>());
+      }
+    } else {
+      Fail(Status::kFormatError, "config.json: 'activation_sparsity_pattern' must be a number or a list");
+    }
+  }
   if (auto it = j.find("layer_types"); it != j.end() && !it->is_null()) {
     if (!it->is_array()) Fail(Status::kFormatError, "config.json: 'layer_types' must be a list");
     for (const auto& t : *it) {
@@ -103,15 +134,17 @@ HParams ParseHfConfig(const std::string& config_json) {
   Read(j, "model_type", model_type);
   if (!model_type) Fail(Status::kFormatError, "config.json has no 'model_type'");
   hp.model_type = *model_type;
-  // Multimodal Gemma 3 nests its language model (a gemma3_text model) under text_config; without
-  // one, transformers builds Gemma3TextConfig's defaults, and no top-level field is the text model's.
+  // Multimodal Gemma 3 and 3n nest their language model (gemma3_text, gemma3n_text) under
+  // text_config; without one, transformers builds the text config class's defaults, and no
+  // top-level field is the text model's.
   auto text = j.find("text_config");
   const bool nested = text != j.end() && !text->is_null();
-  if (nested || hp.model_type == "gemma3") {
+  const bool multimodal = hp.model_type == "gemma3" || hp.model_type == "gemma3n";
+  if (nested || multimodal) {
     if (nested && !text->is_object()) Fail(Status::kFormatError, "config.json: 'text_config' must be an object");
     std::optional<std::string> text_type;
     if (nested) Read(*text, "model_type", text_type);
-    hp.model_type = text_type.value_or(hp.model_type == "gemma3" ? "gemma3_text" : hp.model_type);
+    hp.model_type = text_type.value_or(multimodal ? hp.model_type + "_text" : hp.model_type);
     if (nested) ReadTextFields(*text, hp);
     if (!hp.tie_word_embeddings) Read(j, "tie_word_embeddings", hp.tie_word_embeddings);
   } else {

@@ -36,6 +36,14 @@ struct HParams {
   // rotary embedding shared by every layer (Gemma 1 and 2).
   std::map<std::string, RopeHParams> rope_parameters;
   std::optional<bool> tie_word_embeddings, use_bidirectional_attention;
+  // Gemma 3n. intermediate_size may be one width per layer (then intermediate_sizes holds them);
+  // activation_sparsity_pattern is one value per layer or one for all.
+  std::vector<int64_t> intermediate_sizes;
+  std::vector<double> activation_sparsity_pattern;
+  std::optional<int64_t> vocab_size_per_layer_input, hidden_size_per_layer_input, altup_active_idx, altup_num_inputs,
+      num_kv_shared_layers, laurel_rank;
+  std::optional<double> altup_coef_clip;
+  std::optional<bool> altup_correct_scale;
   std::set<std::string> nulls;  // keys the file wrote as null
 
   bool IsNull(const char* key) const { return nulls.count(key) != 0; }

@@ -16,63 +16,28 @@ int32_t ModelConfig::max_window() const {
   return w;
 }
 
-namespace {
-
-std::string Format(int64_t v) { return std::to_string(v); }
-std::string Format(double v) {
+std::string FieldResolver::Format(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.9g", v);
   return buf;
 }
-std::string Format(const std::string& v) { return v; }
-std::string Format(bool v) { return v ? "true" : "false"; }
 
-// Takes each field from the checkpoint or the family's defaults and records which it was.
-class FieldResolver {
- public:
-  FieldResolver(const HParams& hp, const GemmaFamily& family, std::vector<ConfigField>* out)
-      : hp_(hp), family_(family), out_(out) {}
-
-  // A field transformers cannot take as null (it would fail on it): null is an error here too.
-  template <typename T>
-  T Take(const char* name, const std::optional<T>& v, T fallback) {
-    if (hp_.IsNull(name)) {
-      Fail(Status::kFormatError, std::string("config: '") + name + "' is null; " + family_.config_class +
-                                     " needs a value (leave the field out for its default)");
-    }
-    return Record(name, v, fallback);
+double FieldResolver::TakeCap(const char* name, const std::optional<double>& v, double fallback) {
+  if (hp_.IsNull(name)) {
+    Note(name, "none", false);
+    return 0;
   }
+  const double cap = Record(name, v, fallback);
+  if (cap < 0 || !std::isfinite(cap)) Fail(Status::kFormatError, std::string("config: '") + name + "' must be positive");
+  return cap;
+}
 
-  // A field whose null transformers reads as its default, or that the forward pass never reads.
-  template <typename T>
-  T TakeNullAsDefault(const char* name, const std::optional<T>& v, T fallback) { return Record(name, v, fallback); }
+void FieldResolver::NullError(const char* name) const {
+  Fail(Status::kFormatError, std::string("config: '") + name + "' is null; " + config_class_ +
+                                 " needs a value (leave the field out for its default)");
+}
 
-  // A soft-cap: null means none, absent means the family's default.
-  double TakeCap(const char* name, const std::optional<double>& v, double fallback) {
-    if (hp_.IsNull(name)) {
-      Note(name, "none", false);
-      return 0;
-    }
-    const double cap = Record(name, v, fallback);
-    if (cap < 0 || !std::isfinite(cap)) Fail(Status::kFormatError, std::string("config: '") + name + "' must be positive");
-    return cap;
-  }
-
-  void Note(const std::string& name, const std::string& value, bool from_default) {
-    if (out_) out_->push_back({name, value, from_default});
-  }
-
- private:
-  template <typename T>
-  T Record(const char* name, const std::optional<T>& v, T fallback) {
-    Note(name, Format(v.value_or(fallback)), !v.has_value());
-    return v.value_or(fallback);
-  }
-
-  const HParams& hp_;
-  const GemmaFamily& family_;
-  std::vector<ConfigField>* out_;
-};
+namespace {
 
 int64_t InRange(int64_t v, const char* name, int64_t lo, int64_t hi) {
   if (v < lo || v > hi) {
@@ -119,7 +84,7 @@ RopeParams ResolveRope(const HParams& hp, const GemmaFamily& f, bool sliding, Fi
     theta = old_theta;
   }
   const double base = theta.value_or(local_base ? f.rope_local_base_freq : f.rope_theta);
-  r.Note(prefix + "theta", Format(base), !theta.has_value());
+  r.Note(prefix + "theta", FieldResolver::Format(base), !theta.has_value());
   if (!(base > 1.0) || !std::isfinite(base)) Fail(Status::kFormatError, "config: " + prefix + "theta must be above 1");
 
   std::optional<std::string> type = rp ? rp->rope_type : std::nullopt;
@@ -142,7 +107,7 @@ RopeParams ResolveRope(const HParams& hp, const GemmaFamily& f, bool sliding, Fi
     if (!has_factor) Fail(Status::kFormatError, "config: linear rope scaling of " + kind + " layers has no 'factor'");
     if (!(scale > 0) || !std::isfinite(scale)) Fail(Status::kFormatError, "config: rope scaling 'factor' must be positive");
     p.linear_scale = static_cast<float>(scale);
-    r.Note(prefix + "factor", Format(scale), false);
+    r.Note(prefix + "factor", FieldResolver::Format(scale), false);
   } else if (t != "default") {
     Fail(Status::kUnsupported, "config: rope_type '" + t + "' (" + kind +
                                    " layers) is not supported; gemmakit runs 'default' and 'linear'");
@@ -178,7 +143,7 @@ void ResolveLayerPattern(const HParams& hp, const GemmaFamily& f, ModelConfig& c
     }
     if (pattern < 1) Fail(Status::kFormatError, "config: sliding_window_pattern must be positive");
     for (size_t i = 0; i < n; ++i) c.layers[i].sliding = (static_cast<int64_t>(i) + 1) % pattern != 0;
-    r.Note("sliding_window_pattern", Format(pattern), from_default);
+    r.Note("sliding_window_pattern", FieldResolver::Format(pattern), from_default);
   }
   std::string types;
   size_t sliding = 0;
@@ -197,7 +162,7 @@ const GemmaFamily& FindFamily(const std::string& model_type) {
   if (model_type == "gemma") return Gemma1Family();
   if (model_type == "gemma2") return Gemma2Family();
   if (model_type == "gemma3_text" || model_type == "gemma3") return Gemma3Family();
-  Fail(Status::kUnsupported, "unknown model_type '" + model_type + "': this build runs gemma, gemma2, gemma3_text and gemma3");
+  Fail(Status::kUnsupported, "unknown model_type '" + model_type + "': this build runs gemma, gemma2, gemma3_text, gemma3, gemma3n_text and gemma3n");
 }
 
 }  // namespace
@@ -212,15 +177,32 @@ void AssignOwnKvStores(ModelConfig& c) {
 
 ModelConfig ResolveModelConfig(const HParams& hp, std::vector<ConfigField>* fields) {
   const GemmaFamily& f = FindFamily(hp.model_type);
-  FieldResolver r(hp, f, fields);
+  FieldResolver r(hp, f.config_class, fields);
   r.Note("config_class", f.config_class, false);
   ModelConfig c;
   c.architecture = f.architecture;
   // Bounds far beyond any released Gemma but small enough that sizes cannot overflow.
   c.vocab_size = InRange(r.Take<int64_t>("vocab_size", hp.vocab_size, f.vocab_size), "vocab_size", 1, 1 << 22);
   c.hidden = InRange(r.Take<int64_t>("hidden_size", hp.hidden_size, f.hidden_size), "hidden_size", 2, 1 << 16);
-  c.intermediate = InRange(r.Take<int64_t>("intermediate_size", hp.intermediate_size, f.intermediate_size), "intermediate_size", 1, 1 << 20);
   const int64_t n_layers = InRange(r.Take<int64_t>("num_hidden_layers", hp.num_hidden_layers, f.num_hidden_layers), "num_hidden_layers", 1, 1024);
+  // One feed-forward width for all layers, or (Gemma 3n, MatFormer slices) one per layer.
+  std::vector<int64_t> widths;
+  if (!hp.intermediate_sizes.empty()) {
+    if (static_cast<int64_t>(hp.intermediate_sizes.size()) != n_layers) {
+      Fail(Status::kFormatError, "config: intermediate_size lists " + std::to_string(hp.intermediate_sizes.size()) +
+                                     " widths for " + std::to_string(n_layers) + " layers (num_hidden_layers)");
+    }
+    std::string listed;
+    for (int64_t w : hp.intermediate_sizes) {
+      widths.push_back(InRange(w, "intermediate_size", 1, 1 << 20));
+      listed += (listed.empty() ? "" : ",") + std::to_string(w);
+    }
+    r.Note("intermediate_size", "[" + listed + "]", false);
+  } else {
+    widths.assign(static_cast<size_t>(n_layers),
+                  InRange(r.Take<int64_t>("intermediate_size", hp.intermediate_size, f.intermediate_size), "intermediate_size", 1, 1 << 20));
+  }
+  c.intermediate = *std::max_element(widths.begin(), widths.end());
   c.n_heads = InRange(r.Take<int64_t>("num_attention_heads", hp.num_attention_heads, f.num_attention_heads), "num_attention_heads", 1, 1024);
   c.n_kv_heads = InRange(r.Take<int64_t>("num_key_value_heads", hp.num_key_value_heads, f.num_key_value_heads), "num_key_value_heads", 1, 1024);
   if (c.n_heads % c.n_kv_heads != 0) {
@@ -238,7 +220,9 @@ ModelConfig ResolveModelConfig(const HParams& hp, std::vector<ConfigField>* fiel
   // implementations apply would shift every logit.
   c.embed_scale = std::sqrt(static_cast<float>(c.hidden));
   c.attn_scale = 1.f / std::sqrt(static_cast<float>(c.head_dim));
-  if (f.query_pre_attn_scalar > 0) {
+  if (f.unit_attention_scale) {
+    c.attn_scale = 1.f;
+  } else if (f.query_pre_attn_scalar > 0) {
     const double s = r.Take<double>("query_pre_attn_scalar", hp.query_pre_attn_scalar, f.query_pre_attn_scalar);
     if (!(s > 0) || !std::isfinite(s)) Fail(Status::kFormatError, "config: query_pre_attn_scalar must be positive");
     c.attn_scale = static_cast<float>(1.0 / std::sqrt(s));
@@ -248,7 +232,7 @@ ModelConfig ResolveModelConfig(const HParams& hp, std::vector<ConfigField>* fiel
   c.activation = ResolveActivation(hp, f, r);
   c.sandwich_norms = f.sandwich_norms;
   c.qk_norm = f.qk_norm;
-  c.norm_adds_one = true;
+  c.norm_adds_one = f.norm_adds_one;
   c.tied_embeddings = r.TakeNullAsDefault<bool>("tie_word_embeddings", hp.tie_word_embeddings, true);
   if (hp.use_bidirectional_attention.value_or(false)) {
     Fail(Status::kUnsupported, "config: use_bidirectional_attention (EmbeddingGemma's encoder) is not supported yet");
@@ -260,11 +244,12 @@ ModelConfig ResolveModelConfig(const HParams& hp, std::vector<ConfigField>* fiel
   RopeParams global_rope, local_rope;
   if (any_global || f.sliding_window == 0) global_rope = ResolveRope(hp, f, /*sliding=*/false, r);
   if (any_sliding) local_rope = ResolveRope(hp, f, /*sliding=*/true, r);
-  for (auto& l : c.layers) {
-    l.rope = l.sliding ? local_rope : global_rope;
-    l.ffn_width = c.intermediate;
+  for (size_t i = 0; i < c.layers.size(); ++i) {
+    c.layers[i].rope = c.layers[i].sliding ? local_rope : global_rope;
+    c.layers[i].ffn_width = widths[i];
   }
   AssignOwnKvStores(c);
+  if (f.resolve_own_fields) f.resolve_own_fields(hp, c, r);
   return c;
 }
 

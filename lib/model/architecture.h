@@ -5,6 +5,7 @@
 // cannot honour is an error that names the field, never a silent fallback.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,48 @@
 #include "model/model_config.h"
 
 namespace gemmakit {
+
+// Takes each field from the checkpoint or the family's defaults and records which it was (the
+// record is what `gemmakit info` shows).
+class FieldResolver {
+ public:
+  FieldResolver(const HParams& hp, const char* config_class, std::vector<ConfigField>* out)
+      : hp_(hp), config_class_(config_class), out_(out) {}
+
+  // A field transformers cannot take as null (it would fail on it): null is an error here too.
+  template <typename T>
+  T Take(const char* name, const std::optional<T>& v, T fallback) {
+    if (hp_.IsNull(name)) NullError(name);
+    return Record(name, v, fallback);
+  }
+  // A field whose null transformers reads as its default, or that the forward pass never reads.
+  template <typename T>
+  T TakeNullAsDefault(const char* name, const std::optional<T>& v, T fallback) {
+    return Record(name, v, fallback);
+  }
+  // A soft-cap: null means none, absent means the family's default.
+  double TakeCap(const char* name, const std::optional<double>& v, double fallback);
+
+  void Note(const std::string& name, const std::string& value, bool from_default) {
+    if (out_) out_->push_back({name, value, from_default});
+  }
+  static std::string Format(int64_t v) { return std::to_string(v); }
+  static std::string Format(double v);
+  static std::string Format(bool v) { return v ? "true" : "false"; }
+  static std::string Format(const std::string& v) { return v; }
+
+ private:
+  template <typename T>
+  T Record(const char* name, const std::optional<T>& v, T fallback) {
+    Note(name, Format(v.value_or(fallback)), !v.has_value());
+    return v.value_or(fallback);
+  }
+  [[noreturn]] void NullError(const char* name) const;
+
+  const HParams& hp_;
+  const char* config_class_;
+  std::vector<ConfigField>* out_;
+};
 
 // What a family's transformers config class defaults to, and the parts of the block diagram that
 // make the family what it is. One per family file (gemma.cc, gemma2.cc, gemma3.cc).
@@ -32,11 +75,17 @@ struct GemmaFamily {
   // ignored: transformers' fix of March 2024).
   const char* hidden_activation;
   bool sandwich_norms, qk_norm, rope_scaling_global_only;
+  bool norm_adds_one = true;           // RMSNorm scales by (1 + w); Gemma 3n's by w
+  bool unit_attention_scale = false;   // scores are q·k unscaled (Gemma 3n: q and k are RMS-normed)
+  // The family's own fields (Gemma 3n: AltUp, LAuReL, per-layer inputs, KV sharing, per-layer
+  // FFN widths and sparsity), resolved after the common ones.
+  void (*resolve_own_fields)(const HParams& hp, ModelConfig& c, FieldResolver& r) = nullptr;
 };
 
 const GemmaFamily& Gemma1Family();
 const GemmaFamily& Gemma2Family();
 const GemmaFamily& Gemma3Family();
+const GemmaFamily& Gemma3nFamily();
 
 // Throws Error(kUnsupported) for an unknown model_type or a feature gemmakit does not run (a rope
 // type, an activation, bidirectional attention), Error(kFormatError) for values that are

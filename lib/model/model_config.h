@@ -44,6 +44,7 @@ struct Gemma3nParams {
   int32_t altup_inputs = 0;
   int32_t altup_active = 0;
   bool altup_correct_scale = false;
+  float altup_coef_clip = 0.f;  // correction coefficients are clamped to ±clip (0: not)
   int64_t laurel_rank = 0;
   int64_t per_layer_width = 0;
   int64_t per_layer_vocab = 0;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "io/tensor_index.h"
@@ -37,6 +38,30 @@ struct ModelWeights {
 
 // Throws Error(kFormatError) naming the tensor when one is missing or its shape disagrees with the
 // config, Error(kUnsupported) for a weight type the kernels do not read.
+// Looks tensors up by canonical name and checks them against the shapes the config implies; what
+// every family's weight binding is written with.
+class WeightBinder {
+ public:
+  // n_params, when given, adds up the elements of every tensor bound.
+  WeightBinder(const ModelConfig& c, const TensorIndex& t, bool norms_include_one, size_t* n_params = nullptr)
+      : tensors_(t), add_one_(c.norm_adds_one && !norms_include_one), n_params_(n_params) {}
+
+  // `dims` names the config fields the expected shape comes from, for the error message.
+  const TensorEntry& Get(const std::string& name, const std::vector<int64_t>& shape, const char* dims);
+  MatrixView Matrix(const std::string& name, int64_t rows, int64_t cols, const char* dims);
+  // An RMSNorm's scale as the kernels multiply by it: (1 + w) or w, whatever the file stores.
+  std::vector<float> Norm(const std::string& name, int64_t dim, const char* dims = "hidden_size");
+  // Values as stored, converted to float32 (small vectors and matrices, row-major).
+  std::vector<float> Floats(const std::string& name, const std::vector<int64_t>& shape, const char* dims);
+
+  static std::string ShapeString(const std::vector<int64_t>& s);
+
+ private:
+  const TensorIndex& tensors_;
+  bool add_one_;
+  size_t* n_params_;
+};
+
 // norms_include_one: the file stores (1 + w) where the architecture's norms scale by (1 + w)
 // (Checkpoint::norms_include_one). A stored lm_head.weight is ignored when the config ties the
 // embeddings, as transformers ties it.

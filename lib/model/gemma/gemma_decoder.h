@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "model/blocks.h"
 #include "model/decoder.h"
 #include "model/weights.h"
 
@@ -20,12 +21,6 @@ class GemmaDecoder : public Decoder {
 
  private:
   struct Activations;
-  // Rows [first, first + n) of a pass belong to one sequence whose cache holds [0, start_pos).
-  struct Segment {
-    KvCache* cache;
-    int64_t start_pos;
-    size_t first, n;
-  };
   void Run(const ForwardRequest& req, const std::vector<Segment>& segments, std::vector<float>& logits, Executor* ex,
            const DebugTap* tap) const;
   void Embed(const ForwardRequest& req, Activations& a) const;

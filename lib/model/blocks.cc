@@ -1,0 +1,133 @@
+#include "model/blocks.h"
+
+#include <algorithm>
+#include <string>
+
+#include "gemmakit/status.h"
+#include "kernels/activation.h"
+#include "kernels/attention.h"
+#include "kernels/bf16_gemm.h"
+#include "kernels/norm.h"
+#include "kernels/rope.h"
+
+namespace gemmakit {
+namespace {
+// Below this many queries in a segment, packing keys and values for bf16 products costs more
+// than it saves.
+constexpr size_t kMinBlockedAttentionQueries = 16;
+}  // namespace
+
+void BlockScratch::Resize(const ModelConfig& c, size_t n) {
+  q.resize(n * static_cast<size_t>(c.q_dim()));
+  k.resize(n * static_cast<size_t>(c.kv_dim()));
+  v.resize(n * static_cast<size_t>(c.kv_dim()));
+  attn.resize(n * static_cast<size_t>(c.q_dim()));
+  gate.resize(n * static_cast<size_t>(c.intermediate));
+  up.resize(n * static_cast<size_t>(c.intermediate));
+  positions.resize(n);
+  key_begin.resize(n);
+  key_end.resize(n);
+}
+
+void BlockScratch::Place(const std::vector<Segment>& segments) {
+  for (const Segment& s : segments) {
+    for (size_t i = s.first; i < s.first + s.n; ++i) {
+      positions[i] = static_cast<int32_t>(s.start_pos + static_cast<int64_t>(i - s.first));
+    }
+    s.cache->Reserve(s.start_pos + static_cast<int64_t>(s.n));
+  }
+}
+
+void SelfAttention(const ModelConfig& c, size_t layer, const LayerWeights& lw, const float* normed, size_t n,
+                   const ForwardRequest& req, const std::vector<Segment>& segments, BlockScratch& s, float* out,
+                   Executor* ex, const MatMulOptions& mm, const BlockTap& tap) {
+  const LayerConfig& lc = c.layers[layer];
+  const size_t hd = static_cast<size_t>(c.head_dim);
+  const size_t nh = static_cast<size_t>(c.n_heads), nkv = static_cast<size_t>(c.n_kv_heads);
+  const size_t store = static_cast<size_t>(lc.kv_store);
+
+  MatMul(normed, n, lw.q_proj, s.q.data(), ex, mm);
+  if (c.qk_norm) RmsNorm(s.q.data(), n * nh, hd, lw.q_norm.data(), c.norm_eps, s.q.data());
+  ApplyRope(s.q.data(), n, nh, hd, s.positions.data(), lc.rope);
+  if (tap) tap("q", s.q, nh * hd);
+
+  if (c.writes_kv(layer)) {
+    MatMul(normed, n, lw.k_proj, s.k.data(), ex, mm);
+    MatMul(normed, n, lw.v_proj, s.v.data(), ex, mm);
+    if (c.qk_norm) RmsNorm(s.k.data(), n * nkv, hd, lw.k_norm.data(), c.norm_eps, s.k.data());
+    if (c.value_norm) RmsNorm(s.v.data(), n * nkv, hd, nullptr, c.norm_eps, s.v.data());
+    ApplyRope(s.k.data(), n, nkv, hd, s.positions.data(), lc.rope);
+    if (tap) {
+      tap("k", s.k, nkv * hd);
+      tap("v", s.v, nkv * hd);
+    }
+    const size_t kv_dim = nkv * hd;
+    // A rebuild of sliding rings after a truncation leaves global layers' keys as they are.
+    if (lc.sliding || !req.keep_global_kv) {
+      for (const Segment& seg : segments) {
+        for (size_t i = seg.first; i < seg.first + seg.n; ++i) {
+          seg.cache->Store(store, seg.start_pos + static_cast<int64_t>(i - seg.first), &s.k[i * kv_dim], &s.v[i * kv_dim]);
+        }
+      }
+    }
+  }
+
+  const int32_t floor = static_cast<int32_t>(req.sliding_floor);
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t pos = s.positions[i];
+    // Causal; a sliding layer sees the query itself and the window - 1 positions before it.
+    s.key_begin[i] = lc.sliding ? std::max(floor, pos - lc.window + 1) : 0;
+    s.key_end[i] = pos + 1;
+    if (req.image_rows && req.image_rows[i]) {
+      s.key_begin[i] = std::min(s.key_begin[i], req.image_begin[i]);
+      s.key_end[i] = std::max(s.key_end[i], req.image_end[i]);
+    }
+  }
+  AttentionParams ap;
+  ap.scale = c.attn_scale;
+  ap.softcap = c.attn_softcap;
+  const size_t q_dim = nh * hd;
+  for (const Segment& seg : segments) {
+    // Fast precision: prompts' attention as bf16 matrix products; decode steps stay per query.
+    const bool blocked = mm.bf16_inputs && seg.n >= kMinBlockedAttentionQueries && HasFastBF16Gemm();
+    (blocked ? AttentionBF16 : Attention)(&s.q[seg.first * q_dim], seg.n, nh, &s.key_begin[seg.first],
+                                          &s.key_end[seg.first], seg.cache->View(store), ap, &s.attn[seg.first * q_dim], ex);
+  }
+  if (tap) tap("attn", s.attn, q_dim);
+  MatMul(s.attn.data(), n, lw.o_proj, out, ex, mm);
+}
+
+void GatedFeedForward(const ModelConfig& c, size_t layer, const LayerWeights& lw, const float* normed, size_t n,
+                      BlockScratch& s, float* out, Executor* ex, const MatMulOptions& mm) {
+  const LayerConfig& lc = c.layers[layer];
+  const size_t ff = static_cast<size_t>(lc.ffn_width);
+  MatMul(normed, n, lw.gate_proj, s.gate.data(), ex, mm);
+  MatMul(normed, n, lw.up_proj, s.up.data(), ex, mm);
+  if (lc.activation_sparsity > 0.f) GaussianTopK(s.gate.data(), n, ff, NormalQuantile(lc.activation_sparsity));
+  (c.activation == FfnActivation::kGelu ? GeGluErf : GeGlu)(s.gate.data(), s.up.data(), s.gate.data(), n * ff);
+  MatMul(s.gate.data(), n, lw.down_proj, out, ex, mm);
+}
+
+void CheckChunk(const ForwardRequest& req, const KvCache& cache) {
+  if (static_cast<int64_t>(req.n) > cache.max_chunk()) {
+    Fail(Status::kInvalidArgument, "forward pass of " + std::to_string(req.n) + " tokens exceeds the KV cache's chunk of " +
+                                       std::to_string(cache.max_chunk()));
+  }
+}
+
+ForwardRequest BatchRequest(const DecodeStep* steps, size_t n, std::vector<int32_t>& tokens,
+                            std::vector<Segment>& segments) {
+  tokens.resize(n);
+  segments.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    tokens[i] = steps[i].token;
+    segments[i] = Segment{steps[i].cache, steps[i].pos, i, 1};
+  }
+  ForwardRequest req;
+  req.tokens = tokens.data();
+  req.n = n;
+  req.all_logits = true;
+  return req;
+}
+
+}  // namespace gemmakit

@@ -1,0 +1,61 @@
+// The two sublayers every Gemma decoder layer is built of, shared by the families' decoders
+// (model/gemma/, model/gemma3n/): self-attention over a KV store, and the gated feed-forward.
+// Norms around them and the residual wiring belong to each family's block diagram.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "kernels/matmul.h"
+#include "kernels/parallel.h"
+#include "model/decoder.h"
+#include "model/kv_cache.h"
+#include "model/model_config.h"
+#include "model/weights.h"
+
+namespace gemmakit {
+
+// Rows [first, first + n) of a forward pass belong to one sequence whose cache holds
+// [0, start_pos): one segment for a prompt, one per sequence in a batched decode step.
+struct Segment {
+  KvCache* cache;
+  int64_t start_pos;
+  size_t first, n;
+};
+
+// Buffers of a forward pass, reused from layer to layer.
+struct BlockScratch {
+  std::vector<float> q, k, v, attn;  // [n, q_dim], [n, kv_dim] ×2, [n, q_dim]
+  std::vector<float> gate, up;       // [n, widest FFN]
+  std::vector<int32_t> positions, key_begin, key_end;
+
+  void Resize(const ModelConfig& c, size_t n);
+  // Positions of the rows, and room in each segment's cache for them.
+  void Place(const std::vector<Segment>& segments);
+};
+
+// Named intermediates for a DebugTap: (name, data, cols), rows = the pass's n.
+using BlockTap = std::function<void(const char* name, const std::vector<float>& data, size_t cols)>;
+
+// q, k, v projections of `normed` → (q/k RMSNorm, scale-free v norm) → RoPE → the layer's KV
+// store (unless the layer reads another layer's store) → attention with causal / sliding / image
+// key ranges → o_proj into out [n, hidden].
+void SelfAttention(const ModelConfig& c, size_t layer, const LayerWeights& lw, const float* normed, size_t n,
+                   const ForwardRequest& req, const std::vector<Segment>& segments, BlockScratch& s, float* out,
+                   Executor* ex, const MatMulOptions& mm, const BlockTap& tap = nullptr);
+
+// gate, up projections of `normed` → (Gaussian top-k sparsity on the gate) → activation(gate) ·
+// up → down into out [n, hidden].
+void GatedFeedForward(const ModelConfig& c, size_t layer, const LayerWeights& lw, const float* normed, size_t n,
+                      BlockScratch& s, float* out, Executor* ex, const MatMulOptions& mm);
+
+// Splits a batched decode step into one single-row segment per sequence; `tokens` receives the
+// steps' tokens and the returned request points at it.
+ForwardRequest BatchRequest(const DecodeStep* steps, size_t n, std::vector<int32_t>& tokens,
+                            std::vector<Segment>& segments);
+// Refuses a pass longer than the cache's chunk: a ring holds window + max_chunk - 1 positions,
+// and a longer chunk would overwrite keys its own first queries still need.
+void CheckChunk(const ForwardRequest& req, const KvCache& cache);
+
+}  // namespace gemmakit
