@@ -162,6 +162,7 @@ const GemmaFamily& FindFamily(const std::string& model_type) {
   if (model_type == "gemma") return Gemma1Family();
   if (model_type == "gemma2") return Gemma2Family();
   if (model_type == "gemma3_text" || model_type == "gemma3") return Gemma3Family();
+  if (model_type == "gemma3n_text" || model_type == "gemma3n") return Gemma3nFamily();
   Fail(Status::kUnsupported, "unknown model_type '" + model_type + "': this build runs gemma, gemma2, gemma3_text, gemma3, gemma3n_text and gemma3n");
 }
 

@@ -39,7 +39,7 @@ const char* const kModels[] = {
     "gemma1-tiny",        "gemma2-tiny",           "gemma3-tiny",
     "gemma3-tiny-scaled", "gemma1-mini",           "gemma2-mini",
     "gemma3-mini",        "gemma3-mini-scaled",    "gemma3-tiny-scaled-mm",
-    "gemma3-tiny-scaled-mm-new",
+    "gemma3-tiny-scaled-mm-new", "gemma3n-tiny",
 };
 
 struct GoldenCase {

@@ -1,0 +1,107 @@
+#include "model/gemma3n/gemma3n_decoder.h"
+
+#include <cmath>
+
+#include "gemmakit/status.h"
+#include "kernels/activation.h"
+#include "kernels/norm.h"
+#include "model/gemma3n/altup.h"
+#include "model/gemma3n/laurel.h"
+#include "model/gemma3n/per_layer_inputs.h"
+
+namespace gemmakit {
+
+struct Gemma3nDecoder::Activations {
+  size_t n = 0;
+  std::vector<float> streams, predictions;  // [inputs, n, hidden]
+  std::vector<float> per_layer_inputs;      // [n, layers, per_layer_width]
+  std::vector<float> normed, laurel, attn, mixed, ffw, first;  // [n, hidden]
+  BlockScratch s;
+  const DebugTap* tap = nullptr;
+
+  void Tap(const char* name, int layer, const float* t, size_t cols) const {
+    if (tap && *tap) (*tap)(name, layer, t, n, cols);
+  }
+};
+
+void Gemma3nDecoder::Layer(size_t il, const ForwardRequest& req, const std::vector<Segment>& segments, Activations& a,
+                           Executor* ex) const {
+  const LayerWeights& lw = w_.layers[il];
+  const Gemma3nLayerWeights& xw = x_.layers[il];
+  const Gemma3nParams& g = c_.gemma3n;
+  const size_t n = a.n, d = static_cast<size_t>(c_.hidden);
+  const int layer = static_cast<int>(il);
+  const float eps = c_.norm_eps;
+
+  AltUpPredict(xw.altup, g, a.streams.data(), n, d, eps, a.predictions.data());
+  const float* active = a.predictions.data() + static_cast<size_t>(g.altup_active) * n * d;
+  RmsNorm(active, n, d, lw.input_norm.data(), eps, a.normed.data());
+  Laurel(xw.laurel, a.normed.data(), n, d, static_cast<size_t>(g.laurel_rank), eps, a.laurel.data(), ex, mm_);
+  SelfAttention(c_, il, lw, a.normed.data(), n, req, segments, a.s, a.attn.data(), ex, mm_);
+  RmsNorm(a.attn.data(), n, d, lw.post_attn_norm.data(), eps, a.attn.data());
+  a.Tap("attn_out", layer, a.attn.data(), d);
+  // The attention residual and LAuReL, averaged in magnitude.
+  const float root2 = std::sqrt(2.f);
+  for (size_t i = 0; i < n * d; ++i) a.mixed[i] = (active[i] + a.attn[i] + a.laurel[i]) / root2;
+  RmsNorm(a.mixed.data(), n, d, lw.pre_ffw_norm.data(), eps, a.normed.data());
+  GatedFeedForward(c_, il, lw, a.normed.data(), n, a.s, a.ffw.data(), ex, mm_);
+  RmsNorm(a.ffw.data(), n, d, lw.post_ffw_norm.data(), eps, a.ffw.data());
+  for (size_t i = 0; i < n * d; ++i) a.mixed[i] += a.ffw[i];
+  a.Tap("layer_out", layer, a.mixed.data(), d);
+
+  AltUpCorrect(xw.altup, g, a.predictions.data(), a.mixed.data(), n, d, eps, a.streams.data());
+  const float* corrected = a.streams.data() + static_cast<size_t>(g.altup_active) * n * d;
+  for (size_t i = 0; i < n * d; ++i) {
+    a.first[i] = g.altup_correct_scale ? corrected[i] * xw.altup.correct_output_scale[i % d] : corrected[i];
+  }
+  AddPerLayerInput(xw.per_layer_input, c_, il, a.first.data(), a.per_layer_inputs.data(), n, a.streams.data(), ex, mm_);
+}
+
+void Gemma3nDecoder::Run(const ForwardRequest& req, const std::vector<Segment>& segments, std::vector<float>& logits,
+                         Executor* ex, const DebugTap* tap) const {
+  if (req.image_rows) Fail(Status::kUnsupported, "Gemma 3n takes no images yet (its vision tower is not loaded)");
+  const size_t n = req.n, d = static_cast<size_t>(c_.hidden);
+  const size_t inputs = static_cast<size_t>(c_.gemma3n.altup_inputs);
+  Activations a;
+  a.n = n;
+  a.tap = tap;
+  a.streams.resize(inputs * n * d);
+  a.predictions.resize(inputs * n * d);
+  a.per_layer_inputs.resize(n * static_cast<size_t>(c_.n_layers() * c_.gemma3n.per_layer_width));
+  for (auto* v : {&a.normed, &a.laurel, &a.attn, &a.mixed, &a.ffw, &a.first}) v->resize(n * d);
+  a.s.Resize(c_, n);
+  a.s.Place(segments);
+
+  std::vector<float>& x0 = a.mixed;  // free until the first layer
+  for (size_t i = 0; i < n; ++i) {
+    w_.embed.RowToF32(static_cast<size_t>(req.tokens[i]), &x0[i * d]);
+    for (size_t j = 0; j < d; ++j) x0[i * d + j] *= c_.embed_scale;
+  }
+  a.Tap("embed", -1, x0.data(), d);
+  PerLayerInputs(x_, c_, req.tokens, x0.data(), n, a.per_layer_inputs.data(), ex, mm_);
+  AltUpExpand(x_.altup_projections, x0.data(), n, d, a.streams.data(), ex, mm_);
+  for (size_t il = 0; il < w_.layers.size(); ++il) Layer(il, req, segments, a, ex);
+
+  const size_t first = req.all_logits ? 0 : n - 1, rows = n - first;
+  AltUpCollapse(x_.altup_unembed_projections, a.streams.data(), n, d, first, rows, a.normed.data(), ex, mm_);
+  RmsNorm(a.normed.data(), rows, d, w_.final_norm.data(), c_.norm_eps, a.normed.data());
+  const size_t vocab = static_cast<size_t>(c_.vocab_size);
+  logits.resize(rows * vocab);
+  MatMul(a.normed.data(), rows, w_.lm_head, logits.data(), ex, mm_);
+  if (c_.final_softcap > 0.f) SoftCap(logits.data(), logits.size(), c_.final_softcap);
+}
+
+void Gemma3nDecoder::Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
+                             const DebugTap* tap) const {
+  CheckChunk(req, cache);
+  Run(req, {Segment{&cache, req.start_pos, 0, req.n}}, logits, ex, tap);
+}
+
+void Gemma3nDecoder::ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const {
+  std::vector<int32_t> tokens;
+  std::vector<Segment> segments;
+  const ForwardRequest req = BatchRequest(steps, n, tokens, segments);
+  Run(req, segments, logits, ex, nullptr);
+}
+
+}  // namespace gemmakit
