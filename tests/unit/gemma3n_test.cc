@@ -1,0 +1,159 @@
+// Gemma 3n through the runtime as Gemma 3 goes through it: batched decoding, save/restore,
+// truncation (the sliding rings of KV-shared layers are their source's), memory (shared layers own
+// no KV), and configs the architecture cannot have.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "gemmakit/session.h"
+#include "runtime/model_impl.h"
+#include "test_util.h"
+
+namespace gemmakit {
+namespace {
+
+using nlohmann::json;
+
+// 35 layers like E4B: every 5th global, the last 15 sharing the KV of layers 18 (sliding) and 19
+// (global), sliding window 16.
+constexpr char kModel[] = "gemma3n-tiny";
+
+std::shared_ptr<const Model> Load() {
+  static const std::shared_ptr<const Model> m = Model::Load(test::DataPath(kModel));
+  return m;
+}
+
+std::vector<int32_t> Prompt(int i) {
+  std::vector<int32_t> ids = {2};
+  for (int t = 0; t < 20 + 7 * i; ++t) ids.push_back(300 + (t * 37 + i * 11) % 300);
+  return ids;
+}
+
+SamplingParams Greedy() {
+  SamplingParams p;
+  p.temperature = 0.f;
+  return p;
+}
+
+std::vector<int32_t> Continue(Session& s, int steps) {
+  std::vector<int32_t> out;
+  for (int t = 0; t < steps; ++t) {
+    out.push_back(s.Sample(Greedy()));
+    s.Evaluate({out.back()});
+  }
+  return out;
+}
+
+TEST(Gemma3n, SharedLayersOwnNoKvStore) {
+  const ModelConfig& c = Load()->impl().config;
+  ASSERT_EQ(c.n_layers(), 35);
+  EXPECT_EQ(c.n_kv_stores(), 20u);  // 35 - num_kv_shared_layers
+  for (size_t l = 20; l < 35; ++l) {
+    EXPECT_FALSE(c.writes_kv(l));
+    // The last earlier layer of the same kind: 19 (global) or 18 (sliding).
+    EXPECT_EQ(c.layers[l].kv_store, c.layers[l].sliding ? 18 : 19) << l;
+  }
+  Session s(Load());
+  s.Evaluate(Prompt(2));
+  // 20 stores: 4 global (every position) and 16 sliding rings; nothing for the shared 15.
+  const ModelConfig& cc = c;
+  const size_t per_row = static_cast<size_t>(2 * cc.kv_dim()) * sizeof(float);
+  size_t expected = 0;
+  const int64_t n = s.n_past();
+  for (size_t st = 0; st < cc.n_kv_stores(); ++st) {
+    const int64_t slots = (n + 15) / 16 * 16;  // pages of 16 positions
+    expected += per_row * static_cast<size_t>(slots);
+  }
+  EXPECT_EQ(s.kv_cache_bytes(), expected);
+}
+
+TEST(Gemma3n, BatchedDecodingEqualsSoloRuns) {
+  constexpr int kBatch = 3, kSteps = 10;
+  std::vector<std::vector<int32_t>> solo;
+  for (int b = 0; b < kBatch; ++b) {
+    Session s(Load());
+    s.Evaluate(Prompt(b));
+    solo.push_back(Continue(s, kSteps));
+  }
+  std::vector<std::unique_ptr<Session>> sessions;
+  std::vector<Session*> ptrs;
+  for (int b = 0; b < kBatch; ++b) {
+    sessions.push_back(std::make_unique<Session>(Load()));
+    sessions.back()->Evaluate(Prompt(b));
+    ptrs.push_back(sessions.back().get());
+  }
+  std::vector<std::vector<int32_t>> together(kBatch);
+  for (int t = 0; t < kSteps; ++t) {
+    std::vector<int32_t> next(kBatch);
+    for (int b = 0; b < kBatch; ++b) together[b].push_back(next[b] = sessions[b]->Sample(Greedy()));
+    Session::DecodeBatch(ptrs, next);
+  }
+  for (int b = 0; b < kBatch; ++b) EXPECT_EQ(together[b], solo[b]) << b;
+}
+
+TEST(Gemma3n, SaveRestoreAndTruncateContinueExactly) {
+  SessionOptions small_chunks;
+  small_chunks.batch_size = 5;  // rings of window + 4
+  Session a(Load(), small_chunks);
+  a.Evaluate(Prompt(3));
+  const std::vector<uint8_t> blob = a.SaveState();
+  const auto expected = Continue(a, 8);
+
+  Session b(Load(), small_chunks);
+  b.LoadState(blob.data(), blob.size());
+  EXPECT_EQ(Continue(b, 8), expected);
+
+  // Back to before the last 9 prompt tokens and forward again: rings rebuilt from the history.
+  Session c(Load(), small_chunks);
+  const auto prompt = Prompt(3);
+  c.Evaluate(prompt);
+  c.Truncate(static_cast<int64_t>(prompt.size()) - 9);
+  c.Evaluate(std::vector<int32_t>(prompt.end() - 9, prompt.end()));
+  EXPECT_EQ(Continue(c, 8), expected);
+}
+
+class Gemma3nBadConfig : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    for (const std::string& d : dirs_) {
+      std::error_code ec;
+      std::filesystem::remove_all(d, ec);
+    }
+  }
+  void ExpectLoadError(const std::string& tag, const std::function<void(json&)>& edit, const std::string& needle) {
+    const std::string src = test::DataPath(kModel), dir = test::MakeTempDir("g3n_" + tag);
+    dirs_.push_back(dir);
+    json c = json::parse(test::ReadFile(src + "/config.json"));
+    edit(c);
+    test::WriteFile(dir + "/config.json", c.dump());
+    for (const char* f : {"model.safetensors", "tokenizer.model"}) test::WriteFile(dir + "/" + f, test::ReadFile(src + "/" + f));
+    try {
+      Model::Load(dir);
+      ADD_FAILURE() << tag << " loaded";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.status(), Status::kFormatError) << e.what();
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  }
+  std::vector<std::string> dirs_;
+};
+
+TEST_F(Gemma3nBadConfig, InconsistentFieldsAreNamed) {
+  ExpectLoadError("ffn_list", [](json& c) { c["intermediate_size"] = json::array({128, 128}); }, "intermediate_size");
+  ExpectLoadError("sparsity", [](json& c) { c["activation_sparsity_pattern"] = json::array({0.95, 0.0}); },
+                  "activation_sparsity_pattern");
+  ExpectLoadError("shared_all", [](json& c) { c["num_kv_shared_layers"] = 35; }, "num_kv_shared_layers");
+  // Only global layers before the shared ones: the shared sliding layers have no source.
+  ExpectLoadError("no_source", [](json& c) {
+    json types = json::array();
+    for (int i = 0; i < 35; ++i) types.push_back(i < 20 ? "full_attention" : (i % 5 == 4 ? "full_attention" : "sliding_attention"));
+    c["layer_types"] = types;
+  }, "num_kv_shared_layers");
+  // Wider per-layer inputs than the stored table: the tensor and the field are both named.
+  ExpectLoadError("ple_width", [](json& c) { c["hidden_size_per_layer_input"] = 32; }, "hidden_size_per_layer_input");
+  ExpectLoadError("ffn_wider", [](json& c) { c["intermediate_size"] = 256; }, "intermediate_size");
+}
+
+}  // namespace
+}  // namespace gemmakit
