@@ -62,18 +62,10 @@ void ExpectLoadError(const std::string& dir, Status want, const std::string& nee
 
 class BadCheckpointTest : public ::testing::Test {
  protected:
-  void TearDown() override {
-    for (const std::string& d : dirs_) {
-      std::error_code ec;
-      std::filesystem::remove_all(d, ec);
-    }
-  }
-
   // A scratch folder holding copies of the given files of the bundled gemma1-tiny.
   std::string Copy(const std::string& tag,
                    const std::vector<std::string>& files = {"config.json", "model.safetensors", "tokenizer.model"}) {
-    const std::string dir = test::MakeTempDir("bad_" + tag);
-    dirs_.push_back(dir);
+    const std::string dir = dirs_.Make("bad_" + tag);
     for (const std::string& f : files) {
       test::WriteFile(dir + "/" + f, test::ReadFile(test::DataPath(std::string(kModel) + "/" + f)));
     }
@@ -96,7 +88,7 @@ class BadCheckpointTest : public ::testing::Test {
   }
 
  private:
-  std::vector<std::string> dirs_;
+  test::ScratchDirs dirs_;
 };
 
 TEST_F(BadCheckpointTest, TheUnbrokenCopyLoads) {

@@ -27,13 +27,6 @@ constexpr char kModel[] = "gemma3-mini";
 
 class ConfigResolution : public ::testing::Test {
  protected:
-  void TearDown() override {
-    for (const std::string& d : dirs_) {
-      std::error_code ec;
-      std::filesystem::remove_all(d, ec);
-    }
-  }
-
   static json Config() { return json::parse(test::ReadFile(test::DataPath(std::string(kModel) + "/config.json"))); }
 
   // A copy of the model whose config.json is `config` and whose tensors are `renamed` (stored name
@@ -41,8 +34,7 @@ class ConfigResolution : public ::testing::Test {
   std::string Folder(const std::string& tag, const json& config,
                      const std::function<std::string(const std::string&)>& renamed = nullptr,
                      std::vector<SafetensorsSpec> extra = {}) {
-    const std::string dir = test::MakeTempDir("cfg_" + tag);
-    dirs_.push_back(dir);
+    const std::string dir = dirs_.Make("cfg_" + tag);
     const std::string src = test::DataPath(kModel);
     test::WriteFile(dir + "/config.json", config.dump(2));
     test::WriteFile(dir + "/tokenizer.model", test::ReadFile(src + "/tokenizer.model"));
@@ -82,7 +74,7 @@ class ConfigResolution : public ::testing::Test {
     }
   }
 
-  std::vector<std::string> dirs_;
+  test::ScratchDirs dirs_;
 };
 
 // Gemma3TextModel saves (EmbeddingGemma, base models) have no "model." prefix.

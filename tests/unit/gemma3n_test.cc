@@ -115,15 +115,8 @@ TEST(Gemma3n, SaveRestoreAndTruncateContinueExactly) {
 
 class Gemma3nBadConfig : public ::testing::Test {
  protected:
-  void TearDown() override {
-    for (const std::string& d : dirs_) {
-      std::error_code ec;
-      std::filesystem::remove_all(d, ec);
-    }
-  }
   void ExpectLoadError(const std::string& tag, const std::function<void(json&)>& edit, const std::string& needle) {
-    const std::string src = test::DataPath(kModel), dir = test::MakeTempDir("g3n_" + tag);
-    dirs_.push_back(dir);
+    const std::string src = test::DataPath(kModel), dir = dirs_.Make("g3n_" + tag);
     json c = json::parse(test::ReadFile(src + "/config.json"));
     edit(c);
     test::WriteFile(dir + "/config.json", c.dump());
@@ -136,7 +129,7 @@ class Gemma3nBadConfig : public ::testing::Test {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
     }
   }
-  std::vector<std::string> dirs_;
+  test::ScratchDirs dirs_;
 };
 
 TEST_F(Gemma3nBadConfig, InconsistentFieldsAreNamed) {

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -60,6 +61,18 @@ void ResealSessionBlob(std::vector<uint8_t>& blob) {
   h.Add(blob.data() + kHeader, blob.size() - kHeader);
   const uint64_t sum = h.value();
   std::memcpy(blob.data() + kChecksumAt, &sum, sizeof sum);
+}
+
+ScratchDirs::~ScratchDirs() {
+  for (const std::string& d : dirs_) {
+    std::error_code ec;
+    std::filesystem::remove_all(d, ec);
+  }
+}
+
+std::string ScratchDirs::Make(const std::string& tag) {
+  dirs_.push_back(MakeTempDir(tag));
+  return dirs_.back();
 }
 
 }  // namespace gemmakit::test

@@ -15,6 +15,18 @@ std::string DataPath(const std::string& name);
 // A fresh empty directory under the system temp dir, removed by nothing: tests name it uniquely.
 std::string MakeTempDir(const std::string& tag);
 void WriteFile(const std::string& path, const std::string& bytes);
+// Fresh temp folders (MakeTempDir) that are removed with their owner.
+class ScratchDirs {
+ public:
+  ScratchDirs() = default;
+  ScratchDirs(const ScratchDirs&) = delete;
+  ScratchDirs& operator=(const ScratchDirs&) = delete;
+  ~ScratchDirs();
+  std::string Make(const std::string& tag);
+
+ private:
+  std::vector<std::string> dirs_;
+};
 std::string ReadFile(const std::string& path);
 std::vector<float> ReadF32File(const std::string& path);
 // Recomputes a saved session's payload checksum after a test edited the payload, so that the
