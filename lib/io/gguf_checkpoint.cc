@@ -125,9 +125,21 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
   HParams hp;
   hp.model_type = GgufArchToModelType(arch);
   if (hp.model_type.empty()) {
-    Fail(Status::kUnsupported, path + ": GGUF architecture '" + arch + "' is not supported (gemma, gemma2, gemma3)");
+    Fail(Status::kUnsupported, path + ": GGUF architecture '" + arch + "' is not supported (gemma, gemma2, gemma3, gemma3n)");
   }
-  for (size_t i = 0; i < kNumGgufIntKeys; ++i) hp.*kGgufIntKeys[i].field = md.ArchInt(kGgufIntKeys[i].key);
+  for (size_t i = 0; i < kNumGgufIntKeys; ++i) {
+    const GgufValue* v = md.Arch(kGgufIntKeys[i].key);
+    // Gemma 3n's feed_forward_length is one width per layer.
+    if (v && v->type == GgufType::kArray && kGgufIntKeys[i].field == &HParams::intermediate_size) {
+      for (double w : v->numbers) hp.intermediate_sizes.push_back(static_cast<int64_t>(w));
+      continue;
+    }
+    hp.*kGgufIntKeys[i].field = md.ArchInt(kGgufIntKeys[i].key);
+  }
+  // Gemma 3n: the converter stores each layer's Φ⁻¹(sparsity), not the sparsity.
+  if (const GgufValue* z = md.Arch("activation_sparsity_scale"); z && z->type == GgufType::kArray) {
+    hp.activation_sparsity_scale = z->numbers;
+  }
   for (size_t i = 0; i < kNumGgufFloatKeys; ++i) hp.*kGgufFloatKeys[i].field = md.ArchFloat(kGgufFloatKeys[i].key);
   // Either the period of the local/global pattern, or (newer llama.cpp) one bool per layer.
   if (const GgufValue* pattern = md.Arch("attention.sliding_window_pattern")) {
@@ -157,8 +169,10 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
 
   auto index = std::make_shared<TensorIndex>();
   for (const GgufTensorInfo& t : file.tensors) {
-    const std::string name = GgufToHfTensorName(t.name, arch);
-    if (name.empty()) continue;  // tensors of other parts (e.g. rope_freqs) are not the decoder's
+    const GgufStackedTensor* stacked = nullptr;
+    for (size_t i = 0; i < kNumGgufStackedTensors; ++i) stacked = t.name == kGgufStackedTensors[i].gguf ? &kGgufStackedTensors[i] : stacked;
+    const std::string name = stacked ? std::string() : GgufToHfTensorName(t.name, arch);
+    if (name.empty() && !stacked) continue;  // tensors of other parts (e.g. rope_freqs) are not the decoder's
     TensorEntry e;
     e.name = name;
     if (!GgmlToDType(t.type, &e.dtype)) {
@@ -169,7 +183,28 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
     for (auto it = t.dims.rbegin(); it != t.dims.rend(); ++it) e.shape.push_back(static_cast<int64_t>(*it));
     e.data = t.data;
     e.nbytes = t.nbytes;
-    index->Add(std::move(e));
+    if (!stacked) {
+      index->Add(std::move(e));
+      continue;
+    }
+    // [k, rows, cols]: k matrices one after another (the reader checked the sizes).
+    if (e.shape.size() != 3 || e.shape[0] < 1) Fail(Status::kFormatError, path + ": tensor '" + t.name + "' is not a stack of matrices");
+    const size_t k = static_cast<size_t>(e.shape[0]), each = e.nbytes / k;
+    for (size_t i = 0; i < k; ++i) {
+      TensorEntry m = e;
+      m.name = std::string(stacked->hf_prefix) + std::to_string(i) + ".weight";
+      m.shape = {e.shape[1], e.shape[2]};
+      m.data = static_cast<const uint8_t*>(e.data) + i * each;
+      m.nbytes = each;
+      index->Add(std::move(m));
+    }
+  }
+  // Gemma 3n sizes llama.cpp keeps only in tensor shapes.
+  if (const TensorEntry* laurel = index->Find("layers.0.laurel.linear_left.weight"); laurel && laurel->shape.size() == 2) {
+    hp.laurel_rank = laurel->shape[0];
+  }
+  if (const TensorEntry* ple = index->Find("embed_tokens_per_layer.weight"); ple && ple->shape.size() == 2) {
+    hp.vocab_size_per_layer_input = ple->shape[0];
   }
   index->KeepAlive(file.file);
   if (const TensorEntry* embed = index->Find("embed_tokens.weight"); embed && embed->shape.size() == 2) {

@@ -9,15 +9,17 @@ struct ArchName {
   const char* gguf;
   const char* model_type;
 };
-constexpr ArchName kArchs[] = {{"gemma", "gemma"}, {"gemma2", "gemma2"}, {"gemma3", "gemma3_text"}};
+constexpr ArchName kArchs[] = {
+    {"gemma", "gemma"}, {"gemma2", "gemma2"}, {"gemma3", "gemma3_text"}, {"gemma3n", "gemma3n_text"}};
 
 // Which architectures a tensor-name row applies to.
-enum Archs : unsigned { kG1 = 1, kG2 = 2, kG3 = 4, kAll = 7, kSandwich = kG2 | kG3 };
+enum Archs : unsigned { kG1 = 1, kG2 = 2, kG3 = 4, kG3n = 8, kAll = 15, kSandwich = kG2 | kG3 | kG3n, kQkNorm = kG3 | kG3n };
 
 unsigned ArchBit(const std::string& arch) {
   if (arch == "gemma") return kG1;
   if (arch == "gemma2") return kG2;
   if (arch == "gemma3") return kG3;
+  if (arch == "gemma3n") return kG3n;
   return 0;
 }
 
@@ -31,6 +33,9 @@ constexpr TensorName kTopTensors[] = {
     {"token_embd.weight", "embed_tokens.weight", kAll},
     {"output_norm.weight", "norm.weight", kAll},
     {"output.weight", "lm_head.weight", kAll},
+    {"per_layer_token_embd.weight", "embed_tokens_per_layer.weight", kG3n},
+    {"per_layer_model_proj.weight", "per_layer_model_projection.weight", kG3n},
+    {"per_layer_proj_norm.weight", "per_layer_projection_norm.weight", kG3n},
 };
 
 // After "blk.N." / "layers.N.".
@@ -39,8 +44,8 @@ constexpr TensorName kLayerTensors[] = {
     {"attn_k.weight", "self_attn.k_proj.weight", kAll},
     {"attn_v.weight", "self_attn.v_proj.weight", kAll},
     {"attn_output.weight", "self_attn.o_proj.weight", kAll},
-    {"attn_q_norm.weight", "self_attn.q_norm.weight", kG3},
-    {"attn_k_norm.weight", "self_attn.k_norm.weight", kG3},
+    {"attn_q_norm.weight", "self_attn.q_norm.weight", kQkNorm},
+    {"attn_k_norm.weight", "self_attn.k_norm.weight", kQkNorm},
     {"attn_norm.weight", "input_layernorm.weight", kAll},
     {"post_attention_norm.weight", "post_attention_layernorm.weight", kSandwich},
     {"ffn_norm.weight", "post_attention_layernorm.weight", kG1},
@@ -49,6 +54,17 @@ constexpr TensorName kLayerTensors[] = {
     {"ffn_gate.weight", "mlp.gate_proj.weight", kAll},
     {"ffn_up.weight", "mlp.up_proj.weight", kAll},
     {"ffn_down.weight", "mlp.down_proj.weight", kAll},
+    {"inp_gate.weight", "per_layer_input_gate.weight", kG3n},
+    {"proj.weight", "per_layer_projection.weight", kG3n},
+    {"post_norm.weight", "post_per_layer_input_norm.weight", kG3n},
+    {"altup_correct_coef.weight", "altup.correction_coefs.weight", kG3n},
+    {"altup_correct_scale.weight", "altup.correct_output_scale", kG3n},
+    {"altup_predict_coef.weight", "altup.prediction_coefs.weight", kG3n},
+    {"altup_router.weight", "altup.modality_router.weight", kG3n},
+    {"altup_router_norm.weight", "altup.router_norm.weight", kG3n},
+    {"laurel_l.weight", "laurel.linear_left.weight", kG3n},
+    {"laurel_r.weight", "laurel.linear_right.weight", kG3n},
+    {"laurel_post_norm.weight", "laurel.post_laurel_norm.weight", kG3n},
 };
 
 // Splits "<prefix><digits>.<rest>" into the layer number and rest; false when it is not.
@@ -95,6 +111,10 @@ const GgufIntKey kGgufIntKeys[] = {
     {"attention.key_length", &HParams::head_dim},
     {"context_length", &HParams::max_position_embeddings},
     {"attention.sliding_window", &HParams::sliding_window},
+    {"altup.active_idx", &HParams::altup_active_idx},
+    {"altup.num_inputs", &HParams::altup_num_inputs},
+    {"embedding_length_per_layer_input", &HParams::hidden_size_per_layer_input},
+    {"attention.shared_kv_layers", &HParams::num_kv_shared_layers},
 };
 const size_t kNumGgufIntKeys = sizeof kGgufIntKeys / sizeof *kGgufIntKeys;
 
@@ -108,6 +128,12 @@ const GgufFloatKey kGgufFloatKeys[] = {
     {"attention.query_pre_attn_scalar", &HParams::query_pre_attn_scalar},
 };
 const size_t kNumGgufFloatKeys = sizeof kGgufFloatKeys / sizeof *kGgufFloatKeys;
+
+const GgufStackedTensor kGgufStackedTensors[] = {
+    {"altup_proj.weight", "altup_projections."},
+    {"altup_unembd_proj.weight", "altup_unembed_projections."},
+};
+const size_t kNumGgufStackedTensors = sizeof kGgufStackedTensors / sizeof *kGgufStackedTensors;
 
 std::string GgufArchToModelType(const std::string& arch) {
   for (const auto& a : kArchs) {

@@ -30,6 +30,16 @@ extern const size_t kNumGgufIntKeys;
 extern const GgufFloatKey kGgufFloatKeys[];
 extern const size_t kNumGgufFloatKeys;
 
+// Tensors llama.cpp stores stacked along a third dimension that HuggingFace keeps as a list of
+// matrices (Gemma 3n's AltUp projections): GGUF "altup_proj.weight" [k, rows, cols] is
+// "altup_projections.<i>.weight" for i < k.
+struct GgufStackedTensor {
+  const char* gguf;
+  const char* hf_prefix;
+};
+extern const GgufStackedTensor kGgufStackedTensors[];
+extern const size_t kNumGgufStackedTensors;
+
 // Tensor names: canonical (HuggingFace's, without prefix: "layers.3.mlp.up_proj.weight") ↔ GGUF
 // ("blk.3.ffn_up.weight"). Empty when the tensor is not the text decoder's. Gemma 1 stores its
 // pre-feed-forward norm as "post_attention_layernorm" in HuggingFace files, the others as

@@ -40,6 +40,7 @@ struct HParams {
   // activation_sparsity_pattern is one value per layer or one for all.
   std::vector<int64_t> intermediate_sizes;
   std::vector<double> activation_sparsity_pattern;
+  std::vector<double> activation_sparsity_scale;  // GGUF's form of it: Φ⁻¹(sparsity) per layer
   std::optional<int64_t> vocab_size_per_layer_input, hidden_size_per_layer_input, altup_active_idx, altup_num_inputs,
       num_kv_shared_layers, laurel_rank;
   std::optional<double> altup_coef_clip;

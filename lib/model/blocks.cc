@@ -103,7 +103,7 @@ void GatedFeedForward(const ModelConfig& c, size_t layer, const LayerWeights& lw
   const size_t ff = static_cast<size_t>(lc.ffn_width);
   MatMul(normed, n, lw.gate_proj, s.gate.data(), ex, mm);
   MatMul(normed, n, lw.up_proj, s.up.data(), ex, mm);
-  if (lc.activation_sparsity > 0.f) GaussianTopK(s.gate.data(), n, ff, NormalQuantile(lc.activation_sparsity));
+  if (lc.activation_sparsity > 0.f) GaussianTopK(s.gate.data(), n, ff, lc.sparsity_z);
   (c.activation == FfnActivation::kGelu ? GeGluErf : GeGlu)(s.gate.data(), s.up.data(), s.gate.data(), n * ff);
   MatMul(s.gate.data(), n, lw.down_proj, out, ex, mm);
 }

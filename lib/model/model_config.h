@@ -29,8 +29,9 @@ struct LayerConfig {
   int32_t window = 0;
   RopeParams rope;
   int64_t ffn_width = 0;  // the feed-forward's intermediate width (Gemma 3n: per layer)
-  // Gemma 3n's Gaussian top-k: gate activations below mean + Φ⁻¹(sparsity)·std are zeroed.
-  float activation_sparsity = 0.f;
+  // Gemma 3n's Gaussian top-k: gate activations below mean + z·std are zeroed, z = Φ⁻¹(sparsity).
+  float activation_sparsity = 0.f;  // 0: a dense layer
+  float sparsity_z = 0.f;
   // The KV store this layer attends over (ModelConfig::kv_store_owner): its own, or, for Gemma
   // 3n's KV-shared layers, another layer's, in which case it computes no keys or values.
   int32_t kv_store = -1;

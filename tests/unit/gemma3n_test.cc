@@ -3,6 +3,7 @@
 // no KV), and configs the architecture cannot have.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -111,6 +112,27 @@ TEST(Gemma3n, SaveRestoreAndTruncateContinueExactly) {
   c.Truncate(static_cast<int64_t>(prompt.size()) - 9);
   c.Evaluate(std::vector<int32_t>(prompt.end() - 9, prompt.end()));
   EXPECT_EQ(Continue(c, 8), expected);
+}
+
+// llama.cpp's own GGUF of the same model (stacked AltUp projections, per-layer token embedding,
+// Φ⁻¹ sparsity scales, the sliding pattern array, feed-forward widths as an array): the golden.
+TEST(Gemma3n, LlamaCppGgufComputesTheGolden) {
+  const auto gguf = Model::Load(test::DataPath("gguf/gemma3n-tiny/gemma3n-tiny-bf16.gguf"));
+  EXPECT_EQ(gguf->info().architecture, "gemma3n");
+  const json g = json::parse(test::ReadFile(test::DataPath(std::string(kModel) + "/golden.json")));
+  for (const json& c : g["cases"]) {
+    const auto ids = c["ids"].get<std::vector<int32_t>>();
+    std::vector<int32_t> encoded = {gguf->tokenizer().special().bos};
+    for (int32_t id : gguf->tokenizer().Encode(c["text"].get<std::string>())) encoded.push_back(id);
+    EXPECT_EQ(encoded, ids) << c["name"];
+    Session s(gguf);
+    s.Evaluate(ids, true);
+    const auto want = test::ReadF32File(test::DataPath(std::string(kModel) + "/" + c["logits_file"].get<std::string>()));
+    ASSERT_EQ(want.size(), ids.size() * static_cast<size_t>(gguf->info().vocab_size));
+    double worst = 0;
+    for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, static_cast<double>(std::fabs(s.logits(0)[i] - want[i])));
+    EXPECT_LT(worst, 1e-3) << c["name"];
+  }
 }
 
 class Gemma3nBadConfig : public ::testing::Test {

@@ -3,9 +3,11 @@
 // a LAuReL low-rank residual, per-layer inputs from a second embedding table, KV sharing in the
 // last layers, Gaussian top-k sparsity in the first layers' feed-forwards and per-layer FFN widths
 // (MatFormer). Defaults: transformers' Gemma3nTextConfig (gemma-3n-E4B).
+#include <cmath>
 #include <string>
 
 #include "gemmakit/status.h"
+#include "kernels/activation.h"
 #include "model/architecture.h"
 
 namespace gemmakit {
@@ -58,10 +60,13 @@ void ResolveGemma3nFields(const HParams& hp, ModelConfig& c, FieldResolver& r) {
   g.laurel_rank = in_range(r.Take<int64_t>("laurel_rank", hp.laurel_rank, 64), "laurel_rank", 1, 1 << 14);
 
   // Sparsity: one value per layer, one for all, or (default) 0.95 for the first 10 layers of a
-  // model deeper than 10.
+  // model deeper than 10. GGUF files carry z = Φ⁻¹(sparsity) instead (-inf for dense layers).
   std::vector<double> sparsity = hp.activation_sparsity_pattern;
-  const bool from_default = sparsity.empty();
-  if (from_default) {
+  std::vector<double> z = hp.activation_sparsity_scale;
+  const bool from_default = sparsity.empty() && z.empty();
+  if (!z.empty()) {
+    for (double v : z) sparsity.push_back(std::isfinite(v) ? 0.5 * std::erfc(-v / std::sqrt(2.0)) : 0.0);
+  } else if (from_default) {
     const int64_t sparse = n > 10 ? 10 : 0;
     for (int64_t l = 0; l < n; ++l) sparsity.push_back(l < sparse ? 0.95 : 0.0);
   } else if (sparsity.size() == 1 && n > 1) {
@@ -76,7 +81,9 @@ void ResolveGemma3nFields(const HParams& hp, ModelConfig& c, FieldResolver& r) {
     if (!(sparsity[l] >= 0.0 && sparsity[l] < 1.0)) {
       Fail(Status::kFormatError, "config: activation_sparsity_pattern values must be in [0, 1)");
     }
-    c.layers[l].activation_sparsity = static_cast<float>(sparsity[l]);
+    LayerConfig& lc = c.layers[l];
+    lc.activation_sparsity = static_cast<float>(sparsity[l]);
+    if (sparsity[l] > 0.0) lc.sparsity_z = z.empty() ? NormalQuantile(sparsity[l]) : static_cast<float>(z[l]);
     listed += (l ? "," : "") + FieldResolver::Format(sparsity[l]);
   }
   r.Note("activation_sparsity_pattern", "[" + listed + "]", from_default);
