@@ -71,6 +71,14 @@ void GgufWriter::SetInt32Array(const std::string& key, const std::vector<int32_t
   ++n_kv_;
 }
 
+void GgufWriter::SetUint32Array(const std::string& key, const std::vector<uint32_t>& values) {
+  PutKey(kv_, key, GgufType::kArray);
+  Put<uint32_t>(kv_, static_cast<uint32_t>(GgufType::kUint32));
+  Put<uint64_t>(kv_, values.size());
+  for (uint32_t v : values) Put(kv_, v);
+  ++n_kv_;
+}
+
 void GgufWriter::SetBoolArray(const std::string& key, const std::vector<int32_t>& values) {
   PutKey(kv_, key, GgufType::kArray);
   Put<uint32_t>(kv_, static_cast<uint32_t>(GgufType::kBool));

@@ -21,6 +21,7 @@ class GgufWriter {
   void SetStringArray(const std::string& key, const std::vector<std::string>& values);
   void SetFloat32Array(const std::string& key, const std::vector<float>& values);
   void SetInt32Array(const std::string& key, const std::vector<int32_t>& values);
+  void SetUint32Array(const std::string& key, const std::vector<uint32_t>& values);
   void SetBoolArray(const std::string& key, const std::vector<int32_t>& values);  // non-zero: true
 
   // dims in ggml order (dims[0] innermost). fill writes exactly the tensor's byte size.

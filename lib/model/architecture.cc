@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "gemmakit/status.h"
 
@@ -256,7 +257,7 @@ ModelConfig ResolveModelConfig(const HParams& hp, std::vector<ConfigField>* fiel
 
 HParams DescribeAsHParams(const ModelConfig& c) {
   HParams hp;
-  hp.model_type = c.architecture == "gemma3" ? "gemma3_text" : c.architecture;
+  hp.model_type = c.architecture == "gemma3" || c.architecture == "gemma3n" ? c.architecture + "_text" : c.architecture;
   hp.vocab_size = c.vocab_size;
   hp.hidden_size = c.hidden;
   hp.intermediate_size = c.intermediate;
@@ -271,14 +272,31 @@ HParams DescribeAsHParams(const ModelConfig& c) {
   for (const auto& l : c.layers) (l.sliding ? local : global) = &l;
   const LayerConfig& g = global ? *global : c.layers.at(0);
   hp.rope_theta = g.rope.base;
-  if (c.architecture == "gemma3" && local) hp.rope_local_base_freq = local->rope.base;
+  if ((c.architecture == "gemma3" || c.architecture == "gemma3n") && local) hp.rope_local_base_freq = local->rope.base;
   if (g.rope.linear_scale != 1.f) hp.rope_scaling = RopeHParams{"linear", std::nullopt, g.rope.linear_scale};
   if (c.max_window() > 0) hp.sliding_window = c.max_window();
   if (c.attn_softcap > 0.f) hp.attn_logit_softcapping = c.attn_softcap;
   if (c.final_softcap > 0.f) hp.final_logit_softcapping = c.final_softcap;
   if (c.architecture != "gemma") {
-    hp.query_pre_attn_scalar = 1.0 / (static_cast<double>(c.attn_scale) * c.attn_scale);
+    if (c.architecture != "gemma3n") hp.query_pre_attn_scalar = 1.0 / (static_cast<double>(c.attn_scale) * c.attn_scale);
     for (const auto& l : c.layers) hp.layer_types.push_back(l.sliding ? "sliding_attention" : "full_attention");
+  }
+  if (c.architecture == "gemma3n") {
+    const Gemma3nParams& g = c.gemma3n;
+    hp.intermediate_size.reset();
+    for (const auto& l : c.layers) {
+      hp.intermediate_sizes.push_back(l.ffn_width);
+      hp.activation_sparsity_pattern.push_back(l.activation_sparsity);
+      hp.activation_sparsity_scale.push_back(l.activation_sparsity > 0.f ? l.sparsity_z : -std::numeric_limits<double>::infinity());
+    }
+    hp.vocab_size_per_layer_input = g.per_layer_vocab;
+    hp.hidden_size_per_layer_input = g.per_layer_width;
+    hp.altup_active_idx = g.altup_active;
+    hp.altup_num_inputs = g.altup_inputs;
+    hp.altup_correct_scale = g.altup_correct_scale;
+    hp.altup_coef_clip = g.altup_coef_clip;
+    hp.laurel_rank = g.laurel_rank;
+    hp.num_kv_shared_layers = c.n_layers() - static_cast<int64_t>(c.n_kv_stores());
   }
   hp.hidden_activation = c.activation == FfnActivation::kGelu ? "gelu" : "gelu_pytorch_tanh";
   hp.tie_word_embeddings = c.tied_embeddings;

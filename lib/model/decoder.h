@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "io/tensor_index.h"
@@ -57,6 +58,21 @@ class Decoder {
   // sequence (the weights are read once per step, not once per sequence), attention reads each
   // sequence's own cache. logits: [n, vocab], row i for steps[i]. Caches must be distinct.
   virtual void ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const = 0;
+
+  // A tensor only this family has (Gemma 3n's AltUp, LAuReL, per-layer inputs), by canonical name:
+  // a matrix, or float32 values of `shape` (norms as the kernels multiply by them).
+  struct FamilyTensor {
+    std::string name;
+    MatrixView matrix;
+    const std::vector<float>* values = nullptr;
+    std::vector<int64_t> shape;
+  };
+  // For writers of checkpoint files (none for Gemma 1–3).
+  virtual std::vector<FamilyTensor> FamilyTensors() const { return {}; }
+  // Bytes of weights one decode step reads besides ModelWeights' matrices, and bytes of tables
+  // read a row per token (Gemma 3n's per-layer embeddings), for `gemmakit info`.
+  virtual size_t FamilyDecodeBytes() const { return 0; }
+  virtual size_t LookupTableBytes() const { return 0; }
 };
 
 // The decoder of config.architecture over `weights` (which it keeps referring to), binding any

@@ -70,9 +70,10 @@ ModelWeights BindWeights(const ModelConfig& c, std::shared_ptr<const TensorIndex
     LayerWeights& l = w.layers[i];
     const int64_t ff = c.layers[i].ffn_width;
     l.q_proj = b.Matrix(p + "self_attn.q_proj.weight", c.q_dim(), c.hidden, "num_attention_heads * head_dim, hidden_size");
-    // A layer that reads another's KV store computes no keys or values: its projections stay
-    // unread on disk.
-    if (c.writes_kv(i)) {
+    // A layer that reads another's KV store computes no keys or values; its projections, when the
+    // file has them, are kept only so that a written file has every tensor llama.cpp expects.
+    const bool kv_needed = c.writes_kv(i);
+    if (kv_needed || tensors->Find(p + "self_attn.k_proj.weight")) {
       l.k_proj = b.Matrix(p + "self_attn.k_proj.weight", c.kv_dim(), c.hidden, "num_key_value_heads * head_dim, hidden_size");
       l.v_proj = b.Matrix(p + "self_attn.v_proj.weight", c.kv_dim(), c.hidden, "num_key_value_heads * head_dim, hidden_size");
     }

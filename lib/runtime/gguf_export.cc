@@ -1,5 +1,6 @@
 #include "runtime/gguf_export.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -55,6 +56,47 @@ void AddNorm(GgufWriter& w, const std::string& name, const std::vector<float>& s
   w.AddTensor(name, GgmlType::kF32, {scale.size()}, [v](uint8_t* out, size_t n) { std::memcpy(out, v->data(), n); });
 }
 
+// Tensors only the model's family has, under their GGUF names; matrices HuggingFace lists one by one
+// and llama.cpp stacks (io/gguf_gemma_map.h) are written stacked.
+void AddFamilyTensors(GgufWriter& w, const Decoder& decoder, const std::string& arch) {
+  const std::vector<Decoder::FamilyTensor> tensors = decoder.FamilyTensors();
+  for (size_t i = 0; i < kNumGgufStackedTensors; ++i) {
+    const std::string prefix = kGgufStackedTensors[i].hf_prefix;
+    std::vector<MatrixView> stack;
+    for (size_t k = 0;; ++k) {
+      const std::string name = prefix + std::to_string(k) + ".weight";
+      auto it = std::find_if(tensors.begin(), tensors.end(), [&](const Decoder::FamilyTensor& t) { return t.name == name; });
+      if (it == tensors.end()) break;
+      stack.push_back(it->matrix);
+    }
+    if (stack.empty()) continue;
+    const MatrixView first = stack[0];
+    const size_t row_bytes = DTypeBytes(first.dtype, first.cols), each = row_bytes * first.rows;
+    for (const MatrixView& m : stack) {
+      if (m.dtype != first.dtype || m.rows != first.rows || m.cols != first.cols) {
+        Fail(Status::kUnsupported, "GGUF export: the matrices of '" + prefix + "*' differ in type or shape");
+      }
+    }
+    w.AddTensor(kGgufStackedTensors[i].gguf, ToGgml(first.dtype), {first.cols, first.rows, stack.size()},
+                [stack, row_bytes, each](uint8_t* out, size_t) {
+                  for (size_t k = 0; k < stack.size(); ++k) {
+                    for (size_t r = 0; r < stack[k].rows; ++r) stack[k].RowBytes(r, out + k * each + r * row_bytes);
+                  }
+                });
+  }
+  for (const Decoder::FamilyTensor& t : tensors) {
+    const std::string name = HfToGgufTensorName(t.name, arch);
+    if (name.empty()) continue;  // one of the stacked ones
+    if (!t.values) {
+      AddMatrix(w, name, t.matrix);
+      continue;
+    }
+    std::vector<uint64_t> dims(t.shape.rbegin(), t.shape.rend());
+    const std::vector<float>* v = t.values;
+    w.AddTensor(name, GgmlType::kF32, dims, [v](uint8_t* out, size_t n) { std::memcpy(out, v->data(), n); });
+  }
+}
+
 // The model's hyper-parameters under the keys of the shared GGUF table (io/gguf_gemma_map.h).
 void AddHyperParameters(GgufWriter& w, const ModelConfig& c) {
   const std::string& arch = c.architecture;
@@ -69,6 +111,20 @@ void AddHyperParameters(GgufWriter& w, const ModelConfig& c) {
   if (hp.rope_scaling) {
     w.SetString(arch + ".rope.scaling.type", *hp.rope_scaling->rope_type);
     w.SetFloat32(arch + ".rope.scaling.factor", static_cast<float>(*hp.rope_scaling->factor));
+  }
+  if (!hp.intermediate_sizes.empty()) {
+    std::vector<uint32_t> widths(hp.intermediate_sizes.begin(), hp.intermediate_sizes.end());
+    w.SetUint32Array(arch + ".feed_forward_length", widths);
+  }
+  if (!hp.activation_sparsity_scale.empty()) {
+    std::vector<float> z(hp.activation_sparsity_scale.begin(), hp.activation_sparsity_scale.end());
+    w.SetFloat32Array(arch + ".activation_sparsity_scale", z);
+  }
+  if (arch == "gemma3n") {
+    // As llama.cpp's converter writes it: one flag per layer.
+    std::vector<int32_t> flags;
+    for (const auto& l : c.layers) flags.push_back(l.sliding ? 1 : 0);
+    w.SetBoolArray(arch + ".attention.sliding_window_pattern", flags);
   }
   if (arch == "gemma3") {
     // The period of the local/global pattern (the first global layer's index + 1), which every
@@ -137,8 +193,10 @@ void SaveGguf(const Model& model, const std::string& path) {
     const LayerWeights& l = mw.layers[i];
     const std::string p = "layers." + std::to_string(i) + ".";
     matrix(p + "self_attn.q_proj.weight", l.q_proj);
-    matrix(p + "self_attn.k_proj.weight", l.k_proj);
-    matrix(p + "self_attn.v_proj.weight", l.v_proj);
+    if (l.k_proj.rows) {  // KV-shared layers of a file without them have none
+      matrix(p + "self_attn.k_proj.weight", l.k_proj);
+      matrix(p + "self_attn.v_proj.weight", l.v_proj);
+    }
     matrix(p + "self_attn.o_proj.weight", l.o_proj);
     matrix(p + "mlp.gate_proj.weight", l.gate_proj);
     matrix(p + "mlp.up_proj.weight", l.up_proj);
@@ -156,6 +214,7 @@ void SaveGguf(const Model& model, const std::string& path) {
       norm(p + "self_attn.k_norm.weight", l.k_norm);
     }
   }
+  AddFamilyTensors(w, *m.decoder, arch);
   w.Write(path);
 }
 

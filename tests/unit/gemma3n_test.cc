@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gemmakit/session.h"
+#include "runtime/gguf_export.h"
 #include "runtime/model_impl.h"
 #include "test_util.h"
 
@@ -132,6 +133,38 @@ TEST(Gemma3n, LlamaCppGgufComputesTheGolden) {
     double worst = 0;
     for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, static_cast<double>(std::fabs(s.logits(0)[i] - want[i])));
     EXPECT_LT(worst, 1e-3) << c["name"];
+  }
+}
+
+// gemmakit writes Gemma 3n as llama.cpp does (the same names and keys its reader takes), from an
+// HF folder or a GGUF, at any weight type.
+TEST(Gemma3n, GgufExportRoundTrips) {
+  test::ScratchDirs dirs;
+  const std::string dir = dirs.Make("g3n_export");
+  const std::vector<int32_t> ids = Prompt(1);
+  Session original(Load());
+  original.Evaluate(ids, true);
+  const size_t n = ids.size() * static_cast<size_t>(Load()->info().vocab_size);
+  for (const char* type : {"f32", "q8_0"}) {
+    LoadOptions lo;
+    lo.weight_type = type;
+    const auto source = Model::Load(test::DataPath("gguf/gemma3n-tiny/gemma3n-tiny-bf16.gguf"), lo);
+    SaveGguf(*source, dir + "/out.gguf");
+    const auto reloaded = Model::Load(dir + "/out.gguf");
+    EXPECT_EQ(reloaded->info().weight_type, std::string(type) == "f32" ? "F32" : "Q8_0");
+    Session s(reloaded);
+    s.Evaluate(ids, true);
+    Session direct(source);
+    direct.Evaluate(ids, true);
+    double worst = 0, worst_vs_hf = 0;
+    for (size_t i = 0; i < n; ++i) {
+      worst = std::max(worst, static_cast<double>(std::fabs(s.logits(0)[i] - direct.logits(0)[i])));
+      worst_vs_hf = std::max(worst_vs_hf, static_cast<double>(std::fabs(s.logits(0)[i] - original.logits(0)[i])));
+    }
+    EXPECT_LT(worst, 1e-4) << type;  // the file holds what the model computed with
+    if (std::string(type) == "f32") {
+      EXPECT_LT(worst_vs_hf, 1e-4);
+    }
   }
 }
 

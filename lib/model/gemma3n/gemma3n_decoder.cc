@@ -104,4 +104,51 @@ void Gemma3nDecoder::ForwardBatch(const DecodeStep* steps, size_t n, std::vector
   Run(req, segments, logits, ex, nullptr);
 }
 
+std::vector<Decoder::FamilyTensor> Gemma3nDecoder::FamilyTensors() const {
+  std::vector<FamilyTensor> out;
+  auto matrix = [&](const std::string& name, const MatrixView& m) {
+    out.push_back({name, m, nullptr, {static_cast<int64_t>(m.rows), static_cast<int64_t>(m.cols)}});
+  };
+  auto values = [&](const std::string& name, const std::vector<float>& v, std::vector<int64_t> shape) {
+    out.push_back({name, MatrixView{}, &v, std::move(shape)});
+  };
+  const int64_t d = c_.hidden, n_in = c_.gemma3n.altup_inputs, ple = c_.gemma3n.per_layer_width;
+  for (size_t k = 0; k < x_.altup_projections.size(); ++k) {
+    matrix("altup_projections." + std::to_string(k) + ".weight", x_.altup_projections[k]);
+    matrix("altup_unembed_projections." + std::to_string(k) + ".weight", x_.altup_unembed_projections[k]);
+  }
+  matrix("embed_tokens_per_layer.weight", x_.per_layer_embed);
+  matrix("per_layer_model_projection.weight", x_.per_layer_model_projection);
+  values("per_layer_projection_norm.weight", x_.per_layer_projection_norm, {ple});
+  for (size_t l = 0; l < x_.layers.size(); ++l) {
+    const Gemma3nLayerWeights& w = x_.layers[l];
+    const std::string p = "layers." + std::to_string(l) + ".";
+    values(p + "altup.router_norm.weight", w.altup.router_norm, {d});
+    values(p + "altup.modality_router.weight", w.altup.modality_router, {n_in, d});
+    values(p + "altup.prediction_coefs.weight", w.altup.prediction_coefs, {n_in * n_in, n_in});
+    values(p + "altup.correction_coefs.weight", w.altup.correction_coefs, {n_in, n_in});
+    values(p + "altup.correct_output_scale", w.altup.correct_output_scale, {d});
+    matrix(p + "laurel.linear_left.weight", w.laurel.left);
+    matrix(p + "laurel.linear_right.weight", w.laurel.right);
+    values(p + "laurel.post_laurel_norm.weight", w.laurel.post_norm, {d});
+    matrix(p + "per_layer_input_gate.weight", w.per_layer_input.gate);
+    matrix(p + "per_layer_projection.weight", w.per_layer_input.projection);
+    values(p + "post_per_layer_input_norm.weight", w.per_layer_input.post_norm, {d});
+  }
+  return out;
+}
+
+size_t Gemma3nDecoder::FamilyDecodeBytes() const {
+  size_t bytes = 0;
+  for (const FamilyTensor& t : FamilyTensors()) {
+    if (t.matrix.data == x_.per_layer_embed.data) continue;  // a lookup, not a product
+    bytes += t.values ? t.values->size() * sizeof(float) : DTypeBytes(t.matrix.dtype, t.matrix.rows * t.matrix.cols);
+  }
+  return bytes;
+}
+
+size_t Gemma3nDecoder::LookupTableBytes() const {
+  return DTypeBytes(x_.per_layer_embed.dtype, x_.per_layer_embed.rows * x_.per_layer_embed.cols);
+}
+
 }  // namespace gemmakit

@@ -23,6 +23,9 @@ class Gemma3nDecoder : public Decoder {
   void Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
                const DebugTap* tap = nullptr) const override;
   void ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const override;
+  std::vector<FamilyTensor> FamilyTensors() const override;
+  size_t FamilyDecodeBytes() const override;
+  size_t LookupTableBytes() const override;
 
  private:
   struct Activations;
