@@ -8,8 +8,6 @@
 // loaded, tokenized and chatted with through the public API, and what the library resolved from the
 // config is compared with the transformers defaults table of the README, written out here by hand
 // (independent of lib/model/gemma*.cc).
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -40,7 +38,9 @@ using nlohmann::json;
 
 constexpr int64_t kHidden = 64;        // keeps Gemma 3's 262K-row embedding at 32 MiB of bf16
 constexpr int64_t kIntermediate = 128;
-constexpr int kThreads = 2;            // the same on both sides of every bitwise comparison
+// The same on both sides of every bitwise comparison; one, so that no thread pool spins on a
+// machine the test shares.
+constexpr int kThreads = 1;
 
 std::string TokenizerDir() {
   const char* dir = std::getenv("GEMMAKIT_GEMMA3_TOKENIZER_DIR");
@@ -130,21 +130,31 @@ void WriteRandomWeights(const std::string& dir, const json& config, const std::s
 
 void CopyFile(const std::string& from, const std::string& to) { test::WriteFile(to, test::ReadFile(from)); }
 
-const char* const kPublishedFiles[] = {"config.json", "generation_config.json", "chat_template.jinja",
-                                       "chat_template.json", "added_tokens.json", "special_tokens_map.json",
-                                       "preprocessor_config.json", "processor_config.json"};
+// Every file of a published folder other than config.json, which the tests write shrunk.
+const char* const kPublishedFiles[] = {"generation_config.json", "chat_template.jinja", "chat_template.json",
+                                       "added_tokens.json", "special_tokens_map.json", "preprocessor_config.json",
+                                       "processor_config.json"};
 
-// A checkpoint folder (removed with the object): the published folder's files, `config` as its config.json, a tokenizer, and
-// the weights of `weights_from` (a folder with the same tensor shapes) or fresh random ones.
+// A checkpoint folder (removed with the object): the published folder's files, `config` as its
+// config.json, a tokenizer, and fresh random weights. A variant (weights_from given) links the
+// weights of that folder (same tensor shapes) and has no tokenizer: it is only compared by logits,
+// and reading Gemma 3's tokenizer.json is most of a load's time.
 class Folder {
  public:
   Folder(const std::string& published, const json& config, const std::string& weights_from = "")
       : dir_(test::MakeTempDir("published")) {
     for (const char* name : kPublishedFiles) {
       const std::string from = Published(published) + "/" + name;
-      if (access(from.c_str(), R_OK) == 0) CopyFile(from, dir_ + "/" + name);
+      if (std::filesystem::exists(from)) CopyFile(from, dir_ + "/" + name);
     }
     test::WriteFile(dir_ + "/config.json", config.dump(2));
+    if (!weights_from.empty()) {
+      std::filesystem::create_symlink(weights_from + "/model.safetensors", dir_ + "/model.safetensors");
+      return;
+    }
+    const bool multimodal = config.value("architectures", json::array()).dump().find("ConditionalGeneration") !=
+                            std::string::npos;
+    WriteRandomWeights(dir_, config, multimodal ? "language_model.model." : "model.");
     if (published.rfind("gemma-3", 0) == 0) {
       // Gemma 3's real vocabulary: 262,145 entries, <image_soft_token> = 262144 the last.
       CopyFile(TokenizerDir() + "/tokenizer.json", dir_ + "/tokenizer.json");
@@ -152,17 +162,10 @@ class Folder {
     } else {
       // gemma-2-9b-it and gemma-7b-it: the test data has no tokenizer of theirs, so they get the
       // repository's 640-piece Gemma tokenizer and, for these two only, vocab_size 640 to match
-      // (see the callers), and the official Gemma 1/2 chat template the real tokenizer_config.json
-      // of both carries.
+      // (ShrunkWithTinyVocab), and the official Gemma 1/2 chat template (their published
+      // tokenizer_config.json carries it; not in the test data either).
       CopyFile(test::DataPath("gemma2-tiny/tokenizer.model"), dir_ + "/tokenizer.model");
       CopyFile(test::DataPath("../tokenizer/gemma2_chat_template.jinja"), dir_ + "/chat_template.jinja");
-    }
-    if (weights_from.empty()) {
-      const bool multimodal = config.value("architectures", json::array()).dump().find("ConditionalGeneration") !=
-                              std::string::npos;
-      WriteRandomWeights(dir_, config, multimodal ? "language_model.model." : "model.");
-    } else if (symlink((weights_from + "/model.safetensors").c_str(), (dir_ + "/model.safetensors").c_str()) != 0) {
-      throw std::runtime_error("symlink failed in " + dir_);
     }
   }
   ~Folder() {
@@ -190,13 +193,39 @@ SessionOptions Threads() {
 }
 
 // Logits of every position of `ids`, row after row.
-std::vector<float> Logits(const std::string& dir, const std::vector<int32_t>& ids) {
-  Session s(Load(dir), Threads());
+std::vector<float> Logits(std::shared_ptr<const Model> model, const std::vector<int32_t>& ids) {
+  Session s(std::move(model), Threads());
   s.Evaluate(ids, /*all_logits=*/true);
   EXPECT_EQ(s.logits_rows(), ids.size());
   const size_t vocab = static_cast<size_t>(s.model().info().vocab_size);
   return std::vector<float>(s.logits(0), s.logits(0) + ids.size() * vocab);
 }
+
+std::vector<float> Logits(const std::string& dir, const std::vector<int32_t>& ids) { return Logits(Load(dir), ids); }
+
+// The C ABI's model and a session of it, freed together.
+struct CModel {
+  explicit CModel(const std::string& dir) {
+    gemmakit_model_params mp;
+    gemmakit_model_params_init(&mp, sizeof mp);
+    mp.n_threads = kThreads;
+    EXPECT_EQ(gemmakit_model_load(dir.c_str(), &mp, &model), GEMMAKIT_OK) << gemmakit_last_error();
+    gemmakit_session_params sp;
+    gemmakit_session_params_init(&sp, sizeof sp);
+    sp.n_threads = kThreads;
+    if (model) {
+      EXPECT_EQ(gemmakit_session_create(model, &sp, &session), GEMMAKIT_OK) << gemmakit_last_error();
+    }
+  }
+  ~CModel() {
+    gemmakit_session_free(session);
+    gemmakit_model_free(model);
+  }
+  CModel(const CModel&) = delete;
+  CModel& operator=(const CModel&) = delete;
+  gemmakit_model* model = nullptr;
+  gemmakit_session* session = nullptr;
+};
 
 float MaxAbsDiff(const float* a, const float* b, size_t n) {
   float worst = 0.f;
@@ -226,12 +255,32 @@ void ExpectField(const ModelInfo& info, const std::string& name, const std::stri
   EXPECT_EQ(f->from_default, from_default) << name << " = " << f->value;
 }
 
+// A published Gemma 3 folder shrunk to 6 layers (the first global layer under pattern 6) and its
+// model, built and loaded once for all the tests that read it (a model is read-only).
+struct Shared {
+  std::unique_ptr<Folder> folder;
+  std::shared_ptr<const Model> model;
+};
+std::map<std::string, Shared>& SharedGemma3() {
+  static std::map<std::string, Shared> shared;
+  return shared;
+}
+const Shared& Gemma3(const std::string& published) {
+  Shared& s = SharedGemma3()[published];
+  if (!s.folder) {
+    s.folder = std::make_unique<Folder>(published, Shrunk(published, 6));
+    s.model = Load(s.folder->dir());
+  }
+  return s;
+}
+
 class PublishedCheckpoint : public ::testing::Test {
  protected:
   void SetUp() override {
     // A failure, not a skip: the fixture that installs the tokenizer must have run.
     ASSERT_FALSE(TokenizerDir().empty()) << "GEMMAKIT_GEMMA3_TOKENIZER_DIR is not set";
   }
+  static void TearDownTestSuite() { SharedGemma3().clear(); }
 };
 
 // ---- Gemma 3: loads, tokenizes with the real files, chats through the published template ---------
@@ -243,8 +292,8 @@ const std::vector<int32_t> kHelloChatIds = {2, 105, 2364, 107, 9259, 106, 107, 1
 
 void LoadsTokenizesAndChats(const std::string& published, int64_t model_vocab) {
   SCOPED_TRACE(published);
-  Folder f(published, Shrunk(published, 6));
-  const auto model = Load(f.dir());
+  const Folder& f = *Gemma3(published).folder;
+  const auto model = Gemma3(published).model;
   const ModelInfo& info = model->info();
   EXPECT_EQ(info.architecture, "gemma3");
   EXPECT_EQ(info.vocab_size, model_vocab);
@@ -280,31 +329,27 @@ void LoadsTokenizesAndChats(const std::string& published, int64_t model_vocab) {
   EXPECT_TRUE(std::equal(kHelloChatIds.begin(), kHelloChatIds.end(), s.tokens().begin()));
 
   // The same through the C ABI: logits rows have the model's vocabulary size.
-  gemmakit_model* cm = nullptr;
-  ASSERT_EQ(gemmakit_model_load(f.dir().c_str(), nullptr, &cm), GEMMAKIT_OK) << gemmakit_last_error();
-  gemmakit_session* cs = nullptr;
-  ASSERT_EQ(gemmakit_session_create(cm, nullptr, &cs), GEMMAKIT_OK);
+  CModel c(f.dir());
+  ASSERT_NE(c.session, nullptr);
   int32_t ids[2] = {2, 9259};
   size_t n_ids = 0;
-  ASSERT_EQ(gemmakit_tokenize(cm, "Hello", 5, 0, ids + 1, 1, &n_ids), GEMMAKIT_OK) << gemmakit_last_error();
+  ASSERT_EQ(gemmakit_tokenize(c.model, "Hello", 5, 0, ids + 1, 1, &n_ids), GEMMAKIT_OK) << gemmakit_last_error();
   EXPECT_EQ(n_ids, 1u);
   EXPECT_EQ(ids[1], 9259);
-  ASSERT_EQ(gemmakit_session_eval(cs, ids, 2, GEMMAKIT_LOGITS_LAST), GEMMAKIT_OK) << gemmakit_last_error();
+  ASSERT_EQ(gemmakit_session_eval(c.session, ids, 2, GEMMAKIT_LOGITS_LAST), GEMMAKIT_OK) << gemmakit_last_error();
   const float* logits = nullptr;
   size_t rows = 0, vocab = 0;
-  ASSERT_EQ(gemmakit_session_logits(cs, &logits, &rows, &vocab), GEMMAKIT_OK);
+  ASSERT_EQ(gemmakit_session_logits(c.session, &logits, &rows, &vocab), GEMMAKIT_OK);
   EXPECT_EQ(rows, 1u);
   EXPECT_EQ(vocab, static_cast<size_t>(model_vocab));
-  gemmakit_session_free(cs);
-  gemmakit_model_free(cm);
 }
 
 // An id the tokenizer knows but the embedding table has no row for (the 1b/270m tables have
 // 262144 rows; <image_soft_token> is 262144): refused at evaluation, naming the id, session kept.
 void RefusesIdPastTheTable(const std::string& published) {
   SCOPED_TRACE(published);
-  Folder f(published, Shrunk(published, 6));
-  const auto model = Load(f.dir());
+  const Folder& f = *Gemma3(published).folder;
+  const auto model = Gemma3(published).model;
   ASSERT_EQ(model->info().vocab_size, 262144);
   std::vector<int32_t> ids = {2};
   for (int32_t id : model->tokenizer().Encode("Hello <image_soft_token>", /*parse_special=*/true)) ids.push_back(id);
@@ -329,17 +374,13 @@ void RefusesIdPastTheTable(const std::string& published) {
   EXPECT_EQ(s.n_past(), 2);
 
   // The C ABI: GEMMAKIT_ERR_INVALID_ARGUMENT and a message naming the id.
-  gemmakit_model* cm = nullptr;
-  ASSERT_EQ(gemmakit_model_load(f.dir().c_str(), nullptr, &cm), GEMMAKIT_OK) << gemmakit_last_error();
-  gemmakit_session* cs = nullptr;
-  ASSERT_EQ(gemmakit_session_create(cm, nullptr, &cs), GEMMAKIT_OK);
-  EXPECT_EQ(gemmakit_session_eval(cs, ids.data(), ids.size(), GEMMAKIT_LOGITS_LAST), GEMMAKIT_ERR_INVALID_ARGUMENT);
+  CModel c(f.dir());
+  ASSERT_NE(c.session, nullptr);
+  EXPECT_EQ(gemmakit_session_eval(c.session, ids.data(), ids.size(), GEMMAKIT_LOGITS_LAST), GEMMAKIT_ERR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(gemmakit_last_error()).find("262144"), std::string::npos) << gemmakit_last_error();
   int64_t n_past = -1;
-  EXPECT_EQ(gemmakit_session_n_past(cs, &n_past), GEMMAKIT_OK);
+  EXPECT_EQ(gemmakit_session_n_past(c.session, &n_past), GEMMAKIT_OK);
   EXPECT_EQ(n_past, 0);
-  gemmakit_session_free(cs);
-  gemmakit_model_free(cm);
 }
 
 TEST_F(PublishedCheckpoint, Gemma3_270m_LoadsTokenizesChats) { LoadsTokenizesAndChats("gemma-3-270m-it", 262144); }
@@ -351,8 +392,7 @@ TEST_F(PublishedCheckpoint, Gemma3_1b_RefusesTheIdPastItsTable) { RefusesIdPastT
 // The 4b's table has 262208 rows: <image_soft_token> has one (a text model sees a token), 262208
 // has none.
 TEST_F(PublishedCheckpoint, Gemma3_4b_TableEndsAt262208) {
-  Folder f("gemma-3-4b-it", Shrunk("gemma-3-4b-it", 6));
-  Session s(Load(f.dir()), Threads());
+  Session s(Gemma3("gemma-3-4b-it").model, Threads());
   s.Evaluate({2, 262144});
   EXPECT_EQ(s.n_past(), 2);
   try {
@@ -373,8 +413,7 @@ constexpr double kDefaultVocab = 262208, kDefaultHeads = 8, kDefaultKvHeads = 4,
                  kDefaultEps = 1e-6, kDefaultMaxPositions = 131072;
 
 TEST_F(PublishedCheckpoint, Gemma3_4b_ResolvesTheTransformersDefaults) {
-  Folder f("gemma-3-4b-it", Shrunk("gemma-3-4b-it", 6));
-  const auto model = Load(f.dir());
+  const auto model = Gemma3("gemma-3-4b-it").model;
   const ModelInfo& info = model->info();
   ExpectField(info, "config_class", "Gemma3TextConfig", false);
   // Left out of the published text_config: the defaults.
@@ -464,17 +503,18 @@ json WithSlidingWindow(json config, int64_t window) {
 
 void ExpectBitwiseEqual(const std::vector<float>& a, const std::vector<float>& b, const std::string& what) {
   ASSERT_EQ(a.size(), b.size()) << what;
-  EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0)
-      << what << ": max |diff| " << MaxAbsDiff(a.data(), b.data(), a.size());
+  EXPECT_TRUE(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0)
+      << what << ": the logits differ, max |diff| " << MaxAbsDiff(a.data(), b.data(), a.size());
 }
 
 TEST_F(PublishedCheckpoint, Gemma3_4b_MinimalConfigGivesTheLogitsOfEveryDefaultWrittenOut) {
   const json minimal = Shrunk("gemma-3-4b-it", 6);
-  Folder base("gemma-3-4b-it", minimal);
-  const std::vector<int32_t> ids = LongPrompt(Load(base.dir())->tokenizer());
+  const Folder& base = *Gemma3("gemma-3-4b-it").folder;
+  const auto model = Gemma3("gemma-3-4b-it").model;
+  const std::vector<int32_t> ids = LongPrompt(model->tokenizer());
   const size_t vocab = 262208;
 
-  const std::vector<float> reference = Logits(base.dir(), ids);
+  const std::vector<float> reference = Logits(model, ids);
   ASSERT_EQ(reference.size(), ids.size() * vocab);
   ExpectBitwiseEqual(reference, Logits(Folder("gemma-3-4b-it", WithDefaultsWrittenOut(minimal), base.dir()).dir(), ids),
                      "every default written out");
@@ -497,17 +537,18 @@ TEST_F(PublishedCheckpoint, Gemma3_4b_MinimalConfigGivesTheLogitsOfEveryDefaultW
 TEST_F(PublishedCheckpoint, Gemma3_4b_MinimalConfigEqualsDefaultsWrittenOutWithASmallWindow) {
   const json published_window = Shrunk("gemma-3-4b-it", 6);
   const json minimal = WithSlidingWindow(published_window, 8);
-  Folder base("gemma-3-4b-it", minimal);
-  const std::vector<int32_t> ids = LongPrompt(Load(base.dir())->tokenizer());
+  const Shared& published = Gemma3("gemma-3-4b-it");
+  const std::vector<int32_t> ids = LongPrompt(published.model->tokenizer());
   const size_t vocab = 262208;
 
+  Folder base("gemma-3-4b-it", minimal, published.folder->dir());
   const std::vector<float> reference = Logits(base.dir(), ids);
   ExpectBitwiseEqual(reference, Logits(Folder("gemma-3-4b-it", WithDefaultsWrittenOut(minimal), base.dir()).dir(), ids),
                      "every default written out, window 8");
   ExpectBitwiseEqual(reference, Logits(Folder("gemma-3-4b-it", InTransformers5Form(minimal), base.dir()).dir(), ids),
                      "transformers 5's rope_parameters, window 8");
   // The window matters: past position 8 the logits differ from those of the published 1024.
-  const std::vector<float> wide = Logits(Folder("gemma-3-4b-it", published_window, base.dir()).dir(), ids);
+  const std::vector<float> wide = Logits(published.model, ids);
   ExpectBitwiseEqual(std::vector<float>(reference.begin(), reference.begin() + 8 * vocab),
                      std::vector<float>(wide.begin(), wide.begin() + 8 * vocab), "the first 8 positions");
   for (size_t row = 9; row < ids.size(); ++row) {
@@ -532,8 +573,7 @@ std::vector<int32_t> TinyPrompt(const Model& model) {
 }
 
 // Loads and chats (greedy, a few tokens) through the official Gemma 1/2 template.
-void ExpectLoadsAndChats(const Folder& f, const std::string& architecture) {
-  const auto model = Load(f.dir());
+void ExpectLoadsAndChats(const std::shared_ptr<const Model>& model, const std::string& architecture) {
   EXPECT_EQ(model->info().architecture, architecture);
   EXPECT_EQ(model->info().vocab_size, 640);
   EXPECT_EQ(model->info().chat_template, "gemma");
@@ -552,15 +592,15 @@ void ExpectLoadsAndChats(const Folder& f, const std::string& architecture) {
 TEST_F(PublishedCheckpoint, Gemma2_9b_SoftcapsAsPublishedDefaultAndNull) {
   const json published = ShrunkWithTinyVocab("gemma-2-9b-it");
   Folder base("gemma-2-9b-it", published);
-  ExpectLoadsAndChats(base, "gemma2");
   const auto model = Load(base.dir());
+  ExpectLoadsAndChats(model, "gemma2");
   ExpectField(model->info(), "config_class", "Gemma2Config", false);
   ExpectField(model->info(), "attn_logit_softcapping", 50, false);
   ExpectField(model->info(), "final_logit_softcapping", 30, false);
   ExpectField(model->info(), "sliding_window", 4096, false);
   ExpectField(model->info(), "layer_types", "SG", true);
   const std::vector<int32_t> ids = TinyPrompt(*model);
-  const std::vector<float> reference = Logits(base.dir(), ids);
+  const std::vector<float> reference = Logits(model, ids);
 
   // Left out: Gemma2Config's defaults, 50 and 30, the published values.
   json removed = published;
@@ -598,12 +638,12 @@ TEST_F(PublishedCheckpoint, Gemma1_7b_HiddenActGeluMeansTheTanhApproximation) {
   ASSERT_EQ(published.value("hidden_act", ""), "gelu");
   ASSERT_FALSE(published.contains("hidden_activation"));
   Folder base("gemma-7b-it", published);
-  ExpectLoadsAndChats(base, "gemma");
   const auto model = Load(base.dir());
+  ExpectLoadsAndChats(model, "gemma");
   ExpectField(model->info(), "config_class", "GemmaConfig", false);
   ExpectField(model->info(), "hidden_activation", "gelu_pytorch_tanh", true);
   const std::vector<int32_t> ids = TinyPrompt(*model);
-  const std::vector<float> reference = Logits(base.dir(), ids);
+  const std::vector<float> reference = Logits(model, ids);
 
   json tanh = published;
   tanh["hidden_activation"] = "gelu_pytorch_tanh";
