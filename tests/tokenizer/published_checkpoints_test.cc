@@ -142,7 +142,7 @@ const char* const kPublishedFiles[] = {"generation_config.json", "chat_template.
 class Folder {
  public:
   Folder(const std::string& published, const json& config, const std::string& weights_from = "")
-      : dir_(test::MakeTempDir("published")) {
+      : dir_(scratch_.Make("published")) {
     for (const char* name : kPublishedFiles) {
       const std::string from = Published(published) + "/" + name;
       if (std::filesystem::exists(from)) CopyFile(from, dir_ + "/" + name);
@@ -168,15 +168,10 @@ class Folder {
       CopyFile(test::DataPath("../tokenizer/gemma2_chat_template.jinja"), dir_ + "/chat_template.jinja");
     }
   }
-  ~Folder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  Folder(const Folder&) = delete;
-  Folder& operator=(const Folder&) = delete;
   const std::string& dir() const { return dir_; }
 
  private:
+  test::ScratchDirs scratch_;  // declared before dir_, which it makes (and removes)
   std::string dir_;
 };
 
