@@ -337,6 +337,16 @@ void LoadsTokenizesAndChats(const std::string& published, int64_t model_vocab) {
   ASSERT_EQ(gemmakit_session_logits(c.session, &logits, &rows, &vocab), GEMMAKIT_OK);
   EXPECT_EQ(rows, 1u);
   EXPECT_EQ(vocab, static_cast<size_t>(model_vocab));
+  // gemmakit_model_resolved_config: one field a line, "(default)" where the config left it out
+  // (the 4b's text_config leaves out vocab_size; the 1b and 270m write 262144).
+  size_t needed = 0;
+  EXPECT_EQ(gemmakit_model_resolved_config(c.model, nullptr, 0, &needed), GEMMAKIT_ERR_BUFFER_TOO_SMALL);
+  std::string text(needed, '\0');
+  ASSERT_EQ(gemmakit_model_resolved_config(c.model, text.data(), text.size(), &needed), GEMMAKIT_OK);
+  text.resize(needed - 1);
+  EXPECT_EQ(text.rfind("config_class Gemma3TextConfig\n", 0), 0u) << text;
+  const std::string vocab_line = "\nvocab_size " + std::to_string(model_vocab) + (model_vocab == 262208 ? " (default)\n" : "\n");
+  EXPECT_NE(text.find(vocab_line), std::string::npos) << text;
 }
 
 // An id the tokenizer knows but the embedding table has no row for (the 1b/270m tables have
