@@ -261,12 +261,15 @@ std::map<std::string, Shared>& SharedGemma3() {
   return shared;
 }
 const Shared& Gemma3(const std::string& published) {
-  Shared& s = SharedGemma3()[published];
-  if (!s.folder) {
+  auto it = SharedGemma3().find(published);
+  if (it == SharedGemma3().end()) {
+    // Kept only once loaded: a folder that fails to load fails every test that asks for it.
+    Shared s;
     s.folder = std::make_unique<Folder>(published, Shrunk(published, 6));
     s.model = Load(s.folder->dir());
+    it = SharedGemma3().emplace(published, std::move(s)).first;
   }
-  return s;
+  return it->second;
 }
 
 class PublishedCheckpoint : public ::testing::Test {
