@@ -107,7 +107,7 @@ GEMMAKIT_API void gemmakit_model_free(gemmakit_model* model);
 
 typedef struct gemmakit_model_info {
   uint32_t struct_size;
-  char architecture[32]; /* "gemma", "gemma2", "gemma3" */
+  char architecture[32]; /* "gemma", "gemma2", "gemma3", "gemma3n" */
   char weight_type[16];  /* "BF16", "F16", "F32" */
   int64_t vocab_size;
   int64_t context_length;
@@ -128,6 +128,8 @@ typedef struct gemmakit_model_info {
   char format[16];            /* "huggingface" or "gguf" */
   char tokenizer_source[32];  /* "tokenizer.json", "tokenizer.model", "gguf" or "" (none) */
   char chat_template[32];     /* which official template the checkpoint carries, or "unrecognized" */
+  int64_t lookup_bytes;       /* tables read a row per token (Gemma 3n's per-layer embeddings): they
+                                 stay mapped from the file, only rows of tokens in use are read */
 } gemmakit_model_info;
 
 /* Set info->struct_size = sizeof *info before the call. */

@@ -210,6 +210,7 @@ gemmakit_status gemmakit_model_get_info(const gemmakit_model* model, gemmakit_mo
     o.head_dim = mi.head_dim;
     o.n_params = mi.n_params;
     o.weight_bytes = mi.weight_bytes;
+    o.lookup_bytes = mi.lookup_bytes;
     CopyName(mi.format, o.format, sizeof o.format);
     CopyName(mi.tokenizer_source, o.tokenizer_source, sizeof o.tokenizer_source);
     CopyName(mi.chat_template, o.chat_template, sizeof o.chat_template);

@@ -54,7 +54,10 @@ int RunInfo(int argc, char** argv) {
     std::printf("chat template     %s\n", info.chat_template);
     std::printf("weight type       %s\n", info.weight_type);
     std::printf("parameters        %lld\n", static_cast<long long>(info.n_params));
-    std::printf("weight bytes      %lld\n", static_cast<long long>(info.weight_bytes));
+    std::printf("weight bytes      %lld (read per decoded token)\n", static_cast<long long>(info.weight_bytes));
+    if (info.lookup_bytes > 0) {
+      std::printf("lookup tables     %lld (mapped; a row per token is read)\n", static_cast<long long>(info.lookup_bytes));
+    }
     std::printf("vocab size        %lld\n", static_cast<long long>(info.vocab_size));
     std::printf("context length    %lld\n", static_cast<long long>(info.context_length));
     std::printf("layers            %lld (%lld sliding, window %lld)\n", static_cast<long long>(info.n_layers),

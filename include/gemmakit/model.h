@@ -14,7 +14,7 @@
 namespace gemmakit {
 
 struct ModelInfo {
-  std::string architecture;  // "gemma", "gemma2", "gemma3"
+  std::string architecture;  // "gemma", "gemma2", "gemma3", "gemma3n"
   std::string format;        // "huggingface"
   std::string weight_type;   // of the largest matrices: "BF16", "F16", "F32"
   int64_t vocab_size = 0;
@@ -29,6 +29,7 @@ struct ModelInfo {
   int64_t head_dim = 0;
   int64_t n_params = 0;
   int64_t weight_bytes = 0;  // bytes of weight matrices read by one decode step (layers + output)
+  int64_t lookup_bytes = 0;  // tables read a row per token, kept mapped (Gemma 3n's per-layer embeddings)
   // The vocabulary's file: "tokenizer.json" (preferred when a folder has both), "tokenizer.model",
   // "gguf", or "" without one.
   std::string tokenizer_source;

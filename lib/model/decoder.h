@@ -73,6 +73,7 @@ class Decoder {
   // read a row per token (Gemma 3n's per-layer embeddings), for `gemmakit info`.
   virtual size_t FamilyDecodeBytes() const { return 0; }
   virtual size_t LookupTableBytes() const { return 0; }
+  virtual size_t FamilyParams() const { return 0; }
 };
 
 // The decoder of config.architecture over `weights` (which it keeps referring to), binding any

@@ -82,6 +82,9 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   matmul.bf16_inputs = options.precision == Precision::kFast;
   impl->decoder = CreateDecoder(impl->config, impl->weights, ck.tensors, ck.norms_include_one, matmul);
   impl->info = DescribeModel(impl->config, impl->weights, ck.format);
+  impl->info.weight_bytes += static_cast<int64_t>(impl->decoder->FamilyDecodeBytes());
+  impl->info.lookup_bytes = static_cast<int64_t>(impl->decoder->LookupTableBytes());
+  impl->info.n_params += static_cast<int64_t>(impl->decoder->FamilyParams());
   for (const ConfigField& f : impl->config_fields) impl->info.resolved_config.push_back({f.name, f.value, f.from_default});
   impl->info.tokenizer_source = tok.source;
   impl->info.chat_template = ChatTemplateKindName(impl->chat_template);

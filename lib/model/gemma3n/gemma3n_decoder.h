@@ -26,6 +26,7 @@ class Gemma3nDecoder : public Decoder {
   std::vector<FamilyTensor> FamilyTensors() const override;
   size_t FamilyDecodeBytes() const override;
   size_t LookupTableBytes() const override;
+  size_t FamilyParams() const override { return x_.n_params; }
 
  private:
   struct Activations;
