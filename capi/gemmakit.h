@@ -95,6 +95,8 @@ typedef struct gemmakit_model_params {
   int32_t n_threads;   /* threads for that conversion and for repacking at load; 0: one per core */
   const char* mmproj_path; /* NULL, or a Gemma 3 vision projector GGUF (llama.cpp's --mmproj file) */
   int32_t precision;   /* GEMMAKIT_PRECISION_*; default EXACT */
+  const char* slice_path; /* NULL, or a MatFormer slice of a Gemma 3n checkpoint as a JSON file:
+                             {"layers_skipped": [...], "ffn_hidden_dims": [...]}, applied at load */
 } gemmakit_model_params;
 
 GEMMAKIT_API gemmakit_status gemmakit_model_params_init(gemmakit_model_params* params, size_t struct_size);

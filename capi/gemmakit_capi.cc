@@ -179,6 +179,7 @@ gemmakit_status gemmakit_model_load(const char* path, const gemmakit_model_param
     o.weight_type = kTypeNames[p.weight_type];
     o.n_threads = p.n_threads;
     if (p.mmproj_path) o.mmproj_path = p.mmproj_path;
+    if (p.slice_path) o.slice_path = p.slice_path;
     if (p.precision != GEMMAKIT_PRECISION_EXACT && p.precision != GEMMAKIT_PRECISION_FAST) {
       Fail(Status::kInvalidArgument, "model params: unknown precision " + std::to_string(p.precision));
     }

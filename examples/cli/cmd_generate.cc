@@ -24,7 +24,7 @@ const char kUsage[] =
 
 int RunGenerate(int argc, char** argv) {
   std::set<std::string> valued = SamplingOptionNames();
-  valued.insert({"model", "precision", "prompt", "system", "threads", "ctx", "image", "mmproj"});
+  valued.insert({"model", "precision", "prompt", "system", "threads", "ctx", "image", "mmproj", "slice"});
   valued.insert(SessionOptionNames().begin(), SessionOptionNames().end());
   Args args;
   std::string error;

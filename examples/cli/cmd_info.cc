@@ -7,7 +7,7 @@
 namespace cli {
 namespace {
 
-const char kUsage[] = "usage: gemmakit info --model DIR [--context N] [--batch N]\n"
+const char kUsage[] = "usage: gemmakit info --model DIR [--context N] [--batch N] [--slice SLICE.json]\n"
                       "  Prints the model's architecture and sizes, every hyper-parameter as resolved (marked\n"
                       "  \"(default)\" where the checkpoint left it out and the family's transformers config class\n"
                       "  supplied it), and the KV cache a session holding N\n"
@@ -31,7 +31,7 @@ int RunInfo(int argc, char** argv) {
   Args args;
   std::string error;
   long long ctx = 0, batch = 256;
-  if (!args.Parse(argc, argv, 2, {"model", "ctx", "context", "batch"}, {"help"}, error) ||
+  if (!args.Parse(argc, argv, 2, {"model", "ctx", "context", "batch", "slice"}, {"help"}, error) ||
       !args.GetInt(args.Has("context") ? "context" : "ctx", 0, ctx, error) ||
       !args.GetInt("batch", 256, batch, error)) {
     return UsageError(error, kUsage);

@@ -43,7 +43,7 @@ bool ParseIds(const std::string& s, std::vector<int32_t>& ids, std::string& erro
 int RunLogits(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!args.Parse(argc, argv, 2, {"model", "tokens", "out", "threads", "image", "mmproj", "precision"}, {"help"}, error)) return UsageError(error, kUsage);
+  if (!args.Parse(argc, argv, 2, {"model", "tokens", "out", "threads", "image", "mmproj", "precision", "slice"}, {"help"}, error)) return UsageError(error, kUsage);
   if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
   std::vector<int32_t> ids;
   long long threads = 0;

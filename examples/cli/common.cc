@@ -42,6 +42,8 @@ int LoadModel(const Args& args, gemmakit_model** model) {
   gemmakit_model_params_init(&mp, sizeof mp);
   const std::string mmproj = args.Get("mmproj");  // vision projector GGUF, for commands that take one
   if (!mmproj.empty()) mp.mmproj_path = mmproj.c_str();
+  const std::string slice = args.Get("slice");  // a MatFormer slice of a Gemma 3n checkpoint
+  if (!slice.empty()) mp.slice_path = slice.c_str();
   if (int rc = ReadPrecision(args, mp)) return rc;
   if (gemmakit_model_load(path.c_str(), &mp, model) != GEMMAKIT_OK) return LibraryError("cannot load model");
   return 0;

@@ -68,6 +68,9 @@ struct LoadOptions {
   // A vision projector GGUF (llama.cpp's --mmproj file) giving a Gemma 3 GGUF its vision tower.
   std::string mmproj_path;
   Precision precision = Precision::kExact;
+  // A MatFormer slice of a Gemma 3n checkpoint, as a JSON file: {"layers_skipped": [...],
+  // "ffn_hidden_dims": [...]} (model/gemma3n/matformer_slice.h). Applied at load; nothing is written.
+  std::string slice_path;
 };
 
 class Model {

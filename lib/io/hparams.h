@@ -44,6 +44,10 @@ struct HParams {
   std::optional<int64_t> vocab_size_per_layer_input, hidden_size_per_layer_input, altup_active_idx, altup_num_inputs,
       num_kv_shared_layers, laurel_rank;
   std::optional<double> altup_coef_clip;
+  // After MatFormer slicing (model/gemma3n/matformer_slice.h): layer l reads slot per_layer_slots[l]
+  // of per-layer tables stored for per_layer_table_layers layers. Empty: the stored layers as is.
+  std::vector<int32_t> per_layer_slots;
+  int64_t per_layer_table_layers = 0;
   std::optional<bool> altup_correct_scale;
   std::set<std::string> nulls;  // keys the file wrote as null
 

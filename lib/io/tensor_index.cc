@@ -48,6 +48,7 @@ std::shared_ptr<const TensorIndex> RenameByPrefix(const TensorIndex& stored, con
     }
   }
   for (const auto& file : stored.files()) out->KeepAlive(file);
+  for (const auto& bytes : stored.owned()) out->Own(bytes);
   return out;
 }
 

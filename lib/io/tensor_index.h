@@ -35,10 +35,14 @@ class TensorIndex {
   size_t size() const { return tensors_.size(); }
   const std::map<std::string, TensorEntry>& all() const { return tensors_; }
   const std::vector<std::shared_ptr<const MappedFile>>& files() const { return files_; }
+  // Bytes made at load (a tensor cut from another) that entries point into, kept with the index.
+  void Own(std::shared_ptr<const std::vector<uint8_t>> bytes) { owned_.push_back(std::move(bytes)); }
+  const std::vector<std::shared_ptr<const std::vector<uint8_t>>>& owned() const { return owned_; }
 
  private:
   std::map<std::string, TensorEntry> tensors_;
   std::vector<std::shared_ptr<const MappedFile>> files_;
+  std::vector<std::shared_ptr<const std::vector<uint8_t>>> owned_;
 };
 
 // Renaming a checkpoint's tensors to canonical names: a tensor whose name starts with `stored`

@@ -49,6 +49,10 @@ struct Gemma3nParams {
   int64_t laurel_rank = 0;
   int64_t per_layer_width = 0;
   int64_t per_layer_vocab = 0;
+  // The per-layer tables (embedding columns, model projection rows) hold table_layers slots of
+  // per_layer_width; layer l uses slot slots[l] (a MatFormer slice skips some).
+  int64_t table_layers = 0;
+  std::vector<int32_t> slots;
 };
 
 struct ModelConfig {

@@ -4,7 +4,9 @@
 
 #include "gemmakit/log.h"
 #include "gemmakit/status.h"
+#include "io/mapped_file.h"
 #include "model/architecture.h"
+#include "model/gemma3n/matformer_slice.h"
 #include "model/repack.h"
 #include "model/requantize.h"
 #include "runtime/thread_pool.h"
@@ -59,6 +61,7 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   }
   if (options.n_threads < 0) Fail(Status::kInvalidArgument, "n_threads must be >= 0");
   Checkpoint ck = OpenCheckpoint(path);
+  if (!options.slice_path.empty()) ApplyMatFormerSlice(ParseMatFormerSlice(ReadTextFile(options.slice_path)), ck);
   if (!options.mmproj_path.empty()) {
     if (ck.vision) Fail(Status::kInvalidArgument, path + " has a vision tower already; it takes no mmproj file");
     ck.vision = OpenMmprojGguf(options.mmproj_path);

@@ -3,11 +3,17 @@
 // no KV), and configs the architecture cannot have.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "gemmakit/session.h"
+#include "io/mapped_file.h"
+#include "io/safetensors.h"
+#include "io/safetensors_writer.h"
+#include "io/tensor_index.h"
 #include "runtime/gguf_export.h"
 #include "runtime/model_impl.h"
 #include "test_util.h"
@@ -164,6 +170,124 @@ TEST(Gemma3n, GgufExportRoundTrips) {
     EXPECT_LT(worst, 1e-4) << type;  // the file holds what the model computed with
     if (std::string(type) == "f32") {
       EXPECT_LT(worst_vs_hf, 1e-4);
+    }
+  }
+}
+
+
+// The slicer a user would run offline (what Google's MatFormer Lab notebook does): a new folder
+// with the kept layers renumbered, FFNs cut, per-layer tables' columns and rows gathered.
+std::string SliceOffline(const std::string& dir, const std::vector<int>& skipped, const std::vector<int64_t>& widths) {
+  const std::string src = test::DataPath(kModel);
+  json c = json::parse(test::ReadFile(src + "/config.json"));
+  const int n = c["num_hidden_layers"].get<int>(), ple = c["hidden_size_per_layer_input"].get<int>();
+  const int first_shared = n - c["num_kv_shared_layers"].get<int>();
+  std::vector<int> kept;
+  for (int l = 0; l < n; ++l) {
+    if (std::find(skipped.begin(), skipped.end(), l) == skipped.end()) kept.push_back(l);
+  }
+  TensorIndex in;
+  ReadSafetensors(MappedFile::Open(src + "/model.safetensors"), &in);
+  auto floats = [&](const std::string& name) {
+    const TensorEntry& e = *in.Find(name);
+    std::vector<float> v(static_cast<size_t>(e.numel()));
+    ConvertToF32(e.dtype, e.data, v.data(), v.size());
+    return std::make_pair(v, e.shape);
+  };
+  std::vector<SafetensorsSpec> specs;
+  auto put = [&](const std::string& name, std::vector<float> v, std::vector<int64_t> shape) {
+    auto data = std::make_shared<std::vector<float>>(std::move(v));
+    specs.push_back({name, DType::kF32, shape, [data](uint8_t* out, size_t bytes) { std::memcpy(out, data->data(), bytes); }});
+  };
+  json types = json::array(), sparsity = json::array();
+  int shared = 0;
+  for (size_t j = 0; j < kept.size(); ++j) {
+    const int l = kept[j];
+    types.push_back(c["layer_types"][l]);
+    sparsity.push_back(c["activation_sparsity_pattern"][l]);
+    shared += l >= first_shared;
+    const std::string from = "model.layers." + std::to_string(l) + ".", to = "model.layers." + std::to_string(j) + ".";
+    for (const auto& [name, e] : in.all()) {
+      if (name.compare(0, from.size(), from) != 0) continue;
+      const std::string rest = name.substr(from.size());
+      auto [v, shape] = floats(name);
+      const int64_t w = widths[j];
+      if (rest == "mlp.gate_proj.weight" || rest == "mlp.up_proj.weight") {
+        v.resize(static_cast<size_t>(w * shape[1]));
+        shape[0] = w;
+      } else if (rest == "mlp.down_proj.weight") {
+        std::vector<float> cut;
+        for (int64_t r = 0; r < shape[0]; ++r) cut.insert(cut.end(), v.begin() + r * shape[1], v.begin() + r * shape[1] + w);
+        v = cut;
+        shape[1] = w;
+      }
+      put(to + rest, v, shape);
+    }
+  }
+  for (const auto& [name, e] : in.all()) {
+    if (name.compare(0, 13, "model.layers.") == 0) continue;
+    auto [v, shape] = floats(name);
+    if (name == "model.embed_tokens_per_layer.weight") {
+      std::vector<float> cut;
+      for (int64_t r = 0; r < shape[0]; ++r) {
+        for (int l : kept) cut.insert(cut.end(), v.begin() + r * shape[1] + l * ple, v.begin() + r * shape[1] + (l + 1) * ple);
+      }
+      v = cut;
+      shape[1] = static_cast<int64_t>(kept.size()) * ple;
+    } else if (name == "model.per_layer_model_projection.weight") {
+      std::vector<float> cut;
+      for (int l : kept) cut.insert(cut.end(), v.begin() + l * ple * shape[1], v.begin() + (l + 1) * ple * shape[1]);
+      v = cut;
+      shape[0] = static_cast<int64_t>(kept.size()) * ple;
+    }
+    put(name, v, shape);
+  }
+  c["num_hidden_layers"] = kept.size();
+  c["intermediate_size"] = widths;
+  c["layer_types"] = types;
+  c["activation_sparsity_pattern"] = sparsity;
+  c["num_kv_shared_layers"] = shared;
+  test::WriteFile(dir + "/config.json", c.dump());
+  test::WriteFile(dir + "/tokenizer.model", test::ReadFile(src + "/tokenizer.model"));
+  WriteSafetensors(dir + "/model.safetensors", specs);
+  return dir;
+}
+
+// E2B out of E4B's depth: 5 layers of the shared range dropped, FFNs narrowed unevenly.
+TEST(Gemma3n, SliceAtLoadEqualsTheCheckpointSlicedOffline) {
+  test::ScratchDirs dirs;
+  const std::vector<int> skipped = {20, 21, 22, 23, 24};
+  std::vector<int64_t> widths;
+  for (int j = 0; j < 30; ++j) widths.push_back(j < 10 ? 128 : j < 20 ? 96 : 64);
+  const std::string offline = SliceOffline(dirs.Make("g3n_offline"), skipped, widths);
+  const std::string spec = dirs.Make("g3n_spec") + "/slice.json";
+  test::WriteFile(spec, json({{"layers_skipped", skipped}, {"ffn_hidden_dims", widths}}).dump());
+  LoadOptions lo;
+  lo.slice_path = spec;
+  const auto sliced = Model::Load(test::DataPath(kModel), lo);
+  const auto reference = Model::Load(offline);
+  EXPECT_EQ(sliced->info().n_layers, 30);
+  EXPECT_EQ(sliced->impl().config.n_kv_stores(), 20u);
+  const auto ids = Prompt(2);
+  Session a(sliced), b(reference);
+  a.Evaluate(ids, true);
+  b.Evaluate(ids, true);
+  const size_t n = ids.size() * static_cast<size_t>(sliced->info().vocab_size);
+  // The offline folder stores float32 (the same values): only the kernels' summation order differs.
+  double worst = 0;
+  for (size_t i = 0; i < n; ++i) worst = std::max(worst, static_cast<double>(std::fabs(a.logits(0)[i] - b.logits(0)[i])));
+  EXPECT_LT(worst, 1e-4);
+  // Bad specs name what is wrong.
+  for (const auto& [bad, needle] : std::vector<std::pair<json, std::string>>{
+           {{{"layers_skipped", {35}}}, "layers_skipped"},
+           {{{"ffn_hidden_dims", std::vector<int>(35, 256)}}, "ffn_hidden_dims"},
+           {{{"layers_skipped", {1}}, {"ffn_hidden_dims", {128}}}, "ffn_hidden_dims"}}) {
+    test::WriteFile(spec, bad.dump());
+    EXPECT_EQ(test::StatusOf([&] { Model::Load(test::DataPath(kModel), lo); }), Status::kInvalidArgument) << bad.dump();
+    try {
+      Model::Load(test::DataPath(kModel), lo);
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
     }
   }
 }

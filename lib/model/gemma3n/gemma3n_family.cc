@@ -88,6 +88,17 @@ void ResolveGemma3nFields(const HParams& hp, ModelConfig& c, FieldResolver& r) {
   }
   r.Note("activation_sparsity_pattern", "[" + listed + "]", from_default);
 
+  if (!hp.per_layer_slots.empty() && static_cast<int64_t>(hp.per_layer_slots.size()) != n) {
+    Fail(Status::kFormatError, "per-layer input slots: " + std::to_string(hp.per_layer_slots.size()) + " for " +
+                                   std::to_string(n) + " layers");
+  }
+  g.table_layers = hp.per_layer_slots.empty() ? n : hp.per_layer_table_layers;
+  for (int64_t l = 0; l < n; ++l) {
+    const int32_t slot = hp.per_layer_slots.empty() ? static_cast<int32_t>(l) : hp.per_layer_slots[static_cast<size_t>(l)];
+    if (slot < 0 || slot >= g.table_layers) Fail(Status::kFormatError, "per-layer input slot out of range");
+    g.slots.push_back(slot);
+  }
+
   const int64_t n_shared = in_range(r.Take<int64_t>("num_kv_shared_layers", hp.num_kv_shared_layers, 15), "num_kv_shared_layers", 0, n - 1);
   ShareKvStores(c, n_shared);
 }

@@ -12,18 +12,18 @@ Gemma3nWeights BindGemma3nWeights(const ModelConfig& c, std::shared_ptr<const Te
   const Gemma3nParams& g = c.gemma3n;
   Gemma3nWeights w;
   WeightBinder b(c, *tensors, norms_include_one, &w.n_params);
-  const int64_t d = c.hidden, n_in = g.altup_inputs, ple = g.per_layer_width, layers = c.n_layers();
+  const int64_t d = c.hidden, n_in = g.altup_inputs, ple = g.per_layer_width, slots = g.table_layers;
   for (int64_t k = 1; k < n_in; ++k) {
     const std::string i = std::to_string(k - 1);
     w.altup_projections.push_back(b.Matrix("altup_projections." + i + ".weight", d, d, "hidden_size, hidden_size"));
     w.altup_unembed_projections.push_back(b.Matrix("altup_unembed_projections." + i + ".weight", d, d, "hidden_size, hidden_size"));
   }
-  w.per_layer_embed = b.Matrix("embed_tokens_per_layer.weight", g.per_layer_vocab, layers * ple,
+  w.per_layer_embed = b.Matrix("embed_tokens_per_layer.weight", g.per_layer_vocab, slots * ple,
                                "vocab_size_per_layer_input, num_hidden_layers * hidden_size_per_layer_input");
-  w.per_layer_model_projection = b.Matrix("per_layer_model_projection.weight", layers * ple, d,
+  w.per_layer_model_projection = b.Matrix("per_layer_model_projection.weight", slots * ple, d,
                                           "num_hidden_layers * hidden_size_per_layer_input, hidden_size");
   w.per_layer_projection_norm = b.Norm("per_layer_projection_norm.weight", ple, "hidden_size_per_layer_input");
-  w.layers.resize(static_cast<size_t>(layers));
+  w.layers.resize(static_cast<size_t>(c.n_layers()));
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const std::string p = "layers." + std::to_string(l) + ".";
     Gemma3nLayerWeights& lw = w.layers[l];
