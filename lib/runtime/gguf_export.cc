@@ -152,6 +152,9 @@ void SaveGguf(const Model& model, const std::string& path) {
   if (ModelTypeToGgufArch(DescribeAsHParams(c).model_type) != arch) {
     Fail(Status::kUnsupported, "GGUF export of architecture '" + arch + "' is not supported");
   }
+  if (c.gemma3n.table_layers != 0 && c.gemma3n.table_layers != c.n_layers()) {
+    Fail(Status::kUnsupported, "GGUF export of a MatFormer-sliced model is not supported yet: slice at load instead");
+  }
   if (c.activation != FfnActivation::kGeluTanh) {
     Fail(Status::kUnsupported, "GGUF has no key for the exact GELU this model uses; llama.cpp would run it with the tanh GELU");
   }
