@@ -129,20 +129,6 @@ std::string VocabularyProto(const Metadata& md) {
 
 }  // namespace
 
-bool GgmlToDType(GgmlType t, DType* out) {
-  switch (t) {
-    case GgmlType::kF32: *out = DType::kF32; return true;
-    case GgmlType::kF16: *out = DType::kF16; return true;
-    case GgmlType::kBF16: *out = DType::kBF16; return true;
-    case GgmlType::kQ8_0: *out = DType::kQ8_0; return true;
-    case GgmlType::kQ4_0: *out = DType::kQ4_0; return true;
-    case GgmlType::kQ4_K: *out = DType::kQ4_K; return true;
-    case GgmlType::kQ5_K: *out = DType::kQ5_K; return true;
-    case GgmlType::kQ6_K: *out = DType::kQ6_K; return true;
-    default: return false;
-  }
-}
-
 Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
   const std::string arch = [&] {
     const GgufValue* v = file.Find("general.architecture");

@@ -102,6 +102,16 @@ void RunRows(const float* x, const BlockQ8Act* xq, size_t n, const MatrixView& w
         return dot(reinterpret_cast<const uint8_t*>(RowPtr(w, r)), x + i * cols, cols);
       });
     }
+    case DType::kQ4_1:
+    case DType::kQ5_0:
+    case DType::kQ5_1:
+    case DType::kIQ4_NL:
+    case DType::kIQ4_XS:
+    case DType::kQ2_K:
+    case DType::kQ3_K:
+      return ForRowTiles(n, w, y, r0, r1, [&](size_t r, size_t i) {
+        return k.blocks(w.dtype, reinterpret_cast<const uint8_t*>(RowPtr(w, r)), x + i * cols, cols);
+      });
   }
 }
 

@@ -78,9 +78,26 @@ float DotQ4_0(const BlockQ4_0* w, const BlockQ8Act* x, size_t nb) {
 
 }  // namespace
 
+float DotBlocksAvx2(DType type, const uint8_t* w, const float* x, size_t n) {
+  alignas(32) float values[kQKK];
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+  for (size_t i = 0; i < n; i += kQKK) {
+    const size_t m = n - i < kQKK ? n - i : kQKK;  // a whole number of blocks of 32 or 256
+    ConvertToF32(type, w, values, m);
+    w += DTypeBytes(type, m);
+    for (size_t k = 0; k < m; k += 32) {
+      a0 = _mm256_fmadd_ps(_mm256_load_ps(values + k), _mm256_loadu_ps(x + i + k), a0);
+      a1 = _mm256_fmadd_ps(_mm256_load_ps(values + k + 8), _mm256_loadu_ps(x + i + k + 8), a1);
+      a2 = _mm256_fmadd_ps(_mm256_load_ps(values + k + 16), _mm256_loadu_ps(x + i + k + 16), a2);
+      a3 = _mm256_fmadd_ps(_mm256_load_ps(values + k + 24), _mm256_loadu_ps(x + i + k + 24), a3);
+    }
+  }
+  return HorizontalSum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+}
+
 const DotKernels* Avx2DotKernelsImpl() {
   static const DotKernels k = {"avx2", DotRow<float, LoadF32, Same>, DotRow<uint16_t, LoadBF16, BF16ToF32>, DotRow<uint16_t, LoadF16, F16ToF32>, DotQ8_0, DotQ4_0,
-                               DotQ4KScalar, DotQ5KScalar, DotQ6KScalar};
+                               DotQ4KScalar, DotQ5KScalar, DotQ6KScalar, DotBlocksAvx2};
   return &k;
 }
 
