@@ -182,7 +182,7 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
     if (!GgmlToDType(t.type, &e.dtype)) {
       const GgmlTypeTraits* tr = FindGgmlType(static_cast<uint32_t>(t.type));
       Fail(Status::kUnsupported, path + ": tensor '" + t.name + "' has type " + (tr ? tr->name : "?") +
-                                     ", which gemmakit does not run (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K)");
+                                     ", which gemmakit does not run (it runs " + RunnableGgmlTypeNames() + ")");
     }
     for (auto it = t.dims.rbegin(); it != t.dims.rend(); ++it) e.shape.push_back(static_cast<int64_t>(*it));
     e.data = t.data;

@@ -36,4 +36,10 @@ GgmlType DTypeToGgml(DType t) {
   return GgmlType::kF32;
 }
 
+std::string RunnableGgmlTypeNames() {
+  std::string out;
+  for (const TypePair& p : kTypes) out += (out.empty() ? "" : ", ") + std::string(DTypeName(p.dtype));
+  return out;
+}
+
 }  // namespace gemmakit

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gemmakit/status.h"
+#include "io/gguf_types.h"
 #include "io/mapped_file.h"
 #include "io/safetensors.h"
 #include "io/tensor_index.h"
@@ -794,6 +795,28 @@ TEST(GgufBadInputTest, AlignmentNotPowerOfTwo) {
   GgufBuilder type;
   type.Raw("general.alignment", T_U64, U64(32));
   ExpectBad(type.Build(), Status::kFormatError, "not a uint32");
+}
+
+
+// One table maps DType ↔ ggml type for the reader and the writer: every DType round-trips, with
+// ggml's block size, and the types gemmakit does not run are refused.
+TEST(GgufTypes, EveryDTypeRoundTripsThroughItsGgmlType) {
+  for (int i = 0; i < kNumDTypes; ++i) {
+    const DType t = static_cast<DType>(i);
+    const GgmlType g = DTypeToGgml(t);
+    DType back;
+    ASSERT_TRUE(GgmlToDType(g, &back)) << DTypeName(t);
+    EXPECT_EQ(back, t);
+    const GgmlTypeTraits* tr = FindGgmlType(static_cast<uint32_t>(g));
+    ASSERT_NE(tr, nullptr);
+    EXPECT_STREQ(tr->name, DTypeName(t));
+    EXPECT_EQ(tr->block_elems, DTypeBlockElems(t));
+    EXPECT_EQ(tr->block_bytes, DTypeBytes(t, DTypeBlockElems(t)));
+    EXPECT_NE(RunnableGgmlTypeNames().find(DTypeName(t)), std::string::npos);
+  }
+  DType out;
+  EXPECT_FALSE(GgmlToDType(GgmlType::kQ8_K, &out));
+  EXPECT_FALSE(GgmlToDType(GgmlType::kQ8_1, &out));
 }
 
 }  // namespace
