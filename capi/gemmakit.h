@@ -88,6 +88,17 @@ GEMMAKIT_API const char* gemmakit_status_string(gemmakit_status status);
 #define GEMMAKIT_WEIGHTS_Q4_K 6
 #define GEMMAKIT_WEIGHTS_Q5_K 7
 #define GEMMAKIT_WEIGHTS_Q6_K 8
+/* llama-quantize's presets: each matrix gets the type llama-quantize would give it (Q4_K_M: Q4_K
+ * with Q6_K attn_v / ffn_down on some layers; rows not a multiple of 256 fall back to Q5_0, ...). */
+#define GEMMAKIT_WEIGHTS_Q4_1 9
+#define GEMMAKIT_WEIGHTS_Q5_0 10
+#define GEMMAKIT_WEIGHTS_Q5_1 11
+#define GEMMAKIT_WEIGHTS_IQ4_NL 12
+#define GEMMAKIT_WEIGHTS_IQ4_XS 13
+#define GEMMAKIT_WEIGHTS_Q2_K 14
+#define GEMMAKIT_WEIGHTS_Q3_K_M 15
+#define GEMMAKIT_WEIGHTS_Q4_K_M 16
+#define GEMMAKIT_WEIGHTS_Q5_K_M 17
 
 typedef struct gemmakit_model_params {
   uint32_t struct_size;

@@ -170,7 +170,9 @@ gemmakit_status gemmakit_model_load(const char* path, const gemmakit_model_param
     gemmakit_model*& result = Need(out, "out");
     result = nullptr;
     const gemmakit_model_params p = capi::ReadParams(params, DefaultModelParams(), "model params");
-    static const char* const kTypeNames[] = {"", "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k"};
+    static const char* const kTypeNames[] = {"",     "f32",    "f16",    "bf16", "q8_0",   "q4_0",   "q4_k",
+                                             "q5_k", "q6_k",   "q4_1",   "q5_0", "q5_1",   "iq4_nl", "iq4_xs",
+                                             "q2_k", "q3_k_m", "q4_k_m", "q5_k_m"};
     if (p.weight_type < 0 || p.weight_type >= static_cast<int32_t>(sizeof kTypeNames / sizeof *kTypeNames)) {
       Fail(Status::kInvalidArgument, "model params: unknown weight_type " + std::to_string(p.weight_type));
     }

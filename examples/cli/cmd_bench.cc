@@ -24,7 +24,7 @@ const char kUsage[] =
     "         [--precision exact|fast] [--batch B]\n"
     "  -p/--prompt-tokens N   prompt length for the pp test (default 512; 0 skips it)\n"
     "  -n/--gen-tokens N      generated tokens for the tg test (default 128; 0 skips it)\n"
-    "  --weights TYPE         quantize on load: f32 f16 bf16 q8_0 q4_0 q4_k q5_k q6_k\n"
+    "  --weights TYPE         quantize on load: a preset (q4_k_m q8_0 ...) or type, as quantize --type\n"
     "  --precision exact|fast fast: bf16 products (AVX512_BF16) for bf16 weights and for the\n"
     "                         attention of prompts; exact: float32 products throughout\n"
     "  --batch B              generation test with B sequences advanced together (batched\n"
@@ -103,16 +103,13 @@ int RunBench(int argc, char** argv) {
   }
   const int n_threads = threads > 0 ? static_cast<int>(threads) : static_cast<int>(std::thread::hardware_concurrency());
 
-  static const char* const kTypes[] = {"", "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k"};
   gemmakit_model_params mp;
   gemmakit_model_params_init(&mp, sizeof mp);
   mp.n_threads = n_threads;
   if (int rc = ReadPrecision(args, mp)) return rc;
   if (args.Has("weights")) {
     const std::string w = args.Get("weights");
-    auto it = std::find(std::begin(kTypes) + 1, std::end(kTypes), w);
-    if (it == std::end(kTypes)) return UsageError("unknown --weights " + w, kUsage);
-    mp.weight_type = static_cast<int32_t>(it - std::begin(kTypes));
+    if (!ParseWeightType(w, &mp.weight_type)) return UsageError("unknown --weights " + w, kUsage);
   }
   std::string path = args.Get("model");
   if (path.empty() && std::getenv("GEMMAKIT_MODEL")) path = std::getenv("GEMMAKIT_MODEL");

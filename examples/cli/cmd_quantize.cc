@@ -1,6 +1,4 @@
-#include <algorithm>
 #include <cstdio>
-#include <iterator>
 
 #include "commands.h"
 #include "common.h"
@@ -10,8 +8,10 @@ namespace {
 
 const char kUsage[] =
     "usage: gemmakit quantize --in (HF_DIR | FILE.gguf) --out FILE.gguf --type TYPE [--threads N]\n"
-    "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_k q5_k q6_k. Writes a GGUF file llama.cpp loads (its keys,\n"
-    "  tensor names and block layouts). For 4- and 5-bit types the token embedding stays Q8_0.\n";
+    "  TYPE: a llama-quantize preset: q4_k_m q5_k_m q6_k q3_k_m q2_k iq4_xs iq4_nl q4_1 q5_0 q5_1\n"
+    "  q8_0 q4_0 bf16 f16 f32 (each matrix gets the type llama-quantize gives it), or a plain type\n"
+    "  q4_k q5_k (all matrices, the token embedding Q8_0). Writes a GGUF file llama.cpp loads (its\n"
+    "  keys, tensor names and block layouts).\n";
 
 }  // namespace
 
@@ -25,13 +25,10 @@ int RunQuantize(int argc, char** argv) {
   }
   if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
   if (!args.Has("in") || !args.Has("out") || !args.Has("type")) return UsageError("--in, --out and --type are required", kUsage);
-  static const char* const kTypes[] = {"", "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k"};
   const std::string type = args.Get("type");
-  auto it = std::find(std::begin(kTypes) + 1, std::end(kTypes), type);
-  if (it == std::end(kTypes)) return UsageError("unknown --type " + type, kUsage);
   gemmakit_model_params mp;
   gemmakit_model_params_init(&mp, sizeof mp);
-  mp.weight_type = static_cast<int32_t>(it - std::begin(kTypes));
+  if (!ParseWeightType(type, &mp.weight_type)) return UsageError("unknown --type " + type, kUsage);
   mp.n_threads = static_cast<int32_t>(threads);
   gemmakit_model* model = nullptr;
   if (gemmakit_model_load(args.Get("in").c_str(), &mp, &model) != GEMMAKIT_OK) return LibraryError("cannot load model");

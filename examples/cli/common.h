@@ -23,6 +23,9 @@ int LoadModel(const Args& args, gemmakit_model** model);
 const std::set<std::string>& SessionOptionNames();
 // "f32", "bf16", "f16", "q8_0" to GEMMAKIT_KV_*; false when unknown.
 bool ParseKvType(const std::string& name, int32_t* kv_type);
+
+// "q4_k_m" → GEMMAKIT_WEIGHTS_Q4_K_M, ...; false for a name the C API does not take.
+bool ParseWeightType(const std::string& name, int32_t* weight_type);
 // LoadModel, then a session with `threads` and context `ctx` (0: defaults) and the options of
 // SessionOptionNames(). Returns an exit code; on success both handles are set, on failure neither is.
 int OpenSession(const Args& args, long long threads, long long ctx, gemmakit_model** model, gemmakit_session** session);

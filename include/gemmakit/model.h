@@ -61,8 +61,10 @@ enum class Precision : int32_t {
 };
 
 struct LoadOptions {
-  // "" keeps the stored types; "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k"
-  // converts the weight matrices at load (quantize-on-load).
+  // "" keeps the stored types. A llama-quantize preset ("f32", "f16", "bf16", "q8_0", "q4_0",
+  // "q4_1", "q5_0", "q5_1", "iq4_nl", "iq4_xs", "q2_k", "q3_k_m", "q4_k_m", "q5_k_m", "q6_k")
+  // converts the weight matrices at load to the types llama-quantize would give each one; a plain
+  // type ("q4_k", "q5_k", "q3_k") converts them all to it (the embedding to Q8_0 for 4-/5-bit).
   std::string weight_type;
   int n_threads = 0;  // for the conversion and repacking at load; 0: one per core
   // A vision projector GGUF (llama.cpp's --mmproj file) giving a Gemma 3 GGUF its vision tower.

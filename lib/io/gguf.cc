@@ -368,7 +368,8 @@ const GgmlTypeTraits* FindGgmlType(uint32_t type) {
       {GgmlType::kQ8_1, {"Q8_1", 32, 36}},    {GgmlType::kQ2_K, {"Q2_K", 256, 84}},
       {GgmlType::kQ3_K, {"Q3_K", 256, 110}},  {GgmlType::kQ4_K, {"Q4_K", 256, 144}},
       {GgmlType::kQ5_K, {"Q5_K", 256, 176}},  {GgmlType::kQ6_K, {"Q6_K", 256, 210}},
-      {GgmlType::kQ8_K, {"Q8_K", 256, 292}},
+      {GgmlType::kQ8_K, {"Q8_K", 256, 292}},  {GgmlType::kIQ4_NL, {"IQ4_NL", 32, 18}},
+      {GgmlType::kIQ4_XS, {"IQ4_XS", 256, 136}},
   };
   for (const Entry& e : kTypes) {
     if (static_cast<uint32_t>(e.type) == type) return &e.traits;

@@ -101,20 +101,6 @@ std::string VocabularyProto(const Metadata& md) {
 
 }  // namespace
 
-bool GgmlToDType(GgmlType t, DType* out) {
-  switch (t) {
-    case GgmlType::kF32: *out = DType::kF32; return true;
-    case GgmlType::kF16: *out = DType::kF16; return true;
-    case GgmlType::kBF16: *out = DType::kBF16; return true;
-    case GgmlType::kQ8_0: *out = DType::kQ8_0; return true;
-    case GgmlType::kQ4_0: *out = DType::kQ4_0; return true;
-    case GgmlType::kQ4_K: *out = DType::kQ4_K; return true;
-    case GgmlType::kQ5_K: *out = DType::kQ5_K; return true;
-    case GgmlType::kQ6_K: *out = DType::kQ6_K; return true;
-    default: return false;
-  }
-}
-
 Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
   const std::string arch = [&] {
     const GgufValue* v = file.Find("general.architecture");
@@ -178,7 +164,7 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
     if (!GgmlToDType(t.type, &e.dtype)) {
       const GgmlTypeTraits* tr = FindGgmlType(static_cast<uint32_t>(t.type));
       Fail(Status::kUnsupported, path + ": tensor '" + t.name + "' has type " + (tr ? tr->name : "?") +
-                                     ", which gemmakit does not run (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K)");
+                                     ", which gemmakit does not run (it runs " + RunnableGgmlTypeNames() + ")");
     }
     for (auto it = t.dims.rbegin(); it != t.dims.rend(); ++it) e.shape.push_back(static_cast<int64_t>(*it));
     e.data = t.data;

@@ -7,14 +7,12 @@
 
 #include "io/checkpoint.h"
 #include "io/gguf.h"
+#include "io/gguf_types.h"
 
 namespace gemmakit {
 
 // Throws Error(kUnsupported) for another architecture or a tensor type the kernels do not read,
 // Error(kFormatError) for missing or mistyped keys.
 Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file);
-
-// The DType of a ggml tensor type the kernels read; false for any other.
-bool GgmlToDType(GgmlType t, DType* out);
 
 }  // namespace gemmakit

@@ -18,7 +18,9 @@ struct DTypeTraits {
 constexpr DTypeTraits kTraits[kNumDTypes] = {
     {"F32", 1, 4},     {"F16", 1, 2},     {"BF16", 1, 2},    {"Q8_0", kQK, sizeof(BlockQ8_0)},
     {"Q4_0", kQK, sizeof(BlockQ4_0)}, {"Q4_K", kQKK, sizeof(BlockQ4_K)}, {"Q5_K", kQKK, sizeof(BlockQ5_K)},
-    {"Q6_K", kQKK, sizeof(BlockQ6_K)},
+    {"Q6_K", kQKK, sizeof(BlockQ6_K)}, {"Q4_1", kQK, sizeof(BlockQ4_1)}, {"Q5_0", kQK, sizeof(BlockQ5_0)},
+    {"Q5_1", kQK, sizeof(BlockQ5_1)}, {"IQ4_NL", kQK, sizeof(BlockIQ4_NL)}, {"IQ4_XS", kQKK, sizeof(BlockIQ4_XS)},
+    {"Q2_K", kQKK, sizeof(BlockQ2_K)}, {"Q3_K", kQKK, sizeof(BlockQ3_K)},
 };
 
 const DTypeTraits& Traits(DType t) { return kTraits[static_cast<int>(t)]; }
@@ -117,6 +119,13 @@ void ConvertToF32(DType t, const void* src, float* dst, size_t n) {
     case DType::kQ4_K: return DequantizeQ4_K(src, dst, n);
     case DType::kQ5_K: return DequantizeQ5_K(src, dst, n);
     case DType::kQ6_K: return DequantizeQ6_K(src, dst, n);
+    case DType::kQ4_1: return DequantizeQ4_1(src, dst, n);
+    case DType::kQ5_0: return DequantizeQ5_0(src, dst, n);
+    case DType::kQ5_1: return DequantizeQ5_1(src, dst, n);
+    case DType::kIQ4_NL: return DequantizeIQ4_NL(src, dst, n);
+    case DType::kIQ4_XS: return DequantizeIQ4_XS(src, dst, n);
+    case DType::kQ2_K: return DequantizeQ2_K(src, dst, n);
+    case DType::kQ3_K: return DequantizeQ3_K(src, dst, n);
   }
 }
 
@@ -140,6 +149,13 @@ void ConvertFromF32(DType t, const float* src, void* dst, size_t n) {
     case DType::kQ4_K: return QuantizeQ4_K(src, dst, n);
     case DType::kQ5_K: return QuantizeQ5_K(src, dst, n);
     case DType::kQ6_K: return QuantizeQ6_K(src, dst, n);
+    case DType::kQ4_1: return QuantizeQ4_1(src, dst, n);
+    case DType::kQ5_0: return QuantizeQ5_0(src, dst, n);
+    case DType::kQ5_1: return QuantizeQ5_1(src, dst, n);
+    case DType::kIQ4_NL: return QuantizeIQ4_NL(src, dst, n);
+    case DType::kIQ4_XS: return QuantizeIQ4_XS(src, dst, n);
+    case DType::kQ2_K: return QuantizeQ2_K(src, dst, n);
+    case DType::kQ3_K: return QuantizeQ3_K(src, dst, n);
   }
 }
 

@@ -19,8 +19,15 @@ enum class DType : int32_t {
   kQ4_K = 5,  // super-blocks of 256: 8 sub-blocks with 6-bit scales and mins, 4-bit values
   kQ5_K = 6,  // as Q4_K with a fifth bit per value
   kQ6_K = 7,  // super-blocks of 256: 16 sub-blocks with int8 scales, 6-bit values (offset 32)
+  kQ4_1 = 8,   // blocks of 32: f16 scale and minimum, 4-bit values
+  kQ5_0 = 9,   // blocks of 32: f16 scale, 5-bit values (offset 16)
+  kQ5_1 = 10,  // blocks of 32: f16 scale and minimum, 5-bit values
+  kIQ4_NL = 11,  // blocks of 32: f16 scale, 4-bit indices into a fixed non-uniform table
+  kIQ4_XS = 12,  // super-blocks of 256: 8 sub-blocks with 6-bit scales, IQ4_NL indices
+  kQ2_K = 13,  // super-blocks of 256: 16 sub-blocks with 4-bit scales and mins, 2-bit values
+  kQ3_K = 14,  // super-blocks of 256: 16 sub-blocks with 6-bit scales, 3-bit values (offset 4)
 };
-constexpr int kNumDTypes = 8;
+constexpr int kNumDTypes = 15;
 
 const char* DTypeName(DType t);
 // Parses a name as DTypeName writes it, case-insensitively ("q8_0", "BF16"); false if unknown.

@@ -1,5 +1,6 @@
 #include "model/requantize.h"
 
+#include <utility>
 #include <vector>
 
 #include "gemmakit/status.h"
@@ -49,6 +50,28 @@ void RequantizeWeights(ModelWeights& w, DType target, Executor* ex) {
       *m = Convert(*m, target, w.owned, ex);
     }
   }
+}
+
+void RequantizeWeights(ModelWeights& w, const QuantPreset& preset, const PresetModel& model, Executor* ex) {
+  const bool tied = w.lm_head.data == w.embed.data;
+  PresetModel m = model;
+  m.tied_embeddings = tied;
+  auto type_of = [&](const MatrixView& v, MatrixRole role, int layer) {
+    return PresetMatrixType(preset, role, layer, v.cols, m);
+  };
+  w.embed = Convert(w.embed, type_of(w.embed, MatrixRole::kTokenEmbedding, 0), w.owned, ex);
+  w.lm_head = tied ? w.embed : Convert(w.lm_head, type_of(w.lm_head, MatrixRole::kOutput, 0), w.owned, ex);
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    LayerWeights& l = w.layers[i];
+    const int layer = static_cast<int>(i);
+    const std::pair<MatrixView*, MatrixRole> matrices[] = {
+        {&l.q_proj, MatrixRole::kAttnQ},       {&l.k_proj, MatrixRole::kAttnK},     {&l.v_proj, MatrixRole::kAttnV},
+        {&l.o_proj, MatrixRole::kAttnOutput},  {&l.gate_proj, MatrixRole::kFfnGate}, {&l.up_proj, MatrixRole::kFfnUp},
+        {&l.down_proj, MatrixRole::kFfnDown},
+    };
+    for (const auto& [v, role] : matrices) *v = Convert(*v, type_of(*v, role, layer), w.owned, ex);
+  }
+  w.file_type = static_cast<int32_t>(preset.file_type);
 }
 
 size_t DecodeBytes(const ModelWeights& w) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kernels/parallel.h"
+#include "model/quant_presets.h"
 #include "model/weights.h"
 
 namespace gemmakit {
@@ -16,6 +17,10 @@ DType EmbeddingTypeFor(DType target);
 // EmbeddingTypeFor(target)) into memory the weights then own. Throws Error(kUnsupported) when a
 // matrix's width is not a multiple of the target's block size.
 void RequantizeWeights(ModelWeights& weights, DType target, Executor* ex);
+
+// Converts every matrix to the type llama-quantize's preset gives it (quant_presets.h), and
+// records the preset's llama_ftype in weights.file_type.
+void RequantizeWeights(ModelWeights& weights, const QuantPreset& preset, const PresetModel& model, Executor* ex);
 
 // Bytes a decode step reads: every layer matrix and the output projection.
 size_t DecodeBytes(const ModelWeights& weights);

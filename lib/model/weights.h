@@ -34,6 +34,7 @@ struct ModelWeights {
   std::vector<std::vector<uint8_t>> owned;     // matrices converted at load (quantize-on-load)
   AlignedBytes packed;                         // matrices repacked at load (model/repack.h)
   size_t n_params = 0;
+  int32_t file_type = -1;  // llama_ftype of the preset the matrices were quantized to; -1: none
 };
 
 // Throws Error(kFormatError) naming the tensor when one is missing or its shape disagrees with the

@@ -6,6 +6,7 @@
 
 #include "gemmakit/status.h"
 #include "io/gguf_gemma_map.h"
+#include "io/gguf_types.h"
 #include "io/gguf_writer.h"
 #include "model/architecture.h"
 #include "runtime/model_impl.h"
@@ -13,20 +14,6 @@
 
 namespace gemmakit {
 namespace {
-
-GgmlType ToGgml(DType t) {
-  switch (t) {
-    case DType::kF32: return GgmlType::kF32;
-    case DType::kF16: return GgmlType::kF16;
-    case DType::kBF16: return GgmlType::kBF16;
-    case DType::kQ8_0: return GgmlType::kQ8_0;
-    case DType::kQ4_0: return GgmlType::kQ4_0;
-    case DType::kQ4_K: return GgmlType::kQ4_K;
-    case DType::kQ5_K: return GgmlType::kQ5_K;
-    case DType::kQ6_K: return GgmlType::kQ6_K;
-  }
-  return GgmlType::kF32;
-}
 
 // llama.cpp's general.file_type (enum llama_ftype) for the type most weights have.
 uint32_t FileType(DType t) {
@@ -39,13 +26,20 @@ uint32_t FileType(DType t) {
     case DType::kQ5_K: return 17;  // Q5_K_M
     case DType::kQ6_K: return 18;
     case DType::kBF16: return 32;
+    case DType::kQ4_1: return 3;
+    case DType::kQ5_0: return 8;
+    case DType::kQ5_1: return 9;
+    case DType::kQ2_K: return 10;
+    case DType::kQ3_K: return 12;  // Q3_K_M
+    case DType::kIQ4_NL: return 25;
+    case DType::kIQ4_XS: return 30;
   }
   return 0;
 }
 
 void AddMatrix(GgufWriter& w, const std::string& name, const MatrixView& m) {
   const size_t row_bytes = DTypeBytes(m.dtype, m.cols);
-  w.AddTensor(name, ToGgml(m.dtype), {m.cols, m.rows}, [m, row_bytes](uint8_t* out, size_t n) {
+  w.AddTensor(name, DTypeToGgml(m.dtype), {m.cols, m.rows}, [m, row_bytes](uint8_t* out, size_t n) {
     for (size_t r = 0; r < m.rows && (r + 1) * row_bytes <= n; ++r) m.RowBytes(r, out + r * row_bytes);
   });
 }
@@ -77,7 +71,7 @@ void AddFamilyTensors(GgufWriter& w, const Decoder& decoder, const std::string& 
         Fail(Status::kUnsupported, "GGUF export: the matrices of '" + prefix + "*' differ in type or shape");
       }
     }
-    w.AddTensor(kGgufStackedTensors[i].gguf, ToGgml(first.dtype), {first.cols, first.rows, stack.size()},
+    w.AddTensor(kGgufStackedTensors[i].gguf, DTypeToGgml(first.dtype), {first.cols, first.rows, stack.size()},
                 [stack, row_bytes, each](uint8_t* out, size_t) {
                   for (size_t k = 0; k < stack.size(); ++k) {
                     for (size_t r = 0; r < stack[k].rows; ++r) stack[k].RowBytes(r, out + k * each + r * row_bytes);
@@ -161,7 +155,8 @@ void SaveGguf(const Model& model, const std::string& path) {
   GgufWriter w;
   w.SetString("general.architecture", arch);
   w.SetString("general.name", "gemmakit export");
-  w.SetUint32("general.file_type", FileType(m.weights.layers.empty() ? DType::kF32 : m.weights.layers[0].gate_proj.dtype));
+  w.SetUint32("general.file_type", m.weights.file_type >= 0 ? static_cast<uint32_t>(m.weights.file_type)
+                                   : FileType(m.weights.layers.empty() ? DType::kF32 : m.weights.layers[0].gate_proj.dtype));
   w.SetUint32("general.quantization_version", 2);
   AddHyperParameters(w, c);
 

@@ -1,5 +1,6 @@
 #include "gemmakit/model.h"
 
+#include <algorithm>
 #include <map>
 
 #include "gemmakit/log.h"
@@ -54,10 +55,13 @@ Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 
 std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOptions& options) {
+  // llama-quantize's presets first (q4_k_m, q6_k, q8_0, ...), then plain types (q4_k, q5_k, q3_k).
   DType target = DType::kF32;
-  if (!options.weight_type.empty() && !ParseDType(options.weight_type.c_str(), &target)) {
+  const QuantPreset* preset = options.weight_type.empty() ? nullptr : FindQuantPreset(options.weight_type);
+  if (!options.weight_type.empty() && !preset && !ParseDType(options.weight_type.c_str(), &target)) {
     Fail(Status::kInvalidArgument, "unknown weight type '" + options.weight_type +
-                                       "' (use f32, f16, bf16, q8_0, q4_0, q4_k, q5_k or q6_k)");
+                                       "' (use f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl, iq4_xs, q2_k, q3_k_m, "
+                                       "q4_k_m, q5_k_m, q6_k, or a type: q4_k, q5_k, q3_k)");
   }
   if (options.n_threads < 0) Fail(Status::kInvalidArgument, "n_threads must be >= 0");
   Checkpoint ck = OpenCheckpoint(path);
@@ -71,7 +75,14 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   impl->weights = BindWeights(impl->config, ck.tensors, ck.norms_include_one);
   {
     ThreadPool pool(options.n_threads);
-    if (!options.weight_type.empty()) RequantizeWeights(impl->weights, target, &pool);
+    if (preset) {
+      PresetModel pm;
+      pm.n_layers = static_cast<int>(impl->config.n_layers());
+      pm.n_gqa = static_cast<int>(impl->config.n_heads / std::max<int64_t>(1, impl->config.n_kv_heads));
+      RequantizeWeights(impl->weights, *preset, pm, &pool);
+    } else if (!options.weight_type.empty()) {
+      RequantizeWeights(impl->weights, target, &pool);
+    }
     RepackWeights(impl->weights, &pool, options.precision == Precision::kFast);
   }
   CheckpointTokenizer tok = LoadCheckpointTokenizer(ck);  // which file wins: runtime/tokenizer_loader.h

@@ -11,11 +11,13 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "gemmakit/status.h"
+#include "io/gguf_types.h"
 #include "io/mapped_file.h"
 #include "io/safetensors.h"
 #include "io/tensor_index.h"
@@ -376,6 +378,13 @@ TEST(GgufRealTest, FindGgmlType) {
   ASSERT_NE(FindGgmlType(30), nullptr);
   EXPECT_STREQ(FindGgmlType(30)->name, "BF16");
   EXPECT_EQ(FindGgmlType(15)->block_bytes, 292u);
+  // ggml's block sizes: Q4_1 20, Q5_0 22, Q5_1 24, Q2_K 84, Q3_K 110, IQ4_NL 18, IQ4_XS 136.
+  for (const auto& [type, elems, bytes] : {std::tuple<uint32_t, uint32_t, uint32_t>{3, 32, 20}, {6, 32, 22}, {7, 32, 24},
+                                           {10, 256, 84}, {11, 256, 110}, {20, 32, 18}, {23, 256, 136}}) {
+    ASSERT_NE(FindGgmlType(type), nullptr) << type;
+    EXPECT_EQ(FindGgmlType(type)->block_elems, elems) << type;
+    EXPECT_EQ(FindGgmlType(type)->block_bytes, bytes) << type;
+  }
   EXPECT_EQ(FindGgmlType(4), nullptr);   // Q4_2, removed from ggml
   EXPECT_EQ(FindGgmlType(16), nullptr);  // IQ2_XXS, not known here
   EXPECT_EQ(FindGgmlType(0xffffffffu), nullptr);
@@ -712,6 +721,22 @@ TEST(GgufBadInputTest, FirstDimNotMultipleOfBlock) {
   GgufBuilder k;
   k.Info("w", {128}, 12, 0).Data(256);
   ExpectBad(k.Build(), Status::kFormatError, "256-element Q4_K block");
+  GgufBuilder xs;
+  xs.Info("w", {128}, 23, 0).Data(256);
+  ExpectBad(xs.Build(), Status::kFormatError, "256-element IQ4_XS block");
+  GgufBuilder nl;
+  nl.Info("w", {48}, 20, 0).Data(64);
+  ExpectBad(nl.Build(), Status::kFormatError, "32-element IQ4_NL block");
+}
+
+TEST(GgufBadInputTest, DataShorterThanTheTypesBlocksIsRefused) {
+  // One Q3_K super-block is 110 bytes, one IQ4_XS 136, one Q5_1 block 24 (two: 48).
+  for (const auto& [type, elems, bytes] : {std::tuple<uint32_t, uint64_t, size_t>{11, 256, 96},
+                                           {23, 256, 128}, {7, 64, 32}, {10, 256, 64}}) {
+    GgufBuilder b;
+    b.Info("w", {elems}, type, 0).Data(bytes);
+    ExpectBad(b.Build(), Status::kFormatError, "runs past the " + std::to_string(bytes) + " bytes");
+  }
 }
 
 TEST(GgufBadInputTest, UnknownGgmlTypeIsUnsupported) {
@@ -770,6 +795,28 @@ TEST(GgufBadInputTest, AlignmentNotPowerOfTwo) {
   GgufBuilder type;
   type.Raw("general.alignment", T_U64, U64(32));
   ExpectBad(type.Build(), Status::kFormatError, "not a uint32");
+}
+
+
+// One table maps DType ↔ ggml type for the reader and the writer: every DType round-trips, with
+// ggml's block size, and the types gemmakit does not run are refused.
+TEST(GgufTypes, EveryDTypeRoundTripsThroughItsGgmlType) {
+  for (int i = 0; i < kNumDTypes; ++i) {
+    const DType t = static_cast<DType>(i);
+    const GgmlType g = DTypeToGgml(t);
+    DType back;
+    ASSERT_TRUE(GgmlToDType(g, &back)) << DTypeName(t);
+    EXPECT_EQ(back, t);
+    const GgmlTypeTraits* tr = FindGgmlType(static_cast<uint32_t>(g));
+    ASSERT_NE(tr, nullptr);
+    EXPECT_STREQ(tr->name, DTypeName(t));
+    EXPECT_EQ(tr->block_elems, DTypeBlockElems(t));
+    EXPECT_EQ(tr->block_bytes, DTypeBytes(t, DTypeBlockElems(t)));
+    EXPECT_NE(RunnableGgmlTypeNames().find(DTypeName(t)), std::string::npos);
+  }
+  DType out;
+  EXPECT_FALSE(GgmlToDType(GgmlType::kQ8_K, &out));
+  EXPECT_FALSE(GgmlToDType(GgmlType::kQ8_1, &out));
 }
 
 }  // namespace

@@ -100,7 +100,12 @@ TEST(KvRowsTest, EncodeDecodeBounds) {
   }
   EXPECT_EQ(KvHeadBytes(DType::kQ8_0, 256), 256u + 8 * 2);
   EXPECT_EQ(KvHeadBytes(DType::kQ8_0, 16), 16u + 2);
-  EXPECT_FALSE(IsKvType(DType::kQ4_0));
+  // KV caches hold f32, bf16, f16 and q8_0 only: no weight-only block type.
+  for (int i = 0; i < kNumDTypes; ++i) {
+    const DType t = static_cast<DType>(i);
+    const bool kv = t == DType::kF32 || t == DType::kBF16 || t == DType::kF16 || t == DType::kQ8_0;
+    EXPECT_EQ(IsKvType(t), kv) << DTypeName(t);
+  }
 }
 
 // Attention over a paged, typed ring cache equals the reference, and the reference itself equals

@@ -56,7 +56,10 @@ TEST_P(QuantRoundTrip, ErrorIsWithinTheGridsResolution) {
 INSTANTIATE_TEST_SUITE_P(Types, QuantRoundTrip,
                          ::testing::Values(RoundTripCase{DType::kQ8_0, 0.01}, RoundTripCase{DType::kQ4_0, 0.15},
                                            RoundTripCase{DType::kQ4_K, 0.12}, RoundTripCase{DType::kQ5_K, 0.06},
-                                           RoundTripCase{DType::kQ6_K, 0.04}),
+                                           RoundTripCase{DType::kQ6_K, 0.04}, RoundTripCase{DType::kQ4_1, 0.15},
+                                           RoundTripCase{DType::kQ5_0, 0.08}, RoundTripCase{DType::kQ5_1, 0.06},
+                                           RoundTripCase{DType::kIQ4_NL, 0.12}, RoundTripCase{DType::kIQ4_XS, 0.12},
+                                           RoundTripCase{DType::kQ2_K, 0.45}, RoundTripCase{DType::kQ3_K, 0.25}),
                          [](const auto& info) { return std::string(DTypeName(info.param.type)); });
 
 TEST(Quant, Q8_0MatchesTheGgmlReferenceRounding) {
@@ -77,7 +80,12 @@ TEST(Quant, ParseDTypeNames) {
   EXPECT_EQ(t, DType::kQ4_K);
   ASSERT_TRUE(ParseDType("BF16", &t));
   EXPECT_EQ(t, DType::kBF16);
-  EXPECT_FALSE(ParseDType("q3_k", &t));
+  ASSERT_TRUE(ParseDType("iq4_xs", &t));
+  EXPECT_EQ(t, DType::kIQ4_XS);
+  ASSERT_TRUE(ParseDType("Q3_K", &t));
+  EXPECT_EQ(t, DType::kQ3_K);
+  EXPECT_FALSE(ParseDType("q3_k_m", &t));  // a preset, not a type
+  EXPECT_FALSE(ParseDType("q7_k", &t));
   EXPECT_FALSE(ParseDType("", &t));
 }
 
@@ -135,6 +143,23 @@ TEST(DotKernels, EveryIsaAgreesWithScalarOnOddLengths) {
         EXPECT_NEAR(pick(ref)(q.data(), x.data(), n), exact, tol) << DTypeName(type) << " n=" << n;
       }
     }
+    // Every other block type through the generic dequantize-then-multiply dot; 32-element types
+    // also on lengths that are not a multiple of 256 (1152 = 4.5 × 256, Gemma 3 1B's width).
+    for (size_t n : {256u, 1152u, 2816u}) {
+      const auto w = RandomVector(n, 7, 0.05f), x = RandomVector(n, 8);
+      for (DType type : {DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kIQ4_NL, DType::kIQ4_XS, DType::kQ2_K,
+                         DType::kQ3_K, DType::kQ4_K}) {
+        if (n % DTypeBlockElems(type) != 0) continue;
+        std::vector<uint8_t> q(DTypeBytes(type, n));
+        ConvertFromF32(type, w.data(), q.data(), n);
+        std::vector<float> deq(n);
+        ConvertToF32(type, q.data(), deq.data(), n);
+        double exact = 0;
+        for (size_t i = 0; i < n; ++i) exact += static_cast<double>(deq[i]) * x[i];
+        const double tol = 1e-5 * std::sqrt(static_cast<double>(n));
+        EXPECT_NEAR(k->blocks(type, q.data(), x.data(), n), exact, tol) << k->isa << " " << DTypeName(type) << " n=" << n;
+      }
+    }
   }
 }
 
@@ -143,7 +168,8 @@ TEST(DotKernels, EveryIsaAgreesWithScalarOnOddLengths) {
 TEST(QuantMatMul, CloseToFloatMathOnDequantizedWeights) {
   // n = 1 takes the dot kernels, n ≥ 4 the tiled GEMM (where the CPU has it); 160 columns give an
   // odd number of blocks, 37 rows a partial row tile, 17 inputs a partial input tile.
-  for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
+  for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kQ4_1, DType::kQ5_0,
+                     DType::kQ5_1, DType::kIQ4_NL, DType::kIQ4_XS, DType::kQ2_K, DType::kQ3_K}) {
     for (size_t cols : {160u, 512u}) {
       if (cols % DTypeBlockElems(type) != 0) continue;
       for (size_t n : {1u, 5u, 17u}) {

@@ -11,7 +11,9 @@ from ._errors import InvalidArgumentError, check
 
 _lib = _native.lib
 
-WEIGHT_TYPES = {None: 0, "f32": 1, "f16": 2, "bf16": 3, "q8_0": 4, "q4_0": 5, "q4_k": 6, "q5_k": 7, "q6_k": 8}
+WEIGHT_TYPES = {None: 0, "f32": 1, "f16": 2, "bf16": 3, "q8_0": 4, "q4_0": 5, "q4_k": 6, "q5_k": 7, "q6_k": 8,
+                "q4_1": 9, "q5_0": 10, "q5_1": 11, "iq4_nl": 12, "iq4_xs": 13, "q2_k": 14, "q3_k_m": 15,
+                "q4_k_m": 16, "q5_k_m": 17}
 STOP_REASONS = {0: "end_of_turn", 1: "max_tokens", 2: "stop_string", 3: "callback", 4: "context_full"}
 SEED_RANDOM = 2**64 - 1
 

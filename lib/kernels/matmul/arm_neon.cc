@@ -91,7 +91,7 @@ float DotQ4_0Neon(const BlockQ4_0* w, const BlockQ8Act* x, size_t nb) {
 
 const DotKernels* NeonDotKernelsImpl() {
   static const DotKernels k = {"neon", DotF32Neon, DotBF16Neon, DotF16Neon, DotQ8_0Neon, DotQ4_0Neon,
-                               DotQ4KScalar, DotQ5KScalar, DotQ6KScalar};
+                               DotQ4KScalar, DotQ5KScalar, DotQ6KScalar, DotBlocksScalar};
   return &k;
 }
 

@@ -41,7 +41,7 @@ float DotQ4_0Sdot(const BlockQ4_0* w, const BlockQ8Act* x, size_t nb) {
 
 const DotKernels* NeonDotprodDotKernelsImpl() {
   static const DotKernels k = {"neon-dotprod", DotF32Neon, DotBF16Neon, DotF16Neon, DotQ8_0Sdot, DotQ4_0Sdot,
-                               DotQ4KScalar, DotQ5KScalar, DotQ6KScalar};
+                               DotQ4KScalar, DotQ5KScalar, DotQ6KScalar, DotBlocksScalar};
   return &k;
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/dtype.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/quant/blocks.h"
 
@@ -23,7 +24,15 @@ struct DotKernels {
   float (*q4_k)(const uint8_t* w, const float* x, size_t n);
   float (*q5_k)(const uint8_t* w, const float* x, size_t n);
   float (*q6_k)(const uint8_t* w, const float* x, size_t n);
+  // Any other block type (Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q2_K, Q3_K) against float32
+  // activations: dequantize up to 256 values, then multiply. n = elements (a multiple of the block).
+  float (*blocks)(DType type, const uint8_t* w, const float* x, size_t n);
 };
+
+// Dequantize-then-multiply for every block type: portable, and with AVX2 + FMA (x86 only; call it
+// only when the CPU has them).
+float DotBlocksScalar(DType type, const uint8_t* w, const float* x, size_t n);
+float DotBlocksAvx2(DType type, const uint8_t* w, const float* x, size_t n);
 
 // The portable K-quant dots (dequantize a super-block, then multiply), shared by tables that have
 // no faster version.

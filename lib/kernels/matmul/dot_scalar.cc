@@ -50,25 +50,27 @@ float DotQ4_0(const BlockQ4_0* w, const BlockQ8Act* x, size_t nb) {
   return acc;
 }
 
-float DotKQuant(DType type, const uint8_t* w, const float* x, size_t n) {
+}  // namespace
+
+float DotBlocksScalar(DType type, const uint8_t* w, const float* x, size_t n) {
   float values[kQKK];
   float acc = 0.f;
-  const size_t block_bytes = DTypeBytes(type, kQKK);
-  for (size_t i = 0; i < n; i += kQKK, w += block_bytes) {
-    ConvertToF32(type, w, values, kQKK);
-    for (size_t k = 0; k < kQKK; ++k) acc += values[k] * x[i + k];
+  for (size_t i = 0; i < n; i += kQKK) {
+    const size_t m = n - i < kQKK ? n - i : kQKK;  // a whole number of blocks
+    ConvertToF32(type, w, values, m);
+    w += DTypeBytes(type, m);
+    for (size_t k = 0; k < m; ++k) acc += values[k] * x[i + k];
   }
   return acc;
 }
 
-}  // namespace
-
-float DotQ4KScalar(const uint8_t* w, const float* x, size_t n) { return DotKQuant(DType::kQ4_K, w, x, n); }
-float DotQ5KScalar(const uint8_t* w, const float* x, size_t n) { return DotKQuant(DType::kQ5_K, w, x, n); }
-float DotQ6KScalar(const uint8_t* w, const float* x, size_t n) { return DotKQuant(DType::kQ6_K, w, x, n); }
+float DotQ4KScalar(const uint8_t* w, const float* x, size_t n) { return DotBlocksScalar(DType::kQ4_K, w, x, n); }
+float DotQ5KScalar(const uint8_t* w, const float* x, size_t n) { return DotBlocksScalar(DType::kQ5_K, w, x, n); }
+float DotQ6KScalar(const uint8_t* w, const float* x, size_t n) { return DotBlocksScalar(DType::kQ6_K, w, x, n); }
 
 const DotKernels& ScalarDotKernels() {
-  static const DotKernels k = {"scalar", DotF32, DotBF16, DotF16, DotQ8_0, DotQ4_0, DotQ4KScalar, DotQ5KScalar, DotQ6KScalar};
+  static const DotKernels k = {"scalar", DotF32, DotBF16, DotF16, DotQ8_0, DotQ4_0, DotQ4KScalar, DotQ5KScalar, DotQ6KScalar,
+                               DotBlocksScalar};
   return k;
 }
 

@@ -70,6 +70,22 @@ void ForRowTiles(size_t n, const MatrixView& w, float* y, size_t r0, size_t r1, 
   }
 }
 
+// Several inputs against block weights that take float activations: each tile of rows is
+// dequantized once, then multiplied with every input by the float32 dot.
+void RunRowsDequantized(const float* x, size_t n, const MatrixView& w, float* y, size_t r0, size_t r1,
+                        const DotKernels& k) {
+  const size_t cols = w.cols;
+  thread_local std::vector<float> rows;
+  if (rows.size() < kRowTile * cols) rows.resize(kRowTile * cols);
+  for (size_t r = r0; r < r1; r += kRowTile) {
+    const size_t nr = std::min(kRowTile, r1 - r);
+    for (size_t j = 0; j < nr; ++j) ConvertToF32(w.dtype, RowPtr(w, r + j), rows.data() + j * cols, cols);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j < nr; ++j) y[i * w.rows + r + j] = k.f32(rows.data() + j * cols, x + i * cols, cols);
+    }
+  }
+}
+
 void RunRows(const float* x, const BlockQ8Act* xq, size_t n, const MatrixView& w, float* y, size_t r0, size_t r1,
              const DotKernels& k) {
   const size_t cols = w.cols, nb = cols / 32;
@@ -97,11 +113,23 @@ void RunRows(const float* x, const BlockQ8Act* xq, size_t n, const MatrixView& w
     case DType::kQ4_K:
     case DType::kQ5_K:
     case DType::kQ6_K: {
+      if (n > 1) return RunRowsDequantized(x, n, w, y, r0, r1, k);
       auto* dot = w.dtype == DType::kQ4_K ? k.q4_k : w.dtype == DType::kQ5_K ? k.q5_k : k.q6_k;
       return ForRowTiles(n, w, y, r0, r1, [&](size_t r, size_t i) {
         return dot(reinterpret_cast<const uint8_t*>(RowPtr(w, r)), x + i * cols, cols);
       });
     }
+    case DType::kQ4_1:
+    case DType::kQ5_0:
+    case DType::kQ5_1:
+    case DType::kIQ4_NL:
+    case DType::kIQ4_XS:
+    case DType::kQ2_K:
+    case DType::kQ3_K:
+      if (n > 1) return RunRowsDequantized(x, n, w, y, r0, r1, k);
+      return ForRowTiles(n, w, y, r0, r1, [&](size_t r, size_t i) {
+        return k.blocks(w.dtype, reinterpret_cast<const uint8_t*>(RowPtr(w, r)), x + i * cols, cols);
+      });
   }
 }
 

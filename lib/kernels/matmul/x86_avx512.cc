@@ -109,7 +109,7 @@ float DotQ6KAvx512(const uint8_t* w, const float* x, size_t n);
 
 const DotKernels* Avx512DotKernelsImpl() {
   static const DotKernels k = {"avx512", DotRow<float, LoadF32, Same>, DotRow<uint16_t, LoadBF16, BF16ToF32>, DotRow<uint16_t, LoadF16, F16ToF32>, DotQ8_0, DotQ4_0,
-                               DotQ4KAvx512, DotQ5KAvx512, DotQ6KAvx512};
+                               DotQ4KAvx512, DotQ5KAvx512, DotQ6KAvx512, DotBlocksAvx2};
   return &k;
 }
 
