@@ -60,63 +60,91 @@ void StoreTile(const __m256 (&acc)[kInputs], float* y, size_t y_stride, size_t i
   }
 }
 
-// Outputs y[t][lane] of the 8 rows of one half panel (`half` 0 or 1) × inputs i0..i0+kInputs-1.
-template <bool kQ4, size_t kInputs>
-void TileQ8(const uint8_t* panel, size_t half, size_t nb, const PackedInputsQ8& x, size_t i0, float* y,
+// Outputs y[t][8 h + lane] of kHalves half panels (8 rows each) from `half0` × inputs
+// i0..i0+kInputs-1; `valid` rows of them are stored.
+template <bool kQ4, size_t kHalves, size_t kInputs>
+void TileQ8(const uint8_t* panel, size_t half0, size_t nb, const PackedInputsQ8& x, size_t i0, float* y,
             size_t y_stride, size_t inputs, size_t valid) {
   constexpr size_t kQuantBytes = kQ4 ? kQK / 2 * kPanelRows : kQK * kPanelRows;
-  const uint8_t* quants = panel + 32 * half;
-  const uint16_t* scales = reinterpret_cast<const uint16_t*>(panel + nb * kQuantBytes) + kHalf * half;
+  const uint8_t* quants = panel + 32 * half0;
+  const uint16_t* scales = reinterpret_cast<const uint16_t*>(panel + nb * kQuantBytes) + kHalf * half0;
   const int8_t* xq[kInputs];
   const int32_t* xc[kInputs];
   const float* xd[kInputs];
   for (size_t t = 0; t < kInputs; ++t) {
     xq[t] = x.quants(i0 + t, nb), xc[t] = x.corrections(i0 + t, nb), xd[t] = x.scales(i0 + t, nb);
   }
-  __m256 acc[kInputs];
-  for (auto& a : acc) a = _mm256_setzero_ps();
+  __m256 acc[kHalves][kInputs];
+  for (auto& a : acc) {
+    for (auto& v : a) v = _mm256_setzero_ps();
+  }
   const __m256i ones = _mm256_set1_epi16(1);
   for (size_t b = 0; b < nb; ++b) {
     const uint8_t* q = quants + b * kQuantBytes;
-    __m256i sum[kInputs];
+    __m256i sum[kHalves][kInputs];
     if constexpr (kQ4) {
       const __m256i low = _mm256_set1_epi8(0x0F);
-      __m256i s16[kInputs];
+      __m256i s16[kHalves][kInputs];
       for (size_t g = 0; g < 4; ++g) {
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 64 * g));
-        const __m256i lo = _mm256_and_si256(v, low), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+        __m256i lo[kHalves], hi[kHalves];
+        for (size_t h = 0; h < kHalves; ++h) {
+          const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 64 * g + 32 * h));
+          lo[h] = _mm256_and_si256(v, low), hi[h] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+        }
         for (size_t t = 0; t < kInputs; ++t) {
-          const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(lo, Broadcast4(xq[t] + b * kQK + 4 * g)),
-                                             _mm256_maddubs_epi16(hi, Broadcast4(xq[t] + b * kQK + 16 + 4 * g)));
-          s16[t] = g == 0 ? p : _mm256_add_epi16(s16[t], p);
+          const __m256i x_lo = Broadcast4(xq[t] + b * kQK + 4 * g), x_hi = Broadcast4(xq[t] + b * kQK + 16 + 4 * g);
+          for (size_t h = 0; h < kHalves; ++h) {
+            const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(lo[h], x_lo), _mm256_maddubs_epi16(hi[h], x_hi));
+            s16[h][t] = g == 0 ? p : _mm256_add_epi16(s16[h][t], p);
+          }
         }
       }
       for (size_t t = 0; t < kInputs; ++t) {
-        sum[t] = _mm256_add_epi32(_mm256_madd_epi16(s16[t], ones), _mm256_set1_epi32(xc[t][b]));
+        const __m256i c = _mm256_set1_epi32(xc[t][b]);
+        for (size_t h = 0; h < kHalves; ++h) sum[h][t] = _mm256_add_epi32(_mm256_madd_epi16(s16[h][t], ones), c);
       }
     } else {
       const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
       for (size_t g = 0; g < 8; ++g) {
-        const __m256i w = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 64 * g)), flip);
-        const __m256i w_abs = _mm256_sign_epi8(w, w);  // -128 stays 0x80: 128 as unsigned
+        __m256i w[kHalves], w_abs[kHalves];
+        for (size_t h = 0; h < kHalves; ++h) {
+          w[h] = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 64 * g + 32 * h)), flip);
+          w_abs[h] = _mm256_sign_epi8(w[h], w[h]);  // -128 stays 0x80: 128 as unsigned
+        }
         for (size_t t = 0; t < kInputs; ++t) {
-          const __m256i xs = _mm256_sign_epi8(Broadcast4(xq[t] + b * kQK + 4 * g), w);
-          const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(w_abs, xs), ones);
-          sum[t] = g == 0 ? p : _mm256_add_epi32(sum[t], p);
+          const __m256i xv = Broadcast4(xq[t] + b * kQK + 4 * g);
+          for (size_t h = 0; h < kHalves; ++h) {
+            const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(w_abs[h], _mm256_sign_epi8(xv, w[h])), ones);
+            sum[h][t] = g == 0 ? p : _mm256_add_epi32(sum[h][t], p);
+          }
         }
       }
     }
-    const __m256 scale = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales + b * kPanelRows)));
-    for (size_t t = 0; t < kInputs; ++t) {
-      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[t]), _mm256_mul_ps(scale, _mm256_set1_ps(xd[t][b])), acc[t]);
+    for (size_t h = 0; h < kHalves; ++h) {
+      const __m256 scale =
+          _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales + b * kPanelRows + kHalf * h)));
+      for (size_t t = 0; t < kInputs; ++t) {
+        acc[h][t] =
+            _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[h][t]), _mm256_mul_ps(scale, _mm256_set1_ps(xd[t][b])), acc[h][t]);
+      }
     }
   }
-  StoreTile<kInputs>(acc, y, y_stride, inputs, valid);
+  for (size_t h = 0; h < kHalves && h * kHalf < valid; ++h) {
+    StoreTile<kInputs>(acc[h], y + h * kHalf, y_stride, inputs, std::min(kHalf, valid - h * kHalf));
+  }
 }
 
 template <bool kQ4>
 void RunPanelsQ8(const uint8_t* panels, size_t stride, size_t n_panels, size_t rows, size_t nb,
                  const PackedInputsQ8& x, size_t n, float* y, size_t y_stride) {
+  if (n == 1) {
+    // Decode: a whole panel (full cache lines, two independent chains) per tile.
+    for (size_t p = 0; p < n_panels; ++p) {
+      const size_t row = p * kPanelRows;
+      TileQ8<kQ4, 2, 1>(panels + p * stride, 0, nb, x, 0, y + row, y_stride, 1, std::min(kPanelRows, rows - row));
+    }
+    return;
+  }
   for (size_t i = 0; i < n; i += kQ8TileInputs) {
     const size_t inputs = std::min(kQ8TileInputs, n - i);
     for (size_t p = 0; p < n_panels; ++p) {
@@ -127,10 +155,10 @@ void RunPanelsQ8(const uint8_t* panels, size_t stride, size_t n_panels, size_t r
         float* out = y + i * y_stride + row;
         const uint8_t* panel = panels + p * stride;
         switch (inputs) {
-          case 1: TileQ8<kQ4, 1>(panel, h, nb, x, i, out, y_stride, 1, valid); break;
-          case 2: TileQ8<kQ4, 2>(panel, h, nb, x, i, out, y_stride, 2, valid); break;
-          case 3: TileQ8<kQ4, 3>(panel, h, nb, x, i, out, y_stride, 3, valid); break;
-          default: TileQ8<kQ4, 4>(panel, h, nb, x, i, out, y_stride, 4, valid); break;
+          case 1: TileQ8<kQ4, 1, 1>(panel, h, nb, x, i, out, y_stride, 1, valid); break;
+          case 2: TileQ8<kQ4, 1, 2>(panel, h, nb, x, i, out, y_stride, 2, valid); break;
+          case 3: TileQ8<kQ4, 1, 3>(panel, h, nb, x, i, out, y_stride, 3, valid); break;
+          default: TileQ8<kQ4, 1, 4>(panel, h, nb, x, i, out, y_stride, 4, valid); break;
         }
       }
     }
