@@ -33,7 +33,7 @@ void PackPanelsPortable(const MatrixView& w, uint8_t* out, size_t p0, size_t p1)
   const size_t nb = w.cols / kQK, row_bytes = DTypeBytes(w.dtype, w.cols);
   const size_t block_bytes = w.dtype == DType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
   const size_t quant_bytes = PanelQuantBytes(w.dtype), groups = quant_bytes / 64;
-  const uint8_t flip = w.dtype == DType::kQ8_0 ? 0x80 : 0;
+  const uint32_t flip = w.dtype == DType::kQ8_0 ? 0x80808080u : 0;
   for (size_t p = p0; p < p1; ++p) {
     const size_t r0 = p * kPanelRows, valid = std::min(kPanelRows, w.rows - r0);
     const uint8_t* base = static_cast<const uint8_t*>(w.data) + r0 * row_bytes;
@@ -43,10 +43,15 @@ void PackPanelsPortable(const MatrixView& w, uint8_t* out, size_t p0, size_t p1)
       uint8_t* q = panel + b * quant_bytes;
       for (size_t lane = 0; lane < kPanelRows; ++lane) {
         const uint8_t* block = base + lane * row_bytes + b * block_bytes;  // f16 scale, then quants
+        uint16_t d = 0;
+        if (lane < valid) std::memcpy(&d, block, 2);
+        std::memcpy(scales + 2 * (b * kPanelRows + lane), &d, 2);
         for (size_t g = 0; g < groups; ++g) {
-          for (size_t k = 0; k < 4; ++k) q[64 * g + 4 * lane + k] = (lane < valid ? block[2 + 4 * g + k] : 0) ^ flip;
+          uint32_t word = 0;  // 4 quants of this row, moved as one word
+          if (lane < valid) std::memcpy(&word, block + 2 + 4 * g, 4);
+          word ^= flip;
+          std::memcpy(q + 64 * g + 4 * lane, &word, 4);
         }
-        for (size_t k = 0; k < 2; ++k) scales[2 * (b * kPanelRows + lane) + k] = lane < valid ? block[k] : 0;
       }
     }
   }

@@ -21,11 +21,14 @@
 // sequential sum over k (the reference's order), carried across column blocks in a small buffer.
 //
 // bf16_f32_gemv_4x1__avx2: decode with BF16 weights, 4 rows per pass sharing every input load.
+// Every kernel here sums in float32 with FMAs; only the order of the sums differs from the
+// scalar reference.
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
@@ -271,50 +274,56 @@ void GemmF32Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t
   }
 }
 
+// Decode with BF16 weights: 16 weights per load widened by two unpacks (bf16 is the top half of
+// a float32), which interleaves them as [0-3, 8-11] and [4-7, 12-15]; the inputs are put in that
+// order once per call. Four rows share every input load.
 void GemvBF16Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1) {
-  const size_t cols = w.cols;
+  const size_t cols = w.cols, cols16 = cols / 16 * 16;
   const uint16_t* base = static_cast<const uint16_t*>(w.data);
-  auto load = [](const uint16_t* p) {
-    return _mm256_castsi256_ps(
-        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
-  };
+  thread_local Floats permuted;
+  permuted.Resize(n * cols16 + 1, false);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t k = 0; k < cols16; k += 16) {
+      float* dst = permuted.data() + i * cols16 + k;
+      const float* src = x + i * cols + k;
+      for (size_t j = 0; j < 4; ++j) {
+        dst[j] = src[j], dst[4 + j] = src[8 + j], dst[8 + j] = src[4 + j], dst[12 + j] = src[12 + j];
+      }
+    }
+  }
+  const __m256i zero = _mm256_setzero_si256();
   auto hsum = [](__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
   };
-  for (size_t i = 0; i < n; ++i) {
+  // Rows [r, r + kRows) against input i.
+  auto rows = [&](auto rows_tag, size_t i, size_t r) {
+    constexpr size_t kRows = decltype(rows_tag)::value;
     const float* xi = x + i * cols;
+    const float* xp = permuted.data() + i * cols16;
+    const uint16_t* wr[kRows];
+    __m256 a[kRows][2];
+    for (size_t j = 0; j < kRows; ++j) wr[j] = base + (r + j) * cols, a[j][0] = a[j][1] = _mm256_setzero_ps();
+    for (size_t k = 0; k < cols16; k += 16) {
+      const __m256 x0 = _mm256_loadu_ps(xp + k), x1 = _mm256_loadu_ps(xp + k + 8);
+      for (size_t j = 0; j < kRows; ++j) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr[j] + k));
+        a[j][0] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, v)), x0, a[j][0]);
+        a[j][1] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, v)), x1, a[j][1]);
+      }
+    }
+    for (size_t j = 0; j < kRows; ++j) {
+      float s = hsum(_mm256_add_ps(a[j][0], a[j][1]));
+      for (size_t k = cols16; k < cols; ++k) s += BF16ToF32(wr[j][k]) * xi[k];
+      y[i * w.rows + r + j] = s;
+    }
+  };
+  for (size_t i = 0; i < n; ++i) {
     size_t r = r0;
-    for (; r + 4 <= r1; r += 4) {
-      const uint16_t* wr[4] = {base + r * cols, base + (r + 1) * cols, base + (r + 2) * cols, base + (r + 3) * cols};
-      __m256 a[4][2];
-      for (auto& v : a) v[0] = v[1] = _mm256_setzero_ps();
-      size_t k = 0;
-      for (; k + 16 <= cols; k += 16) {
-        const __m256 x0 = _mm256_loadu_ps(xi + k), x1 = _mm256_loadu_ps(xi + k + 8);
-        for (size_t j = 0; j < 4; ++j) {
-          _mm_prefetch(reinterpret_cast<const char*>(wr[j] + k) + 512, _MM_HINT_T0);
-          a[j][0] = _mm256_fmadd_ps(load(wr[j] + k), x0, a[j][0]);
-          a[j][1] = _mm256_fmadd_ps(load(wr[j] + k + 8), x1, a[j][1]);
-        }
-      }
-      for (size_t j = 0; j < 4; ++j) {
-        float s = hsum(_mm256_add_ps(a[j][0], a[j][1]));
-        for (size_t kk = k; kk < cols; ++kk) s += BF16ToF32(wr[j][kk]) * xi[kk];
-        y[i * w.rows + r + j] = s;
-      }
-    }
-    for (; r < r1; ++r) {
-      const uint16_t* wr = base + r * cols;
-      __m256 a = _mm256_setzero_ps();
-      size_t k = 0;
-      for (; k + 8 <= cols; k += 8) a = _mm256_fmadd_ps(load(wr + k), _mm256_loadu_ps(xi + k), a);
-      float s = hsum(a);
-      for (; k < cols; ++k) s += BF16ToF32(wr[k]) * xi[k];
-      y[i * w.rows + r] = s;
-    }
+    for (; r + 4 <= r1; r += 4) rows(std::integral_constant<size_t, 4>(), i, r);
+    for (; r < r1; ++r) rows(std::integral_constant<size_t, 1>(), i, r);
   }
 }
 
