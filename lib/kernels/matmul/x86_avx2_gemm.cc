@@ -42,6 +42,8 @@ namespace {
 
 constexpr size_t kHalf = 8;            // rows per register (a half panel)
 constexpr size_t kQ8TileInputs = 4;    // inputs per register tile (PackInputsQ8 pads to this)
+// Decode streams each panel once: prefetch the quants this far ahead (a few blocks).
+constexpr size_t kPrefetchBytes = 2048;
 
 inline __m256i Broadcast4(const int8_t* p) {
   int32_t v;
@@ -84,11 +86,13 @@ void TileQ8(const uint8_t* panel, size_t half0, size_t nb, const PackedInputsQ8&
   const __m256i ones = _mm256_set1_epi16(1);
   for (size_t b = 0; b < nb; ++b) {
     const uint8_t* q = quants + b * kQuantBytes;
+    if constexpr (kHalves == 2) _mm_prefetch(reinterpret_cast<const char*>(scales + (b + 8) * kPanelRows), _MM_HINT_T0);
     __m256i sum[kHalves][kInputs];
     if constexpr (kQ4) {
       const __m256i low = _mm256_set1_epi8(0x0F);
       __m256i s16[kHalves][kInputs];
       for (size_t g = 0; g < 4; ++g) {
+        if constexpr (kHalves == 2) _mm_prefetch(reinterpret_cast<const char*>(q + 64 * g) + kPrefetchBytes, _MM_HINT_T0);
         __m256i lo[kHalves], hi[kHalves];
         for (size_t h = 0; h < kHalves; ++h) {
           const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 64 * g + 32 * h));
@@ -109,6 +113,7 @@ void TileQ8(const uint8_t* panel, size_t half0, size_t nb, const PackedInputsQ8&
     } else {
       const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
       for (size_t g = 0; g < 8; ++g) {
+        if constexpr (kHalves == 2) _mm_prefetch(reinterpret_cast<const char*>(q + 64 * g) + kPrefetchBytes, _MM_HINT_T0);
         __m256i w[kHalves], w_abs[kHalves];
         for (size_t h = 0; h < kHalves; ++h) {
           w[h] = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 64 * g + 32 * h)), flip);
