@@ -1,6 +1,7 @@
 // Matrix-vector (decode, n = 1) and matrix-matrix (prompt, n = 64 / 256) throughput per weight
 // type, in weight GB/s and GFLOP/s. Shapes are Gemma 3 1B's feed-forward projection. The last
-// argument selects MatMulOptions::bf16_inputs (bf16 rounding of prompt inputs for BF16 weights).
+// arguments select MatMulOptions::bf16_inputs (bf16 rounding of prompt inputs for BF16 weights) and
+// Q8_0 / Q4_0 weights repacked into panels as at load (kernels/matmul/panels.h).
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -8,6 +9,7 @@
 
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
+#include "kernels/matmul/panels.h"
 #include "runtime/thread_pool.h"
 
 namespace gemmakit {
@@ -31,8 +33,19 @@ void BM_MatMul(benchmark::State& state) {
   for (float& v : x) v = dist(rng);
   std::vector<char> stored(DTypeBytes(dtype, rows * cols));
   ConvertFromF32(dtype, wf.data(), stored.data(), rows * cols);
-  const MatrixView w{dtype, stored.data(), rows, cols};
+  MatrixView w{dtype, stored.data(), rows, cols};
   ThreadPool pool(threads);
+  // Q8_0 / Q4_0 as a model holds them after load: repacked into panels where this CPU has kernels.
+  AlignedBytes panels;
+  if (state.range(4) != 0) {
+    if (!PanelsAvailable(dtype)) {
+      state.SkipWithError("no panel kernels for this type on this CPU");
+      return;
+    }
+    panels = AlignedBytes::Allocate(PanelBytes(dtype, rows, cols));
+    PackPanels(w, panels.data.get(), &pool);
+    w.panels = panels.data.get();
+  }
   for (auto _ : state) {
     MatMul(x.data(), n, w, y.data(), &pool, options);
     benchmark::DoNotOptimize(y.data());
@@ -42,7 +55,7 @@ void BM_MatMul(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * static_cast<double>(n * rows * cols),
                                                  benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(std::string(DTypeName(dtype)) + " n=" + std::to_string(n) + " threads=" + std::to_string(threads) +
-                 (options.bf16_inputs ? " bf16-inputs" : ""));
+                 (options.bf16_inputs ? " bf16-inputs" : "") + (w.panels ? " panels" : ""));
 }
 
 constexpr int T(DType t) { return static_cast<int>(t); }
@@ -52,8 +65,10 @@ BENCHMARK(BM_MatMul)
                     T(DType::kQ6_K)},
                    {1, 64, 256},
                    {1, 2},
+                   {0},
                    {0}})
-    ->ArgsProduct({{T(DType::kBF16)}, {1, 64, 256}, {1, 2}, {0, 1}})
+    ->ArgsProduct({{T(DType::kQ8_0), T(DType::kQ4_0)}, {1, 64, 256}, {1, 2}, {0}, {1}})
+    ->ArgsProduct({{T(DType::kBF16)}, {1, 64, 256}, {1, 2}, {0, 1}, {0}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

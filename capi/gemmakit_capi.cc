@@ -9,6 +9,8 @@
 #include "gemmakit/model.h"
 #include "gemmakit/session.h"
 #include "gemmakit/status.h"
+#include "kernels/cpu_features.h"
+#include "kernels/matmul.h"
 #include "runtime/gguf_export.h"
 #include "capi_internal.h"
 #include "capi_long_context.h"
@@ -147,6 +149,15 @@ extern "C" {
 const char* gemmakit_version(void) { return GEMMAKIT_VERSION_STRING; }
 int32_t gemmakit_abi_version(void) { return GEMMAKIT_ABI_VERSION; }
 const char* gemmakit_last_error(void) { return g_last_error.c_str(); }
+const char* gemmakit_kernels_used(void) {
+  static const char* const kIsaNames[] = {"scalar", "avx2", "avx512", "neon"};
+  thread_local std::string text;
+  text = std::string("isa ") + kIsaNames[static_cast<int>(gemmakit::BestIsa())];
+  if (gemmakit::BestIsa() == gemmakit::Isa::kAvx512 && gemmakit::CpuHasAvx512Bf16()) text += "+bf16";
+  const std::string used = gemmakit::MatMulKernelsUsed();
+  if (!used.empty()) text += "; " + used;
+  return text.c_str();
+}
 const char* gemmakit_status_string(gemmakit_status status) {
   if (status > 0 || status < GEMMAKIT_ERR_INTERNAL) return "unknown status";
   return gemmakit::StatusName(static_cast<Status>(status));

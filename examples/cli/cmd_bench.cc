@@ -194,6 +194,7 @@ int RunBench(int argc, char** argv) {
                 static_cast<double>(ru.ru_maxrss) / 1024.0);
     std::printf("memory read bandwidth: %.1f GB/s; weights read per generated token: %.3f GB; roofline %.1f tokens/s\n",
                 bw / 1e9, gb, bw / 1e9 / gb);
+    std::printf("kernels: %s\n", gemmakit_kernels_used());
     std::printf("| test   |        t/s        | roofline fraction |\n|--------|-------------------|-------------------|\n");
     if (!pp_rates.empty()) {
       const Stats s = Summarize(pp_rates);

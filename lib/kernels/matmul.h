@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "kernels/dtype.h"
 #include "kernels/parallel.h"
@@ -41,5 +42,11 @@ void MatMulReference(const float* x, size_t n, const MatrixView& w, float* y);
 // Routes every MatMul through MatMulReference (process-wide), so a test can compare a whole
 // model's fast path with exact math on the same weights.
 void SetReferenceMatMul(bool enabled);
+
+// Which kernels MatMul ran since the last reset (process-wide), per weight type for decode
+// (n < 4) and prompts, e.g. "q8_0 decode: q8_0_f32_gemm_8x4__avx2, bf16 prompt: f32_gemm_16x6__avx2";
+// the per-ISA row kernels show as their ISA followed by "dot rows".
+std::string MatMulKernelsUsed();
+void ResetMatMulKernelsUsed();
 
 }  // namespace gemmakit

@@ -14,16 +14,42 @@
 
 namespace gemmakit {
 
-// 8-bit inputs for Q8_0 / Q4_0 weights, padded to a whole register tile of inputs.
+// 8-bit inputs for Q8_0 / Q4_0 weights, padded to a whole register tile of inputs (4 in both
+// the AVX-512 and the AVX2 kernels).
+constexpr size_t kPackedInputsPad = 4;
 struct PackedInputsQ8 {
   std::vector<int8_t> q;            // [input][cols]
   std::vector<int32_t> correction;  // [input][block]: minus the weight offset times Σq
   std::vector<float> scale;         // [input][block]
+  // Input i's quants, corrections and scales, for nb blocks per input.
+  const int8_t* quants(size_t i, size_t nb) const { return q.data() + i * nb * 32; }
+  const int32_t* corrections(size_t i, size_t nb) const { return correction.data() + i * nb; }
+  const float* scales(size_t i, size_t nb) const { return scale.data() + i * nb; }
 };
 void PackInputsQ8(const BlockQ8Act* xq, size_t n, size_t cols, DType weight_type, PackedInputsQ8& out);
 // Rows [r0, r1) of y = x · Wᵀ, any n; r0 a multiple of kPanelRows. Reads w.panels when the
 // matrix was repacked at load, else repacks a chunk of rows at a time.
 void GemmQ8Avx512(const MatrixView& w, const PackedInputsQ8& x, size_t n, float* y, size_t r0, size_t r1);
+
+// The AVX2 counterparts (x86_avx2_gemm.cc): the same panels read 8 rows at a time, exact
+// integer sums (no vpdpbusd); the float32 GEMM cache-blocked over columns; BF16 decode.
+void GemmQ8Avx2(const MatrixView& w, const PackedInputsQ8& x, size_t n, float* y, size_t r0, size_t r1);
+void GemmF32Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
+void GemvBF16Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
+
+// Panels [p0, p1) of w (row-major Q8_0 / Q4_0 blocks) into `out`, the whole matrix's panel
+// layout (panels.h), without AVX-512.
+void PackPanelsPortable(const MatrixView& w, uint8_t* out, size_t p0, size_t p1);
+
+// Rows [r0, r1) of y = x · Wᵀ for Q8_0 / Q4_0 weights with one ISA's panel kernel: on w.panels
+// when the matrix was repacked at load, else on chunks whose quants fit comfortably in L2,
+// repacked with `pack` (that ISA's packer). kernel(panels, stride, n_panels, rows, nb, x, n, y,
+// y_stride) computes the outputs of `rows` rows starting at the first row of `panels`.
+using PanelPackFn = void (*)(const MatrixView& w, uint8_t* out, size_t p0, size_t p1);
+using PanelKernelFn = void (*)(const uint8_t* panels, size_t stride, size_t n_panels, size_t rows, size_t nb,
+                               const PackedInputsQ8& x, size_t n, float* y, size_t y_stride);
+void RunPanelKernel(const MatrixView& w, const PackedInputsQ8& x, size_t n, float* y, size_t r0, size_t r1,
+                    PanelPackFn pack, PanelKernelFn kernel);
 
 // Float inputs against weights of any type converted to float32: exact float32 products.
 void GemmF32Avx512(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);

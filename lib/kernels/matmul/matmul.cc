@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -137,6 +138,15 @@ void RunRows(const float* x, const BlockQ8Act* xq, size_t n, const MatrixView& w
 
 namespace {
 std::atomic<bool> g_reference{false};
+
+// The kernel that last ran per weight type, for decode (n < 4) and prompts: what MatMulKernelsUsed
+// reports. A relaxed store of a static name per call.
+std::atomic<const char*> g_used[kNumDTypes][2] = {};
+
+void NoteKernel(DType type, size_t n, const char* name) {
+  std::atomic<const char*>& slot = g_used[static_cast<int>(type)][n >= 4 ? 1 : 0];
+  if (slot.load(std::memory_order_relaxed) != name) slot.store(name, std::memory_order_relaxed);
+}
 }  // namespace
 
 namespace {
@@ -199,7 +209,10 @@ void MatMulBF16(const float* x, size_t n, const MatrixView& w, float* y, Executo
 void SetReferenceMatMul(bool enabled) { g_reference = enabled; }
 
 void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex, const MatMulOptions& options) {
-  if (g_reference.load(std::memory_order_relaxed)) return MatMulReference(x, n, w, y);
+  if (g_reference.load(std::memory_order_relaxed)) {
+    NoteKernel(w.dtype, n, "reference");
+    return MatMulReference(x, n, w, y);
+  }
   const DotKernels& k = BestDotKernels();
   const bool quantized_inputs = w.dtype == DType::kQ8_0 || w.dtype == DType::kQ4_0;
   std::vector<BlockQ8Act> xq;
@@ -209,30 +222,78 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     for (size_t i = 0; i < n; ++i) QuantizeActivationsQ8(x + i * w.cols, xq.data() + i * nb, w.cols);
   }
   // Repacked at load only under Precision::kFast (model/repack.h), so bf16 products for any n.
-  if (w.dtype == DType::kBF16 && w.panels) return MatMulBF16(x, n, w, y, ex);
+  if (w.dtype == DType::kBF16 && w.panels) {
+    NoteKernel(w.dtype, n, "bf16_f32_gemm_4x6__avx512bf16");
+    return MatMulBF16(x, n, w, y, ex);
+  }
 #if defined(__x86_64__) || defined(_M_X64)
-  if (quantized_inputs && (w.panels || UsePanelKernels(n))) {
+  const std::string_view isa = k.isa;
+  if (quantized_inputs && (isa == "avx512" || isa == "avx2") && (w.panels || n >= 4)) {
     PackedInputsQ8 packed;
     PackInputsQ8(xq.data(), n, w.cols, w.dtype, packed);
     // Decode: about 64 KB of weights per task; prompts: 64 rows, enough work per task next to the
     // cost of repacking them when the matrix was not repacked at load.
     const size_t chunk = n < 4 ? std::max<size_t>(kPanelRows, 65536 / DTypeBytes(w.dtype, w.cols) / kPanelRows * kPanelRows) : 64;
-    return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) { GemmQ8Avx512(w, packed, n, y, r0, r1); });
+    if (isa == "avx512") {
+      NoteKernel(w.dtype, n, w.dtype == DType::kQ8_0 ? "q8_0_f32_gemm_16x4__avx512vnni" : "q4_0_f32_gemm_16x4__avx512vnni");
+      return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) { GemmQ8Avx512(w, packed, n, y, r0, r1); });
+    }
+    NoteKernel(w.dtype, n, w.dtype == DType::kQ8_0 ? "q8_0_f32_gemm_8x4__avx2" : "q4_0_f32_gemm_8x4__avx2");
+    return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) { GemmQ8Avx2(w, packed, n, y, r0, r1); });
   }
   if (UsePanelKernels(n)) {
     constexpr size_t kChunk = 64;
-    if (w.dtype == DType::kBF16 && options.bf16_inputs && HasFastBF16Gemm()) return MatMulBF16(x, n, w, y, ex);
+    if (w.dtype == DType::kBF16 && options.bf16_inputs && HasFastBF16Gemm()) {
+      NoteKernel(w.dtype, n, "bf16_f32_gemm_4x6__avx512bf16");
+      return MatMulBF16(x, n, w, y, ex);
+    }
+    NoteKernel(w.dtype, n, "f32_gemm_16x6__avx512");
     return ForRowChunks(w.rows, kChunk, ex, [&](size_t r0, size_t r1) { GemmF32Avx512(w, x, n, y, r0, r1); });
+  }
+  if (isa == "avx2" && !quantized_inputs && w.data) {
+    if (n >= 4) {
+      NoteKernel(w.dtype, n, "f32_gemm_16x6__avx2");
+      return ForRowChunks(w.rows, 64, ex, [&](size_t r0, size_t r1) { GemmF32Avx2(w, x, n, y, r0, r1); });
+    }
+    if (w.dtype == DType::kBF16) {
+      NoteKernel(w.dtype, n, "bf16_f32_gemv_4x1__avx2");
+      // About 64 KB of weights per task.
+      const size_t grain = std::max<size_t>(4, 65536 / (2 * w.cols) / 4 * 4);
+      return ForRowChunks(w.rows, grain, ex, [&](size_t r0, size_t r1) { GemvBF16Avx2(w, x, n, y, r0, r1); });
+    }
   }
 #else
   (void)options;  // bf16 inputs need AVX512_BF16
 #endif
+  NoteKernel(w.dtype, n, k.isa);
   const size_t tiles = (w.rows + kRowTile - 1) / kRowTile;
   // Enough weight bytes per task that scheduling stays cheap next to the work.
   const size_t grain = std::max<size_t>(1, 16384 / (DTypeBytes(w.dtype, w.cols) * kRowTile + 1));
   ParallelFor(ex, tiles, grain, [&](size_t t0, size_t t1) {
     RunRows(x, xq.data(), n, w, y, t0 * kRowTile, std::min(w.rows, t1 * kRowTile), k);
   });
+}
+
+std::string MatMulKernelsUsed() {
+  std::string out;
+  for (int t = 0; t < kNumDTypes; ++t) {
+    for (int prompt = 0; prompt < 2; ++prompt) {
+      const char* name = g_used[t][prompt].load(std::memory_order_relaxed);
+      if (!name) continue;
+      if (!out.empty()) out += ", ";
+      out += std::string(DTypeName(static_cast<DType>(t))) + (prompt ? " prompt: " : " decode: ") + name;
+      if (std::string_view(name).find("__") == std::string_view::npos && std::string_view(name) != "reference") {
+        out += " dot rows";  // the per-ISA row kernels of dot_kernels.h
+      }
+    }
+  }
+  return out;
+}
+
+void ResetMatMulKernelsUsed() {
+  for (auto& per_type : g_used) {
+    for (auto& slot : per_type) slot.store(nullptr, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace gemmakit

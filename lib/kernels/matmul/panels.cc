@@ -8,10 +8,14 @@
 #include <cstring>
 #include <new>
 #include <string_view>
+#include <vector>
 
 #include "kernels/bf16_gemm.h"
+#include "kernels/cpu_features.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul/dot_kernels.h"
+#include "kernels/matmul/gemm_panels.h"
+#include "kernels/quant/activation_q8.h"
 #include "kernels/quant/blocks.h"
 
 namespace gemmakit {
@@ -21,7 +25,36 @@ void PackPanelsAvx512(const MatrixView& w, uint8_t* out, size_t p0, size_t p1);
 #endif
 
 bool PanelsAvailable(DType dtype) {
-  return (dtype == DType::kQ8_0 || dtype == DType::kQ4_0) && BestDotKernels().isa == std::string_view("avx512");
+  const std::string_view isa = BestDotKernels().isa;
+  return (dtype == DType::kQ8_0 || dtype == DType::kQ4_0) && (isa == "avx512" || isa == "avx2");
+}
+
+void PackPanelsPortable(const MatrixView& w, uint8_t* out, size_t p0, size_t p1) {
+  const size_t nb = w.cols / kQK, row_bytes = DTypeBytes(w.dtype, w.cols);
+  const size_t block_bytes = w.dtype == DType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+  const size_t quant_bytes = PanelQuantBytes(w.dtype), groups = quant_bytes / 64;
+  const uint32_t flip = w.dtype == DType::kQ8_0 ? 0x80808080u : 0;
+  for (size_t p = p0; p < p1; ++p) {
+    const size_t r0 = p * kPanelRows, valid = std::min(kPanelRows, w.rows - r0);
+    const uint8_t* base = static_cast<const uint8_t*>(w.data) + r0 * row_bytes;
+    uint8_t* panel = out + p * PanelStride(w.dtype, w.cols);
+    uint8_t* scales = panel + nb * quant_bytes;
+    for (size_t b = 0; b < nb; ++b) {
+      uint8_t* q = panel + b * quant_bytes;
+      for (size_t lane = 0; lane < kPanelRows; ++lane) {
+        const uint8_t* block = base + lane * row_bytes + b * block_bytes;  // f16 scale, then quants
+        uint16_t d = 0;
+        if (lane < valid) std::memcpy(&d, block, 2);
+        std::memcpy(scales + 2 * (b * kPanelRows + lane), &d, 2);
+        for (size_t g = 0; g < groups; ++g) {
+          uint32_t word = 0;  // 4 quants of this row, moved as one word
+          if (lane < valid) std::memcpy(&word, block + 2 + 4 * g, 4);
+          word ^= flip;
+          std::memcpy(q + 64 * g + 4 * lane, &word, 4);
+        }
+      }
+    }
+  }
 }
 
 size_t PanelQuantBytes(DType dtype) { return dtype == DType::kQ8_0 ? kQK * kPanelRows : kQK / 2 * kPanelRows; }
@@ -43,7 +76,10 @@ void PackPanels(const MatrixView& w, uint8_t* out, Executor* ex) {
   }
 #if defined(__x86_64__) || defined(_M_X64)
   const size_t panels = (w.rows + kPanelRows - 1) / kPanelRows;
-  ParallelFor(ex, panels, 64, [&](size_t p0, size_t p1) { PackPanelsAvx512(w, out, p0, p1); });
+  if (BestIsa() == Isa::kAvx512) {
+    return ParallelFor(ex, panels, 64, [&](size_t p0, size_t p1) { PackPanelsAvx512(w, out, p0, p1); });
+  }
+  ParallelFor(ex, panels, 64, [&](size_t p0, size_t p1) { PackPanelsPortable(w, out, p0, p1); });
 #else
   (void)w, (void)out, (void)ex;
 #endif
@@ -72,6 +108,45 @@ void PanelRowToBlocks(DType dtype, const uint8_t* panels, size_t cols, size_t r,
       BlockQ4_0& blk = static_cast<BlockQ4_0*>(dst)[b];
       blk.d = d;
       for (size_t j = 0; j < kQK / 2; ++j) blk.qs[j] = q[(j / 4) * 64 + 4 * lane + j % 4];
+    }
+  }
+}
+
+void RunPanelKernel(const MatrixView& w, const PackedInputsQ8& x, size_t n, float* y, size_t r0, size_t r1,
+                    PanelPackFn pack, PanelKernelFn kernel) {
+  const size_t nb = w.cols / kQK, stride = PanelStride(w.dtype, w.cols);
+  if (w.panels) {
+    const size_t p0 = r0 / kPanelRows, p1 = (r1 + kPanelRows - 1) / kPanelRows;
+    return kernel(static_cast<const uint8_t*>(w.panels) + p0 * stride, stride, p1 - p0, r1 - r0, nb, x, n, y + r0,
+                  w.rows);
+  }
+  const size_t chunk_rows =
+      std::max<size_t>(2 * kPanelRows, (256 * 1024 / (w.cols + 1)) / (2 * kPanelRows) * (2 * kPanelRows));
+  std::vector<uint8_t> chunk(PanelBytes(w.dtype, chunk_rows, w.cols));
+  const size_t row_bytes = DTypeBytes(w.dtype, w.cols);
+  for (size_t c0 = r0; c0 < r1; c0 += chunk_rows) {
+    const size_t c1 = std::min(r1, c0 + chunk_rows), n_panels = (c1 - c0 + kPanelRows - 1) / kPanelRows;
+    const MatrixView part{w.dtype, static_cast<const uint8_t*>(w.data) + c0 * row_bytes, c1 - c0, w.cols};
+    pack(part, chunk.data(), 0, n_panels);
+    kernel(chunk.data(), stride, n_panels, c1 - c0, nb, x, n, y + c0, w.rows);
+  }
+}
+
+// Here, compiled for every CPU: callers of the AVX-512 and the AVX2 kernels alike.
+void PackInputsQ8(const BlockQ8Act* xq, size_t n, size_t cols, DType weight_type, PackedInputsQ8& out) {
+  const size_t nb = cols / kQK, n_padded = (n + kPackedInputsPad - 1) / kPackedInputsPad * kPackedInputsPad;
+  const int32_t offset = weight_type == DType::kQ8_0 ? 128 : 8;
+  out.q.assign(n_padded * nb * kQK, 0);
+  out.correction.assign(n_padded * nb, 0);
+  out.scale.assign(n_padded * nb, 0.f);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t b = 0; b < nb; ++b) {
+      const BlockQ8Act& blk = xq[i * nb + b];
+      int32_t sum = 0;
+      for (int k = 0; k < kQK; ++k) sum += blk.qs[k];
+      std::memcpy(out.q.data() + (i * nb + b) * kQK, blk.qs, kQK);
+      out.correction[i * nb + b] = -offset * sum;
+      out.scale[i * nb + b] = blk.d;
     }
   }
 }

@@ -50,9 +50,7 @@ void Tile(const uint8_t* const panel[kPanels], size_t nb, const PackedInputsQ8& 
   const int32_t* xc[kInputs];
   const float* xd[kInputs];
   for (size_t t = 0; t < kInputs; ++t) {
-    xq[t] = x.q.data() + (i0 + t) * nb * kQK;
-    xc[t] = x.correction.data() + (i0 + t) * nb;
-    xd[t] = x.scale.data() + (i0 + t) * nb;
+    xq[t] = x.quants(i0 + t, nb), xc[t] = x.corrections(i0 + t, nb), xd[t] = x.scales(i0 + t, nb);
   }
   const uint16_t* scales[kPanels];
   for (size_t p = 0; p < kPanels; ++p) scales[p] = reinterpret_cast<const uint16_t*>(panel[p] + nb * kQuantBytes);
@@ -146,48 +144,8 @@ void RunPanels(const uint8_t* panels, size_t stride, size_t n_panels, size_t row
 
 }  // namespace
 
-void PackInputsQ8(const BlockQ8Act* xq, size_t n, size_t cols, DType weight_type, PackedInputsQ8& out) {
-  const size_t nb = cols / kQK, n_padded = (n + kPromptInputs - 1) / kPromptInputs * kPromptInputs;
-  const int32_t offset = weight_type == DType::kQ8_0 ? 128 : 8;
-  out.q.assign(n_padded * nb * kQK, 0);
-  out.correction.assign(n_padded * nb, 0);
-  out.scale.assign(n_padded * nb, 0.f);
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t b = 0; b < nb; ++b) {
-      const BlockQ8Act& blk = xq[i * nb + b];
-      int32_t sum = 0;
-      for (int k = 0; k < kQK; ++k) sum += blk.qs[k];
-      std::memcpy(out.q.data() + (i * nb + b) * kQK, blk.qs, kQK);
-      out.correction[i * nb + b] = -offset * sum;
-      out.scale[i * nb + b] = blk.d;
-    }
-  }
-}
-
 void GemmQ8Avx512(const MatrixView& w, const PackedInputsQ8& x, size_t n, float* y, size_t r0, size_t r1) {
-  const size_t nb = w.cols / kQK, stride = PanelStride(w.dtype, w.cols);
-  const bool q4 = w.dtype == DType::kQ4_0;
-  auto run = [&](const uint8_t* panels, size_t n_panels, size_t row0, size_t rows_left) {
-    if (q4) {
-      RunPanels<true>(panels, stride, n_panels, rows_left, nb, x, n, y + row0, w.rows);
-    } else {
-      RunPanels<false>(panels, stride, n_panels, rows_left, nb, x, n, y + row0, w.rows);
-    }
-  };
-  if (w.panels) {
-    const size_t p0 = r0 / kLanes, p1 = (r1 + kLanes - 1) / kLanes;
-    return run(static_cast<const uint8_t*>(w.panels) + p0 * stride, p1 - p0, r0, r1 - r0);
-  }
-  // Rows repacked together: whole panels whose quants fit comfortably in L2.
-  const size_t chunk_rows = std::max<size_t>(2 * kLanes, (256 * 1024 / (w.cols + 1)) / (2 * kLanes) * (2 * kLanes));
-  std::vector<uint8_t> chunk(PanelBytes(w.dtype, chunk_rows, w.cols));
-  const size_t row_bytes = DTypeBytes(w.dtype, w.cols);
-  for (size_t c0 = r0; c0 < r1; c0 += chunk_rows) {
-    const size_t c1 = std::min(r1, c0 + chunk_rows), n_panels = (c1 - c0 + kLanes - 1) / kLanes;
-    const MatrixView part{w.dtype, static_cast<const uint8_t*>(w.data) + c0 * row_bytes, c1 - c0, w.cols};
-    PackPanelsAvx512(part, chunk.data(), 0, n_panels);
-    run(chunk.data(), n_panels, c0, c1 - c0);
-  }
+  RunPanelKernel(w, x, n, y, r0, r1, PackPanelsAvx512, w.dtype == DType::kQ4_0 ? RunPanels<true> : RunPanels<false>);
 }
 
 }  // namespace gemmakit
