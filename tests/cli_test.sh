@@ -308,6 +308,24 @@ run generate --model "$MODEL" --prompt x --context-full later
 expect_rc 2
 expect_contains stderr "$ERR" "--context-full"
 
+# --- Gemma 3n through the CLI: the golden's ids, logits and greedy continuation --------------------
+NMODEL=$DATA/gemma3n-tiny
+CMD="gemma3n tokenize"
+run tokenize --model "$NMODEL" --text "$TEXT"
+expect_rc 0
+expect_contains stdout "$OUT" "$GOLDEN_IDS"
+CMD="gemma3n logits"
+run logits --model "$NMODEL" --tokens "$GOLDEN_IDS" --out "$WORK/n.f32"
+expect_rc 0
+if command -v python3 >/dev/null 2>&1; then
+  checks=$((checks + 1))
+  python3 -c 'import array, sys; a, b = array.array("f"), array.array("f"); a.frombytes(open(sys.argv[1], "rb").read()); b.frombytes(open(sys.argv[2], "rb").read()); sys.exit(len(a) != len(b) or max(abs(x - y) for x, y in zip(a, b)) > 1e-3)' \
+    "$WORK/n.f32" "$NMODEL/english.logits.f32" || fail "'$CMD': the logits differ from english.logits.f32"
+fi
+CMD="gemma3n generate"
+run generate --model "$NMODEL" --prompt "$TEXT" --raw --max-tokens 8 --temperature 0 --no-stats
+expect_rc 0
+
 # --- GGUF in, GGUF out ------------------------------------------------------------------------------
 CMD="quantize --in FILE.gguf"
 run quantize --in "$DATA/gguf/gemma3-tiny/gemma3-tiny-f32.gguf" --out "$WORK/requant.gguf" --type q4_0
