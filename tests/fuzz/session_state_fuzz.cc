@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "gemmakit/status.h"
-#include "model/architecture.h"
 #include "model/kv_cache.h"
 #include "runtime/model_identity.h"
 #include "runtime/session_state.h"
@@ -45,7 +44,12 @@ const gemmakit::ModelConfig& Config() {
       m.layers[i].sliding = true;
       m.layers[i].window = 4;
     }
-    gemmakit::AssignOwnKvStores(m);
+    // Each layer its own KV store (what model/architecture.cc's AssignOwnKvStores does; this
+    // target links only the session-state sources).
+    for (size_t l = 0; l < m.layers.size(); ++l) {
+      m.layers[l].kv_store = static_cast<int32_t>(l);
+      m.kv_store_owner.push_back(static_cast<int32_t>(l));
+    }
     return m;
   }();
   return c;
