@@ -1,0 +1,38 @@
+// The contract of the integer matmul micro-kernels: weights read in place in their stored GGUF
+// blocks (no load-time repacking, so a mapped file is used as it is), activations quantized once
+// per matmul call to 8-bit blocks. Named by contract as XNNPACK names its kernels:
+// <weight>_<activation>_gemm_<MR>x<NR>__<isa>, e.g. q4_k_q8_k_gemm_4x4__avx2 (MR weight rows by NR
+// inputs per call). The operator (matmul.cc) tiles a matrix over MR × NR calls and splits rows
+// across threads; a kernel knows only vectors, shapes and one instruction set.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/cpu_features.h"
+#include "kernels/dtype.h"
+
+namespace gemmakit {
+
+// How the activations are quantized for a weight type.
+enum class ActQuant {
+  kQ8_0,  // blocks of 32: BlockQ8Act (kernels/quant/activation_q8.h), for Q8_0 / Q4_0 (and the 32-blocks)
+  kQ8_K,  // super-blocks of 256 with per-16 sums: BlockQ8K, for the K-quants
+};
+
+// y[i * ldy + r] = Σ_b dot(row r block b, input i block b) for r < rows ≤ MR, i < n ≤ NR.
+// w: the first row's blocks, w_stride bytes between rows; x: n inputs of nb blocks each, input i
+// at x_blocks + i * nb (typed by ActQuant); nb: blocks per row (cols / 32 or cols / 256).
+using QGemmFn = void (*)(const uint8_t* w, size_t w_stride, size_t rows, const void* x, size_t n, size_t nb,
+                         float* y, size_t ldy);
+
+struct QGemmUkernel {
+  const char* name;
+  DType weight;
+  ActQuant act;
+  Isa isa;
+  size_t mr, nr;
+  QGemmFn fn;
+};
+
+}  // namespace gemmakit
