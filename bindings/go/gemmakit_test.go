@@ -232,3 +232,27 @@ func TestChatWithImages(t *testing.T) {
 		t.Fatalf("text-only model: %v", err)
 	}
 }
+
+// A Gemma 3n checkpoint cut to fewer layers at load; a bad spec names its field.
+func TestMatFormerSliceAtLoad(t *testing.T) {
+	dir := filepath.Join(filepath.Dir(modelDir()), "gemma3n-tiny")
+	spec := filepath.Join(t.TempDir(), "slice.json")
+	if err := os.WriteFile(spec, []byte(`{"layers_skipped": [20, 21, 22, 23, 24]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadWith(dir, LoadOptions{Slice: spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := m.Info()
+	if err != nil || info.Layers != 30 {
+		t.Fatalf("sliced model: %+v, %v", info, err)
+	}
+	m.Close()
+	if err := os.WriteFile(spec, []byte(`{"layers_skipped": [35]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadWith(dir, LoadOptions{Slice: spec}); err == nil || !strings.Contains(err.Error(), "layers_skipped") {
+		t.Fatalf("bad spec: %v", err)
+	}
+}

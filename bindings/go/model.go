@@ -50,6 +50,9 @@ type LoadOptions struct {
 	MMProj    string // llama.cpp's vision projector GGUF, beside a text GGUF of a multimodal Gemma 3
 	Precision Precision
 	Threads   int32 // for repacking at load; 0: one per core
+	// Slice is a MatFormer slicing spec (JSON file) that cuts a smaller Gemma 3n out of the
+	// checkpoint at load.
+	Slice string
 }
 
 // Load reads a HuggingFace checkpoint folder or a GGUF file.
@@ -68,6 +71,10 @@ func LoadWith(path string, o LoadOptions) (*Model, error) {
 	if o.MMProj != "" {
 		params.mmproj_path = C.CString(o.MMProj)
 		defer C.free(unsafe.Pointer(params.mmproj_path))
+	}
+	if o.Slice != "" {
+		params.slice_path = C.CString(o.Slice)
+		defer C.free(unsafe.Pointer(params.slice_path))
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()

@@ -196,9 +196,11 @@ class Model(_Handle):
     _free = _lib.gemmakit_model_free
 
     def __init__(self, path: Union[str, os.PathLike], weight_type: Optional[str] = None, n_threads: int = 0,
-                 mmproj: Optional[Union[str, os.PathLike]] = None, precision: str = "exact"):
+                 mmproj: Optional[Union[str, os.PathLike]] = None, precision: str = "exact",
+                 slice: Optional[Union[str, os.PathLike]] = None):
         """mmproj: llama.cpp's vision projector GGUF next to a text GGUF; precision "fast" lets BF16
-        weights and attention use bf16 products (much faster prompts and images on AVX512_BF16)."""
+        weights and attention use bf16 products (much faster prompts and images on AVX512_BF16);
+        slice: a MatFormer slicing spec (JSON) that cuts a smaller Gemma 3n out of this one at load."""
         super().__init__()
         if weight_type not in WEIGHT_TYPES:
             raise ValueError(f"weight_type must be one of {sorted(k for k in WEIGHT_TYPES if k)} or None")
@@ -208,6 +210,7 @@ class Model(_Handle):
         check(_lib.gemmakit_model_params_init(ctypes.byref(p), ctypes.sizeof(p)))
         p.weight_type, p.n_threads, p.precision = WEIGHT_TYPES[weight_type], n_threads, PRECISIONS[precision]
         p.mmproj_path = os.fsencode(mmproj) if mmproj is not None else None
+        p.slice_path = os.fsencode(slice) if slice is not None else None
         check(_lib.gemmakit_model_load(os.fsencode(path), ctypes.byref(p), ctypes.byref(self._h)))
 
     @property

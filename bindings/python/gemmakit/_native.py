@@ -42,7 +42,7 @@ c_size_t, c_char_p, c_void_p, c_float, c_double = ctypes.c_size_t, ctypes.c_char
 
 class ModelParams(ctypes.Structure):
     _fields_ = [("struct_size", c_uint32), ("weight_type", c_int32), ("n_threads", c_int32), ("mmproj_path", c_char_p),
-                ("precision", c_int32)]
+                ("precision", c_int32), ("slice_path", c_char_p)]
 
 
 class ModelInfo(ctypes.Structure):

@@ -179,3 +179,16 @@ def test_image_errors_carry_the_library_message(model):
         model.image_info
     with pytest.raises(ValueError):
         gemmakit.Model(MODEL, precision="sloppy")
+
+
+def test_matformer_slice_at_load(tmp_path):
+    """A Gemma 3n checkpoint cut to fewer layers at load; a bad spec names its field."""
+    spec = tmp_path / "slice.json"
+    spec.write_text('{"layers_skipped": [20, 21, 22, 23, 24]}')
+    with gemmakit.Model(os.path.join(DATA, "gemma3n-tiny"), slice=spec) as m:
+        assert m.info["n_layers"] == 30
+        assert len(m.generate("Hi", max_tokens=3, temperature=0)) > 0
+    spec.write_text('{"layers_skipped": [35]}')
+    with pytest.raises(gemmakit.InvalidArgumentError) as e:
+        gemmakit.Model(os.path.join(DATA, "gemma3n-tiny"), slice=spec)
+    assert "layers_skipped" in str(e.value)

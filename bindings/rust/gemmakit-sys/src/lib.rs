@@ -37,6 +37,7 @@ pub struct gemmakit_model_params {
     pub n_threads: i32,
     pub mmproj_path: *const c_char,
     pub precision: i32,
+    pub slice_path: *const c_char,
 }
 
 pub const GEMMAKIT_PRECISION_EXACT: i32 = 0;

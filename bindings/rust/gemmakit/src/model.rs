@@ -70,6 +70,8 @@ pub struct LoadOptions {
     pub precision: Precision,
     /// Threads for repacking at load; 0: one per core.
     pub n_threads: i32,
+    /// A MatFormer slicing spec (JSON) that cuts a smaller Gemma 3n out of the checkpoint at load.
+    pub slice: Option<std::path::PathBuf>,
 }
 
 /// The model's image geometry (`gemmakit_model_image_info`).
@@ -96,6 +98,10 @@ impl Model {
             Some(m) => Some(c_text(utf8_path(m)?)?),
             None => None,
         };
+        let c_slice = match &options.slice {
+            Some(s) => Some(c_text(utf8_path(s)?)?),
+            None => None,
+        };
         let mut p: sys::gemmakit_model_params = unsafe { std::mem::zeroed() };
         check(unsafe { sys::gemmakit_model_params_init(&mut p, size_of::<sys::gemmakit_model_params>()) })?;
         p.n_threads = options.n_threads;
@@ -104,6 +110,7 @@ impl Model {
             Precision::Fast => sys::GEMMAKIT_PRECISION_FAST,
         };
         p.mmproj_path = c_mmproj.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+        p.slice_path = c_slice.as_ref().map_or(ptr::null(), |c| c.as_ptr());
         let mut raw = ptr::null_mut();
         check(unsafe { sys::gemmakit_model_load(c_path.as_ptr(), &p, &mut raw) })?;
         let handle = NonNull::new(raw).ok_or_else(|| Error::invalid("model_load returned NULL"))?;

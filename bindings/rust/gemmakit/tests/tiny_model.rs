@@ -181,3 +181,18 @@ fn chat_with_images() {
     assert!(err.message.contains("image"), "{}", err.message);
     assert!(text_only.image_info().is_err());
 }
+
+#[test]
+fn matformer_slice_at_load() {
+    // A Gemma 3n checkpoint cut to fewer layers at load; a bad spec names its field.
+    let dir = model_dir().parent().unwrap().join("gemma3n-tiny");
+    let spec = std::env::temp_dir().join(format!("gemmakit-slice-{}.json", std::process::id()));
+    std::fs::write(&spec, r#"{"layers_skipped": [20, 21, 22, 23, 24]}"#).unwrap();
+    let options = gemmakit::LoadOptions { slice: Some(spec.clone()), ..Default::default() };
+    let model = Model::load_with(&dir, &options).unwrap();
+    assert_eq!(model.info().unwrap().n_layers, 30);
+    std::fs::write(&spec, r#"{"layers_skipped": [35]}"#).unwrap();
+    let err = Model::load_with(&dir, &options).err().expect("a bad spec must fail");
+    assert!(err.to_string().contains("layers_skipped"), "{err}");
+    let _ = std::fs::remove_file(&spec);
+}
