@@ -15,7 +15,7 @@
 #include "kernels/gelu.h"
 #include "kernels/layer_norm.h"
 #include "kernels/matmul.h"
-#include "multimodal/full_attention.h"
+#include "kernels/attention/attention.h"
 #include "multimodal/siglip_encoder.h"
 #include "runtime/thread_pool.h"
 
@@ -131,7 +131,7 @@ void BM_SiglipLayerPart(benchmark::State& state) {
     for (size_t i = 0; i < n * d; ++i) b[i] = dist(rng);
   }
   const SiglipLayerWeights& l = t.w.layers[0];
-  FullAttentionScratch scratch;
+  DenseAttentionScratch scratch;
   MatMulOptions mm;
   mm.bf16_inputs = state.range(2) != 0;  // Precision::kFast
   double flop = 0;
@@ -143,9 +143,9 @@ void BM_SiglipLayerPart(benchmark::State& state) {
         break;
       case 1:
         if (mm.bf16_inputs) {
-          FullAttentionBF16(q.data(), k.data(), v.data(), n, 16, 72, t.c.attn_scale, out.data(), scratch, &pool);
+          DenseAttentionBF16(q.data(), k.data(), v.data(), n, 16, 72, t.c.attn_scale, out.data(), scratch, &pool);
         } else {
-          FullAttention(q.data(), k.data(), v.data(), n, 16, 72, t.c.attn_scale, out.data(), scratch, &pool);
+          DenseAttention(q.data(), k.data(), v.data(), n, 16, 72, t.c.attn_scale, out.data(), scratch, &pool);
         }
         flop = 4.0 * n * n * d;
         break;

@@ -5,7 +5,7 @@
 
 #include "gemmakit/status.h"
 #include "kernels/activation.h"
-#include "kernels/attention.h"
+#include "kernels/attention/attention.h"
 #include "kernels/bf16_gemm.h"
 #include "kernels/norm.h"
 #include "kernels/rope.h"
@@ -90,8 +90,9 @@ void SelfAttention(const ModelConfig& c, size_t layer, const LayerWeights& lw, c
   for (const Segment& seg : segments) {
     // Fast precision: prompts' attention as bf16 matrix products; decode steps stay per query.
     const bool blocked = mm.bf16_inputs && seg.n >= kMinBlockedAttentionQueries && HasFastBF16Gemm();
-    (blocked ? AttentionBF16 : Attention)(&s.q[seg.first * q_dim], seg.n, nh, &s.key_begin[seg.first],
-                                          &s.key_end[seg.first], seg.cache->View(store), ap, &s.attn[seg.first * q_dim], ex);
+    const AttentionMask mask = AttentionMask::Ranges(&s.key_begin[seg.first], &s.key_end[seg.first]);
+    (blocked ? AttentionBF16 : Attention)(&s.q[seg.first * q_dim], seg.n, nh, mask, seg.cache->View(store), ap,
+                                          &s.attn[seg.first * q_dim], ex);
   }
   if (tap) tap("attn", s.attn, q_dim);
   MatMul(s.attn.data(), n, lw.o_proj, out, ex, mm);

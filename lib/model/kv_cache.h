@@ -4,14 +4,14 @@
 // window + max_chunk - 1 slots (enough for the first query of a chunk to still see `window` keys
 // back while the chunk's own keys are written). Memory is allocated in pages of kPageSlots
 // positions as the conversation grows, never for the whole context up front, and nothing moves
-// when it grows. Elements are stored as f32, bf16, f16 or 8-bit blocks (kernels/kv_rows.h).
+// when it grows. Elements are stored as f32, bf16, f16 or 8-bit blocks (kernels/attention/kv_rows.h).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
-#include "kernels/attention.h"
+#include "kernels/attention/attention.h"
 #include "kernels/dtype.h"
 #include "model/model_config.h"
 

@@ -7,7 +7,7 @@
 #include "kernels/layer_norm.h"
 #include "kernels/matmul.h"
 #include "kernels/norm.h"
-#include "multimodal/full_attention.h"
+#include "kernels/attention/attention.h"
 
 namespace gemmakit {
 namespace {
@@ -71,7 +71,7 @@ std::vector<float> EncodeSiglip(const VisionConfig& c, const VisionWeights& w, c
   }
   AddInPlace(x.data(), w.position.data(), n, d, ex);
   emit("embeddings", -1, x, d);
-  FullAttentionScratch scratch;
+  DenseAttentionScratch scratch;
   for (size_t il = 0; il < w.layers.size(); ++il) {
     const SiglipLayerWeights& l = w.layers[il];
     const int layer = static_cast<int>(il);
@@ -80,10 +80,10 @@ std::vector<float> EncodeSiglip(const VisionConfig& c, const VisionWeights& w, c
     Linear(h.data(), n, l.k, l.k_b, k.data(), ex, mm);
     Linear(h.data(), n, l.v, l.v_b, v.data(), ex, mm);
     if (mm.bf16_inputs && HasFastBF16Gemm()) {
-      FullAttentionBF16(q.data(), k.data(), v.data(), n, static_cast<size_t>(c.n_heads),
+      DenseAttentionBF16(q.data(), k.data(), v.data(), n, static_cast<size_t>(c.n_heads),
                         static_cast<size_t>(c.head_dim), c.attn_scale, attn.data(), scratch, ex);
     } else {
-      FullAttention(q.data(), k.data(), v.data(), n, static_cast<size_t>(c.n_heads),
+      DenseAttention(q.data(), k.data(), v.data(), n, static_cast<size_t>(c.n_heads),
                     static_cast<size_t>(c.head_dim), c.attn_scale, attn.data(), scratch, ex);
     }
     Linear(attn.data(), n, l.o, l.o_b, h.data(), ex, mm);

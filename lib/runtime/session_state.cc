@@ -5,7 +5,7 @@
 #include <string>
 
 #include "gemmakit/status.h"
-#include "kernels/kv_rows.h"
+#include "kernels/attention/kv_rows.h"
 #include "runtime/model_identity.h"
 
 namespace gemmakit {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "kernels/activation.h"
-#include "kernels/attention.h"
+#include "kernels/attention/attention.h"
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
 #include "kernels/norm.h"
@@ -226,8 +226,8 @@ void CheckAttention(const AttentionCase& ac, std::mt19937& rng, Executor* ex, bo
   params.softcap = ac.softcap;
 
   std::vector<float> want(n * kHeads * d, NAN), got(n * kHeads * d, NAN);
-  AttentionReference(q.data(), n, kHeads, begin.data(), end.data(), kv, params, want.data());
-  (bf16 ? AttentionBF16 : Attention)(q.data(), n, kHeads, begin.data(), end.data(), kv, params, got.data(), ex);
+  AttentionReference(q.data(), n, kHeads, AttentionMask::Ranges(begin.data(), end.data()), kv, params, want.data());
+  (bf16 ? AttentionBF16 : Attention)(q.data(), n, kHeads, AttentionMask::Ranges(begin.data(), end.data()), kv, params, got.data(), ex);
 
   const size_t group = kHeads / nkv;
   for (size_t i = 0; i < n; ++i) {
@@ -327,8 +327,8 @@ TEST(AttentionTest, SoftCapBoundsScores) {
   p.softcap = 50.f;
   const int32_t b = 0, e = 2;
   std::vector<float> out(d), ref(d);
-  Attention(q.data(), 1, 1, &b, &e, kv, p, out.data(), nullptr);
-  AttentionReference(q.data(), 1, 1, &b, &e, kv, p, ref.data());
+  Attention(q.data(), 1, 1, AttentionMask::Ranges(&b, &e), kv, p, out.data(), nullptr);
+  AttentionReference(q.data(), 1, 1, AttentionMask::Ranges(&b, &e), kv, p, ref.data());
   const double s0 = 50 * std::tanh(1000.0 / 50), s1 = 50 * std::tanh(900.0 / 50);
   const double w0 = 1 / (1 + std::exp(s1 - s0));
   EXPECT_NEAR(out[0], w0, 1e-5);
@@ -336,7 +336,7 @@ TEST(AttentionTest, SoftCapBoundsScores) {
   EXPECT_NEAR(ref[0], w0, 1e-6);
   // Without the cap, key 0 takes everything.
   p.softcap = 0.f;
-  Attention(q.data(), 1, 1, &b, &e, kv, p, out.data(), nullptr);
+  Attention(q.data(), 1, 1, AttentionMask::Ranges(&b, &e), kv, p, out.data(), nullptr);
   EXPECT_NEAR(out[0], 1.0, 1e-6);
   EXPECT_NEAR(out[1], 0.0, 1e-6);
 }

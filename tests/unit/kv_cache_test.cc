@@ -17,8 +17,8 @@
 #include "gemmakit/model.h"
 #include "gemmakit/session.h"
 #include "gemmakit/status.h"
-#include "kernels/attention.h"
-#include "kernels/kv_rows.h"
+#include "kernels/attention/attention.h"
+#include "kernels/attention/kv_rows.h"
 #include "model/architecture.h"
 #include "model/gemma/gemma_decoder.h"
 #include "model/kv_cache.h"
@@ -151,12 +151,12 @@ TEST(KvRowsTest, AttentionReadsTypedPagedRings) {
       AttentionParams ap;
       ap.scale = 0.2f;
       std::vector<float> got(q.size()), want(q.size());
-      Attention(q.data(), nq, 4, begin.data(), end.data(), kv, ap, got.data(), nullptr);
-      AttentionReference(q.data(), nq, 4, begin.data(), end.data(), kv, ap, want.data());
+      Attention(q.data(), nq, 4, AttentionMask::Ranges(begin.data(), end.data()), kv, ap, got.data(), nullptr);
+      AttentionReference(q.data(), nq, 4, AttentionMask::Ranges(begin.data(), end.data()), kv, ap, want.data());
       for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 2e-5) << DTypeName(t) << " layer " << l;
       // The bf16 blocks of fast-precision prompts read the same pages and ring slots.
       std::vector<float> blocked(q.size(), NAN);
-      AttentionBF16(q.data(), nq, 4, begin.data(), end.data(), kv, ap, blocked.data(), nullptr);
+      AttentionBF16(q.data(), nq, 4, AttentionMask::Ranges(begin.data(), end.data()), kv, ap, blocked.data(), nullptr);
       for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(blocked[i], want[i], 3e-2) << DTypeName(t) << " layer " << l;
       // Independently: decode every row the query sees and attend in double.
       std::vector<float> row(48);

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/attention.h"
+#include "kernels/attention/attention.h"
 #include "model/architecture.h"
 #include "model/gemma/gemma_decoder.h"
 #include "model/kv_cache.h"

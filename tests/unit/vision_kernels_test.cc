@@ -13,7 +13,7 @@
 #include "kernels/layer_norm.h"
 #include "kernels/panel_gemm.h"
 #include "kernels/softmax.h"
-#include "multimodal/full_attention.h"
+#include "kernels/attention/attention.h"
 #include "runtime/thread_pool.h"
 
 namespace gemmakit {
@@ -125,32 +125,9 @@ TEST(VisionKernels, ExpRowToBF16PairsMatchesExp) {
   }
 }
 
-// softmax(scale · q·kᵀ) · v per head, in double.
-std::vector<double> AttentionDefinition(const std::vector<float>& q, const std::vector<float>& k,
-                                        const std::vector<float>& v, size_t n, size_t heads, size_t dim, float scale) {
-  const size_t d = heads * dim;
-  std::vector<double> out(n * d, 0.0), p(n);
-  for (size_t h = 0; h < heads; ++h) {
-    for (size_t i = 0; i < n; ++i) {
-      double max = -1e300, sum = 0;
-      for (size_t j = 0; j < n; ++j) {
-        double s = 0;
-        for (size_t c = 0; c < dim; ++c) s += static_cast<double>(q[i * d + h * dim + c]) * k[j * d + h * dim + c];
-        p[j] = s * scale;
-        max = std::max(max, p[j]);
-      }
-      for (size_t j = 0; j < n; ++j) sum += (p[j] = std::exp(p[j] - max));
-      for (size_t j = 0; j < n; ++j) {
-        for (size_t c = 0; c < dim; ++c) out[i * d + h * dim + c] += p[j] / sum * v[j * d + h * dim + c];
-      }
-    }
-  }
-  return out;
-}
-
 // Query counts around the bf16 path's 48-query blocks, head sizes with odd column pairs and a
 // partial panel (72 = 4.5 panels of Vᵀ), serial and threaded.
-TEST(VisionKernels, FullAttentionMatchesDefinition) {
+TEST(VisionKernels, DenseAttentionMatchesTheReference) {
   ThreadPool pool(2);
   struct Shape {
     size_t n, heads, dim;
@@ -159,16 +136,23 @@ TEST(VisionKernels, FullAttentionMatchesDefinition) {
     const size_t d = s.heads * s.dim;
     const float scale = 1.f / std::sqrt(static_cast<float>(s.dim));
     const std::vector<float> q = Random(s.n * d, 3), k = Random(s.n * d, 4), v = Random(s.n * d, 5);
-    const std::vector<double> want = AttentionDefinition(q, k, v, s.n, s.heads, s.dim, scale);
+    // The family's one definition, reading the dense K/V as a one-page cache with all keys seen.
+    const uint8_t* k_page = reinterpret_cast<const uint8_t*>(k.data());
+    const uint8_t* v_page = reinterpret_cast<const uint8_t*>(v.data());
+    AttentionParams params;
+    params.scale = scale;
+    std::vector<float> want(s.n * d, NAN);
+    AttentionReference(q.data(), s.n, s.heads, AttentionMask::All(s.n), DenseKvView(&k_page, &v_page, s.heads, s.dim),
+                       params, want.data());
     for (Executor* ex : {static_cast<Executor*>(nullptr), static_cast<Executor*>(&pool)}) {
       std::vector<float> exact(s.n * d, NAN), fast(s.n * d, NAN);
-      FullAttentionScratch scratch;
-      FullAttention(q.data(), k.data(), v.data(), s.n, s.heads, s.dim, scale, exact.data(), scratch, ex);
-      FullAttentionBF16(q.data(), k.data(), v.data(), s.n, s.heads, s.dim, scale, fast.data(), scratch, ex);
+      DenseAttentionScratch scratch;
+      DenseAttention(q.data(), k.data(), v.data(), s.n, s.heads, s.dim, scale, exact.data(), scratch, ex);
+      DenseAttentionBF16(q.data(), k.data(), v.data(), s.n, s.heads, s.dim, scale, fast.data(), scratch, ex);
       double fast_err = 0;
       for (size_t i = 0; i < want.size(); ++i) {
         ASSERT_NEAR(exact[i], want[i], 1e-4) << "n=" << s.n << " dim=" << s.dim << " at " << i;
-        fast_err = std::max(fast_err, std::fabs(fast[i] - want[i]));
+        fast_err = std::max(fast_err, static_cast<double>(std::fabs(fast[i] - want[i])));
       }
       // bf16 keeps 8 bits of each q, k, v and probability: errors near 2^-8 of the unit-sized values.
       EXPECT_LT(fast_err, 2e-2) << "n=" << s.n << " dim=" << s.dim;

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "kernels/attention.h"
+#include "kernels/attention/attention.h"
 #include "kernels/bf16_gemm.h"
 #include "kernels/softmax.h"
 
@@ -62,14 +62,14 @@ void PackValuesTransposed(const KvView& kv, size_t kv_head, const Span& s, BF16P
 
 }  // namespace
 
-void AttentionBF16(const float* q, size_t n, size_t n_heads, const int32_t* key_begin, const int32_t* key_end,
+void AttentionBF16(const float* q, size_t n, size_t n_heads, const AttentionMask& mask,
                    const KvView& kv, const AttentionParams& params, float* out, Executor* ex) {
   const size_t d = kv.head_dim, group = n_heads / kv.n_kv_heads, q_stride = n_heads * d;
   Span all{0, INT64_MAX, 0};
   for (size_t i = 0; i < n; ++i) {
-    if (key_end[i] <= key_begin[i]) continue;
-    all.first = std::min<int64_t>(all.first, key_begin[i]);
-    all.last = std::max<int64_t>(all.last, key_end[i]);
+    if (mask.End(i) <= mask.Begin(i)) continue;
+    all.first = std::min<int64_t>(all.first, mask.Begin(i));
+    all.last = std::max<int64_t>(all.last, mask.End(i));
   }
   if (all.first >= all.last) {
     std::fill(out, out + n * q_stride, 0.f);
@@ -97,9 +97,9 @@ void AttentionBF16(const float* q, size_t n, size_t n_heads, const int32_t* key_
       float* o0 = out + i0 * q_stride + h * d;
       int64_t first = INT64_MAX, last = 0;
       for (size_t i = i0; i < i0 + rows; ++i) {
-        if (key_end[i] <= key_begin[i]) continue;
-        first = std::min<int64_t>(first, key_begin[i]);
-        last = std::max<int64_t>(last, key_end[i]);
+        if (mask.End(i) <= mask.Begin(i)) continue;
+        first = std::min<int64_t>(first, mask.Begin(i));
+        last = std::max<int64_t>(last, mask.End(i));
       }
       if (first >= last) {
         for (size_t r = 0; r < rows; ++r) std::fill_n(o0 + r * q_stride, d, 0.f);
@@ -117,7 +117,7 @@ void AttentionBF16(const float* q, size_t n, size_t n_heads, const int32_t* key_
       p_packed.resize(rows * pairs);
       for (size_t r = 0; r < rows; ++r) {
         float* row = scores.data() + r * cols;
-        const int64_t kb = key_begin[i0 + r], ke = key_end[i0 + r];
+        const int64_t kb = mask.Begin(i0 + r), ke = mask.End(i0 + r);
         for (size_t c = 0; c < cols; ++c) {
           const int64_t pos = all.base + static_cast<int64_t>(c0 + c);
           if (pos < kb || pos >= ke) {

@@ -1,4 +1,4 @@
-#include "kernels/kv_rows.h"
+#include "kernels/attention/kv_rows.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,8 @@
-#include "multimodal/full_attention.h"
-
+// Attention among all tokens of one media item (an image's 4096 patches), in blocks of queries
+// of one head per task.
 #include <algorithm>
 
+#include "kernels/attention/attention.h"
 #include "kernels/bf16_gemm.h"
 #include "kernels/matmul.h"
 #include "kernels/panel_gemm.h"
@@ -9,8 +10,8 @@
 
 namespace gemmakit {
 
-void FullAttention(const float* q, const float* k, const float* v, size_t n, size_t n_heads, size_t head_dim,
-                   float scale, float* out, FullAttentionScratch& s, Executor* ex) {
+void DenseAttention(const float* q, const float* k, const float* v, size_t n, size_t n_heads, size_t head_dim,
+                   float scale, float* out, DenseAttentionScratch& s, Executor* ex) {
   const size_t d = n_heads * head_dim;
   // Kᵀ and Vᵀ of every head, [head][dim][position]: the B operand of the score products, and the
   // weight operand of P·V (MatMul's dot-product tiles suit its 4096-long reduction).
@@ -55,8 +56,8 @@ void FullAttention(const float* q, const float* k, const float* v, size_t n, siz
   });
 }
 
-void FullAttentionBF16(const float* q, const float* k, const float* v, size_t n, size_t n_heads, size_t head_dim,
-                       float scale, float* out, FullAttentionScratch& s, Executor* ex) {
+void DenseAttentionBF16(const float* q, const float* k, const float* v, size_t n, size_t n_heads, size_t head_dim,
+                       float scale, float* out, DenseAttentionScratch& s, Executor* ex) {
   const size_t d = n_heads * head_dim;
   s.keys.resize(n_heads);
   s.values.resize(n_heads);
