@@ -1,6 +1,8 @@
-// Generation a little at a time, for callers that cannot block: a game advances it a few tokens
-// per frame under a time budget, an iterator (Rust, Go, Python) pulls one piece at a time. The
-// same tokens and text as Session::Generate / Session::Chat with the same options and seed.
+// The one generation state machine: prompt pieces, sampling, stop strings, callbacks, timings.
+// Callers that cannot block drive it a little at a time (a game advances it a few tokens per frame
+// under a time budget, an iterator in Rust, Go or Python pulls one piece at a time);
+// Session::Generate and Session::Chat run it to the end. Either way, the same options and seed
+// give the same tokens and text, with images, prefix reuse and dropped turns alike.
 #pragma once
 
 #include <chrono>
@@ -32,9 +34,17 @@ class GenerationStepper {
   // until the stepper finishes (Step notices and fails if it was).
   static std::unique_ptr<GenerationStepper> BeginGenerate(Session& session, std::string_view prompt,
                                                           const GenerateOptions& options);
-  // Reuses the tokens the session holds that match the rendered conversation, as Session::Chat.
+  // With images: each "<start_of_image>" in the prompt stands for the next image. Images are
+  // encoded here; a prompt piece never splits one.
+  static std::unique_ptr<GenerationStepper> BeginGenerate(Session& session, std::string_view prompt,
+                                                          const std::vector<RgbImage>& images,
+                                                          const GenerateOptions& options);
+  // Reuses the tokens the session holds that match the rendered conversation (an image only when
+  // its pixels match) and drops the oldest turns under ContextFullPolicy::kDropOldestTurns, as
+  // Session::Chat.
   static std::unique_ptr<GenerationStepper> BeginChat(Session& session, const std::vector<ChatMessage>& conversation,
                                                       const GenerateOptions& options);
+  // Unevaluated images of an unfinished generation leave the session with it.
   ~GenerationStepper();
 
   // Does one unit of work (a piece of the prompt, or one token), then more while fewer than
@@ -44,13 +54,17 @@ class GenerationStepper {
   // generation finished returns an empty, finished result.
   StepResult Step(int32_t max_tokens, double budget_seconds);
 
+  // Steps without limits until the generation finishes: what Session::Generate and Chat do.
+  GenerateResult RunToEnd();
+
   bool finished() const { return finished_; }
   // Everything so far: all text, tokens and timings, as Session::Generate reports them.
   const GenerateResult& result() const { return result_; }
 
  private:
   using Clock = std::chrono::steady_clock;
-  GenerationStepper(Session& session, std::vector<int32_t> prompt, const GenerateOptions& options);
+  GenerationStepper(Session& session, std::vector<int32_t> prompt, int64_t n_dropped_messages,
+                    const GenerateOptions& options);
   void EvaluatePromptPiece(bool budgeted, double seconds_left, StepResult& step);
   void GenerateToken(StepResult& step);
   void Finish(StopReason reason, StepResult& step);
@@ -65,6 +79,7 @@ class GenerationStepper {
   std::unique_ptr<StopMatcher> stops_;
   bool callback_stopped_ = false;
   bool finished_ = false;
+  bool interrupted_ = false;  // a step threw half-way
   size_t expected_n_past_ = 0;  // what the session holds after our last step
   double busy_seconds_ = 0;     // time spent inside steps, for first_token_seconds
   Clock::time_point step_start_;

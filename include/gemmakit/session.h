@@ -149,7 +149,21 @@ class Session {
   const Model& model() const;
 
  private:
+  friend class GenerationStepper;
   Session();
+  // What a generation evaluates before it samples: the rendered prompt minus the prefix the session
+  // already holds (which a chat turn truncates to), its images encoded and placed at the positions
+  // their soft tokens will take. Nothing is evaluated yet; DropPendingImages undoes the placing.
+  struct PreparedPrompt {
+    std::vector<int32_t> ids;
+    int64_t n_dropped_messages = 0;
+  };
+  PreparedPrompt PrepareGenerate(std::string_view prompt, const std::vector<RgbImage>& images);
+  PreparedPrompt PrepareChat(const std::vector<ChatMessage>& conversation, const GenerateOptions& options);
+  // How many of the next n prepared ids one evaluation may take without splitting an image.
+  size_t WholeImagesLength(size_t n) const;
+  void DropPendingImages();
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -22,14 +22,6 @@ void CheckOptions(const GenerateOptions& o) {
   if (o.max_tokens < 0) Fail(Status::kInvalidArgument, "max_tokens must be >= 0");
 }
 
-void CheckFits(const Session& s, size_t n_new) {
-  if (s.n_past() + static_cast<int64_t>(n_new) > s.context_length()) {
-    Fail(Status::kContextFull, "context full: " + std::to_string(s.n_past()) + " tokens held + " +
-                                   std::to_string(n_new) + " new exceed the context of " +
-                                   std::to_string(s.context_length()));
-  }
-}
-
 const char* StopReasonName(StopReason r) {
   switch (r) {
     case StopReason::kEndOfTurn: return "end of turn";
@@ -43,7 +35,8 @@ const char* StopReasonName(StopReason r) {
 
 }  // namespace
 
-GenerationStepper::GenerationStepper(Session& session, std::vector<int32_t> prompt, const GenerateOptions& options)
+GenerationStepper::GenerationStepper(Session& session, std::vector<int32_t> prompt, int64_t n_dropped_messages,
+                                     const GenerateOptions& options)
     : session_(session),
       options_(options),
       prompt_(std::move(prompt)),
@@ -51,49 +44,42 @@ GenerationStepper::GenerationStepper(Session& session, std::vector<int32_t> prom
       stops_(std::make_unique<StopMatcher>(options.stop)),
       expected_n_past_(static_cast<size_t>(session.n_past())) {
   session_.SeedSampler(options_.sampling.seed);
+  result_.n_dropped_messages = n_dropped_messages;
 }
 
-GenerationStepper::~GenerationStepper() = default;
+GenerationStepper::~GenerationStepper() {
+  // Only while the session is still ours (or a step of ours failed half-way): once another call
+  // has changed it, images past its tokens are that call's.
+  if (!finished_ && (interrupted_ || static_cast<size_t>(session_.n_past()) == expected_n_past_)) {
+    session_.DropPendingImages();
+  }
+}
 
 std::unique_ptr<GenerationStepper> GenerationStepper::BeginGenerate(Session& session, std::string_view prompt,
                                                                     const GenerateOptions& options) {
+  return BeginGenerate(session, prompt, {}, options);
+}
+
+std::unique_ptr<GenerationStepper> GenerationStepper::BeginGenerate(Session& session, std::string_view prompt,
+                                                                    const std::vector<RgbImage>& images,
+                                                                    const GenerateOptions& options) {
   CheckOptions(options);
-  const Tokenizer& tok = session.model().tokenizer();
-  std::vector<int32_t> ids;
-  if (session.n_past() == 0 && tok.special().bos >= 0) ids.push_back(tok.special().bos);
-  const std::vector<int32_t> text_ids = tok.Encode(prompt);
-  ids.insert(ids.end(), text_ids.begin(), text_ids.end());
-  if (ids.empty() && session.logits_rows() == 0) Fail(Status::kInvalidArgument, "empty prompt and nothing evaluated yet");
-  CheckFits(session, ids.size());
-  return std::unique_ptr<GenerationStepper>(new GenerationStepper(session, std::move(ids), options));
+  Session::PreparedPrompt p = session.PrepareGenerate(prompt, images);
+  return std::unique_ptr<GenerationStepper>(new GenerationStepper(session, std::move(p.ids), 0, options));
 }
 
 std::unique_ptr<GenerationStepper> GenerationStepper::BeginChat(Session& session,
                                                                 const std::vector<ChatMessage>& conversation,
                                                                 const GenerateOptions& options) {
   CheckOptions(options);
-  if (conversation.empty()) Fail(Status::kInvalidArgument, "chat: the conversation is empty");
-  for (const ChatMessage& m : conversation) {
-    for (const ChatPart& p : m.parts) {
-      if (p.type == ChatPart::Type::kImage) Fail(Status::kUnsupported, "chat: image input is not supported yet");
-    }
-  }
-  const Tokenizer& tok = session.model().tokenizer();
-  const std::vector<int32_t> ids =
-      tok.Encode(session.model().ApplyChatTemplate(conversation, true), /*parse_special=*/true);
-  if (static_cast<int64_t>(ids.size()) > session.context_length()) {
-    Fail(Status::kContextFull, "context full: the conversation takes " + std::to_string(ids.size()) +
-                                   " tokens, the context holds " + std::to_string(session.context_length()));
-  }
-  // Keep the longest prefix the session already holds, but re-evaluate at least the last token
-  // so there are logits to sample from.
-  const std::vector<int32_t>& held = session.tokens();
-  size_t common = 0;
-  while (common < held.size() && common < ids.size() && held[common] == ids[common]) ++common;
-  if (common == ids.size()) --common;
-  session.Truncate(static_cast<int64_t>(common));
-  std::vector<int32_t> rest(ids.begin() + static_cast<std::ptrdiff_t>(common), ids.end());
-  return std::unique_ptr<GenerationStepper>(new GenerationStepper(session, std::move(rest), options));
+  Session::PreparedPrompt p = session.PrepareChat(conversation, options);
+  return std::unique_ptr<GenerationStepper>(
+      new GenerationStepper(session, std::move(p.ids), p.n_dropped_messages, options));
+}
+
+GenerateResult GenerationStepper::RunToEnd() {
+  while (!finished_) Step(0, 0);
+  return result_;
 }
 
 StepResult GenerationStepper::Step(int32_t max_tokens, double budget_seconds) {
@@ -114,10 +100,15 @@ StepResult GenerationStepper::Step(int32_t max_tokens, double budget_seconds) {
   step_start_ = t0;
   for (;;) {
     const auto unit_start = Clock::now();
-    if (prompt_done_ < prompt_.size()) {
-      EvaluatePromptPiece(budget_seconds > 0, budget_seconds - Seconds(t0, unit_start), step);
-    } else {
-      GenerateToken(step);
+    try {
+      if (prompt_done_ < prompt_.size()) {
+        EvaluatePromptPiece(budget_seconds > 0, budget_seconds - Seconds(t0, unit_start), step);
+      } else {
+        GenerateToken(step);
+      }
+    } catch (...) {
+      interrupted_ = true;
+      throw;
     }
     const auto unit_end = Clock::now();
     if (finished_) break;
@@ -146,6 +137,7 @@ void GenerationStepper::EvaluatePromptPiece(bool budgeted, double seconds_left, 
       n = fits < 1 ? 1 : (fits >= static_cast<double>(remaining) ? remaining : static_cast<size_t>(fits));
     }
   }
+  n = session_.WholeImagesLength(n);
   const auto t = Clock::now();
   const auto first = prompt_.begin() + static_cast<std::ptrdiff_t>(prompt_done_);
   session_.Evaluate(std::vector<int32_t>(first, first + static_cast<std::ptrdiff_t>(n)), false);

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <random>
 
+#include "gemmakit/generation_stepper.h"
 #include "gemmakit/status.h"
 #include "model/kv_cache.h"
 #include "runtime/model_identity.h"
@@ -17,9 +17,6 @@
 
 namespace gemmakit {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
 int64_t ResolveContext(const ModelConfig& c, const SessionOptions& o) {
   if (o.context_length < 0) Fail(Status::kInvalidArgument, "context_length must be >= 0");
@@ -124,10 +121,13 @@ struct Session::Impl {
                                            std::to_string(m.config.vocab_size) + ")");
       }
     }
-    const int64_t need = static_cast<int64_t>(tokens.size() + ids.size());
-    if (need > context) {
+    CheckFits(ids.size());
+  }
+
+  void CheckFits(size_t n_new) const {
+    if (static_cast<int64_t>(tokens.size() + n_new) > context) {
       Fail(Status::kContextFull, "context full: " + std::to_string(tokens.size()) + " tokens held + " +
-                                     std::to_string(ids.size()) + " new exceed the context of " + std::to_string(context));
+                                     std::to_string(n_new) + " new exceed the context of " + std::to_string(context));
     }
   }
 
@@ -227,8 +227,6 @@ struct Session::Impl {
     rng.Seed(seed);
   }
 
-  GenerateResult Run(const std::vector<int32_t>& prompt, const GenerateOptions& o);
-
   const VisionModel& Vision() const {
     if (!m.vision && !m.vision_error.empty()) {
       Fail(Status::kFormatError, "this checkpoint's vision tower did not load: " + m.vision_error);
@@ -291,80 +289,6 @@ struct Session::Impl {
   }
 };
 
-GenerateResult Session::Impl::Run(const std::vector<int32_t>& prompt, const GenerateOptions& o) {
-  ValidateSamplingParams(o.sampling);
-  if (o.max_tokens < 0) Fail(Status::kInvalidArgument, "max_tokens must be >= 0");
-  const Tokenizer& tok = model->tokenizer();
-  const SpecialTokens& sp = tok.special();
-  GenerateResult r;
-  const auto t0 = Clock::now();
-  if (!prompt.empty()) Evaluate(prompt, false);
-  r.n_prompt_tokens = static_cast<int64_t>(prompt.size());
-  const auto t_prompt = Clock::now();
-  r.prompt_seconds = Seconds(t0, t_prompt);
-  Seed(o.sampling.seed);
-
-  StreamDecoder decoder(tok);
-  StopMatcher stops(o.stop);
-  bool keep_calling = true;
-  auto emit = [&](const std::string& text) {
-    r.text += text;
-    if (keep_calling && !text.empty() && o.on_text && !o.on_text(text)) keep_calling = false;
-  };
-  r.stop_reason = StopReason::kMaxTokens;
-  bool stopped_by_string = false;
-  for (int32_t i = 0; i < o.max_tokens; ++i) {
-    // Every earlier sampled token has been evaluated, so `tokens` is the whole history.
-    const int32_t next = SampleToken(LastLogits(), static_cast<int32_t>(m.config.vocab_size), o.sampling, tokens, rng);
-    if (i == 0) r.first_token_seconds = Seconds(t0, Clock::now());
-    if (next == sp.eos || next == sp.end_of_turn) {
-      r.stop_reason = StopReason::kEndOfTurn;
-      break;
-    }
-    r.tokens.push_back(next);
-    // Ids the tokenizer cannot spell (a model's extra rows) produce no text.
-    const std::string piece = next < tok.vocab_size() ? decoder.Push(next) : std::string();
-    emit(stops.Push(piece, stopped_by_string));
-    if (stopped_by_string) {
-      r.stop_reason = StopReason::kStopString;
-      break;
-    }
-    if (!keep_calling) {
-      r.stop_reason = StopReason::kCallback;
-      break;
-    }
-    if (i + 1 == o.max_tokens) break;
-    if (static_cast<int64_t>(tokens.size()) + 1 > context) {
-      r.stop_reason = StopReason::kContextFull;
-      break;
-    }
-    const auto t = Clock::now();
-    Evaluate({next}, false);
-    r.decode_seconds += Seconds(t, Clock::now());
-    ++r.n_decoded;
-  }
-  // The last token shown was sampled but not yet evaluated: evaluate it so the session holds
-  // everything the caller saw, and a later call continues after it.
-  const bool shown_not_evaluated = r.stop_reason == StopReason::kMaxTokens || r.stop_reason == StopReason::kCallback ||
-                                   r.stop_reason == StopReason::kStopString;
-  if (shown_not_evaluated && !r.tokens.empty() && static_cast<int64_t>(tokens.size()) < context) {
-    const auto t = Clock::now();
-    Evaluate({r.tokens.back()}, false);
-    r.decode_seconds += Seconds(t, Clock::now());
-    ++r.n_decoded;
-  }
-  if (!stopped_by_string) {
-    // Text the decoder held back (bytes that never formed a character) can complete a stop string.
-    emit(stops.Push(decoder.Flush(), stopped_by_string));
-    if (stopped_by_string) {
-      r.stop_reason = StopReason::kStopString;
-    } else {
-      emit(stops.Flush());
-    }
-  }
-  return r;
-}
-
 Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options) {
   if (!model) Fail(Status::kInvalidArgument, "session needs a model");
   impl_ = std::make_unique<Impl>(std::move(model), options);
@@ -396,11 +320,15 @@ int32_t Session::Sample(const SamplingParams& params) {
 }
 
 GenerateResult Session::Generate(std::string_view prompt, const GenerateOptions& options) {
-  return Generate(prompt, std::vector<RgbImage>{}, options);
+  return GenerationStepper::BeginGenerate(*this, prompt, options)->RunToEnd();
 }
 
 GenerateResult Session::Generate(std::string_view prompt, const std::vector<RgbImage>& images,
                                  const GenerateOptions& options) {
+  return GenerationStepper::BeginGenerate(*this, prompt, images, options)->RunToEnd();
+}
+
+Session::PreparedPrompt Session::PrepareGenerate(std::string_view prompt, const std::vector<RgbImage>& images) {
   const Tokenizer& tok = impl_->model->tokenizer();
   std::vector<const RgbImage*> pictures;
   for (const RgbImage& img : images) pictures.push_back(&img);
@@ -410,7 +338,9 @@ GenerateResult Session::Generate(std::string_view prompt, const std::vector<RgbI
     for (ImageSlot& slot : p.slots) ++slot.offset;
   }
   if (p.ids.empty() && impl_->logits_rows == 0) Fail(Status::kInvalidArgument, "empty prompt and nothing evaluated yet");
-  return impl_->WithImages(p, 0, [&] { return impl_->Run(p.ids, options); });
+  impl_->CheckFits(p.ids.size());
+  impl_->AddImages(p, 0);
+  return {std::move(p.ids), 0};
 }
 
 void Session::Evaluate(const std::vector<int32_t>& ids, const std::vector<RgbImage>& images, bool all_logits) {
@@ -449,6 +379,11 @@ void Session::Evaluate(const std::vector<int32_t>& ids, const std::vector<RgbIma
 }
 
 GenerateResult Session::Chat(const std::vector<ChatMessage>& conversation, const GenerateOptions& options) {
+  return GenerationStepper::BeginChat(*this, conversation, options)->RunToEnd();
+}
+
+Session::PreparedPrompt Session::PrepareChat(const std::vector<ChatMessage>& conversation,
+                                             const GenerateOptions& options) {
   if (conversation.empty()) Fail(Status::kInvalidArgument, "chat: the conversation is empty");
   // Special tokens written in the messages become special ids, as HuggingFace tokenizes the
   // rendered template (apply_chat_template, then the tokenizer with special tokens on); each image
@@ -497,12 +432,15 @@ GenerateResult Session::Chat(const std::vector<ChatMessage>& conversation, const
                                    " tokens, the context holds " + std::to_string(impl_->context));
   }
   impl_->Truncate(static_cast<int64_t>(common));
-  GenerateResult r = impl_->WithImages(prompt, common, [&] {
-    return impl_->Run(std::vector<int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(common), ids.end()), options);
-  });
-  r.n_dropped_messages = dropped;
-  return r;
+  impl_->AddImages(prompt, common);
+  return {std::vector<int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(common), ids.end()), dropped};
 }
+
+size_t Session::WholeImagesLength(size_t n) const {
+  return impl_->images.ChunkLength(static_cast<int64_t>(impl_->tokens.size()), n);
+}
+
+void Session::DropPendingImages() { impl_->images.Truncate(static_cast<int64_t>(impl_->tokens.size())); }
 
 void Session::Cancel() { impl_->cancel.store(true); }
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gemmakit.h"
+#include "gemmakit/generation_stepper.h"
 #include "gemmakit/model.h"
 #include "gemmakit/session.h"
 #include "gemmakit/status.h"
@@ -325,6 +326,12 @@ TEST_F(SessionStateTest, DropOldestTurnsKeepsTheSystemPrompt) {
   std::vector<ChatMessage> one_more = {conv[0]};
   one_more.insert(one_more.end(), conv.begin() + 1 + r.n_dropped_messages - 2, conv.end());
   EXPECT_GT(model()->tokenizer().Encode(model()->ApplyChatTemplate(one_more, true), true).size() + 8, 128u);
+  // Pull generation drops the same turns.
+  Session pulled(model(), o);
+  auto stepper = GenerationStepper::BeginChat(pulled, conv, g);
+  const GenerateResult& stepped = stepper->RunToEnd();
+  EXPECT_EQ(stepped.n_dropped_messages, r.n_dropped_messages);
+  EXPECT_EQ(pulled.tokens(), s.tokens());
   // A last message that alone does not fit is still an error.
   const std::vector<ChatMessage> huge = {{"system", "x"}, {"user", std::string(2000, 'a')}};
   EXPECT_EQ(StatusOf([&] { s.Chat(huge, g); }), Status::kContextFull);

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gemmakit/generation_stepper.h"
 #include "gemmakit/image.h"
 #include "gemmakit/model.h"
 #include "gemmakit/session.h"
@@ -221,6 +222,39 @@ TEST(VisionGolden, FollowUpTurnReusesTheImage) {
   conv[0].parts[0] = ChatPart::Image(other);
   const GenerateResult third = s.Chat(conv, o);
   EXPECT_GT(third.n_prompt_tokens, image_tokens);
+}
+
+// Pull generation drives the same state machine: a chat with an image, stepped one token at a
+// time after prompt pieces of a tiny time budget (which must never split the image), gives the
+// tokens a fresh session's Chat gives, and a follow-up turn stepped the same way reuses the image.
+TEST(VisionGolden, SteppedChatWithAnImageEqualsChat) {
+  const Case c = LoadCase("one_image");
+  auto image = std::make_shared<RgbImage>(LoadImages(c)[0]);
+  std::vector<ChatMessage> conv = {ChatMessage("user", std::vector<ChatPart>{ChatPart::Image(image), ChatPart::Text("what is it")})};
+  GenerateOptions o;
+  o.max_tokens = 4;
+  o.sampling.temperature = 0.f;
+  Session pushed(TinyModel()), pulled(TinyModel());
+  const GenerateResult want = pushed.Chat(conv, o);
+  auto g = GenerationStepper::BeginChat(pulled, conv, o);
+  int steps = 0;
+  while (!g->Step(1, 1e-6).finished) ++steps;
+  EXPECT_GT(steps, 4) << "the prompt took several pieces";
+  EXPECT_EQ(g->result().tokens, want.tokens);
+  EXPECT_EQ(pulled.tokens(), pushed.tokens());
+  conv.push_back(ChatMessage("model", want.text));
+  conv.push_back(ChatMessage("user", "and the colour?"));
+  const GenerateResult second = pushed.Chat(conv, o);
+  auto h = GenerationStepper::BeginChat(pulled, conv, o);
+  const GenerateResult& pulled_second = h->RunToEnd();
+  EXPECT_EQ(pulled_second.tokens, second.tokens);
+  EXPECT_EQ(pulled_second.n_prompt_tokens, second.n_prompt_tokens);
+  EXPECT_LT(second.n_prompt_tokens, static_cast<int64_t>(pulled.tokens().size()) - TinyModel()->info().image_tokens)
+      << "the image was reused";
+  // An abandoned generation takes its unevaluated image with it: the session holds text only.
+  Session abandoned(TinyModel());
+  GenerationStepper::BeginChat(abandoned, {conv[0]}, o).reset();
+  EXPECT_EQ(abandoned.SaveState().size(), Session(TinyModel()).SaveState().size());
 }
 
 // A session holding an image saves and restores (format version 2 carries the image spans): the
