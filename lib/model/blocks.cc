@@ -109,26 +109,4 @@ void GatedFeedForward(const ModelConfig& c, size_t layer, const LayerWeights& lw
   MatMul(s.gate.data(), n, lw.down_proj, out, ex, mm);
 }
 
-void CheckChunk(const ForwardRequest& req, const KvCache& cache) {
-  if (static_cast<int64_t>(req.n) > cache.max_chunk()) {
-    Fail(Status::kInvalidArgument, "forward pass of " + std::to_string(req.n) + " tokens exceeds the KV cache's chunk of " +
-                                       std::to_string(cache.max_chunk()));
-  }
-}
-
-ForwardRequest BatchRequest(const DecodeStep* steps, size_t n, std::vector<int32_t>& tokens,
-                            std::vector<Segment>& segments) {
-  tokens.resize(n);
-  segments.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    tokens[i] = steps[i].token;
-    segments[i] = Segment{steps[i].cache, steps[i].pos, i, 1};
-  }
-  ForwardRequest req;
-  req.tokens = tokens.data();
-  req.n = n;
-  req.all_logits = true;
-  return req;
-}
-
 }  // namespace gemmakit

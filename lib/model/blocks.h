@@ -16,14 +16,6 @@
 
 namespace gemmakit {
 
-// Rows [first, first + n) of a forward pass belong to one sequence whose cache holds
-// [0, start_pos): one segment for a prompt, one per sequence in a batched decode step.
-struct Segment {
-  KvCache* cache;
-  int64_t start_pos;
-  size_t first, n;
-};
-
 // Buffers of a forward pass, reused from layer to layer.
 struct BlockScratch {
   std::vector<float> q, k, v, attn;  // [n, q_dim], [n, kv_dim] ×2, [n, q_dim]
@@ -49,13 +41,5 @@ void SelfAttention(const ModelConfig& c, size_t layer, const LayerWeights& lw, c
 // up → down into out [n, hidden].
 void GatedFeedForward(const ModelConfig& c, size_t layer, const LayerWeights& lw, const float* normed, size_t n,
                       BlockScratch& s, float* out, Executor* ex, const MatMulOptions& mm);
-
-// Splits a batched decode step into one single-row segment per sequence; `tokens` receives the
-// steps' tokens and the returned request points at it.
-ForwardRequest BatchRequest(const DecodeStep* steps, size_t n, std::vector<int32_t>& tokens,
-                            std::vector<Segment>& segments);
-// Refuses a pass longer than the cache's chunk: a ring holds window + max_chunk - 1 positions,
-// and a longer chunk would overwrite keys its own first queries still need.
-void CheckChunk(const ForwardRequest& req, const KvCache& cache);
 
 }  // namespace gemmakit

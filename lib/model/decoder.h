@@ -48,16 +48,26 @@ struct DecodeStep {
   KvCache* cache = nullptr;
 };
 
+// Rows [first, first + n) of a forward pass belong to one sequence whose cache holds
+// [0, start_pos): one segment for a prompt, one per sequence in a batched decode step.
+struct Segment {
+  KvCache* cache;
+  int64_t start_pos;
+  size_t first, n;
+};
+
 class Decoder {
  public:
   virtual ~Decoder() = default;
-  // Appends the tokens' keys and values to `cache` and writes logits: [n or 1, vocab].
-  virtual void Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
-                       const DebugTap* tap = nullptr) const = 0;
+  // Appends the tokens' keys and values to `cache` and writes logits: [n or 1, vocab]. Refuses a
+  // pass longer than the cache's chunk: a ring holds window + max_chunk - 1 positions, and a
+  // longer chunk would overwrite keys its own first queries still need.
+  void Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
+               const DebugTap* tap = nullptr) const;
   // Advances several sequences by one token in one pass: every matmul runs once with one row per
   // sequence (the weights are read once per step, not once per sequence), attention reads each
   // sequence's own cache. logits: [n, vocab], row i for steps[i]. Caches must be distinct.
-  virtual void ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const = 0;
+  void ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const;
 
   // A tensor only this family has (Gemma 3n's AltUp, LAuReL, per-layer inputs), by canonical name:
   // a matrix, or float32 values of `shape` (norms as the kernels multiply by them).
@@ -74,6 +84,11 @@ class Decoder {
   virtual size_t FamilyDecodeBytes() const { return 0; }
   virtual size_t LookupTableBytes() const { return 0; }
   virtual size_t FamilyParams() const { return 0; }
+
+ protected:
+  // The family's forward pass: req's tokens, split into segments of one sequence each.
+  virtual void Run(const ForwardRequest& req, const std::vector<Segment>& segments, std::vector<float>& logits,
+                   Executor* ex, const DebugTap* tap) const = 0;
 };
 
 // The decoder of config.architecture over `weights` (which it keeps referring to), binding any

@@ -74,19 +74,6 @@ void GemmaDecoder::Logits(const ForwardRequest& req, Activations& a, std::vector
   if (c_.final_softcap > 0.f) SoftCap(logits.data(), logits.size(), c_.final_softcap);
 }
 
-void GemmaDecoder::Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
-                           const DebugTap* tap) const {
-  CheckChunk(req, cache);
-  Run(req, {Segment{&cache, req.start_pos, 0, req.n}}, logits, ex, tap);
-}
-
-void GemmaDecoder::ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const {
-  std::vector<int32_t> tokens;
-  std::vector<Segment> segments;
-  const ForwardRequest req = BatchRequest(steps, n, tokens, segments);
-  Run(req, segments, logits, ex, nullptr);
-}
-
 void GemmaDecoder::Run(const ForwardRequest& req, const std::vector<Segment>& segments, std::vector<float>& logits,
                        Executor* ex, const DebugTap* tap) const {
   const size_t n = req.n;

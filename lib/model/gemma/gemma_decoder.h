@@ -15,14 +15,10 @@ class GemmaDecoder : public Decoder {
   GemmaDecoder(const ModelConfig& config, const ModelWeights& weights, const MatMulOptions& matmul = {})
       : c_(config), w_(weights), mm_(matmul) {}
 
-  void Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
-               const DebugTap* tap = nullptr) const override;
-  void ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const override;
-
  private:
   struct Activations;
   void Run(const ForwardRequest& req, const std::vector<Segment>& segments, std::vector<float>& logits, Executor* ex,
-           const DebugTap* tap) const;
+           const DebugTap* tap) const override;
   void Embed(const ForwardRequest& req, Activations& a) const;
   void AttentionBlock(size_t layer, const ForwardRequest& req, const std::vector<Segment>& segments, Activations& a,
                       Executor* ex) const;

@@ -91,19 +91,6 @@ void Gemma3nDecoder::Run(const ForwardRequest& req, const std::vector<Segment>& 
   if (c_.final_softcap > 0.f) SoftCap(logits.data(), logits.size(), c_.final_softcap);
 }
 
-void Gemma3nDecoder::Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
-                             const DebugTap* tap) const {
-  CheckChunk(req, cache);
-  Run(req, {Segment{&cache, req.start_pos, 0, req.n}}, logits, ex, tap);
-}
-
-void Gemma3nDecoder::ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const {
-  std::vector<int32_t> tokens;
-  std::vector<Segment> segments;
-  const ForwardRequest req = BatchRequest(steps, n, tokens, segments);
-  Run(req, segments, logits, ex, nullptr);
-}
-
 std::vector<Decoder::FamilyTensor> Gemma3nDecoder::FamilyTensors() const {
   std::vector<FamilyTensor> out;
   auto matrix = [&](const std::string& name, const MatrixView& m) {

@@ -20,9 +20,6 @@ class Gemma3nDecoder : public Decoder {
                  const MatMulOptions& matmul = {})
       : c_(config), w_(weights), x_(std::move(extra)), mm_(matmul) {}
 
-  void Forward(const ForwardRequest& req, KvCache& cache, std::vector<float>& logits, Executor* ex,
-               const DebugTap* tap = nullptr) const override;
-  void ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const override;
   std::vector<FamilyTensor> FamilyTensors() const override;
   size_t FamilyDecodeBytes() const override;
   size_t LookupTableBytes() const override;
@@ -31,7 +28,7 @@ class Gemma3nDecoder : public Decoder {
  private:
   struct Activations;
   void Run(const ForwardRequest& req, const std::vector<Segment>& segments, std::vector<float>& logits, Executor* ex,
-           const DebugTap* tap) const;
+           const DebugTap* tap) const override;
   void Layer(size_t layer, const ForwardRequest& req, const std::vector<Segment>& segments, Activations& a,
              Executor* ex) const;
 
