@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       libeigen3-dev libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libabsl-dev
       libsentencepiece-dev nlohmann-json3-dev libstb-dev
+      libsndfile1-dev libsoxr-dev libkissfft-dev
       libgtest-dev libgmock-dev libbenchmark-dev
       python3-numpy
       python3-jinja2   # renders the official chat templates the chat tests compare against

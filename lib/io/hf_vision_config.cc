@@ -3,32 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "gemmakit/status.h"
+#include "io/json_fields.h"
 
 namespace gemmakit {
 namespace {
 
 using nlohmann::json;
-
-void ReadInt(const json& j, const char* key, int64_t& out, const char* file) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return;
-  if (!it->is_number_integer()) Fail(Status::kFormatError, std::string(file) + ": '" + key + "' must be an integer");
-  out = it->get<int64_t>();
-}
-
-void ReadNumber(const json& j, const char* key, double& out, const char* file) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return;
-  if (!it->is_number()) Fail(Status::kFormatError, std::string(file) + ": '" + key + "' must be a number");
-  out = it->get<double>();
-}
-
-void ReadBool(const json& j, const char* key, bool& out, const char* file) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return;
-  if (!it->is_boolean()) Fail(Status::kFormatError, std::string(file) + ": '" + key + "' must be true or false");
-  out = it->get<bool>();
-}
 
 // image_mean / image_std: one number for every channel, or one per channel.
 void ReadTriple(const json& j, const char* key, double (&out)[3], const char* file) {
@@ -62,23 +42,23 @@ std::optional<VisionHParams> ParseHfVisionConfig(const std::string& config_json)
   v.num_attention_heads = 12;
   v.image_size = 224;
   v.patch_size = 16;
-  ReadInt(*vc, "hidden_size", v.hidden_size, kFile);
-  ReadInt(*vc, "intermediate_size", v.intermediate_size, kFile);
-  ReadInt(*vc, "num_hidden_layers", v.num_hidden_layers, kFile);
-  ReadInt(*vc, "num_attention_heads", v.num_attention_heads, kFile);
-  ReadInt(*vc, "image_size", v.image_size, kFile);
-  ReadInt(*vc, "patch_size", v.patch_size, kFile);
-  ReadInt(*vc, "num_channels", v.num_channels, kFile);
-  ReadNumber(*vc, "layer_norm_eps", v.layer_norm_eps, kFile);
+  ReadJsonInt(*vc, "hidden_size", v.hidden_size, kFile);
+  ReadJsonInt(*vc, "intermediate_size", v.intermediate_size, kFile);
+  ReadJsonInt(*vc, "num_hidden_layers", v.num_hidden_layers, kFile);
+  ReadJsonInt(*vc, "num_attention_heads", v.num_attention_heads, kFile);
+  ReadJsonInt(*vc, "image_size", v.image_size, kFile);
+  ReadJsonInt(*vc, "patch_size", v.patch_size, kFile);
+  ReadJsonInt(*vc, "num_channels", v.num_channels, kFile);
+  ReadJsonNumber(*vc, "layer_norm_eps", v.layer_norm_eps, kFile);
   if (auto it = vc->find("hidden_act"); it != vc->end() && !it->is_null()) {
     if (!it->is_string()) Fail(Status::kFormatError, "config.json: vision 'hidden_act' must be a string");
     v.hidden_act = it->get<std::string>();
   }
-  ReadInt(j, "mm_tokens_per_image", v.mm_tokens_per_image, kFile);
-  ReadInt(j, "boi_token_index", v.boi_token_index, kFile);
-  ReadInt(j, "eoi_token_index", v.eoi_token_index, kFile);
-  ReadInt(j, "image_token_index", v.image_token_index, kFile);
-  if (v.image_token_index < 0) ReadInt(j, "image_token_id", v.image_token_index, kFile);
+  ReadJsonInt(j, "mm_tokens_per_image", v.mm_tokens_per_image, kFile);
+  ReadJsonInt(j, "boi_token_index", v.boi_token_index, kFile);
+  ReadJsonInt(j, "eoi_token_index", v.eoi_token_index, kFile);
+  ReadJsonInt(j, "image_token_index", v.image_token_index, kFile);
+  if (v.image_token_index < 0) ReadJsonInt(j, "image_token_id", v.image_token_index, kFile);
   return v;
 }
 
@@ -89,21 +69,21 @@ ImageProcessorConfig ParsePreprocessorConfig(const std::string& json_text) {
   ImageProcessorConfig p;
   if (auto it = j.find("size"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) Fail(Status::kFormatError, "preprocessor_config.json: 'size' must be an object");
-    ReadInt(*it, "height", p.height, kFile);
-    ReadInt(*it, "width", p.width, kFile);
+    ReadJsonInt(*it, "height", p.height, kFile);
+    ReadJsonInt(*it, "width", p.width, kFile);
   }
-  ReadBool(j, "do_convert_rgb", p.do_convert_rgb, kFile);
-  ReadBool(j, "do_resize", p.do_resize, kFile);
-  ReadInt(j, "resample", p.resample, kFile);
-  ReadBool(j, "do_rescale", p.do_rescale, kFile);
-  ReadNumber(j, "rescale_factor", p.rescale_factor, kFile);
-  ReadBool(j, "do_normalize", p.do_normalize, kFile);
+  ReadJsonBool(j, "do_convert_rgb", p.do_convert_rgb, kFile);
+  ReadJsonBool(j, "do_resize", p.do_resize, kFile);
+  ReadJsonInt(j, "resample", p.resample, kFile);
+  ReadJsonBool(j, "do_rescale", p.do_rescale, kFile);
+  ReadJsonNumber(j, "rescale_factor", p.rescale_factor, kFile);
+  ReadJsonBool(j, "do_normalize", p.do_normalize, kFile);
   ReadTriple(j, "image_mean", p.image_mean, kFile);
   ReadTriple(j, "image_std", p.image_std, kFile);
-  ReadBool(j, "do_pan_and_scan", p.do_pan_and_scan, kFile);
-  ReadInt(j, "pan_and_scan_min_crop_size", p.pan_and_scan_min_crop_size, kFile);
-  ReadInt(j, "pan_and_scan_max_num_crops", p.pan_and_scan_max_num_crops, kFile);
-  ReadNumber(j, "pan_and_scan_min_ratio_to_activate", p.pan_and_scan_min_ratio_to_activate, kFile);
+  ReadJsonBool(j, "do_pan_and_scan", p.do_pan_and_scan, kFile);
+  ReadJsonInt(j, "pan_and_scan_min_crop_size", p.pan_and_scan_min_crop_size, kFile);
+  ReadJsonInt(j, "pan_and_scan_max_num_crops", p.pan_and_scan_max_num_crops, kFile);
+  ReadJsonNumber(j, "pan_and_scan_min_ratio_to_activate", p.pan_and_scan_min_ratio_to_activate, kFile);
   if (p.resample != 2) {
     Fail(Status::kUnsupported, "preprocessor_config.json: resample " + std::to_string(p.resample) +
                                    " is not supported (Gemma 3 uses 2, bilinear)");

@@ -37,6 +37,9 @@ class GemmakitConan(ConanFile):
         self.requires("cpuinfo/cci.20231129")
         self.requires("pthreadpool/cci.20231129")
         self.requires("stb/cci.20230920")
+        self.requires("libsndfile/1.2.2")
+        self.requires("soxr/0.1.3")
+        self.requires("kissfft/131.1.0")
 
     def config_options(self):
         if self.settings.os == "Windows":

@@ -54,7 +54,8 @@ for d in manifest.get("dependencies", []):
 # CMake package name -> vcpkg port / Conan package providing it.
 providers = {"Eigen3": ("eigen3", "eigen"), "Pthreadpool": ("pthreadpool", "pthreadpool"),
              "Cpuinfo": ("cpuinfo", "cpuinfo"), "SentencePiece": ("sentencepiece", "sentencepiece"),
-             "nlohmann_json": ("nlohmann-json", "nlohmann_json"), "Stb": ("stb", "stb")}
+             "nlohmann_json": ("nlohmann-json", "nlohmann_json"), "Stb": ("stb", "stb"),
+             "SndFile": ("libsndfile", "libsndfile"), "Soxr": ("soxr", "soxr"), "KissFFT": ("kissfft", "kissfft")}
 for pkg in sorted(required):
     if pkg not in providers:
         fail(f"CMakeLists.txt requires {pkg}: add it to the vcpkg port, the Conan recipe and this test")

@@ -1,0 +1,15 @@
+# Debian's kissfft (libkissfft-dev): the float build, headers under include/kissfft. Defines KissFFT::KissFFT.
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(PC_KissFFT QUIET kissfft-float)
+endif()
+find_path(KISSFFT_INCLUDE_DIR kiss_fftr.h HINTS ${PC_KissFFT_INCLUDE_DIRS} PATH_SUFFIXES kissfft)
+find_library(KISSFFT_LIBRARY NAMES kissfft-float kissfft HINTS ${PC_KissFFT_LIBRARY_DIRS})
+include(FindPackageHandleStandardArgs)
+find_package_handle_standard_args(KissFFT REQUIRED_VARS KISSFFT_LIBRARY KISSFFT_INCLUDE_DIR)
+if(KissFFT_FOUND AND NOT TARGET KissFFT::KissFFT)
+  add_library(KissFFT::KissFFT UNKNOWN IMPORTED)
+  set_target_properties(KissFFT::KissFFT PROPERTIES IMPORTED_LOCATION "${KISSFFT_LIBRARY}"
+                        INTERFACE_INCLUDE_DIRECTORIES "${KISSFFT_INCLUDE_DIR}")
+endif()
+mark_as_advanced(KISSFFT_INCLUDE_DIR KISSFFT_LIBRARY)

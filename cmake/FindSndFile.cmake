@@ -1,0 +1,15 @@
+# libsndfile (libsndfile1-dev). Defines SndFile::SndFile.
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(PC_SndFile QUIET sndfile)
+endif()
+find_path(SNDFILE_INCLUDE_DIR sndfile.h HINTS ${PC_SndFile_INCLUDE_DIRS} PATH_SUFFIXES )
+find_library(SNDFILE_LIBRARY NAMES sndfile HINTS ${PC_SndFile_LIBRARY_DIRS})
+include(FindPackageHandleStandardArgs)
+find_package_handle_standard_args(SndFile REQUIRED_VARS SNDFILE_LIBRARY SNDFILE_INCLUDE_DIR)
+if(SndFile_FOUND AND NOT TARGET SndFile::SndFile)
+  add_library(SndFile::SndFile UNKNOWN IMPORTED)
+  set_target_properties(SndFile::SndFile PROPERTIES IMPORTED_LOCATION "${SNDFILE_LIBRARY}"
+                        INTERFACE_INCLUDE_DIRECTORIES "${SNDFILE_INCLUDE_DIR}")
+endif()
+mark_as_advanced(SNDFILE_INCLUDE_DIR SNDFILE_LIBRARY)

@@ -1,0 +1,15 @@
+# libsoxr (libsoxr-dev). Defines Soxr::Soxr.
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(PC_Soxr QUIET soxr)
+endif()
+find_path(SOXR_INCLUDE_DIR soxr.h HINTS ${PC_Soxr_INCLUDE_DIRS} PATH_SUFFIXES )
+find_library(SOXR_LIBRARY NAMES soxr HINTS ${PC_Soxr_LIBRARY_DIRS})
+include(FindPackageHandleStandardArgs)
+find_package_handle_standard_args(Soxr REQUIRED_VARS SOXR_LIBRARY SOXR_INCLUDE_DIR)
+if(Soxr_FOUND AND NOT TARGET Soxr::Soxr)
+  add_library(Soxr::Soxr UNKNOWN IMPORTED)
+  set_target_properties(Soxr::Soxr PROPERTIES IMPORTED_LOCATION "${SOXR_LIBRARY}"
+                        INTERFACE_INCLUDE_DIRECTORIES "${SOXR_INCLUDE_DIR}")
+endif()
+mark_as_advanced(SOXR_INCLUDE_DIR SOXR_LIBRARY)
