@@ -67,5 +67,7 @@ GenerateOptions ToGenerateOptions(const gemmakit_generate_params* caller);
 void CheckResult(const gemmakit_generation* result);
 // Keeps the text in the session (the result's view of it) and fills result, if any.
 void Report(gemmakit_session& s, const GenerateResult& r, gemmakit_generation* result);
+// The image a handle holds (gemmakit_image.cc owns the handle's layout).
+std::shared_ptr<const RgbImage> SharedImage(const gemmakit_image* image);
 
 }  // namespace gemmakit::capi

@@ -456,6 +456,58 @@ GEMMAKIT_API gemmakit_status gemmakit_session_chat_parts(gemmakit_session* sessi
                                                          size_t n_turns, const gemmakit_generate_params* params,
                                                          gemmakit_generation* result);
 
+/* ---- conversations of content parts (extensible) -------------------------------------------- */
+
+/* One part of a turn. Arrays of parts are read with parts[0].struct_size as the stride, so a
+ * caller built against an older, shorter struct keeps working; every part of one array must carry
+ * the same struct_size. Types: GEMMAKIT_PART_TEXT, GEMMAKIT_PART_IMAGE; more kinds of media
+ * (GEMMAKIT_PART_AUDIO for Gemma 3n) take new types and fields at the end. */
+typedef struct gemmakit_content_part {
+  uint32_t struct_size;        /* sizeof(gemmakit_content_part) */
+  int32_t type;                /* GEMMAKIT_PART_* */
+  const char* text;            /* TEXT: NUL-terminated UTF-8 */
+  const gemmakit_image* image; /* IMAGE */
+} gemmakit_content_part;
+
+typedef struct gemmakit_content_turn {
+  uint32_t struct_size; /* sizeof(gemmakit_content_turn); read as the stride of turn arrays */
+  const char* role;     /* as in gemmakit_chat_message */
+  const gemmakit_content_part* parts;
+  size_t n_parts;
+} gemmakit_content_turn;
+
+/* gemmakit_session_chat over content turns: images already in the session are reused. */
+GEMMAKIT_API gemmakit_status gemmakit_session_chat_content(gemmakit_session* session, const gemmakit_content_turn* turns,
+                                                           size_t n_turns, const gemmakit_generate_params* params,
+                                                           gemmakit_generation* result);
+/* Pull generation over content turns (then gemmakit_session_step): the same tokens as
+ * gemmakit_session_chat_content; a prompt piece never splits an image. */
+GEMMAKIT_API gemmakit_status gemmakit_session_begin_chat_content(gemmakit_session* session,
+                                                                 const gemmakit_content_turn* turns, size_t n_turns,
+                                                                 const gemmakit_generate_params* params);
+
+/* ---- audio clips ------------------------------------------------------------------------------ */
+
+/* A clip as mono float32 samples at 16 kHz (what Gemma 3n's audio front end reads). Immutable. */
+typedef struct gemmakit_audio gemmakit_audio;
+
+/* Decodes an audio file (WAV with 16/24/32-bit PCM or float32 samples, FLAC, Ogg: what libsndfile
+ * reads); channels are averaged, other sample rates resampled to 16 kHz. GEMMAKIT_ERR_IO:
+ * unreadable; GEMMAKIT_ERR_FORMAT: empty, truncated, corrupt or not audio;
+ * GEMMAKIT_ERR_INVALID_ARGUMENT: NaN or infinite samples. */
+GEMMAKIT_API gemmakit_status gemmakit_audio_load(const char* path, gemmakit_audio** out);
+GEMMAKIT_API gemmakit_status gemmakit_audio_decode(const void* bytes, size_t size, gemmakit_audio** out);
+/* Copies interleaved PCM: frames of channels samples at sample_rate Hz (1000..384000),
+ * float32 nominally in [-1, 1] or signed 16-bit. */
+GEMMAKIT_API gemmakit_status gemmakit_audio_from_pcm_f32(const float* pcm, size_t frames, int32_t sample_rate,
+                                                         int32_t channels, gemmakit_audio** out);
+GEMMAKIT_API gemmakit_status gemmakit_audio_from_pcm_i16(const int16_t* pcm, size_t frames, int32_t sample_rate,
+                                                         int32_t channels, gemmakit_audio** out);
+/* The clip's 16 kHz mono samples, valid while the clip lives. */
+GEMMAKIT_API gemmakit_status gemmakit_audio_samples(const gemmakit_audio* audio, const float** samples,
+                                                    size_t* n_samples);
+GEMMAKIT_API void gemmakit_audio_free(gemmakit_audio* audio);
+
 #ifdef __cplusplus
 }
 #endif

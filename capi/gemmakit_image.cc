@@ -16,6 +16,8 @@ struct gemmakit_image {
   std::shared_ptr<const RgbImage> image;
 };
 
+std::shared_ptr<const RgbImage> gemmakit::capi::SharedImage(const gemmakit_image* image) { return image->image; }
+
 namespace {
 
 gemmakit_status MakeImage(gemmakit_image** out, const std::function<RgbImage()>& make) {

@@ -242,5 +242,128 @@ TEST(VisionInput, CApi) {
   gemmakit_image_free(nullptr);
 }
 
+// Content turns (size-tagged parts): push and pull give the same tokens with an image, and the pull
+// steps run with a tiny budget; an older caller's shorter part struct (without the image field)
+// still reads its text parts; mismatched or unset sizes and newer fields set are refused.
+TEST(VisionCApi, ContentTurnsPushAndPullWithImages) {
+  gemmakit_model* model = nullptr;
+  ASSERT_EQ(gemmakit_model_load(test::DataPath(kDir).c_str(), nullptr, &model), GEMMAKIT_OK);
+  gemmakit_image* img = nullptr;
+  ASSERT_EQ(gemmakit_image_load(test::DataPath(kDir + "/resize.png").c_str(), &img), GEMMAKIT_OK);
+  gemmakit_session *pushed = nullptr, *pulled = nullptr;
+  ASSERT_EQ(gemmakit_session_create(model, nullptr, &pushed), GEMMAKIT_OK);
+  ASSERT_EQ(gemmakit_session_create(model, nullptr, &pulled), GEMMAKIT_OK);
+  gemmakit_generate_params gp;
+  gemmakit_generate_params_init(&gp, sizeof gp);
+  gp.max_tokens = 4;
+  gemmakit_sampling_params greedy;
+  gemmakit_sampling_params_init(&greedy, sizeof greedy);
+  greedy.temperature = 0.f;
+  gp.sampling = &greedy;
+  gemmakit_content_part parts[2] = {};
+  parts[0] = {sizeof(gemmakit_content_part), GEMMAKIT_PART_IMAGE, nullptr, img};
+  parts[1] = {sizeof(gemmakit_content_part), GEMMAKIT_PART_TEXT, "what is this", nullptr};
+  const gemmakit_content_turn turn = {sizeof(gemmakit_content_turn), "user", parts, 2};
+  gemmakit_generation g;
+  g.struct_size = sizeof g;
+  ASSERT_EQ(gemmakit_session_chat_content(pushed, &turn, 1, &gp, &g), GEMMAKIT_OK) << gemmakit_last_error();
+  const std::string want(g.text, g.text_len);
+  ASSERT_EQ(gemmakit_session_begin_chat_content(pulled, &turn, 1, &gp), GEMMAKIT_OK) << gemmakit_last_error();
+  gemmakit_chunk chunk;
+  chunk.struct_size = sizeof chunk;
+  std::string got;
+  int steps = 0;
+  do {
+    ASSERT_EQ(gemmakit_session_step(pulled, 1, 1e-6, &chunk), GEMMAKIT_OK) << gemmakit_last_error();
+    got.append(chunk.text, chunk.text_len);
+    ++steps;
+  } while (!chunk.finished);
+  EXPECT_EQ(got, want);
+  EXPECT_GT(steps, 4);
+  int64_t n_pushed = 0, n_pulled = 0;
+  ASSERT_EQ(gemmakit_session_n_past(pushed, &n_pushed), GEMMAKIT_OK);
+  ASSERT_EQ(gemmakit_session_n_past(pulled, &n_pulled), GEMMAKIT_OK);
+  EXPECT_EQ(n_pushed, n_pulled);
+
+  // An older caller: parts of 16 bytes (struct_size, type, text), no image field.
+  struct OldPart {
+    uint32_t struct_size;
+    int32_t type;
+    const char* text;
+  };
+  const OldPart old_parts[] = {{sizeof(OldPart), GEMMAKIT_PART_TEXT, "hello"}};
+  const gemmakit_content_turn old_turn = {sizeof(gemmakit_content_turn), "user",
+                                          reinterpret_cast<const gemmakit_content_part*>(old_parts), 1};
+  EXPECT_EQ(gemmakit_session_chat_content(pushed, &old_turn, 1, &gp, &g), GEMMAKIT_OK) << gemmakit_last_error();
+  gemmakit_content_part mixed[2] = {parts[0], parts[1]};
+  mixed[1].struct_size = 16;
+  const gemmakit_content_turn mixed_turn = {sizeof(gemmakit_content_turn), "user", mixed, 2};
+  EXPECT_EQ(gemmakit_session_chat_content(pushed, &mixed_turn, 1, &gp, &g), GEMMAKIT_ERR_INVALID_ARGUMENT);
+  gemmakit_content_part unset = parts[1];
+  unset.struct_size = 0;
+  const gemmakit_content_turn unset_turn = {sizeof(gemmakit_content_turn), "user", &unset, 1};
+  EXPECT_EQ(gemmakit_session_chat_content(pushed, &unset_turn, 1, &gp, &g), GEMMAKIT_ERR_INVALID_ARGUMENT);
+  struct NewerPart {
+    gemmakit_content_part part;
+    const void* future;
+  } newer = {parts[1], &gp};
+  newer.part.struct_size = sizeof newer;
+  const gemmakit_content_turn newer_turn = {sizeof(gemmakit_content_turn), "user", &newer.part, 1};
+  EXPECT_EQ(gemmakit_session_chat_content(pushed, &newer_turn, 1, &gp, &g), GEMMAKIT_ERR_UNSUPPORTED);
+  newer.future = nullptr;
+  EXPECT_EQ(gemmakit_session_chat_content(pushed, &newer_turn, 1, &gp, &g), GEMMAKIT_OK) << gemmakit_last_error();
+  EXPECT_EQ(gemmakit_session_chat_content(pushed, nullptr, 1, &gp, &g), GEMMAKIT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(gemmakit_session_begin_chat_content(pushed, &turn, 0, &gp), GEMMAKIT_ERR_INVALID_ARGUMENT);
+
+  gemmakit_session_free(pushed);
+  gemmakit_session_free(pulled);
+  gemmakit_model_free(model);
+  gemmakit_image_free(img);
+}
+
+// Audio handles: a WAV file decodes to its 16 kHz samples, PCM buffers are copied (and resampled),
+// bad input fails with the library's message.
+TEST(AudioCApi, ClipsFromFilesBytesAndPcm) {
+  const std::string path = test::DataPath("gemma3n-audio-tiny/speech.wav");
+  gemmakit_audio* clip = nullptr;
+  ASSERT_EQ(gemmakit_audio_load(path.c_str(), &clip), GEMMAKIT_OK) << gemmakit_last_error();
+  const float* samples = nullptr;
+  size_t n = 0;
+  ASSERT_EQ(gemmakit_audio_samples(clip, &samples, &n), GEMMAKIT_OK);
+  EXPECT_EQ(n, 57527u);
+  const std::string bytes = test::ReadFile(path);
+  gemmakit_audio* decoded = nullptr;
+  ASSERT_EQ(gemmakit_audio_decode(bytes.data(), bytes.size(), &decoded), GEMMAKIT_OK);
+  const float* again = nullptr;
+  ASSERT_EQ(gemmakit_audio_samples(decoded, &again, nullptr), GEMMAKIT_OK);
+  EXPECT_EQ(std::memcmp(samples, again, n * sizeof(float)), 0);
+  std::vector<int16_t> pcm(44100, 1000);
+  gemmakit_audio* resampled = nullptr;
+  ASSERT_EQ(gemmakit_audio_from_pcm_i16(pcm.data(), pcm.size(), 44100, 1, &resampled), GEMMAKIT_OK);
+  ASSERT_EQ(gemmakit_audio_samples(resampled, nullptr, &n), GEMMAKIT_OK);
+  EXPECT_NEAR(static_cast<double>(n), 16000.0, 2.0);
+  const std::vector<float> stereo = {0.5f, -0.5f, 0.25f, 0.25f};
+  gemmakit_audio* mixed = nullptr;
+  ASSERT_EQ(gemmakit_audio_from_pcm_f32(stereo.data(), 2, 16000, 2, &mixed), GEMMAKIT_OK);
+  ASSERT_EQ(gemmakit_audio_samples(mixed, &samples, &n), GEMMAKIT_OK);
+  ASSERT_EQ(n, 2u);
+  EXPECT_FLOAT_EQ(samples[0], 0.f);
+  EXPECT_FLOAT_EQ(samples[1], 0.25f);
+  gemmakit_audio* bad = reinterpret_cast<gemmakit_audio*>(&n);
+  EXPECT_EQ(gemmakit_audio_decode(bytes.data(), bytes.size() / 2, &bad), GEMMAKIT_ERR_FORMAT);
+  EXPECT_EQ(bad, nullptr);
+  EXPECT_NE(std::string(gemmakit_last_error()).find("truncated"), std::string::npos);
+  EXPECT_EQ(gemmakit_audio_load("/no/such.wav", &bad), GEMMAKIT_ERR_IO);
+  EXPECT_EQ(gemmakit_audio_load(nullptr, &bad), GEMMAKIT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(gemmakit_audio_from_pcm_f32(stereo.data(), 2, 16000, 0, &bad), GEMMAKIT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(gemmakit_audio_samples(nullptr, &samples, &n), GEMMAKIT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(gemmakit_audio_load(path.c_str(), nullptr), GEMMAKIT_ERR_INVALID_ARGUMENT);
+  gemmakit_audio_free(clip);
+  gemmakit_audio_free(decoded);
+  gemmakit_audio_free(resampled);
+  gemmakit_audio_free(mixed);
+  gemmakit_audio_free(nullptr);
+}
+
 }  // namespace
 }  // namespace gemmakit
