@@ -61,6 +61,16 @@ T& Need(T* p, const char* what) {
   return *p;
 }
 
+// A new handle holding make()'s value as shared immutable data; *out is NULL on failure.
+template <typename Handle, typename Make>
+gemmakit_status MakeHandle(Handle** out, Make&& make) {
+  return Guard([&] {
+    Handle*& result = Need(out, "out");
+    result = nullptr;
+    result = new Handle{std::make_shared<const decltype(make())>(make())};
+  });
+}
+
 std::vector<ChatMessage> ToMessages(const gemmakit_chat_message* messages, size_t n);
 GenerateOptions ToGenerateOptions(const gemmakit_generate_params* caller);
 // Checked before generating, so a bad result struct fails the call without touching the session.

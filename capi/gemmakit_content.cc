@@ -69,13 +69,6 @@ std::vector<gemmakit::ChatMessage> ToConversation(const gemmakit_content_turn* t
   return out;
 }
 
-gemmakit_status MakeAudio(gemmakit_audio** out, const std::function<AudioClip()>& make) {
-  return Guard([&] {
-    gemmakit_audio*& result = Need(out, "out");
-    result = nullptr;
-    result = new gemmakit_audio{std::make_shared<const AudioClip>(make())};
-  });
-}
 
 }  // namespace
 
@@ -103,24 +96,24 @@ gemmakit_status gemmakit_session_begin_chat_content(gemmakit_session* session, c
 }
 
 gemmakit_status gemmakit_audio_load(const char* path, gemmakit_audio** out) {
-  return MakeAudio(out, [&] {
+  return gemmakit::capi::MakeHandle(out, [&] {
     if (path == nullptr) Fail(Status::kInvalidArgument, "path is NULL");
     return AudioClip::Load(path);
   });
 }
 
 gemmakit_status gemmakit_audio_decode(const void* bytes, size_t size, gemmakit_audio** out) {
-  return MakeAudio(out, [&] { return AudioClip::Decode(bytes, size); });
+  return gemmakit::capi::MakeHandle(out, [&] { return AudioClip::Decode(bytes, size); });
 }
 
 gemmakit_status gemmakit_audio_from_pcm_f32(const float* pcm, size_t frames, int32_t sample_rate, int32_t channels,
                                             gemmakit_audio** out) {
-  return MakeAudio(out, [&] { return AudioClip::FromPcm(pcm, frames, sample_rate, channels); });
+  return gemmakit::capi::MakeHandle(out, [&] { return AudioClip::FromPcm(pcm, frames, sample_rate, channels); });
 }
 
 gemmakit_status gemmakit_audio_from_pcm_i16(const int16_t* pcm, size_t frames, int32_t sample_rate, int32_t channels,
                                             gemmakit_audio** out) {
-  return MakeAudio(out, [&] { return AudioClip::FromPcm(pcm, frames, sample_rate, channels); });
+  return gemmakit::capi::MakeHandle(out, [&] { return AudioClip::FromPcm(pcm, frames, sample_rate, channels); });
 }
 
 gemmakit_status gemmakit_audio_samples(const gemmakit_audio* audio, const float** samples, size_t* n_samples) {

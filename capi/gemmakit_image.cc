@@ -20,13 +20,6 @@ std::shared_ptr<const RgbImage> gemmakit::capi::SharedImage(const gemmakit_image
 
 namespace {
 
-gemmakit_status MakeImage(gemmakit_image** out, const std::function<RgbImage()>& make) {
-  return Guard([&] {
-    gemmakit_image*& result = Need(out, "out");
-    result = nullptr;
-    result = new gemmakit_image{std::make_shared<const RgbImage>(make())};
-  });
-}
 
 std::vector<RgbImage> ToImages(const gemmakit_image* const* images, size_t n) {
   if (n > 0 && images == nullptr) Fail(Status::kInvalidArgument, "images is NULL");
@@ -70,19 +63,19 @@ std::vector<gemmakit::ChatMessage> ToConversation(const gemmakit_chat_turn* turn
 extern "C" {
 
 gemmakit_status gemmakit_image_load(const char* path, gemmakit_image** out) {
-  return MakeImage(out, [&] {
+  return gemmakit::capi::MakeHandle(out, [&] {
     if (path == nullptr) Fail(Status::kInvalidArgument, "path is NULL");
     return RgbImage::Load(path);
   });
 }
 
 gemmakit_status gemmakit_image_decode(const void* bytes, size_t size, gemmakit_image** out) {
-  return MakeImage(out, [&] { return RgbImage::Decode(bytes, size); });
+  return gemmakit::capi::MakeHandle(out, [&] { return RgbImage::Decode(bytes, size); });
 }
 
 gemmakit_status gemmakit_image_from_pixels(const uint8_t* pixels, int32_t width, int32_t height, size_t stride,
                                            int32_t channels, gemmakit_image** out) {
-  return MakeImage(out, [&] { return RgbImage::FromPixels(pixels, width, height, stride, channels); });
+  return gemmakit::capi::MakeHandle(out, [&] { return RgbImage::FromPixels(pixels, width, height, stride, channels); });
 }
 
 gemmakit_status gemmakit_image_size(const gemmakit_image* image, int32_t* width, int32_t* height) {
