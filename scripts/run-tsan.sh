@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the unit tests with ThreadSanitizer and runs the ones where threads meet: the thread pool, eight sessions
-# on four threads sharing one model, batched decoding, cancellation from another thread, and the
-# threaded bf16 kernels of fast precision (packed GEMM, block attention, image attention). Not
-# part of CI (a third full build); run it after changing anything a model or session shares.
+# Builds the unit tests with ThreadSanitizer and runs the ones where threads meet: the thread
+# pool, eight sessions on four threads sharing one model, batched decoding, cancellation from
+# another thread, and the threaded bf16 kernels of fast precision (packed GEMM, block attention,
+# image attention). Not part of CI (a third full build); run it after changing anything a model
+# or session shares.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
