@@ -16,7 +16,7 @@ namespace {
 
 // Waiting: spin (cheap to leave, keeps the caller's next job fast), then yield (gives the core
 // to whoever is runnable, another of our threads included), then sleep.
-constexpr int kSpins = 2000;  // about 50 us of pause instructions
+constexpr int kSpins = 2000;  // 50-100 us of pause instructions (65-140 cycles each)
 constexpr int kYields = 16;
 // Pieces per thread: small enough that an absent worker's share is taken by the others and a
 // descheduled one holds up at most one piece, large enough that claiming costs little.
