@@ -76,10 +76,12 @@ GEMMAKIT_API const char* gemmakit_kernels_used(void);
 /* ---- model ---------------------------------------------------------------------------------- */
 
 /* Weight types, for quantize-on-load and for reporting. */
-/* EXACT: float32 activations, the PyTorch reference's numerics. FAST (on CPUs with AVX512_BF16):
- * products with BF16 weights round activations to bf16, as llama.cpp does (BF16 matrices are
- * repacked at load; prompts ~5x, decode ~1.3x faster), and so do the attention of prompts and of
- * the image encoder (bf16 block products). Elsewhere FAST is EXACT. */
+/* EXACT: float32 activations, the PyTorch reference's numerics (against Q8_0 / Q4_0 weights,
+ * activations in two 8-bit terms: within float32 rounding of exact math). FAST: as llama.cpp
+ * computes. Products with Q8_0 / Q4_0 weights take one 8-bit activation term (prompts ~2x
+ * faster); on CPUs with AVX512_BF16, products with BF16 weights round activations to bf16 (BF16
+ * matrices are repacked at load; prompts ~5x, decode ~1.3x faster), and so do the attention of
+ * prompts and of the image encoder (bf16 block products). */
 #define GEMMAKIT_PRECISION_EXACT 0
 #define GEMMAKIT_PRECISION_FAST 1
 

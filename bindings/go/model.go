@@ -41,7 +41,8 @@ type Precision int32
 const (
 	// Exact keeps float32 activations: the reference's numerics.
 	Exact Precision = C.GEMMAKIT_PRECISION_EXACT
-	// Fast uses bf16 products for BF16 weights and for prompt and image attention (AVX512_BF16).
+	// Fast computes as llama.cpp does: one 8-bit activation term against Q8_0 / Q4_0 weights, and
+	// bf16 products for BF16 weights and for prompt and image attention (AVX512_BF16).
 	Fast Precision = C.GEMMAKIT_PRECISION_FAST
 )
 

@@ -94,6 +94,9 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   // prompts are checked id by id at evaluation.
   MatMulOptions matmul;
   matmul.bf16_inputs = options.precision == Precision::kFast;
+  // Exact: Q8_0 / Q4_0 products within float32 rounding of exact math (two 8-bit input terms);
+  // fast: one term, as llama.cpp computes them.
+  matmul.two_term_q8_inputs = options.precision == Precision::kExact;
   impl->decoder = CreateDecoder(impl->config, impl->weights, ck.tensors, ck.norms_include_one, matmul);
   impl->info = DescribeModel(impl->config, impl->weights, ck.format);
   impl->info.weight_bytes += static_cast<int64_t>(impl->decoder->FamilyDecodeBytes());

@@ -2,10 +2,11 @@
 // users download: Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q2_K, Q3_K_M, Q4_K_M, Q5_K_M,
 // Q6_K), against the logits an exact float32 engine computes from each file's own (dequantized)
 // weights. With the reference (scalar, float32) matmul every file is within 1e-3 on every logit;
-// with the fast kernels, f32 files too, and quantized files (whose Q8_0 / Q4_0 tensors our
-// 8-bit-activation kernels approximate) at mean KL ≤ 1e-3 and top-1 agreement ≥ 0.96 (llama.cpp:
-// ≤ 5e-4, ≥ 0.985; we measure KL ≤ 5.1e-4). The embedded vocabulary must tokenize like the HF
-// folder's tokenizer.model for text without turn markers.
+// with the fast kernels too, at the default (exact) precision, where Q8_0 / Q4_0 products take
+// their inputs as two 8-bit terms. Fast precision takes one 8-bit term, as llama.cpp does: mean
+// KL ≤ 1e-3 and top-1 agreement ≥ 0.96 per file (measured on the Q8_0 files: KL ≤ 4.8e-4, top-1
+// 0.976; llama.cpp, whose arithmetic there is the same: ≤ 5e-4, ≥ 0.985). The embedded vocabulary
+// must tokenize like the HF folder's tokenizer.model for text without turn markers.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -31,11 +32,12 @@ struct GgufCase {
 class GgufGolden : public ::testing::TestWithParam<GgufCase> {};
 
 struct LogitStats {
-  double max_abs = 0, kl = 0, top1 = 0;
+  double max_abs = 0, kl = 0, top1 = 0;  // over all positions of all cases
+  double worst_case_kl = 0, worst_case_top1 = 1;
 };
 
 // Evaluates every case of the file's golden entry and compares all logits with the golden ones.
-LogitStats CompareWithGolden(const GgufCase& gc) {
+LogitStats CompareWithGolden(const GgufCase& gc, const LoadOptions& options = {}) {
   const std::string dir = test::DataPath("gguf/" + gc.model);
   const nlohmann::json g = nlohmann::json::parse(test::ReadFile(dir + "/golden.json"));
   const nlohmann::json* entry = nullptr;
@@ -45,7 +47,7 @@ LogitStats CompareWithGolden(const GgufCase& gc) {
   LogitStats st;
   EXPECT_NE(entry, nullptr);
   if (!entry) return st;
-  auto model = Model::Load(dir + "/" + gc.file);
+  auto model = Model::Load(dir + "/" + gc.file, options);
   EXPECT_EQ(model->info().format, "gguf");
   const size_t vocab = static_cast<size_t>(model->info().vocab_size);
   double kl_sum = 0;
@@ -57,6 +59,8 @@ LogitStats CompareWithGolden(const GgufCase& gc) {
     const auto want = test::ReadF32File(dir + "/" + c["logits_file"].get<std::string>());
     EXPECT_EQ(want.size(), ids.size() * vocab);
     if (want.size() != ids.size() * vocab) return st;
+    double case_kl = 0;
+    size_t case_top1 = 0;
     for (size_t p = 0; p < ids.size(); ++p) {
       const float* a = s.logits(p);
       const float* b = want.data() + p * vocab;
@@ -71,21 +75,42 @@ LogitStats CompareWithGolden(const GgufCase& gc) {
       for (size_t v = 0; v < vocab; ++v) za += std::exp(a[v] - ma), zb += std::exp(b[v] - mb);
       for (size_t v = 0; v < vocab; ++v) {
         const double lb = b[v] - mb - std::log(zb), la = a[v] - ma - std::log(za);
-        kl_sum += std::exp(lb) * (lb - la);
+        case_kl += std::exp(lb) * (lb - la);
       }
-      top1 += ia == ib;
-      ++positions;
+      case_top1 += ia == ib;
     }
+    kl_sum += case_kl;
+    top1 += case_top1;
+    positions += ids.size();
+    st.worst_case_kl = std::max(st.worst_case_kl, case_kl / static_cast<double>(ids.size()));
+    st.worst_case_top1 = std::min(st.worst_case_top1, static_cast<double>(case_top1) / static_cast<double>(ids.size()));
   }
   st.kl = kl_sum / static_cast<double>(positions);
   st.top1 = static_cast<double>(top1) / static_cast<double>(positions);
   return st;
 }
 
+LogitStats CompareAndPrint(const char* label, const GgufCase& gc, const LoadOptions& options = {}) {
+  const LogitStats st = CompareWithGolden(gc, options);
+  std::printf("[%s] %-28s max|dlogit| %.3g  top-1 %.4f (worst case %.4f)  mean KL %.3g (worst case %.3g)\n", label,
+              gc.file.c_str(), st.max_abs, st.top1, st.worst_case_top1, st.kl, st.worst_case_kl);
+  return st;
+}
+
 TEST_P(GgufGolden, LogitsMatchTheFilesOwnWeights) {
   const GgufCase& gc = GetParam();
-  const LogitStats st = CompareWithGolden(gc);
-  std::printf("[gguf] %-28s max|dlogit| %.3g  top-1 %.4f  mean KL %.3g\n", gc.file.c_str(), st.max_abs, st.top1, st.kl);
+  const LogitStats st = CompareAndPrint("gguf", gc);
+  EXPECT_LT(st.max_abs, 1e-3);
+  EXPECT_LE(st.worst_case_kl, 5e-4);
+  EXPECT_GE(st.worst_case_top1, 0.98);
+}
+
+// Fast precision: Q8_0 / Q4_0 products with one 8-bit input term, llama.cpp's arithmetic.
+TEST_P(GgufGolden, FastPrecisionIsCloseToTheFilesOwnWeights) {
+  const GgufCase& gc = GetParam();
+  LoadOptions fast;
+  fast.precision = Precision::kFast;
+  const LogitStats st = CompareAndPrint("gguf fast", gc, fast);
   if (gc.file.find("-f32") != std::string::npos) {
     EXPECT_LT(st.max_abs, 1e-3);
   } else {
@@ -99,9 +124,8 @@ TEST_P(GgufGolden, LogitsMatchTheFilesOwnWeights) {
 TEST_P(GgufGolden, ReferenceMatMulMatchesTheFilesOwnWeightsExactly) {
   const GgufCase& gc = GetParam();
   SetReferenceMatMul(true);
-  const LogitStats st = CompareWithGolden(gc);
+  const LogitStats st = CompareAndPrint("gguf ref", gc);
   SetReferenceMatMul(false);
-  std::printf("[gguf ref] %-28s max|dlogit| %.3g  top-1 %.4f  mean KL %.3g\n", gc.file.c_str(), st.max_abs, st.top1, st.kl);
   EXPECT_LT(st.max_abs, 1e-3);
   EXPECT_LT(st.kl, 1e-6);
   EXPECT_EQ(st.top1, 1.0);

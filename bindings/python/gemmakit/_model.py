@@ -198,8 +198,9 @@ class Model(_Handle):
     def __init__(self, path: Union[str, os.PathLike], weight_type: Optional[str] = None, n_threads: int = 0,
                  mmproj: Optional[Union[str, os.PathLike]] = None, precision: str = "exact",
                  slice: Optional[Union[str, os.PathLike]] = None):
-        """mmproj: llama.cpp's vision projector GGUF next to a text GGUF; precision "fast" lets BF16
-        weights and attention use bf16 products (much faster prompts and images on AVX512_BF16);
+        """mmproj: llama.cpp's vision projector GGUF next to a text GGUF; precision "fast" computes as llama.cpp
+        does: one 8-bit activation term against Q8_0 / Q4_0 weights (about 2x faster prompts) and,
+        on AVX512_BF16, bf16 products for BF16 weights and attention (much faster prompts, images);
         slice: a MatFormer slicing spec (JSON) that cuts a smaller Gemma 3n out of this one at load."""
         super().__init__()
         if weight_type not in WEIGHT_TYPES:

@@ -204,6 +204,56 @@ void MatMulBF16(const float* x, size_t n, const MatrixView& w, float* y, Executo
   });
 }
 
+// Q8_0 / Q4_0 weights: the inputs quantized to 8-bit blocks (one term, or two: see
+// MatMulOptions::two_term_q8_inputs), then one integer kernel over all quantized rows.
+void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex,
+                    const MatMulOptions& options, const DotKernels& k) {
+  const size_t nb = w.cols / 32, terms = options.two_term_q8_inputs ? 2 : 1, nq = terms * n;
+  std::vector<BlockQ8Act> xq(nq * nb);
+  for (size_t i = 0; i < n; ++i) {
+    const float* xi = x + i * w.cols;
+    if (terms == 2) {
+      QuantizeActivationsQ8Split(xi, xq.data() + 2 * i * nb, xq.data() + (2 * i + 1) * nb, w.cols);
+    } else {
+      QuantizeActivationsQ8(xi, xq.data() + i * nb, w.cols);
+    }
+  }
+  std::vector<float> term_outputs(terms == 2 ? nq * w.rows : 0);  // [input][term][row]
+  float* yq = terms == 2 ? term_outputs.data() : y;
+  [&] {
+#if defined(__x86_64__) || defined(_M_X64)
+    const std::string_view isa = k.isa;
+    if ((isa == "avx512" || isa == "avx2") && (w.panels || nq >= 4)) {
+      PackedInputsQ8 packed;
+      PackInputsQ8(xq.data(), nq, w.cols, w.dtype, packed);
+      // Decode: about 64 KB of weights per task; prompts: 64 rows, enough work per task next to
+      // the cost of repacking them when the matrix was not repacked at load.
+      const size_t chunk =
+          n < 4 ? std::max<size_t>(kPanelRows, 65536 / DTypeBytes(w.dtype, w.cols) / kPanelRows * kPanelRows) : 64;
+      if (isa == "avx512") {
+        NoteKernel(w.dtype, n, w.dtype == DType::kQ8_0 ? "q8_0_f32_gemm_16x4__avx512vnni" : "q4_0_f32_gemm_16x4__avx512vnni");
+        return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) { GemmQ8Avx512(w, packed, nq, yq, r0, r1); });
+      }
+      NoteKernel(w.dtype, n, w.dtype == DType::kQ8_0 ? "q8_0_f32_gemm_8x4__avx2" : "q4_0_f32_gemm_8x4__avx2");
+      return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) { GemmQ8Avx2(w, packed, nq, yq, r0, r1); });
+    }
+#endif
+    NoteKernel(w.dtype, n, k.isa);
+    const size_t tiles = (w.rows + kRowTile - 1) / kRowTile;
+    const size_t grain = std::max<size_t>(1, 16384 / (DTypeBytes(w.dtype, w.cols) * kRowTile + 1));
+    ParallelFor(ex, tiles, grain, [&](size_t t0, size_t t1) {
+      RunRows(nullptr, xq.data(), nq, w, yq, t0 * kRowTile, std::min(w.rows, t1 * kRowTile), k);
+    });
+  }();
+  if (terms == 2) {
+    for (size_t i = 0; i < n; ++i) {
+      const float* hi = yq + 2 * i * w.rows;
+      const float* lo = hi + w.rows;
+      for (size_t r = 0; r < w.rows; ++r) y[i * w.rows + r] = hi[r] + lo[r];
+    }
+  }
+}
+
 }  // namespace
 
 void SetReferenceMatMul(bool enabled) { g_reference = enabled; }
@@ -214,13 +264,7 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     return MatMulReference(x, n, w, y);
   }
   const DotKernels& k = BestDotKernels();
-  const bool quantized_inputs = w.dtype == DType::kQ8_0 || w.dtype == DType::kQ4_0;
-  std::vector<BlockQ8Act> xq;
-  if (quantized_inputs) {
-    const size_t nb = w.cols / 32;
-    xq.resize(n * nb);
-    for (size_t i = 0; i < n; ++i) QuantizeActivationsQ8(x + i * w.cols, xq.data() + i * nb, w.cols);
-  }
+  if (w.dtype == DType::kQ8_0 || w.dtype == DType::kQ4_0) return MatMulQ8Inputs(x, n, w, y, ex, options, k);
   // Repacked at load only under Precision::kFast (model/repack.h), so bf16 products for any n.
   if (w.dtype == DType::kBF16 && w.panels) {
     NoteKernel(w.dtype, n, "bf16_f32_gemm_4x6__avx512bf16");
@@ -228,19 +272,6 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
   }
 #if defined(__x86_64__) || defined(_M_X64)
   const std::string_view isa = k.isa;
-  if (quantized_inputs && (isa == "avx512" || isa == "avx2") && (w.panels || n >= 4)) {
-    PackedInputsQ8 packed;
-    PackInputsQ8(xq.data(), n, w.cols, w.dtype, packed);
-    // Decode: about 64 KB of weights per task; prompts: 64 rows, enough work per task next to the
-    // cost of repacking them when the matrix was not repacked at load.
-    const size_t chunk = n < 4 ? std::max<size_t>(kPanelRows, 65536 / DTypeBytes(w.dtype, w.cols) / kPanelRows * kPanelRows) : 64;
-    if (isa == "avx512") {
-      NoteKernel(w.dtype, n, w.dtype == DType::kQ8_0 ? "q8_0_f32_gemm_16x4__avx512vnni" : "q4_0_f32_gemm_16x4__avx512vnni");
-      return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) { GemmQ8Avx512(w, packed, n, y, r0, r1); });
-    }
-    NoteKernel(w.dtype, n, w.dtype == DType::kQ8_0 ? "q8_0_f32_gemm_8x4__avx2" : "q4_0_f32_gemm_8x4__avx2");
-    return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) { GemmQ8Avx2(w, packed, n, y, r0, r1); });
-  }
   if (UsePanelKernels(n)) {
     constexpr size_t kChunk = 64;
     if (w.dtype == DType::kBF16 && options.bf16_inputs && HasFastBF16Gemm()) {
@@ -250,7 +281,7 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     NoteKernel(w.dtype, n, "f32_gemm_16x6__avx512");
     return ForRowChunks(w.rows, kChunk, ex, [&](size_t r0, size_t r1) { GemmF32Avx512(w, x, n, y, r0, r1); });
   }
-  if (isa == "avx2" && !quantized_inputs && w.data) {
+  if (isa == "avx2" && w.data) {
     if (n >= 4) {
       NoteKernel(w.dtype, n, "f32_gemm_16x6__avx2");
       return ForRowChunks(w.rows, 64, ex, [&](size_t r0, size_t r1) { GemmF32Avx2(w, x, n, y, r0, r1); });
@@ -270,7 +301,7 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
   // Enough weight bytes per task that scheduling stays cheap next to the work.
   const size_t grain = std::max<size_t>(1, 16384 / (DTypeBytes(w.dtype, w.cols) * kRowTile + 1));
   ParallelFor(ex, tiles, grain, [&](size_t t0, size_t t1) {
-    RunRows(x, xq.data(), n, w, y, t0 * kRowTile, std::min(w.rows, t1 * kRowTile), k);
+    RunRows(x, nullptr, n, w, y, t0 * kRowTile, std::min(w.rows, t1 * kRowTile), k);
   });
 }
 

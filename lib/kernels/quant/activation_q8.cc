@@ -23,4 +23,13 @@ void QuantizeActivationsQ8(const float* x, BlockQ8Act* out, size_t n) {
   }
 }
 
+void QuantizeActivationsQ8Split(const float* x, BlockQ8Act* hi, BlockQ8Act* lo, size_t n) {
+  QuantizeActivationsQ8(x, hi, n);
+  float residual[32];
+  for (size_t b = 0; b < n / 32; ++b) {
+    for (int j = 0; j < 32; ++j) residual[j] = x[32 * b + j] - hi[b].d * static_cast<float>(hi[b].qs[j]);
+    QuantizeActivationsQ8(residual, lo + b, 32);
+  }
+}
+
 }  // namespace gemmakit

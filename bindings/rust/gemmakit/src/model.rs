@@ -58,7 +58,8 @@ pub enum Precision {
     /// float32 activations: the reference's numerics.
     #[default]
     Exact,
-    /// bf16 products for BF16 weights and for prompt and image attention (AVX512_BF16 CPUs).
+    /// As llama.cpp computes: one 8-bit activation term against Q8_0 / Q4_0 weights, and bf16
+    /// products for BF16 weights and for prompt and image attention (AVX512_BF16 CPUs).
     Fast,
 }
 
