@@ -1,0 +1,119 @@
+// Seconds to encode 30 s of audio (2997 log-mel frames, what the extractor makes of a full clip)
+// with Gemma 3n E2B's audio tower at its real geometry (Gemma3nAudioConfig's defaults: two
+// subsampling convolutions of 128 and 32 channels, 12 conformer layers, hidden 1536, 8 heads,
+// chunks of 12 with 12 steps of left context) and random bf16 weights, plus the embedder into
+// E2B's 2048-wide text model. One random layer stands in for all 12 (the timing does not depend
+// on the values). Counters: real_time_factor (seconds of compute per second of audio; below 1 is
+// faster than real time) and the part of the time each stage takes.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/dtype.h"
+#include "multimodal/audio/audio_encoder.h"
+#include "runtime/thread_pool.h"
+
+namespace gemmakit {
+namespace {
+
+constexpr size_t kFrames30s = 2997;
+
+struct RandomAudioTower {
+  AudioConfig c = ResolveAudioConfig(AudioHParams{});
+  std::vector<std::vector<uint16_t>> mats;
+
+  std::vector<float> Vec(size_t n, float mean, float scale, std::mt19937& rng) {
+    std::normal_distribution<float> d(mean, scale);
+    std::vector<float> v(n);
+    for (float& x : v) x = d(rng);
+    return v;
+  }
+  MatrixView Mat(size_t rows, size_t cols, std::mt19937& rng) {
+    std::normal_distribution<float> d(0.f, 1.f / std::sqrt(static_cast<float>(cols)));
+    mats.emplace_back(rows * cols);
+    for (uint16_t& x : mats.back()) x = F32ToBF16(d(rng));
+    return MatrixView{DType::kBF16, mats.back().data(), rows, cols};
+  }
+  AudioFfwWeights Ffw(size_t d, size_t ff, std::mt19937& rng) {
+    AudioFfwWeights f;
+    f.pre_norm = f.post_norm = Vec(d, 1.f, 0.1f, rng);
+    f.up = Mat(ff, d, rng);
+    f.down = Mat(d, ff, rng);
+    return f;
+  }
+
+  AudioWeights Make() {
+    std::mt19937 rng(7);
+    mats.reserve(32);
+    AudioWeights w;
+    const size_t d = static_cast<size_t>(c.hidden), ff = static_cast<size_t>(c.ffw_hidden);
+    for (size_t i = 0; i < 2; ++i) {
+      const AudioConvStage& s = c.conv[i];
+      w.conv[i] = Mat(static_cast<size_t>(s.out_channels), static_cast<size_t>(s.in_channels * s.kernel_t * s.kernel_f), rng);
+      w.conv_norm[i] = Vec(static_cast<size_t>(s.out_channels), 1.f, 0.1f, rng);
+    }
+    w.input_proj = Mat(d, static_cast<size_t>(c.proj_in), rng);
+    ConformerLayerWeights l;
+    l.ffw_start = Ffw(d, ff, rng);
+    l.ffw_end = Ffw(d, ff, rng);
+    l.attn_pre_norm = l.attn_post_norm = l.lconv_pre_norm = l.conv_norm = l.norm = Vec(d, 1.f, 0.1f, rng);
+    l.q = Mat(d, d, rng);
+    l.k = Mat(d, d, rng);
+    l.v = Mat(d, d, rng);
+    l.pos_proj = Mat(d, d, rng);
+    l.post = Mat(d, d, rng);
+    l.per_dim_scale = Vec(static_cast<size_t>(c.head_dim), 0.f, 0.1f, rng);
+    l.linear_start = Mat(2 * d, d, rng);
+    l.depthwise = Vec(d * static_cast<size_t>(c.conv_kernel), 0.f, 0.3f, rng);
+    l.linear_end = Mat(d, d, rng);
+    w.layers.assign(static_cast<size_t>(c.n_layers), l);
+    w.soft_norm = w.hard_norm = Vec(d, 1.f, 0.1f, rng);
+    w.projection = Mat(static_cast<size_t>(c.text_hidden), d, rng);
+    w.padding_row = Vec(d, 0.f, 1.f, rng);
+    return w;
+  }
+};
+
+const AudioEncoder& Encoder() {
+  static RandomAudioTower* tower = new RandomAudioTower();
+  static const AudioEncoder* enc = AudioEncoder::FromWeights(tower->c, tower->Make()).release();
+  return *enc;
+}
+
+void BM_AudioClip30s(benchmark::State& state) {
+  const AudioEncoder& enc = Encoder();
+  ThreadPool pool(static_cast<int>(state.range(0)));
+  std::mt19937 rng(1);
+  std::normal_distribution<float> mel_value(-3.f, 2.f);
+  LogMelFeatures mel;
+  mel.frames = kFrames30s;
+  mel.bins = 128;
+  mel.values.resize(mel.frames * mel.bins);
+  for (float& v : mel.values) v = mel_value(rng);
+  mel.valid.assign(mel.frames, 1);
+  // Wall time from the start of SoftTokens to each named intermediate.
+  std::map<std::string, double> stage_seconds;
+  std::chrono::steady_clock::time_point start, last;
+  const AudioTap tap = [&](const char* name, int, const float*, size_t, size_t) {
+    const auto now = std::chrono::steady_clock::now();
+    stage_seconds[name] += std::chrono::duration<double>(now - last).count();
+    last = now;
+  };
+  double total = 0;
+  for (auto _ : state) {
+    start = last = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(enc.SoftTokens(mel, &pool, &tap));
+    total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  const double per_clip = total / static_cast<double>(state.iterations());
+  state.counters["real_time_factor"] = per_clip / 30.0;
+  for (const auto& [name, s] : stage_seconds) state.counters[name + "_s"] = s / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_AudioClip30s)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+}  // namespace
+}  // namespace gemmakit

@@ -1,0 +1,57 @@
+// Log-mel features → soft tokens for Gemma 3n's text model: the audio tower (subsampling
+// convolutions, conformer blocks, reduction), the audio embedder, and the padding Gemma3nModel
+// applies (masked steps and the tail up to tokens_per_clip become the embedding of the padding
+// id). Immutable after creation; SoftTokens may run concurrently on different executors.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "io/audio_checkpoint.h"
+#include "io/checkpoint.h"
+#include "kernels/matmul.h"
+#include "kernels/parallel.h"
+#include "multimodal/audio/audio_config.h"
+#include "multimodal/audio/audio_weights.h"
+#include "multimodal/audio/log_mel.h"
+
+namespace gemmakit {
+
+// Called with named intermediates when set: "subsample" [steps, hidden], "conformer" per layer
+// [steps, hidden], "reduced" [tokens, hidden] (masked steps zeroed), "embedded" [tokens,
+// text_hidden] (before padding); layer -1 outside the blocks.
+using AudioTap = std::function<void(const char* name, int layer, const float* data, size_t rows, size_t cols)>;
+
+class AudioEncoder {
+ public:
+  // Throws the errors of ResolveAudioConfig and BindAudioWeights.
+  static std::unique_ptr<AudioEncoder> Create(const AudioCheckpoint& checkpoint);
+  // The checkpoint's audio side. Throws Error(kUnsupported) when it has none.
+  static std::unique_ptr<AudioEncoder> Load(const Checkpoint& checkpoint);
+  // An encoder over weights already bound (benchmarks with random weights).
+  static std::unique_ptr<AudioEncoder> FromWeights(AudioConfig config, AudioWeights weights,
+                                                   AudioFeatureConfig features = {});
+
+  const AudioConfig& config() const { return config_; }
+  const AudioFeatureConfig& features() const { return features_; }
+  size_t tokens_per_clip() const { return static_cast<size_t>(config_.tokens_per_clip); }
+  size_t n_params() const { return weights_.n_params; }
+  // The most mel frames one clip may have: more would make more soft tokens than tokens_per_clip.
+  size_t max_frames() const { return max_frames_; }
+
+  // [tokens_per_clip, text_hidden]. Throws Error(kInvalidArgument) for features whose bin count
+  // is not mel_bins, a validity mask of the wrong length, no valid frame, or more than
+  // max_frames() frames.
+  std::vector<float> SoftTokens(const LogMelFeatures& mel, Executor* ex, const AudioTap* tap = nullptr) const;
+
+ private:
+  AudioEncoder(AudioConfig c, AudioWeights w, AudioFeatureConfig f);
+  AudioConfig config_;
+  AudioWeights weights_;
+  AudioFeatureConfig features_;
+  std::vector<float> padding_;  // AudioPaddingEmbedding
+  size_t max_frames_ = 0;
+};
+
+}  // namespace gemmakit
