@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kernels/dtype.h"
+#include "kernels/matmul.h"
 #include "multimodal/audio/audio_encoder.h"
 #include "runtime/thread_pool.h"
 
@@ -104,6 +105,7 @@ void BM_AudioClip30s(benchmark::State& state) {
     last = now;
   };
   double total = 0;
+  ResetMatMulKernelsUsed();
   for (auto _ : state) {
     start = last = std::chrono::steady_clock::now();
     benchmark::DoNotOptimize(enc.SoftTokens(mel, &pool, &tap));
@@ -112,6 +114,7 @@ void BM_AudioClip30s(benchmark::State& state) {
   const double per_clip = total / static_cast<double>(state.iterations());
   state.counters["real_time_factor"] = per_clip / 30.0;
   for (const auto& [name, s] : stage_seconds) state.counters[name + "_s"] = s / static_cast<double>(state.iterations());
+  state.SetLabel(MatMulKernelsUsed());
 }
 BENCHMARK(BM_AudioClip30s)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 

@@ -13,7 +13,8 @@
 namespace gemmakit {
 
 // x: [n, hidden] encoder outputs. Returns [n, text_hidden].
-std::vector<float> EmbedAudioSoftTokens(const AudioConfig& c, const AudioWeights& w, const float* x, size_t n, Executor* ex);
+std::vector<float> EmbedAudioSoftTokens(const AudioConfig& c, const AudioWeights& w, const float* x, size_t n, Executor* ex,
+                                        const MatMulOptions& mm = {});
 
 // The embedding of the padding id (text vocab_size - 1, embedder row padding_row): what
 // Gemma3nModel puts in place of masked soft tokens and after a clip's last one. [text_hidden].

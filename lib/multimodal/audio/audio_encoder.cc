@@ -10,8 +10,8 @@
 
 namespace gemmakit {
 
-AudioEncoder::AudioEncoder(AudioConfig c, AudioWeights w, AudioFeatureConfig f)
-    : config_(std::move(c)), weights_(std::move(w)), features_(std::move(f)) {
+AudioEncoder::AudioEncoder(AudioConfig c, AudioWeights w, AudioFeatureConfig f, const MatMulOptions& mm)
+    : config_(std::move(c)), weights_(std::move(w)), features_(std::move(f)), matmul_(mm) {
   padding_ = AudioPaddingEmbedding(config_, weights_);
   // TokensForFrames grows by at most one per frame: walk down from a bound to the last fit.
   const size_t budget = static_cast<size_t>(config_.tokens_per_clip);
@@ -20,19 +20,20 @@ AudioEncoder::AudioEncoder(AudioConfig c, AudioWeights w, AudioFeatureConfig f)
   max_frames_ = hi;
 }
 
-std::unique_ptr<AudioEncoder> AudioEncoder::Create(const AudioCheckpoint& ck) {
+std::unique_ptr<AudioEncoder> AudioEncoder::Create(const AudioCheckpoint& ck, const MatMulOptions& mm) {
   AudioConfig c = ResolveAudioConfig(ck.hparams);
   AudioWeights w = BindAudioWeights(c, ck.tensors);
-  return FromWeights(std::move(c), std::move(w), ck.features);
+  return FromWeights(std::move(c), std::move(w), ck.features, mm);
 }
 
-std::unique_ptr<AudioEncoder> AudioEncoder::FromWeights(AudioConfig c, AudioWeights w, AudioFeatureConfig f) {
-  return std::unique_ptr<AudioEncoder>(new AudioEncoder(std::move(c), std::move(w), std::move(f)));
+std::unique_ptr<AudioEncoder> AudioEncoder::FromWeights(AudioConfig c, AudioWeights w, AudioFeatureConfig f,
+                                                       const MatMulOptions& mm) {
+  return std::unique_ptr<AudioEncoder>(new AudioEncoder(std::move(c), std::move(w), std::move(f), mm));
 }
 
-std::unique_ptr<AudioEncoder> AudioEncoder::Load(const Checkpoint& ck) {
+std::unique_ptr<AudioEncoder> AudioEncoder::Load(const Checkpoint& ck, const MatMulOptions& mm) {
   if (!ck.audio) Fail(Status::kUnsupported, ck.path + " has no audio tower (config.json has no audio_config)");
-  return Create(*ck.audio);
+  return Create(*ck.audio, mm);
 }
 
 std::vector<float> AudioEncoder::SoftTokens(const LogMelFeatures& mel, Executor* ex, const AudioTap* tap) const {
@@ -56,7 +57,7 @@ std::vector<float> AudioEncoder::SoftTokens(const LogMelFeatures& mel, Executor*
     if (tap && *tap) (*tap)(name, layer, t.data(), t.size() / cols, cols);
   };
   const size_t d = static_cast<size_t>(c.hidden), td = static_cast<size_t>(c.text_hidden);
-  std::vector<float> x = SubsampleMel(c, weights_, mel.values.data(), mel.frames, ex);
+  std::vector<float> x = SubsampleMel(c, weights_, mel.values.data(), mel.frames, ex, matmul_);
   const size_t steps = x.size() / d;
   emit("subsample", -1, x, d);
   // Step t starts at mel frame t · time_stride (the last frame past the end).
@@ -65,7 +66,7 @@ std::vector<float> AudioEncoder::SoftTokens(const LogMelFeatures& mel, Executor*
     valid[t] = mel.valid[std::min(t * static_cast<size_t>(c.time_stride), mel.frames - 1)];
   }
   for (size_t il = 0; il < weights_.layers.size(); ++il) {
-    ConformerBlock(c, weights_.layers[il], x.data(), valid.data(), steps, ex);
+    ConformerBlock(c, weights_.layers[il], x.data(), valid.data(), steps, ex, matmul_);
     emit("conformer", static_cast<int>(il), x, d);
   }
   const size_t r = static_cast<size_t>(c.reduction), tokens = (steps + r - 1) / r;
@@ -76,7 +77,7 @@ std::vector<float> AudioEncoder::SoftTokens(const LogMelFeatures& mel, Executor*
     if (token_valid[i]) std::copy_n(&x[i * r * d], d, &reduced[i * d]);
   }
   emit("reduced", -1, reduced, d);
-  const std::vector<float> embedded = EmbedAudioSoftTokens(c, weights_, reduced.data(), tokens, ex);
+  const std::vector<float> embedded = EmbedAudioSoftTokens(c, weights_, reduced.data(), tokens, ex, matmul_);
   emit("embedded", -1, embedded, td);
   std::vector<float> out(tokens_per_clip() * td);
   for (size_t i = 0; i < tokens_per_clip(); ++i) {

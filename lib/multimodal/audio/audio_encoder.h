@@ -25,13 +25,14 @@ using AudioTap = std::function<void(const char* name, int layer, const float* da
 
 class AudioEncoder {
  public:
-  // Throws the errors of ResolveAudioConfig and BindAudioWeights.
-  static std::unique_ptr<AudioEncoder> Create(const AudioCheckpoint& checkpoint);
+  // Throws the errors of ResolveAudioConfig and BindAudioWeights. `matmul`: the model's precision
+  // (bf16 activations for BF16 weights under Precision::kFast), for every product of the tower.
+  static std::unique_ptr<AudioEncoder> Create(const AudioCheckpoint& checkpoint, const MatMulOptions& matmul = {});
   // The checkpoint's audio side. Throws Error(kUnsupported) when it has none.
-  static std::unique_ptr<AudioEncoder> Load(const Checkpoint& checkpoint);
+  static std::unique_ptr<AudioEncoder> Load(const Checkpoint& checkpoint, const MatMulOptions& matmul = {});
   // An encoder over weights already bound (benchmarks with random weights).
   static std::unique_ptr<AudioEncoder> FromWeights(AudioConfig config, AudioWeights weights,
-                                                   AudioFeatureConfig features = {});
+                                                   AudioFeatureConfig features = {}, const MatMulOptions& matmul = {});
 
   const AudioConfig& config() const { return config_; }
   const AudioFeatureConfig& features() const { return features_; }
@@ -46,12 +47,13 @@ class AudioEncoder {
   std::vector<float> SoftTokens(const LogMelFeatures& mel, Executor* ex, const AudioTap* tap = nullptr) const;
 
  private:
-  AudioEncoder(AudioConfig c, AudioWeights w, AudioFeatureConfig f);
+  AudioEncoder(AudioConfig c, AudioWeights w, AudioFeatureConfig f, const MatMulOptions& mm);
   AudioConfig config_;
   AudioWeights weights_;
   AudioFeatureConfig features_;
   std::vector<float> padding_;  // AudioPaddingEmbedding
   size_t max_frames_ = 0;
+  MatMulOptions matmul_;
 };
 
 }  // namespace gemmakit

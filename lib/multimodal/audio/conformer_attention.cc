@@ -38,21 +38,21 @@ std::vector<float> RelativePositionTimings(const AudioConfig& c) {
 }
 
 void ConformerAttention(const AudioConfig& c, const ConformerLayerWeights& l, const float* x, const uint8_t* valid,
-                        size_t steps, float* out, Executor* ex) {
+                        size_t steps, float* out, Executor* ex, const MatMulOptions& mm) {
   const size_t d = static_cast<size_t>(c.hidden), heads = static_cast<size_t>(c.n_heads);
   const size_t hd = static_cast<size_t>(c.head_dim);
   const size_t chunk = static_cast<size_t>(c.chunk), context = static_cast<size_t>(c.context);
   const int64_t past = c.max_past;
   const size_t span = static_cast<size_t>(c.max_past + c.max_future + 1);
   std::vector<float> q(steps * d), k(steps * d), v(steps * d);
-  MatMul(x, steps, l.q, q.data(), ex);
-  MatMul(x, steps, l.k, k.data(), ex);
-  MatMul(x, steps, l.v, v.data(), ex);
+  MatMul(x, steps, l.q, q.data(), ex, mm);
+  MatMul(x, steps, l.k, k.data(), ex, mm);
+  MatMul(x, steps, l.v, v.data(), ex, mm);
   // Row f: the projected sinusoid of distance max_past - f, per head.
   std::vector<float> pos(span * d);
   {
     const std::vector<float> timings = RelativePositionTimings(c);
-    MatMul(timings.data(), span, l.pos_proj, pos.data(), ex);
+    MatMul(timings.data(), span, l.pos_proj, pos.data(), ex, mm);
   }
   std::vector<float> scale(hd);
   const float q_scale = (1.f / std::sqrt(static_cast<float>(hd))) / Softplus(0.f);

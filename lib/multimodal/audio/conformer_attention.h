@@ -20,7 +20,7 @@ namespace gemmakit {
 // x: [steps, hidden], already normed; valid: [steps], nonzero for real audio. out: [steps, hidden]
 // in (head, head_dim) order, before the post projection.
 void ConformerAttention(const AudioConfig& c, const ConformerLayerWeights& l, const float* x, const uint8_t* valid,
-                        size_t steps, float* out, Executor* ex);
+                        size_t steps, float* out, Executor* ex, const MatMulOptions& mm = {});
 
 // The sinusoids of relative distances max_past, max_past - 1, ..., -max_future: [max_past +
 // max_future + 1, hidden], sin of hidden / 2 timescales (1 … 10⁴) then cos, before pos_proj.

@@ -12,14 +12,15 @@ namespace gemmakit {
 namespace {
 
 // Gemma3nAudioConformerFeedForward: x += residual_weight · post_norm(clamp(down(silu(up(pre_norm(clamp(x))))))).
-void FeedForward(const AudioConfig& c, const AudioFfwWeights& f, float* x, size_t steps, Executor* ex) {
+void FeedForward(const AudioConfig& c, const AudioFfwWeights& f, float* x, size_t steps, Executor* ex,
+                 const MatMulOptions& mm) {
   const size_t d = static_cast<size_t>(c.hidden), ff = static_cast<size_t>(c.ffw_hidden);
   std::vector<float> h(x, x + steps * d), up(steps * ff);
   ClampInPlace(h.data(), steps, d, c.clip, ex);
   RmsNormRows(h.data(), steps, d, f.pre_norm.data(), kAudioDefaultNormEps, h.data(), ex);
-  MatMul(h.data(), steps, f.up, up.data(), ex);
+  MatMul(h.data(), steps, f.up, up.data(), ex, mm);
   SiluInPlace(up.data(), steps, ff, ex);
-  MatMul(up.data(), steps, f.down, h.data(), ex);
+  MatMul(up.data(), steps, f.down, h.data(), ex, mm);
   ClampInPlace(h.data(), steps, d, c.clip, ex);
   RmsNormRows(h.data(), steps, d, f.post_norm.data(), kAudioDefaultNormEps, h.data(), ex);
   AddScaledInPlace(x, h.data(), steps, d, c.residual_weight, ex);
@@ -27,24 +28,25 @@ void FeedForward(const AudioConfig& c, const AudioFfwWeights& f, float* x, size_
 
 // Gemma3nAudioConformerAttention: x += post_norm(clamp(post(attention(pre_norm(clamp(x)))))).
 void AttentionSubBlock(const AudioConfig& c, const ConformerLayerWeights& l, float* x, const uint8_t* valid, size_t steps,
-                       Executor* ex) {
+                       Executor* ex, const MatMulOptions& mm) {
   const size_t d = static_cast<size_t>(c.hidden);
   std::vector<float> h(x, x + steps * d), attn(steps * d);
   ClampInPlace(h.data(), steps, d, c.clip, ex);
   RmsNormRows(h.data(), steps, d, l.attn_pre_norm.data(), kAudioDefaultNormEps, h.data(), ex);
-  ConformerAttention(c, l, h.data(), valid, steps, attn.data(), ex);
-  MatMul(attn.data(), steps, l.post, h.data(), ex);
+  ConformerAttention(c, l, h.data(), valid, steps, attn.data(), ex, mm);
+  MatMul(attn.data(), steps, l.post, h.data(), ex, mm);
   ClampInPlace(h.data(), steps, d, c.clip, ex);
   RmsNormRows(h.data(), steps, d, l.attn_post_norm.data(), kAudioDefaultNormEps, h.data(), ex);
   AddScaledInPlace(x, h.data(), steps, d, 1.f, ex);
 }
 
 // Gemma3nAudioConformerLightConv1d. Its norms use the config's rms_norm_eps.
-void LightConv(const AudioConfig& c, const ConformerLayerWeights& l, float* x, size_t steps, Executor* ex) {
+void LightConv(const AudioConfig& c, const ConformerLayerWeights& l, float* x, size_t steps, Executor* ex,
+                 const MatMulOptions& mm) {
   const size_t d = static_cast<size_t>(c.hidden), kernel = static_cast<size_t>(c.conv_kernel);
   std::vector<float> h(steps * d), gated(steps * 2 * d), conv(steps * d);
   RmsNormRows(x, steps, d, l.lconv_pre_norm.data(), c.eps, h.data(), ex);
-  MatMul(h.data(), steps, l.linear_start, gated.data(), ex);
+  MatMul(h.data(), steps, l.linear_start, gated.data(), ex, mm);
   // GLU over the last dimension: first half · sigmoid(second half).
   ParallelFor(ex, steps, 16, [&](size_t t0, size_t t1) {
     for (size_t t = t0; t < t1; ++t) {
@@ -69,22 +71,22 @@ void LightConv(const AudioConfig& c, const ConformerLayerWeights& l, float* x, s
   ClampInPlace(conv.data(), steps, d, c.clip, ex);
   RmsNormRows(conv.data(), steps, d, l.conv_norm.data(), c.eps, conv.data(), ex);
   SiluInPlace(conv.data(), steps, d, ex);
-  MatMul(conv.data(), steps, l.linear_end, h.data(), ex);
+  MatMul(conv.data(), steps, l.linear_end, h.data(), ex, mm);
   AddScaledInPlace(x, h.data(), steps, d, 1.f, ex);
 }
 
 }  // namespace
 
 void ConformerBlock(const AudioConfig& c, const ConformerLayerWeights& l, float* x, const uint8_t* valid, size_t steps,
-                    Executor* ex) {
+                    Executor* ex, const MatMulOptions& mm) {
   const size_t d = static_cast<size_t>(c.hidden);
-  FeedForward(c, l.ffw_start, x, steps, ex);
-  AttentionSubBlock(c, l, x, valid, steps, ex);
+  FeedForward(c, l.ffw_start, x, steps, ex, mm);
+  AttentionSubBlock(c, l, x, valid, steps, ex, mm);
   for (size_t t = 0; t < steps; ++t) {
     if (!valid[t]) std::fill(x + t * d, x + (t + 1) * d, 0.f);
   }
-  LightConv(c, l, x, steps, ex);
-  FeedForward(c, l.ffw_end, x, steps, ex);
+  LightConv(c, l, x, steps, ex, mm);
+  FeedForward(c, l.ffw_end, x, steps, ex, mm);
   ClampInPlace(x, steps, d, c.clip, ex);
   RmsNormRows(x, steps, d, l.norm.data(), kAudioDefaultNormEps, x, ex);
 }

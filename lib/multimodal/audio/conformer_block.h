@@ -20,6 +20,6 @@ namespace gemmakit {
 
 // x: [steps, hidden], updated in place; valid: [steps].
 void ConformerBlock(const AudioConfig& c, const ConformerLayerWeights& l, float* x, const uint8_t* valid, size_t steps,
-                    Executor* ex);
+                    Executor* ex, const MatMulOptions& mm = {});
 
 }  // namespace gemmakit

@@ -34,7 +34,7 @@ void CumulativeGroupNorm(float* x, size_t frames, size_t width, const std::vecto
 }
 
 std::vector<float> SubsampleConvBlock(const AudioConvStage& s, const MatrixView& conv, const std::vector<float>& norm_scale,
-                                      float eps, const float* x, size_t frames, Executor* ex) {
+                                      float eps, const float* x, size_t frames, Executor* ex, const MatMulOptions& mm) {
   const size_t out_frames = s.OutFrames(frames);
   const size_t in_bins = static_cast<size_t>(s.in_bins), out_bins = static_cast<size_t>(s.out_bins);
   const size_t cin = static_cast<size_t>(s.in_channels), cout = static_cast<size_t>(s.out_channels);
@@ -65,21 +65,22 @@ std::vector<float> SubsampleConvBlock(const AudioConvStage& s, const MatrixView&
         }
       }
     });
-    MatMul(patches.data(), (t1 - t0) * out_bins, conv, out.data() + t0 * width, ex);
+    MatMul(patches.data(), (t1 - t0) * out_bins, conv, out.data() + t0 * width, ex, mm);
   }
   CumulativeGroupNorm(out.data(), out_frames, width, norm_scale, eps);
   for (float& v : out) v = std::max(v, 0.f);
   return out;
 }
 
-std::vector<float> SubsampleMel(const AudioConfig& c, const AudioWeights& w, const float* mel, size_t frames, Executor* ex) {
-  const std::vector<float> a = SubsampleConvBlock(c.conv[0], w.conv[0], w.conv_norm[0], c.group_norm_eps, mel, frames, ex);
+std::vector<float> SubsampleMel(const AudioConfig& c, const AudioWeights& w, const float* mel, size_t frames, Executor* ex,
+                                const MatMulOptions& mm) {
+  const std::vector<float> a = SubsampleConvBlock(c.conv[0], w.conv[0], w.conv_norm[0], c.group_norm_eps, mel, frames, ex, mm);
   const size_t f1 = c.conv[0].OutFrames(frames);
-  const std::vector<float> b = SubsampleConvBlock(c.conv[1], w.conv[1], w.conv_norm[1], c.group_norm_eps, a.data(), f1, ex);
+  const std::vector<float> b = SubsampleConvBlock(c.conv[1], w.conv[1], w.conv_norm[1], c.group_norm_eps, a.data(), f1, ex, mm);
   const size_t steps = c.conv[1].OutFrames(f1);
   // b is [steps][bins][channels]: each step's row is already Gemma's [frequency · channels] order.
   std::vector<float> out(steps * static_cast<size_t>(c.hidden));
-  MatMul(b.data(), steps, w.input_proj, out.data(), ex);
+  MatMul(b.data(), steps, w.input_proj, out.data(), ex, mm);
   return out;
 }
 
