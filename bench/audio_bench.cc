@@ -16,6 +16,7 @@
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
 #include "multimodal/audio/audio_encoder.h"
+#include "multimodal/audio/conformer_attention.h"
 #include "runtime/thread_pool.h"
 
 namespace gemmakit {
@@ -47,10 +48,11 @@ struct RandomAudioTower {
     return f;
   }
 
-  AudioWeights Make() {
+  AudioWeights w;
+
+  RandomAudioTower() {
     std::mt19937 rng(7);
     mats.reserve(32);
-    AudioWeights w;
     const size_t d = static_cast<size_t>(c.hidden), ff = static_cast<size_t>(c.ffw_hidden);
     for (size_t i = 0; i < 2; ++i) {
       const AudioConvStage& s = c.conv[i];
@@ -75,14 +77,28 @@ struct RandomAudioTower {
     w.soft_norm = w.hard_norm = Vec(d, 1.f, 0.1f, rng);
     w.projection = Mat(static_cast<size_t>(c.text_hidden), d, rng);
     w.padding_row = Vec(d, 0.f, 1.f, rng);
-    return w;
   }
 };
 
-const AudioEncoder& Encoder() {
+RandomAudioTower& Tower() {
   static RandomAudioTower* tower = new RandomAudioTower();
-  static const AudioEncoder* enc = AudioEncoder::FromWeights(tower->c, tower->Make()).release();
+  return *tower;
+}
+
+const AudioEncoder& Encoder() {
+  static const AudioEncoder* enc = AudioEncoder::FromWeights(Tower().c, Tower().w).release();
   return *enc;
+}
+
+// 30 s of audio is 750 conformer steps.
+constexpr size_t kSteps30s = 750;
+
+std::vector<float> RandomActivations(size_t n) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> d(0.f, 1.f);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
 }
 
 void BM_AudioClip30s(benchmark::State& state) {
@@ -117,6 +133,33 @@ void BM_AudioClip30s(benchmark::State& state) {
   state.SetLabel(MatMulKernelsUsed());
 }
 BENCHMARK(BM_AudioClip30s)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+// The parts of one conformer layer at 30 s, to show where the time goes: 0 the chunked attention
+// alone (q/k/v and position projections included), 1 one feed-forward up projection
+// (750 × 1536 → 6144; a layer has two of these and two down projections of the same size).
+void BM_AudioLayerPart(benchmark::State& state) {
+  const AudioEncoder& enc = Encoder();
+  const AudioConfig& c = enc.config();
+  const ConformerLayerWeights& l = Tower().w.layers[0];
+  ThreadPool pool(2);
+  const size_t d = static_cast<size_t>(c.hidden);
+  const std::vector<float> x = RandomActivations(kSteps30s * d);
+  const std::vector<uint8_t> valid(kSteps30s, 1);
+  std::vector<float> out(kSteps30s * static_cast<size_t>(c.ffw_hidden));
+  double flop = 0;
+  for (auto _ : state) {
+    if (state.range(0) == 0) {
+      ConformerAttention(c, l, x.data(), valid.data(), kSteps30s, out.data(), &pool);
+      flop = 2.0 * kSteps30s * d * d * 3 + 4.0 * kSteps30s * static_cast<double>(c.context) * d;
+    } else {
+      MatMul(x.data(), kSteps30s, l.ffw_start.up, out.data(), &pool);
+      flop = 2.0 * kSteps30s * d * static_cast<double>(c.ffw_hidden);
+    }
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(flop / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(state.range(0) == 0 ? "chunked attention" : "ffw up projection");
+}
+BENCHMARK(BM_AudioLayerPart)->Arg(0)->Arg(1)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace gemmakit
