@@ -32,7 +32,9 @@ std::unique_ptr<AudioEncoder> AudioEncoder::FromWeights(AudioConfig c, AudioWeig
 }
 
 std::unique_ptr<AudioEncoder> AudioEncoder::Load(const Checkpoint& ck, const MatMulOptions& mm) {
-  if (!ck.audio) Fail(Status::kUnsupported, ck.path + " has no audio tower (config.json has no audio_config)");
+  if (!ck.audio) {
+    Fail(Status::kUnsupported, ck.path + " has no audio tower (it reads from HuggingFace folders whose config.json has audio_config)");
+  }
   return Create(*ck.audio, mm);
 }
 
