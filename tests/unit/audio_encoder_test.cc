@@ -83,6 +83,12 @@ TEST(AudioEncoderTest, ConfigIsTheCheckpointsAndDefaultsAreE2Bs) {
   EXPECT_EQ(e2b.proj_in, 32 * 32);
   EXPECT_EQ(e2b.padding_row, 127);
   EXPECT_EQ(e2b.TokensForFrames(2997), 188u);
+  EXPECT_EQ(e2b.max_frames, 3008);
+  EXPECT_EQ(e2b.TokensForFrames(3008), 188u);
+  EXPECT_EQ(e2b.TokensForFrames(3009), 189u);
+  AudioHParams huge;
+  huge.audio_soft_tokens_per_image = huge.conf_reduction_factor = int64_t{1} << 24;
+  EXPECT_EQ(test::StatusOf([&] { ResolveAudioConfig(huge); }), Status::kFormatError);
 
   AudioHParams odd;
   odd.conf_num_attention_heads = 7;

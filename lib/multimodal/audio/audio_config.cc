@@ -95,6 +95,12 @@ AudioConfig ResolveAudioConfig(const AudioHParams& hp) {
 
   c.text_hidden = hp.text_hidden_size;
   c.tokens_per_clip = hp.audio_soft_tokens_per_image;
+  const double frames = static_cast<double>(c.tokens_per_clip) * static_cast<double>(c.reduction) *
+                        static_cast<double>(c.time_stride);
+  if (frames > static_cast<double>(int64_t{1} << 40)) {
+    Fail(Status::kFormatError, "config.json: audio_soft_tokens_per_image × reduction × strides is out of range");
+  }
+  c.max_frames = c.tokens_per_clip * c.reduction * c.time_stride;
   c.vocab_size = hp.vocab_size;
   c.padding_row = hp.text_vocab_size - 1 - hp.vocab_offset;
   if (c.padding_row < 0 || c.padding_row >= c.vocab_size) {

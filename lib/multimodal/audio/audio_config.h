@@ -44,6 +44,9 @@ struct AudioConfig {
 
   int64_t text_hidden = 0;
   int64_t tokens_per_clip = 0;  // audio_soft_tokens_per_image
+  // The most mel frames a clip may have: each convolution pads time by kernel - 1, so it keeps
+  // ceil(frames / stride) steps, and tokens_per_clip tokens hold this many frames.
+  int64_t max_frames = 0;       // tokens_per_clip · reduction · time_stride
   int64_t vocab_size = 0;
   int64_t padding_row = 0;      // the embedder row that pads a clip: text vocab_size - 1 - vocab_offset
   int32_t audio_token = -1, start_of_audio = -1, end_of_audio = -1;

@@ -13,11 +13,6 @@ namespace gemmakit {
 AudioEncoder::AudioEncoder(AudioConfig c, AudioWeights w, AudioFeatureConfig f, const MatMulOptions& mm)
     : config_(std::move(c)), weights_(std::move(w)), features_(std::move(f)), matmul_(mm) {
   padding_ = AudioPaddingEmbedding(config_, weights_);
-  // TokensForFrames grows by at most one per frame: walk down from a bound to the last fit.
-  const size_t budget = static_cast<size_t>(config_.tokens_per_clip);
-  size_t hi = budget * static_cast<size_t>(config_.reduction * config_.time_stride) + static_cast<size_t>(config_.time_stride);
-  while (hi > 0 && config_.TokensForFrames(hi) > budget) --hi;
-  max_frames_ = hi;
 }
 
 std::unique_ptr<AudioEncoder> AudioEncoder::Create(const AudioCheckpoint& ck, const MatMulOptions& mm) {
@@ -50,10 +45,10 @@ std::vector<float> AudioEncoder::SoftTokens(const LogMelFeatures& mel, Executor*
   if (std::none_of(mel.valid.begin(), mel.valid.end(), [](uint8_t v) { return v != 0; })) {
     Fail(Status::kInvalidArgument, "audio features have no valid frame");
   }
-  if (mel.frames > max_frames_) {
+  if (mel.frames > max_frames()) {
     Fail(Status::kInvalidArgument, "audio clip of " + std::to_string(mel.frames) + " frames makes more than the " +
                                        std::to_string(c.tokens_per_clip) + " soft tokens a clip may have (at most " +
-                                       std::to_string(max_frames_) + " frames)");
+                                       std::to_string(max_frames()) + " frames)");
   }
   auto emit = [&](const char* name, int layer, const std::vector<float>& t, size_t cols) {
     if (tap && *tap) (*tap)(name, layer, t.data(), t.size() / cols, cols);

@@ -39,7 +39,7 @@ class AudioEncoder {
   size_t tokens_per_clip() const { return static_cast<size_t>(config_.tokens_per_clip); }
   size_t n_params() const { return weights_.n_params; }
   // The most mel frames one clip may have: more would make more soft tokens than tokens_per_clip.
-  size_t max_frames() const { return max_frames_; }
+  size_t max_frames() const { return static_cast<size_t>(config_.max_frames); }
 
   // [tokens_per_clip, text_hidden]. Throws Error(kInvalidArgument) for features whose bin count
   // is not mel_bins, a validity mask of the wrong length, no valid frame, or more than
@@ -52,7 +52,6 @@ class AudioEncoder {
   AudioWeights weights_;
   AudioFeatureConfig features_;
   std::vector<float> padding_;  // AudioPaddingEmbedding
-  size_t max_frames_ = 0;
   MatMulOptions matmul_;
 };
 
