@@ -4,7 +4,8 @@
 // chunks of 12 with 12 steps of left context) and random bf16 weights, plus the embedder into
 // E2B's 2048-wide text model. One random layer stands in for all 12 (the timing does not depend
 // on the values). Counters: real_time_factor (seconds of compute per second of audio; below 1 is
-// faster than real time) and the part of the time each stage takes.
+// faster than real time) and the seconds each named stage takes, summed over the 12 layers for
+// the block's stages ("conformer_s" is then only the blocks' final norms).
 #include <benchmark/benchmark.h>
 
 #include <chrono>

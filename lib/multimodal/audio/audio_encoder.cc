@@ -63,7 +63,7 @@ std::vector<float> AudioEncoder::SoftTokens(const LogMelFeatures& mel, Executor*
     valid[t] = mel.valid[std::min(t * static_cast<size_t>(c.time_stride), mel.frames - 1)];
   }
   for (size_t il = 0; il < weights_.layers.size(); ++il) {
-    ConformerBlock(c, weights_.layers[il], x.data(), valid.data(), steps, ex, matmul_);
+    ConformerBlock(c, weights_.layers[il], x.data(), valid.data(), steps, ex, matmul_, tap, static_cast<int>(il));
     emit("conformer", static_cast<int>(il), x, d);
   }
   const size_t r = static_cast<size_t>(c.reduction), tokens = (steps + r - 1) / r;

@@ -4,7 +4,6 @@
 // id). Immutable after creation; SoftTokens may run concurrently on different executors.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <vector>
 
@@ -13,15 +12,11 @@
 #include "kernels/matmul.h"
 #include "kernels/parallel.h"
 #include "multimodal/audio/audio_config.h"
+#include "multimodal/audio/audio_tap.h"
 #include "multimodal/audio/audio_weights.h"
 #include "multimodal/audio/log_mel.h"
 
 namespace gemmakit {
-
-// Called with named intermediates when set: "subsample" [steps, hidden], "conformer" per layer
-// [steps, hidden], "reduced" [tokens, hidden] (masked steps zeroed), "embedded" [tokens,
-// text_hidden] (before padding); layer -1 outside the blocks.
-using AudioTap = std::function<void(const char* name, int layer, const float* data, size_t rows, size_t cols)>;
 
 class AudioEncoder {
  public:
@@ -41,7 +36,9 @@ class AudioEncoder {
   // The most mel frames one clip may have: more would make more soft tokens than tokens_per_clip.
   size_t max_frames() const { return static_cast<size_t>(config_.max_frames); }
 
-  // [tokens_per_clip, text_hidden]. Throws Error(kInvalidArgument) for features whose bin count
+  // [tokens_per_clip, text_hidden]. The tap sees "subsample" [steps, hidden], each block's stages
+  // (conformer_block.h) and its output "conformer" [steps, hidden], "reduced" [tokens, hidden]
+  // (masked steps zeroed) and "embedded" [tokens, text_hidden] (before padding). Throws Error(kInvalidArgument) for features whose bin count
   // is not mel_bins, a validity mask of the wrong length, no valid frame, or more than
   // max_frames() frames.
   std::vector<float> SoftTokens(const LogMelFeatures& mel, Executor* ex, const AudioTap* tap = nullptr) const;

@@ -78,15 +78,22 @@ void LightConv(const AudioConfig& c, const ConformerLayerWeights& l, float* x, s
 }  // namespace
 
 void ConformerBlock(const AudioConfig& c, const ConformerLayerWeights& l, float* x, const uint8_t* valid, size_t steps,
-                    Executor* ex, const MatMulOptions& mm) {
+                    Executor* ex, const MatMulOptions& mm, const AudioTap* tap, int layer) {
   const size_t d = static_cast<size_t>(c.hidden);
+  auto emit = [&](const char* name) {
+    if (tap && *tap) (*tap)(name, layer, x, steps, d);
+  };
   FeedForward(c, l.ffw_start, x, steps, ex, mm);
+  emit("ffw_start");
   AttentionSubBlock(c, l, x, valid, steps, ex, mm);
+  emit("attention");
   for (size_t t = 0; t < steps; ++t) {
     if (!valid[t]) std::fill(x + t * d, x + (t + 1) * d, 0.f);
   }
   LightConv(c, l, x, steps, ex, mm);
+  emit("lconv");
   FeedForward(c, l.ffw_end, x, steps, ex, mm);
+  emit("ffw_end");
   ClampInPlace(x, steps, d, c.clip, ex);
   RmsNormRows(x, steps, d, l.norm.data(), kAudioDefaultNormEps, x, ex);
 }

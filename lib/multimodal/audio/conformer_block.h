@@ -14,12 +14,14 @@
 
 #include "kernels/parallel.h"
 #include "multimodal/audio/audio_config.h"
+#include "multimodal/audio/audio_tap.h"
 #include "multimodal/audio/audio_weights.h"
 
 namespace gemmakit {
 
-// x: [steps, hidden], updated in place; valid: [steps].
+// x: [steps, hidden], updated in place; valid: [steps]. The tap, when set, sees x after each
+// stage: "ffw_start", "attention", "lconv", "ffw_end" (the block's output follows as "conformer").
 void ConformerBlock(const AudioConfig& c, const ConformerLayerWeights& l, float* x, const uint8_t* valid, size_t steps,
-                    Executor* ex, const MatMulOptions& mm = {});
+                    Executor* ex, const MatMulOptions& mm = {}, const AudioTap* tap = nullptr, int layer = -1);
 
 }  // namespace gemmakit
