@@ -51,6 +51,7 @@ Checkpoint OpenCheckpoint(const std::string& path) {
   ck.chat_template = std::move(hf.chat_template);
   ck.chat_template_source = std::move(hf.chat_template_source);
   ck.vision = OpenHfVision(hf);
+  ck.audio = OpenHfAudio(hf);
   return ck;
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "io/audio_checkpoint.h"
 #include "io/hparams.h"
 #include "io/tensor_index.h"
 #include "io/vision_checkpoint.h"
@@ -29,6 +30,7 @@ struct Checkpoint {
   std::string chat_template;         // as the checkpoint carries it; may be empty
   std::string chat_template_source;  // where it came from: a file name, or the GGUF key
   std::optional<VisionCheckpoint> vision;  // multimodal checkpoints: the vision tower and projector
+  std::optional<AudioCheckpoint> audio;    // Gemma 3n: the audio tower and embedder
 };
 
 // Throws Error: kIoError (missing files), kFormatError (corrupt ones), kUnsupported (a file type

@@ -1,68 +1,15 @@
 #include "multimodal/vision_weights.h"
 
-#include <cstring>
 #include <string>
 
-#include "gemmakit/status.h"
+#include "multimodal/tower_binder.h"
 
 namespace gemmakit {
-namespace {
-
-std::string Shape(const std::vector<int64_t>& s) {
-  std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
-
-class VisionBinder {
- public:
-  VisionBinder(const TensorIndex& t, VisionWeights& w) : tensors_(t), w_(w) {}
-
-  const TensorEntry& Get(const std::string& name, const std::vector<int64_t>& shape) {
-    const TensorEntry* e = tensors_.Find(name);
-    if (!e) Fail(Status::kFormatError, "checkpoint has no vision tensor '" + name + "'");
-    if (e->shape != shape) {
-      Fail(Status::kFormatError, "vision tensor '" + name + "' has shape " + Shape(e->shape) + " but the config implies " +
-                                     Shape(shape));
-    }
-    if (reinterpret_cast<uintptr_t>(e->data) % (e->dtype == DType::kF32 ? 4 : 2) != 0) {
-      Fail(Status::kUnsupported, "vision tensor '" + name + "' is misaligned in its file");
-    }
-    w_.n_params += static_cast<size_t>(e->numel());
-    return *e;
-  }
-
-  // A Linear weight [rows, cols], or a tensor of more dimensions read as one (the patch convolution).
-  MatrixView Matrix(const std::string& name, const std::vector<int64_t>& shape, int64_t rows, int64_t cols) {
-    const TensorEntry& e = Get(name, shape);
-    if (static_cast<size_t>(cols) % DTypeBlockElems(e.dtype) != 0) {
-      Fail(Status::kFormatError, "vision tensor '" + name + "' is not a whole number of " + DTypeName(e.dtype) + " blocks per row");
-    }
-    return MatrixView{e.dtype, e.data, static_cast<size_t>(rows), static_cast<size_t>(cols)};
-  }
-  MatrixView Linear(const std::string& name, int64_t rows, int64_t cols) { return Matrix(name, {rows, cols}, rows, cols); }
-
-  std::vector<float> Vector(const std::string& name, const std::vector<int64_t>& shape) {
-    const TensorEntry& e = Get(name, shape);
-    std::vector<float> v(static_cast<size_t>(e.numel()));
-    if (IsQuantized(e.dtype) && v.size() % DTypeBlockElems(e.dtype) != 0) {
-      Fail(Status::kFormatError, "vision tensor '" + name + "' is not a whole number of blocks");
-    }
-    ConvertToF32(e.dtype, e.data, v.data(), v.size());
-    return v;
-  }
-
- private:
-  const TensorIndex& tensors_;
-  VisionWeights& w_;
-};
-
-}  // namespace
 
 VisionWeights BindVisionWeights(const VisionConfig& c, std::shared_ptr<const TensorIndex> tensors,
                                 bool soft_norm_includes_one) {
   VisionWeights w;
-  VisionBinder b(*tensors, w);
+  TowerBinder b(*tensors, "vision", w.n_params);
   const int64_t d = c.hidden, p = c.patch_size;
   w.patch = b.Matrix("vision.embeddings.patch_embedding.weight", {d, 3, p, p}, d, 3 * p * p);
   w.patch_b = b.Vector("vision.embeddings.patch_embedding.bias", {d});
