@@ -14,6 +14,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/matmul/dot_kernels.h"
 #include "kernels/matmul/gemm_panels.h"
+#include "kernels/matmul/kquant_q8k.h"
 #include "kernels/matmul/panels.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/vec.h"
@@ -240,6 +241,14 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     }
     NoteKernel(w.dtype, n, w.dtype == DType::kQ8_0 ? "q8_0_f32_gemm_8x4__avx2" : "q4_0_f32_gemm_8x4__avx2");
     return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) { GemmQ8Avx2(w, packed, n, y, r0, r1); });
+  }
+  // K-quants (Q4_K, Q5_K, Q6_K) against Q8_K32 inputs on integer AVX2 kernels, decode and prompts; AVX-512
+  // decode keeps its fused float kernel (x86_avx512_kquant.cc).
+  if (w.data && (isa == "avx2" || (isa == "avx512" && n >= 4))) {
+    if (const QGemmUkernel* uk = FindKQuantUkernel(w.dtype, Isa::kAvx2, n >= 4)) {
+      NoteKernel(w.dtype, n, uk->name);
+      return MatMulQ8K32(x, n, w, y, ex, *uk);
+    }
   }
   if (UsePanelKernels(n)) {
     constexpr size_t kChunk = 64;
