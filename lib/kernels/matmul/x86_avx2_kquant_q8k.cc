@@ -67,22 +67,29 @@ struct KernelK4 {
     const __m256i m4 = _mm256_set1_epi8(0xF);
     const __m256i one = _mm256_set1_epi8(1);
     __m256 acc[MR][NR];
+    #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
+      #pragma GCC unroll 8
       for (int c = 0; c < NR; ++c) acc[r][c] = _mm256_setzero_ps();
     }
     for (size_t b = 0; b < nb; ++b) {
       const Block* w[MR];
       __m256i scales[MR];
+      #pragma GCC unroll 8
       for (int r = 0; r < MR; ++r) {
         w[r] = reinterpret_cast<const Block*>(rows[r]) + b;
         scales[r] = ScalesAndMinsK4(w[r]->scales);
       }
       __m256 block[MR][NR];  // Σ_j d_x,j · scale_j · Σ w · x over this super-block
+      #pragma GCC unroll 8
       for (int r = 0; r < MR; ++r) {
+        #pragma GCC unroll 8
         for (int c = 0; c < NR; ++c) block[r][c] = _mm256_setzero_ps();
       }
+      #pragma GCC unroll 8
       for (int j = 0; j < 4; ++j) {
         __m256i w_lo[MR], w_hi[MR], scale_lo[MR], scale_hi[MR];
+        #pragma GCC unroll 8
         for (int r = 0; r < MR; ++r) {
           const __m256i bits = Load(w[r]->qs + 32 * j);
           w_lo[r] = _mm256_and_si256(bits, m4);
@@ -97,18 +104,22 @@ struct KernelK4 {
           scale_lo[r] = _mm256_shuffle_epi8(both, LaneControl(2 * j));
           scale_hi[r] = _mm256_shuffle_epi8(both, LaneControl(2 * j + 1));
         }
+        #pragma GCC unroll 8
         for (int c = 0; c < NR; ++c) {
           const int8_t* xq = x[c][b].qs + 64 * j;
           const __m256 d_lo = _mm256_set1_ps(x[c][b].d[2 * j]), d_hi = _mm256_set1_ps(x[c][b].d[2 * j + 1]);
+          #pragma GCC unroll 8
           for (int r = 0; r < MR; ++r) {
             block[r][c] = SubBlock(block[r][c], w_lo[r], xq, scale_lo[r], d_lo);
             block[r][c] = SubBlock(block[r][c], w_hi[r], xq + 32, scale_hi[r], d_hi);
           }
         }
       }
+      #pragma GCC unroll 8
       for (int r = 0; r < MR; ++r) {
         const __m256 d = _mm256_set1_ps(F16(w[r]->d)), dmin = _mm256_set1_ps(F16(w[r]->dmin));
         const __m256i mins = PairedMins(scales[r]);
+        #pragma GCC unroll 8
         for (int c = 0; c < NR; ++c) {
           // Lane j: min_j · Σ_{k∈j} x_k, times d_x,j.
           const __m256i summ = _mm256_madd_epi16(mins, Load(x[c][b].bsums));
@@ -118,7 +129,9 @@ struct KernelK4 {
         }
       }
     }
+    #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
+      #pragma GCC unroll 8
       for (int c = 0; c < NR; ++c) out[r][c] = HorizontalSum(acc[r][c]);
     }
   }
@@ -132,19 +145,32 @@ struct KernelQ6K {
   static void Tile(const uint8_t* const* rows, const BlockQ8K32* const* x, size_t nb, float out[MR][NR]) {
     const __m256i m4 = _mm256_set1_epi8(0xF);
     __m256 acc[MR][NR];
+    #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
+      #pragma GCC unroll 8
       for (int c = 0; c < NR; ++c) acc[r][c] = _mm256_setzero_ps();
     }
     for (size_t b = 0; b < nb; ++b) {
       const BlockQ6_K* w[MR];
+      #pragma GCC unroll 8
       for (int r = 0; r < MR; ++r) w[r] = reinterpret_cast<const BlockQ6_K*>(rows[r]) + b;
       __m256 block[MR][NR];  // Σ_j d_x,j · Σ_{g∈j} scale_g · Σ w · x over this super-block
+      #pragma GCC unroll 8
       for (int r = 0; r < MR; ++r) {
+        #pragma GCC unroll 8
         for (int c = 0; c < NR; ++c) block[r][c] = _mm256_setzero_ps();
       }
+      __m256i scales16[MR];  // the 16 scales, int16
+      #pragma GCC unroll 8
+      for (int r = 0; r < MR; ++r) {
+        scales16[r] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w[r]->scales)));
+      }
+      #pragma GCC unroll 8
       for (int half = 0; half < 2; ++half) {
+        #pragma GCC unroll 8
         for (int q = 0; q < 4; ++q) {
           __m256i value[MR], scale[MR];
+          #pragma GCC unroll 8
           for (int r = 0; r < MR; ++r) {
             const __m256i low_bits = Load(w[r]->ql + 64 * half + 32 * (q % 2));
             const __m256i low = q < 2 ? _mm256_and_si256(low_bits, m4)
@@ -157,20 +183,25 @@ struct KernelQ6K {
                                    : q == 2 ? high
                                             : _mm256_srli_epi16(high, 2);
             value[r] = _mm256_or_si256(low, high45);
-            const __m128i scales8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w[r]->scales + 8 * half));
-            const __m256i scales16 = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(scales8));
-            scale[r] = _mm256_shuffle_epi8(scales16, LaneControl2(2 * q, 2 * q + 1));
+            // This half's 8 scales in both 128-bit halves, then groups 2q and 2q + 1 of them.
+            const __m256i half_scales = half == 0 ? _mm256_permute2x128_si256(scales16[r], scales16[r], 0x00)
+                                                  : _mm256_permute2x128_si256(scales16[r], scales16[r], 0x11);
+            scale[r] = _mm256_shuffle_epi8(half_scales, LaneControl2(2 * q, 2 * q + 1));
           }
+          #pragma GCC unroll 8
           for (int c = 0; c < NR; ++c) {
             const int8_t* xq = x[c][b].qs + 128 * half + 32 * q;
             const __m256 d_x = _mm256_set1_ps(x[c][b].d[4 * half + q]);
+            #pragma GCC unroll 8
             for (int r = 0; r < MR; ++r) block[r][c] = SubBlock(block[r][c], value[r], xq, scale[r], d_x);
           }
         }
       }
+      #pragma GCC unroll 8
       for (int r = 0; r < MR; ++r) {
         const __m256 d = _mm256_set1_ps(F16(w[r]->d));
-        const __m256i scales = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w[r]->scales)));
+        const __m256i scales = scales16[r];
+        #pragma GCC unroll 8
         for (int c = 0; c < NR; ++c) {
           // Lane j: 32 · Σ_{g∈j} scale_g · Σ_{k∈g} x_k (the -32 of every stored value), times d_x,j.
           const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(scales, Load(x[c][b].bsums)), 5);
@@ -179,7 +210,9 @@ struct KernelQ6K {
         }
       }
     }
+    #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
+      #pragma GCC unroll 8
       for (int c = 0; c < NR; ++c) out[r][c] = HorizontalSum(acc[r][c]);
     }
   }
@@ -193,9 +226,11 @@ void GemmColumns(const uint8_t* const* rows, size_t row_count, const BlockQ8K32*
     if (n < NR) return GemmColumns<K, MR, NR - 1>(rows, row_count, x, n, nb, y, ldy);
   }
   const BlockQ8K32* cols[NR];
+  #pragma GCC unroll 8
   for (int c = 0; c < NR; ++c) cols[c] = x + c * nb;
   float out[MR][NR];
   K::template Tile<MR, NR>(rows, cols, nb, out);
+  #pragma GCC unroll 8
   for (int c = 0; c < NR; ++c) {
     for (size_t r = 0; r < row_count; ++r) y[c * ldy + r] = out[r][c];
   }
@@ -205,6 +240,7 @@ void GemmColumns(const uint8_t* const* rows, size_t row_count, const BlockQ8K32*
 template <typename K, int MR, int NR>
 void Gemm(const uint8_t* w, size_t w_stride, size_t rows, const void* x, size_t n, size_t nb, float* y, size_t ldy) {
   const uint8_t* row_ptrs[MR];
+  #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) row_ptrs[r] = w + std::min<size_t>(static_cast<size_t>(r), rows - 1) * w_stride;
   GemmColumns<K, MR, NR>(row_ptrs, rows, static_cast<const BlockQ8K32*>(x), n, nb, y, ldy);
 }
@@ -213,16 +249,18 @@ using Q4K = KernelK4<false>;
 using Q5K = KernelK4<true>;
 using Q6K = KernelQ6K;
 
-// Decode (one input): MR rows share each activation load. Prompts: each unpacked weight block
-// meets NR inputs; MR × NR int32 sums stay in ymm registers with the unpacked weights and scales.
+// Decode: one row by one input (measured on 6912 × 1152, Zen 4 without AVX-512: 2 × 1 and 4 × 1
+// were slower, their unpacked rows spilling). Prompts: one row by 8 inputs, its unpacked block met
+// by all 8 (1 × 8 beat 2 × 4, 2 × 6 and 1 × 12 for every type): 8 float sums per super-block in
+// ymm registers with the unpacked weights and scales; the running totals spill, touched once per
+// super-block.
 const QGemmUkernel kEntries[] = {
-    {"q4_k_q8_k32_gemm_4x1__avx2", DType::kQ4_K, ActQuant::kQ8_K32, Isa::kAvx2, 4, 1, Gemm<Q4K, 4, 1>},
-    {"q4_k_q8_k32_gemm_2x4__avx2", DType::kQ4_K, ActQuant::kQ8_K32, Isa::kAvx2, 2, 4, Gemm<Q4K, 2, 4>},
+    {"q4_k_q8_k32_gemm_1x1__avx2", DType::kQ4_K, ActQuant::kQ8_K32, Isa::kAvx2, 1, 1, Gemm<Q4K, 1, 1>},
     {"q4_k_q8_k32_gemm_1x8__avx2", DType::kQ4_K, ActQuant::kQ8_K32, Isa::kAvx2, 1, 8, Gemm<Q4K, 1, 8>},
-    {"q5_k_q8_k32_gemm_4x1__avx2", DType::kQ5_K, ActQuant::kQ8_K32, Isa::kAvx2, 4, 1, Gemm<Q5K, 4, 1>},
-    {"q5_k_q8_k32_gemm_2x4__avx2", DType::kQ5_K, ActQuant::kQ8_K32, Isa::kAvx2, 2, 4, Gemm<Q5K, 2, 4>},
-    {"q6_k_q8_k32_gemm_4x1__avx2", DType::kQ6_K, ActQuant::kQ8_K32, Isa::kAvx2, 4, 1, Gemm<Q6K, 4, 1>},
-    {"q6_k_q8_k32_gemm_2x4__avx2", DType::kQ6_K, ActQuant::kQ8_K32, Isa::kAvx2, 2, 4, Gemm<Q6K, 2, 4>},
+    {"q5_k_q8_k32_gemm_1x1__avx2", DType::kQ5_K, ActQuant::kQ8_K32, Isa::kAvx2, 1, 1, Gemm<Q5K, 1, 1>},
+    {"q5_k_q8_k32_gemm_1x8__avx2", DType::kQ5_K, ActQuant::kQ8_K32, Isa::kAvx2, 1, 8, Gemm<Q5K, 1, 8>},
+    {"q6_k_q8_k32_gemm_1x1__avx2", DType::kQ6_K, ActQuant::kQ8_K32, Isa::kAvx2, 1, 1, Gemm<Q6K, 1, 1>},
+    {"q6_k_q8_k32_gemm_1x8__avx2", DType::kQ6_K, ActQuant::kQ8_K32, Isa::kAvx2, 1, 8, Gemm<Q6K, 1, 8>},
 };
 
 }  // namespace
