@@ -1,5 +1,6 @@
 // Matrix-vector (decode, n = 1) and matrix-matrix (prompt, n = 64 / 256) throughput per weight
-// type, in weight GB/s and GFLOP/s. Shapes are Gemma 3 1B's feed-forward projection. The last
+// type, in weight GB/s and GFLOP/s. Shapes are Gemma 3 1B's feed-forward projections (up: 6912 × 1152; down,
+// 1152 × 6912, for K-quants, whose rows are whole 256-value super-blocks). The last
 // arguments select MatMulOptions::bf16_inputs (bf16 rounding of prompt inputs for BF16 weights) and
 // Q8_0 / Q4_0 weights repacked into panels as at load (kernels/matmul/panels.h).
 #include <benchmark/benchmark.h>
@@ -19,21 +20,20 @@
 namespace gemmakit {
 namespace {
 
-// Gemma 3 1B's feed-forward projection (6912 × 1152) with normal random weights stored as dtype,
-// and n random inputs.
+// A rows × cols matrix with normal random weights stored as dtype, and n random inputs.
 struct Problem {
-  static constexpr size_t kRows = 6912, kCols = 1152;
   std::vector<float> x, y;
   std::vector<char> stored;
   MatrixView w;
-  Problem(DType dtype, size_t n) : x(n * kCols), y(n * kRows), stored(DTypeBytes(dtype, kRows * kCols)) {
+  Problem(DType dtype, size_t n, size_t rows, size_t cols)
+      : x(n * cols), y(n * rows), stored(DTypeBytes(dtype, rows * cols)) {
     std::mt19937 rng(1);
     std::normal_distribution<float> dist(0.f, 1.f);
-    std::vector<float> wf(kRows * kCols);
+    std::vector<float> wf(rows * cols);
     for (float& v : wf) v = dist(rng);
     for (float& v : x) v = dist(rng);
-    ConvertFromF32(dtype, wf.data(), stored.data(), kRows * kCols);
-    w = MatrixView{dtype, stored.data(), kRows, kCols};
+    ConvertFromF32(dtype, wf.data(), stored.data(), rows * cols);
+    w = MatrixView{dtype, stored.data(), rows, cols};
   }
 };
 
@@ -47,7 +47,9 @@ void BM_MatMul(benchmark::State& state) {
     state.SkipWithError("bf16 inputs apply to BF16 weights only");
     return;
   }
-  Problem p(dtype, n);
+  // K-quant rows are whole 256-value super-blocks: those take the down projection's 1152 × 6912.
+  const bool k_quant = DTypeBlockElems(dtype) == 256;
+  Problem p(dtype, n, k_quant ? 1152 : 6912, k_quant ? 6912 : 1152);
   const std::vector<char>& stored = p.stored;
   std::vector<float>& x = p.x;
   std::vector<float>& y = p.y;
@@ -91,7 +93,8 @@ BENCHMARK(BM_MatMul)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-// K-quant kernels on one thread, 6912 × 1152: the integer kernels against Q8_K32 inputs (the
+// K-quant kernels on one thread on Gemma 3 1B's down projection, 1152 rows × 6912 columns (a K-quant
+// row is whole super-blocks of 256: llama.cpp gives the 1152-column matrices other types): the integer kernels against Q8_K32 inputs (the
 // quantization of the inputs included) by variant = index in KQuantUkernels(), or variant -1, the
 // float path they replace on AVX2: the dot row kernels for n = 1 (dequantize a super-block, then
 // multiply), the cache-blocked FMA GEMM on dequantized panels for prompts.
@@ -110,7 +113,7 @@ void BM_KQuantKernel(benchmark::State& state) {
     state.SkipWithError("the float path measured is AVX2's");
     return;
   }
-  Problem p(dtype, n);
+  Problem p(dtype, n, 1152, 6912);
   const std::vector<char>& stored = p.stored;
   std::vector<float>& x = p.x;
   std::vector<float>& y = p.y;
