@@ -1,5 +1,6 @@
 // Matrix-vector (decode, n = 1) and matrix-matrix (prompt, n = 64 / 256) throughput per weight
-// type, in weight GB/s and GFLOP/s. Shapes are Gemma 3 1B's feed-forward projection. The last
+// type, in weight GB/s and GFLOP/s. Shapes are Gemma 3 1B's feed-forward projections (up: 6912 × 1152; down,
+// 1152 × 6912, for K-quants, whose rows are whole 256-value super-blocks). The last
 // arguments select MatMulOptions::bf16_inputs (bf16 rounding of prompt inputs for BF16 weights) and
 // Q8_0 / Q4_0 weights repacked into panels as at load (kernels/matmul/panels.h).
 #include <benchmark/benchmark.h>
@@ -9,11 +10,32 @@
 
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
+#include "kernels/cpu_features.h"
+#include "kernels/matmul/dot_kernels.h"
+#include "kernels/matmul/gemm_panels.h"
+#include "kernels/matmul/kquant_q8k.h"
 #include "kernels/matmul/panels.h"
 #include "runtime/thread_pool.h"
 
 namespace gemmakit {
 namespace {
+
+// A rows × cols matrix with normal random weights stored as dtype, and n random inputs.
+struct Problem {
+  std::vector<float> x, y;
+  std::vector<char> stored;
+  MatrixView w;
+  Problem(DType dtype, size_t n, size_t rows, size_t cols)
+      : x(n * cols), y(n * rows), stored(DTypeBytes(dtype, rows * cols)) {
+    std::mt19937 rng(1);
+    std::normal_distribution<float> dist(0.f, 1.f);
+    std::vector<float> wf(rows * cols);
+    for (float& v : wf) v = dist(rng);
+    for (float& v : x) v = dist(rng);
+    ConvertFromF32(dtype, wf.data(), stored.data(), rows * cols);
+    w = MatrixView{dtype, stored.data(), rows, cols};
+  }
+};
 
 void BM_MatMul(benchmark::State& state) {
   const DType dtype = static_cast<DType>(state.range(0));
@@ -25,15 +47,14 @@ void BM_MatMul(benchmark::State& state) {
     state.SkipWithError("bf16 inputs apply to BF16 weights only");
     return;
   }
-  const size_t rows = 6912, cols = 1152;
-  std::mt19937 rng(1);
-  std::normal_distribution<float> dist(0.f, 1.f);
-  std::vector<float> wf(rows * cols), x(n * cols), y(n * rows);
-  for (float& v : wf) v = dist(rng);
-  for (float& v : x) v = dist(rng);
-  std::vector<char> stored(DTypeBytes(dtype, rows * cols));
-  ConvertFromF32(dtype, wf.data(), stored.data(), rows * cols);
-  MatrixView w{dtype, stored.data(), rows, cols};
+  // K-quant rows are whole 256-value super-blocks: those take the down projection's 1152 × 6912.
+  const bool k_quant = DTypeBlockElems(dtype) == 256;
+  Problem p(dtype, n, k_quant ? 1152 : 6912, k_quant ? 6912 : 1152);
+  const std::vector<char>& stored = p.stored;
+  std::vector<float>& x = p.x;
+  std::vector<float>& y = p.y;
+  MatrixView w = p.w;
+  const size_t rows = w.rows, cols = w.cols;
   ThreadPool pool(threads);
   // Q8_0 / Q4_0 as a model holds them after load: repacked into panels where this CPU has kernels.
   AlignedBytes panels;
@@ -69,6 +90,58 @@ BENCHMARK(BM_MatMul)
                    {0}})
     ->ArgsProduct({{T(DType::kQ8_0), T(DType::kQ4_0)}, {1, 64, 256}, {1, 2}, {0}, {1}})
     ->ArgsProduct({{T(DType::kBF16)}, {1, 64, 256}, {1, 2}, {0, 1}, {0}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// K-quant kernels on one thread on Gemma 3 1B's down projection, 1152 rows × 6912 columns (a K-quant
+// row is whole super-blocks of 256: llama.cpp gives the 1152-column matrices other types): the integer kernels against Q8_K32 inputs (the
+// quantization of the inputs included) by variant = index in KQuantUkernels(), or variant -1, the
+// float path they replace on AVX2: the dot row kernels for n = 1 (dequantize a super-block, then
+// multiply), the cache-blocked FMA GEMM on dequantized panels for prompts.
+void BM_KQuantKernel(benchmark::State& state) {
+  const DType dtype = static_cast<DType>(state.range(0));
+  const size_t n = static_cast<size_t>(state.range(1));
+  const int variant = static_cast<int>(state.range(2));
+  size_t count = 0;
+  const QGemmUkernel* all = KQuantUkernels(&count);
+  const QGemmUkernel* k = variant >= 0 && static_cast<size_t>(variant) < count ? &all[variant] : nullptr;
+  if (variant >= 0 && (!k || k->weight != dtype || !CpuHas(k->isa) || (k->isa == Isa::kScalar && n > 1))) {
+    state.SkipWithError("not a kernel for this type on this CPU");
+    return;
+  }
+  if (variant < 0 && (!Avx2DotKernels() || BestIsa() != Isa::kAvx2)) {
+    state.SkipWithError("the float path measured is AVX2's");
+    return;
+  }
+  Problem p(dtype, n, 1152, 6912);
+  const std::vector<char>& stored = p.stored;
+  std::vector<float>& x = p.x;
+  std::vector<float>& y = p.y;
+  const MatrixView& w = p.w;
+  const size_t rows = w.rows, cols = w.cols;
+  const size_t row_bytes = DTypeBytes(dtype, cols);
+  const DotKernels& dots = *Avx2DotKernels();
+  auto* dot = dtype == DType::kQ4_K ? dots.q4_k : dtype == DType::kQ5_K ? dots.q5_k : dots.q6_k;
+  for (auto _ : state) {
+    if (k) {
+      MatMulQ8K32(x.data(), n, w, y.data(), nullptr, *k);
+    } else if (n == 1) {
+      for (size_t r = 0; r < rows; ++r) y[r] = dot(reinterpret_cast<const uint8_t*>(stored.data() + r * row_bytes), x.data(), cols);
+    } else {
+      GemmF32Avx2(w, x.data(), n, y.data(), 0, rows);
+    }
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["weight_GB/s"] =
+      benchmark::Counter(static_cast<double>(stored.size()), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * static_cast<double>(n * rows * cols),
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(std::string(k ? k->name : n == 1 ? "dequantize + dot rows (avx2 table)" : "f32_gemm_16x6__avx2") +
+                 " n=" + std::to_string(n));
+}
+
+BENCHMARK(BM_KQuantKernel)
+    ->ArgsProduct({{T(DType::kQ4_K), T(DType::kQ5_K), T(DType::kQ6_K)}, {1, 64}, {-1, 0, 1, 2, 3, 4, 5, 6, 7, 8}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

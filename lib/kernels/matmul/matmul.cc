@@ -14,6 +14,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/matmul/dot_kernels.h"
 #include "kernels/matmul/gemm_panels.h"
+#include "kernels/matmul/kquant_q8k.h"
 #include "kernels/matmul/panels.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/vec.h"
@@ -272,6 +273,14 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
   }
 #if defined(__x86_64__) || defined(_M_X64)
   const std::string_view isa = k.isa;
+  // K-quants (Q4_K, Q5_K, Q6_K) against Q8_K32 inputs on integer AVX2 kernels, decode and prompts; AVX-512
+  // decode keeps its fused float kernel (x86_avx512_kquant.cc).
+  if (w.data && (isa == "avx2" || (isa == "avx512" && n >= 4))) {
+    if (const QGemmUkernel* uk = FindKQuantUkernel(w.dtype, Isa::kAvx2, n >= 4)) {
+      NoteKernel(w.dtype, n, uk->name);
+      return MatMulQ8K32(x, n, w, y, ex, *uk);
+    }
+  }
   if (UsePanelKernels(n)) {
     constexpr size_t kChunk = 64;
     if (w.dtype == DType::kBF16 && options.bf16_inputs && HasFastBF16Gemm()) {

@@ -18,6 +18,7 @@ namespace gemmakit {
 enum class ActQuant {
   kQ8_0,  // blocks of 32: BlockQ8Act (kernels/quant/activation_q8.h), for Q8_0 / Q4_0 (and the 32-blocks)
   kQ8_K,  // super-blocks of 256 with per-16 sums: BlockQ8K, for the K-quants
+  kQ8_K32,  // super-blocks of 256 with a scale per 32 and per-16 sums: BlockQ8K32 (quant/activation_q8k.h)
 };
 
 // y[i * ldy + r] = Σ_b dot(row r block b, input i block b) for r < rows ≤ MR, i < n ≤ NR.

@@ -1,0 +1,39 @@
+// The K-quant × Q8_K32 operator: inputs quantized to Q8_K32 once per call, output rows split across
+// threads, each task tiling its rows × all inputs over one micro-kernel (kquant_q8k.h).
+#include <algorithm>
+#include <vector>
+
+#include "kernels/matmul/kquant_q8k.h"
+#include "kernels/parallel.h"
+
+namespace gemmakit {
+
+void MatMulQ8K32(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex, const QGemmUkernel& k) {
+  const size_t nb = w.cols / 256, stride = DTypeBytes(w.dtype, w.cols);
+  // The calling thread's, kept between calls: a prompt's inputs take megabytes, whose fresh pages
+  // would fault on every call.
+  thread_local std::vector<BlockQ8K32> scratch;
+  if (scratch.size() < n * nb) {
+    scratch = std::vector<BlockQ8K32>();
+    scratch.resize(n * nb);
+  }
+  BlockQ8K32* xq = scratch.data();
+  ParallelFor(ex, n, 8, [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; ++i) QuantizeActivationsQ8K32(x + i * w.cols, xq + i * nb, w.cols);
+  });
+  // Decode: about 64 KB of weights per task. Prompts: 64 rows, whose weights stay in L2 while
+  // every input passes them NR at a time.
+  const size_t chunk = n < 4 ? std::max(k.mr, 65536 / stride / k.mr * k.mr) : 64 / k.mr * k.mr;
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  ParallelFor(ex, (w.rows + chunk - 1) / chunk, 1, [&](size_t c0, size_t c1) {
+    const size_t r0 = c0 * chunk, r1 = std::min(w.rows, c1 * chunk);
+    for (size_t i = 0; i < n; i += k.nr) {
+      for (size_t r = r0; r < r1; r += k.mr) {
+        k.fn(base + r * stride, stride, std::min(k.mr, r1 - r), xq + i * nb, std::min(k.nr, n - i), nb,
+             y + i * w.rows + r, w.rows);
+      }
+    }
+  });
+}
+
+}  // namespace gemmakit
