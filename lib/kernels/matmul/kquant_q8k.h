@@ -24,7 +24,10 @@ const QGemmUkernel* FindKQuantUkernel(DType weight, Isa isa, bool prompt);
 
 // y = W · x for K-quant weights W (rows read in place from w.data) with micro-kernel k
 // (kquant_q8k_matmul.cc): x quantized to Q8_K32 once, rows split across ex's threads.
-void MatMulQ8K32(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex, const QGemmUkernel& k);
+// With two_terms, each input goes in as two rows of Q8_K32 blocks (QuantizeActivationsQ8K32Split)
+// whose products are summed: the weights are still read once, for twice the integer work.
+void MatMulQ8K32(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex, const QGemmUkernel& k,
+                 bool two_terms = false);
 
 // The AVX2 entries (x86_avx2_kquant_q8k.cc); count 0 on other targets.
 const QGemmUkernel* KQuantUkernelsAvx2(size_t* count);

@@ -8,8 +8,10 @@
 
 namespace gemmakit {
 
-void MatMulQ8K32(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex, const QGemmUkernel& k) {
-  const size_t nb = w.cols / 256, stride = DTypeBytes(w.dtype, w.cols);
+void MatMulQ8K32(const float* x, size_t n_inputs, const MatrixView& w, float* y_out, Executor* ex,
+                 const QGemmUkernel& k, bool two_terms) {
+  const size_t nb = w.cols / 256, stride = DTypeBytes(w.dtype, w.cols), terms = two_terms ? 2 : 1;
+  const size_t n = terms * n_inputs;  // quantized rows: input i's terms are rows terms·i, terms·i + 1
   // The calling thread's, kept between calls: a prompt's inputs take megabytes, whose fresh pages
   // would fault on every call.
   thread_local std::vector<BlockQ8K32> scratch;
@@ -18,12 +20,20 @@ void MatMulQ8K32(const float* x, size_t n, const MatrixView& w, float* y, Execut
     scratch.resize(n * nb);
   }
   BlockQ8K32* xq = scratch.data();
-  ParallelFor(ex, n, 8, [&](size_t i0, size_t i1) {
-    for (size_t i = i0; i < i1; ++i) QuantizeActivationsQ8K32(x + i * w.cols, xq + i * nb, w.cols);
+  ParallelFor(ex, n_inputs, 8, [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; ++i) {
+      if (two_terms) {
+        QuantizeActivationsQ8K32Split(x + i * w.cols, xq + 2 * i * nb, xq + (2 * i + 1) * nb, w.cols);
+      } else {
+        QuantizeActivationsQ8K32(x + i * w.cols, xq + i * nb, w.cols);
+      }
+    }
   });
+  std::vector<float> term_outputs(two_terms ? n * w.rows : 0);
+  float* y = two_terms ? term_outputs.data() : y_out;
   // Decode: about 64 KB of weights per task. Prompts: 64 rows, whose weights stay in L2 while
   // every input passes them NR at a time.
-  const size_t chunk = n < 4 ? std::max(k.mr, 65536 / stride / k.mr * k.mr) : 64 / k.mr * k.mr;
+  const size_t chunk = n_inputs < 4 ? std::max(k.mr, 65536 / stride / k.mr * k.mr) : 64 / k.mr * k.mr;
   const uint8_t* base = static_cast<const uint8_t*>(w.data);
   ParallelFor(ex, (w.rows + chunk - 1) / chunk, 1, [&](size_t c0, size_t c1) {
     const size_t r0 = c0 * chunk, r1 = std::min(w.rows, c1 * chunk);
@@ -34,6 +44,12 @@ void MatMulQ8K32(const float* x, size_t n, const MatrixView& w, float* y, Execut
       }
     }
   });
+  if (!two_terms) return;
+  for (size_t i = 0; i < n_inputs; ++i) {
+    const float* hi = y + 2 * i * w.rows;
+    const float* lo = hi + w.rows;
+    for (size_t r = 0; r < w.rows; ++r) y_out[i * w.rows + r] = hi[r] + lo[r];
+  }
 }
 
 }  // namespace gemmakit

@@ -278,7 +278,7 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
   if (w.data && (isa == "avx2" || (isa == "avx512" && n >= 4))) {
     if (const QGemmUkernel* uk = FindKQuantUkernel(w.dtype, Isa::kAvx2, n >= 4)) {
       NoteKernel(w.dtype, n, uk->name);
-      return MatMulQ8K32(x, n, w, y, ex, *uk);
+      return MatMulQ8K32(x, n, w, y, ex, *uk, options.two_term_q8_inputs);
     }
   }
   if (UsePanelKernels(n)) {

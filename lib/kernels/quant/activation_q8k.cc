@@ -32,4 +32,13 @@ void QuantizeActivationsQ8K32(const float* x, BlockQ8K32* out, size_t n) {
   }
 }
 
+void QuantizeActivationsQ8K32Split(const float* x, BlockQ8K32* hi, BlockQ8K32* lo, size_t n) {
+  QuantizeActivationsQ8K32(x, hi, n);
+  float residual[256];
+  for (size_t b = 0; b < n / 256; ++b) {
+    for (size_t k = 0; k < 256; ++k) residual[k] = x[256 * b + k] - hi[b].d[k / 32] * static_cast<float>(hi[b].qs[k]);
+    QuantizeActivationsQ8K32(residual, lo + b, 256);
+  }
+}
+
 }  // namespace gemmakit
