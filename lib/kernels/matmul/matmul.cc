@@ -1,6 +1,8 @@
-// The matmul operator: splits output rows across threads and hands each (row, input) pair to the
-// dot kernel of the weight's type. Inputs are converted once per call (to 8-bit blocks for Q8_0 /
-// Q4_0 weights) and weight rows are reused across all n inputs while they are in cache.
+// The matmul operator: looks up the plan for the weight type on this CPU (matmul_table.h), splits
+// output rows across threads in the plan's task sizes and tiles them for its kernel: an integer
+// micro-kernel on the blocks in place, the AVX-512 panels, a float32 GEMM, or the row dot kernels.
+// Inputs are converted once per call (to 8-bit blocks for Q8_0 / Q4_0 weights) and weight rows are
+// reused across all n inputs while they are in cache.
 #include "kernels/matmul.h"
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/matmul/dot_kernels.h"
 #include "kernels/matmul/gemm_panels.h"
+#include "kernels/matmul/matmul_table.h"
 #include "kernels/matmul/panels.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/vec.h"
@@ -151,10 +154,6 @@ void NoteKernel(DType type, size_t n, const char* name) {
 
 namespace {
 
-#if defined(__x86_64__) || defined(_M_X64)
-bool UsePanelKernels(size_t n) { return n >= 4 && BestDotKernels().isa == std::string_view("avx512"); }
-#endif
-
 // Packed inputs of the calling thread, kept between calls: an image's MLP inputs take 35 MB, past
 // what malloc keeps, and fresh pages cost a fault each (a third of that GEMM's time here).
 uint32_t* InputScratch(size_t words) {
@@ -213,62 +212,75 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     NoteKernel(w.dtype, n, "reference");
     return MatMulReference(x, n, w, y);
   }
-  const DotKernels& k = BestDotKernels();
-  const bool quantized_inputs = w.dtype == DType::kQ8_0 || w.dtype == DType::kQ4_0;
-  std::vector<BlockQ8Act> xq;
-  if (quantized_inputs) {
-    const size_t nb = w.cols / 32;
-    xq.resize(n * nb);
-    for (size_t i = 0; i < n; ++i) QuantizeActivationsQ8(x + i * w.cols, xq.data() + i * nb, w.cols);
-  }
   // Repacked at load only under Precision::kFast (model/repack.h), so bf16 products for any n.
   if (w.dtype == DType::kBF16 && w.panels) {
     NoteKernel(w.dtype, n, "bf16_f32_gemm_4x6__avx512bf16");
     return MatMulBF16(x, n, w, y, ex);
   }
+  const DotKernels& k = BestDotKernels();
+  const MatMulPlan* plan = &FindMatMulPlan(BestIsa(), w.dtype, n);
+  // Panels for decode only where the matrix was repacked at load; prompts repack on the fly.
+  if (plan->path == MatMulPath::kQPanels && n < 4 && !w.panels) plan = &FindMatMulPlan(Isa::kScalar, w.dtype, n);
+  const size_t row_bytes = DTypeBytes(w.dtype, w.cols);
+  const bool quantized_inputs = w.dtype == DType::kQ8_0 || w.dtype == DType::kQ4_0;
+  std::vector<BlockQ8Act> xq;
+  if (quantized_inputs) {
+    const size_t nb = w.cols / 32;
+    xq.resize(n * nb);
+    // Once per call, not per tile; split across threads for prompts.
+    auto quantize = [&](size_t i0, size_t i1) {
+      for (size_t i = i0; i < i1; ++i) QuantizeActivationsQ8(x + i * w.cols, xq.data() + i * nb, w.cols);
+    };
+    if (n >= 32) {
+      ParallelFor(ex, n, 16, quantize);
+    } else {
+      quantize(0, n);
+    }
+  }
+  switch (plan->path) {
+    case MatMulPath::kQGemm: {
+      NoteKernel(w.dtype, n, plan->kernel);
+      const QGemmUkernel& uk = *plan->ukernel;
+      const size_t nb = w.cols / 32;
+      const auto* base = static_cast<const uint8_t*>(w.data);
+      // A tile of rows stays in L1 while every input streams past it.
+      return ForRowChunks(w.rows, plan->RowsPerTask(row_bytes), ex, [&](size_t r0, size_t r1) {
+        for (size_t r = r0; r < r1; r += uk.mr) {
+          const size_t rows = std::min(uk.mr, r1 - r);
+          for (size_t i = 0; i < n; i += uk.nr) {
+            uk.fn(base + r * row_bytes, row_bytes, rows, xq.data() + i * nb, std::min(uk.nr, n - i), nb,
+                  y + i * w.rows + r, w.rows);
+          }
+        }
+      });
+    }
 #if defined(__x86_64__) || defined(_M_X64)
-  const std::string_view isa = k.isa;
-  if (quantized_inputs && (isa == "avx512" || isa == "avx2") && (w.panels || n >= 4)) {
-    PackedInputsQ8 packed;
-    PackInputsQ8(xq.data(), n, w.cols, w.dtype, packed);
-    // Decode: about 64 KB of weights per task; prompts: 64 rows, enough work per task next to the
-    // cost of repacking them when the matrix was not repacked at load.
-    const size_t chunk = n < 4 ? std::max<size_t>(kPanelRows, 65536 / DTypeBytes(w.dtype, w.cols) / kPanelRows * kPanelRows) : 64;
-    if (isa == "avx512") {
-      NoteKernel(w.dtype, n, w.dtype == DType::kQ8_0 ? "q8_0_f32_gemm_16x4__avx512vnni" : "q4_0_f32_gemm_16x4__avx512vnni");
-      return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) { GemmQ8Avx512(w, packed, n, y, r0, r1); });
+    case MatMulPath::kQPanels: {
+      NoteKernel(w.dtype, n, plan->kernel);
+      PackedInputsQ8 packed;
+      PackInputsQ8(xq.data(), n, w.cols, w.dtype, packed);
+      return ForRowChunks(w.rows, plan->RowsPerTask(row_bytes), ex,
+                          [&](size_t r0, size_t r1) { GemmQ8Avx512(w, packed, n, y, r0, r1); });
     }
-    NoteKernel(w.dtype, n, w.dtype == DType::kQ8_0 ? "q8_0_f32_gemm_8x4__avx2" : "q4_0_f32_gemm_8x4__avx2");
-    return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) { GemmQ8Avx2(w, packed, n, y, r0, r1); });
-  }
-  if (UsePanelKernels(n)) {
-    constexpr size_t kChunk = 64;
-    if (w.dtype == DType::kBF16 && options.bf16_inputs && HasFastBF16Gemm()) {
-      NoteKernel(w.dtype, n, "bf16_f32_gemm_4x6__avx512bf16");
-      return MatMulBF16(x, n, w, y, ex);
-    }
-    NoteKernel(w.dtype, n, "f32_gemm_16x6__avx512");
-    return ForRowChunks(w.rows, kChunk, ex, [&](size_t r0, size_t r1) { GemmF32Avx512(w, x, n, y, r0, r1); });
-  }
-  if (isa == "avx2" && !quantized_inputs && w.data) {
-    if (n >= 4) {
-      NoteKernel(w.dtype, n, "f32_gemm_16x6__avx2");
-      return ForRowChunks(w.rows, 64, ex, [&](size_t r0, size_t r1) { GemmF32Avx2(w, x, n, y, r0, r1); });
-    }
-    if (w.dtype == DType::kBF16) {
-      NoteKernel(w.dtype, n, "bf16_f32_gemv_4x1__avx2");
-      // About 64 KB of weights per task.
-      const size_t grain = std::max<size_t>(4, 65536 / (2 * w.cols) / 4 * 4);
-      return ForRowChunks(w.rows, grain, ex, [&](size_t r0, size_t r1) { GemvBF16Avx2(w, x, n, y, r0, r1); });
-    }
-  }
-#else
-  (void)options;  // bf16 inputs need AVX512_BF16
 #endif
+    case MatMulPath::kFloatRows: {
+#if defined(__x86_64__) || defined(_M_X64)
+      if (w.dtype == DType::kBF16 && options.bf16_inputs && HasFastBF16Gemm()) {
+        NoteKernel(w.dtype, n, "bf16_f32_gemm_4x6__avx512bf16");
+        return MatMulBF16(x, n, w, y, ex);
+      }
+#endif
+      NoteKernel(w.dtype, n, plan->kernel);
+      return ForRowChunks(w.rows, plan->RowsPerTask(row_bytes), ex,
+                          [&](size_t r0, size_t r1) { plan->rows_fn(w, x, n, y, r0, r1); });
+    }
+    default:
+      break;
+  }
+  (void)options;
   NoteKernel(w.dtype, n, k.isa);
   const size_t tiles = (w.rows + kRowTile - 1) / kRowTile;
-  // Enough weight bytes per task that scheduling stays cheap next to the work.
-  const size_t grain = std::max<size_t>(1, 16384 / (DTypeBytes(w.dtype, w.cols) * kRowTile + 1));
+  const size_t grain = std::max<size_t>(1, plan->RowsPerTask(row_bytes) / kRowTile);
   ParallelFor(ex, tiles, grain, [&](size_t t0, size_t t1) {
     RunRows(x, xq.data(), n, w, y, t0 * kRowTile, std::min(w.rows, t1 * kRowTile), k);
   });
