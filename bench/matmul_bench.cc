@@ -1,7 +1,8 @@
 // Matrix-vector (decode, n = 1) and matrix-matrix (prompt, n = 64 / 256) throughput per weight
 // type, in weight GB/s and GFLOP/s. Shapes are Gemma 3 1B's feed-forward projection. The last
 // arguments select MatMulOptions::bf16_inputs (bf16 rounding of prompt inputs for BF16 weights) and
-// Q8_0 / Q4_0 weights repacked into panels as at load (kernels/matmul/panels.h).
+// Q8_0 / Q4_0 weights repacked into panels as at load (kernels/matmul/panels.h), where this CPU
+// reads panels. BM_QGemmUkernel calls each integer micro-kernel (ukernels.h) directly, 1 thread.
 #include <benchmark/benchmark.h>
 
 #include <random>

@@ -58,6 +58,8 @@ namespace {
 
 // Rows handled together: their weights stay in L1 while every input streams past them.
 constexpr size_t kRowTile = 4;
+// 8-bit inputs per block of the integer micro-kernels' loop: well inside L2.
+constexpr size_t kQGemmInputBytes = 128 * 1024;
 
 const char* RowPtr(const MatrixView& w, size_t r) {
   return static_cast<const char*>(w.data) + r * DTypeBytes(w.dtype, w.cols);
@@ -220,7 +222,7 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
   const DotKernels& k = BestDotKernels();
   const MatMulPlan* plan = &FindMatMulPlan(BestIsa(), w.dtype, n);
   // Panels for decode only where the matrix was repacked at load; prompts repack on the fly.
-  if (plan->path == MatMulPath::kQPanels && n < 4 && !w.panels) plan = &FindMatMulPlan(Isa::kScalar, w.dtype, n);
+  if (plan->path == MatMulPath::kQPanels && n < 4 && !w.panels) plan = &DotRowsPlan();
   const size_t row_bytes = DTypeBytes(w.dtype, w.cols);
   const bool quantized_inputs = w.dtype == DType::kQ8_0 || w.dtype == DType::kQ4_0;
   std::vector<BlockQ8Act> xq;
@@ -243,13 +245,18 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
       const QGemmUkernel& uk = *plan->ukernel;
       const size_t nb = w.cols / 32;
       const auto* base = static_cast<const uint8_t*>(w.data);
-      // A tile of rows stays in L1 while every input streams past it.
+      // A tile of MR rows stays in L1 while a block of inputs (about kQGemmInputBytes of them, in
+      // L2) streams past it; the task's rows stay in L2 across the blocks of inputs.
+      const size_t input_block = std::max(uk.nr, kQGemmInputBytes / (nb * sizeof(BlockQ8Act)) / uk.nr * uk.nr);
       return ForRowChunks(w.rows, plan->RowsPerTask(row_bytes), ex, [&](size_t r0, size_t r1) {
-        for (size_t r = r0; r < r1; r += uk.mr) {
-          const size_t rows = std::min(uk.mr, r1 - r);
-          for (size_t i = 0; i < n; i += uk.nr) {
-            uk.fn(base + r * row_bytes, row_bytes, rows, xq.data() + i * nb, std::min(uk.nr, n - i), nb,
-                  y + i * w.rows + r, w.rows);
+        for (size_t i0 = 0; i0 < n; i0 += input_block) {
+          const size_t i1 = std::min(n, i0 + input_block);
+          for (size_t r = r0; r < r1; r += uk.mr) {
+            const size_t rows = std::min(uk.mr, r1 - r);
+            for (size_t i = i0; i < i1; i += uk.nr) {
+              uk.fn(base + r * row_bytes, row_bytes, rows, xq.data() + i * nb, std::min(uk.nr, i1 - i), nb,
+                    y + i * w.rows + r, w.rows);
+            }
           }
         }
       });

@@ -9,7 +9,7 @@ namespace gemmakit {
 
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Scalar, kQ4_0Q8_0Gemm4x4Scalar;
 #if defined(__x86_64__) || defined(_M_X64)
-extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2, kQ4_0Q8_0Gemm4x4Avx2;
+extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2, kQ4_0Q8_0Gemm8x4Avx2;
 #endif
 
 size_t MatMulPlan::RowsPerTask(size_t row_bytes) const {
@@ -49,7 +49,7 @@ const MatMulEntry kTable[] = {
     // AVX2: the blocks in place. Decode: about 64 KB of weights per task; prompts: 16 rows, whose
     // blocks stay in L1 while every input streams past.
     {Isa::kAvx2, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm4x4Avx2, 0, 65536), QGemm(kQ8_0Q8_0Gemm4x4Avx2, 16, 0)},
-    {Isa::kAvx2, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm4x4Avx2, 0, 65536), QGemm(kQ4_0Q8_0Gemm4x4Avx2, 16, 0)},
+    {Isa::kAvx2, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4Avx2, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x4Avx2, 16, 0)},
     {Isa::kAvx2, DType::kBF16, false, kBF16GemvAvx2, kF32GemmAvx2},
     {Isa::kAvx2, DType::kF32, true, kDotRows, kF32GemmAvx2},
 #endif
@@ -65,6 +65,8 @@ const MatMulPlan& FindMatMulPlan(Isa isa, DType weight, size_t n) {
   return kDotRows;
 }
 
+const MatMulPlan& DotRowsPlan() { return kDotRows; }
+
 bool MatMulUsesPanels(Isa isa, DType weight) {
   return FindMatMulPlan(isa, weight, 1).path == MatMulPath::kQPanels;
 }
@@ -73,7 +75,7 @@ const std::vector<const QGemmUkernel*>& AllQGemmUkernels() {
   static const std::vector<const QGemmUkernel*> all = {
       &kQ8_0Q8_0Gemm4x4Scalar, &kQ4_0Q8_0Gemm4x4Scalar,
 #if defined(__x86_64__) || defined(_M_X64)
-      &kQ8_0Q8_0Gemm4x4Avx2, &kQ4_0Q8_0Gemm4x4Avx2,
+      &kQ8_0Q8_0Gemm4x4Avx2, &kQ4_0Q8_0Gemm8x4Avx2,
 #endif
   };
   return all;

@@ -45,6 +45,8 @@ struct MatMulEntry {
 
 // The plan for n inputs (decode below 4) of `weight` on `isa`.
 const MatMulPlan& FindMatMulPlan(Isa isa, DType weight, size_t n);
+// The row dot kernels' plan (every ISA has them).
+const MatMulPlan& DotRowsPlan();
 // Whether `weight` is repacked at load into panels on `isa` (the plan's path is kQPanels).
 bool MatMulUsesPanels(Isa isa, DType weight);
 
