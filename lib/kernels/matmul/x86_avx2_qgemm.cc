@@ -158,31 +158,25 @@ void TileQ4x8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x,
   }
 }
 
-void GemmQ4x8(const uint8_t* w, size_t w_stride, size_t rows, const void* x, size_t n, size_t nb, float* y, size_t ldy) {
-  const auto* xb = static_cast<const BlockQ8Act*>(x);
-  switch (n) {
-    case 1: return TileQ4x8<1>(w, w_stride, rows, xb, nb, y, ldy);
-    case 2: return TileQ4x8<2>(w, w_stride, rows, xb, nb, y, ldy);
-    case 3: return TileQ4x8<3>(w, w_stride, rows, xb, nb, y, ldy);
-    default: return TileQ4x8<4>(w, w_stride, rows, xb, nb, y, ldy);
-  }
+
+using TileFn = void (*)(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x, size_t nb, float* y,
+                       size_t ldy);
+
+// The QGemmFn: the tile compiled for the number of inputs.
+template <TileFn kTile1, TileFn kTile2, TileFn kTile3, TileFn kTile4>
+void ByInputs(const uint8_t* w, size_t w_stride, size_t rows, const void* x, size_t n, size_t nb, float* y, size_t ldy) {
+  constexpr TileFn kTiles[kNR] = {kTile1, kTile2, kTile3, kTile4};
+  kTiles[(n < kNR ? n : kNR) - 1](w, w_stride, rows, static_cast<const BlockQ8Act*>(x), nb, y, ldy);
 }
 
-void GemmQ8x4(const uint8_t* w, size_t w_stride, size_t rows, const void* x, size_t n, size_t nb, float* y, size_t ldy) {
-  const auto* xb = static_cast<const BlockQ8Act*>(x);
-  switch (n) {
-    case 1: return TileQ8x4<1>(w, w_stride, rows, xb, nb, y, ldy);
-    case 2: return TileQ8x4<2>(w, w_stride, rows, xb, nb, y, ldy);
-    case 3: return TileQ8x4<3>(w, w_stride, rows, xb, nb, y, ldy);
-    default: return TileQ8x4<4>(w, w_stride, rows, xb, nb, y, ldy);
-  }
-}
 
 }  // namespace
 
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2 = {"q8_0_q8_0_gemm_4x4__avx2", DType::kQ8_0, ActQuant::kQ8_0, Isa::kAvx2,
-                                                  kMR, kNR, GemmQ8x4};
+                                                  kMR, kNR,
+                                                  ByInputs<TileQ8x4<1>, TileQ8x4<2>, TileQ8x4<3>, TileQ8x4<4>>};
 extern const QGemmUkernel kQ4_0Q8_0Gemm8x4Avx2 = {"q4_0_q8_0_gemm_8x4__avx2", DType::kQ4_0, ActQuant::kQ8_0, Isa::kAvx2,
-                                                  8, kNR, GemmQ4x8};
+                                                  8, kNR,
+                                                  ByInputs<TileQ4x8<1>, TileQ4x8<2>, TileQ4x8<3>, TileQ4x8<4>>};
 
 }  // namespace gemmakit
