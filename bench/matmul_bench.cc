@@ -2,19 +2,22 @@
 // type, in weight GB/s and GFLOP/s. Shapes are Gemma 3 1B's feed-forward projections (up: 6912 × 1152; down,
 // 1152 × 6912, for K-quants, whose rows are whole 256-value super-blocks). The last
 // arguments select MatMulOptions::bf16_inputs (bf16 rounding of prompt inputs for BF16 weights) and
-// Q8_0 / Q4_0 weights repacked into panels as at load (kernels/matmul/panels.h).
+// Q8_0 / Q4_0 weights repacked into panels as at load (kernels/matmul/panels.h), where this CPU
+// reads panels. BM_QGemmUkernel calls each integer micro-kernel (ukernels.h) directly, 1 thread.
 #include <benchmark/benchmark.h>
 
 #include <random>
 #include <vector>
 
+#include "kernels/cpu_features.h"
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
-#include "kernels/cpu_features.h"
 #include "kernels/matmul/dot_kernels.h"
 #include "kernels/matmul/gemm_panels.h"
 #include "kernels/matmul/kquant_q8k.h"
+#include "kernels/matmul/matmul_table.h"
 #include "kernels/matmul/panels.h"
+#include "kernels/quant/activation_q8.h"
 #include "runtime/thread_pool.h"
 
 namespace gemmakit {
@@ -78,6 +81,49 @@ void BM_MatMul(benchmark::State& state) {
   state.SetLabel(std::string(DTypeName(dtype)) + " n=" + std::to_string(n) + " threads=" + std::to_string(threads) +
                  (options.bf16_inputs ? " bf16-inputs" : "") + (w.panels ? " panels" : ""));
 }
+
+// One integer micro-kernel (ukernels.h) called directly, one thread, tiled as the operator tiles
+// it (MR rows by up to NR inputs per call) over the same matrix; activations quantized once,
+// outside the timing. Every non-scalar kernel this CPU runs, by index in AllQGemmUkernels().
+void BM_QGemmUkernel(benchmark::State& state) {
+  const QGemmUkernel& k = *AllQGemmUkernels()[static_cast<size_t>(state.range(0))];
+  const size_t n = static_cast<size_t>(state.range(1));
+  const size_t rows = 6912, cols = 1152, nb = cols / 32, row_bytes = DTypeBytes(k.weight, cols);
+  std::mt19937 rng(1);
+  std::normal_distribution<float> dist(0.f, 1.f);
+  std::vector<float> wf(rows * cols), x(n * cols), y(n * rows);
+  for (float& v : wf) v = dist(rng);
+  for (float& v : x) v = dist(rng);
+  std::vector<char> stored(DTypeBytes(k.weight, rows * cols));
+  ConvertFromF32(k.weight, wf.data(), stored.data(), rows * cols);
+  std::vector<BlockQ8Act> xq(n * nb);
+  for (size_t i = 0; i < n; ++i) QuantizeActivationsQ8(x.data() + i * cols, xq.data() + i * nb, cols);
+  const auto* w = reinterpret_cast<const uint8_t*>(stored.data());
+  for (auto _ : state) {
+    for (size_t r = 0; r < rows; r += k.mr) {
+      for (size_t i = 0; i < n; i += k.nr) {
+        k.fn(w + r * row_bytes, row_bytes, std::min(k.mr, rows - r), xq.data() + i * nb, std::min(k.nr, n - i), nb,
+             y.data() + i * rows + r, rows);
+      }
+    }
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["weight_GB/s"] =
+      benchmark::Counter(static_cast<double>(stored.size()), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GOP/s"] = benchmark::Counter(2.0 * static_cast<double>(n * rows * cols),
+                                               benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(std::string(k.name) + " n=" + std::to_string(n));
+}
+
+void QGemmUkernelArgs(benchmark::internal::Benchmark* b) {
+  const auto& all = AllQGemmUkernels();
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (all[i]->isa == Isa::kScalar || !CpuHas(all[i]->isa)) continue;
+    for (int n : {1, 2, 3, 64, 256}) b->Args({static_cast<int64_t>(i), n});
+  }
+}
+
+BENCHMARK(BM_QGemmUkernel)->Apply(QGemmUkernelArgs)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 constexpr int T(DType t) { return static_cast<int>(t); }
 

@@ -69,7 +69,7 @@ GEMMAKIT_API const char* gemmakit_last_error(void);
 /* Short name of a status code ("context full"). */
 GEMMAKIT_API const char* gemmakit_status_string(gemmakit_status status);
 /* Which instruction set and matmul kernels this process ran so far, per weight type, for decode
-   and prompts: e.g. "isa avx2; q8_0 decode: q8_0_f32_gemm_8x4__avx2, q8_0 prompt: ...". For
+   and prompts: e.g. "isa avx2; q8_0 decode: q8_0_q8_0_gemm_4x4__avx2, q8_0 prompt: ...". For
    benchmarks and bug reports. The text stays valid until this thread's next call of it. */
 GEMMAKIT_API const char* gemmakit_kernels_used(void);
 

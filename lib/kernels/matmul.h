@@ -50,7 +50,7 @@ void MatMulReference(const float* x, size_t n, const MatrixView& w, float* y);
 void SetReferenceMatMul(bool enabled);
 
 // Which kernels MatMul ran since the last reset (process-wide), per weight type for decode
-// (n < 4) and prompts, e.g. "q8_0 decode: q8_0_f32_gemm_8x4__avx2, bf16 prompt: f32_gemm_16x6__avx2";
+// (n < 4) and prompts, e.g. "q8_0 decode: q8_0_q8_0_gemm_4x4__avx2, bf16 prompt: f32_gemm_16x6__avx2";
 // the per-ISA row kernels show as their ISA followed by "dot rows".
 std::string MatMulKernelsUsed();
 void ResetMatMulKernelsUsed();

@@ -14,8 +14,8 @@
 
 namespace gemmakit {
 
-// 8-bit inputs for Q8_0 / Q4_0 weights, padded to a whole register tile of inputs (4 in both
-// the AVX-512 and the AVX2 kernels).
+// 8-bit inputs for Q8_0 / Q4_0 weights in panels, padded to a whole register tile of inputs (4
+// in the AVX-512 kernel).
 constexpr size_t kPackedInputsPad = 4;
 struct PackedInputsQ8 {
   std::vector<int8_t> q;            // [input][cols]
@@ -31,15 +31,10 @@ void PackInputsQ8(const BlockQ8Act* xq, size_t n, size_t cols, DType weight_type
 // matrix was repacked at load, else repacks a chunk of rows at a time.
 void GemmQ8Avx512(const MatrixView& w, const PackedInputsQ8& x, size_t n, float* y, size_t r0, size_t r1);
 
-// The AVX2 counterparts (x86_avx2_gemm.cc): the same panels read 8 rows at a time, exact
-// integer sums (no vpdpbusd); the float32 GEMM cache-blocked over columns; BF16 decode.
-void GemmQ8Avx2(const MatrixView& w, const PackedInputsQ8& x, size_t n, float* y, size_t r0, size_t r1);
+// The AVX2 float kernels (x86_avx2_gemm.cc): the float32 GEMM cache-blocked over columns; BF16
+// decode. (Q8_0 / Q4_0 on AVX2: the micro-kernels of ukernels.h on the blocks in place.)
 void GemmF32Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
 void GemvBF16Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
-
-// Panels [p0, p1) of w (row-major Q8_0 / Q4_0 blocks) into `out`, the whole matrix's panel
-// layout (panels.h), without AVX-512.
-void PackPanelsPortable(const MatrixView& w, uint8_t* out, size_t p0, size_t p1);
 
 // Rows [r0, r1) of y = x · Wᵀ for Q8_0 / Q4_0 weights with one ISA's panel kernel: on w.panels
 // when the matrix was repacked at load, else on chunks whose quants fit comfortably in L2,

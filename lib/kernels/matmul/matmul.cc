@@ -1,6 +1,8 @@
-// The matmul operator: splits output rows across threads and hands each (row, input) pair to the
-// dot kernel of the weight's type. Inputs are converted once per call (to 8-bit blocks for Q8_0 /
-// Q4_0 weights) and weight rows are reused across all n inputs while they are in cache.
+// The matmul operator: looks up the plan for the weight type on this CPU (matmul_table.h), splits
+// output rows across threads in the plan's task sizes and tiles them for its kernel: an integer
+// micro-kernel on the blocks in place, the AVX-512 panels, a float32 GEMM, or the row dot kernels.
+// Inputs are converted once per call (to 8-bit blocks for Q8_0 / Q4_0 weights) and weight rows are
+// reused across all n inputs while they are in cache.
 #include "kernels/matmul.h"
 
 #include <algorithm>
@@ -15,6 +17,7 @@
 #include "kernels/matmul/dot_kernels.h"
 #include "kernels/matmul/gemm_panels.h"
 #include "kernels/matmul/kquant_q8k.h"
+#include "kernels/matmul/matmul_table.h"
 #include "kernels/matmul/panels.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/vec.h"
@@ -56,6 +59,8 @@ namespace {
 
 // Rows handled together: their weights stay in L1 while every input streams past them.
 constexpr size_t kRowTile = 4;
+// 8-bit inputs per block of the integer micro-kernels' loop: well inside L2.
+constexpr size_t kQGemmInputBytes = 128 * 1024;
 
 const char* RowPtr(const MatrixView& w, size_t r) {
   return static_cast<const char*>(w.data) + r * DTypeBytes(w.dtype, w.cols);
@@ -152,10 +157,6 @@ void NoteKernel(DType type, size_t n, const char* name) {
 
 namespace {
 
-#if defined(__x86_64__) || defined(_M_X64)
-bool UsePanelKernels(size_t n) { return n >= 4 && BestDotKernels().isa == std::string_view("avx512"); }
-#endif
-
 // Packed inputs of the calling thread, kept between calls: an image's MLP inputs take 35 MB, past
 // what malloc keeps, and fresh pages cost a fault each (a third of that GEMM's time here).
 uint32_t* InputScratch(size_t words) {
@@ -205,47 +206,72 @@ void MatMulBF16(const float* x, size_t n, const MatrixView& w, float* y, Executo
   });
 }
 
-// Q8_0 / Q4_0 weights: the inputs quantized to 8-bit blocks (one term, or two: see
-// MatMulOptions::two_term_q8_inputs), then one integer kernel over all quantized rows.
+// Every row tile against every input with the ISA's per-row dot kernels (kernels/matmul/dot_kernels.h).
+void RunDotRows(const float* x, const BlockQ8Act* xq, size_t n, const MatrixView& w, float* y, Executor* ex,
+                const MatMulPlan& plan, const DotKernels& k) {
+  const size_t tiles = (w.rows + kRowTile - 1) / kRowTile;
+  const size_t grain = std::max<size_t>(1, plan.RowsPerTask(DTypeBytes(w.dtype, w.cols)) / kRowTile);
+  ParallelFor(ex, tiles, grain, [&](size_t t0, size_t t1) {
+    RunRows(x, xq, n, w, y, t0 * kRowTile, std::min(w.rows, t1 * kRowTile), k);
+  });
+}
+
+// Q8_0 / Q4_0 weights: the inputs quantized to 8-bit blocks once per call (one term, or two: see
+// MatMulOptions::two_term_q8_inputs, each input then being two consecutive quantized rows whose
+// products are summed), then the plan's integer kernel over all quantized rows; the plan is the
+// one for n inputs (decode or prompt), whatever the number of terms.
 void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex,
-                    const MatMulOptions& options, const DotKernels& k) {
+                    const MatMulOptions& options, const MatMulPlan& plan, const DotKernels& k) {
   const size_t nb = w.cols / 32, terms = options.two_term_q8_inputs ? 2 : 1, nq = terms * n;
+  const size_t row_bytes = DTypeBytes(w.dtype, w.cols);
   std::vector<BlockQ8Act> xq(nq * nb);
-  for (size_t i = 0; i < n; ++i) {
-    const float* xi = x + i * w.cols;
-    if (terms == 2) {
-      QuantizeActivationsQ8Split(xi, xq.data() + 2 * i * nb, xq.data() + (2 * i + 1) * nb, w.cols);
-    } else {
-      QuantizeActivationsQ8(xi, xq.data() + i * nb, w.cols);
+  auto quantize = [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; ++i) {
+      const float* xi = x + i * w.cols;
+      if (terms == 2) {
+        QuantizeActivationsQ8Split(xi, xq.data() + 2 * i * nb, xq.data() + (2 * i + 1) * nb, w.cols);
+      } else {
+        QuantizeActivationsQ8(xi, xq.data() + i * nb, w.cols);
+      }
     }
+  };
+  // Once per call, not per tile; split across threads for prompts.
+  if (n >= 32) {
+    ParallelFor(ex, n, 16, quantize);
+  } else {
+    quantize(0, n);
   }
   std::vector<float> term_outputs(terms == 2 ? nq * w.rows : 0);  // [input][term][row]
   float* yq = terms == 2 ? term_outputs.data() : y;
-  [&] {
-#if defined(__x86_64__) || defined(_M_X64)
-    const std::string_view isa = k.isa;
-    if ((isa == "avx512" || isa == "avx2") && (w.panels || nq >= 4)) {
-      PackedInputsQ8 packed;
-      PackInputsQ8(xq.data(), nq, w.cols, w.dtype, packed);
-      // Decode: about 64 KB of weights per task; prompts: 64 rows, enough work per task next to
-      // the cost of repacking them when the matrix was not repacked at load.
-      const size_t chunk =
-          n < 4 ? std::max<size_t>(kPanelRows, 65536 / DTypeBytes(w.dtype, w.cols) / kPanelRows * kPanelRows) : 64;
-      if (isa == "avx512") {
-        NoteKernel(w.dtype, n, w.dtype == DType::kQ8_0 ? "q8_0_f32_gemm_16x4__avx512vnni" : "q4_0_f32_gemm_16x4__avx512vnni");
-        return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) { GemmQ8Avx512(w, packed, nq, yq, r0, r1); });
+  NoteKernel(w.dtype, n, plan.path == MatMulPath::kQGemm || plan.path == MatMulPath::kQPanels ? plan.kernel : k.isa);
+  if (plan.path == MatMulPath::kQGemm) {
+    const QGemmUkernel& uk = *plan.ukernel;
+    const auto* base = static_cast<const uint8_t*>(w.data);
+    // A tile of MR rows stays in L1 while a block of inputs (about kQGemmInputBytes of them, in
+    // L2) streams past it; the task's rows stay in L2 across the blocks of inputs.
+    const size_t input_block = std::max(uk.nr, kQGemmInputBytes / (nb * sizeof(BlockQ8Act)) / uk.nr * uk.nr);
+    ForRowChunks(w.rows, plan.RowsPerTask(row_bytes), ex, [&](size_t r0, size_t r1) {
+      for (size_t i0 = 0; i0 < nq; i0 += input_block) {
+        const size_t i1 = std::min(nq, i0 + input_block);
+        for (size_t r = r0; r < r1; r += uk.mr) {
+          const size_t rows = std::min(uk.mr, r1 - r);
+          for (size_t i = i0; i < i1; i += uk.nr) {
+            uk.fn(base + r * row_bytes, row_bytes, rows, xq.data() + i * nb, std::min(uk.nr, i1 - i), nb,
+                  yq + i * w.rows + r, w.rows);
+          }
+        }
       }
-      NoteKernel(w.dtype, n, w.dtype == DType::kQ8_0 ? "q8_0_f32_gemm_8x4__avx2" : "q4_0_f32_gemm_8x4__avx2");
-      return ForRowChunks(w.rows, chunk, ex, [&](size_t r0, size_t r1) { GemmQ8Avx2(w, packed, nq, yq, r0, r1); });
-    }
-#endif
-    NoteKernel(w.dtype, n, k.isa);
-    const size_t tiles = (w.rows + kRowTile - 1) / kRowTile;
-    const size_t grain = std::max<size_t>(1, 16384 / (DTypeBytes(w.dtype, w.cols) * kRowTile + 1));
-    ParallelFor(ex, tiles, grain, [&](size_t t0, size_t t1) {
-      RunRows(nullptr, xq.data(), nq, w, yq, t0 * kRowTile, std::min(w.rows, t1 * kRowTile), k);
     });
-  }();
+#if defined(__x86_64__) || defined(_M_X64)
+  } else if (plan.path == MatMulPath::kQPanels) {
+    PackedInputsQ8 packed;
+    PackInputsQ8(xq.data(), nq, w.cols, w.dtype, packed);
+    ForRowChunks(w.rows, plan.RowsPerTask(row_bytes), ex,
+                 [&](size_t r0, size_t r1) { GemmQ8Avx512(w, packed, nq, yq, r0, r1); });
+#endif
+  } else {
+    RunDotRows(nullptr, xq.data(), nq, w, yq, ex, plan, k);
+  }
   if (terms == 2) {
     for (size_t i = 0; i < n; ++i) {
       const float* hi = yq + 2 * i * w.rows;
@@ -264,54 +290,41 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     NoteKernel(w.dtype, n, "reference");
     return MatMulReference(x, n, w, y);
   }
-  const DotKernels& k = BestDotKernels();
-  if (w.dtype == DType::kQ8_0 || w.dtype == DType::kQ4_0) return MatMulQ8Inputs(x, n, w, y, ex, options, k);
   // Repacked at load only under Precision::kFast (model/repack.h), so bf16 products for any n.
   if (w.dtype == DType::kBF16 && w.panels) {
     NoteKernel(w.dtype, n, "bf16_f32_gemm_4x6__avx512bf16");
     return MatMulBF16(x, n, w, y, ex);
   }
+  const DotKernels& k = BestDotKernels();
+  const MatMulPlan* plan = &FindMatMulPlan(BestIsa(), w.dtype, n);
+  // Panels for decode only where the matrix was repacked at load; prompts repack on the fly.
+  if (plan->path == MatMulPath::kQPanels && n < 4 && !w.panels) plan = &DotRowsPlan();
+  const size_t row_bytes = DTypeBytes(w.dtype, w.cols);
+  if (w.dtype == DType::kQ8_0 || w.dtype == DType::kQ4_0) return MatMulQ8Inputs(x, n, w, y, ex, options, *plan, k);
 #if defined(__x86_64__) || defined(_M_X64)
+  // K-quants (Q4_K, Q5_K, Q6_K) against Q8_K32 inputs on integer AVX2 kernels, decode and prompts;
+  // AVX-512 decode keeps its fused float kernel (x86_avx512_kquant.cc).
   const std::string_view isa = k.isa;
-  // K-quants (Q4_K, Q5_K, Q6_K) against Q8_K32 inputs on integer AVX2 kernels, decode and prompts; AVX-512
-  // decode keeps its fused float kernel (x86_avx512_kquant.cc).
   if (w.data && (isa == "avx2" || (isa == "avx512" && n >= 4))) {
     if (const QGemmUkernel* uk = FindKQuantUkernel(w.dtype, Isa::kAvx2, n >= 4)) {
       NoteKernel(w.dtype, n, uk->name);
       return MatMulQ8K32(x, n, w, y, ex, *uk, options.two_term_q8_inputs);
     }
   }
-  if (UsePanelKernels(n)) {
-    constexpr size_t kChunk = 64;
+#endif
+  if (plan->path == MatMulPath::kFloatRows) {
+#if defined(__x86_64__) || defined(_M_X64)
     if (w.dtype == DType::kBF16 && options.bf16_inputs && HasFastBF16Gemm()) {
       NoteKernel(w.dtype, n, "bf16_f32_gemm_4x6__avx512bf16");
       return MatMulBF16(x, n, w, y, ex);
     }
-    NoteKernel(w.dtype, n, "f32_gemm_16x6__avx512");
-    return ForRowChunks(w.rows, kChunk, ex, [&](size_t r0, size_t r1) { GemmF32Avx512(w, x, n, y, r0, r1); });
-  }
-  if (isa == "avx2" && w.data) {
-    if (n >= 4) {
-      NoteKernel(w.dtype, n, "f32_gemm_16x6__avx2");
-      return ForRowChunks(w.rows, 64, ex, [&](size_t r0, size_t r1) { GemmF32Avx2(w, x, n, y, r0, r1); });
-    }
-    if (w.dtype == DType::kBF16) {
-      NoteKernel(w.dtype, n, "bf16_f32_gemv_4x1__avx2");
-      // About 64 KB of weights per task.
-      const size_t grain = std::max<size_t>(4, 65536 / (2 * w.cols) / 4 * 4);
-      return ForRowChunks(w.rows, grain, ex, [&](size_t r0, size_t r1) { GemvBF16Avx2(w, x, n, y, r0, r1); });
-    }
-  }
-#else
-  (void)options;  // bf16 inputs need AVX512_BF16
 #endif
+    NoteKernel(w.dtype, n, plan->kernel);
+    return ForRowChunks(w.rows, plan->RowsPerTask(row_bytes), ex,
+                        [&](size_t r0, size_t r1) { plan->rows_fn(w, x, n, y, r0, r1); });
+  }
   NoteKernel(w.dtype, n, k.isa);
-  const size_t tiles = (w.rows + kRowTile - 1) / kRowTile;
-  // Enough weight bytes per task that scheduling stays cheap next to the work.
-  const size_t grain = std::max<size_t>(1, 16384 / (DTypeBytes(w.dtype, w.cols) * kRowTile + 1));
-  ParallelFor(ex, tiles, grain, [&](size_t t0, size_t t1) {
-    RunRows(x, nullptr, n, w, y, t0 * kRowTile, std::min(w.rows, t1 * kRowTile), k);
-  });
+  RunDotRows(x, nullptr, n, w, y, ex, *plan, k);
 }
 
 std::string MatMulKernelsUsed() {

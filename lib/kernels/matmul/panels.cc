@@ -7,14 +7,13 @@
 #endif
 #include <cstring>
 #include <new>
-#include <string_view>
 #include <vector>
 
 #include "kernels/bf16_gemm.h"
 #include "kernels/cpu_features.h"
 #include "kernels/matmul.h"
-#include "kernels/matmul/dot_kernels.h"
 #include "kernels/matmul/gemm_panels.h"
+#include "kernels/matmul/matmul_table.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/quant/blocks.h"
 
@@ -24,38 +23,7 @@ namespace gemmakit {
 void PackPanelsAvx512(const MatrixView& w, uint8_t* out, size_t p0, size_t p1);
 #endif
 
-bool PanelsAvailable(DType dtype) {
-  const std::string_view isa = BestDotKernels().isa;
-  return (dtype == DType::kQ8_0 || dtype == DType::kQ4_0) && (isa == "avx512" || isa == "avx2");
-}
-
-void PackPanelsPortable(const MatrixView& w, uint8_t* out, size_t p0, size_t p1) {
-  const size_t nb = w.cols / kQK, row_bytes = DTypeBytes(w.dtype, w.cols);
-  const size_t block_bytes = w.dtype == DType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
-  const size_t quant_bytes = PanelQuantBytes(w.dtype), groups = quant_bytes / 64;
-  const uint32_t flip = w.dtype == DType::kQ8_0 ? 0x80808080u : 0;
-  for (size_t p = p0; p < p1; ++p) {
-    const size_t r0 = p * kPanelRows, valid = std::min(kPanelRows, w.rows - r0);
-    const uint8_t* base = static_cast<const uint8_t*>(w.data) + r0 * row_bytes;
-    uint8_t* panel = out + p * PanelStride(w.dtype, w.cols);
-    uint8_t* scales = panel + nb * quant_bytes;
-    for (size_t b = 0; b < nb; ++b) {
-      uint8_t* q = panel + b * quant_bytes;
-      for (size_t lane = 0; lane < kPanelRows; ++lane) {
-        const uint8_t* block = base + lane * row_bytes + b * block_bytes;  // f16 scale, then quants
-        uint16_t d = 0;
-        if (lane < valid) std::memcpy(&d, block, 2);
-        std::memcpy(scales + 2 * (b * kPanelRows + lane), &d, 2);
-        for (size_t g = 0; g < groups; ++g) {
-          uint32_t word = 0;  // 4 quants of this row, moved as one word
-          if (lane < valid) std::memcpy(&word, block + 2 + 4 * g, 4);
-          word ^= flip;
-          std::memcpy(q + 64 * g + 4 * lane, &word, 4);
-        }
-      }
-    }
-  }
-}
+bool PanelsAvailable(DType dtype) { return MatMulUsesPanels(BestIsa(), dtype); }
 
 size_t PanelQuantBytes(DType dtype) { return dtype == DType::kQ8_0 ? kQK * kPanelRows : kQK / 2 * kPanelRows; }
 size_t PanelStride(DType dtype, size_t cols) { return cols / kQK * (PanelQuantBytes(dtype) + 2 * kPanelRows); }
@@ -79,10 +47,8 @@ void PackPanels(const MatrixView& w, uint8_t* out, Executor* ex) {
   if (BestIsa() == Isa::kAvx512) {
     return ParallelFor(ex, panels, 64, [&](size_t p0, size_t p1) { PackPanelsAvx512(w, out, p0, p1); });
   }
-  ParallelFor(ex, panels, 64, [&](size_t p0, size_t p1) { PackPanelsPortable(w, out, p0, p1); });
-#else
-  (void)w, (void)out, (void)ex;
 #endif
+  (void)w, (void)out, (void)ex;  // PanelsAvailable is false
 }
 
 void PanelRowToBlocks(DType dtype, const uint8_t* panels, size_t cols, size_t r, void* dst) {
@@ -132,7 +98,7 @@ void RunPanelKernel(const MatrixView& w, const PackedInputsQ8& x, size_t n, floa
   }
 }
 
-// Here, compiled for every CPU: callers of the AVX-512 and the AVX2 kernels alike.
+// Here, compiled for every CPU: the callers of the AVX-512 kernels.
 void PackInputsQ8(const BlockQ8Act* xq, size_t n, size_t cols, DType weight_type, PackedInputsQ8& out) {
   const size_t nb = cols / kQK, n_padded = (n + kPackedInputsPad - 1) / kPackedInputsPad * kPackedInputsPad;
   const int32_t offset = weight_type == DType::kQ8_0 ? 128 : 8;

@@ -24,7 +24,8 @@ struct MatrixView;
 
 constexpr size_t kPanelRows = 16;
 
-// Whether this CPU has kernels for `dtype` in panel layout (Q8_0 / Q4_0 with AVX-512 VNNI).
+// Whether this CPU's kernels for `dtype` read the panel layout (Q8_0 / Q4_0 with AVX-512 VNNI; the
+// matmul table, matmul_table.h, says which; AVX2 reads the GGUF blocks in place).
 // BF16 matrices have a panel layout too (kernels/bf16_gemm.h), used only under
 // Precision::kFast, when HasFastBF16Gemm(); PanelBytes, PackPanels and PanelRowToBlocks take it.
 bool PanelsAvailable(DType dtype);

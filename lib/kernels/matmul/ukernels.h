@@ -3,7 +3,8 @@
 // per matmul call to 8-bit blocks. Named by contract as XNNPACK names its kernels:
 // <weight>_<activation>_gemm_<MR>x<NR>__<isa>, e.g. q4_k_q8_k_gemm_4x4__avx2 (MR weight rows by NR
 // inputs per call). The operator (matmul.cc) tiles a matrix over MR × NR calls and splits rows
-// across threads; a kernel knows only vectors, shapes and one instruction set.
+// across threads; a kernel knows only vectors, shapes and one instruction set. The matmul table
+// (matmul_table.h) lists every one compiled (AllQGemmUkernels) and picks one per weight type and ISA.
 #pragma once
 
 #include <cstddef>

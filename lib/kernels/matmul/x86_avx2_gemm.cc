@@ -1,19 +1,5 @@
-// AVX2 + FMA + F16C matmul kernels that need no AVX-512 (compiled with those flags only; called
-// only when the CPU has them):
-//
-// q8_0_f32_gemm_8x4__avx2 / q4_0_f32_gemm_8x4__avx2: Q8_0 / Q4_0 weights in the 16-row panel
-// layout of panels.h (the same bytes the AVX-512 VNNI kernel reads), 8 rows (half a panel: 32
-// bytes of each 64-byte group) × up to 4 inputs per register tile, for decode and prompts alike.
-// A panel group holds 4 consecutive weights of each row, so one vpmaddubsw + vpmaddwd against 4
-// input bytes broadcast to every lane gives 8 rows' sums of 4 products; the block's 8 integer sums
-// then cost one convert and one FMA per 8 rows, and a tile's results are 8 adjacent outputs.
-// The integer sums are exact:
-//  - Q8_0 panels store w + 128. vpmaddubsw multiplies unsigned by signed bytes and saturates its
-//    pair sums to int16, which 255 × 127 × 2 would overflow; so the kernel restores the signed w
-//    (xor 0x80) and multiplies |w| (≤ 128) by x with w's sign (|x| ≤ 127: activations are
-//    quantized to ±127), whose pair sums are at most 2 × 128 × 127 = 32512.
-//  - Q4_0 panels store the nibble w + 8 (0..15): 8 vpmaddubsw results of a block add up in int16
-//    without overflow (8 × 2 × 15 × 127 = 30480), and the sum starts from -8·Σx (PackInputsQ8).
+// AVX2 + FMA + F16C matmul kernels on float32 inputs that need no AVX-512 (compiled with those
+// flags only; called only when the CPU has them; Q8_0 / Q4_0: x86_avx2_qgemm.cc):
 //
 // f32_gemm_16x6__avx2: float32 inputs against weights of any type converted to float32 (exact
 // for F32 / F16 / BF16, dequantized for K-quants) a block of 256 columns of 64 rows at a time,
@@ -33,145 +19,11 @@
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul/gemm_panels.h"
-#include "kernels/matmul/panels.h"
-#include "kernels/quant/activation_q8.h"
-#include "kernels/quant/blocks.h"
 
 namespace gemmakit {
 namespace {
 
-constexpr size_t kHalf = 8;            // rows per register (a half panel)
-constexpr size_t kQ8TileInputs = 4;    // inputs per register tile (PackInputsQ8 pads to this)
-// Decode streams each panel once: prefetch the quants this far ahead (a few blocks).
-constexpr size_t kPrefetchBytes = 2048;
-
-inline __m256i Broadcast4(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
-
-// Stores kInputs rows of 8 results; only `inputs` of them, and only `valid` lanes.
-template <size_t kInputs>
-void StoreTile(const __m256 (&acc)[kInputs], float* y, size_t y_stride, size_t inputs, size_t valid) {
-  for (size_t t = 0; t < inputs; ++t) {
-    if (valid == kHalf) {
-      _mm256_storeu_ps(y + t * y_stride, acc[t]);
-    } else {
-      alignas(32) float tmp[kHalf];
-      _mm256_store_ps(tmp, acc[t]);
-      std::memcpy(y + t * y_stride, tmp, valid * sizeof(float));
-    }
-  }
-}
-
-// Outputs y[t][8 h + lane] of kHalves half panels (8 rows each) from `half0` × inputs
-// i0..i0+kInputs-1; `valid` rows of them are stored.
-template <bool kQ4, size_t kHalves, size_t kInputs>
-void TileQ8(const uint8_t* panel, size_t half0, size_t nb, const PackedInputsQ8& x, size_t i0, float* y,
-            size_t y_stride, size_t inputs, size_t valid) {
-  constexpr size_t kQuantBytes = kQ4 ? kQK / 2 * kPanelRows : kQK * kPanelRows;
-  const uint8_t* quants = panel + 32 * half0;
-  const uint16_t* scales = reinterpret_cast<const uint16_t*>(panel + nb * kQuantBytes) + kHalf * half0;
-  const int8_t* xq[kInputs];
-  const int32_t* xc[kInputs];
-  const float* xd[kInputs];
-  for (size_t t = 0; t < kInputs; ++t) {
-    xq[t] = x.quants(i0 + t, nb), xc[t] = x.corrections(i0 + t, nb), xd[t] = x.scales(i0 + t, nb);
-  }
-  __m256 acc[kHalves][kInputs];
-  for (auto& a : acc) {
-    for (auto& v : a) v = _mm256_setzero_ps();
-  }
-  const __m256i ones = _mm256_set1_epi16(1);
-  for (size_t b = 0; b < nb; ++b) {
-    const uint8_t* q = quants + b * kQuantBytes;
-    if constexpr (kHalves == 2) _mm_prefetch(reinterpret_cast<const char*>(scales + (b + 8) * kPanelRows), _MM_HINT_T0);
-    __m256i sum[kHalves][kInputs];
-    if constexpr (kQ4) {
-      const __m256i low = _mm256_set1_epi8(0x0F);
-      __m256i s16[kHalves][kInputs];
-      for (size_t g = 0; g < 4; ++g) {
-        if constexpr (kHalves == 2) _mm_prefetch(reinterpret_cast<const char*>(q + 64 * g) + kPrefetchBytes, _MM_HINT_T0);
-        __m256i lo[kHalves], hi[kHalves];
-        for (size_t h = 0; h < kHalves; ++h) {
-          const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 64 * g + 32 * h));
-          lo[h] = _mm256_and_si256(v, low), hi[h] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
-        }
-        for (size_t t = 0; t < kInputs; ++t) {
-          const __m256i x_lo = Broadcast4(xq[t] + b * kQK + 4 * g), x_hi = Broadcast4(xq[t] + b * kQK + 16 + 4 * g);
-          for (size_t h = 0; h < kHalves; ++h) {
-            const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(lo[h], x_lo), _mm256_maddubs_epi16(hi[h], x_hi));
-            s16[h][t] = g == 0 ? p : _mm256_add_epi16(s16[h][t], p);
-          }
-        }
-      }
-      for (size_t t = 0; t < kInputs; ++t) {
-        const __m256i c = _mm256_set1_epi32(xc[t][b]);
-        for (size_t h = 0; h < kHalves; ++h) sum[h][t] = _mm256_add_epi32(_mm256_madd_epi16(s16[h][t], ones), c);
-      }
-    } else {
-      const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
-      for (size_t g = 0; g < 8; ++g) {
-        if constexpr (kHalves == 2) _mm_prefetch(reinterpret_cast<const char*>(q + 64 * g) + kPrefetchBytes, _MM_HINT_T0);
-        __m256i w[kHalves], w_abs[kHalves];
-        for (size_t h = 0; h < kHalves; ++h) {
-          w[h] = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 64 * g + 32 * h)), flip);
-          w_abs[h] = _mm256_sign_epi8(w[h], w[h]);  // -128 stays 0x80: 128 as unsigned
-        }
-        for (size_t t = 0; t < kInputs; ++t) {
-          const __m256i xv = Broadcast4(xq[t] + b * kQK + 4 * g);
-          for (size_t h = 0; h < kHalves; ++h) {
-            const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(w_abs[h], _mm256_sign_epi8(xv, w[h])), ones);
-            sum[h][t] = g == 0 ? p : _mm256_add_epi32(sum[h][t], p);
-          }
-        }
-      }
-    }
-    for (size_t h = 0; h < kHalves; ++h) {
-      const __m256 scale =
-          _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales + b * kPanelRows + kHalf * h)));
-      for (size_t t = 0; t < kInputs; ++t) {
-        acc[h][t] =
-            _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[h][t]), _mm256_mul_ps(scale, _mm256_set1_ps(xd[t][b])), acc[h][t]);
-      }
-    }
-  }
-  for (size_t h = 0; h < kHalves && h * kHalf < valid; ++h) {
-    StoreTile<kInputs>(acc[h], y + h * kHalf, y_stride, inputs, std::min(kHalf, valid - h * kHalf));
-  }
-}
-
-template <bool kQ4>
-void RunPanelsQ8(const uint8_t* panels, size_t stride, size_t n_panels, size_t rows, size_t nb,
-                 const PackedInputsQ8& x, size_t n, float* y, size_t y_stride) {
-  if (n == 1) {
-    // Decode: a whole panel (full cache lines, two independent chains) per tile.
-    for (size_t p = 0; p < n_panels; ++p) {
-      const size_t row = p * kPanelRows;
-      TileQ8<kQ4, 2, 1>(panels + p * stride, 0, nb, x, 0, y + row, y_stride, 1, std::min(kPanelRows, rows - row));
-    }
-    return;
-  }
-  for (size_t i = 0; i < n; i += kQ8TileInputs) {
-    const size_t inputs = std::min(kQ8TileInputs, n - i);
-    for (size_t p = 0; p < n_panels; ++p) {
-      for (size_t h = 0; h < 2; ++h) {
-        const size_t row = p * kPanelRows + h * kHalf;
-        if (row >= rows) break;
-        const size_t valid = std::min(kHalf, rows - row);
-        float* out = y + i * y_stride + row;
-        const uint8_t* panel = panels + p * stride;
-        switch (inputs) {
-          case 1: TileQ8<kQ4, 1, 1>(panel, h, nb, x, i, out, y_stride, 1, valid); break;
-          case 2: TileQ8<kQ4, 1, 2>(panel, h, nb, x, i, out, y_stride, 2, valid); break;
-          case 3: TileQ8<kQ4, 1, 3>(panel, h, nb, x, i, out, y_stride, 3, valid); break;
-          default: TileQ8<kQ4, 1, 4>(panel, h, nb, x, i, out, y_stride, 4, valid); break;
-        }
-      }
-    }
-  }
-}
+constexpr size_t kHalf = 8;  // rows per register
 
 // ---- float32 GEMM ----
 
@@ -243,10 +95,6 @@ void PackBlockF32(const MatrixView& w, size_t r0, size_t rows, size_t k0, size_t
 }
 
 }  // namespace
-
-void GemmQ8Avx2(const MatrixView& w, const PackedInputsQ8& x, size_t n, float* y, size_t r0, size_t r1) {
-  RunPanelKernel(w, x, n, y, r0, r1, PackPanelsPortable, w.dtype == DType::kQ4_0 ? RunPanelsQ8<true> : RunPanelsQ8<false>);
-}
 
 void GemmF32Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1) {
   thread_local F32Scratch s;

@@ -1,0 +1,84 @@
+#include "kernels/matmul/matmul_table.h"
+
+#include <algorithm>
+
+#include "kernels/matmul/gemm_panels.h"
+#include "kernels/matmul/panels.h"
+
+namespace gemmakit {
+
+extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Scalar, kQ4_0Q8_0Gemm4x4Scalar;
+#if defined(__x86_64__) || defined(_M_X64)
+extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2, kQ4_0Q8_0Gemm8x4Avx2;
+#endif
+
+size_t MatMulPlan::RowsPerTask(size_t row_bytes) const {
+  const size_t rows = task_rows ? task_rows : task_bytes / std::max<size_t>(1, row_bytes);
+  return std::max(row_step, rows / row_step * row_step);
+}
+
+namespace {
+
+// Row kernels: enough weight bytes per task that scheduling stays cheap next to the work.
+constexpr MatMulPlan kDotRows = {MatMulPath::kDotRows, nullptr, nullptr, nullptr, 0, 16384, 4};
+
+constexpr MatMulPlan QGemm(const QGemmUkernel& k, size_t task_rows, size_t task_bytes) {
+  return {MatMulPath::kQGemm, k.name, &k, nullptr, task_rows, task_bytes, k.mr};
+}
+
+#if defined(__x86_64__) || defined(_M_X64)
+// AVX-512 VNNI: panels. Decode about 64 KB of weights per task; prompts 64 rows, enough work per
+// task next to the cost of repacking them when a matrix was not repacked at load.
+constexpr MatMulPlan QPanels(const char* name, size_t task_rows, size_t task_bytes) {
+  return {MatMulPath::kQPanels, name, nullptr, nullptr, task_rows, task_bytes, kPanelRows};
+}
+constexpr MatMulPlan kF32GemmAvx512 = {MatMulPath::kFloatRows, "f32_gemm_16x6__avx512", nullptr, GemmF32Avx512, 64, 0, 1};
+constexpr MatMulPlan kF32GemmAvx2 = {MatMulPath::kFloatRows, "f32_gemm_16x6__avx2", nullptr, GemmF32Avx2, 64, 0, 1};
+// About 64 KB of weights per task.
+constexpr MatMulPlan kBF16GemvAvx2 = {MatMulPath::kFloatRows, "bf16_f32_gemv_4x1__avx2", nullptr, GemvBF16Avx2, 0, 65536, 4};
+#endif
+
+// Searched in order: the first entry of the ISA that names the weight type, or takes any.
+const MatMulEntry kTable[] = {
+#if defined(__x86_64__) || defined(_M_X64)
+    {Isa::kAvx512, DType::kQ8_0, false, QPanels("q8_0_f32_gemm_16x4__avx512vnni", 0, 65536),
+     QPanels("q8_0_f32_gemm_16x4__avx512vnni", 64, 0)},
+    {Isa::kAvx512, DType::kQ4_0, false, QPanels("q4_0_f32_gemm_16x4__avx512vnni", 0, 65536),
+     QPanels("q4_0_f32_gemm_16x4__avx512vnni", 64, 0)},
+    {Isa::kAvx512, DType::kF32, true, kDotRows, kF32GemmAvx512},
+    // AVX2: the blocks in place. Decode: about 64 KB of weights per task; prompts: 16 rows, whose
+    // blocks stay in L1 while every input streams past.
+    {Isa::kAvx2, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm4x4Avx2, 0, 65536), QGemm(kQ8_0Q8_0Gemm4x4Avx2, 16, 0)},
+    {Isa::kAvx2, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4Avx2, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x4Avx2, 16, 0)},
+    {Isa::kAvx2, DType::kBF16, false, kBF16GemvAvx2, kF32GemmAvx2},
+    {Isa::kAvx2, DType::kF32, true, kDotRows, kF32GemmAvx2},
+#endif
+    // Scalar and NEON: the row dot kernels for every type.
+};
+
+}  // namespace
+
+const MatMulPlan& FindMatMulPlan(Isa isa, DType weight, size_t n) {
+  for (const MatMulEntry& e : kTable) {
+    if (e.isa == isa && (e.weight == weight || e.any_weight)) return n < 4 ? e.decode : e.prompt;
+  }
+  return kDotRows;
+}
+
+const MatMulPlan& DotRowsPlan() { return kDotRows; }
+
+bool MatMulUsesPanels(Isa isa, DType weight) {
+  return FindMatMulPlan(isa, weight, 1).path == MatMulPath::kQPanels;
+}
+
+const std::vector<const QGemmUkernel*>& AllQGemmUkernels() {
+  static const std::vector<const QGemmUkernel*> all = {
+      &kQ8_0Q8_0Gemm4x4Scalar, &kQ4_0Q8_0Gemm4x4Scalar,
+#if defined(__x86_64__) || defined(_M_X64)
+      &kQ8_0Q8_0Gemm4x4Avx2, &kQ4_0Q8_0Gemm8x4Avx2,
+#endif
+  };
+  return all;
+}
+
+}  // namespace gemmakit

@@ -1,0 +1,57 @@
+// The matmul family's one dispatch table: per instruction set and weight type, which kernel runs
+// decode (n < 4 inputs) and prompts, and the tuning constants that go with it (how many rows a
+// task takes). matmul.cc looks a plan up here and knows nothing of ISAs; load-time repacking
+// (model/repack.h, via PanelsAvailable) asks it whether a type reads panels.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "kernels/cpu_features.h"
+#include "kernels/dtype.h"
+#include "kernels/matmul/ukernels.h"
+
+namespace gemmakit {
+
+struct MatrixView;
+
+enum class MatMulPath {
+  kDotRows,   // the ISA's row dot kernels (dot_kernels.h): 4 rows at a time × every input
+  kQGemm,     // an integer micro-kernel (ukernels.h) on the GGUF blocks in place
+  kQPanels,   // Q8_0 / Q4_0 repacked at load into 16-row panels (panels.h), for VNNI
+  kFloatRows, // a kernel on float32 inputs that takes a range of rows (FloatRowsFn)
+};
+
+// Rows [r0, r1) of y = x · Wᵀ with float32 inputs.
+using FloatRowsFn = void (*)(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
+
+struct MatMulPlan {
+  MatMulPath path;
+  const char* kernel;            // what MatMulKernelsUsed reports; null: the dot table's ISA name
+  const QGemmUkernel* ukernel;   // kQGemm
+  FloatRowsFn rows_fn;           // kFloatRows
+  // Rows per task: task_rows when set, else about task_bytes of weights; a multiple of row_step.
+  size_t task_rows, task_bytes, row_step;
+
+  size_t RowsPerTask(size_t row_bytes) const;
+};
+
+struct MatMulEntry {
+  Isa isa;
+  DType weight;
+  bool any_weight;  // applies to every weight type that no earlier entry of the ISA names
+  MatMulPlan decode, prompt;
+};
+
+// The plan for n inputs (decode below 4) of `weight` on `isa`.
+const MatMulPlan& FindMatMulPlan(Isa isa, DType weight, size_t n);
+// The row dot kernels' plan (every ISA has them).
+const MatMulPlan& DotRowsPlan();
+// Whether `weight` is repacked at load into panels on `isa` (the plan's path is kQPanels).
+bool MatMulUsesPanels(Isa isa, DType weight);
+
+// Every integer micro-kernel compiled into this build, whether or not this CPU runs it
+// (CpuHas(kernel->isa)): the scalar definitions first.
+const std::vector<const QGemmUkernel*>& AllQGemmUkernels();
+
+}  // namespace gemmakit

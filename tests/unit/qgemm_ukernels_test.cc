@@ -1,0 +1,166 @@
+// Every integer matmul micro-kernel of this build (kernels/matmul/ukernels.h, listed by
+// AllQGemmUkernels) that this CPU runs, whatever GEMMAKIT_ISA lets the dispatcher pick, against
+// the definition: per block, the exact integer dot of the weight quants (Q4_0: nibble - 8) and the
+// activation quants, times both scales, summed in double. Odd shapes (rows not a multiple of MR,
+// every n from 1 to NR, a stride between outputs wider than the rows), several block counts, and
+// adversarial blocks: every quant +127 / -128 (Q4_0: 15 / 0) or alternating, inputs ±1 / 0 that
+// quantize to ±127, where an unsigned-by-signed vpmaddubsw could saturate int16.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu_features.h"
+#include "kernels/dtype.h"
+#include "kernels/matmul/matmul_table.h"
+#include "kernels/matmul/ukernels.h"
+#include "kernels/quant/activation_q8.h"
+#include "kernels/quant/blocks.h"
+
+namespace gemmakit {
+namespace {
+
+enum class Pattern { kRandom, kAllMax, kAllMin, kAlternating };
+
+// Row-major blocks of `type` whose quants follow `pattern`; f16 scales random in [0.5, 1.5).
+std::vector<uint8_t> MakeBlocks(DType type, size_t rows, size_t cols, Pattern pattern, std::mt19937& rng) {
+  const bool q8 = type == DType::kQ8_0;
+  std::vector<uint8_t> out(DTypeBytes(type, rows * cols));
+  std::uniform_int_distribution<int> q8_dist(-128, 127), q4_dist(0, 15);
+  std::uniform_real_distribution<float> scale(0.5f, 1.5f);
+  auto quant = [&](size_t k) {
+    switch (pattern) {
+      case Pattern::kRandom: return q8 ? q8_dist(rng) : q4_dist(rng);
+      case Pattern::kAllMax: return q8 ? 127 : 15;
+      case Pattern::kAllMin: return q8 ? -128 : 0;
+      case Pattern::kAlternating: return k % 2 ? (q8 ? 127 : 15) : (q8 ? -128 : 0);
+    }
+    return 0;
+  };
+  for (size_t b = 0; b < rows * cols / kQK; ++b) {
+    if (q8) {
+      BlockQ8_0& blk = reinterpret_cast<BlockQ8_0*>(out.data())[b];
+      blk.d = F32ToF16(scale(rng));
+      for (size_t k = 0; k < kQK; ++k) blk.qs[k] = static_cast<int8_t>(quant(k));
+    } else {
+      BlockQ4_0& blk = reinterpret_cast<BlockQ4_0*>(out.data())[b];
+      blk.d = F32ToF16(scale(rng));
+      for (size_t j = 0; j < kQK / 2; ++j) blk.qs[j] = static_cast<uint8_t>(quant(j) | (quant(j + 16) << 4));
+    }
+  }
+  return out;
+}
+
+// Σ over blocks of d_w · d_x · (exact integer dot), in double; `mag` gets the same sum over
+// |products| (Q4_0: (nibble + 8) · |x|, which bounds both the nibble sum and the offset).
+double Exact(DType type, const uint8_t* row, const BlockQ8Act* x, size_t nb, double* mag) {
+  double sum = 0;
+  *mag = 0;
+  for (size_t b = 0; b < nb; ++b) {
+    int64_t dot = 0, abs_dot = 0;
+    uint16_t d16;
+    if (type == DType::kQ8_0) {
+      const BlockQ8_0& blk = reinterpret_cast<const BlockQ8_0*>(row)[b];
+      d16 = blk.d;
+      for (size_t k = 0; k < kQK; ++k) {
+        dot += blk.qs[k] * x[b].qs[k];
+        abs_dot += std::abs(blk.qs[k] * x[b].qs[k]);
+      }
+    } else {
+      const BlockQ4_0& blk = reinterpret_cast<const BlockQ4_0*>(row)[b];
+      d16 = blk.d;
+      for (size_t j = 0; j < kQK / 2; ++j) {
+        const int lo = blk.qs[j] & 15, hi = blk.qs[j] >> 4;
+        dot += (lo - 8) * x[b].qs[j] + (hi - 8) * x[b].qs[j + 16];
+        abs_dot += (lo + 8) * std::abs(x[b].qs[j]) + (hi + 8) * std::abs(x[b].qs[j + 16]);
+      }
+    }
+    const double scale = static_cast<double>(F16ToF32(d16)) * x[b].d;
+    sum += scale * static_cast<double>(dot);
+    *mag += std::fabs(scale) * static_cast<double>(abs_dot);
+  }
+  return sum;
+}
+
+TEST(QGemmUkernels, EveryKernelThisCpuRunsMatchesTheDefinition) {
+  size_t tested = 0;
+  for (const QGemmUkernel* k : AllQGemmUkernels()) {
+    if (!CpuHas(k->isa)) continue;
+    ASSERT_TRUE(k->act == ActQuant::kQ8_0) << k->name << ": add its activations and definition to this test";
+    ASSERT_TRUE(k->weight == DType::kQ8_0 || k->weight == DType::kQ4_0) << k->name << ": add its definition";
+    ++tested;
+    std::mt19937 rng(5);
+    const size_t row_bytes_per_block = DTypeBytes(k->weight, kQK);
+    for (Pattern pattern : {Pattern::kRandom, Pattern::kAllMax, Pattern::kAllMin, Pattern::kAlternating}) {
+      for (size_t rows : {size_t{1}, k->mr - 1, k->mr, k->mr + 1, 2 * k->mr + 3}) {
+        if (rows == 0) continue;
+        for (size_t nb : {1u, 2u, 3u, 36u, 129u}) {
+          const size_t cols = nb * kQK, row_bytes = nb * row_bytes_per_block;
+          const std::vector<uint8_t> w = MakeBlocks(k->weight, rows, cols, pattern, rng);
+          const size_t n_max = 2 * k->nr + 1;
+          // Inputs of ±1 and 0 quantize to ±127, the extremes the kernels must take.
+          std::vector<float> x(n_max * cols);
+          std::uniform_int_distribution<int> sign(0, 2);
+          for (size_t i = 0; i < x.size(); ++i) {
+            x[i] = pattern == Pattern::kRandom ? std::normal_distribution<float>(0.f, 1.f)(rng)
+                                               : (i % 5 == 0 ? 1.f : static_cast<float>(sign(rng) - 1));
+          }
+          std::vector<BlockQ8Act> xq(n_max * nb);
+          for (size_t i = 0; i < n_max; ++i) QuantizeActivationsQ8(x.data() + i * cols, xq.data() + i * nb, cols);
+          for (size_t n = 1; n <= n_max; ++n) {
+            // Tiled as the operator tiles: MR rows by up to NR inputs per call; outputs ldy apart.
+            const size_t ldy = rows + 3;
+            std::vector<float> y(n * ldy, NAN);
+            for (size_t r = 0; r < rows; r += k->mr) {
+              for (size_t i = 0; i < n; i += k->nr) {
+                k->fn(w.data() + r * row_bytes, row_bytes, std::min(k->mr, rows - r), xq.data() + i * nb,
+                      std::min(k->nr, n - i), nb, y.data() + i * ldy + r, ldy);
+              }
+            }
+            for (size_t i = 0; i < n; ++i) {
+              for (size_t r = 0; r < ldy; ++r) {
+                const std::string where = std::string(k->name) + " pattern " +
+                                          std::to_string(static_cast<int>(pattern)) + " rows=" +
+                                          std::to_string(rows) + " nb=" + std::to_string(nb) + " n=" +
+                                          std::to_string(n) + " row " + std::to_string(r) + " input " +
+                                          std::to_string(i);
+                if (r >= rows) {
+                  ASSERT_TRUE(std::isnan(y[i * ldy + r])) << where << ": written past the rows";
+                  continue;
+                }
+                double mag;
+                const double want = Exact(k->weight, w.data() + r * row_bytes, xq.data() + i * nb, nb, &mag);
+                ASSERT_NEAR(y[i * ldy + r], want, 2.4e-7 * static_cast<double>(nb + 2) * mag + 1e-6) << where;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GE(tested, 2u) << "at least the scalar definitions";
+}
+
+// The dispatch table: on AVX2 the 8-bit block types run in place (no load-time repacking), and
+// AVX-512 reads panels.
+TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
+  for (DType type : {DType::kQ8_0, DType::kQ4_0}) {
+    EXPECT_FALSE(MatMulUsesPanels(Isa::kAvx2, type));
+    EXPECT_FALSE(MatMulUsesPanels(Isa::kScalar, type));
+#if defined(__x86_64__) || defined(_M_X64)
+    EXPECT_TRUE(MatMulUsesPanels(Isa::kAvx512, type));
+    for (size_t n : {1u, 3u, 4u, 256u}) {
+      const MatMulPlan& plan = FindMatMulPlan(Isa::kAvx2, type, n);
+      ASSERT_EQ(plan.path, MatMulPath::kQGemm);
+      EXPECT_EQ(plan.ukernel->weight, type);
+      EXPECT_EQ(plan.ukernel->isa, Isa::kAvx2);
+    }
+#endif
+  }
+  EXPECT_FALSE(MatMulUsesPanels(Isa::kAvx512, DType::kBF16));
+}
+
+}  // namespace
+}  // namespace gemmakit
