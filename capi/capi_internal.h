@@ -11,6 +11,7 @@
 #include "gemmakit.h"
 #include "gemmakit/chat.h"
 #include "gemmakit/model.h"
+#include "gemmakit/media.h"
 #include "gemmakit/session.h"
 #include "gemmakit/status.h"
 
@@ -79,5 +80,11 @@ void CheckResult(const gemmakit_generation* result);
 void Report(gemmakit_session& s, const GenerateResult& r, gemmakit_generation* result);
 // The image a handle holds (gemmakit_image.cc owns the handle's layout).
 std::shared_ptr<const RgbImage> SharedImage(const gemmakit_image* image);
+// What every media-taking evaluate / generate function does once its media are converted
+// (gemmakit_content.cc). Throw as Session::Evaluate / Generate; call inside Guard.
+void EvaluateWithMedia(gemmakit_session* session, const int32_t* ids, size_t n_ids, const std::vector<Media>& media,
+                       int32_t logits_mode);
+void GenerateWithMedia(gemmakit_session* session, const char* prompt, const std::vector<Media>& media,
+                       const gemmakit_generate_params* params, gemmakit_generation* result);
 
 }  // namespace gemmakit::capi

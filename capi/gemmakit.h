@@ -460,15 +460,22 @@ GEMMAKIT_API gemmakit_status gemmakit_session_chat_parts(gemmakit_session* sessi
 
 /* ---- conversations of content parts (extensible) -------------------------------------------- */
 
+/* A clip as mono float32 samples at 16 kHz (what Gemma 3n's audio front end reads). Immutable;
+ * made by the gemmakit_audio_* functions below. */
+typedef struct gemmakit_audio gemmakit_audio;
+
+#define GEMMAKIT_PART_AUDIO 2
+
 /* One part of a turn. Arrays of parts are read with parts[0].struct_size as the stride, so a
  * caller built against an older, shorter struct keeps working; every part of one array must carry
- * the same struct_size. Types: GEMMAKIT_PART_TEXT, GEMMAKIT_PART_IMAGE; more kinds of media
- * (GEMMAKIT_PART_AUDIO for Gemma 3n) take new types and fields at the end. */
+ * the same struct_size. Types: GEMMAKIT_PART_TEXT, GEMMAKIT_PART_IMAGE, GEMMAKIT_PART_AUDIO
+ * (Gemma 3n); more kinds of media take new types and fields at the end. */
 typedef struct gemmakit_content_part {
   uint32_t struct_size;        /* sizeof(gemmakit_content_part) */
   int32_t type;                /* GEMMAKIT_PART_* */
   const char* text;            /* TEXT: NUL-terminated UTF-8 */
   const gemmakit_image* image; /* IMAGE */
+  const gemmakit_audio* audio; /* AUDIO (added after image: older callers' shorter parts still work) */
 } gemmakit_content_part;
 
 typedef struct gemmakit_content_turn {
@@ -478,7 +485,11 @@ typedef struct gemmakit_content_turn {
   size_t n_parts;
 } gemmakit_content_turn;
 
-/* gemmakit_session_chat over content turns: images already in the session are reused. */
+/* gemmakit_session_chat over content turns: images and audio clips already in the session are
+ * reused. Each audio part becomes "\n\n<start_of_audio>" + soft tokens + "<end_of_audio>\n\n"
+ * (a clip longer than one window, 30 s on Gemma 3n, one such sequence per window). A refused part
+ * (GEMMAKIT_ERR_UNSUPPORTED: the model has no encoder for it; GEMMAKIT_ERR_INVALID_ARGUMENT: a
+ * clip under 32 ms, NaN samples; GEMMAKIT_ERR_CONTEXT_FULL) leaves the session unchanged. */
 GEMMAKIT_API gemmakit_status gemmakit_session_chat_content(gemmakit_session* session, const gemmakit_content_turn* turns,
                                                            size_t n_turns, const gemmakit_generate_params* params,
                                                            gemmakit_generation* result);
@@ -488,10 +499,29 @@ GEMMAKIT_API gemmakit_status gemmakit_session_begin_chat_content(gemmakit_sessio
                                                                  const gemmakit_content_turn* turns, size_t n_turns,
                                                                  const gemmakit_generate_params* params);
 
-/* ---- audio clips ------------------------------------------------------------------------------ */
+/* Media without a chat template. media: n_media parts of type IMAGE or AUDIO (stride
+ * media[0].struct_size, as above). eval: every run of a kind's placeholder id in ids (see
+ * gemmakit_model_image_info / gemmakit_model_audio_info) takes the soft tokens of that kind's next
+ * parts in order. generate (push or pull): each "<start_of_image>" / "<start_of_audio>" in the
+ * prompt stands for the next part of that kind. */
+GEMMAKIT_API gemmakit_status gemmakit_session_eval_content(gemmakit_session* session, const int32_t* ids, size_t n_ids,
+                                                           const gemmakit_content_part* media, size_t n_media,
+                                                           int32_t logits_mode);
+GEMMAKIT_API gemmakit_status gemmakit_session_generate_content(gemmakit_session* session, const char* prompt,
+                                                               const gemmakit_content_part* media, size_t n_media,
+                                                               const gemmakit_generate_params* params,
+                                                               gemmakit_generation* result);
+GEMMAKIT_API gemmakit_status gemmakit_session_begin_generate_content(gemmakit_session* session, const char* prompt,
+                                                                     const gemmakit_content_part* media, size_t n_media,
+                                                                     const gemmakit_generate_params* params);
 
-/* A clip as mono float32 samples at 16 kHz (what Gemma 3n's audio front end reads). Immutable. */
-typedef struct gemmakit_audio gemmakit_audio;
+/* Gemma 3n's audio side: the placeholder id of audio soft tokens, how many one clip (or window)
+ * takes, and the seconds of one window. GEMMAKIT_ERR_UNSUPPORTED for a model without audio. Any
+ * output pointer may be NULL. */
+GEMMAKIT_API gemmakit_status gemmakit_model_audio_info(const gemmakit_model* model, int32_t* audio_token_id,
+                                                       int32_t* tokens_per_clip, double* window_seconds);
+
+/* ---- audio clips ------------------------------------------------------------------------------ */
 
 /* Decodes an audio file (WAV with 16/24/32-bit PCM or float32 samples, FLAC, Ogg: what libsndfile
  * reads); channels are averaged, other sample rates resampled to 16 kHz. GEMMAKIT_ERR_IO:

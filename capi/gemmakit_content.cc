@@ -41,6 +41,31 @@ T Element(const T* array, size_t i, size_t stride, const std::string& what) {
   return out;
 }
 
+// An image or audio part as Media; `where` names it in errors.
+gemmakit::Media ToMedia(const gemmakit_content_part& p, const std::string& where) {
+  if (p.type == GEMMAKIT_PART_IMAGE) {
+    if (p.image == nullptr) Fail(Status::kInvalidArgument, where + ": the image is NULL");
+    return gemmakit::Media::Image(gemmakit::capi::SharedImage(p.image));
+  }
+  if (p.type == GEMMAKIT_PART_AUDIO) {
+    if (p.audio == nullptr) Fail(Status::kInvalidArgument, where + ": the audio clip is NULL");
+    return gemmakit::Media::Audio(p.audio->clip);
+  }
+  if (p.type == GEMMAKIT_PART_TEXT) Fail(Status::kInvalidArgument, where + ": a text part is not media");
+  Fail(Status::kInvalidArgument, where + " has unknown type " + std::to_string(p.type));
+}
+
+std::vector<gemmakit::Media> ToMediaList(const gemmakit_content_part* parts, size_t n) {
+  std::vector<gemmakit::Media> out;
+  if (n == 0) return out;
+  if (parts == nullptr) Fail(Status::kInvalidArgument, "media is NULL");
+  for (size_t i = 0; i < n; ++i) {
+    const gemmakit_content_part p = Element(parts, i, parts[0].struct_size, "media part");
+    out.push_back(ToMedia(p, "media part " + std::to_string(i)));
+  }
+  return out;
+}
+
 std::vector<gemmakit::ChatMessage> ToConversation(const gemmakit_content_turn* turns, size_t n) {
   if (n == 0) Fail(Status::kInvalidArgument, "chat: the conversation is empty");
   if (turns == nullptr) Fail(Status::kInvalidArgument, "turns is NULL");
@@ -57,11 +82,10 @@ std::vector<gemmakit::ChatMessage> ToConversation(const gemmakit_content_turn* t
       if (p.type == GEMMAKIT_PART_TEXT) {
         if (p.text == nullptr) Fail(Status::kInvalidArgument, where + ": text part " + std::to_string(j) + " is NULL");
         parts.push_back(gemmakit::ChatPart::Text(p.text));
-      } else if (p.type == GEMMAKIT_PART_IMAGE) {
-        if (p.image == nullptr) Fail(Status::kInvalidArgument, where + ": image part " + std::to_string(j) + " is NULL");
-        parts.push_back(gemmakit::ChatPart::Image(gemmakit::capi::SharedImage(p.image)));
       } else {
-        Fail(Status::kInvalidArgument, where + ": part " + std::to_string(j) + " has unknown type " + std::to_string(p.type));
+        const gemmakit::Media m = ToMedia(p, where + ": part " + std::to_string(j));
+        parts.push_back(m.kind == gemmakit::MediaKind::kAudio ? gemmakit::ChatPart::Audio(m.audio)
+                                                              : gemmakit::ChatPart::Image(m.image));
       }
     }
     out.emplace_back(t.role, std::move(parts));
@@ -71,6 +95,21 @@ std::vector<gemmakit::ChatMessage> ToConversation(const gemmakit_content_turn* t
 
 
 }  // namespace
+
+void gemmakit::capi::EvaluateWithMedia(gemmakit_session* session, const int32_t* ids, size_t n_ids,
+                                       const std::vector<Media>& media, int32_t logits_mode) {
+  if (ids == nullptr) Fail(Status::kInvalidArgument, "ids is NULL");
+  if (logits_mode != GEMMAKIT_LOGITS_LAST && logits_mode != GEMMAKIT_LOGITS_ALL) Fail(Status::kInvalidArgument, "unknown logits_mode");
+  session->session->Evaluate(std::vector<int32_t>(ids, ids + n_ids), media, logits_mode == GEMMAKIT_LOGITS_ALL);
+}
+
+void gemmakit::capi::GenerateWithMedia(gemmakit_session* session, const char* prompt, const std::vector<Media>& media,
+                                       const gemmakit_generate_params* params, gemmakit_generation* result) {
+  const GenerateOptions o = ToGenerateOptions(params);
+  if (prompt == nullptr) Fail(Status::kInvalidArgument, "prompt is NULL");
+  CheckResult(result);
+  Report(*session, session->session->Generate(prompt, media, o), result);
+}
 
 extern "C" {
 
@@ -92,6 +131,47 @@ gemmakit_status gemmakit_session_begin_chat_content(gemmakit_session* session, c
     const std::vector<gemmakit::ChatMessage> conversation = ToConversation(turns, n_turns);
     s.stepper.reset();
     s.stepper = gemmakit::GenerationStepper::BeginChat(*s.session, conversation, o);
+  });
+}
+
+gemmakit_status gemmakit_session_eval_content(gemmakit_session* session, const int32_t* ids, size_t n_ids,
+                                              const gemmakit_content_part* media, size_t n_media, int32_t logits_mode) {
+  return Guard([&] {
+    Need(session, "session");
+    gemmakit::capi::EvaluateWithMedia(session, ids, n_ids, ToMediaList(media, n_media), logits_mode);
+  });
+}
+
+gemmakit_status gemmakit_session_generate_content(gemmakit_session* session, const char* prompt,
+                                                  const gemmakit_content_part* media, size_t n_media,
+                                                  const gemmakit_generate_params* params, gemmakit_generation* result) {
+  return Guard([&] {
+    Need(session, "session");
+    gemmakit::capi::GenerateWithMedia(session, prompt, ToMediaList(media, n_media), params, result);
+  });
+}
+
+gemmakit_status gemmakit_session_begin_generate_content(gemmakit_session* session, const char* prompt,
+                                                        const gemmakit_content_part* media, size_t n_media,
+                                                        const gemmakit_generate_params* params) {
+  return Guard([&] {
+    gemmakit_session& s = Need(session, "session");
+    const gemmakit::GenerateOptions o = gemmakit::capi::ToGenerateOptions(params);
+    if (prompt == nullptr) Fail(Status::kInvalidArgument, "prompt is NULL");
+    const std::vector<gemmakit::Media> items = ToMediaList(media, n_media);
+    s.stepper.reset();
+    s.stepper = gemmakit::GenerationStepper::BeginGenerate(*s.session, prompt, items, o);
+  });
+}
+
+gemmakit_status gemmakit_model_audio_info(const gemmakit_model* model, int32_t* audio_token_id, int32_t* tokens_per_clip,
+                                          double* window_seconds) {
+  return Guard([&] {
+    const gemmakit::ModelInfo& info = Need(model, "model").model->info();
+    if (info.audio_tokens == 0) Fail(Status::kUnsupported, "this model reads no audio (no audio tower)");
+    if (audio_token_id) *audio_token_id = info.audio_token_id;
+    if (tokens_per_clip) *tokens_per_clip = static_cast<int32_t>(info.audio_tokens);
+    if (window_seconds) *window_seconds = info.audio_window_seconds;
   });
 }
 

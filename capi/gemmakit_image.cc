@@ -21,12 +21,12 @@ std::shared_ptr<const RgbImage> gemmakit::capi::SharedImage(const gemmakit_image
 namespace {
 
 
-std::vector<RgbImage> ToImages(const gemmakit_image* const* images, size_t n) {
+std::vector<gemmakit::Media> ToImages(const gemmakit_image* const* images, size_t n) {
   if (n > 0 && images == nullptr) Fail(Status::kInvalidArgument, "images is NULL");
-  std::vector<RgbImage> out;
+  std::vector<gemmakit::Media> out;
   for (size_t i = 0; i < n; ++i) {
     if (images[i] == nullptr) Fail(Status::kInvalidArgument, "image " + std::to_string(i) + " is NULL");
-    out.push_back(*images[i]->image);
+    out.push_back(gemmakit::Media::Image(images[i]->image));
   }
   return out;
 }
@@ -102,10 +102,8 @@ gemmakit_status gemmakit_model_image_info(const gemmakit_model* model, int32_t* 
 gemmakit_status gemmakit_session_eval_images(gemmakit_session* session, const int32_t* ids, size_t n_ids,
                                              const gemmakit_image* const* images, size_t n_images, int32_t logits_mode) {
   return Guard([&] {
-    gemmakit::Session& s = *Need(session, "session").session;
-    if (ids == nullptr) Fail(Status::kInvalidArgument, "ids is NULL");
-    if (logits_mode != GEMMAKIT_LOGITS_LAST && logits_mode != GEMMAKIT_LOGITS_ALL) Fail(Status::kInvalidArgument, "unknown logits_mode");
-    s.Evaluate(std::vector<int32_t>(ids, ids + n_ids), ToImages(images, n_images), logits_mode == GEMMAKIT_LOGITS_ALL);
+    Need(session, "session");
+    gemmakit::capi::EvaluateWithMedia(session, ids, n_ids, ToImages(images, n_images), logits_mode);
   });
 }
 
@@ -113,11 +111,8 @@ gemmakit_status gemmakit_session_generate_images(gemmakit_session* session, cons
                                                  const gemmakit_image* const* images, size_t n_images,
                                                  const gemmakit_generate_params* params, gemmakit_generation* result) {
   return Guard([&] {
-    gemmakit_session& s = Need(session, "session");
-    const gemmakit::GenerateOptions o = gemmakit::capi::ToGenerateOptions(params);
-    if (prompt == nullptr) Fail(Status::kInvalidArgument, "prompt is NULL");
-    gemmakit::capi::CheckResult(result);
-    gemmakit::capi::Report(s, s.session->Generate(prompt, ToImages(images, n_images), o), result);
+    Need(session, "session");
+    gemmakit::capi::GenerateWithMedia(session, prompt, ToImages(images, n_images), params, result);
   });
 }
 

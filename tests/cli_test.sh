@@ -380,6 +380,47 @@ run logits --model "$MODEL" --tokens 2,651 --precision nonsense
 expect_rc 2
 expect_contains stderr "$ERR" "unknown --precision"
 
+# --- audio (Gemma 3n): logits with the clip's soft tokens, generation, info ------------------------
+AUDIO_MODEL=$DATA/gemma3n-audio-tiny
+AUDIO_IDS=$(python3 -c "import json,sys; print(','.join(map(str, json.load(open(sys.argv[1]))['cases'][0]['ids'])))" "$AUDIO_MODEL/golden.json")
+CMD="logits --audio"
+run logits --model "$AUDIO_MODEL" --tokens "$AUDIO_IDS" --audio "$AUDIO_MODEL/speech.wav" --out "$WORK/audio.f32"
+expect_rc 0
+if ! python3 - "$WORK/audio.f32" "$AUDIO_MODEL/audio_question.logits.f32" <<'EOF'; then
+import struct, sys
+got, want = (open(p, "rb").read() for p in sys.argv[1:3])
+assert len(got) == len(want), (len(got), len(want))
+a = struct.unpack(f"<{len(got) // 4}f", got)
+b = struct.unpack(f"<{len(want) // 4}f", want)
+worst = max(abs(x - y) for x, y in zip(a, b))
+sys.exit(0 if worst < 1e-3 else 1)
+EOF
+  fail "'$CMD': the logits differ from audio_question.logits.f32"
+fi
+
+CMD="generate --audio"
+run generate --model "$AUDIO_MODEL" --prompt "What was said?" --audio "$AUDIO_MODEL/speech.wav" --max-tokens 3 --temperature 0
+expect_rc 0
+
+CMD="generate --audio with two markers for one clip"
+run generate --model "$AUDIO_MODEL" --prompt "<start_of_audio> <start_of_audio>" --audio "$AUDIO_MODEL/speech.wav" --max-tokens 1
+expect_rc 2
+
+CMD="generate --audio with a missing file"
+run generate --model "$AUDIO_MODEL" --prompt "hi" --audio "$WORK/none.wav" --max-tokens 1
+expect_rc 1
+expect_contains stderr "$ERR" "cannot load audio"
+
+CMD="generate --audio on a text-only model"
+run generate --model "$MODEL" --prompt "hi" --audio "$AUDIO_MODEL/speech.wav" --max-tokens 1
+expect_rc 1
+expect_contains stderr "$ERR" "reads no audio"
+
+CMD="info (audio)"
+run info --model "$AUDIO_MODEL"
+expect_rc 0
+expect_contains stdout "$OUT" "audio_token_id 770"
+
 if [[ $failures -ne 0 ]]; then
   echo "cli_test: $failures of $checks checks failed" >&2
   exit 1

@@ -2,7 +2,7 @@
 
 #include "commands.h"
 #include "common.h"
-#include "image_input.h"
+#include "media_input.h"
 
 namespace cli {
 namespace {
@@ -11,20 +11,21 @@ const char kUsage[] =
     "usage: gemmakit generate --model DIR --prompt TEXT [--chat | --raw] [--system TEXT]\n"
     "         [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P]\n"
     "         [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--stop TEXT]... [--threads N]\n"
-    "         [--image FILE]... [--mmproj FILE.gguf]\n"
+    "         [--image FILE]... [--audio FILE]... [--mmproj FILE.gguf]\n"
     "         [--kv-type f32|bf16|f16|q8_0]\n"
     "         [--precision exact|fast]\n"
     "  --chat (default) wraps the prompt in Gemma's chat template; --raw continues the text as is.\n"
     "  --image (JPEG or PNG; multimodal Gemma 3) goes where the prompt says <start_of_image>, one\n"
     "  marker per image in order; a prompt without markers gets the images first. --mmproj gives\n"
-    "  a Gemma 3 GGUF its vision tower (llama.cpp's projector file).\n"
+    "  a Gemma 3 GGUF its vision tower (llama.cpp's projector file). --audio (WAV, FLAC, Ogg;\n"
+    "  Gemma 3n) goes where the prompt says <start_of_audio>, or first, the same way.\n"
     "  Text streams to stdout; prompt and generation speed and time to first token go to stderr.\n";
 
 }  // namespace
 
 int RunGenerate(int argc, char** argv) {
   std::set<std::string> valued = SamplingOptionNames();
-  valued.insert({"model", "precision", "prompt", "system", "threads", "ctx", "image", "mmproj", "slice"});
+  valued.insert({"model", "precision", "prompt", "system", "threads", "ctx", "image", "audio", "mmproj", "slice"});
   valued.insert(SessionOptionNames().begin(), SessionOptionNames().end());
   Args args;
   std::string error;
@@ -42,32 +43,36 @@ int RunGenerate(int argc, char** argv) {
 
   gemmakit_model* model = nullptr;
   gemmakit_session* session = nullptr;
-  CliImages images;
-  if (!images.Load(args.GetAll("image"))) return 1;
+  CliMedia media;
+  if (!media.Load(args)) return 1;
   int rc = OpenSession(args, threads, ctx, &model, &session);
   if (rc == 0) {
     gemmakit_generation g;
     g.struct_size = sizeof g;
     const std::string prompt = args.Get("prompt"), system = args.Get("system");
     gemmakit_status st;
-    if (args.Has("raw") && images.size() > 0) {
-      const std::string raw = RawPromptWithImages(prompt, images.size());
-      st = gemmakit_session_generate_images(session, raw.c_str(), images.data(), images.size(), &so.generate, &g);
+    if (args.Has("raw") && !media.empty()) {
+      const std::string raw = RawPromptWithMedia(prompt, media);
+      st = gemmakit_session_generate_content(session, raw.c_str(), media.parts().data(), media.parts().size(),
+                                             &so.generate, &g);
     } else if (args.Has("raw")) {
       st = gemmakit_session_generate(session, prompt.c_str(), &so.generate, &g);
-    } else if (images.size() > 0) {
+    } else if (!media.empty()) {
       std::vector<std::string> texts;
-      std::vector<gemmakit_chat_part> parts;
-      if (!UserTurnParts(prompt, images, texts, parts, error)) {
+      std::vector<gemmakit_content_part> parts;
+      if (!UserTurnParts(prompt, media, texts, parts, error)) {
         gemmakit_session_free(session);
         gemmakit_model_free(model);
         return UsageError(error, kUsage);
       }
-      const gemmakit_chat_part system_part = {GEMMAKIT_PART_TEXT, system.c_str(), nullptr};
-      std::vector<gemmakit_chat_turn> turns;
-      if (args.Has("system")) turns.push_back({"system", &system_part, 1});
-      turns.push_back({"user", parts.data(), parts.size()});
-      st = gemmakit_session_chat_parts(session, turns.data(), turns.size(), &so.generate, &g);
+      gemmakit_content_part system_part{};
+      system_part.struct_size = sizeof system_part;
+      system_part.type = GEMMAKIT_PART_TEXT;
+      system_part.text = system.c_str();
+      std::vector<gemmakit_content_turn> turns;
+      if (args.Has("system")) turns.push_back({sizeof(gemmakit_content_turn), "system", &system_part, 1});
+      turns.push_back({sizeof(gemmakit_content_turn), "user", parts.data(), parts.size()});
+      st = gemmakit_session_chat_content(session, turns.data(), turns.size(), &so.generate, &g);
     } else {
       std::vector<gemmakit_chat_message> msgs;
       if (args.Has("system")) msgs.push_back({"system", system.c_str()});

@@ -68,6 +68,16 @@ int RunInfo(int argc, char** argv) {
                 static_cast<long long>(info.n_kv_heads), static_cast<long long>(info.head_dim));
     std::printf("special ids       bos %d, eos %d, start_of_turn %d, end_of_turn %d\n", info.bos_id, info.eos_id,
                 info.start_of_turn_id, info.end_of_turn_id);
+    int32_t media_id = 0, media_tokens = 0, image_size = 0;
+    double window = 0;
+    if (gemmakit_model_image_info(model, &media_id, &media_tokens, &image_size) == GEMMAKIT_OK) {
+      std::printf("images            %dx%d pixels -> %d soft tokens (image_token_id %d)\n", image_size, image_size,
+                  media_tokens, media_id);
+    }
+    if (gemmakit_model_audio_info(model, &media_id, &media_tokens, &window) == GEMMAKIT_OK) {
+      std::printf("audio             %.1f s per window -> %d soft tokens (audio_token_id %d)\n", window, media_tokens,
+                  media_id);
+    }
     size_t needed = 0;
     gemmakit_model_resolved_config(model, nullptr, 0, &needed);
     std::string resolved(needed, '\0');

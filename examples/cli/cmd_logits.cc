@@ -7,18 +7,20 @@
 
 #include "commands.h"
 #include "common.h"
-#include "image_input.h"
+#include "media_input.h"
 
 namespace cli {
 namespace {
 
 const char kUsage[] =
-    "usage: gemmakit logits --model DIR --tokens ID,ID,... [--image FILE]... [--mmproj FILE.gguf]\n"
+    "usage: gemmakit logits --model DIR --tokens ID,ID,... [--image FILE]... [--audio FILE]...\n"
+    "       [--mmproj FILE.gguf]\n"
     "       [--out FILE] [--threads N] [--precision exact|fast]\n"
     "  Evaluates the ids exactly as given (no <bos> added) and writes the float32 little-endian\n"
     "  logits of every position, row-major [n_tokens, vocab], to FILE; without --out, prints the\n"
     "  top 5 ids of the last position. With --image (multimodal Gemma 3), every id equal to the\n"
-    "  model's image token takes the next soft token of the images in order.\n";
+    "  model's image token takes the next soft token of the images in order; with --audio (Gemma 3n),\n"
+    "  every id equal to the audio token (gemmakit info: audio_token_id) those of the clips.\n";
 
 bool ParseIds(const std::string& s, std::vector<int32_t>& ids, std::string& error) {
   size_t pos = 0;
@@ -43,7 +45,7 @@ bool ParseIds(const std::string& s, std::vector<int32_t>& ids, std::string& erro
 int RunLogits(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!args.Parse(argc, argv, 2, {"model", "tokens", "out", "threads", "image", "mmproj", "precision", "slice"}, {"help"}, error)) return UsageError(error, kUsage);
+  if (!args.Parse(argc, argv, 2, {"model", "tokens", "out", "threads", "image", "audio", "mmproj", "precision", "slice"}, {"help"}, error)) return UsageError(error, kUsage);
   if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
   std::vector<int32_t> ids;
   long long threads = 0;
@@ -52,15 +54,16 @@ int RunLogits(int argc, char** argv) {
 
   gemmakit_model* model = nullptr;
   gemmakit_session* session = nullptr;
-  CliImages images;
-  if (!images.Load(args.GetAll("image"))) return 1;
+  CliMedia media;
+  if (!media.Load(args)) return 1;
   if (int rc = OpenSession(args, threads, 0, &model, &session)) return rc;
   int rc = 0;
   const float* logits = nullptr;
   size_t rows = 0, vocab = 0;
   const gemmakit_status eval =
-      images.size() > 0
-          ? gemmakit_session_eval_images(session, ids.data(), ids.size(), images.data(), images.size(), GEMMAKIT_LOGITS_ALL)
+      !media.empty()
+          ? gemmakit_session_eval_content(session, ids.data(), ids.size(), media.parts().data(), media.parts().size(),
+                                          GEMMAKIT_LOGITS_ALL)
           : gemmakit_session_eval(session, ids.data(), ids.size(), GEMMAKIT_LOGITS_ALL);
   if (eval != GEMMAKIT_OK ||
              gemmakit_session_logits(session, &logits, &rows, &vocab) != GEMMAKIT_OK) {

@@ -8,8 +8,10 @@
 // - Every other text is trimmed of the whitespace Python's str.strip() removes (Unicode White_Space
 //   as Python defines it, e.g. U+00A0, U+3000, U+2028; not U+200B or U+FEFF).
 // - A message may carry a list of parts instead of a string: text parts are trimmed one by one,
-//   image parts render as <start_of_image>. A system message given as parts contributes its first
-//   part's text only, as the template does.
+//   image parts render as <start_of_image> and audio parts as <start_of_audio> (the markers
+//   gemmakit expands into each item's tokens; Gemma 3n's own template writes <image_soft_token> /
+//   <audio_soft_token>, which its processor expands the same way). A system message given as
+//   parts contributes its first part's text only, as the template does.
 //
 // Gemma 1 and 2 have no system role (Gemma 2's template raises an error on one). gemmakit folds a
 // system message into the first user turn for them too, as Gemma 3 does, so one conversation
@@ -26,19 +28,26 @@
 #include <vector>
 
 #include "gemmakit/image.h"
+#include "gemmakit/media.h"
 
 namespace gemmakit {
 
 struct ChatPart {
-  enum class Type : int32_t { kText = 0, kImage = 1 };
+  enum class Type : int32_t { kText = 0, kImage = 1, kAudio = 2 };
   Type type = Type::kText;
   std::string text;  // kText only
-  // kImage: the pixels Session::Chat shows the model. Rendering the template needs none.
+  // kImage / kAudio: what Session::Chat shows the model. Rendering the template needs neither.
   std::shared_ptr<const RgbImage> image;
+  std::shared_ptr<const AudioClip> audio;
 
-  static ChatPart Text(std::string text) { return {Type::kText, std::move(text), nullptr}; }
-  static ChatPart Image() { return {Type::kImage, "", nullptr}; }
-  static ChatPart Image(std::shared_ptr<const RgbImage> image) { return {Type::kImage, "", std::move(image)}; }
+  static ChatPart Text(std::string text) { return {Type::kText, std::move(text), nullptr, nullptr}; }
+  static ChatPart Image() { return {Type::kImage, "", nullptr, nullptr}; }
+  static ChatPart Image(std::shared_ptr<const RgbImage> image) { return {Type::kImage, "", std::move(image), nullptr}; }
+  static ChatPart Audio() { return {Type::kAudio, "", nullptr, nullptr}; }
+  static ChatPart Audio(std::shared_ptr<const AudioClip> clip) { return {Type::kAudio, "", nullptr, std::move(clip)}; }
+  bool is_media() const { return type == Type::kImage || type == Type::kAudio; }
+  // The part as Media (an image or audio part); Error(kInvalidArgument) when it carries none.
+  Media media() const;
 };
 
 struct ChatMessage {

@@ -34,17 +34,20 @@ class GenerationStepper {
   // until the stepper finishes (Step notices and fails if it was).
   static std::unique_ptr<GenerationStepper> BeginGenerate(Session& session, std::string_view prompt,
                                                           const GenerateOptions& options);
-  // With images: each "<start_of_image>" in the prompt stands for the next image. Images are
-  // encoded here; a prompt piece never splits one.
+  // With media: each "<start_of_image>" / "<start_of_audio>" in the prompt stands for the next
+  // item of that kind. Media are encoded here; a prompt piece never splits an item.
+  static std::unique_ptr<GenerationStepper> BeginGenerate(Session& session, std::string_view prompt,
+                                                          const std::vector<Media>& media,
+                                                          const GenerateOptions& options);
   static std::unique_ptr<GenerationStepper> BeginGenerate(Session& session, std::string_view prompt,
                                                           const std::vector<RgbImage>& images,
                                                           const GenerateOptions& options);
-  // Reuses the tokens the session holds that match the rendered conversation (an image only when
-  // its pixels match) and drops the oldest turns under ContextFullPolicy::kDropOldestTurns, as
+  // Reuses the tokens the session holds that match the rendered conversation (a media item only
+  // when its content matches) and drops the oldest turns under ContextFullPolicy::kDropOldestTurns, as
   // Session::Chat.
   static std::unique_ptr<GenerationStepper> BeginChat(Session& session, const std::vector<ChatMessage>& conversation,
                                                       const GenerateOptions& options);
-  // Unevaluated images of an unfinished generation leave the session with it.
+  // Unevaluated media of an unfinished generation leave the session with it.
   ~GenerationStepper();
 
   // Does one unit of work (a piece of the prompt, or one token), then more while fewer than

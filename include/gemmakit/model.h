@@ -41,6 +41,11 @@ struct ModelInfo {
   int64_t image_size = 0;
   int64_t image_tokens = 0;
   int32_t image_token_id = -1;
+  // Gemma 3n with its audio tower: soft tokens per clip (or per window of a longer clip), the
+  // placeholder id they take in token lists, and the seconds one window holds.
+  int64_t audio_tokens = 0;
+  int32_t audio_token_id = -1;
+  double audio_window_seconds = 0;
   // Every hyper-parameter as resolved from the checkpoint, in order: its name (config.json's
   // spelling; "rope.full_attention.theta" and the like for rotary embeddings), its value, and
   // whether the checkpoint left it out so that the family's transformers config class (named by

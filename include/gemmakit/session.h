@@ -11,6 +11,7 @@
 
 #include "gemmakit/chat.h"
 #include "gemmakit/image.h"
+#include "gemmakit/media.h"
 #include "gemmakit/model.h"
 #include "gemmakit/sampling.h"
 
@@ -84,11 +85,14 @@ class Session {
   // else of the last one. Throws Error(kInvalidArgument) for an id outside the vocabulary and
   // Error(kContextFull) when they do not fit; the session is unchanged when it throws.
   void Evaluate(const std::vector<int32_t>& ids, bool all_logits = false);
-  // The same with images (multimodal Gemma 3): every run of the model's image token
-  // (ModelInfo::image_token_id) takes the soft tokens of the next images in order, image_tokens
-  // ids per image, and the ids of one image attend to each other both ways. Throws
-  // Error(kUnsupported) for a model without vision, Error(kInvalidArgument) when the ids' image
-  // places and the images disagree.
+  // The same with media (images for multimodal Gemma 3, audio for Gemma 3n): every run of a kind's
+  // placeholder id (ModelInfo::image_token_id, audio_token_id) takes the soft tokens of the next
+  // items of that kind in order (an image's pan-and-scan crops and a long clip's windows count as
+  // items of their own, as the processor writes them). Gemma 3's image tokens attend to each
+  // other both ways; everything else is causal. Throws Error(kUnsupported) for a model without
+  // that kind of encoder, Error(kInvalidArgument) when the ids' places and the items disagree;
+  // the session is unchanged when it throws before evaluating.
+  void Evaluate(const std::vector<int32_t>& ids, const std::vector<Media>& media, bool all_logits = false);
   void Evaluate(const std::vector<int32_t>& ids, const std::vector<RgbImage>& images, bool all_logits = false);
   // Drops tokens after the first n (n <= n_past()). When sliding-window rings have already
   // overwritten keys position n needs, the tokens before n are evaluated again (see session.cc).
@@ -136,14 +140,16 @@ class Session {
   // Continues the session with raw text (prefixed by <bos> when the session is empty) and
   // generates.
   GenerateResult Generate(std::string_view prompt, const GenerateOptions& options);
-  // The same with images: each "<start_of_image>" in the prompt stands for the next image (there
-  // must be one per image) and becomes its tokens as Gemma 3's processor writes them.
+  // The same with media: each "<start_of_image>" / "<start_of_audio>" in the prompt stands for the
+  // next item of that kind (there must be one per item) and becomes its tokens as Gemma 3's and
+  // Gemma 3n's processors write them.
+  GenerateResult Generate(std::string_view prompt, const std::vector<Media>& media, const GenerateOptions& options);
   GenerateResult Generate(std::string_view prompt, const std::vector<RgbImage>& images, const GenerateOptions& options);
   // Renders the whole conversation with Gemma's chat template and generates the model's reply.
   // Tokens the session already holds that match the rendering are reused, so a multi-turn chat
   // evaluates only the new turn.
-  // Image parts (ChatPart::Image(pixels)) are encoded once: an image already in the session's KV
-  // cache is reused by later turns, matched by its pixels.
+  // Media parts (ChatPart::Image(pixels), ChatPart::Audio(clip)) are encoded once: an item already
+  // in the session's KV cache is reused by later turns, matched by its content.
   GenerateResult Chat(const std::vector<ChatMessage>& conversation, const GenerateOptions& options);
 
   const Model& model() const;
@@ -152,17 +158,17 @@ class Session {
   friend class GenerationStepper;
   Session();
   // What a generation evaluates before it samples: the rendered prompt minus the prefix the session
-  // already holds (which a chat turn truncates to), its images encoded and placed at the positions
-  // their soft tokens will take. Nothing is evaluated yet; DropPendingImages undoes the placing.
+  // already holds (which a chat turn truncates to), its media encoded and placed at the positions
+  // their soft tokens will take. Nothing is evaluated yet; DropPendingMedia undoes the placing.
   struct PreparedPrompt {
     std::vector<int32_t> ids;
     int64_t n_dropped_messages = 0;
   };
-  PreparedPrompt PrepareGenerate(std::string_view prompt, const std::vector<RgbImage>& images);
+  PreparedPrompt PrepareGenerate(std::string_view prompt, const std::vector<Media>& media);
   PreparedPrompt PrepareChat(const std::vector<ChatMessage>& conversation, const GenerateOptions& options);
-  // How many of the next n prepared ids one evaluation may take without splitting an image.
-  size_t WholeImagesLength(size_t n) const;
-  void DropPendingImages();
+  // How many of the next n prepared ids one evaluation may take without splitting a media item.
+  size_t WholeMediaLength(size_t n) const;
+  void DropPendingMedia();
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -78,9 +78,9 @@ void SelfAttention(const ModelConfig& c, size_t layer, const LayerWeights& lw, c
     // Causal; a sliding layer sees the query itself and the window - 1 positions before it.
     s.key_begin[i] = lc.sliding ? std::max(floor, pos - lc.window + 1) : 0;
     s.key_end[i] = pos + 1;
-    if (req.image_rows && req.image_rows[i]) {
-      s.key_begin[i] = std::min(s.key_begin[i], req.image_begin[i]);
-      s.key_end[i] = std::max(s.key_end[i], req.image_end[i]);
+    if (req.soft_rows && req.soft_rows[i] && req.soft_begin[i] < req.soft_end[i]) {
+      s.key_begin[i] = std::min(s.key_begin[i], req.soft_begin[i]);
+      s.key_end[i] = std::max(s.key_end[i], req.soft_end[i]);
     }
   }
   AttentionParams ap;

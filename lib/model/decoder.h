@@ -32,12 +32,13 @@ struct ForwardRequest {
   // below sliding_floor, and global layers, which already hold these positions, keep their keys.
   int64_t sliding_floor = 0;
   bool keep_global_kv = false;
-  // Image soft tokens: where image_rows[i] is set, it replaces token i's embedding (as given, not
-  // scaled by sqrt(hidden)), and token i also sees keys [image_begin[i], image_end[i]), the
-  // positions of its own image, in both directions. An image's tokens must be in one request.
-  const float* const* image_rows = nullptr;
-  const int32_t* image_begin = nullptr;
-  const int32_t* image_end = nullptr;
+  // Media soft tokens: where soft_rows[i] is set, it replaces token i's embedding (as given, not
+  // scaled by sqrt(hidden)), and token i also sees keys [soft_begin[i], soft_end[i]) (an empty
+  // range for causal media; its own image, both ways, for Gemma 3's images). A bidirectional
+  // item's tokens must be in one request.
+  const float* const* soft_rows = nullptr;
+  const int32_t* soft_begin = nullptr;
+  const int32_t* soft_end = nullptr;
 };
 
 // One token of one sequence in a batched decode step: each sequence has its own KV cache and

@@ -13,7 +13,7 @@ std::unique_ptr<Decoder> CreateDecoder(const ModelConfig& config, const ModelWei
     return std::make_unique<GemmaDecoder>(config, weights, matmul);
   }
   if (config.architecture == "gemma3n") {
-    return std::make_unique<Gemma3nDecoder>(config, weights, BindGemma3nWeights(config, tensors, norms_include_one), matmul);
+    return std::make_unique<Gemma3nDecoder>(config, weights, BindGemma3nWeights(config, tensors, norms_include_one, matmul), matmul);
   }
   Fail(Status::kUnsupported, "no decoder for architecture '" + config.architecture + "'");
 }

@@ -51,20 +51,28 @@ GenerationStepper::~GenerationStepper() {
   // Only while the session is still ours (or a step of ours failed half-way): once another call
   // has changed it, images past its tokens are that call's.
   if (!finished_ && (interrupted_ || static_cast<size_t>(session_.n_past()) == expected_n_past_)) {
-    session_.DropPendingImages();
+    session_.DropPendingMedia();
   }
 }
 
 std::unique_ptr<GenerationStepper> GenerationStepper::BeginGenerate(Session& session, std::string_view prompt,
                                                                     const GenerateOptions& options) {
-  return BeginGenerate(session, prompt, {}, options);
+  return BeginGenerate(session, prompt, std::vector<Media>{}, options);
 }
 
 std::unique_ptr<GenerationStepper> GenerationStepper::BeginGenerate(Session& session, std::string_view prompt,
                                                                     const std::vector<RgbImage>& images,
                                                                     const GenerateOptions& options) {
+  std::vector<Media> media;
+  for (const RgbImage& img : images) media.push_back(Media::Image(img));
+  return BeginGenerate(session, prompt, media, options);
+}
+
+std::unique_ptr<GenerationStepper> GenerationStepper::BeginGenerate(Session& session, std::string_view prompt,
+                                                                    const std::vector<Media>& media,
+                                                                    const GenerateOptions& options) {
   CheckOptions(options);
-  Session::PreparedPrompt p = session.PrepareGenerate(prompt, images);
+  Session::PreparedPrompt p = session.PrepareGenerate(prompt, media);
   return std::unique_ptr<GenerationStepper>(new GenerationStepper(session, std::move(p.ids), 0, options));
 }
 
@@ -137,7 +145,7 @@ void GenerationStepper::EvaluatePromptPiece(bool budgeted, double seconds_left, 
       n = fits < 1 ? 1 : (fits >= static_cast<double>(remaining) ? remaining : static_cast<size_t>(fits));
     }
   }
-  n = session_.WholeImagesLength(n);
+  n = session_.WholeMediaLength(n);
   const auto t = Clock::now();
   const auto first = prompt_.begin() + static_cast<std::ptrdiff_t>(prompt_done_);
   session_.Evaluate(std::vector<int32_t>(first, first + static_cast<std::ptrdiff_t>(n)), false);

@@ -10,6 +10,8 @@
 #include "model/gemma3n/matformer_slice.h"
 #include "model/repack.h"
 #include "model/requantize.h"
+#include "multimodal/audio/audio_media_encoder.h"
+#include "multimodal/image_media_encoder.h"
 #include "runtime/thread_pool.h"
 #include "runtime/model_impl.h"
 #include "runtime/tokenizer_loader.h"
@@ -116,6 +118,22 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
       Log(LogLevel::kWarning, path + ": the vision tower did not load, images are refused: " + impl->vision_error);
     }
   }
+  if (ck.audio) {
+    try {
+      impl->audio = AudioEncoder::Create(*ck.audio, matmul);
+    } catch (const Error& e) {
+      impl->audio_error = e.what();
+      Log(LogLevel::kWarning, path + ": the audio tower did not load, audio is refused: " + impl->audio_error);
+    }
+  }
+  if (impl->vision) impl->media.push_back(MakeImageMediaEncoder(*impl->vision, impl->vision->processor().do_pan_and_scan));
+  if (impl->audio) {
+    impl->media.push_back(MakeAudioMediaEncoder(*impl->audio));
+    impl->info.audio_tokens = static_cast<int64_t>(impl->audio->tokens_per_clip());
+    impl->info.audio_token_id = impl->audio->config().audio_token;
+    impl->info.audio_window_seconds =
+        static_cast<double>(AudioWindowSamples(*impl->audio)) / static_cast<double>(AudioClip::kSampleRate);
+  }
   if (impl->vision) {
     impl->info.image_size = impl->vision->config().image_size;
     impl->info.image_tokens = impl->vision->config().tokens_per_image;
@@ -131,6 +149,21 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
     Log(LogLevel::kWarning, path + ": the chat template is not an official Gemma one; chat is refused, raw generation works");
   }
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
+}
+
+const MediaEncoder& Model::Impl::Encoder(MediaKind kind) const {
+  for (const auto& e : media) {
+    if (e->kind() == kind) return *e;
+  }
+  const std::string& why = kind == MediaKind::kImage ? vision_error : audio_error;
+  if (!why.empty()) {
+    Fail(Status::kFormatError, std::string("this checkpoint's ") + (kind == MediaKind::kImage ? "vision" : "audio") +
+                                   " tower did not load: " + why);
+  }
+  if (kind == MediaKind::kImage) {
+    Fail(Status::kUnsupported, "this model reads no images (it has no vision tower; a multimodal Gemma 3 does)");
+  }
+  Fail(Status::kUnsupported, "this model reads no audio (it has no audio tower; Gemma 3n does)");
 }
 
 const ModelInfo& Model::info() const { return impl_->info; }

@@ -8,6 +8,8 @@
 #include "model/decoder.h"
 #include "model/model_config.h"
 #include "model/weights.h"
+#include "multimodal/audio/audio_encoder.h"
+#include "multimodal/media_encoder.h"
 #include "multimodal/vision_model.h"
 #include "tokenizer/chat_template_kind.h"
 
@@ -23,6 +25,13 @@ struct Model::Impl {
   std::unique_ptr<Decoder> decoder;
   std::unique_ptr<VisionModel> vision;  // multimodal checkpoints only
   std::string vision_error;             // why a checkpoint's vision tower did not load
+  std::unique_ptr<AudioEncoder> audio;  // Gemma 3n checkpoints with an audio tower
+  std::string audio_error;
+  // One per kind of media the model reads, over the towers above; sessions see only these.
+  std::vector<std::unique_ptr<MediaEncoder>> media;
+  // The encoder of `kind`; Error(kUnsupported) for a model without one, or Error(kFormatError)
+  // naming why its tower did not load.
+  const MediaEncoder& Encoder(MediaKind kind) const;
   ModelInfo info;
 };
 

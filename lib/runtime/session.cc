@@ -8,9 +8,9 @@
 #include "gemmakit/status.h"
 #include "model/kv_cache.h"
 #include "runtime/model_identity.h"
-#include "runtime/image_prompt.h"
+#include "runtime/media_prompt.h"
 #include "runtime/model_impl.h"
-#include "runtime/session_images.h"
+#include "runtime/session_media.h"
 #include "runtime/session_state.h"
 #include "runtime/stop_strings.h"
 #include "runtime/thread_pool.h"
@@ -90,7 +90,7 @@ struct Session::Impl {
         logits(o.logits),
         logits_rows(o.logits_rows),
         rng(o.rng),
-        images(o.images) {}
+        media(o.media) {}
 
   std::shared_ptr<const Model> model;
   const Model::Impl& m;
@@ -102,7 +102,7 @@ struct Session::Impl {
   std::vector<float> logits;
   size_t logits_rows = 0;
   Rng rng;
-  SessionImages images;  // soft tokens of the images among `tokens`
+  SessionMedia media;  // soft tokens of the media among `tokens`
   std::atomic<bool> cancel{false};
 
   // Consumes a pending Cancel() or asks the caller's abort callback.
@@ -116,7 +116,7 @@ struct Session::Impl {
     if (ids.empty()) Fail(Status::kInvalidArgument, "no tokens to evaluate");
     for (size_t i = 0; i < ids.size(); ++i) {
       const int32_t id = ids[i];
-      if ((id < 0 || id >= m.config.vocab_size) && !images.Covers(static_cast<int64_t>(tokens.size() + i))) {
+      if ((id < 0 || id >= m.config.vocab_size) && !media.Covers(static_cast<int64_t>(tokens.size() + i))) {
         Fail(Status::kInvalidArgument, "token id " + std::to_string(id) + " is outside the vocabulary [0, " +
                                            std::to_string(m.config.vocab_size) + ")");
       }
@@ -152,10 +152,10 @@ struct Session::Impl {
       ForwardRequest req;
       req.tokens = ids.data() + off;
       req.start_pos = static_cast<int64_t>(tokens.size());
-      req.n = images.ChunkLength(req.start_pos, std::min(batch, ids.size() - off));
+      req.n = media.ChunkLength(req.start_pos, std::min(batch, ids.size() - off));
       req.all_logits = all_logits;
-      SessionImages::Buffers image_buffers;
-      images.Prepare(req.start_pos, req.n, req, image_buffers);
+      SessionMedia::Buffers media_buffers;
+      media.Prepare(req.start_pos, req.n, req, media_buffers);
       m.decoder->Forward(req, *cache, chunk_logits, &pool);
       tokens.insert(tokens.end(), req.tokens, req.tokens + req.n);
       if (all_logits) {
@@ -170,7 +170,7 @@ struct Session::Impl {
   void Truncate(int64_t n) {
     if (n < 0 || n > static_cast<int64_t>(tokens.size())) Fail(Status::kInvalidArgument, "truncate beyond the session's tokens");
     tokens.resize(static_cast<size_t>(n));
-    images.Truncate(n);
+    media.Truncate(n);
     logits.clear();
     logits_rows = 0;
     RebuildRings();
@@ -198,10 +198,10 @@ struct Session::Impl {
     for (int64_t off = from; off < n;) {
       ForwardRequest req;
       req.tokens = tokens.data() + off;
-      req.n = images.ChunkLength(off, static_cast<size_t>(std::min(options.batch_size, n - off)));
+      req.n = media.ChunkLength(off, static_cast<size_t>(std::min(options.batch_size, n - off)));
       req.start_pos = off;
-      SessionImages::Buffers image_buffers;
-      images.Prepare(off, req.n, req, image_buffers);
+      SessionMedia::Buffers media_buffers;
+      media.Prepare(off, req.n, req, media_buffers);
       off += static_cast<int64_t>(req.n);
       req.sliding_floor = from;
       req.keep_global_kv = true;
@@ -227,65 +227,61 @@ struct Session::Impl {
     rng.Seed(seed);
   }
 
-  const VisionModel& Vision() const {
-    if (!m.vision && !m.vision_error.empty()) {
-      Fail(Status::kFormatError, "this checkpoint's vision tower did not load: " + m.vision_error);
-    }
-    if (!m.vision) Fail(Status::kUnsupported, "this model reads no images (it has no vision tower; a multimodal Gemma 3 does)");
-    if (options.batch_size < m.vision->config().tokens_per_image) {
+  // The model's encoder of `kind`, refused when one forward pass cannot hold an item.
+  const MediaEncoder& Encoder(MediaKind kind) const {
+    const MediaEncoder& e = m.Encoder(kind);
+    if (static_cast<size_t>(options.batch_size) < e.tokens_per_item()) {
       Fail(Status::kInvalidArgument, "batch_size " + std::to_string(options.batch_size) + " is smaller than the " +
-                                         std::to_string(m.vision->config().tokens_per_image) +
-                                         " soft tokens of an image, which one forward pass must hold");
+                                         std::to_string(e.tokens_per_item()) + " soft tokens of an " +
+                                         MediaKindName(kind) + " item, which one forward pass must hold");
     }
-    return *m.vision;
+    return e;
+  }
+  EncoderFor Encoders() const {
+    return [this](MediaKind kind) -> const MediaEncoder& { return Encoder(kind); };
   }
 
-  // Encodes the images whose soft tokens come at or after `skip` in `prompt` and places them at
+  // Encodes the media whose soft tokens come at or after `skip` in `prompt` and places them at
   // the positions those tokens will take once prompt.ids[skip..] follow the session's tokens.
-  void AddImages(const ImagePrompt& prompt, size_t skip) {
+  void AddMedia(const MediaPrompt& prompt, size_t skip) {
     if (prompt.slots.empty()) return;
-    const VisionModel& v = Vision();
-    const int64_t n = v.config().tokens_per_image;
     if (static_cast<int64_t>(tokens.size() + prompt.ids.size() - skip) > context) {
       Fail(Status::kContextFull, "context full: " + std::to_string(tokens.size()) + " tokens held + " +
-                                     std::to_string(prompt.ids.size() - skip) + " with the images exceed the context of " +
+                                     std::to_string(prompt.ids.size() - skip) + " with the media exceed the context of " +
                                      std::to_string(context));
     }
     try {
-      for (const ImageSlot& slot : prompt.slots) {
+      for (const MediaSlot& slot : prompt.slots) {
         if (slot.offset < skip) continue;
         CheckCancel();
-        SessionImages::Span span;
+        SessionMedia::Span span;
         span.begin = static_cast<int64_t>(tokens.size() + slot.offset - skip);
-        span.end = span.begin + n;
+        span.end = span.begin + static_cast<int64_t>(slot.encoder->tokens_per_item());
         span.key = slot.key;
-        const std::vector<float> pixels = v.Pixels(slot.image);
-        span.rows = v.SoftTokens(pixels.data(), &pool);
-        images.Add(std::move(span));
+        span.bidirectional = slot.encoder->bidirectional();
+        span.rows = slot.encoder->SoftTokens(slot.item, &pool);
+        media.Add(std::move(span));
       }
     } catch (...) {
-      images.Truncate(static_cast<int64_t>(tokens.size()));
+      media.Truncate(static_cast<int64_t>(tokens.size()));
       throw;
     }
   }
 
-  // Run or Evaluate with images added: on failure the images of unevaluated positions go.
+  // Run or Evaluate with media added: on failure the media of unevaluated positions go.
   template <typename Fn>
-  auto WithImages(const ImagePrompt& prompt, size_t skip, Fn&& fn) {
-    AddImages(prompt, skip);
+  auto WithMedia(const MediaPrompt& prompt, size_t skip, Fn&& fn) {
+    AddMedia(prompt, skip);
     try {
       return fn();
     } catch (...) {
-      images.Truncate(static_cast<int64_t>(tokens.size()));
+      media.Truncate(static_cast<int64_t>(tokens.size()));
       throw;
     }
   }
 
-  ImagePrompt Tokenize(std::string_view text, const std::vector<const RgbImage*>& pictures, bool parse_special) const {
-    const Tokenizer& tok = model->tokenizer();
-    if (pictures.empty()) return {tok.Encode(text, parse_special), {}};
-    const VisionModel& v = Vision();
-    return TokenizeWithImages(tok, v, text, pictures, v.processor().do_pan_and_scan, parse_special);
+  MediaPrompt Tokenize(std::string_view text, const std::vector<Media>& items, bool parse_special) const {
+    return TokenizeWithMedia(model->tokenizer(), text, items, parse_special, Encoders());
   }
 };
 
@@ -323,59 +319,39 @@ GenerateResult Session::Generate(std::string_view prompt, const GenerateOptions&
   return GenerationStepper::BeginGenerate(*this, prompt, options)->RunToEnd();
 }
 
+GenerateResult Session::Generate(std::string_view prompt, const std::vector<Media>& media,
+                                 const GenerateOptions& options) {
+  return GenerationStepper::BeginGenerate(*this, prompt, media, options)->RunToEnd();
+}
+
 GenerateResult Session::Generate(std::string_view prompt, const std::vector<RgbImage>& images,
                                  const GenerateOptions& options) {
   return GenerationStepper::BeginGenerate(*this, prompt, images, options)->RunToEnd();
 }
 
-Session::PreparedPrompt Session::PrepareGenerate(std::string_view prompt, const std::vector<RgbImage>& images) {
+Session::PreparedPrompt Session::PrepareGenerate(std::string_view prompt, const std::vector<Media>& media) {
   const Tokenizer& tok = impl_->model->tokenizer();
-  std::vector<const RgbImage*> pictures;
-  for (const RgbImage& img : images) pictures.push_back(&img);
-  ImagePrompt p = impl_->Tokenize(prompt, pictures, false);
+  MediaPrompt p = impl_->Tokenize(prompt, media, false);
   if (impl_->tokens.empty() && tok.special().bos >= 0) {
     p.ids.insert(p.ids.begin(), tok.special().bos);
-    for (ImageSlot& slot : p.slots) ++slot.offset;
+    for (MediaSlot& slot : p.slots) ++slot.offset;
   }
   if (p.ids.empty() && impl_->logits_rows == 0) Fail(Status::kInvalidArgument, "empty prompt and nothing evaluated yet");
   impl_->CheckFits(p.ids.size());
-  impl_->AddImages(p, 0);
+  impl_->AddMedia(p, 0);
   return {std::move(p.ids), 0};
 }
 
+void Session::Evaluate(const std::vector<int32_t>& ids, const std::vector<Media>& media, bool all_logits) {
+  if (media.empty()) return impl_->Evaluate(ids, all_logits);
+  const MediaPrompt p = SlotsFromIds(ids, media, impl_->Encoders());
+  impl_->WithMedia(p, 0, [&] { impl_->Evaluate(ids, all_logits); return 0; });
+}
+
 void Session::Evaluate(const std::vector<int32_t>& ids, const std::vector<RgbImage>& images, bool all_logits) {
-  if (images.empty()) return impl_->Evaluate(ids, all_logits);
-  const int32_t image_token = impl_->Vision().config().image_token;
-  const size_t per_image = static_cast<size_t>(impl_->Vision().config().tokens_per_image);
-  // Each run of image-token ids is filled by whole images, in order.
-  ImagePrompt p;
-  p.ids = ids;
-  for (size_t i = 0; i < ids.size();) {
-    if (ids[i] != image_token) {
-      ++i;
-      continue;
-    }
-    size_t run = 0;
-    while (i + run < ids.size() && ids[i + run] == image_token) ++run;
-    if (run % per_image != 0) {
-      Fail(Status::kInvalidArgument, "a run of " + std::to_string(run) + " image tokens at index " + std::to_string(i) +
-                                         " does not hold whole images of " + std::to_string(per_image) + " tokens");
-    }
-    for (size_t k = 0; k < run; k += per_image) {
-      const size_t n = p.slots.size();
-      if (n >= images.size()) {
-        Fail(Status::kInvalidArgument, "the ids hold more image tokens than " + std::to_string(images.size()) +
-                                           " image(s) fill");
-      }
-      p.slots.push_back({i + k, images[n], ImageKey(images[n], 0)});
-    }
-    i += run;
-  }
-  if (p.slots.size() != images.size()) {
-    Fail(Status::kInvalidArgument, std::to_string(images.size()) + " image(s) given but the ids hold places for " +
-                                       std::to_string(p.slots.size()));
-  }
-  impl_->WithImages(p, 0, [&] { impl_->Evaluate(ids, all_logits); return 0; });
+  std::vector<Media> media;
+  for (const RgbImage& img : images) media.push_back(Media::Image(img));
+  Evaluate(ids, media, all_logits);
 }
 
 GenerateResult Session::Chat(const std::vector<ChatMessage>& conversation, const GenerateOptions& options) {
@@ -386,20 +362,20 @@ Session::PreparedPrompt Session::PrepareChat(const std::vector<ChatMessage>& con
                                              const GenerateOptions& options) {
   if (conversation.empty()) Fail(Status::kInvalidArgument, "chat: the conversation is empty");
   // Special tokens written in the messages become special ids, as HuggingFace tokenizes the
-  // rendered template (apply_chat_template, then the tokenizer with special tokens on); each image
-  // part's <start_of_image> becomes that image's tokens (runtime/image_prompt.h).
-  ImagePrompt prompt;
+  // rendered template (apply_chat_template, then the tokenizer with special tokens on); each media
+  // part's marker becomes that item's tokens (runtime/media_prompt.h).
+  MediaPrompt prompt;
   auto render = [&](const std::vector<ChatMessage>& conv) {
-    std::vector<const RgbImage*> pictures;
+    std::vector<Media> items;
     for (const ChatMessage& m : conv) {
       for (const ChatPart& p : m.parts) {
-        if (p.type != ChatPart::Type::kImage) continue;
-        impl_->Vision();  // a model without vision refuses first (kUnsupported)
-        if (!p.image) Fail(Status::kInvalidArgument, "chat: an image part carries no image");
-        pictures.push_back(p.image.get());
+        if (!p.is_media()) continue;
+        // A model without that encoder refuses first (kUnsupported).
+        impl_->Encoder(p.type == ChatPart::Type::kAudio ? MediaKind::kAudio : MediaKind::kImage);
+        items.push_back(p.media());
       }
     }
-    prompt = impl_->Tokenize(impl_->model->ApplyChatTemplate(conv, true), pictures, /*parse_special=*/true);
+    prompt = impl_->Tokenize(impl_->model->ApplyChatTemplate(conv, true), items, /*parse_special=*/true);
     return prompt.ids;
   };
   std::vector<int32_t> ids = render(conversation);
@@ -412,19 +388,20 @@ Session::PreparedPrompt Session::PrepareChat(const std::vector<ChatMessage>& con
   }
   const auto& held = impl_->tokens;
   std::vector<uint64_t> keys(ids.size(), 0);
-  const size_t per_image = impl_->m.vision ? static_cast<size_t>(impl_->m.vision->config().tokens_per_image) : 0;
-  for (const ImageSlot& slot : prompt.slots) std::fill_n(keys.begin() + static_cast<std::ptrdiff_t>(slot.offset), per_image, slot.key);
+  for (const MediaSlot& slot : prompt.slots) {
+    std::fill_n(keys.begin() + static_cast<std::ptrdiff_t>(slot.offset), slot.encoder->tokens_per_item(), slot.key);
+  }
   size_t common = 0;
-  // An image token matches only the same image.
+  // A media token matches only the same content.
   while (common < held.size() && common < ids.size() && held[common] == ids[common] &&
-         impl_->images.KeyAt(static_cast<int64_t>(common)) == keys[common]) {
+         impl_->media.KeyAt(static_cast<int64_t>(common)) == keys[common]) {
     ++common;
   }
   // At least the last token is evaluated again, so there are logits to sample from.
   if (common == ids.size()) --common;
-  // An image is evaluated whole or not at all.
-  for (const ImageSlot& slot : prompt.slots) {
-    if (slot.offset < common && common < slot.offset + per_image) common = slot.offset;
+  // An item is evaluated whole or not at all.
+  for (const MediaSlot& slot : prompt.slots) {
+    if (slot.offset < common && common < slot.offset + slot.encoder->tokens_per_item()) common = slot.offset;
   }
   // Check the fit before dropping anything, so a failed call leaves the session as it was.
   if (static_cast<int64_t>(ids.size()) > impl_->context) {
@@ -432,15 +409,15 @@ Session::PreparedPrompt Session::PrepareChat(const std::vector<ChatMessage>& con
                                    " tokens, the context holds " + std::to_string(impl_->context));
   }
   impl_->Truncate(static_cast<int64_t>(common));
-  impl_->AddImages(prompt, common);
+  impl_->AddMedia(prompt, common);
   return {std::vector<int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(common), ids.end()), dropped};
 }
 
-size_t Session::WholeImagesLength(size_t n) const {
-  return impl_->images.ChunkLength(static_cast<int64_t>(impl_->tokens.size()), n);
+size_t Session::WholeMediaLength(size_t n) const {
+  return impl_->media.ChunkLength(static_cast<int64_t>(impl_->tokens.size()), n);
 }
 
-void Session::DropPendingImages() { impl_->images.Truncate(static_cast<int64_t>(impl_->tokens.size())); }
+void Session::DropPendingMedia() { impl_->media.Truncate(static_cast<int64_t>(impl_->tokens.size())); }
 
 void Session::Cancel() { impl_->cancel.store(true); }
 
@@ -490,7 +467,7 @@ size_t Session::SaveState(void* buf, size_t capacity) const {
   v.last_logits = i.logits_rows ? i.LastLogits() : nullptr;
   v.vocab = i.m.config.vocab_size;
   v.cache = i.cache.get();
-  v.images = &i.images;
+  v.media = &i.media;
   const size_t size = EncodeSessionState(v, nullptr);
   if (buf != nullptr && capacity >= size) EncodeSessionState(v, static_cast<uint8_t*>(buf));
   return size;
@@ -511,7 +488,7 @@ void Session::LoadState(const void* data, size_t size) {
   i.context = r.options.context;
   i.cache = std::move(r.cache);
   i.tokens = std::move(r.tokens);
-  i.images = std::move(r.images);
+  i.media = std::move(r.media);
   i.logits = std::move(r.last_logits);
   i.logits_rows = i.logits.empty() ? 0 : 1;
   std::copy(r.rng, r.rng + 4, i.rng.state);

@@ -92,19 +92,20 @@ void WritePayload(const SessionStateView& s, Writer& w) {
     for (int64_t p = begin; p < n; ++p) w.Put(cache.KeyRow(l, p), cache.row_bytes());
     for (int64_t p = begin; p < n; ++p) w.Put(cache.ValueRow(l, p), cache.row_bytes());
   }
-  // Images whose soft tokens are in the cache: the keys let a chat recognise them in its history,
+  // Media whose soft tokens are in the cache: the keys let a chat recognise them in its history,
   // the rows re-enter a forward pass only after a truncation into them.
-  std::vector<const SessionImages::Span*> images;
-  if (s.images) {
-    for (const SessionImages::Span& span : s.images->spans()) {
-      if (span.end <= n) images.push_back(&span);
+  std::vector<const SessionMedia::Span*> items;
+  if (s.media) {
+    for (const SessionMedia::Span& span : s.media->spans()) {
+      if (span.end <= n) items.push_back(&span);
     }
   }
-  w.Value<int64_t>(static_cast<int64_t>(images.size()));
-  for (const SessionImages::Span* span : images) {
+  w.Value<int64_t>(static_cast<int64_t>(items.size()));
+  for (const SessionMedia::Span* span : items) {
     w.Value<int64_t>(span->begin);
     w.Value<int64_t>(span->end);
     w.Value<uint64_t>(span->key);
+    w.Value<uint32_t>(span->bidirectional ? 1u : 0u);
     w.Put(span->rows.data(), span->rows.size() * sizeof(float));
   }
 }
@@ -138,8 +139,8 @@ RestoredSession DecodeSessionState(const uint8_t* data, size_t size, const Model
     Bad("not a gemmakit session (bad magic)");
   }
   const uint32_t version = head.Value<uint32_t>("the format version");
-  if (version != kSessionStateVersion && version != 1) {
-    Fail(Status::kUnsupported, "saved session has format version " + std::to_string(version) + "; this library reads " +
+  if (version < 1 || version > kSessionStateVersion) {
+    Fail(Status::kUnsupported, "saved session has format version " + std::to_string(version) + "; this library reads 1 to " +
                                    std::to_string(kSessionStateVersion));
   }
   if (head.Value<uint32_t>("the header size") != kHeaderBytes) Bad("unexpected header size");
@@ -210,31 +211,36 @@ RestoredSession DecodeSessionState(const uint8_t* data, size_t size, const Model
     cache.set_held_begin(l, begin);
   }
   if (version >= 2) {
-    const int64_t count = in.Value<int64_t>("the image count");
+    const int64_t count = in.Value<int64_t>("the media count");
     const size_t hidden = static_cast<size_t>(config.hidden);
-    if (count < 0 || static_cast<uint64_t>(count) > in.left() / (3 * sizeof(int64_t))) Bad("image count out of range");
+    if (count < 0 || static_cast<uint64_t>(count) > in.left() / (3 * sizeof(int64_t))) Bad("media count out of range");
     int64_t previous_end = 0;
     for (int64_t i = 0; i < count; ++i) {
-      SessionImages::Span span;
-      span.begin = in.Value<int64_t>("an image's first position");
-      span.end = in.Value<int64_t>("an image's end");
-      span.key = in.Value<uint64_t>("an image's key");
+      SessionMedia::Span span;
+      span.begin = in.Value<int64_t>("an item's first position");
+      span.end = in.Value<int64_t>("an item's end");
+      span.key = in.Value<uint64_t>("an item's key");
+      if (version >= 3) {
+        const uint32_t flags = in.Value<uint32_t>("an item's flags");
+        if (flags > 1u) Bad("media item " + std::to_string(i) + " has unknown flags");
+        span.bidirectional = (flags & 1u) != 0;
+      }
       if (span.begin < previous_end || span.end <= span.begin || span.end > n) {
-        Bad("image " + std::to_string(i) + " spans positions out of range or overlapping");
+        Bad("media item " + std::to_string(i) + " spans positions out of range or overlapping");
       }
       const size_t rows = static_cast<size_t>(span.end - span.begin);
-      if (in.left() / sizeof(float) / hidden < rows) Bad("image " + std::to_string(i) + ": truncated soft tokens");
+      if (in.left() / sizeof(float) / hidden < rows) Bad("media item " + std::to_string(i) + ": truncated soft tokens");
       span.rows.resize(rows * hidden);
       std::memcpy(span.rows.data(), in.Take(span.rows.size() * sizeof(float), "soft tokens"), span.rows.size() * sizeof(float));
       previous_end = span.end;
-      r.images.Add(std::move(span));
+      r.media.Add(std::move(span));
     }
   }
-  if (in.left() != 0) Bad(std::to_string(in.left()) + " unexpected bytes after the " + (version >= 2 ? "images" : "KV cache"));
-  // Image positions hold the image token's id, which may lie past the text vocabulary.
+  if (in.left() != 0) Bad(std::to_string(in.left()) + " unexpected bytes after the " + (version >= 2 ? "media" : "KV cache"));
+  // Media positions hold a placeholder id, which may lie past the text vocabulary.
   for (size_t p = 0; p < r.tokens.size(); ++p) {
     const int32_t id = r.tokens[p];
-    if ((id < 0 || id >= config.vocab_size) && !r.images.Covers(static_cast<int64_t>(p))) {
+    if ((id < 0 || id >= config.vocab_size) && !r.media.Covers(static_cast<int64_t>(p))) {
       Bad("token id " + std::to_string(id) + " outside the vocabulary");
     }
   }

@@ -4,9 +4,10 @@
 //   payload: i64 context, i64 batch size, i32 KV element type (DType), i32 layers, i64 vocab,
 //     i64 KV row bytes; i64 n tokens, i32 tokens[n]; u64 RNG state[4]; i64 n logits (0 or vocab),
 //     f32 logits[n]; per layer: i64 ring size, i64 first held position b, then the key rows and
-//     the value rows of positions [b, n) as the cache stores them; then (version 2) i64 images,
-//     per image i64 begin, i64 end, u64 key, f32 soft tokens[(end - begin) × hidden], in position
-//     order. Version 1 blobs (no image section) still load.
+//     the value rows of positions [b, n) as the cache stores them; then (version 2) i64 media
+//     items, per item i64 begin, i64 end, u64 key, (version 3) u32 flags (bit 0: bidirectional),
+//     f32 soft tokens[(end - begin) × hidden], in position order. Version 1 blobs (no media
+//     section) and version 2 blobs (images only, all bidirectional) still load.
 // The parser trusts nothing: every count is checked against the model and the bytes left before
 // anything is allocated, and a blob of another model, another version, or with a bad checksum is
 // refused with a message saying which.
@@ -20,11 +21,11 @@
 #include "kernels/dtype.h"
 #include "model/kv_cache.h"
 #include "model/model_config.h"
-#include "runtime/session_images.h"
+#include "runtime/session_media.h"
 
 namespace gemmakit {
 
-constexpr uint32_t kSessionStateVersion = 2;
+constexpr uint32_t kSessionStateVersion = 3;
 
 struct SessionStateOptions {
   int64_t context = 0;
@@ -41,7 +42,7 @@ struct SessionStateView {
   const float* last_logits = nullptr;  // vocab floats, or null when there are none
   int64_t vocab = 0;
   const KvCache* cache = nullptr;
-  const SessionImages* images = nullptr;  // or null: none
+  const SessionMedia* media = nullptr;  // or null: none
 };
 
 struct RestoredSession {
@@ -50,7 +51,7 @@ struct RestoredSession {
   uint64_t rng[4] = {0, 0, 0, 0};
   std::vector<float> last_logits;  // one row, or empty
   std::unique_ptr<KvCache> cache;
-  SessionImages images;
+  SessionMedia media;
 };
 
 // Writes the blob to dst when dst is not null; returns its size either way.

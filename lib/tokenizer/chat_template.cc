@@ -60,7 +60,13 @@ std::string TurnRole(const ChatMessage& m) {
 std::string RenderContent(const ChatMessage& m) {
   if (m.parts.empty()) return Trim(m.content);
   std::string out;
-  for (const ChatPart& p : m.parts) out += p.type == ChatPart::Type::kImage ? "<start_of_image>" : Trim(p.text);
+  for (const ChatPart& p : m.parts) {
+    switch (p.type) {
+      case ChatPart::Type::kImage: out += "<start_of_image>"; break;
+      case ChatPart::Type::kAudio: out += "<start_of_audio>"; break;
+      default: out += Trim(p.text);
+    }
+  }
   return out;
 }
 

@@ -18,6 +18,7 @@
 #include "gemmakit/session.h"
 #include "io/gguf.h"
 #include "io/gguf_types.h"
+#include "kernels/bf16_gemm.h"
 #include "kernels/matmul.h"
 #include "runtime/gguf_export.h"
 #include "test_util.h"
@@ -105,13 +106,15 @@ TEST_P(GgufGolden, LogitsMatchTheFilesOwnWeights) {
   EXPECT_GE(st.worst_case_top1, 0.98);
 }
 
-// Fast precision: Q8_0 / Q4_0 products with one 8-bit input term, llama.cpp's arithmetic.
+// Fast precision: Q8_0 / Q4_0 products with one 8-bit input term, llama.cpp's arithmetic. On a
+// CPU with AVX512_BF16 it also runs prompts' attention as bf16 block products, which moves the
+// logits of float32 files as much as bf16 rounding does: those are held to the quantized bounds.
 TEST_P(GgufGolden, FastPrecisionIsCloseToTheFilesOwnWeights) {
   const GgufCase& gc = GetParam();
   LoadOptions fast;
   fast.precision = Precision::kFast;
   const LogitStats st = CompareAndPrint("gguf fast", gc, fast);
-  if (gc.file.find("-f32") != std::string::npos) {
+  if (gc.file.find("-f32") != std::string::npos && !HasFastBF16Gemm()) {
     EXPECT_LT(st.max_abs, 1e-3);
   } else {
     EXPECT_LT(st.kl, 1e-3);

@@ -178,7 +178,7 @@ TEST_F(SessionStateTest, RefusesOtherModelsAndDamagedBlobs) {
     EXPECT_EQ(load(bad), Status::kFormatError) << "bit flipped at " << at;
   }
   std::vector<uint8_t> newer = blob;
-  newer[8] = 3;  // format version
+  newer[8] = 4;  // format version
   EXPECT_EQ(load(newer), Status::kUnsupported);
   std::vector<uint8_t> longer = blob;
   longer.push_back(0);

@@ -288,7 +288,8 @@ TEST(VisionGolden, SavedSessionKeepsItsImage) {
   // The image span sits right after the KV rows; its begin is the first field: make it start
   // before 0 and re-seal the checksum, so only the span check can refuse it.
   std::vector<uint8_t> bad = blob;
-  const size_t span_bytes = 3 * sizeof(int64_t) + static_cast<size_t>(image_tokens) * hidden * sizeof(float);
+  // begin, end, key, flags, soft tokens
+  const size_t span_bytes = 3 * sizeof(int64_t) + sizeof(uint32_t) + static_cast<size_t>(image_tokens) * hidden * sizeof(float);
   const size_t begin_at = bad.size() - span_bytes;
   const int64_t negative = -5;
   std::memcpy(&bad[begin_at], &negative, sizeof negative);
@@ -300,7 +301,7 @@ TEST(VisionGolden, SavedSessionKeepsItsImage) {
     ADD_FAILURE() << "a damaged image span loaded";
   } catch (const Error& e) {
     EXPECT_EQ(e.status(), Status::kFormatError);
-    EXPECT_NE(std::string(e.what()).find("image"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("media item 0"), std::string::npos) << e.what();
   }
   EXPECT_EQ(target.n_past(), 3);
 }

@@ -261,8 +261,8 @@ TEST(VisionCApi, ContentTurnsPushAndPullWithImages) {
   greedy.temperature = 0.f;
   gp.sampling = &greedy;
   gemmakit_content_part parts[2] = {};
-  parts[0] = {sizeof(gemmakit_content_part), GEMMAKIT_PART_IMAGE, nullptr, img};
-  parts[1] = {sizeof(gemmakit_content_part), GEMMAKIT_PART_TEXT, "what is this", nullptr};
+  parts[0] = {sizeof(gemmakit_content_part), GEMMAKIT_PART_IMAGE, nullptr, img, nullptr};
+  parts[1] = {sizeof(gemmakit_content_part), GEMMAKIT_PART_TEXT, "what is this", nullptr, nullptr};
   const gemmakit_content_turn turn = {sizeof(gemmakit_content_turn), "user", parts, 2};
   gemmakit_generation g;
   g.struct_size = sizeof g;

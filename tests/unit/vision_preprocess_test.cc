@@ -8,7 +8,8 @@
 #include "gemmakit/model.h"
 #include "multimodal/image_processor.h"
 #include "multimodal/pil_resize.h"
-#include "runtime/image_prompt.h"
+#include "multimodal/image_media_encoder.h"
+#include "runtime/media_prompt.h"
 #include "runtime/model_impl.h"
 #include "test_util.h"
 
@@ -56,10 +57,15 @@ TEST(VisionPreprocess, PanAndScanPromptText) {
   auto model = Model::Load(test::DataPath("gemma3-vision-tiny"));
   const VisionModel& v = *model->impl().vision;
   const RgbImage img = Gradient(900, 300);
-  const ImagePrompt p = TokenizeWithImages(model->tokenizer(), v, "look: <start_of_image>", {&img}, true, true);
+  const auto with_crops = MakeImageMediaEncoder(v, true), without = MakeImageMediaEncoder(v, false);
+  auto tokenize = [&](const MediaEncoder& e) {
+    return TokenizeWithMedia(model->tokenizer(), "look: <start_of_image>", {Media::Image(img)}, true,
+                             [&](MediaKind) -> const MediaEncoder& { return e; });
+  };
+  const MediaPrompt p = tokenize(*with_crops);
   ASSERT_EQ(p.slots.size(), 4u);  // the image and its three crops
-  EXPECT_EQ(p.slots[1].image.width, 300);
-  const ImagePrompt plain = TokenizeWithImages(model->tokenizer(), v, "look: <start_of_image>", {&img}, false, true);
+  EXPECT_EQ(p.slots[1].item.image->width, 300);
+  const MediaPrompt plain = tokenize(*without);
   ASSERT_EQ(plain.slots.size(), 1u);
   // The text around the markers reads as the processor writes it.
   std::vector<int32_t> text_ids;

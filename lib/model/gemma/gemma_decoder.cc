@@ -27,8 +27,8 @@ void GemmaDecoder::Embed(const ForwardRequest& req, Activations& a) const {
   const size_t d = static_cast<size_t>(c_.hidden);
   for (size_t i = 0; i < req.n; ++i) {
     float* row = &a.x[i * d];
-    if (req.image_rows && req.image_rows[i]) {
-      std::copy_n(req.image_rows[i], d, row);
+    if (req.soft_rows && req.soft_rows[i]) {
+      std::copy_n(req.soft_rows[i], d, row);
       continue;
     }
     w_.embed.RowToF32(static_cast<size_t>(req.tokens[i]), row);

@@ -1,5 +1,6 @@
 #include "model/gemma3n/gemma3n_decoder.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "gemmakit/status.h"
@@ -59,7 +60,6 @@ void Gemma3nDecoder::Layer(size_t il, const ForwardRequest& req, const std::vect
 
 void Gemma3nDecoder::Run(const ForwardRequest& req, const std::vector<Segment>& segments, std::vector<float>& logits,
                          Executor* ex, const DebugTap* tap) const {
-  if (req.image_rows) Fail(Status::kUnsupported, "Gemma 3n takes no images yet (its vision tower is not loaded)");
   const size_t n = req.n, d = static_cast<size_t>(c_.hidden);
   const size_t inputs = static_cast<size_t>(c_.gemma3n.altup_inputs);
   Activations a;
@@ -72,10 +72,19 @@ void Gemma3nDecoder::Run(const ForwardRequest& req, const std::vector<Segment>& 
   a.s.Resize(c_, n);
   a.s.Place(segments);
 
+  // Soft tokens replace their placeholders' embeddings; ids the media embedders own take their
+  // rows (neither is scaled by sqrt(hidden)). Per-layer inputs still read row 0 for both.
   std::vector<float>& x0 = a.mixed;  // free until the first layer
   for (size_t i = 0; i < n; ++i) {
-    w_.embed.RowToF32(static_cast<size_t>(req.tokens[i]), &x0[i * d]);
-    for (size_t j = 0; j < d; ++j) x0[i * d + j] *= c_.embed_scale;
+    float* row = &x0[i * d];
+    if (req.soft_rows && req.soft_rows[i]) {
+      std::copy_n(req.soft_rows[i], d, row);
+    } else if (const float* media_row = x_.media_ids.Find(req.tokens[i], d)) {
+      std::copy_n(media_row, d, row);
+    } else {
+      w_.embed.RowToF32(static_cast<size_t>(req.tokens[i]), row);
+      for (size_t j = 0; j < d; ++j) row[j] *= c_.embed_scale;
+    }
   }
   a.Tap("embed", -1, x0.data(), d);
   PerLayerInputs(x_, c_, req.tokens, x0.data(), n, a.per_layer_inputs.data(), ex, mm_);

@@ -8,7 +8,7 @@
 namespace gemmakit {
 
 Gemma3nWeights BindGemma3nWeights(const ModelConfig& c, std::shared_ptr<const TensorIndex> tensors,
-                                  bool norms_include_one) {
+                                  bool norms_include_one, const MatMulOptions& matmul) {
   const Gemma3nParams& g = c.gemma3n;
   Gemma3nWeights w;
   WeightBinder b(c, *tensors, norms_include_one, &w.n_params);
@@ -44,6 +44,8 @@ Gemma3nWeights BindGemma3nWeights(const ModelConfig& c, std::shared_ptr<const Te
     lw.per_layer_input.post_norm = b.Norm(p + "post_per_layer_input_norm.weight", d);
   }
   w.storage = std::move(tensors);
+  // Counted with the towers they belong to (ModelInfo's parameters are the text model's).
+  w.media_ids = BindMultimodalIdRows(c, *w.storage, matmul);
   return w;
 }
 

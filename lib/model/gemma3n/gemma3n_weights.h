@@ -9,6 +9,7 @@
 
 #include "io/tensor_index.h"
 #include "kernels/matmul.h"
+#include "model/gemma3n/multimodal_ids.h"
 #include "model/model_config.h"
 
 namespace gemmakit {
@@ -46,11 +47,12 @@ struct Gemma3nWeights {
   MatrixView per_layer_model_projection;              // [layers × per_layer_width, hidden]
   std::vector<float> per_layer_projection_norm;       // [per_layer_width]
   std::vector<Gemma3nLayerWeights> layers;
+  MultimodalIdRows media_ids;  // rows of the ids the media embedders own
   std::shared_ptr<const TensorIndex> storage;
   size_t n_params = 0;
 };
 
 Gemma3nWeights BindGemma3nWeights(const ModelConfig& c, std::shared_ptr<const TensorIndex> tensors,
-                                  bool norms_include_one);
+                                  bool norms_include_one, const MatMulOptions& matmul = {});
 
 }  // namespace gemmakit

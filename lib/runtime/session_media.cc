@@ -1,4 +1,4 @@
-#include "runtime/session_images.h"
+#include "runtime/session_media.h"
 
 #include <algorithm>
 
@@ -6,40 +6,40 @@
 
 namespace gemmakit {
 
-void SessionImages::Add(Span span) {
-  if (!spans_.empty() && spans_.back().end > span.begin) Fail(Status::kInternal, "image spans overlap");
+void SessionMedia::Add(Span span) {
+  if (!spans_.empty() && spans_.back().end > span.begin) Fail(Status::kInternal, "media spans overlap");
   spans_.push_back(std::move(span));
 }
 
-void SessionImages::Truncate(int64_t n) {
+void SessionMedia::Truncate(int64_t n) {
   while (!spans_.empty() && spans_.back().begin >= n) spans_.pop_back();
 }
 
-const SessionImages::Span* SessionImages::Find(int64_t p) const {
+const SessionMedia::Span* SessionMedia::Find(int64_t p) const {
   auto it = std::upper_bound(spans_.begin(), spans_.end(), p, [](int64_t pos, const Span& s) { return pos < s.begin; });
   if (it == spans_.begin()) return nullptr;
   --it;
   return p < it->end ? &*it : nullptr;
 }
 
-uint64_t SessionImages::KeyAt(int64_t p) const {
+uint64_t SessionMedia::KeyAt(int64_t p) const {
   const Span* s = Find(p);
   return s ? s->key : 0;
 }
 
-size_t SessionImages::ChunkLength(int64_t start, size_t n) const {
+size_t SessionMedia::ChunkLength(int64_t start, size_t n) const {
   const int64_t end = start + static_cast<int64_t>(n);
   if (const Span* first = Find(start); first && first->begin == start && first->end > end) {
     return static_cast<size_t>(first->end - start);
   }
-  // An image that starts inside the chunk and runs past its end waits for the next one.
+  // An item that starts inside the chunk and runs past its end waits for the next one.
   if (const Span* last = Find(end - 1); last && last->end > end && last->begin > start) {
     return static_cast<size_t>(last->begin - start);
   }
   return n;
 }
 
-void SessionImages::Prepare(int64_t start, size_t n, ForwardRequest& req, Buffers& b) const {
+void SessionMedia::Prepare(int64_t start, size_t n, ForwardRequest& req, Buffers& b) const {
   b.rows.assign(n, nullptr);
   b.begin.assign(n, 0);
   b.end.assign(n, 0);
@@ -50,13 +50,14 @@ void SessionImages::Prepare(int64_t start, size_t n, ForwardRequest& req, Buffer
     if (!s) continue;
     const size_t hidden = s->rows.size() / static_cast<size_t>(s->end - s->begin);
     b.rows[i] = &s->rows[static_cast<size_t>(p - s->begin) * hidden];
-    b.begin[i] = static_cast<int32_t>(s->begin);
-    b.end[i] = static_cast<int32_t>(s->end);
+    // Causal media add no keys beyond the causal ones: an empty range.
+    b.begin[i] = s->bidirectional ? static_cast<int32_t>(s->begin) : 0;
+    b.end[i] = s->bidirectional ? static_cast<int32_t>(s->end) : 0;
     any = true;
   }
-  req.image_rows = any ? b.rows.data() : nullptr;
-  req.image_begin = any ? b.begin.data() : nullptr;
-  req.image_end = any ? b.end.data() : nullptr;
+  req.soft_rows = any ? b.rows.data() : nullptr;
+  req.soft_begin = any ? b.begin.data() : nullptr;
+  req.soft_end = any ? b.end.data() : nullptr;
 }
 
 }  // namespace gemmakit
