@@ -1,7 +1,10 @@
 package gemmakit
 
 import (
+	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -254,5 +257,322 @@ func TestMatFormerSliceAtLoad(t *testing.T) {
 	}
 	if _, err := LoadWith(dir, LoadOptions{Slice: spec}); err == nil || !strings.Contains(err.Error(), "layers_skipped") {
 		t.Fatalf("bad spec: %v", err)
+	}
+}
+
+// Audio on tests/data/gemma3n-audio-tiny (a tiny random Gemma 3n with an audio tower) and its
+// golden.json: case "audio_question" is a chat turn [speech.wav, question] as ids (32 audio
+// placeholders), the reference's logits at every position and its greedy continuation.
+func audioDir() string { return filepath.Join(filepath.Dir(modelDir()), "gemma3n-audio-tiny") }
+
+type audioGolden struct {
+	AudioTokenID int32   `json:"audio_token_id"`
+	Tolerance    float64 `json:"tolerance_abs"`
+	Cases        []struct {
+		Name       string  `json:"name"`
+		IDs        []int32 `json:"ids"`
+		LogitsFile string  `json:"logits_file"`
+		Shape      []int   `json:"shape"`
+		GreedyIDs  []int32 `json:"greedy_ids"`
+		Audio      string  `json:"audio"`
+	} `json:"cases"`
+}
+
+func loadAudioGolden(t *testing.T) (ids []int32, logits [][]float32, greedy []int32, tol float64) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(audioDir(), "golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g audioGolden
+	if err := json.Unmarshal(data, &g); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range g.Cases {
+		if c.Name != "audio_question" {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(audioDir(), c.LogitsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, vocab := c.Shape[0], c.Shape[1]
+		if len(raw) != 4*rows*vocab || rows != len(c.IDs) {
+			t.Fatalf("%s: %d bytes for shape %v", c.LogitsFile, len(raw), c.Shape)
+		}
+		logits = make([][]float32, rows)
+		for r := range logits {
+			logits[r] = make([]float32, vocab)
+			for v := range logits[r] {
+				logits[r][v] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*(r*vocab+v):]))
+			}
+		}
+		return c.IDs, logits, c.GreedyIDs, g.Tolerance
+	}
+	t.Fatal("golden.json has no case audio_question")
+	return
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	d := math.Inf(1)
+	if len(a) == len(b) {
+		d = 0
+		for i := range a {
+			d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))
+		}
+	}
+	return d
+}
+
+func greedyOptions(maxTokens int32) Options {
+	return Options{MaxTokens: maxTokens, Sampling: &Sampling{Temperature: 0, TopK: 1, TopP: 1, RepeatPenalty: 1}}
+}
+
+// Eval with the clip reproduces the reference's logits at every position; a clip from a file,
+// from its bytes and from its own samples as PCM are the same clip.
+func TestAudioEvalMatchesGolden(t *testing.T) {
+	ids, want, _, tol := loadAudioGolden(t)
+	m, err := Load(audioDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	info, err := m.AudioInfo()
+	if err != nil || info.AudioTokenID != 770 || info.TokensPerClip != 32 || info.WindowSeconds <= 0 {
+		t.Fatalf("audio info %+v, %v", info, err)
+	}
+	path := filepath.Join(audioDir(), "speech.wav")
+	clip, err := LoadAudio(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clip.Close()
+	n, err := clip.SampleCount()
+	if err != nil || n < 57000 || n > 58200 {
+		t.Fatalf("speech.wav: %d samples, %v", n, err)
+	}
+	samples, err := clip.Samples()
+	if err != nil || len(samples) != n {
+		t.Fatalf("samples: %d, %v", len(samples), err)
+	}
+	data, _ := os.ReadFile(path)
+	decoded, err := DecodeAudio(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer decoded.Close()
+	fromPCM, err := AudioFromPCMF32(samples, AudioSampleRate, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fromPCM.Close()
+	for name, a := range map[string]*Audio{"file": clip, "bytes": decoded, "pcm": fromPCM} {
+		if got, _ := a.Samples(); maxAbsDiff(got, samples) != 0 {
+			t.Fatalf("%s: other samples", name)
+		}
+		s := session(t, m, SessionOptions{})
+		if err := s.EvalMedia(ids, []Part{{Audio: a}}, true); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got, err := s.Logits()
+		if err != nil || len(got) != len(want) {
+			t.Fatalf("%s: %d rows, %v", name, len(got), err)
+		}
+		for r := range want {
+			if d := maxAbsDiff(got[r], want[r]); d > tol {
+				t.Fatalf("%s: position %d differs from the golden logits by %g", name, r, d)
+			}
+		}
+	}
+	last := session(t, m, SessionOptions{})
+	if err := last.EvalMedia(ids, []Part{{Audio: clip}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := last.Logits(); len(got) != 1 || maxAbsDiff(got[0], want[len(want)-1]) > tol {
+		t.Fatalf("last-position logits: %d rows", len(got))
+	}
+}
+
+// textOf is the text of ids, those past the tokenizer's pieces (the golden continuation has one:
+// generated, but no text) left out.
+func textOf(t *testing.T, m *Model, ids []int32) string {
+	t.Helper()
+	var b strings.Builder
+	for _, id := range ids {
+		if piece, err := m.Detokenize([]int32{id}); err == nil {
+			b.WriteString(piece)
+		}
+	}
+	return b.String()
+}
+
+// A chat turn [audio, text] is the golden prompt: its greedy reply is the reference's; raw
+// generation with a "<start_of_audio>" marker, pull steps and a reused session agree.
+func TestChatWithAudio(t *testing.T) {
+	ids, _, greedyIDs, _ := loadAudioGolden(t)
+	m, err := Load(audioDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	clip, err := LoadAudio(filepath.Join(audioDir(), "speech.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clip.Close()
+	// The question is the text between "<end_of_audio>\n\n" and "<end_of_turn>".
+	start, end := 0, 0
+	for i, id := range ids {
+		if id == 769 {
+			start = i + 3
+		}
+		if id == 5 && end == 0 {
+			end = i
+		}
+	}
+	question, err := m.Detokenize(ids[start:end])
+	if err != nil || question == "" {
+		t.Fatalf("question %q, %v", question, err)
+	}
+	wantText := textOf(t, m, greedyIDs)
+	turns := []Turn{{Role: "user", Parts: []Part{{Audio: clip}, {Text: question}}}}
+	var pieces strings.Builder
+	r, err := session(t, m, SessionOptions{}).ChatParts(turns, greedyOptions(int32(len(greedyIDs))), func(s string) bool {
+		pieces.WriteString(s)
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Text == "" || r.Text != wantText || pieces.String() != r.Text || r.PromptTokens != int64(len(ids)) ||
+		r.Tokens != len(greedyIDs) {
+		t.Fatalf("chat: %+v (pieces %q), want %q after %d prompt tokens", r, pieces.String(), wantText, len(ids))
+	}
+
+	pull := session(t, m, SessionOptions{})
+	if err := pull.BeginChatParts(turns, greedyOptions(int32(len(greedyIDs)))); err != nil {
+		t.Fatal(err)
+	}
+	var streamed strings.Builder
+	for p := range pull.Stream(nil) {
+		if p.Err != nil {
+			t.Fatal(p.Err)
+		}
+		streamed.WriteString(p.Text)
+	}
+	if streamed.String() != r.Text {
+		t.Fatalf("pull chat %q, push chat %q", streamed.String(), r.Text)
+	}
+
+	prompt := "<start_of_turn>user\n<start_of_audio>" + question + "<end_of_turn>\n<start_of_turn>model\n"
+	g, err := session(t, m, SessionOptions{}).GenerateMedia(prompt, []Part{{Audio: clip}},
+		greedyOptions(int32(len(greedyIDs))), nil)
+	if err != nil || g.Text != r.Text {
+		t.Fatalf("generate with media: %+v, %v; chat %q", g, err, r.Text)
+	}
+
+	// A follow-up turn reuses the clip the session holds.
+	s := session(t, m, SessionOptions{})
+	first, err := s.ChatParts(turns, greedyOptions(4), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	turns = append(turns, Turn{Role: "model", Parts: []Part{{Text: first.Text}}}, Turn{Role: "user", Parts: []Part{{Text: "And?"}}})
+	second, err := s.ChatParts(turns, greedyOptions(2), nil)
+	if err != nil || second.PromptTokens <= 0 || second.PromptTokens >= first.PromptTokens {
+		t.Fatalf("follow-up evaluated %d prompt tokens (first %d), %v", second.PromptTokens, first.PromptTokens, err)
+	}
+}
+
+// A text-only model refuses audio with ErrUnsupported; bad clips and parts are refused clearly.
+func TestAudioErrors(t *testing.T) {
+	clip, err := LoadAudio(filepath.Join(audioDir(), "speech.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clip.Close()
+	text := load(t)
+	if _, err := text.AudioInfo(); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("audio info of a text model: %v", err)
+	}
+	turns := []Turn{{Role: "user", Parts: []Part{{Audio: clip}, {Text: "What is said?"}}}}
+	s := session(t, text, SessionOptions{})
+	if _, err := s.ChatParts(turns, greedyOptions(2), nil); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("chat with audio on a text model: %v", err)
+	}
+	if n, _ := s.NPast(); n != 0 {
+		t.Fatalf("the refused chat left %d tokens", n)
+	}
+	if err := s.BeginChatParts(turns, greedyOptions(2)); err == nil {
+		if _, _, err = s.Step(0, 0); !errors.Is(err, ErrUnsupported) {
+			t.Fatalf("pull chat with audio on a text model: %v", err)
+		}
+	} else if !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("pull chat with audio on a text model: %v", err)
+	}
+	if _, err := session(t, text, SessionOptions{}).GenerateMedia("<start_of_audio>", []Part{{Audio: clip}}, greedyOptions(2), nil); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("generate with audio on a text model: %v", err)
+	}
+	if _, err := LoadAudio(filepath.Join(audioDir(), "missing.wav")); !errors.Is(err, ErrIO) {
+		t.Fatalf("missing file: %v", err)
+	}
+	if _, err := DecodeAudio([]byte("RIFF\x00\x00\x00\x00WAVE not really")); err == nil {
+		t.Fatal("corrupt bytes decoded")
+	}
+	if _, err := session(t, text, SessionOptions{}).ChatParts([]Turn{{Role: "user", Parts: []Part{{Audio: clip, Image: &Image{}}}}},
+		greedyOptions(2), nil); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("a part with two media: %v", err)
+	}
+	closed, _ := AudioFromPCMI16(make([]int16, 1600), 16000, 1)
+	closed.Close()
+	if _, err := closed.SampleCount(); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("closed clip: %v", err)
+	}
+	if _, err := session(t, text, SessionOptions{}).ChatParts([]Turn{{Role: "user", Parts: []Part{{Audio: closed}}}},
+		greedyOptions(2), nil); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("chat with a closed clip: %v", err)
+	}
+}
+
+// PCM constructors: int16 scaled to [-1, 1), channels averaged, other rates resampled to 16 kHz.
+func TestAudioFromPCM(t *testing.T) {
+	i16, err := AudioFromPCMI16([]int16{16384, -16384, 0, 32767}, 16000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer i16.Close()
+	got, err := i16.Samples()
+	if err != nil || maxAbsDiff(got, []float32{0.5, -0.5, 0, 32767.0 / 32768}) > 1e-6 {
+		t.Fatalf("int16 samples %v, %v", got, err)
+	}
+	stereo := make([]float32, 2*800)
+	for i := 0; i < 800; i++ {
+		stereo[2*i], stereo[2*i+1] = 0.25, 0.75
+	}
+	mixed, err := AudioFromPCMF32(stereo, 16000, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mixed.Close()
+	got, _ = mixed.Samples()
+	if len(got) != 800 || math.Abs(float64(got[400])-0.5) > 1e-6 {
+		t.Fatalf("stereo: %d samples, middle %v", len(got), got[len(got)/2])
+	}
+	low, err := AudioFromPCMI16(make([]int16, 8000), 8000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer low.Close()
+	if n, err := low.SampleCount(); err != nil || n < 15990 || n > 16010 {
+		t.Fatalf("8 kHz second resampled to %d samples, %v", n, err)
+	}
+	if _, err := AudioFromPCMF32(make([]float32, 3), 16000, 2); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("a partial frame: %v", err)
+	}
+	if _, err := AudioFromPCMF32(make([]float32, 16), 16000, 0); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("zero channels: %v", err)
+	}
+	if _, err := AudioFromPCMF32([]float32{float32(math.NaN())}, 16000, 1); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("NaN sample: %v", err)
 	}
 }

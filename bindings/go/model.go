@@ -99,6 +99,21 @@ func (m *Model) ImageInfo() (ImageInfo, error) {
 	return ImageInfo{int32(id), int32(per), int32(side)}, err
 }
 
+// AudioInfo is the model's audio side (Gemma 3n): the placeholder id audio soft tokens take in
+// id lists, the soft tokens of one clip (or window), and the seconds of one window.
+type AudioInfo struct {
+	AudioTokenID, TokensPerClip int32
+	WindowSeconds               float64
+}
+
+// AudioInfo fails (ErrUnsupported status) for a model without an audio tower.
+func (m *Model) AudioInfo() (AudioInfo, error) {
+	var id, per C.int32_t
+	var window C.double
+	err := m.use(func(p *C.gemmakit_model) error { return check(C.gemmakit_model_audio_info(p, &id, &per, &window)) })
+	return AudioInfo{int32(id), int32(per), float64(window)}, err
+}
+
 // Close frees the model. Sessions keep their own reference: a session made from it stays usable.
 func (m *Model) Close() error {
 	m.mu.Lock()

@@ -3,26 +3,12 @@ package gemmakit
 /*
 #include <stdlib.h>
 #include "gemmakit.h"
-
-// The generate params are assembled on the C side: cgo may not pass Go memory that holds
-// pointers, and these point at the sampling params and the stop strings.
-static gemmakit_status gk_begin(gemmakit_session* s, const char* prompt, const gemmakit_chat_message* messages,
-                                size_t n_messages, int32_t max_tokens, const gemmakit_sampling_params* sampling,
-                                const char* const* stop, size_t n_stop) {
-  gemmakit_generate_params p;
-  gemmakit_status st = gemmakit_generate_params_init(&p, sizeof p);
-  if (st != GEMMAKIT_OK) return st;
-  p.max_tokens = max_tokens;
-  p.sampling = sampling;
-  p.stop = stop;
-  p.n_stop = n_stop;
-  return prompt ? gemmakit_session_begin_generate(s, prompt, &p) : gemmakit_session_begin_chat(s, messages, n_messages, &p);
-}
 */
 import "C"
 
 import (
 	"runtime"
+	"sync"
 	"time"
 	"unsafe"
 )
@@ -122,8 +108,11 @@ func (s *Session) call(fn func() C.gemmakit_status) error {
 }
 
 // cArgs holds C copies of one call's arguments, freed by free() after the call (the library
-// copies what it keeps).
-type cArgs struct{ frees []unsafe.Pointer }
+// copies what it keeps), and the read locks that keep the call's images and clips open.
+type cArgs struct {
+	frees  []unsafe.Pointer
+	locked map[*sync.RWMutex]bool
+}
 
 func (a *cArgs) str(s string) *C.char {
 	c := C.CString(s)
@@ -131,29 +120,43 @@ func (a *cArgs) str(s string) *C.char {
 	return c
 }
 
+// alloc returns n zeroed elements of size bytes in C memory.
 func (a *cArgs) alloc(n, size uintptr) unsafe.Pointer {
-	p := C.malloc(C.size_t(n * size))
+	p := C.calloc(C.size_t(n), C.size_t(size))
 	a.frees = append(a.frees, p)
 	return p
+}
+
+// rlock read-locks mu until free(), once per call: a second RLock could wait behind a Close that
+// waits on the first.
+func (a *cArgs) rlock(mu *sync.RWMutex) {
+	if a.locked == nil {
+		a.locked = map[*sync.RWMutex]bool{}
+	}
+	if !a.locked[mu] {
+		mu.RLock()
+		a.locked[mu] = true
+	}
 }
 
 func (a *cArgs) free() {
 	for _, p := range a.frees {
 		C.free(p)
 	}
+	for mu := range a.locked {
+		mu.RUnlock()
+	}
 }
 
-// generation converts Options: the sampling params, the token limit and the stop strings.
-func (a *cArgs) generation(o Options) (sp C.gemmakit_sampling_params, maxTokens C.int32_t, stop **C.char) {
+// generation converts Options into generate params in C memory, with the sampling params and
+// the stop strings they point to (cgo may not pass Go memory that holds pointers).
+func (a *cArgs) generation(o Options) *C.gemmakit_generate_params {
 	sampling := DefaultSampling()
 	if o.Sampling != nil {
 		sampling = *o.Sampling
 	}
-	maxTokens = C.int32_t(o.MaxTokens)
-	if maxTokens == 0 {
-		maxTokens = 256
-	}
-	C.gemmakit_sampling_params_init(&sp, C.size_t(unsafe.Sizeof(sp)))
+	sp := (*C.gemmakit_sampling_params)(a.alloc(1, unsafe.Sizeof(C.gemmakit_sampling_params{})))
+	C.gemmakit_sampling_params_init(sp, C.size_t(unsafe.Sizeof(*sp)))
 	sp.temperature, sp.top_k, sp.top_p = C.float(sampling.Temperature), C.int32_t(sampling.TopK), C.float(sampling.TopP)
 	sp.min_p, sp.repeat_penalty = C.float(sampling.MinP), C.float(sampling.RepeatPenalty)
 	sp.repeat_last_n = C.int32_t(sampling.RepeatLastN)
@@ -161,35 +164,37 @@ func (a *cArgs) generation(o Options) (sp C.gemmakit_sampling_params, maxTokens 
 	if sampling.Seed != nil {
 		sp.seed = C.uint64_t(*sampling.Seed)
 	}
+	p := (*C.gemmakit_generate_params)(a.alloc(1, unsafe.Sizeof(C.gemmakit_generate_params{})))
+	C.gemmakit_generate_params_init(p, C.size_t(unsafe.Sizeof(*p)))
+	p.max_tokens = C.int32_t(o.MaxTokens)
+	if p.max_tokens == 0 {
+		p.max_tokens = 256
+	}
+	p.sampling = sp
 	if len(o.Stop) > 0 {
 		arr := (*[1 << 20]*C.char)(a.alloc(uintptr(len(o.Stop)), unsafe.Sizeof(uintptr(0))))
 		for i, st := range o.Stop {
 			arr[i] = a.str(st)
 		}
-		stop = &arr[0]
+		p.stop, p.n_stop = &arr[0], C.size_t(len(o.Stop))
 	}
-	return sp, maxTokens, stop
+	return p
 }
 
 func (s *Session) begin(prompt *string, messages []Message, o Options) error {
 	var a cArgs
 	defer a.free()
-	sp, maxTokens, stop := a.generation(o)
-	cstr := a.str
-	var cmsgs *C.gemmakit_chat_message
-	if len(messages) > 0 {
-		arr := (*[1 << 20]C.gemmakit_chat_message)(a.alloc(uintptr(len(messages)), unsafe.Sizeof(C.gemmakit_chat_message{})))
-		for i, m := range messages {
-			arr[i].role, arr[i].content = cstr(m.Role), cstr(m.Content)
-		}
-		cmsgs = &arr[0]
-	}
-	var cprompt *C.char
+	params := a.generation(o)
 	if prompt != nil {
-		cprompt = cstr(*prompt)
+		cprompt := a.str(*prompt)
+		return s.call(func() C.gemmakit_status { return C.gemmakit_session_begin_generate(s.p, cprompt, params) })
+	}
+	arr := (*[1 << 20]C.gemmakit_chat_message)(a.alloc(uintptr(len(messages)), unsafe.Sizeof(C.gemmakit_chat_message{})))
+	for i, m := range messages {
+		arr[i].role, arr[i].content = a.str(m.Role), a.str(m.Content)
 	}
 	return s.call(func() C.gemmakit_status {
-		return C.gk_begin(s.p, cprompt, cmsgs, C.size_t(len(messages)), maxTokens, &sp, stop, C.size_t(len(o.Stop)))
+		return C.gemmakit_session_begin_chat(s.p, &arr[0], C.size_t(len(messages)), params)
 	})
 }
 
@@ -226,9 +231,60 @@ func (s *Session) Result() (Result, error) {
 	if err := s.call(func() C.gemmakit_status { return C.gemmakit_session_step_result(s.p, &g) }); err != nil {
 		return Result{}, err
 	}
+	return resultOf(&g), nil
+}
+
+func resultOf(g *C.gemmakit_generation) Result {
 	return Result{Text: C.GoStringN(g.text, C.int(g.text_len)), StopReason: StopReason(g.stop_reason),
 		Tokens: int(g.n_tokens), PromptTokens: int64(g.n_prompt_tokens), PromptSeconds: float64(g.prompt_seconds),
-		DecodeSeconds: float64(g.decode_seconds)}, nil
+		DecodeSeconds: float64(g.decode_seconds)}
+}
+
+// idsPtr points at ids for the duration of a call (Go memory without pointers); never NULL.
+func idsPtr(ids []int32) *C.int32_t {
+	if len(ids) == 0 {
+		var none C.int32_t
+		return &none
+	}
+	return (*C.int32_t)(unsafe.Pointer(&ids[0]))
+}
+
+func logitsMode(all bool) C.int32_t {
+	if all {
+		return C.GEMMAKIT_LOGITS_ALL
+	}
+	return C.GEMMAKIT_LOGITS_LAST
+}
+
+// NPast is the number of tokens the session holds.
+func (s *Session) NPast() (int64, error) {
+	var n C.int64_t
+	err := s.call(func() C.gemmakit_status { return C.gemmakit_session_n_past(s.p, &n) })
+	return int64(n), err
+}
+
+// Eval evaluates ids after the session's tokens and keeps the logits of the last one, or of all
+// of them with allLogits (read them with Logits). On error the session is unchanged.
+func (s *Session) Eval(ids []int32, allLogits bool) error {
+	return s.call(func() C.gemmakit_status {
+		return C.gemmakit_session_eval(s.p, idsPtr(ids), C.size_t(len(ids)), logitsMode(allLogits))
+	})
+}
+
+// Logits are those the last evaluation kept: one row of vocabulary-size floats per position
+// (copies).
+func (s *Session) Logits() ([][]float32, error) {
+	var p *C.float
+	var rows, vocab C.size_t
+	if err := s.call(func() C.gemmakit_status { return C.gemmakit_session_logits(s.p, &p, &rows, &vocab) }); err != nil {
+		return nil, err
+	}
+	flat := unsafe.Slice((*float32)(unsafe.Pointer(p)), int(rows*vocab))
+	out := make([][]float32, int(rows))
+	for r := range out {
+		out[r] = append([]float32(nil), flat[r*int(vocab):(r+1)*int(vocab)]...)
+	}
+	return out, nil
 }
 
 // drain steps to the end, handing each piece to onText (false stops early).

@@ -7,11 +7,11 @@
 import ctypes as _ctypes
 
 from . import _native
-from ._errors import ContextFullError, FileError, GemmakitError, InvalidArgumentError
-from ._model import Image, Model, Result, SamplingParams, Session
+from ._errors import ContextFullError, FileError, GemmakitError, InvalidArgumentError, UnsupportedError
+from ._model import Audio, Image, Model, Result, SamplingParams, Session
 
-__all__ = ["Model", "Session", "Image", "SamplingParams", "Result", "GemmakitError", "InvalidArgumentError", "FileError",
-           "ContextFullError", "version", "set_log_callback"]
+__all__ = ["Model", "Session", "Image", "Audio", "SamplingParams", "Result", "GemmakitError", "InvalidArgumentError",
+           "FileError", "UnsupportedError", "ContextFullError", "version", "set_log_callback"]
 
 if _native.lib.gemmakit_abi_version() != _native.ABI_VERSION:
     raise ImportError(f"gemmakit: the library has ABI {_native.lib.gemmakit_abi_version()}, these bindings "

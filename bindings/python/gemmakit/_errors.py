@@ -21,11 +21,16 @@ class FileError(GemmakitError, OSError):
     pass
 
 
+class UnsupportedError(GemmakitError):
+    """Valid input this build or this model cannot run (an image or audio clip for a model
+    without that encoder)."""
+
+
 class ContextFullError(GemmakitError):
     pass
 
 
-_BY_STATUS = {-1: InvalidArgumentError, -2: FileError, -3: FileError, -5: ContextFullError}
+_BY_STATUS = {-1: InvalidArgumentError, -2: FileError, -3: FileError, -4: UnsupportedError, -5: ContextFullError}
 
 
 def check(status):

@@ -1,8 +1,7 @@
 """Model and Session: handles that free themselves (close(), with-blocks, or garbage collection)."""
+import array
 import ctypes
 import os
-import queue
-import threading
 from dataclasses import dataclass
 from typing import Iterable, Iterator, List, Optional, Sequence, Union
 
@@ -59,32 +58,88 @@ def _has_parts(messages) -> bool:
     return any(not isinstance(m["content"] if isinstance(m, dict) else m[1], str) for m in messages)
 
 
+def _fill_part(c, part, keep):
+    """One part into the C struct c: a str, an Image, an Audio, or a HuggingFace-style dict
+    ({"type": "text", "text": ..}, {"type": "image", "image": Image}, {"type": "audio", "audio": Audio})."""
+    if isinstance(part, dict):
+        kind = part.get("type", "text")
+        if kind in ("image", "audio"):
+            part = part.get(kind)
+            if not isinstance(part, Image if kind == "image" else Audio):
+                raise TypeError(f'a {{"type": "{kind}"}} part needs a gemmakit.{kind.capitalize()} under "{kind}", '
+                                f"not {type(part).__name__}")
+        else:
+            part = part.get("text", "")
+    c.struct_size = ctypes.sizeof(c)
+    if isinstance(part, Image):
+        c.type, c.image = _native.PART_IMAGE, part._handle().value
+    elif isinstance(part, Audio):
+        c.type, c.audio = _native.PART_AUDIO, part._handle().value
+    else:
+        text = str(part).encode()
+        c.type, c.text = _native.PART_TEXT, text
+        keep.append(text)  # alive until the call returns
+
+
+def _parts(parts, keep):
+    """A list of parts as a C array of gemmakit_content_part."""
+    parts = list(parts)
+    c_parts = (_native.ContentPart * max(1, len(parts)))()
+    for i, part in enumerate(parts):
+        _fill_part(c_parts[i], part, keep)
+    keep.append(c_parts)
+    return c_parts, len(parts)
+
+
 def _turns(messages):
-    """Messages whose content is a str or a list of parts (str, Image, {"type": "text", "text": ..},
-    {"type": "image", "image": Image}) as a C array of turns (and everything it points to)."""
+    """Messages whose content is a str or a list of parts (see _fill_part) as a C array of content
+    turns, and everything it points to. The library copies what it keeps (media it shares), so
+    all of it need only outlive the call."""
     keep, turns = [], []
     for m in messages:
         role, content = (m["role"], m["content"]) if isinstance(m, dict) else m
-        parts = [content] if isinstance(content, str) else list(content)
-        c_parts = (_native.ChatPart * max(1, len(parts)))()
-        for i, part in enumerate(parts):
-            if isinstance(part, dict):
-                part = part.get("image") if part.get("type") == "image" else part.get("text", "")
-            if isinstance(part, Image):
-                c_parts[i].type, c_parts[i].image = 1, part._handle().value
-                keep.append(part)  # alive until the call returns
-            else:
-                text = str(part).encode()
-                keep.append(text)
-                c_parts[i].type, c_parts[i].text = 0, text
+        c_parts, n = _parts([content] if isinstance(content, (str, dict, Image, Audio)) else content, keep)
         r = str(role).encode()
-        keep += [r, c_parts]
-        turns.append(_native.ChatTurn(r, c_parts, len(parts)))
-    array = (_native.ChatTurn * max(1, len(turns)))(*turns)
-    return array, len(turns), keep
+        keep.append(r)
+        turns.append(_native.ContentTurn(ctypes.sizeof(_native.ContentTurn), r, c_parts, n))
+    array_ = (_native.ContentTurn * max(1, len(turns)))(*turns)
+    return array_, len(turns), keep
 
 
-_DONE = object()
+def _media(media):
+    """A media list (Image and Audio objects, or their dicts) as a C array of content parts."""
+    keep = []
+    c_parts, n = _parts(media, keep)
+    return c_parts, n, keep
+
+
+def _pcm(pcm, code, ctype):
+    """Interleaved PCM as a ctypes array of ctype: bytes of native-endian samples, an object with
+    the buffer protocol (array.array, numpy; any shape, C order), or a sequence of numbers."""
+    size = ctypes.sizeof(ctype)
+    if isinstance(pcm, (bytes, bytearray)):
+        if len(pcm) % size:
+            raise InvalidArgumentError(-1, f"{len(pcm)} bytes are not a whole number of {size}-byte samples")
+        return (ctype * (len(pcm) // size)).from_buffer_copy(pcm)
+    try:
+        view = memoryview(pcm)
+    except TypeError:
+        view = None
+    if view is not None:
+        if view.format.lstrip("@=<") == code and view.itemsize == size and view.c_contiguous:
+            return (ctype * (view.nbytes // size)).from_buffer_copy(view)
+        pcm = view.tolist()
+    flat = []
+    stack = [iter(pcm)]
+    while stack:  # flattens nested lists (frames of channels)
+        for x in stack[-1]:
+            if isinstance(x, (list, tuple)):
+                stack.append(iter(x))
+                break
+            flat.append(x)
+        else:
+            stack.pop()
+    return (ctype * len(flat))(*flat)
 
 
 def _messages(messages: Iterable[Message]):
@@ -128,6 +183,13 @@ class _Handle:
     def closed(self):
         return not self._h.value
 
+    @classmethod
+    def _made(cls, make, *args):
+        """A new handle filled by make(*args, &handle), a gemmakit_*_load / _decode function."""
+        obj = cls()
+        check(make(*args, ctypes.byref(obj._h)))
+        return obj
+
     def _handle(self):
         if not self._h.value:
             raise InvalidArgumentError(-1, f"this {type(self).__name__} is closed")
@@ -159,16 +221,12 @@ class Image(_Handle):
 
     @classmethod
     def load(cls, path: Union[str, os.PathLike]) -> "Image":
-        img = cls()
-        check(_lib.gemmakit_image_load(os.fsencode(path), ctypes.byref(img._h)))
-        return img
+        return cls._made(_lib.gemmakit_image_load, os.fsencode(path))
 
     @classmethod
     def decode(cls, data: bytes) -> "Image":
-        img = cls()
         data = bytes(data)
-        check(_lib.gemmakit_image_decode(data, len(data), ctypes.byref(img._h)))
-        return img
+        return cls._made(_lib.gemmakit_image_decode, data, len(data))
 
     @classmethod
     def from_pixels(cls, pixels: bytes, width: int, height: int, channels: int = 3,
@@ -188,6 +246,74 @@ class Image(_Handle):
         w, h = ctypes.c_int32(), ctypes.c_int32()
         check(_lib.gemmakit_image_size(self._handle(), ctypes.byref(w), ctypes.byref(h)))
         return w.value, h.value
+
+
+class Audio(_Handle):
+    """An audio clip as mono float32 samples at 16 kHz, for chat parts and media lists (Gemma 3n).
+    Immutable: share it across sessions and threads. Audio.load(path) (WAV, FLAC, Ogg),
+    Audio.decode(data), Audio.from_pcm_f32(...), Audio.from_pcm_i16(...)."""
+    _free = _lib.gemmakit_audio_free
+    SAMPLE_RATE = 16000
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike]) -> "Audio":
+        """Decodes an audio file; channels are averaged, other rates resampled to 16 kHz."""
+        return cls._made(_lib.gemmakit_audio_load, os.fsencode(path))
+
+    @classmethod
+    def decode(cls, data: bytes) -> "Audio":
+        """The same from the bytes of an audio file."""
+        data = bytes(data)
+        return cls._made(_lib.gemmakit_audio_decode, data, len(data))
+
+    @classmethod
+    def _from_pcm(cls, fn, pcm, sample_rate, channels):
+        frames = len(pcm)
+        if channels > 0:
+            if len(pcm) % channels:
+                raise InvalidArgumentError(-1, f"{len(pcm)} samples are not whole frames of {channels} channels")
+            frames //= channels
+        clip = cls()
+        check(fn(pcm, frames, sample_rate, channels, ctypes.byref(clip._h)))
+        return clip
+
+    @classmethod
+    def from_pcm_f32(cls, pcm, sample_rate: int, channels: int = 1) -> "Audio":
+        """Copies interleaved float32 PCM (nominally in [-1, 1]): array.array("f"), a float32
+        numpy array (frames or frames x channels), bytes of native float32, or a sequence of numbers."""
+        return cls._from_pcm(_lib.gemmakit_audio_from_pcm_f32, _pcm(pcm, "f", ctypes.c_float), sample_rate, channels)
+
+    @classmethod
+    def from_pcm_i16(cls, pcm, sample_rate: int, channels: int = 1) -> "Audio":
+        """Copies interleaved signed 16-bit PCM: array.array("h"), an int16 numpy array, bytes of
+        native int16 (what wave.readframes gives for 16-bit WAV), or a sequence of ints."""
+        return cls._from_pcm(_lib.gemmakit_audio_from_pcm_i16, _pcm(pcm, "h", ctypes.c_int16), sample_rate, channels)
+
+    def _samples(self):
+        ptr, n = ctypes.POINTER(ctypes.c_float)(), ctypes.c_size_t()
+        check(_lib.gemmakit_audio_samples(self._handle(), ctypes.byref(ptr), ctypes.byref(n)))
+        return ptr, n.value
+
+    @property
+    def n_samples(self) -> int:
+        """The number of 16 kHz mono samples."""
+        return self._samples()[1]
+
+    def __len__(self):
+        return self.n_samples
+
+    @property
+    def duration(self) -> float:
+        """Seconds."""
+        return self.n_samples / self.SAMPLE_RATE
+
+    def samples(self) -> "array.array":
+        """A copy of the 16 kHz mono samples, as array.array("f")."""
+        ptr, n = self._samples()
+        out = array.array("f")
+        if n:
+            out.frombytes(ctypes.string_at(ptr, n * ctypes.sizeof(ctypes.c_float)))
+        return out
 
 
 class Model(_Handle):
@@ -216,10 +342,19 @@ class Model(_Handle):
 
     @property
     def image_info(self) -> dict:
-        """image_token_id, tokens_per_image, image_size; UnsupportedError for a text-only model."""
+        """image_token_id, tokens_per_image, image_size; UnsupportedError for a model without a vision tower."""
         tid, per, side = ctypes.c_int32(), ctypes.c_int32(), ctypes.c_int32()
         check(_lib.gemmakit_model_image_info(self._handle(), ctypes.byref(tid), ctypes.byref(per), ctypes.byref(side)))
         return {"image_token_id": tid.value, "tokens_per_image": per.value, "image_size": side.value}
+
+    @property
+    def audio_info(self) -> dict:
+        """audio_token_id (the placeholder of audio soft tokens in id lists), tokens_per_clip (per clip
+        or window), window_seconds; UnsupportedError for a model without an audio tower."""
+        tid, per, window = ctypes.c_int32(), ctypes.c_int32(), ctypes.c_double()
+        check(_lib.gemmakit_model_audio_info(self._handle(), ctypes.byref(tid), ctypes.byref(per),
+                                             ctypes.byref(window)))
+        return {"audio_token_id": tid.value, "tokens_per_clip": per.value, "window_seconds": window.value}
 
     @property
     def info(self) -> dict:
@@ -263,15 +398,15 @@ class Model(_Handle):
     def session(self, **options) -> "Session":
         return Session(self, **options)
 
-    def generate(self, prompt: str, stream: bool = False, **generate_args):
-        """Raw continuation of prompt in a fresh session: the text, or with stream=True an iterator of pieces."""
-        return Session(self)._run(lambda s, a: s.begin_generate(prompt, a), stream, generate_args, own=True)
+    def generate(self, prompt: str, stream: bool = False, media: Optional[Sequence] = None, **generate_args):
+        """Raw continuation of prompt in a fresh session: the text, or with stream=True an iterator of
+        pieces. media: see Session.generate."""
+        return Session(self)._run(lambda s, a: s.begin_generate(prompt, a, media=media), stream, generate_args,
+                                  own=True)
 
     def chat(self, messages: Iterable[Message], stream: bool = False, **generate_args):
         """The model's reply to a conversation, in a fresh session (see Session.chat to keep one)."""
         messages = list(messages)
-        if _has_parts(messages):
-            return Session(self)._chat_parts(messages, stream, generate_args, own=True)
         return Session(self)._run(lambda s, a: s.begin_chat(messages, a), stream, generate_args, own=True)
 
 
@@ -297,9 +432,19 @@ class Session(_Handle):
     def reset(self):
         check(_lib.gemmakit_session_reset(self._handle()))
 
-    def eval(self, ids: Sequence[int], all_logits: bool = False):
+    def eval(self, ids: Sequence[int], all_logits: bool = False, media: Optional[Sequence] = None):
+        """Evaluates ids after the session's tokens; keeps the logits of the last one, or of all of
+        them. media: Image and Audio objects; every run of a kind's placeholder id in ids
+        (image_info["image_token_id"], audio_info["audio_token_id"]) takes the soft tokens of
+        that kind's next item, in order."""
+        ids = list(ids)
         arr = (ctypes.c_int32 * len(ids))(*ids)
-        check(_lib.gemmakit_session_eval(self._handle(), arr, len(ids), int(all_logits)))
+        mode = _native.LOGITS_ALL if all_logits else _native.LOGITS_LAST
+        if media is None:
+            check(_lib.gemmakit_session_eval(self._handle(), arr, len(ids), mode))
+            return
+        parts, n, _keep = _media(media)
+        check(_lib.gemmakit_session_eval_content(self._handle(), arr, len(ids), parts, n, mode))
 
     def logits(self) -> List[List[float]]:
         """Logits of the last eval: one list of vocab_size floats per kept row."""
@@ -309,14 +454,26 @@ class Session(_Handle):
         return [flat[r * vocab.value:(r + 1) * vocab.value] for r in range(rows.value)]
 
     # Pull generation: what stream=True and frame loops use.
-    def begin_generate(self, prompt: str, args: Optional[_GenerateArgs] = None, **generate_args):
+    def begin_generate(self, prompt: str, args: Optional[_GenerateArgs] = None, media: Optional[Sequence] = None,
+                       **generate_args):
         self._args = args or _GenerateArgs(**generate_args)
-        check(_lib.gemmakit_session_begin_generate(self._handle(), prompt.encode(), ctypes.byref(self._args.params)))
+        if media is None:
+            check(_lib.gemmakit_session_begin_generate(self._handle(), prompt.encode(),
+                                                       ctypes.byref(self._args.params)))
+            return
+        parts, n, _keep = _media(media)
+        check(_lib.gemmakit_session_begin_generate_content(self._handle(), prompt.encode(), parts, n,
+                                                           ctypes.byref(self._args.params)))
 
     def begin_chat(self, messages: Iterable[Message], args: Optional[_GenerateArgs] = None, **generate_args):
         self._args = args or _GenerateArgs(**generate_args)
-        array, n, _keep = _messages(messages)
-        check(_lib.gemmakit_session_begin_chat(self._handle(), array, n, ctypes.byref(self._args.params)))
+        messages = list(messages)
+        if _has_parts(messages):
+            turns, n, _keep = _turns(messages)
+            check(_lib.gemmakit_session_begin_chat_content(self._handle(), turns, n, ctypes.byref(self._args.params)))
+            return
+        array_, n, _keep = _messages(messages)
+        check(_lib.gemmakit_session_begin_chat(self._handle(), array_, n, ctypes.byref(self._args.params)))
 
     def step(self, max_tokens: int = 1, budget_seconds: float = 0.0):
         """Advances the begun generation: (text that became final, finished)."""
@@ -358,73 +515,17 @@ class Session(_Handle):
             self.close()
         return text
 
-    def generate(self, prompt: str, stream: bool = False, **generate_args):
+    def generate(self, prompt: str, stream: bool = False, media: Optional[Sequence] = None, **generate_args):
         """Continues the session with raw text. Returns the text, or with stream=True an iterator
-        of pieces as they become final. generate_args: max_tokens, stop, sampling or its fields."""
-        return self._run(lambda s, a: s.begin_generate(prompt, a), stream, generate_args)
+        of pieces as they become final. media: Image and Audio objects; each "<start_of_image>" /
+        "<start_of_audio>" in prompt stands for the next one of that kind. generate_args:
+        max_tokens, stop, sampling or its fields."""
+        return self._run(lambda s, a: s.begin_generate(prompt, a, media=media), stream, generate_args)
 
     def chat(self, messages: Iterable[Message], stream: bool = False, **generate_args):
         """The model's reply to the whole conversation so far; tokens the session already holds
-        are reused, so a growing conversation only evaluates its new turns. A message's content is
-        a str, or a list of parts: str or Image (or {"type": "text"/"image", ...} dicts)."""
+        are reused, so a growing conversation only evaluates its new turns (and images and audio
+        clips it holds are not encoded again). A message's content is a str, or a list of parts:
+        str, Image or Audio (or {"type": "text"/"image"/"audio", ...} dicts)."""
         messages = list(messages)
-        if _has_parts(messages):
-            return self._chat_parts(messages, stream, generate_args)
         return self._run(lambda s, a: s.begin_chat(messages, a), stream, generate_args)
-
-    def _chat_parts(self, messages, stream, generate_args, own=False):
-        # The C API generates with images in one call that streams through a callback: stream=True
-        # runs it on a worker thread (ctypes releases the GIL during the call) and hands the pieces
-        # over a queue; closing the iterator early makes the callback ask the library to stop.
-        try:
-            turns, n, keep = _turns(messages)
-            args = _GenerateArgs(**generate_args)
-            handle = self._handle()
-        except BaseException:
-            if own:
-                self.close()
-            raise
-        g = _native.Generation()
-        g.struct_size = ctypes.sizeof(g)
-        if not stream:
-            try:
-                check(_lib.gemmakit_session_chat_parts(handle, turns, n, ctypes.byref(args.params), ctypes.byref(g)))
-                return ctypes.string_at(g.text, g.text_len).decode("utf-8", "replace")
-            finally:
-                if own:
-                    self.close()
-        pieces, stop = queue.Queue(), threading.Event()
-
-        def on_text(ptr, length, _user):
-            pieces.put(ctypes.string_at(ptr, length).decode("utf-8", "replace"))
-            return 1 if stop.is_set() else 0
-
-        thunk = _native.TEXT_CALLBACK(on_text)
-        args.params.on_text = thunk
-
-        def work(_alive=(keep, thunk)):  # the turns' bytes, images and the callback outlive the call
-            try:
-                check(_lib.gemmakit_session_chat_parts(handle, turns, n, ctypes.byref(args.params), ctypes.byref(g)))
-                pieces.put(_DONE)
-            except BaseException as e:  # re-raised in the consumer
-                pieces.put(e)
-
-        worker = threading.Thread(target=work, daemon=True)
-        worker.start()
-
-        def stream_pieces():
-            try:
-                while True:
-                    item = pieces.get()
-                    if item is _DONE:
-                        return
-                    if isinstance(item, BaseException):
-                        raise item
-                    yield item
-            finally:
-                stop.set()
-                worker.join()
-                if own:
-                    self.close()
-
-        return stream_pieces()

@@ -93,12 +93,19 @@ class Chunk(ctypes.Structure):
 LOG_CALLBACK = ctypes.CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
 
 
-class ChatPart(ctypes.Structure):
-    _fields_ = [("type", c_int32), ("text", c_char_p), ("image", c_void_p)]
+PART_TEXT, PART_IMAGE, PART_AUDIO = 0, 1, 2
+LOGITS_LAST, LOGITS_ALL = 0, 1
 
 
-class ChatTurn(ctypes.Structure):
-    _fields_ = [("role", c_char_p), ("parts", ctypes.POINTER(ChatPart)), ("n_parts", c_size_t)]
+class ContentPart(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("type", c_int32), ("text", c_char_p), ("image", c_void_p),
+                ("audio", c_void_p)]
+
+
+class ContentTurn(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("role", c_char_p), ("parts", ctypes.POINTER(ContentPart)),
+                ("n_parts", c_size_t)]
+
 
 P = ctypes.POINTER
 _status = c_int32
@@ -137,7 +144,21 @@ _prototypes = {
     "gemmakit_image_size": (_status, [c_void_p, P(c_int32), P(c_int32)]),
     "gemmakit_image_free": (None, [c_void_p]),
     "gemmakit_model_image_info": (_status, [c_void_p, P(c_int32), P(c_int32), P(c_int32)]),
-    "gemmakit_session_chat_parts": (_status, [c_void_p, P(ChatTurn), c_size_t, P(GenerateParams), P(Generation)]),
+    "gemmakit_session_chat_content": (_status, [c_void_p, P(ContentTurn), c_size_t, P(GenerateParams),
+                                                P(Generation)]),
+    "gemmakit_session_begin_chat_content": (_status, [c_void_p, P(ContentTurn), c_size_t, P(GenerateParams)]),
+    "gemmakit_session_eval_content": (_status, [c_void_p, P(c_int32), c_size_t, P(ContentPart), c_size_t, c_int32]),
+    "gemmakit_session_generate_content": (_status, [c_void_p, c_char_p, P(ContentPart), c_size_t, P(GenerateParams),
+                                                    P(Generation)]),
+    "gemmakit_session_begin_generate_content": (_status, [c_void_p, c_char_p, P(ContentPart), c_size_t,
+                                                          P(GenerateParams)]),
+    "gemmakit_model_audio_info": (_status, [c_void_p, P(c_int32), P(c_int32), P(c_double)]),
+    "gemmakit_audio_load": (_status, [c_char_p, P(c_void_p)]),
+    "gemmakit_audio_decode": (_status, [c_char_p, c_size_t, P(c_void_p)]),
+    "gemmakit_audio_from_pcm_f32": (_status, [c_void_p, c_size_t, c_int32, c_int32, P(c_void_p)]),
+    "gemmakit_audio_from_pcm_i16": (_status, [c_void_p, c_size_t, c_int32, c_int32, P(c_void_p)]),
+    "gemmakit_audio_samples": (_status, [c_void_p, P(P(c_float)), P(c_size_t)]),
+    "gemmakit_audio_free": (None, [c_void_p]),
 }
 for _name, (_res, _args) in _prototypes.items():
     _fn = getattr(lib, _name)

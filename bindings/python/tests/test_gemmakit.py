@@ -192,3 +192,153 @@ def test_matformer_slice_at_load(tmp_path):
     with pytest.raises(gemmakit.InvalidArgumentError) as e:
         gemmakit.Model(os.path.join(DATA, "gemma3n-tiny"), slice=spec)
     assert "layers_skipped" in str(e.value)
+
+
+# Audio on tests/data/gemma3n-audio-tiny (a tiny random Gemma 3n with an audio tower) and its
+# golden.json: case "audio_question" is a chat turn [speech.wav, question] as ids (32 audio
+# placeholders), the reference's logits at every position and its greedy continuation.
+AUDIO = os.path.join(DATA, "gemma3n-audio-tiny")
+SPEECH = os.path.join(AUDIO, "speech.wav")
+
+
+@pytest.fixture(scope="module")
+def audio_model():
+    with gemmakit.Model(AUDIO) as m:
+        yield m
+
+
+@pytest.fixture(scope="module")
+def audio_golden():
+    import array
+    import json
+    with open(os.path.join(AUDIO, "golden.json")) as f:
+        golden = json.load(f)
+    case = next(c for c in golden["cases"] if c["name"] == "audio_question")
+    logits = array.array("f")
+    with open(os.path.join(AUDIO, case["logits_file"]), "rb") as f:
+        logits.frombytes(f.read())
+    rows, vocab = case["shape"]
+    assert len(logits) == rows * vocab and rows == len(case["ids"])
+    case["logits"] = [logits[r * vocab:(r + 1) * vocab] for r in range(rows)]
+    case["tolerance"] = golden["tolerance_abs"]
+    return case
+
+
+def _max_diff(a, b):
+    assert len(a) == len(b)
+    return max(abs(x - y) for x, y in zip(a, b))
+
+
+def test_audio_info_and_clips_from_file_bytes_and_pcm(audio_model):
+    info = audio_model.audio_info
+    assert info["audio_token_id"] == 770 and info["tokens_per_clip"] == 32 and info["window_seconds"] > 0
+    with gemmakit.Audio.load(SPEECH) as clip:
+        assert 57000 <= clip.n_samples <= 58200 and len(clip) == clip.n_samples  # 3.6 s at 16 kHz
+        assert abs(clip.duration - clip.n_samples / 16000) < 1e-9
+        samples = clip.samples()
+        assert len(samples) == clip.n_samples
+    with open(SPEECH, "rb") as f:
+        assert gemmakit.Audio.decode(f.read()).samples() == samples
+    assert gemmakit.Audio.from_pcm_f32(samples, 16000).samples() == samples
+    assert gemmakit.Audio.from_pcm_f32(samples.tobytes(), 16000).samples() == samples
+
+
+def test_audio_from_pcm():
+    import array
+    i16 = gemmakit.Audio.from_pcm_i16([16384, -16384, 0, 32767], 16000)
+    assert list(i16.samples()) == pytest.approx([0.5, -0.5, 0.0, 32767 / 32768], abs=1e-6)
+    assert gemmakit.Audio.from_pcm_i16(array.array("h", [16384, -16384]), 16000).samples() == i16.samples()[:2]
+    assert gemmakit.Audio.from_pcm_i16(array.array("h", [16384, -16384]).tobytes(), 16000).samples() == \
+        i16.samples()[:2]
+    stereo = gemmakit.Audio.from_pcm_f32([[0.25, 0.75]] * 800, 16000, channels=2)  # frames of channels
+    assert stereo.n_samples == 800 and stereo.samples()[400] == pytest.approx(0.5)
+    assert gemmakit.Audio.from_pcm_f32(array.array("f", [0.25, 0.75] * 800), 16000, 2).samples() == stereo.samples()
+    assert 15990 <= gemmakit.Audio.from_pcm_i16(bytes(16000), 8000).n_samples <= 16010  # resampled to 16 kHz
+    with pytest.raises(gemmakit.InvalidArgumentError):
+        gemmakit.Audio.from_pcm_f32([0.0, 0.0, 0.0], 16000, channels=2)  # a partial frame
+    with pytest.raises(gemmakit.InvalidArgumentError):
+        gemmakit.Audio.from_pcm_f32([0.0] * 16, 16000, channels=0)
+    with pytest.raises(gemmakit.InvalidArgumentError):
+        gemmakit.Audio.from_pcm_f32(b"\x00\x00\x00", 16000)  # not whole float32 samples
+    clip = gemmakit.Audio.from_pcm_i16([0] * 1600, 16000)
+    clip.close()
+    with pytest.raises(gemmakit.InvalidArgumentError, match="closed"):
+        clip.samples()
+
+
+def test_eval_with_audio_matches_the_golden_logits(audio_model, audio_golden):
+    clip = gemmakit.Audio.load(SPEECH)
+    want, tol = audio_golden["logits"], audio_golden["tolerance"]
+    with audio_model.session() as s:
+        s.eval(audio_golden["ids"], all_logits=True, media=[clip])
+        got = s.logits()
+        assert len(got) == len(want)
+        for r in range(len(want)):
+            assert _max_diff(got[r], want[r]) <= tol, f"position {r}"
+        assert s.n_past == len(audio_golden["ids"])
+    with audio_model.session() as s:
+        s.eval(audio_golden["ids"], media=[{"type": "audio", "audio": clip}])
+        (last,) = s.logits()
+        assert _max_diff(last, want[-1]) <= tol
+
+
+def _text_of(model, ids):
+    """The text of ids, those past the tokenizer's pieces (the golden continuation has one:
+    generated, but no text) left out."""
+    text = ""
+    for i in ids:
+        try:
+            text += model.detokenize([i])
+        except gemmakit.InvalidArgumentError:
+            pass
+    return text
+
+
+def _question(model, ids):
+    """The text between "<end_of_audio>\\n\\n" and "<end_of_turn>" in the golden prompt."""
+    return model.detokenize(ids[ids.index(769) + 3:ids.index(5)])
+
+
+def test_chat_with_audio_gives_the_golden_reply(audio_model, audio_golden):
+    ids, greedy_ids = audio_golden["ids"], audio_golden["greedy_ids"]
+    question = _question(audio_model, ids)
+    assert question
+    clip = gemmakit.Audio.load(SPEECH)
+    ask = [{"role": "user", "content": [clip, question]}]
+    n = len(greedy_ids)
+    with audio_model.session() as s:
+        reply = s.chat(ask, max_tokens=n, temperature=0.0)
+        assert reply and reply == _text_of(audio_model, greedy_ids)
+        assert s.result().n_prompt_tokens == len(ids) and s.result().n_tokens == n
+        # A follow-up turn reuses the clip the session holds.
+        s.chat(ask + [{"role": "model", "content": reply}, {"role": "user", "content": "And?"}], max_tokens=2,
+               temperature=0.0)
+        assert 0 < s.result().n_prompt_tokens < len(ids)
+    assert "".join(audio_model.chat(ask, stream=True, max_tokens=n, temperature=0.0)) == reply
+    parts = [{"type": "audio", "audio": clip}, {"type": "text", "text": question}]
+    assert audio_model.chat([{"role": "user", "content": parts}], max_tokens=n, temperature=0.0) == reply
+    prompt = f"<start_of_turn>user\n<start_of_audio>{question}<end_of_turn>\n<start_of_turn>model\n"
+    assert audio_model.generate(prompt, media=[clip], max_tokens=n, temperature=0.0) == reply
+    assert "".join(audio_model.generate(prompt, stream=True, media=[clip], max_tokens=n, temperature=0.0)) == reply
+    clip.close()  # the session shares what it holds: nothing dangles
+    with pytest.raises(gemmakit.InvalidArgumentError, match="closed"):
+        audio_model.chat([{"role": "user", "content": [clip, question]}], max_tokens=2)
+
+
+def test_audio_on_a_text_only_model_is_unsupported(model):
+    clip = gemmakit.Audio.load(SPEECH)
+    with pytest.raises(gemmakit.UnsupportedError):
+        model.audio_info
+    with model.session() as s:
+        with pytest.raises(gemmakit.UnsupportedError) as e:
+            s.chat([{"role": "user", "content": [clip, "What is said?"]}], max_tokens=2)
+        assert e.value.status == -4 and str(e.value)
+        assert s.n_past == 0
+        with pytest.raises(gemmakit.UnsupportedError):
+            s.generate("<start_of_audio>", media=[clip], max_tokens=2)
+    with pytest.raises(gemmakit.FileError):
+        gemmakit.Audio.load(os.path.join(AUDIO, "missing.wav"))
+    with pytest.raises(gemmakit.GemmakitError):
+        gemmakit.Audio.decode(b"RIFF\x00\x00\x00\x00WAVE not really")
+    with pytest.raises(TypeError):
+        model.chat([{"role": "user", "content": [{"type": "audio", "audio": SPEECH}]}])

@@ -67,6 +67,38 @@ pub struct gemmakit_chat_turn {
     pub n_parts: usize,
 }
 
+/// A clip as mono float32 samples at 16 kHz (what Gemma 3n's audio front end reads). Immutable.
+#[repr(C)]
+pub struct gemmakit_audio {
+    _private: [u8; 0],
+}
+
+pub const GEMMAKIT_PART_AUDIO: i32 = 2;
+
+/// One part of a turn, or one item of a media list. Set `struct_size` to
+/// `size_of::<gemmakit_content_part>()`: arrays of parts are read with the first's as the stride.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_content_part {
+    pub struct_size: u32,
+    pub type_: i32,
+    pub text: *const c_char,
+    pub image: *const gemmakit_image,
+    pub audio: *const gemmakit_audio,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_content_turn {
+    pub struct_size: u32,
+    pub role: *const c_char,
+    pub parts: *const gemmakit_content_part,
+    pub n_parts: usize,
+}
+
+pub const GEMMAKIT_LOGITS_LAST: i32 = 0;
+pub const GEMMAKIT_LOGITS_ALL: i32 = 1;
+
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct gemmakit_model_info {
@@ -229,4 +261,33 @@ extern "C" {
     pub fn gemmakit_session_chat_parts(session: *mut gemmakit_session, turns: *const gemmakit_chat_turn, n_turns: usize,
                                        params: *const gemmakit_generate_params,
                                        result: *mut gemmakit_generation) -> gemmakit_status;
+
+    pub fn gemmakit_session_chat_content(session: *mut gemmakit_session, turns: *const gemmakit_content_turn,
+                                         n_turns: usize, params: *const gemmakit_generate_params,
+                                         result: *mut gemmakit_generation) -> gemmakit_status;
+    pub fn gemmakit_session_begin_chat_content(session: *mut gemmakit_session, turns: *const gemmakit_content_turn,
+                                               n_turns: usize,
+                                               params: *const gemmakit_generate_params) -> gemmakit_status;
+    pub fn gemmakit_session_eval_content(session: *mut gemmakit_session, ids: *const i32, n_ids: usize,
+                                         media: *const gemmakit_content_part, n_media: usize,
+                                         logits_mode: i32) -> gemmakit_status;
+    pub fn gemmakit_session_generate_content(session: *mut gemmakit_session, prompt: *const c_char,
+                                             media: *const gemmakit_content_part, n_media: usize,
+                                             params: *const gemmakit_generate_params,
+                                             result: *mut gemmakit_generation) -> gemmakit_status;
+    pub fn gemmakit_session_begin_generate_content(session: *mut gemmakit_session, prompt: *const c_char,
+                                                   media: *const gemmakit_content_part, n_media: usize,
+                                                   params: *const gemmakit_generate_params) -> gemmakit_status;
+    pub fn gemmakit_model_audio_info(model: *const gemmakit_model, audio_token_id: *mut i32, tokens_per_clip: *mut i32,
+                                     window_seconds: *mut f64) -> gemmakit_status;
+
+    pub fn gemmakit_audio_load(path: *const c_char, out: *mut *mut gemmakit_audio) -> gemmakit_status;
+    pub fn gemmakit_audio_decode(bytes: *const c_void, size: usize, out: *mut *mut gemmakit_audio) -> gemmakit_status;
+    pub fn gemmakit_audio_from_pcm_f32(pcm: *const f32, frames: usize, sample_rate: i32, channels: i32,
+                                       out: *mut *mut gemmakit_audio) -> gemmakit_status;
+    pub fn gemmakit_audio_from_pcm_i16(pcm: *const i16, frames: usize, sample_rate: i32, channels: i32,
+                                       out: *mut *mut gemmakit_audio) -> gemmakit_status;
+    pub fn gemmakit_audio_samples(audio: *const gemmakit_audio, samples: *mut *const f32,
+                                  n_samples: *mut usize) -> gemmakit_status;
+    pub fn gemmakit_audio_free(audio: *mut gemmakit_audio);
 }

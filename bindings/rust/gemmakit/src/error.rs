@@ -17,6 +17,11 @@ impl Error {
     pub fn is_context_full(&self) -> bool {
         self.status == sys::GEMMAKIT_ERR_CONTEXT_FULL
     }
+    /// Valid input this build or this model cannot run (an image or audio clip for a model
+    /// without that encoder).
+    pub fn is_unsupported(&self) -> bool {
+        self.status == sys::GEMMAKIT_ERR_UNSUPPORTED
+    }
     pub(crate) fn invalid(message: &str) -> Error {
         Error { status: sys::GEMMAKIT_ERR_INVALID_ARGUMENT, message: message.to_string() }
     }

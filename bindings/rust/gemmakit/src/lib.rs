@@ -13,8 +13,10 @@
 //! A [`Model`] is immutable and may be shared by any number of threads (`Send + Sync`, cheap to
 //! clone). A [`Session`] is one conversation, used by one thread at a time (`Send`, not `Sync`);
 //! it keeps its model alive. Generation streams through an iterator over the C pull API; chat
-//! with images ([`Session::chat_parts`]) streams through a closure the C library calls.
+//! with images and audio clips streams by iterator too ([`Session::chat_parts_stream`]) or through
+//! a closure the C library calls ([`Session::chat_parts`]).
 
+mod audio;
 mod error;
 mod image;
 mod log;
@@ -23,9 +25,11 @@ mod session;
 
 pub use error::{Error, Result};
 pub use log::{set_log_callback, LogLevel};
+pub use audio::Audio;
 pub use image::Image;
-pub use model::{ImageInfo, LoadOptions, Model, ModelInfo, Precision};
-pub use session::{GenerateOptions, Generation, Message, Part, SamplingParams, Session, Step, StopReason, TextStream, Turn};
+pub use model::{AudioInfo, ImageInfo, LoadOptions, Model, ModelInfo, Precision};
+pub use session::{GenerateOptions, Generation, Media, Message, Part, SamplingParams, Session, Step, StopReason, TextStream,
+                  Turn};
 
 /// The library's version ("0.1.0").
 pub fn version() -> String {

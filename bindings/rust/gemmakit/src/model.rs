@@ -83,6 +83,15 @@ pub struct ImageInfo {
     pub image_size: i32,
 }
 
+/// The model's audio side (`gemmakit_model_audio_info`, Gemma 3n): the placeholder id of audio
+/// soft tokens in id lists, the soft tokens of one clip (or window), the seconds of one window.
+#[derive(Debug, Clone, Copy)]
+pub struct AudioInfo {
+    pub audio_token_id: i32,
+    pub tokens_per_clip: i32,
+    pub window_seconds: f64,
+}
+
 fn utf8_path(p: &Path) -> Result<&str> {
     p.to_str().ok_or_else(|| Error::invalid("path is not UTF-8"))
 }
@@ -123,6 +132,16 @@ impl Model {
         let mut i = ImageInfo { image_token_id: 0, tokens_per_image: 0, image_size: 0 };
         check(unsafe {
             sys::gemmakit_model_image_info(self.raw(), &mut i.image_token_id, &mut i.tokens_per_image, &mut i.image_size)
+        })?;
+        Ok(i)
+    }
+
+    /// Err (unsupported) for a model without an audio tower.
+    pub fn audio_info(&self) -> Result<AudioInfo> {
+        let mut i = AudioInfo { audio_token_id: 0, tokens_per_clip: 0, window_seconds: 0.0 };
+        check(unsafe {
+            sys::gemmakit_model_audio_info(self.raw(), &mut i.audio_token_id, &mut i.tokens_per_clip,
+                                           &mut i.window_seconds)
         })?;
         Ok(i)
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use gemmakit_sys as sys;
 
 use crate::error::{c_text, check, Error, Result};
+use crate::audio::Audio;
 use crate::image::Image;
 use crate::model::Model;
 
@@ -190,6 +191,17 @@ fn text_of(p: *const c_char, len: usize) -> String {
     String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(p as *const u8, len) }).into_owned()
 }
 
+fn generation_of(g: &sys::gemmakit_generation) -> Generation {
+    Generation {
+        text: text_of(g.text, g.text_len),
+        stop_reason: StopReason::from_c(g.stop_reason),
+        n_tokens: g.n_tokens,
+        n_prompt_tokens: g.n_prompt_tokens,
+        prompt_seconds: g.prompt_seconds,
+        decode_seconds: g.decode_seconds,
+    }
+}
+
 impl Session {
     /// `n_threads` 0: one per core; `context_length` 0: the model's.
     pub fn new(model: &Model, n_threads: i32, context_length: i64) -> Result<Session> {
@@ -255,14 +267,7 @@ impl Session {
         let mut g: sys::gemmakit_generation = unsafe { std::mem::zeroed() };
         g.struct_size = std::mem::size_of::<sys::gemmakit_generation>() as u32;
         check(unsafe { sys::gemmakit_session_step_result(self.ptr(), &mut g) })?;
-        Ok(Generation {
-            text: text_of(g.text, g.text_len),
-            stop_reason: StopReason::from_c(g.stop_reason),
-            n_tokens: g.n_tokens,
-            n_prompt_tokens: g.n_prompt_tokens,
-            prompt_seconds: g.prompt_seconds,
-            decode_seconds: g.decode_seconds,
-        })
+        Ok(generation_of(&g))
     }
 
     /// Streams a raw continuation of `prompt`: an iterator of text pieces as they become final.
@@ -299,9 +304,11 @@ impl Session {
 pub enum Part<'a> {
     Text(&'a str),
     Image(&'a Image),
+    /// An audio clip (Gemma 3n).
+    Audio(&'a Audio),
 }
 
-/// A chat turn made of text and image parts.
+/// A chat turn made of text, image and audio parts.
 #[derive(Clone)]
 pub struct Turn<'a> {
     pub role: &'a str,
@@ -314,9 +321,86 @@ impl<'a> Turn<'a> {
     }
 }
 
-// Images come through the one-call C chat, which streams through a callback: this hands each
-// piece to the caller's closure. A panic in it must not unwind into C: it stops generation and
-// is resumed once the C call has returned.
+/// One item of a media list, for raw prompts and id lists ([`Session::generate_media`],
+/// [`Session::eval_media`]).
+#[derive(Clone, Copy)]
+pub enum Media<'a> {
+    Image(&'a Image),
+    Audio(&'a Audio),
+}
+
+fn content_part(type_: i32, text: *const c_char, image: *const sys::gemmakit_image,
+                audio: *const sys::gemmakit_audio) -> sys::gemmakit_content_part {
+    sys::gemmakit_content_part {
+        struct_size: std::mem::size_of::<sys::gemmakit_content_part>() as u32,
+        type_,
+        text,
+        image,
+        audio,
+    }
+}
+
+impl Media<'_> {
+    fn to_c(self) -> sys::gemmakit_content_part {
+        match self {
+            Media::Image(img) => content_part(sys::GEMMAKIT_PART_IMAGE, ptr::null(), img.raw(), ptr::null()),
+            Media::Audio(clip) => content_part(sys::GEMMAKIT_PART_AUDIO, ptr::null(), ptr::null(), clip.raw()),
+        }
+    }
+}
+
+fn c_media(media: &[Media<'_>]) -> Vec<sys::gemmakit_content_part> {
+    media.iter().map(|m| m.to_c()).collect()
+}
+
+/// Turns as the C array of content turns, with the strings and part arrays it points to (the
+/// buffers of a CString and of an inner Vec do not move when they do). The library copies what
+/// it keeps and shares the media, so this need only outlive the call.
+struct CTurns {
+    _strings: Vec<CString>,
+    _parts: Vec<Vec<sys::gemmakit_content_part>>,
+    turns: Vec<sys::gemmakit_content_turn>,
+}
+
+impl CTurns {
+    fn new(turns: &[Turn<'_>]) -> Result<CTurns> {
+        let mut strings = Vec::new();
+        let mut all_parts = Vec::with_capacity(turns.len());
+        let mut c_turns = Vec::with_capacity(turns.len());
+        for t in turns {
+            let parts: Vec<sys::gemmakit_content_part> = t
+                .parts
+                .iter()
+                .map(|p| {
+                    Ok(match p {
+                        Part::Text(s) => {
+                            let c = c_text(s)?;
+                            let part = content_part(sys::GEMMAKIT_PART_TEXT, c.as_ptr(), ptr::null(), ptr::null());
+                            strings.push(c);
+                            part
+                        }
+                        Part::Image(img) => Media::Image(img).to_c(),
+                        Part::Audio(clip) => Media::Audio(clip).to_c(),
+                    })
+                })
+                .collect::<Result<_>>()?;
+            let role = c_text(t.role)?;
+            c_turns.push(sys::gemmakit_content_turn {
+                struct_size: std::mem::size_of::<sys::gemmakit_content_turn>() as u32,
+                role: role.as_ptr(),
+                parts: parts.as_ptr(),
+                n_parts: parts.len(),
+            });
+            strings.push(role);
+            all_parts.push(parts);
+        }
+        Ok(CTurns { _strings: strings, _parts: all_parts, turns: c_turns })
+    }
+}
+
+// Push chat with parts streams through the C call's callback: this hands each piece to the
+// caller's closure. A panic in it must not unwind into C: it stops generation and is resumed
+// once the C call has returned.
 struct TextSink<F> {
     f: F,
     panic: Option<Box<dyn std::any::Any + Send>>,
@@ -339,71 +423,92 @@ unsafe extern "C" fn forward_text<F: FnMut(&str) -> bool>(text: *const c_char, l
 }
 
 impl Session {
-    /// The model's reply to a conversation whose turns hold text and images, each piece handed to
-    /// `on_text` as it becomes final (`false` stops). Images the session already holds from
-    /// earlier turns are reused, not encoded again.
+    /// The model's reply to a conversation whose turns hold text, images and audio clips, each
+    /// piece handed to `on_text` as it becomes final (`false` stops). Media the session already
+    /// holds from earlier turns are reused, not encoded again.
     pub fn chat_parts<F: FnMut(&str) -> bool>(&mut self, turns: &[Turn<'_>], options: &GenerateOptions,
                                               on_text: F) -> Result<Generation> {
-        let roles = turns.iter().map(|t| c_text(t.role)).collect::<Result<Vec<_>>>()?;
-        let texts = turns
-            .iter()
-            .map(|t| {
-                t.parts
-                    .iter()
-                    .map(|p| match p {
-                        Part::Text(s) => c_text(s).map(Some),
-                        Part::Image(_) => Ok(None),
-                    })
-                    .collect::<Result<Vec<_>>>()
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let parts: Vec<Vec<sys::gemmakit_chat_part>> = turns
-            .iter()
-            .zip(&texts)
-            .map(|(t, tx)| {
-                t.parts
-                    .iter()
-                    .zip(tx)
-                    .map(|(p, text)| match p {
-                        Part::Text(_) => sys::gemmakit_chat_part {
-                            type_: sys::GEMMAKIT_PART_TEXT,
-                            text: text.as_ref().map_or(ptr::null(), |c| c.as_ptr()),
-                            image: ptr::null(),
-                        },
-                        Part::Image(img) => sys::gemmakit_chat_part {
-                            type_: sys::GEMMAKIT_PART_IMAGE,
-                            text: ptr::null(),
-                            image: img.raw(),
-                        },
-                    })
-                    .collect()
-            })
-            .collect();
-        let c_turns: Vec<sys::gemmakit_chat_turn> = roles
-            .iter()
-            .zip(&parts)
-            .map(|(r, p)| sys::gemmakit_chat_turn { role: r.as_ptr(), parts: p.as_ptr(), n_parts: p.len() })
-            .collect();
+        let c_turns = CTurns::new(turns)?;
         let mut c = CGenerate::new(options)?;
         let mut sink = TextSink { f: on_text, panic: None };
         c.params.on_text = Some(forward_text::<F>);
         c.params.user_data = &mut sink as *mut TextSink<F> as *mut c_void;
         let mut g: sys::gemmakit_generation = unsafe { std::mem::zeroed() };
         g.struct_size = std::mem::size_of::<sys::gemmakit_generation>() as u32;
-        let status =
-            unsafe { sys::gemmakit_session_chat_parts(self.ptr(), c_turns.as_ptr(), c_turns.len(), &c.params, &mut g) };
+        let status = unsafe {
+            sys::gemmakit_session_chat_content(self.ptr(), c_turns.turns.as_ptr(), c_turns.turns.len(), &c.params,
+                                               &mut g)
+        };
         if let Some(payload) = sink.panic.take() {
             std::panic::resume_unwind(payload);
         }
         check(status)?;
-        Ok(Generation {
-            text: text_of(g.text, g.text_len),
-            stop_reason: StopReason::from_c(g.stop_reason),
-            n_tokens: g.n_tokens,
-            n_prompt_tokens: g.n_prompt_tokens,
-            prompt_seconds: g.prompt_seconds,
-            decode_seconds: g.decode_seconds,
+        Ok(generation_of(&g))
+    }
+
+    /// Begins the model's reply to a conversation of text, image and audio parts; advance it with
+    /// [`Session::step`]. The media may be dropped once this returns.
+    pub fn begin_chat_parts(&mut self, turns: &[Turn<'_>], options: &GenerateOptions) -> Result<()> {
+        let c_turns = CTurns::new(turns)?;
+        let c = CGenerate::new(options)?;
+        check(unsafe {
+            sys::gemmakit_session_begin_chat_content(self.ptr(), c_turns.turns.as_ptr(), c_turns.turns.len(),
+                                                     &c.params)
         })
+    }
+
+    /// Streams the model's reply to a conversation of text, image and audio parts.
+    pub fn chat_parts_stream(&mut self, turns: &[Turn<'_>], options: &GenerateOptions) -> Result<TextStream<'_>> {
+        self.begin_chat_parts(turns, options)?;
+        Ok(TextStream { session: self, done: false })
+    }
+
+    /// Begins a raw continuation of `prompt` in which each `<start_of_image>` and
+    /// `<start_of_audio>` stands for the next image or clip of `media` (in order, per kind).
+    pub fn begin_generate_media(&mut self, prompt: &str, media: &[Media<'_>], options: &GenerateOptions)
+                                -> Result<()> {
+        let c = CGenerate::new(options)?;
+        let prompt = c_text(prompt)?;
+        let parts = c_media(media);
+        check(unsafe {
+            sys::gemmakit_session_begin_generate_content(self.ptr(), prompt.as_ptr(), parts.as_ptr(), parts.len(),
+                                                         &c.params)
+        })
+    }
+
+    /// Streams a raw continuation of `prompt` with images and audio clips (see
+    /// [`Session::begin_generate_media`]).
+    pub fn generate_media(&mut self, prompt: &str, media: &[Media<'_>], options: &GenerateOptions)
+                          -> Result<TextStream<'_>> {
+        self.begin_generate_media(prompt, media, options)?;
+        Ok(TextStream { session: self, done: false })
+    }
+
+    fn eval_content(&mut self, ids: &[i32], media: &[Media<'_>], mode: i32) -> Result<(Vec<f32>, usize)> {
+        let parts = c_media(media);
+        check(unsafe {
+            sys::gemmakit_session_eval_content(self.ptr(), ids.as_ptr(), ids.len(), parts.as_ptr(), parts.len(), mode)
+        })?;
+        let (mut logits, mut rows, mut vocab) = (ptr::null(), 0usize, 0usize);
+        check(unsafe { sys::gemmakit_session_logits(self.ptr(), &mut logits, &mut rows, &mut vocab) })?;
+        if logits.is_null() {
+            return Ok((Vec::new(), vocab));
+        }
+        Ok((unsafe { std::slice::from_raw_parts(logits, rows * vocab) }.to_vec(), vocab))
+    }
+
+    /// [`Session::eval`] with images and audio clips: every run of a kind's placeholder id in
+    /// `ids` ([`ImageInfo::image_token_id`](crate::ImageInfo), [`AudioInfo::audio_token_id`](crate::AudioInfo))
+    /// takes the soft tokens of that kind's next item of `media`, in order. Returns the logits of
+    /// the last id.
+    pub fn eval_media(&mut self, ids: &[i32], media: &[Media<'_>]) -> Result<Vec<f32>> {
+        Ok(self.eval_content(ids, media, sys::GEMMAKIT_LOGITS_LAST)?.0)
+    }
+
+    /// [`Session::eval_media`], returning the logits of every id (one row per id).
+    pub fn eval_media_all(&mut self, ids: &[i32], media: &[Media<'_>]) -> Result<Vec<Vec<f32>>> {
+        let (flat, vocab) = self.eval_content(ids, media, sys::GEMMAKIT_LOGITS_ALL)?;
+        Ok(if vocab == 0 { Vec::new() } else { flat.chunks(vocab).map(<[f32]>::to_vec).collect() })
     }
 }
 

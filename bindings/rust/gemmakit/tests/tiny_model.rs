@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gemmakit::{GenerateOptions, LogLevel, Message, Model, SamplingParams, Session, StopReason};
+use gemmakit::{Audio, GenerateOptions, LogLevel, Media, Message, Model, Part, SamplingParams, Session, StopReason, Turn};
 
 fn model_dir() -> PathBuf {
     match std::env::var("GEMMAKIT_TEST_DATA") {
@@ -195,4 +195,177 @@ fn matformer_slice_at_load() {
     let err = Model::load_with(&dir, &options).err().expect("a bad spec must fail");
     assert!(err.to_string().contains("layers_skipped"), "{err}");
     let _ = std::fs::remove_file(&spec);
+}
+
+// Audio on tests/data/gemma3n-audio-tiny (a tiny random Gemma 3n with an audio tower) and its
+// golden.json: case "audio_question" is a chat turn [speech.wav, question] as ids (32 audio
+// placeholders), the reference's logits at every position and its greedy continuation.
+struct AudioGolden {
+    ids: Vec<i32>,
+    greedy_ids: Vec<i32>,
+    logits: Vec<Vec<f32>>,
+    tolerance: f32,
+}
+
+/// The integers of the JSON array under `key`, the first one after `from` (no JSON crate offline).
+fn json_ints(text: &str, from: usize, key: &str) -> Vec<i32> {
+    let at = from + text[from..].find(&format!("\"{key}\"")).unwrap_or_else(|| panic!("no {key}"));
+    let open = at + text[at..].find('[').unwrap();
+    let close = open + text[open..].find(']').unwrap();
+    text[open + 1..close].split(',').map(|v| v.trim().parse().unwrap()).collect()
+}
+
+fn audio_golden() -> AudioGolden {
+    let dir = data_dir("gemma3n-audio-tiny");
+    let text = std::fs::read_to_string(dir.join("golden.json")).unwrap();
+    let case = text.find("\"audio_question\"").expect("case audio_question");
+    let ids = json_ints(&text, case, "ids");
+    let greedy_ids = json_ints(&text, case, "greedy_ids");
+    let shape = json_ints(&text, case, "shape");
+    let (rows, vocab) = (shape[0] as usize, shape[1] as usize);
+    let raw = std::fs::read(dir.join("audio_question.logits.f32")).unwrap();
+    assert_eq!(raw.len(), 4 * rows * vocab);
+    assert_eq!(rows, ids.len());
+    let flat: Vec<f32> = raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    let tol_at = text.find("\"tolerance_abs\"").unwrap();
+    let tol_text = text[tol_at..].split(':').nth(1).unwrap().split(',').next().unwrap().trim();
+    AudioGolden {
+        ids,
+        greedy_ids,
+        logits: flat.chunks(vocab).map(<[f32]>::to_vec).collect(),
+        tolerance: tol_text.parse().unwrap(),
+    }
+}
+
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+#[test]
+fn eval_with_audio_matches_the_golden_logits() {
+    let g = audio_golden();
+    let dir = data_dir("gemma3n-audio-tiny");
+    let model = Model::load(&dir).unwrap();
+    let info = model.audio_info().unwrap();
+    assert_eq!((info.audio_token_id, info.tokens_per_clip), (770, 32));
+    assert!(info.window_seconds > 0.0);
+    let path = dir.join("speech.wav");
+    let clip = Audio::load(&path).unwrap();
+    assert!((57000..=58200).contains(&clip.n_samples()), "{} samples", clip.n_samples()); // 3.6 s at 16 kHz
+    assert!((clip.duration_seconds() - clip.n_samples() as f64 / 16000.0).abs() < 1e-9);
+    let decoded = Audio::decode(&std::fs::read(&path).unwrap()).unwrap();
+    let from_pcm = Audio::from_pcm_f32(clip.samples(), 16000, 1).unwrap();
+    for (name, a) in [("file", &clip), ("bytes", &decoded), ("pcm", &from_pcm)] {
+        assert_eq!(a.samples(), clip.samples(), "{name}");
+        let rows = model.session().unwrap().eval_media_all(&g.ids, &[Media::Audio(a)]).unwrap();
+        assert_eq!(rows.len(), g.logits.len(), "{name}");
+        for (r, (got, want)) in rows.iter().zip(&g.logits).enumerate() {
+            let d = max_diff(got, want);
+            assert!(d <= g.tolerance, "{name}: position {r} differs from the golden logits by {d}");
+        }
+    }
+    let mut s = model.session().unwrap();
+    let last = s.eval_media(&g.ids, &[Media::Audio(&clip)]).unwrap();
+    assert!(max_diff(&last, g.logits.last().unwrap()) <= g.tolerance);
+    assert_eq!(s.n_past().unwrap(), g.ids.len() as i64);
+}
+
+/// The text of ids, those past the tokenizer's pieces (the golden continuation has one: generated,
+/// but no text) left out.
+fn text_of(model: &Model, ids: &[i32]) -> String {
+    ids.iter().filter_map(|&id| model.detokenize(&[id]).ok()).collect()
+}
+
+#[test]
+fn chat_with_audio_gives_the_golden_reply() {
+    let g = audio_golden();
+    let dir = data_dir("gemma3n-audio-tiny");
+    let model = Model::load(&dir).unwrap();
+    let clip = Audio::load(dir.join("speech.wav")).unwrap();
+    // The question is the text between "<end_of_audio>\n\n" and "<end_of_turn>".
+    let start = g.ids.iter().position(|&id| id == 769).unwrap() + 3;
+    let end = g.ids.iter().position(|&id| id == 5).unwrap();
+    let question = model.detokenize(&g.ids[start..end]).unwrap();
+    assert!(!question.is_empty());
+    let want = text_of(&model, &g.greedy_ids);
+    let n = g.greedy_ids.len() as i32;
+    let turns = vec![Turn::new("user", vec![Part::Audio(&clip), Part::Text(&question)])];
+
+    let mut pieces = String::new();
+    let mut s = model.session().unwrap();
+    let pushed = s.chat_parts(&turns, &greedy(n), |t| {
+        pieces.push_str(t);
+        true
+    }).unwrap();
+    assert!(!pushed.text.is_empty());
+    assert_eq!(pushed.text, want);
+    assert_eq!(pieces, pushed.text);
+    assert_eq!(pushed.n_prompt_tokens, g.ids.len() as i64);
+    assert_eq!(pushed.n_tokens, n);
+    // A follow-up turn reuses the clip the session holds.
+    let mut follow = turns.clone();
+    follow.push(Turn::new("model", vec![Part::Text(&pushed.text)]));
+    follow.push(Turn::new("user", vec![Part::Text("And?")]));
+    let second = s.chat_parts(&follow, &greedy(2), |_| true).unwrap();
+    assert!(second.n_prompt_tokens > 0 && second.n_prompt_tokens < g.ids.len() as i64, "{}", second.n_prompt_tokens);
+
+    let pulled = model.session().unwrap().chat_parts_stream(&turns, &greedy(n)).unwrap().text().unwrap();
+    assert_eq!(pulled, want);
+    let prompt = format!("<start_of_turn>user\n<start_of_audio>{question}<end_of_turn>\n<start_of_turn>model\n");
+    let generated =
+        model.session().unwrap().generate_media(&prompt, &[Media::Audio(&clip)], &greedy(n)).unwrap().text().unwrap();
+    assert_eq!(generated, want);
+
+    // The session shares the clip: dropping it after begin leaves nothing dangling.
+    let mut late = model.session().unwrap();
+    let own = clip.clone();
+    late.begin_chat_parts(&[Turn::new("user", vec![Part::Audio(&own), Part::Text(&question)])], &greedy(n)).unwrap();
+    drop(own);
+    let mut text = String::new();
+    loop {
+        let step = late.step(0, Duration::ZERO).unwrap();
+        text.push_str(&step.text);
+        if step.finished {
+            break;
+        }
+    }
+    assert_eq!(text, want);
+}
+
+#[test]
+fn audio_on_a_text_only_model_is_unsupported() {
+    let clip = Audio::load(data_dir("gemma3n-audio-tiny").join("speech.wav")).unwrap();
+    let text_only = Model::load(model_dir()).unwrap();
+    assert!(text_only.audio_info().unwrap_err().is_unsupported());
+    let mut s = text_only.session().unwrap();
+    let turns = [Turn::new("user", vec![Part::Audio(&clip), Part::Text("What is said?")])];
+    let err = s.chat_parts(&turns, &greedy(2), |_| true).unwrap_err();
+    assert!(err.is_unsupported(), "{err}");
+    assert!(!err.message.is_empty());
+    assert_eq!(s.n_past().unwrap(), 0);
+    let err = match s.generate_media("<start_of_audio>", &[Media::Audio(&clip)], &greedy(2)) {
+        Err(e) => e,
+        Ok(stream) => stream.text().unwrap_err(),
+    };
+    assert!(err.is_unsupported(), "{err}");
+    assert_eq!(Audio::load("/nonexistent/gemmakit/speech.wav").err().unwrap().status, -2);
+    assert!(Audio::decode(b"RIFF\0\0\0\0WAVE not really").is_err());
+}
+
+#[test]
+fn audio_from_pcm() {
+    let i16 = Audio::from_pcm_i16(&[16384, -16384, 0, 32767], 16000, 1).unwrap();
+    let want = [0.5, -0.5, 0.0, 32767.0 / 32768.0];
+    assert!(max_diff(i16.samples(), &want) < 1e-6, "{:?}", i16.samples());
+    let stereo: Vec<f32> = (0..800).flat_map(|_| [0.25f32, 0.75]).collect();
+    let mixed = Audio::from_pcm_f32(&stereo, 16000, 2).unwrap();
+    assert_eq!(mixed.n_samples(), 800);
+    assert!((mixed.samples()[400] - 0.5).abs() < 1e-6);
+    let low = Audio::from_pcm_i16(&vec![0i16; 8000], 8000, 1).unwrap();
+    assert!((15990..=16010).contains(&low.n_samples()), "8 kHz second resampled to {}", low.n_samples());
+    assert_eq!(Audio::from_pcm_f32(&[0.0; 3], 16000, 2).err().unwrap().status, -1); // a partial frame
+    assert_eq!(Audio::from_pcm_f32(&[0.0; 16], 16000, 0).err().unwrap().status, -1);
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Audio>();
 }
