@@ -154,6 +154,7 @@ const char* gemmakit_kernels_used(void) {
   thread_local std::string text;
   text = std::string("isa ") + kIsaNames[static_cast<int>(gemmakit::BestIsa())];
   if (gemmakit::BestIsa() == gemmakit::Isa::kAvx512 && gemmakit::CpuHasAvx512Bf16()) text += "+bf16";
+  if (gemmakit::CpuHasAvxVnni()) text += "+avxvnni";
   const std::string used = gemmakit::MatMulKernelsUsed();
   if (!used.empty()) text += "; " + used;
   return text.c_str();

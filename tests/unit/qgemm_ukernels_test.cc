@@ -4,7 +4,9 @@
 // activation quants, times both scales, summed in double. Odd shapes (rows not a multiple of MR,
 // every n from 1 to NR, a stride between outputs wider than the rows), several block counts, and
 // adversarial blocks: every quant +127 / -128 (Q4_0: 15 / 0) or alternating, inputs ±1 / 0 that
-// quantize to ±127, where an unsigned-by-signed vpmaddubsw could saturate int16.
+// quantize to ±127, where an unsigned-by-signed vpmaddubsw could saturate int16. The AVX-VNNI
+// variants (…__avxvnni, skipped where the CPU lacks AVX-VNNI) also against their AVX2 kernels, to
+// the bit.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -141,10 +143,55 @@ TEST(QGemmUkernels, EveryKernelThisCpuRunsMatchesTheDefinition) {
     }
   }
   EXPECT_GE(tested, 2u) << "at least the scalar definitions";
+#if defined(__x86_64__) || defined(_M_X64)
+  if (CpuHas(Isa::kAvxVnni)) {
+    EXPECT_GE(tested, 6u) << "scalar, AVX2 and AVX-VNNI";
+  }
+#endif
 }
 
-// The dispatch table: on AVX2 the 8-bit block types run in place (no load-time repacking), and
-// AVX-512 reads panels.
+// The AVX-VNNI kernels share the AVX2 tiles and float arithmetic; only the exact integer sums
+// come from another instruction, so every output equals AVX2's bit for bit.
+TEST(QGemmUkernels, AvxVnniVariantsEqualAvx2ToTheBit) {
+  if (!CpuHas(Isa::kAvxVnni)) GTEST_SKIP() << "no AVX-VNNI on this CPU";
+  const auto& all = AllQGemmUkernels();
+  size_t compared = 0;
+  for (const QGemmUkernel* v : all) {
+    if (v->isa != Isa::kAvxVnni) continue;
+    const QGemmUkernel* a = nullptr;
+    for (const QGemmUkernel* k : all) {
+      if (k->isa == Isa::kAvx2 && k->weight == v->weight && k->act == v->act && k->mr == v->mr && k->nr == v->nr) a = k;
+    }
+    ASSERT_NE(a, nullptr) << v->name << ": no AVX2 kernel of the same contract and tile";
+    ++compared;
+    std::mt19937 rng(11);
+    for (Pattern pattern : {Pattern::kRandom, Pattern::kAllMax, Pattern::kAllMin, Pattern::kAlternating}) {
+      for (size_t rows : {size_t{1}, v->mr - 1, v->mr}) {
+        for (size_t nb : {1u, 7u, 64u}) {
+          const size_t cols = nb * kQK, row_bytes = DTypeBytes(v->weight, cols);
+          const std::vector<uint8_t> w = MakeBlocks(v->weight, rows, cols, pattern, rng);
+          std::vector<float> x(v->nr * cols);
+          for (float& e : x) e = std::normal_distribution<float>(0.f, 1.f)(rng);
+          std::vector<BlockQ8Act> xq(v->nr * nb);
+          for (size_t i = 0; i < v->nr; ++i) QuantizeActivationsQ8(x.data() + i * cols, xq.data() + i * nb, cols);
+          for (size_t n = 1; n <= v->nr; ++n) {
+            std::vector<float> ya(n * rows), yv(n * rows);
+            a->fn(w.data(), row_bytes, rows, xq.data(), n, nb, ya.data(), rows);
+            v->fn(w.data(), row_bytes, rows, xq.data(), n, nb, yv.data(), rows);
+            for (size_t j = 0; j < ya.size(); ++j) {
+              ASSERT_EQ(ya[j], yv[j]) << v->name << " vs " << a->name << " pattern " << static_cast<int>(pattern)
+                                      << " rows=" << rows << " nb=" << nb << " n=" << n << " output " << j;
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 2u);
+}
+
+// The dispatch table: on AVX2 the 8-bit block types run in place (no load-time repacking), with
+// their AVX-VNNI variants where the CPU has AVX-VNNI, and AVX-512 reads panels.
 TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
   for (DType type : {DType::kQ8_0, DType::kQ4_0}) {
     EXPECT_FALSE(MatMulUsesPanels(Isa::kAvx2, type));
@@ -156,10 +203,28 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
       ASSERT_EQ(plan.path, MatMulPath::kQGemm);
       EXPECT_EQ(plan.ukernel->weight, type);
       EXPECT_EQ(plan.ukernel->isa, Isa::kAvx2);
+      const MatMulPlan& vnni = FindMatMulPlan(Isa::kAvxVnni, type, n);
+      ASSERT_EQ(vnni.path, MatMulPath::kQGemm);
+      EXPECT_EQ(vnni.ukernel->weight, type);
+      EXPECT_EQ(vnni.ukernel->isa, Isa::kAvxVnni);
+      EXPECT_EQ(vnni.RowsPerTask(4096), plan.RowsPerTask(4096));
     }
+    EXPECT_FALSE(MatMulUsesPanels(Isa::kAvxVnni, type));
 #endif
   }
+  // Types with no AVX-VNNI kernel take the AVX2 plans.
+  for (DType type : {DType::kF32, DType::kBF16, DType::kQ4_K, DType::kQ5_0}) {
+    for (size_t n : {1u, 64u}) {
+      EXPECT_EQ(&FindMatMulPlan(Isa::kAvxVnni, type, n), &FindMatMulPlan(Isa::kAvx2, type, n));
+    }
+  }
   EXPECT_FALSE(MatMulUsesPanels(Isa::kAvx512, DType::kBF16));
+  // The table's key on this CPU: the AVX-VNNI variants only on the AVX2 tier, within the cap.
+  EXPECT_EQ(MatMulIsa(), CpuHasAvxVnni() ? Isa::kAvxVnni : BestIsa());
+  if (CpuHasAvxVnni()) {
+    EXPECT_EQ(BestIsa(), Isa::kAvx2);
+    EXPECT_TRUE(CpuHas(Isa::kAvxVnni));
+  }
 }
 
 }  // namespace

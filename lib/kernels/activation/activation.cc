@@ -25,7 +25,8 @@ void GeGlu(const float* gate, const float* up, float* out, size_t n) {
 #if defined(__x86_64__) || defined(_M_X64)
   switch (BestIsa()) {
     case Isa::kAvx512: return GeGluAvx512(gate, up, out, n);
-    case Isa::kAvx2: return GeGluAvx2(gate, up, out, n);
+    case Isa::kAvx2:
+    case Isa::kAvxVnni: return GeGluAvx2(gate, up, out, n);
     case Isa::kScalar:
     case Isa::kNeon: break;
   }

@@ -36,7 +36,8 @@ const DotKernels& BestDotKernels() {
   switch (BestIsa()) {
     case Isa::kNeon: return *NeonDotKernels();
     case Isa::kAvx512: return *Avx512DotKernels();
-    case Isa::kAvx2: return *Avx2DotKernels();
+    case Isa::kAvx2:
+    case Isa::kAvxVnni: return *Avx2DotKernels();
     case Isa::kScalar: break;
   }
   return ScalarDotKernels();

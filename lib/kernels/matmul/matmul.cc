@@ -296,7 +296,7 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     return MatMulBF16(x, n, w, y, ex);
   }
   const DotKernels& k = BestDotKernels();
-  const MatMulPlan* plan = &FindMatMulPlan(BestIsa(), w.dtype, n);
+  const MatMulPlan* plan = &FindMatMulPlan(MatMulIsa(), w.dtype, n);
   // Panels for decode only where the matrix was repacked at load; prompts repack on the fly.
   if (plan->path == MatMulPath::kQPanels && n < 4 && !w.panels) plan = &DotRowsPlan();
   const size_t row_bytes = DTypeBytes(w.dtype, w.cols);

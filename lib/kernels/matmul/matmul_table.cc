@@ -10,6 +10,7 @@ namespace gemmakit {
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Scalar, kQ4_0Q8_0Gemm4x4Scalar;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2, kQ4_0Q8_0Gemm8x4Avx2;
+extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni, kQ4_0Q8_0Gemm8x4AvxVnni;
 #endif
 
 size_t MatMulPlan::RowsPerTask(size_t row_bytes) const {
@@ -46,6 +47,10 @@ const MatMulEntry kTable[] = {
     {Isa::kAvx512, DType::kQ4_0, false, QPanels("q4_0_f32_gemm_16x4__avx512vnni", 0, 65536),
      QPanels("q4_0_f32_gemm_16x4__avx512vnni", 64, 0)},
     {Isa::kAvx512, DType::kF32, true, kDotRows, kF32GemmAvx512},
+    // AVX-VNNI: the AVX2 tier with vpdpbusd in its integer kernels (same tiles, same tasks); every
+    // other type takes the AVX2 entries (FindMatMulPlan).
+    {Isa::kAvxVnni, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm4x4AvxVnni, 0, 65536), QGemm(kQ8_0Q8_0Gemm4x4AvxVnni, 16, 0)},
+    {Isa::kAvxVnni, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4AvxVnni, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x4AvxVnni, 16, 0)},
     // AVX2: the blocks in place. Decode: about 64 KB of weights per task; prompts: 16 rows, whose
     // blocks stay in L1 while every input streams past.
     {Isa::kAvx2, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm4x4Avx2, 0, 65536), QGemm(kQ8_0Q8_0Gemm4x4Avx2, 16, 0)},
@@ -62,8 +67,11 @@ const MatMulPlan& FindMatMulPlan(Isa isa, DType weight, size_t n) {
   for (const MatMulEntry& e : kTable) {
     if (e.isa == isa && (e.weight == weight || e.any_weight)) return n < 4 ? e.decode : e.prompt;
   }
+  if (isa == Isa::kAvxVnni) return FindMatMulPlan(Isa::kAvx2, weight, n);
   return kDotRows;
 }
+
+Isa MatMulIsa() { return CpuHasAvxVnni() ? Isa::kAvxVnni : BestIsa(); }
 
 const MatMulPlan& DotRowsPlan() { return kDotRows; }
 
@@ -75,7 +83,7 @@ const std::vector<const QGemmUkernel*>& AllQGemmUkernels() {
   static const std::vector<const QGemmUkernel*> all = {
       &kQ8_0Q8_0Gemm4x4Scalar, &kQ4_0Q8_0Gemm4x4Scalar,
 #if defined(__x86_64__) || defined(_M_X64)
-      &kQ8_0Q8_0Gemm4x4Avx2, &kQ4_0Q8_0Gemm8x4Avx2,
+      &kQ8_0Q8_0Gemm4x4Avx2, &kQ4_0Q8_0Gemm8x4Avx2, &kQ8_0Q8_0Gemm4x4AvxVnni, &kQ4_0Q8_0Gemm8x4AvxVnni,
 #endif
   };
   return all;

@@ -43,8 +43,12 @@ struct MatMulEntry {
   MatMulPlan decode, prompt;
 };
 
-// The plan for n inputs (decode below 4) of `weight` on `isa`.
+// The plan for n inputs (decode below 4) of `weight` on `isa`; kAvxVnni names the AVX2 tier's
+// AVX-VNNI variants and takes the AVX2 plans for every other type.
 const MatMulPlan& FindMatMulPlan(Isa isa, DType weight, size_t n);
+// What the table is looked up by on this CPU: BestIsa(), or kAvxVnni on the AVX2 tier where
+// CpuHasAvxVnni().
+Isa MatMulIsa();
 // The row dot kernels' plan (every ISA has them).
 const MatMulPlan& DotRowsPlan();
 // Whether `weight` is repacked at load into panels on `isa` (the plan's path is kQPanels).

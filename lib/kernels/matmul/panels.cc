@@ -23,7 +23,7 @@ namespace gemmakit {
 void PackPanelsAvx512(const MatrixView& w, uint8_t* out, size_t p0, size_t p1);
 #endif
 
-bool PanelsAvailable(DType dtype) { return MatMulUsesPanels(BestIsa(), dtype); }
+bool PanelsAvailable(DType dtype) { return MatMulUsesPanels(MatMulIsa(), dtype); }
 
 size_t PanelQuantBytes(DType dtype) { return dtype == DType::kQ8_0 ? kQK * kPanelRows : kQK / 2 * kPanelRows; }
 size_t PanelStride(DType dtype, size_t cols) { return cols / kQK * (PanelQuantBytes(dtype) + 2 * kPanelRows); }

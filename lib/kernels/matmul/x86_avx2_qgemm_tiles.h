@@ -1,0 +1,185 @@
+// The Q8_0 / Q4_0 tiles of the integer micro-kernels for AVX2 and AVX-VNNI (contract: ukernels.h):
+// weight rows read in place in their GGUF blocks, against up to 4 inputs quantized to BlockQ8Act.
+// Each weight block is loaded once per call and dotted with every input. The tiles are templated
+// on the one step that differs between the two instruction sets, the dot product of unsigned by
+// signed bytes into int32 lanes (a `Dot` policy):
+//   Dot::Acc                      the running integer sum
+//   Dot::Zero()
+//   Dot::Add(acc, u, s)           acc += the products of u (unsigned bytes) and s (signed bytes)
+//   Dot::Add2(acc, u1, s1, u2, s2)  both pairs' products
+//   Dot::Lanes(acc)               int32 lane j = Σ of the products of bytes 4j..4j+3 added so far
+// AVX2 (x86_avx2_qgemm.cc): vpmaddubsw into int16 pair sums, vpmaddwd by ones at the end; the
+// tiles keep every int16 partial sum in range (bounds below). AVX-VNNI (x86_avxvnni_qgemm.cc):
+// vpdpbusd straight into int32. The integer sums are exact either way, and the float arithmetic
+// after them is the same, so both give the same floats.
+//
+// q8_0_q8_0_gemm_4x4: the 4 rows' sums of one input are folded by horizontal adds into one
+// register (lanes 0-3: rows 0-3 over elements 0-15, lanes 4-7: the same rows over elements 16-31),
+// so a block costs one convert and one FMA per input for all 4 rows, and the 4 rows' f16 scales
+// one convert. |w| (≤ 128, -128 read as 0x80 = 128 unsigned) times x with w's sign (|x| ≤ 127:
+// activations are quantized to ±127): one Add per block, each int16 pair sum within
+// 2 × 128 × 127 = 32512.
+//
+// q4_0_q8_0_gemm_8x4: 8 rows' blocks transposed in registers (8 unpacks per block, shared by the
+// inputs) so that each register holds 4 quant bytes of every row, one row per 32-bit lane, as the
+// AVX-512 panels are laid out at load; then 4 input bytes broadcast to every lane multiply all 8
+// rows at once, and lane r = row r's sum: no horizontal adds. The nibbles (0..15) are the unsigned
+// bytes; over a whole block each int16 lane is at most 4 × 2 × 2 × 15 × 127 = 30480. The stored
+// offset (nibble - 8) is applied in float: -8 · d_x · Σq_x (BlockQ8Act::dsum).
+//
+// Decode (1-3 inputs) is bound by memory: the tiles prefetch the next call's rows (the operator
+// hands consecutive rows to consecutive calls) in step with the ones they read.
+//
+// Include only from files compiled with AVX2 flags. Everything here has internal linkage, so that
+// each including file keeps its own copy compiled with its own flags (no inline function compiled
+// for AVX-VNNI can be picked by the linker for the AVX2 file).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/matmul/ukernels.h"
+#include "kernels/quant/activation_q8.h"
+#include "kernels/quant/blocks.h"
+
+namespace gemmakit {
+namespace {
+
+constexpr size_t kTileNR = 4;
+
+// The f16 scales of 4 blocks (rows) as floats, repeated in both 128-bit halves.
+inline __m256 LoadScales4(const uint8_t* const (&blk)[4]) {
+  uint16_t d[4];
+  for (size_t r = 0; r < 4; ++r) std::memcpy(&d[r], blk[r], 2);
+  const __m128 s = _mm_cvtph_ps(_mm_set_epi16(0, 0, 0, 0, static_cast<short>(d[3]), static_cast<short>(d[2]),
+                                              static_cast<short>(d[1]), static_cast<short>(d[0])));
+  return _mm256_set_m128(s, s);
+}
+
+// Stores the first `rows` of the kRows floats of v (a __m128 or __m256) at y.
+template <size_t kRows, class V>
+inline void StoreRows(float* y, size_t rows, V v) {
+  alignas(32) float tmp[kRows];
+  if constexpr (kRows == 4) {
+    if (rows == kRows) return _mm_storeu_ps(y, v);
+    _mm_store_ps(tmp, v);
+  } else {
+    if (rows == kRows) return _mm256_storeu_ps(y, v);
+    _mm256_store_ps(tmp, v);
+  }
+  std::memcpy(y, tmp, rows * sizeof(float));
+}
+
+// Q8_0, rows [0, rows) (≤ 4) × kN inputs; rows past `rows` repeat row 0 and are not stored.
+template <class Dot, size_t kN>
+void TileQ8_0x4(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
+  constexpr size_t kRows = 4, kBlock = sizeof(BlockQ8_0);
+  // Decode streams the weights once: prefetch the next call's rows a cache line per row every
+  // 64 bytes of blocks.
+  constexpr bool kPrefetch = kN < kTileNR;
+  constexpr size_t kBlocksPerLine = 64 / kBlock;
+  const uint8_t* row[kRows];
+  for (size_t r = 0; r < kRows; ++r) row[r] = w + (r < rows ? r : 0) * stride;
+  __m256 acc[kN];
+  for (size_t i = 0; i < kN; ++i) acc[i] = _mm256_setzero_ps();
+  for (size_t b = 0; b < nb; ++b) {
+    const uint8_t* blk[kRows];
+    __m256i q[kRows], q_abs[kRows];
+    for (size_t r = 0; r < kRows; ++r) {
+      blk[r] = row[r] + b * kBlock;
+      if (kPrefetch && b % kBlocksPerLine == 0) {
+        _mm_prefetch(reinterpret_cast<const char*>(blk[r] + kRows * stride), _MM_HINT_T0);
+      }
+      q[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[r] + 2));
+      q_abs[r] = _mm256_sign_epi8(q[r], q[r]);  // -128 stays 0x80: 128 as unsigned
+    }
+    const __m256 dw = LoadScales4(blk);
+    for (size_t i = 0; i < kN; ++i) {
+      const BlockQ8Act& xb = x[i * nb + b];
+      const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs));
+      // Lane r (and r + 4) = the int32 sum of row r over elements 0-15 (16-31).
+      __m256i s[kRows];
+      for (size_t r = 0; r < kRows; ++r) {
+        s[r] = Dot::Lanes(Dot::Add(Dot::Zero(), q_abs[r], _mm256_sign_epi8(xq, q[r])));
+      }
+      const __m256i folded = _mm256_hadd_epi32(_mm256_hadd_epi32(s[0], s[1]), _mm256_hadd_epi32(s[2], s[3]));
+      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(folded), _mm256_mul_ps(dw, _mm256_set1_ps(xb.d)), acc[i]);
+    }
+  }
+  for (size_t i = 0; i < kN; ++i) {
+    StoreRows<kRows>(y + i * ldy, rows, _mm_add_ps(_mm256_castps256_ps128(acc[i]), _mm256_extractf128_ps(acc[i], 1)));
+  }
+}
+
+// Q4_0, rows [0, rows) (≤ 8) × kN inputs; rows past `rows` repeat row 0 and are not stored.
+template <class Dot, size_t kN>
+void TileQ4_0x8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
+  constexpr size_t kRows = 8, kBlock = sizeof(BlockQ4_0);
+  constexpr bool kPrefetch = kN < kTileNR;
+  const uint8_t* row[kRows];
+  for (size_t r = 0; r < kRows; ++r) row[r] = w + (r < rows ? r : 0) * stride;
+  __m256 acc[kN];
+  for (size_t i = 0; i < kN; ++i) acc[i] = _mm256_setzero_ps();
+  const __m256i low = _mm256_set1_epi8(0x0F);
+  for (size_t b = 0; b < nb; ++b) {
+    const size_t off = b * kBlock;
+    if (kPrefetch && b % 3 == 0) {
+      for (size_t r = 0; r < kRows; ++r) _mm_prefetch(reinterpret_cast<const char*>(row[r] + off + kRows * stride), _MM_HINT_T0);
+    }
+    // v[r]: row r's 16 quant bytes (4 dwords) in the low half, row r + 4's in the high half.
+    __m256i v[4];
+    for (size_t r = 0; r < 4; ++r) {
+      v[r] = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(row[r + 4] + off + 2),
+                                 reinterpret_cast<const __m128i*>(row[r] + off + 2));
+    }
+    const __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]), t1 = _mm256_unpackhi_epi32(v[0], v[1]);
+    const __m256i t2 = _mm256_unpacklo_epi32(v[2], v[3]), t3 = _mm256_unpackhi_epi32(v[2], v[3]);
+    // g[k]: dword k (elements 4k..4k+3 low, 16+4k.. high nibbles) of rows 0-7, lane r = row r.
+    const __m256i g[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2), _mm256_unpacklo_epi64(t1, t3),
+                          _mm256_unpackhi_epi64(t1, t3)};
+    __m256i lo[4], hi[4];
+    for (size_t k = 0; k < 4; ++k) {
+      lo[k] = _mm256_and_si256(g[k], low);
+      hi[k] = _mm256_and_si256(_mm256_srli_epi16(g[k], 4), low);
+    }
+    uint16_t d[kRows];
+    for (size_t r = 0; r < kRows; ++r) std::memcpy(&d[r], row[r] + off, 2);
+    const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d)));
+    for (size_t i = 0; i < kN; ++i) {
+      const BlockQ8Act& xb = x[i * nb + b];
+      typename Dot::Acc s = Dot::Zero();
+      for (size_t k = 0; k < 4; ++k) {
+        int32_t xl, xh;
+        std::memcpy(&xl, xb.qs + 4 * k, 4);
+        std::memcpy(&xh, xb.qs + 16 + 4 * k, 4);
+        s = Dot::Add2(s, lo[k], _mm256_set1_epi32(xl), hi[k], _mm256_set1_epi32(xh));
+      }
+      const __m256 sums = _mm256_cvtepi32_ps(Dot::Lanes(s));
+      // d_x · Σ nibble·x - 8 · d_x · Σx.
+      const __m256 t = _mm256_fmadd_ps(sums, _mm256_set1_ps(xb.d), _mm256_set1_ps(-8.f * xb.dsum));
+      acc[i] = _mm256_fmadd_ps(t, dw, acc[i]);
+    }
+  }
+  for (size_t i = 0; i < kN; ++i) StoreRows<kRows>(y + i * ldy, rows, acc[i]);
+}
+
+using QTileFn = void (*)(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x, size_t nb, float* y,
+                         size_t ldy);
+
+// The QGemmFn: the tile compiled for the number of inputs (1 to 4).
+template <QTileFn kTile1, QTileFn kTile2, QTileFn kTile3, QTileFn kTile4>
+void ByInputs(const uint8_t* w, size_t w_stride, size_t rows, const void* x, size_t n, size_t nb, float* y, size_t ldy) {
+  constexpr QTileFn kTiles[kTileNR] = {kTile1, kTile2, kTile3, kTile4};
+  kTiles[(n < kTileNR ? n : kTileNR) - 1](w, w_stride, rows, static_cast<const BlockQ8Act*>(x), nb, y, ldy);
+}
+
+template <class Dot>
+constexpr QGemmFn kQ8_0Gemm4x4 =
+    ByInputs<TileQ8_0x4<Dot, 1>, TileQ8_0x4<Dot, 2>, TileQ8_0x4<Dot, 3>, TileQ8_0x4<Dot, 4>>;
+template <class Dot>
+constexpr QGemmFn kQ4_0Gemm8x4 =
+    ByInputs<TileQ4_0x8<Dot, 1>, TileQ4_0x8<Dot, 2>, TileQ4_0x8<Dot, 3>, TileQ4_0x8<Dot, 4>>;
+
+}  // namespace
+}  // namespace gemmakit

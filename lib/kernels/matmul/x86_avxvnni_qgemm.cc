@@ -1,0 +1,38 @@
+// Integer micro-kernels for AVX-VNNI (contract: ukernels.h; Alder Lake and later Intel cores, Zen 5):
+// the AVX2 kernels' tiles (x86_avx2_qgemm_tiles.h) with the VEX-encoded vpdpbusd on ymm as the
+// byte dot product: unsigned by signed bytes summed 4 at a time straight into int32, one
+// instruction where AVX2 takes vpmaddubsw + vpaddw (+ vpmaddwd per block), with no int16 stage to
+// keep in range. Q8_0: |w| as the unsigned bytes, x with w's sign as the signed ones; Q4_0: the
+// nibbles (0..15) as the unsigned bytes against the activations, the -8 offset applied through
+// each activation block's sum (BlockQ8Act::dsum), as on AVX2. The integer sums are exact and the
+// float arithmetic after them is AVX2's, so the results are the AVX2 kernels' to the bit.
+#include "kernels/matmul/x86_avx2_qgemm_tiles.h"
+
+#if !defined(__AVXVNNI__)
+#error "compile with -mavxvnni (CMakeLists.txt: x86_avxvnni*.cc)"
+#endif
+
+namespace gemmakit {
+namespace {
+
+struct AvxVnniDot {
+  // Two int32 sums, so that Q4_0's 8 products per block form two chains of 4 vpdpbusd, not one of 8.
+  struct Acc {
+    __m256i a, b;
+  };
+  static Acc Zero() { return {_mm256_setzero_si256(), _mm256_setzero_si256()}; }
+  static Acc Add(Acc acc, __m256i u, __m256i s) { return {_mm256_dpbusd_avx_epi32(acc.a, u, s), acc.b}; }
+  static Acc Add2(Acc acc, __m256i u1, __m256i s1, __m256i u2, __m256i s2) {
+    return {_mm256_dpbusd_avx_epi32(acc.a, u1, s1), _mm256_dpbusd_avx_epi32(acc.b, u2, s2)};
+  }
+  static __m256i Lanes(Acc acc) { return _mm256_add_epi32(acc.a, acc.b); }
+};
+
+}  // namespace
+
+extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni = {"q8_0_q8_0_gemm_4x4__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
+                                                     Isa::kAvxVnni, 4, kTileNR, kQ8_0Gemm4x4<AvxVnniDot>};
+extern const QGemmUkernel kQ4_0Q8_0Gemm8x4AvxVnni = {"q4_0_q8_0_gemm_8x4__avxvnni", DType::kQ4_0, ActQuant::kQ8_0,
+                                                     Isa::kAvxVnni, 8, kTileNR, kQ4_0Gemm8x4<AvxVnniDot>};
+
+}  // namespace gemmakit
