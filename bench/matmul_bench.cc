@@ -128,8 +128,8 @@ BENCHMARK(BM_QGemmUkernel)->Apply(QGemmUkernelArgs)->Unit(benchmark::kMillisecon
 constexpr int T(DType t) { return static_cast<int>(t); }
 
 BENCHMARK(BM_MatMul)
-    ->ArgsProduct({{T(DType::kF32), T(DType::kF16), T(DType::kQ8_0), T(DType::kQ4_0), T(DType::kQ4_K),
-                    T(DType::kQ6_K)},
+    ->ArgsProduct({{T(DType::kF32), T(DType::kF16), T(DType::kQ8_0), T(DType::kQ4_0), T(DType::kQ5_0),
+                    T(DType::kQ5_1), T(DType::kQ4_K), T(DType::kQ6_K)},
                    {1, 64, 256},
                    {1, 2},
                    {0},

@@ -29,7 +29,8 @@ struct MatMulOptions {
   // Prompt-sized products with BF16 weights may round the inputs to bf16 and use the CPU's bf16
   // dot products (AVX512_BF16): about twice as fast, with the inputs' rounding as extra error.
   bool bf16_inputs = false;
-  // Products with Q8_0 / Q4_0 weights quantize the inputs to 8-bit blocks, as llama.cpp does;
+  // Products with Q8_0 / Q4_0 weights (and Q5_0 / Q5_1 on x86, where an integer micro-kernel takes
+  // them) quantize the inputs to 8-bit blocks, as llama.cpp does;
   // that rounding is then the only error (about 5e-4 mean KL on llama.cpp's tiny Q8_0 files). With
   // two terms (QuantizeActivationsQ8Split: the blocks plus the blocks of their rounding error, run
   // as two inputs that share every weight load) the products are within float32 rounding of

@@ -2,8 +2,8 @@
 // users download: Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q2_K, Q3_K_M, Q4_K_M, Q5_K_M,
 // Q6_K), against the logits an exact float32 engine computes from each file's own (dequantized)
 // weights. With the reference (scalar, float32) matmul every file is within 1e-3 on every logit;
-// with the fast kernels too, at the default (exact) precision, where Q8_0 / Q4_0 products take
-// their inputs as two 8-bit terms. Fast precision takes one 8-bit term, as llama.cpp does: mean
+// with the fast kernels too, at the default (exact) precision, where Q8_0 / Q4_0 products (and
+// Q5_0 / Q5_1 and K-quant ones on x86) take their inputs as two 8-bit terms. Fast precision takes one 8-bit term, as llama.cpp does: mean
 // KL ≤ 1e-3 and top-1 agreement ≥ 0.96 per file (measured on the Q8_0 files: KL ≤ 4.8e-4, top-1
 // 0.976; llama.cpp, whose arithmetic there is the same: ≤ 5e-4, ≥ 0.985). The embedded vocabulary
 // must tokenize like the HF folder's tokenizer.model for text without turn markers.

@@ -1,15 +1,21 @@
 // Every integer matmul micro-kernel of this build (kernels/matmul/ukernels.h, listed by
 // AllQGemmUkernels) that this CPU runs, whatever GEMMAKIT_ISA lets the dispatcher pick, against
-// the definition: per block, the exact integer dot of the weight quants (Q4_0: nibble - 8) and the
-// activation quants, times both scales, summed in double. Odd shapes (rows not a multiple of MR,
-// every n from 1 to NR, a stride between outputs wider than the rows), several block counts, and
-// adversarial blocks: every quant +127 / -128 (Q4_0: 15 / 0) or alternating, inputs ±1 / 0 that
-// quantize to ±127, where an unsigned-by-signed vpmaddubsw could saturate int16. The AVX-VNNI
-// variants (…__avxvnni, skipped where the CPU lacks AVX-VNNI) also against their AVX2 kernels, to
-// the bit.
+// the definition: per block, the exact integer dot of the weight quants (Q4_0: nibble - 8, Q5_0:
+// q - 16, Q5_1: q) and the activation quants, times both scales, plus Q5_1's minimum times the
+// activations' sum, summed in double. Odd shapes (rows not a multiple of MR, every n from 1 to NR,
+// a stride between outputs wider than the rows), several block counts, and adversarial blocks:
+// every quant +127 / -128 (Q4_0: 15 / 0, Q5_x: 31 / 0) or alternating, inputs ±1 / 0 that quantize
+// to ±127, where an unsigned-by-signed vpmaddubsw could saturate int16. Inputs come as one 8-bit
+// term or as two (QuantizeActivationsQ8Split, as the operator makes them under exact precision:
+// each input's blocks then the blocks of its rounding error, some of them all zero with d = 0).
+// The AVX-VNNI variants (…__avxvnni, skipped where the CPU lacks AVX-VNNI) also against their AVX2
+// kernels, to the bit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -26,18 +32,36 @@ namespace {
 
 enum class Pattern { kRandom, kAllMax, kAllMin, kAlternating };
 
-// Row-major blocks of `type` whose quants follow `pattern`; f16 scales random in [0.5, 1.5).
+// Packs 32 five-bit quants (0..31) into a Q5_x block's qs and qh.
+void PackQ5(const int (&q)[kQK], uint8_t* qs, uint8_t* qh) {
+  uint32_t high = 0;
+  for (size_t j = 0; j < kQK / 2; ++j) {
+    qs[j] = static_cast<uint8_t>((q[j] & 15) | ((q[j + 16] & 15) << 4));
+  }
+  for (size_t k = 0; k < kQK; ++k) high |= static_cast<uint32_t>(q[k] >> 4) << k;
+  for (size_t i = 0; i < 4; ++i) qh[i] = static_cast<uint8_t>(high >> (8 * i));
+}
+
+// Element k of a Q5_x block, 0..31.
+int Q5Quant(const uint8_t* qs, const uint8_t* qh, size_t k) {
+  const int nibble = k < kQK / 2 ? qs[k] & 15 : qs[k - kQK / 2] >> 4;
+  return nibble | (((qh[k / 8] >> (k % 8)) & 1) << 4);
+}
+
+// Row-major blocks of `type` whose quants follow `pattern`; f16 scales random in [0.5, 1.5), Q5_1's
+// minimums in [-1.5, 1.5).
 std::vector<uint8_t> MakeBlocks(DType type, size_t rows, size_t cols, Pattern pattern, std::mt19937& rng) {
-  const bool q8 = type == DType::kQ8_0;
+  const bool q8 = type == DType::kQ8_0, q5 = type == DType::kQ5_0 || type == DType::kQ5_1;
+  const int lo = q8 ? -128 : 0, hi = q8 ? 127 : q5 ? 31 : 15;
   std::vector<uint8_t> out(DTypeBytes(type, rows * cols));
-  std::uniform_int_distribution<int> q8_dist(-128, 127), q4_dist(0, 15);
-  std::uniform_real_distribution<float> scale(0.5f, 1.5f);
+  std::uniform_int_distribution<int> dist(lo, hi);
+  std::uniform_real_distribution<float> scale(0.5f, 1.5f), min(-1.5f, 1.5f);
   auto quant = [&](size_t k) {
     switch (pattern) {
-      case Pattern::kRandom: return q8 ? q8_dist(rng) : q4_dist(rng);
-      case Pattern::kAllMax: return q8 ? 127 : 15;
-      case Pattern::kAllMin: return q8 ? -128 : 0;
-      case Pattern::kAlternating: return k % 2 ? (q8 ? 127 : 15) : (q8 ? -128 : 0);
+      case Pattern::kRandom: return dist(rng);
+      case Pattern::kAllMax: return hi;
+      case Pattern::kAllMin: return lo;
+      case Pattern::kAlternating: return k % 2 ? hi : lo;
     }
     return 0;
   };
@@ -46,6 +70,19 @@ std::vector<uint8_t> MakeBlocks(DType type, size_t rows, size_t cols, Pattern pa
       BlockQ8_0& blk = reinterpret_cast<BlockQ8_0*>(out.data())[b];
       blk.d = F32ToF16(scale(rng));
       for (size_t k = 0; k < kQK; ++k) blk.qs[k] = static_cast<int8_t>(quant(k));
+    } else if (q5) {
+      int q[kQK];
+      for (size_t k = 0; k < kQK; ++k) q[k] = quant(k);
+      if (type == DType::kQ5_0) {
+        BlockQ5_0& blk = reinterpret_cast<BlockQ5_0*>(out.data())[b];
+        blk.d = F32ToF16(scale(rng));
+        PackQ5(q, blk.qs, blk.qh);
+      } else {
+        BlockQ5_1& blk = reinterpret_cast<BlockQ5_1*>(out.data())[b];
+        blk.d = F32ToF16(scale(rng));
+        blk.m = F32ToF16(min(rng));
+        PackQ5(q, blk.qs, blk.qh);
+      }
     } else {
       BlockQ4_0& blk = reinterpret_cast<BlockQ4_0*>(out.data())[b];
       blk.d = F32ToF16(scale(rng));
@@ -55,15 +92,38 @@ std::vector<uint8_t> MakeBlocks(DType type, size_t rows, size_t cols, Pattern pa
   return out;
 }
 
-// Σ over blocks of d_w · d_x · (exact integer dot), in double; `mag` gets the same sum over
-// |products| (Q4_0: (nibble + 8) · |x|, which bounds both the nibble sum and the offset).
+// Σ over blocks of d_w · d_x · (exact integer dot) (+ Q5_1's m · d_x · Σ x_q), in double; `mag`
+// gets the same sum over |products| (Q4_0: (nibble + 8) · |x|, which bounds both the nibble sum and
+// the offset; Q5_1: q · |x| and |m| · d_x · Σ|x_q|).
 double Exact(DType type, const uint8_t* row, const BlockQ8Act* x, size_t nb, double* mag) {
   double sum = 0;
   *mag = 0;
   for (size_t b = 0; b < nb; ++b) {
     int64_t dot = 0, abs_dot = 0;
     uint16_t d16;
-    if (type == DType::kQ8_0) {
+    if (type == DType::kQ5_0 || type == DType::kQ5_1) {
+      const size_t bytes = DTypeBytes(type, kQK);
+      const uint8_t* blk = row + b * bytes;
+      const uint8_t* qs = blk + bytes - kQK / 2;
+      const uint8_t* qh = qs - 4;
+      std::memcpy(&d16, blk, 2);
+      const int offset = type == DType::kQ5_0 ? 16 : 0;
+      int64_t x_sum = 0, x_abs = 0;
+      for (size_t k = 0; k < kQK; ++k) {
+        const int q = Q5Quant(qs, qh, k) - offset;
+        dot += q * x[b].qs[k];
+        abs_dot += std::abs(q * x[b].qs[k]);
+        x_sum += x[b].qs[k];
+        x_abs += std::abs(x[b].qs[k]);
+      }
+      if (type == DType::kQ5_1) {
+        uint16_t m16;
+        std::memcpy(&m16, blk + 2, 2);
+        const double m = static_cast<double>(F16ToF32(m16)) * x[b].d;
+        sum += m * static_cast<double>(x_sum);
+        *mag += std::fabs(m) * static_cast<double>(x_abs);
+      }
+    } else if (type == DType::kQ8_0) {
       const BlockQ8_0& blk = reinterpret_cast<const BlockQ8_0*>(row)[b];
       d16 = blk.d;
       for (size_t k = 0; k < kQK; ++k) {
@@ -86,20 +146,66 @@ double Exact(DType type, const uint8_t* row, const BlockQ8Act* x, size_t nb, dou
   return sum;
 }
 
+// n_max quantized input rows of nb blocks from x (n_max rows of nb · 32 floats): one term each,
+// or two (QuantizeActivationsQ8Split, laid out as the operator lays them out: rows 2i and 2i + 1
+// are input i's blocks and the blocks of its rounding error).
+std::vector<BlockQ8Act> QuantizeInputs(const std::vector<float>& x, size_t n_max, size_t nb, bool two_terms) {
+  const size_t cols = nb * kQK;
+  std::vector<BlockQ8Act> xq(n_max * nb), lo(nb);
+  for (size_t i = 0; i < n_max; ++i) {
+    if (!two_terms) {
+      QuantizeActivationsQ8(x.data() + i * cols, xq.data() + i * nb, cols);
+    } else if (i % 2 == 0) {
+      QuantizeActivationsQ8Split(x.data() + i / 2 * cols, xq.data() + i * nb, lo.data(), cols);
+      if (i + 1 < n_max) std::copy(lo.begin(), lo.end(), xq.begin() + static_cast<std::ptrdiff_t>((i + 1) * nb));
+    }
+  }
+  return xq;
+}
+
+// Calls k over `rows` rows of w and the first n quantized inputs, tiled as the operator tiles (MR
+// rows by up to NR inputs per call, outputs ldy apart), and checks every output against Exact and
+// that nothing past the rows is written.
+void ExpectTilesMatch(const QGemmUkernel& k, const std::vector<uint8_t>& w, size_t rows, size_t nb,
+                      const std::vector<BlockQ8Act>& xq, size_t n, const std::string& what) {
+  const size_t row_bytes = nb * DTypeBytes(k.weight, kQK), ldy = rows + 3;
+  std::vector<float> y(n * ldy, NAN);
+  for (size_t r = 0; r < rows; r += k.mr) {
+    for (size_t i = 0; i < n; i += k.nr) {
+      k.fn(w.data() + r * row_bytes, row_bytes, std::min(k.mr, rows - r), xq.data() + i * nb, std::min(k.nr, n - i),
+           nb, y.data() + i * ldy + r, ldy);
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t r = 0; r < ldy; ++r) {
+      const std::string where =
+          what + " n=" + std::to_string(n) + " row " + std::to_string(r) + " input " + std::to_string(i);
+      if (r >= rows) {
+        ASSERT_TRUE(std::isnan(y[i * ldy + r])) << where << ": written past the rows";
+        continue;
+      }
+      double mag;
+      const double want = Exact(k.weight, w.data() + r * row_bytes, xq.data() + i * nb, nb, &mag);
+      ASSERT_NEAR(y[i * ldy + r], want, 2.4e-7 * static_cast<double>(nb + 2) * mag + 1e-6) << where;
+    }
+  }
+}
+
 TEST(QGemmUkernels, EveryKernelThisCpuRunsMatchesTheDefinition) {
   size_t tested = 0;
   for (const QGemmUkernel* k : AllQGemmUkernels()) {
     if (!CpuHas(k->isa)) continue;
     ASSERT_TRUE(k->act == ActQuant::kQ8_0) << k->name << ": add its activations and definition to this test";
-    ASSERT_TRUE(k->weight == DType::kQ8_0 || k->weight == DType::kQ4_0) << k->name << ": add its definition";
+    ASSERT_TRUE(k->weight == DType::kQ8_0 || k->weight == DType::kQ4_0 || k->weight == DType::kQ5_0 ||
+                k->weight == DType::kQ5_1)
+        << k->name << ": add its definition";
     ++tested;
     std::mt19937 rng(5);
-    const size_t row_bytes_per_block = DTypeBytes(k->weight, kQK);
     for (Pattern pattern : {Pattern::kRandom, Pattern::kAllMax, Pattern::kAllMin, Pattern::kAlternating}) {
       for (size_t rows : {size_t{1}, k->mr - 1, k->mr, k->mr + 1, 2 * k->mr + 3}) {
         if (rows == 0) continue;
         for (size_t nb : {1u, 2u, 3u, 36u, 129u}) {
-          const size_t cols = nb * kQK, row_bytes = nb * row_bytes_per_block;
+          const size_t cols = nb * kQK;
           const std::vector<uint8_t> w = MakeBlocks(k->weight, rows, cols, pattern, rng);
           const size_t n_max = 2 * k->nr + 1;
           // Inputs of ±1 and 0 quantize to ±127, the extremes the kernels must take.
@@ -109,33 +215,13 @@ TEST(QGemmUkernels, EveryKernelThisCpuRunsMatchesTheDefinition) {
             x[i] = pattern == Pattern::kRandom ? std::normal_distribution<float>(0.f, 1.f)(rng)
                                                : (i % 5 == 0 ? 1.f : static_cast<float>(sign(rng) - 1));
           }
-          std::vector<BlockQ8Act> xq(n_max * nb);
-          for (size_t i = 0; i < n_max; ++i) QuantizeActivationsQ8(x.data() + i * cols, xq.data() + i * nb, cols);
-          for (size_t n = 1; n <= n_max; ++n) {
-            // Tiled as the operator tiles: MR rows by up to NR inputs per call; outputs ldy apart.
-            const size_t ldy = rows + 3;
-            std::vector<float> y(n * ldy, NAN);
-            for (size_t r = 0; r < rows; r += k->mr) {
-              for (size_t i = 0; i < n; i += k->nr) {
-                k->fn(w.data() + r * row_bytes, row_bytes, std::min(k->mr, rows - r), xq.data() + i * nb,
-                      std::min(k->nr, n - i), nb, y.data() + i * ldy + r, ldy);
-              }
-            }
-            for (size_t i = 0; i < n; ++i) {
-              for (size_t r = 0; r < ldy; ++r) {
-                const std::string where = std::string(k->name) + " pattern " +
-                                          std::to_string(static_cast<int>(pattern)) + " rows=" +
-                                          std::to_string(rows) + " nb=" + std::to_string(nb) + " n=" +
-                                          std::to_string(n) + " row " + std::to_string(r) + " input " +
-                                          std::to_string(i);
-                if (r >= rows) {
-                  ASSERT_TRUE(std::isnan(y[i * ldy + r])) << where << ": written past the rows";
-                  continue;
-                }
-                double mag;
-                const double want = Exact(k->weight, w.data() + r * row_bytes, xq.data() + i * nb, nb, &mag);
-                ASSERT_NEAR(y[i * ldy + r], want, 2.4e-7 * static_cast<double>(nb + 2) * mag + 1e-6) << where;
-              }
+          for (bool two_terms : {false, true}) {
+            const std::vector<BlockQ8Act> xq = QuantizeInputs(x, n_max, nb, two_terms);
+            const std::string what = std::string(k->name) + (two_terms ? " two terms" : "") + " pattern " +
+                                     std::to_string(static_cast<int>(pattern)) + " rows=" + std::to_string(rows) +
+                                     " nb=" + std::to_string(nb);
+            for (size_t n = 1; n <= n_max; ++n) {
+              ASSERT_NO_FATAL_FAILURE(ExpectTilesMatch(*k, w, rows, nb, xq, n, what));
             }
           }
         }
@@ -145,7 +231,7 @@ TEST(QGemmUkernels, EveryKernelThisCpuRunsMatchesTheDefinition) {
   EXPECT_GE(tested, 2u) << "at least the scalar definitions";
 #if defined(__x86_64__) || defined(_M_X64)
   if (CpuHas(Isa::kAvxVnni)) {
-    EXPECT_GE(tested, 6u) << "scalar, AVX2 and AVX-VNNI";
+    EXPECT_GE(tested, 12u) << "scalar, AVX2 and AVX-VNNI";
   }
 #endif
 }
@@ -187,11 +273,12 @@ TEST(QGemmUkernels, AvxVnniVariantsEqualAvx2ToTheBit) {
       }
     }
   }
-  EXPECT_EQ(compared, 2u);
+  EXPECT_EQ(compared, 4u);
 }
 
 // The dispatch table: on AVX2 the 8-bit block types run in place (no load-time repacking), with
-// their AVX-VNNI variants where the CPU has AVX-VNNI, and AVX-512 reads panels.
+// their AVX-VNNI variants where the CPU has AVX-VNNI, and AVX-512 reads panels; Q5_0 / Q5_1 run
+// the AVX2 kernels in place on both.
 TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
   for (DType type : {DType::kQ8_0, DType::kQ4_0}) {
     EXPECT_FALSE(MatMulUsesPanels(Isa::kAvx2, type));
@@ -213,7 +300,7 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
 #endif
   }
   // Types with no AVX-VNNI kernel take the AVX2 plans.
-  for (DType type : {DType::kF32, DType::kBF16, DType::kQ4_K, DType::kQ5_0}) {
+  for (DType type : {DType::kF32, DType::kBF16, DType::kQ4_K}) {
     for (size_t n : {1u, 64u}) {
       EXPECT_EQ(&FindMatMulPlan(Isa::kAvxVnni, type, n), &FindMatMulPlan(Isa::kAvx2, type, n));
     }
@@ -224,6 +311,21 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
   if (CpuHasAvxVnni()) {
     EXPECT_EQ(BestIsa(), Isa::kAvx2);
     EXPECT_TRUE(CpuHas(Isa::kAvxVnni));
+  }
+  for (DType type : {DType::kQ5_0, DType::kQ5_1}) {
+#if defined(__x86_64__) || defined(_M_X64)
+    for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+      EXPECT_FALSE(MatMulUsesPanels(isa, type));
+      for (size_t n : {1u, 3u, 4u, 256u}) {
+        const MatMulPlan& plan = FindMatMulPlan(isa, type, n);
+        ASSERT_EQ(plan.path, MatMulPath::kQGemm) << DTypeName(type) << " n=" << n;
+        EXPECT_EQ(plan.ukernel->weight, type);
+        EXPECT_EQ(plan.ukernel->isa, Isa::kAvx2);
+      }
+    }
+    EXPECT_EQ(FindMatMulPlan(Isa::kAvxVnni, type, 1).ukernel->isa, Isa::kAvxVnni);
+#endif
+    EXPECT_EQ(FindMatMulPlan(Isa::kScalar, type, 1).path, MatMulPath::kDotRows);
   }
 }
 

@@ -4,11 +4,14 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "kernels/cpu_features.h"
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul/dot_kernels.h"
+#include "kernels/matmul/matmul_table.h"
 #include "kernels/quant/activation_q8.h"
 
 namespace gemmakit {
@@ -225,6 +228,49 @@ TEST(QuantMatMul, CloseToFloatMathOnDequantizedWeights) {
         MatMulReference(x.data(), n, w, want.data());
         EXPECT_LT(RelativeRms(want, got), 0.01) << DTypeName(type) << " cols=" << cols << " n=" << n;
       }
+    }
+  }
+}
+
+// Exact precision's two 8-bit input terms (MatMulOptions::two_term_q8_inputs) on the 32-blocks
+// with integer kernels (Q5_0 / Q5_1 on x86 as well as Q8_0 / Q4_0): about a hundred times closer
+// to float32 math on the dequantized weights than one term, decode (n < 4) and prompts alike, and
+// on x86 through the integer kernels the table names. (Q5_x without one, as on scalar: float
+// inputs, both within float32 rounding.)
+TEST(QuantMatMul, TwoTermInputsCloseToFloatMath) {
+  for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kQ5_0, DType::kQ5_1}) {
+    for (size_t n : {1u, 3u, 5u, 17u}) {
+      const size_t rows = 37, cols = 160;
+      const auto wf = RandomVector(rows * cols, 7, 0.05f);
+      std::vector<uint8_t> wq(DTypeBytes(type, rows * cols));
+      ConvertFromF32(type, wf.data(), wq.data(), rows * cols);
+      const MatrixView w{type, wq.data(), rows, cols};
+      const auto x = RandomVector(n * cols, 8);
+      std::vector<float> one(n * rows), two(n * rows), want(n * rows);
+      MatMulOptions options;
+      ResetMatMulKernelsUsed();
+      MatMul(x.data(), n, w, one.data(), nullptr, options);
+      options.two_term_q8_inputs = true;
+      MatMul(x.data(), n, w, two.data(), nullptr, options);
+      MatMulReference(x.data(), n, w, want.data());
+      const double err_one = RelativeRms(want, one), err_two = RelativeRms(want, two);
+      const bool q8_inputs = type == DType::kQ8_0 || type == DType::kQ4_0 ||
+                             FindMatMulPlan(MatMulIsa(), type, n).path == MatMulPath::kQGemm;
+      if (!q8_inputs) {
+        EXPECT_LT(err_one, 1e-5) << DTypeName(type) << " n=" << n;
+        EXPECT_LT(err_two, 1e-5) << DTypeName(type) << " n=" << n;
+        continue;
+      }
+      EXPECT_LT(err_one, 0.01) << DTypeName(type) << " n=" << n;
+      EXPECT_LT(err_two, 2e-4) << DTypeName(type) << " n=" << n;
+      EXPECT_LT(err_two, err_one / 30) << DTypeName(type) << " n=" << n;
+#if defined(__x86_64__) || defined(_M_X64)
+      if (type == DType::kQ5_0 || type == DType::kQ5_1) {
+        const QGemmUkernel* uk = FindMatMulPlan(MatMulIsa(), type, n).ukernel;
+        EXPECT_EQ(uk->isa, CpuHasAvxVnni() ? Isa::kAvxVnni : Isa::kAvx2);
+        EXPECT_NE(MatMulKernelsUsed().find(uk->name), std::string::npos) << MatMulKernelsUsed();
+      }
+#endif
     }
   }
 }

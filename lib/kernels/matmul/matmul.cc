@@ -1,8 +1,9 @@
 // The matmul operator: looks up the plan for the weight type on this CPU (matmul_table.h), splits
 // output rows across threads in the plan's task sizes and tiles them for its kernel: an integer
 // micro-kernel on the blocks in place, the AVX-512 panels, a float32 GEMM, or the row dot kernels.
-// Inputs are converted once per call (to 8-bit blocks for Q8_0 / Q4_0 weights) and weight rows are
-// reused across all n inputs while they are in cache.
+// Inputs are converted once per call (to 8-bit blocks for Q8_0 / Q4_0 weights, and Q5_0 / Q5_1
+// where the plan has an integer micro-kernel for them) and weight rows are reused across all n
+// inputs while they are in cache.
 #include "kernels/matmul.h"
 
 #include <algorithm>
@@ -216,10 +217,11 @@ void RunDotRows(const float* x, const BlockQ8Act* xq, size_t n, const MatrixView
   });
 }
 
-// Q8_0 / Q4_0 weights: the inputs quantized to 8-bit blocks once per call (one term, or two: see
-// MatMulOptions::two_term_q8_inputs, each input then being two consecutive quantized rows whose
-// products are summed), then the plan's integer kernel over all quantized rows; the plan is the
-// one for n inputs (decode or prompt), whatever the number of terms.
+// Q8_0 / Q4_0 weights (and Q5_0 / Q5_1 on a kQGemm plan): the inputs quantized to 8-bit blocks
+// once per call (one term, or two: see MatMulOptions::two_term_q8_inputs, each input then being
+// two consecutive quantized rows whose products are summed), then the plan's integer kernel over
+// all quantized rows; the plan is the one for n inputs (decode or prompt), whatever the number of
+// terms.
 void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex,
                     const MatMulOptions& options, const MatMulPlan& plan, const DotKernels& k) {
   const size_t nb = w.cols / 32, terms = options.two_term_q8_inputs ? 2 : 1, nq = terms * n;
@@ -300,7 +302,12 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
   // Panels for decode only where the matrix was repacked at load; prompts repack on the fly.
   if (plan->path == MatMulPath::kQPanels && n < 4 && !w.panels) plan = &DotRowsPlan();
   const size_t row_bytes = DTypeBytes(w.dtype, w.cols);
-  if (w.dtype == DType::kQ8_0 || w.dtype == DType::kQ4_0) return MatMulQ8Inputs(x, n, w, y, ex, options, *plan, k);
+  // Q8_0 / Q4_0 on any plan (the row dot kernels take 8-bit inputs for them too); other 32-blocks
+  // (Q5_0, Q5_1) where the plan has an integer micro-kernel for them, else float inputs below.
+  if (w.dtype == DType::kQ8_0 || w.dtype == DType::kQ4_0 ||
+      (plan->path == MatMulPath::kQGemm && plan->ukernel->act == ActQuant::kQ8_0)) {
+    return MatMulQ8Inputs(x, n, w, y, ex, options, *plan, k);
+  }
 #if defined(__x86_64__) || defined(_M_X64)
   // K-quants (Q4_K, Q5_K, Q6_K) against Q8_K32 inputs on integer AVX2 kernels, decode and prompts;
   // AVX-512 decode keeps its fused float kernel (x86_avx512_kquant.cc).

@@ -1,4 +1,4 @@
-// Integer micro-kernels for AVX2 (contract: ukernels.h): Q8_0 / Q4_0 weight rows read in place in
+// Integer micro-kernels for AVX2 (contract: ukernels.h): Q8_0 / Q4_0 / Q5_0 / Q5_1 weight rows read in place in
 // their GGUF blocks against inputs quantized to BlockQ8Act. The tiles, shared with the AVX-VNNI
 // kernels (x86_avxvnni_qgemm.cc), are in x86_avx2_qgemm_tiles.h; here is AVX2's byte dot product:
 // vpmaddubsw (unsigned by signed bytes, pair sums saturated to int16: the tiles keep them in
@@ -24,5 +24,9 @@ extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2 = {"q8_0_q8_0_gemm_4x4__avx2", DT
                                                   4, kTileNR, kQ8_0Gemm4x4<Avx2Dot>};
 extern const QGemmUkernel kQ4_0Q8_0Gemm8x4Avx2 = {"q4_0_q8_0_gemm_8x4__avx2", DType::kQ4_0, ActQuant::kQ8_0, Isa::kAvx2,
                                                   8, kTileNR, kQ4_0Gemm8x4<Avx2Dot>};
+extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2 = {"q5_0_q8_0_gemm_8x8__avx2", DType::kQ5_0, ActQuant::kQ8_0, Isa::kAvx2,
+                                                  8, 8, kQ5Gemm8x8<Avx2Dot, Q5_0Rows>};
+extern const QGemmUkernel kQ5_1Q8_0Gemm8x8Avx2 = {"q5_1_q8_0_gemm_8x8__avx2", DType::kQ5_1, ActQuant::kQ8_0, Isa::kAvx2,
+                                                  8, 8, kQ5Gemm8x8<Avx2Dot, Q5_1Rows>};
 
 }  // namespace gemmakit
