@@ -46,9 +46,6 @@ using PanelKernelFn = void (*)(const uint8_t* panels, size_t stride, size_t n_pa
 void RunPanelKernel(const MatrixView& w, const PackedInputsQ8& x, size_t n, float* y, size_t r0, size_t r1,
                     PanelPackFn pack, PanelKernelFn kernel);
 
-// Float inputs against weights of any type converted to float32: exact float32 products.
-void GemmF32Avx512(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
-
 // The vdpbf16ps kernel behind GemmBF16 (kernels/bf16_gemm.h). Needs AVX512_BF16.
 void PackPanelsFromBF16Avx512(const uint16_t* src, size_t rows, size_t cols, uint32_t* out);
 void PackPanelsFromF32RowsAvx512(const float* src, size_t rows, size_t cols, size_t row_stride, uint32_t* out);
