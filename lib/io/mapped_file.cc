@@ -89,6 +89,14 @@ void ReleaseMappedPages(const void* p, size_t bytes) {
   madvise(reinterpret_cast<void*>(begin), end - begin, MADV_RANDOM);
 }
 
+void AdviseRandomAccess(const void* p, size_t bytes) {
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(p) / page * page;
+  const uintptr_t end = reinterpret_cast<uintptr_t>(p) + bytes;
+  if (p == nullptr || end <= begin) return;
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_RANDOM);
+}
+
 void PrefaultMappedPages(const void* p, size_t bytes) {
   const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   const uintptr_t begin = reinterpret_cast<uintptr_t>(p) / page * page;

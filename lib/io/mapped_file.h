@@ -36,6 +36,9 @@ void ReleaseMappedPages(const void* p, size_t bytes);
 // Maps [p, p + bytes) of a file mapping into memory now, in bulk, rather than page fault by page
 // fault: for data about to be read in full, such as weights repacked at load.
 void PrefaultMappedPages(const void* p, size_t bytes);
+// A mapped range read a little at a time in no order (a lookup table): no readahead around faults.
+// Harmless on memory that is not a file mapping.
+void AdviseRandomAccess(const void* p, size_t bytes);
 
 // Reads a whole (small) file, such as config.json, into a string. Throws Error(kIoError).
 std::string ReadTextFile(const std::string& path, size_t max_bytes = 64u << 20);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "io/mapped_file.h"
 #include "model/weights.h"
 
 namespace gemmakit {
@@ -20,6 +21,9 @@ Gemma3nWeights BindGemma3nWeights(const ModelConfig& c, std::shared_ptr<const Te
   }
   w.per_layer_embed = b.Matrix("embed_tokens_per_layer.weight", g.per_layer_vocab, slots * ple,
                                "vocab_size_per_layer_input, num_hidden_layers * hidden_size_per_layer_input");
+  // Read a row per token: without readahead, a row maps its own pages, not the megabytes around it
+  // that would count as resident (the table is the largest tensor of E2B's file).
+  AdviseRandomAccess(w.per_layer_embed.data, DTypeBytes(w.per_layer_embed.dtype, w.per_layer_embed.cols) * w.per_layer_embed.rows);
   w.per_layer_model_projection = b.Matrix("per_layer_model_projection.weight", slots * ple, d,
                                           "num_hidden_layers * hidden_size_per_layer_input, hidden_size");
   w.per_layer_projection_norm = b.Norm("per_layer_projection_norm.weight", ple, "hidden_size_per_layer_input");
