@@ -49,7 +49,7 @@ GenerationStepper::GenerationStepper(Session& session, std::vector<int32_t> prom
 
 GenerationStepper::~GenerationStepper() {
   // Only while the session is still ours (or a step of ours failed half-way): once another call
-  // has changed it, images past its tokens are that call's.
+  // has changed it, media past its tokens are that call's.
   if (!finished_ && (interrupted_ || static_cast<size_t>(session_.n_past()) == expected_n_past_)) {
     session_.DropPendingMedia();
   }
