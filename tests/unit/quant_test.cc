@@ -233,9 +233,9 @@ TEST(QuantMatMul, CloseToFloatMathOnDequantizedWeights) {
 }
 
 // Exact precision's two 8-bit input terms (MatMulOptions::two_term_q8_inputs) on the 32-blocks
-// with integer kernels (Q5_0 / Q5_1 on x86 as well as Q8_0 / Q4_0): about a hundred times closer
-// to float32 math on the dequantized weights than one term, decode (n < 4) and prompts alike, and
-// on x86 through the integer kernels the table names. (Q5_x without one, as on scalar: float
+// with integer kernels (Q5_0 / Q5_1 on x86 as well as Q8_0 / Q4_0; AVX-512 prompts on the u8
+// panels): about a hundred times closer to float32 math on the dequantized weights than one term,
+// decode (n < 4) and prompts alike, and on x86 through the integer kernels the table names. (Q5_x without one, as on scalar: float
 // inputs, both within float32 rounding.)
 TEST(QuantMatMul, TwoTermInputsCloseToFloatMath) {
   for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kQ5_0, DType::kQ5_1}) {
@@ -254,8 +254,9 @@ TEST(QuantMatMul, TwoTermInputsCloseToFloatMath) {
       MatMul(x.data(), n, w, two.data(), nullptr, options);
       MatMulReference(x.data(), n, w, want.data());
       const double err_one = RelativeRms(want, one), err_two = RelativeRms(want, two);
-      const bool q8_inputs = type == DType::kQ8_0 || type == DType::kQ4_0 ||
-                             FindMatMulPlan(MatMulIsa(), type, n).path == MatMulPath::kQGemm;
+      const MatMulPath path = FindMatMulPlan(MatMulIsa(), type, n).path;
+      const bool q8_inputs = type == DType::kQ8_0 || type == DType::kQ4_0 || path == MatMulPath::kQGemm ||
+                             path == MatMulPath::kU8Panels;
       if (!q8_inputs) {
         EXPECT_LT(err_one, 1e-5) << DTypeName(type) << " n=" << n;
         EXPECT_LT(err_two, 1e-5) << DTypeName(type) << " n=" << n;
@@ -265,7 +266,7 @@ TEST(QuantMatMul, TwoTermInputsCloseToFloatMath) {
       EXPECT_LT(err_two, 2e-4) << DTypeName(type) << " n=" << n;
       EXPECT_LT(err_two, err_one / 30) << DTypeName(type) << " n=" << n;
 #if defined(__x86_64__) || defined(_M_X64)
-      if (type == DType::kQ5_0 || type == DType::kQ5_1) {
+      if ((type == DType::kQ5_0 || type == DType::kQ5_1) && path == MatMulPath::kQGemm) {
         const QGemmUkernel* uk = FindMatMulPlan(MatMulIsa(), type, n).ukernel;
         EXPECT_EQ(uk->isa, CpuHasAvxVnni() ? Isa::kAvxVnni : Isa::kAvx2);
         EXPECT_NE(MatMulKernelsUsed().find(uk->name), std::string::npos) << MatMulKernelsUsed();

@@ -20,6 +20,7 @@
 #include "kernels/matmul/kquant_q8k.h"
 #include "kernels/matmul/matmul_table.h"
 #include "kernels/matmul/panels.h"
+#include "kernels/matmul/u8_panels.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/vec.h"
 
@@ -283,6 +284,30 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
   }
 }
 
+#if defined(__x86_64__) || defined(_M_X64)
+// Block types on affine u8 panels (u8_panels.h): inputs quantized once per call (one or two
+// terms), each task unpacking its rows once for all of them.
+void MatMulU8Panels(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex,
+                    const MatMulOptions& options, const MatMulPlan& plan) {
+  const bool two_terms = options.two_term_q8_inputs;
+  // The calling thread's, kept: a prompt's inputs take megabytes, whose fresh pages would fault.
+  // Named through a reference: a lambda that names a thread_local reads the running thread's.
+  thread_local U8PanelInputs scratch;
+  U8PanelInputs& packed = scratch;
+  PackU8PanelInputs(x, n, w.cols, U8GroupSize(w.dtype), two_terms, packed, ex);
+  std::vector<float> term_outputs(two_terms ? 2 * n * w.rows : 0);  // [input][term][row]
+  float* yq = two_terms ? term_outputs.data() : y;
+  ForRowChunks(w.rows, plan.RowsPerTask(DTypeBytes(w.dtype, w.cols)), ex,
+               [&](size_t r0, size_t r1) { GemmU8PanelsAvx512(w, packed, packed.n, yq, r0, r1); });
+  if (!two_terms) return;
+  for (size_t i = 0; i < n; ++i) {
+    const float* hi = yq + 2 * i * w.rows;
+    const float* lo = hi + w.rows;
+    for (size_t r = 0; r < w.rows; ++r) y[i * w.rows + r] = hi[r] + lo[r];
+  }
+}
+#endif
+
 }  // namespace
 
 void SetReferenceMatMul(bool enabled) { g_reference = enabled; }
@@ -310,17 +335,18 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
       (plan->path == MatMulPath::kQGemm && plan->ukernel->act == ActQuant::kQ8_0)) {
     return MatMulQ8Inputs(x, n, w, y, ex, options, *plan, k);
   }
+  // K-quants (Q4_K, Q5_K, Q6_K) against Q8_K32 inputs on integer kernels that read the blocks in
+  // place (on AVX-512 they decode faster than its fused float kernel, x86_avx512_kquant.cc, kept
+  // for matrices without their blocks in memory: Gemma 3n E2B Q4_0, whose output matrix is Q6_K,
+  // 14.3 -> 21 t/s on a Zen 5).
+  if (w.data && plan->path == MatMulPath::kQGemm && plan->ukernel->act == ActQuant::kQ8_K32) {
+    NoteKernel(w.dtype, n, plan->kernel);
+    return MatMulQ8K32(x, n, w, y, ex, *plan->ukernel, options.two_term_q8_inputs);
+  }
 #if defined(__x86_64__) || defined(_M_X64)
-  // K-quants (Q4_K, Q5_K, Q6_K) against Q8_K32 inputs on integer AVX2 kernels, decode and prompts,
-  // on both tiers: on AVX-512 they decode faster than its fused float kernel (x86_avx512_kquant.cc,
-  // kept for matrices without their blocks in memory): Gemma 3n E2B Q4_0 (a Q6_K output matrix)
-  // 14.3 -> 21 t/s on a Zen 5.
-  const std::string_view isa = k.isa;
-  if (w.data && (isa == "avx2" || isa == "avx512")) {
-    if (const QGemmUkernel* uk = FindKQuantUkernel(w.dtype, Isa::kAvx2, n >= 4)) {
-      NoteKernel(w.dtype, n, uk->name);
-      return MatMulQ8K32(x, n, w, y, ex, *uk, options.two_term_q8_inputs);
-    }
+  if (w.data && plan->path == MatMulPath::kU8Panels) {
+    NoteKernel(w.dtype, n, plan->kernel);
+    return MatMulU8Panels(x, n, w, y, ex, options, *plan);
   }
 #endif
   if (plan->path == MatMulPath::kFloatRows) {

@@ -13,6 +13,8 @@ extern const QGemmUkernel kQ5_0Q8_0Gemm4x4Scalar, kQ5_1Q8_0Gemm4x4Scalar;
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2, kQ4_0Q8_0Gemm8x4Avx2;
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni, kQ4_0Q8_0Gemm8x4AvxVnni;
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2, kQ5_1Q8_0Gemm8x8Avx2, kQ5_0Q8_0Gemm8x8AvxVnni, kQ5_1Q8_0Gemm8x8AvxVnni;
+extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2, kQ4_KQ8K32Gemm1x8Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x8Avx2;
+extern const QGemmUkernel kQ6_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x8Avx2;
 #endif
 
 size_t MatMulPlan::RowsPerTask(size_t row_bytes) const {
@@ -35,6 +37,11 @@ constexpr MatMulPlan QGemm(const QGemmUkernel& k, size_t task_rows, size_t task_
 constexpr MatMulPlan QPanels(const char* name, size_t task_rows, size_t task_bytes) {
   return {MatMulPath::kQPanels, name, nullptr, nullptr, task_rows, task_bytes, kPanelRows};
 }
+// Prompts of every type without panels of its own: 64 rows per task (the panel kernels' size),
+// unpacked once and met by every input.
+constexpr MatMulPlan U8Panels(const char* name) {
+  return {MatMulPath::kU8Panels, name, nullptr, nullptr, 64, 0, kPanelRows};
+}
 constexpr MatMulPlan kF32GemmAvx2 = {MatMulPath::kFloatRows, "f32_gemm_16x6__avx2", nullptr, GemmF32Avx2, 64, 0, 1};
 // About 64 KB of weights per task.
 constexpr MatMulPlan kBF16GemvAvx2 = {MatMulPath::kFloatRows, "bf16_f32_gemv_4x1__avx2", nullptr, GemvBF16Avx2, 0, 65536, 4};
@@ -47,10 +54,19 @@ const MatMulEntry kTable[] = {
      QPanels("q8_0_f32_gemm_16x4__avx512vnni", 64, 0)},
     {Isa::kAvx512, DType::kQ4_0, false, QPanels("q4_0_f32_gemm_16x4__avx512vnni", 0, 65536),
      QPanels("q4_0_f32_gemm_16x4__avx512vnni", 64, 0)},
-    // Q5_0 / Q5_1: no AVX-512 kernels; the AVX2 integer ones on the blocks in place beat the float
-    // fallbacks (dequantize and multiply) for decode and prompts.
-    {Isa::kAvx512, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8Avx2, 0, 65536), QGemm(kQ5_0Q8_0Gemm8x8Avx2, 16, 0)},
-    {Isa::kAvx512, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8Avx2, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x8Avx2, 16, 0)},
+    // The other block types: prompts on affine u8 panels; decode reads the blocks in place with the
+    // AVX2 integer kernels (they beat the float fallbacks: dequantize and multiply), or, for the
+    // rarer types, the AVX-512 row dot kernels.
+    {Isa::kAvx512, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8Avx2, 0, 65536), U8Panels("q5_0_q8_0_gemm_32x4__avx512vnni")},
+    {Isa::kAvx512, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8Avx2, 0, 65536), U8Panels("q5_1_q8_0_gemm_32x4__avx512vnni")},
+    {Isa::kAvx512, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q4_k_q8_0_gemm_32x4__avx512vnni")},
+    {Isa::kAvx512, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_32x4__avx512vnni")},
+    {Isa::kAvx512, DType::kQ6_K, false, QGemm(kQ6_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q6_k_q8_0_gemm_32x4__avx512vnni")},
+    {Isa::kAvx512, DType::kQ4_1, false, kDotRows, U8Panels("q4_1_q8_0_gemm_32x4__avx512vnni")},
+    {Isa::kAvx512, DType::kIQ4_NL, false, kDotRows, U8Panels("iq4_nl_q8_0_gemm_32x4__avx512vnni")},
+    {Isa::kAvx512, DType::kIQ4_XS, false, kDotRows, U8Panels("iq4_xs_q8_0_gemm_32x4__avx512vnni")},
+    {Isa::kAvx512, DType::kQ2_K, false, kDotRows, U8Panels("q2_k_q8_0_gemm_32x4__avx512vnni")},
+    {Isa::kAvx512, DType::kQ3_K, false, kDotRows, U8Panels("q3_k_q8_0_gemm_32x4__avx512vnni")},
     // Float prompts: the AVX2 GEMM (its 16-row panels beat the 16-lane AVX-512 one it replaced: 1B
     // BF16 exact pp512 76 -> 107 t/s, 30 s of audio 8.1 -> 5.7 s on a Zen 5).
     {Isa::kAvx512, DType::kF32, true, kDotRows, kF32GemmAvx2},
@@ -66,6 +82,10 @@ const MatMulEntry kTable[] = {
     {Isa::kAvx2, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4Avx2, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x4Avx2, 16, 0)},
     {Isa::kAvx2, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8Avx2, 0, 65536), QGemm(kQ5_0Q8_0Gemm8x8Avx2, 16, 0)},
     {Isa::kAvx2, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8Avx2, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x8Avx2, 16, 0)},
+    // K-quants against 8-bit activations with a scale per 32 (kquant_q8k.h).
+    {Isa::kAvx2, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), QGemm(kQ4_KQ8K32Gemm1x8Avx2, 64, 0)},
+    {Isa::kAvx2, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), QGemm(kQ5_KQ8K32Gemm1x8Avx2, 64, 0)},
+    {Isa::kAvx2, DType::kQ6_K, false, QGemm(kQ6_KQ8K32Gemm1x1Avx2, 0, 65536), QGemm(kQ6_KQ8K32Gemm1x8Avx2, 64, 0)},
     {Isa::kAvx2, DType::kBF16, false, kBF16GemvAvx2, kF32GemmAvx2},
     {Isa::kAvx2, DType::kF32, true, kDotRows, kF32GemmAvx2},
 #endif

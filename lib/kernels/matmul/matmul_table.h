@@ -20,6 +20,7 @@ enum class MatMulPath {
   kQGemm,     // an integer micro-kernel (ukernels.h) on the GGUF blocks in place
   kQPanels,   // Q8_0 / Q4_0 repacked at load into 16-row panels (panels.h), for VNNI
   kFloatRows, // a kernel on float32 inputs that takes a range of rows (FloatRowsFn)
+  kU8Panels,  // rows unpacked per task into affine u8 panels (u8_panels.h), for AVX-512 VNNI prompts
 };
 
 // Rows [r0, r1) of y = x · Wᵀ with float32 inputs.
@@ -28,7 +29,7 @@ using FloatRowsFn = void (*)(const MatrixView& w, const float* x, size_t n, floa
 struct MatMulPlan {
   MatMulPath path;
   const char* kernel;            // what MatMulKernelsUsed reports; null: the dot table's ISA name
-  const QGemmUkernel* ukernel;   // kQGemm
+  const QGemmUkernel* ukernel;   // kQGemm (ActQuant::kQ8_0 blocks, or kQ8_K32 for the K-quants)
   FloatRowsFn rows_fn;           // kFloatRows
   // Rows per task: task_rows when set, else about task_bytes of weights; a multiple of row_step.
   size_t task_rows, task_bytes, row_step;

@@ -1,0 +1,55 @@
+// Affine u8 panels: one prompt-sized integer GEMM for every block type whose values are, within a
+// group of G columns (16 or 32), scale · u + min with u an unsigned byte. That covers the K-quants
+// (Q4_K, Q5_K: per 32, d·sc and -dmin·m; Q6_K, Q3_K, Q2_K: per 16), the 32-blocks without panels
+// of their own (Q5_0: u = q, min = -16·d; Q5_1, Q4_1: d and m) and the non-linear ones (IQ4_NL,
+// IQ4_XS: u = level + 128, min = -128 · scale). Weight rows are unpacked a task at a time into
+// 16-row panels (u8 quants 4 bytes per row per 32-bit lane, then the group's 16 scales and 16
+// mins as floats), so one vpdpbusd multiplies 16 rows by 4 weights against 4 input bytes; per group
+// and input, the integer sum (exact) times scale · d_x plus min · d_x·Σq_x. The unpacking costs
+// one pass over the task's rows, against n inputs' worth of products: a prompt's kernel, not a
+// decode one (decode reads the blocks in place).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/dtype.h"
+#include "kernels/parallel.h"
+
+namespace gemmakit {
+
+struct MatrixView;
+
+// Columns per (scale, min) group of `dtype` in the affine form, or 0 when it has none.
+size_t U8GroupSize(DType dtype);
+
+// Rows of `dtype` blocks (row_stride bytes apart) unpacked to the affine form: u[r * cols + c],
+// scale[r * groups + g], min[r * groups + g] with groups = cols / U8GroupSize(dtype); value =
+// scale · u + min (as dequantize.cc computes it, to float rounding). The scalar definition; the
+// tests hold it to ConvertToF32.
+void UnpackRowsU8(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_rows, size_t cols, uint8_t* u,
+                  float* scale, float* min);
+
+// Inputs quantized for the u8 panels: 8-bit values with a scale per 32 (as BlockQ8Act) and, per
+// group of G, d·Σq (what the mins multiply), padded to whole tiles of inputs.
+struct U8PanelInputs {
+  size_t cols = 0, group = 0, n = 0;
+  std::vector<int8_t> q;       // [input][cols]
+  std::vector<float> d;        // [input][cols / 32]
+  std::vector<float> sum;      // [input][cols / group]
+  const int8_t* quants(size_t i) const { return q.data() + i * cols; }
+  const float* scales(size_t i) const { return d.data() + i * (cols / 32); }
+  const float* sums(size_t i) const { return sum.data() + i * (cols / group); }
+};
+// n inputs of x (cols floats each, cols a multiple of 32 and of group); with two_terms each input
+// becomes two consecutive quantized rows, its 8-bit value and the 8-bit value of the rounding
+// error (QuantizeActivationsQ8Split), whose products the caller adds. Inputs split across ex.
+void PackU8PanelInputs(const float* x, size_t n, size_t cols, size_t group, bool two_terms, U8PanelInputs& out,
+                       Executor* ex = nullptr);
+
+// Rows [r0, r1) of y = x · Wᵀ (y row stride w.rows) for the n packed inputs, unpacking the rows a
+// chunk at a time (AVX-512 VNNI). Requires U8GroupSize(w.dtype) and w.data.
+void GemmU8PanelsAvx512(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1);
+
+}  // namespace gemmakit

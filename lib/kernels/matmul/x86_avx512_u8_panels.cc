@@ -1,0 +1,148 @@
+// The affine u8 panel GEMM (u8_panels.h) on AVX-512 VNNI: rows unpacked a chunk at a time, then
+// 2 panels (32 rows) × 4 inputs per register tile, as the Q8_0 panel kernel does, with a scale and
+// a minimum per group instead of one f16 scale per block and a fixed offset.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "kernels/matmul.h"
+#include "kernels/matmul/u8_panels.h"
+
+namespace gemmakit {
+namespace {
+
+constexpr size_t kLanes = 16;   // rows per panel
+constexpr size_t kInputs = 4;   // inputs per register tile (U8PanelInputs pads to it)
+
+// Bytes of one group of a panel: 16 rows × G quants, then 16 scales and 16 mins.
+constexpr size_t GroupBytes(size_t group) { return group * kLanes + 2 * kLanes * sizeof(float); }
+
+inline __m512i Broadcast4(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+// y[t][16 p + lane] for kPanels panels × kInputs inputs (from i0), over every group.
+template <size_t G, size_t kPanels>
+void Tile(const uint8_t* const panel[kPanels], size_t groups, const U8PanelInputs& x, size_t i0, float* y,
+          size_t ldy, const __mmask16 mask[kPanels], size_t inputs) {
+  constexpr size_t kDwords = G / 4, kGroupBytes = GroupBytes(G);
+  __m512 acc[kPanels][kInputs];
+  for (auto& a : acc) {
+    for (auto& v : a) v = _mm512_setzero_ps();
+  }
+  const int8_t* xq[kInputs];
+  const float* xd[kInputs];
+  const float* xs[kInputs];
+  for (size_t t = 0; t < kInputs; ++t) xq[t] = x.quants(i0 + t), xd[t] = x.scales(i0 + t), xs[t] = x.sums(i0 + t);
+  for (size_t g = 0; g < groups; ++g) {
+    __m512i sum[kPanels][kInputs];
+    for (auto& s : sum) {
+      for (auto& v : s) v = _mm512_setzero_si512();
+    }
+    for (size_t k = 0; k < kDwords; ++k) {
+      __m512i wv[kPanels];
+      for (size_t p = 0; p < kPanels; ++p) wv[p] = _mm512_loadu_si512(panel[p] + g * kGroupBytes + 64 * k);
+      for (size_t t = 0; t < kInputs; ++t) {
+        const __m512i xv = Broadcast4(xq[t] + g * G + 4 * k);
+        for (size_t p = 0; p < kPanels; ++p) sum[p][t] = _mm512_dpbusd_epi32(sum[p][t], wv[p], xv);
+      }
+    }
+    for (size_t p = 0; p < kPanels; ++p) {
+      const float* sm = reinterpret_cast<const float*>(panel[p] + g * kGroupBytes + G * kLanes);
+      const __m512 scale = _mm512_loadu_ps(sm), min = _mm512_loadu_ps(sm + kLanes);
+      for (size_t t = 0; t < kInputs; ++t) {
+        const __m512 dx = _mm512_set1_ps(xd[t][g * G / 32]);
+        acc[p][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[p][t]), _mm512_mul_ps(scale, dx), acc[p][t]);
+        acc[p][t] = _mm512_fmadd_ps(min, _mm512_set1_ps(xs[t][g]), acc[p][t]);
+      }
+    }
+  }
+  for (size_t t = 0; t < inputs; ++t) {
+    for (size_t p = 0; p < kPanels; ++p) _mm512_mask_storeu_ps(y + t * ldy + p * kLanes, mask[p], acc[p][t]);
+  }
+}
+
+// Unpacked rows (u [rows × cols], scale and min [rows × groups]) into panels of 16 rows; rows past
+// the last are zero.
+void Transpose(const uint8_t* u, const float* scale, const float* min, size_t rows, size_t cols, size_t group,
+               uint8_t* out) {
+  const size_t groups = cols / group, group_bytes = GroupBytes(group);
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i quant_offsets = _mm512_mullo_epi32(lane, _mm512_set1_epi32(static_cast<int>(cols)));
+  const __m512i group_offsets = _mm512_mullo_epi32(lane, _mm512_set1_epi32(static_cast<int>(groups)));
+  for (size_t r0 = 0; r0 < rows; r0 += kLanes) {
+    const __mmask16 valid = static_cast<__mmask16>((1u << std::min(kLanes, rows - r0)) - 1);
+    uint8_t* panel = out + (r0 / kLanes) * groups * group_bytes;
+    const uint8_t* base = u + r0 * cols;
+    for (size_t g = 0; g < groups; ++g) {
+      uint8_t* dst = panel + g * group_bytes;
+      for (size_t k = 0; k < group / 4; ++k) {
+        const __m512i v =
+            _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), valid, quant_offsets, base + g * group + 4 * k, 1);
+        _mm512_storeu_si512(dst + 64 * k, v);
+      }
+      float* sm = reinterpret_cast<float*>(dst + group * kLanes);
+      _mm512_storeu_ps(sm, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, group_offsets,
+                                                     scale + r0 * groups + g, 4));
+      _mm512_storeu_ps(sm + kLanes, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, group_offsets,
+                                                              min + r0 * groups + g, 4));
+    }
+  }
+}
+
+template <size_t G>
+void RunPanels(const uint8_t* panels, size_t n_panels, size_t rows, size_t groups, const U8PanelInputs& x, size_t n,
+               float* y, size_t ldy) {
+  const size_t stride = groups * GroupBytes(G);
+  auto mask_of = [&](size_t p) {
+    return static_cast<__mmask16>((1u << std::min(kLanes, rows - std::min(rows, p * kLanes))) - 1);
+  };
+  for (size_t i = 0; i < n; i += kInputs) {
+    const size_t inputs = std::min(kInputs, n - i);
+    size_t p = 0;
+    for (; p + 2 <= n_panels; p += 2) {
+      const uint8_t* pp[2] = {panels + p * stride, panels + (p + 1) * stride};
+      const __mmask16 m[2] = {mask_of(p), mask_of(p + 1)};
+      Tile<G, 2>(pp, groups, x, i, y + i * ldy + p * kLanes, ldy, m, inputs);
+    }
+    if (p < n_panels) {
+      const uint8_t* pp[1] = {panels + p * stride};
+      const __mmask16 m[1] = {mask_of(p)};
+      Tile<G, 1>(pp, groups, x, i, y + i * ldy + p * kLanes, ldy, m, inputs);
+    }
+  }
+}
+
+}  // namespace
+
+void GemmU8PanelsAvx512(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1) {
+  const size_t group = U8GroupSize(w.dtype), cols = w.cols, groups = cols / group;
+  const size_t row_bytes = DTypeBytes(w.dtype, cols);
+  // A chunk's unpacked rows and their panels stay in L2 while every input passes them.
+  const size_t chunk_rows = std::max<size_t>(2 * kLanes, (128 * 1024 / cols) / (2 * kLanes) * (2 * kLanes));
+  thread_local std::vector<uint8_t> u, panels;
+  thread_local std::vector<float> scale, min;
+  u.resize(chunk_rows * cols);
+  scale.resize(chunk_rows * groups);
+  min.resize(chunk_rows * groups);
+  panels.resize((chunk_rows / kLanes) * groups * GroupBytes(group));
+  for (size_t c0 = r0; c0 < r1; c0 += chunk_rows) {
+    const size_t rows = std::min(chunk_rows, r1 - c0), n_panels = (rows + kLanes - 1) / kLanes;
+    UnpackRowsU8(w.dtype, static_cast<const uint8_t*>(w.data) + c0 * row_bytes, row_bytes, rows, cols, u.data(),
+                 scale.data(), min.data());
+    Transpose(u.data(), scale.data(), min.data(), rows, cols, group, panels.data());
+    if (group == 16) {
+      RunPanels<16>(panels.data(), n_panels, rows, groups, x, n, y + c0, w.rows);
+    } else {
+      RunPanels<32>(panels.data(), n_panels, rows, groups, x, n, y + c0, w.rows);
+    }
+  }
+}
+
+}  // namespace gemmakit

@@ -1,0 +1,168 @@
+// Affine u8 panels (kernels/matmul/u8_panels.h): the affine form of every block type against its
+// dequantizer, the AVX-512 kernel against exact math on the same quantized inputs on odd shapes
+// (one and two terms), and MatMul's prompts on it against the float reference.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu_features.h"
+#include "kernels/dtype.h"
+#include "kernels/matmul.h"
+#include "kernels/matmul/u8_panels.h"
+#include "kernels/quant/quant.h"
+#include "runtime/thread_pool.h"
+
+namespace gemmakit {
+namespace {
+
+struct TypeCase {
+  DType dtype;
+  void (*quantize)(const float*, void*, size_t);
+};
+
+const TypeCase kTypes[] = {
+    {DType::kQ8_0, QuantizeQ8_0},     {DType::kQ4_0, QuantizeQ4_0},   {DType::kQ4_1, QuantizeQ4_1},
+    {DType::kQ5_0, QuantizeQ5_0},     {DType::kQ5_1, QuantizeQ5_1},   {DType::kIQ4_NL, QuantizeIQ4_NL},
+    {DType::kIQ4_XS, QuantizeIQ4_XS}, {DType::kQ2_K, QuantizeQ2_K},   {DType::kQ3_K, QuantizeQ3_K},
+    {DType::kQ4_K, QuantizeQ4_K},     {DType::kQ5_K, QuantizeQ5_K},   {DType::kQ6_K, QuantizeQ6_K},
+};
+
+bool IsSuperBlock(DType t) {
+  return t == DType::kIQ4_XS || t == DType::kQ2_K || t == DType::kQ3_K || t == DType::kQ4_K || t == DType::kQ5_K ||
+         t == DType::kQ6_K;
+}
+
+std::vector<float> Normal(std::mt19937& rng, size_t n) {
+  std::vector<float> v(n);
+  std::normal_distribution<float> dist(0.f, 1.f);
+  for (float& f : v) f = dist(rng);
+  return v;
+}
+
+std::vector<uint8_t> Quantized(const TypeCase& t, const std::vector<float>& w, size_t rows, size_t cols) {
+  std::vector<uint8_t> out(rows * DTypeBytes(t.dtype, cols));
+  for (size_t r = 0; r < rows; ++r) t.quantize(w.data() + r * cols, out.data() + r * DTypeBytes(t.dtype, cols), cols);
+  return out;
+}
+
+TEST(U8Panels, AffineFormEqualsTheDequantizer) {
+  std::mt19937 rng(11);
+  for (const TypeCase& t : kTypes) {
+    SCOPED_TRACE(DTypeName(t.dtype));
+    const size_t rows = 3, cols = 512, group = U8GroupSize(t.dtype);
+    ASSERT_TRUE(group == 16 || group == 32);
+    const std::vector<uint8_t> q = Quantized(t, Normal(rng, rows * cols), rows, cols);
+    std::vector<uint8_t> u(rows * cols);
+    std::vector<float> scale(rows * cols / group), min(rows * cols / group), ref(cols);
+    UnpackRowsU8(t.dtype, q.data(), DTypeBytes(t.dtype, cols), rows, cols, u.data(), scale.data(), min.data());
+    for (size_t r = 0; r < rows; ++r) {
+      ConvertToF32(t.dtype, q.data() + r * DTypeBytes(t.dtype, cols), ref.data(), cols);
+      for (size_t c = 0; c < cols; ++c) {
+        const size_t g = r * (cols / group) + c / group;
+        const float value = scale[g] * u[r * cols + c] + min[g];
+        ASSERT_NEAR(value, ref[c], 1e-6f * (1.f + std::fabs(ref[c]))) << r << " " << c;
+      }
+    }
+  }
+  EXPECT_EQ(U8GroupSize(DType::kF32), 0u);
+  EXPECT_EQ(U8GroupSize(DType::kBF16), 0u);
+}
+
+// Σ over groups of scale · Σ u·q_x · d_x + min · d_x·Σq_x in double: what the kernel computes
+// exactly in its integer part.
+std::vector<double> ExactOnQuantizedInputs(const TypeCase& t, const std::vector<uint8_t>& w, size_t rows,
+                                           size_t cols, const U8PanelInputs& x) {
+  const size_t group = U8GroupSize(t.dtype), groups = cols / group;
+  std::vector<uint8_t> u(rows * cols);
+  std::vector<float> scale(rows * groups), min(rows * groups);
+  UnpackRowsU8(t.dtype, w.data(), DTypeBytes(t.dtype, cols), rows, cols, u.data(), scale.data(), min.data());
+  std::vector<double> y(x.n * rows);
+  for (size_t i = 0; i < x.n; ++i) {
+    for (size_t r = 0; r < rows; ++r) {
+      double acc = 0;
+      for (size_t g = 0; g < groups; ++g) {
+        int64_t dot = 0;
+        for (size_t k = g * group; k < (g + 1) * group; ++k) dot += int64_t{u[r * cols + k]} * x.quants(i)[k];
+        acc += double(scale[r * groups + g]) * x.scales(i)[g * group / 32] * double(dot) +
+               double(min[r * groups + g]) * x.sums(i)[g];
+      }
+      y[i * rows + r] = acc;
+    }
+  }
+  return y;
+}
+
+TEST(U8Panels, Avx512KernelEqualsExactMathOnOddShapes) {
+  if (!CpuHas(Isa::kAvx512)) GTEST_SKIP() << "no AVX-512 VNNI";
+  std::mt19937 rng(5);
+  for (const TypeCase& t : kTypes) {
+    for (size_t rows : {1u, 17u, 50u, 101u, 258u}) {
+      for (size_t n : {1u, 3u, 4u, 9u}) {
+        for (bool two_terms : {false, true}) {
+          const size_t cols = IsSuperBlock(t.dtype) ? 768 : 32 + 32 * (rows % 5);
+          SCOPED_TRACE(std::string(DTypeName(t.dtype)) + " rows " + std::to_string(rows) + " n " +
+                       std::to_string(n) + (two_terms ? " two terms" : ""));
+          const std::vector<uint8_t> w = Quantized(t, Normal(rng, rows * cols), rows, cols);
+          const std::vector<float> xf = Normal(rng, n * cols);
+          U8PanelInputs x;
+          PackU8PanelInputs(xf.data(), n, cols, U8GroupSize(t.dtype), two_terms, x);
+          ASSERT_EQ(x.n, two_terms ? 2 * n : n);
+          const std::vector<double> want = ExactOnQuantizedInputs(t, w, rows, cols, x);
+          // Sentinels around the rows asked for: nothing outside them is written.
+          const size_t r0 = rows > 16 ? 16 : 0;
+          std::vector<float> y(x.n * rows, -7.f);
+          const MatrixView view{t.dtype, w.data(), rows, cols};
+          GemmU8PanelsAvx512(view, x, x.n, y.data(), r0, rows);
+          for (size_t i = 0; i < x.n; ++i) {
+            for (size_t r = 0; r < rows; ++r) {
+              if (r < r0) {
+                ASSERT_EQ(y[i * rows + r], -7.f);
+                continue;
+              }
+              ASSERT_NEAR(y[i * rows + r], want[i * rows + r], 1e-4 * (1.0 + std::fabs(want[i * rows + r])))
+                  << "input " << i << " row " << r;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(U8Panels, MatMulPromptsStayCloseToTheReference) {
+  std::mt19937 rng(9);
+  ThreadPool pool(2);
+  for (const TypeCase& t : kTypes) {
+    for (Executor* ex : {static_cast<Executor*>(nullptr), static_cast<Executor*>(&pool)}) {
+      for (size_t n : {4u, 13u, 64u}) {
+        const size_t rows = 70 + n, cols = IsSuperBlock(t.dtype) ? 512 : 64;
+        SCOPED_TRACE(std::string(DTypeName(t.dtype)) + " n " + std::to_string(n) + (ex ? " pool" : ""));
+        const std::vector<uint8_t> w = Quantized(t, Normal(rng, rows * cols), rows, cols);
+        const std::vector<float> x = Normal(rng, n * cols);
+        const MatrixView view{t.dtype, w.data(), rows, cols};
+        std::vector<float> ref(n * rows), one(n * rows), two(n * rows);
+        MatMulReference(x.data(), n, view, ref.data());
+        MatMul(x.data(), n, view, one.data(), ex);
+        MatMulOptions exact;
+        exact.two_term_q8_inputs = true;
+        MatMul(x.data(), n, view, two.data(), ex, exact);
+        double err1 = 0, err2 = 0, norm = 0;
+        for (size_t k = 0; k < ref.size(); ++k) {
+          err1 = std::max(err1, double(std::fabs(one[k] - ref[k])));
+          err2 = std::max(err2, double(std::fabs(two[k] - ref[k])));
+          norm = std::max(norm, double(std::fabs(ref[k])));
+        }
+        // One 8-bit input term: about 1/254 of each block's largest input, summed over the
+        // columns; two terms: float32 rounding.
+        EXPECT_LT(err1, 0.05 * norm);
+        EXPECT_LT(err2, 2e-4 * norm);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gemmakit
