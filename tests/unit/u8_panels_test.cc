@@ -71,6 +71,24 @@ TEST(U8Panels, AffineFormEqualsTheDequantizer) {
   EXPECT_EQ(U8GroupSize(DType::kBF16), 0u);
 }
 
+TEST(U8Panels, Avx512UnpackEqualsTheScalarDefinition) {
+  if (!CpuHas(Isa::kAvx512)) GTEST_SKIP() << "no AVX-512";
+  std::mt19937 rng(12);
+  for (const TypeCase& t : kTypes) {
+    SCOPED_TRACE(DTypeName(t.dtype));
+    const size_t rows = 5, cols = 768, groups = cols / U8GroupSize(t.dtype);
+    const std::vector<uint8_t> q = Quantized(t, Normal(rng, rows * cols), rows, cols);
+    std::vector<uint8_t> u(rows * cols), u2(rows * cols);
+    std::vector<float> scale(rows * groups), min(rows * groups), scale2(rows * groups), min2(rows * groups);
+    UnpackRowsU8(t.dtype, q.data(), DTypeBytes(t.dtype, cols), rows, cols, u.data(), scale.data(), min.data());
+    UnpackRowsU8Avx512(t.dtype, q.data(), DTypeBytes(t.dtype, cols), rows, cols, u2.data(), scale2.data(),
+                       min2.data());
+    EXPECT_EQ(u, u2);
+    EXPECT_EQ(scale, scale2);
+    EXPECT_EQ(min, min2);
+  }
+}
+
 // Σ over groups of scale · Σ u·q_x · d_x + min · d_x·Σq_x in double: what the kernel computes
 // exactly in its integer part.
 std::vector<double> ExactOnQuantizedInputs(const TypeCase& t, const std::vector<uint8_t>& w, size_t rows,

@@ -31,6 +31,11 @@ size_t U8GroupSize(DType dtype);
 void UnpackRowsU8(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_rows, size_t cols, uint8_t* u,
                   float* scale, float* min);
 
+// The same with AVX-512 (BW, VL) for the types of the common presets (Q5_0, Q4_K, Q5_K, Q6_K), the
+// scalar definition for the others: equal to it to the bit.
+void UnpackRowsU8Avx512(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_rows, size_t cols, uint8_t* u,
+                        float* scale, float* min);
+
 // Inputs quantized for the u8 panels: 8-bit values with a scale per 32 (as BlockQ8Act) and, per
 // group of G, d·Σq (what the mins multiply), padded to whole tiles of inputs.
 struct U8PanelInputs {

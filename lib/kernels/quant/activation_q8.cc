@@ -3,9 +3,23 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/cpu_features.h"
+
 namespace gemmakit {
 
+#if defined(__x86_64__) || defined(_M_X64)
+void QuantizeActivationsQ8Avx2(const float* x, BlockQ8Act* out, size_t n);
+#endif
+
 void QuantizeActivationsQ8(const float* x, BlockQ8Act* out, size_t n) {
+#if defined(__x86_64__) || defined(_M_X64)
+  static const bool avx2 = BestIsa() != Isa::kScalar;
+  if (avx2) return QuantizeActivationsQ8Avx2(x, out, n);
+#endif
+  QuantizeActivationsQ8Reference(x, out, n);
+}
+
+void QuantizeActivationsQ8Reference(const float* x, BlockQ8Act* out, size_t n) {
   for (size_t b = 0; b < n / 32; ++b) {
     const float* v = x + 32 * b;
     float amax = 0.f;

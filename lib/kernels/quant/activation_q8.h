@@ -18,6 +18,9 @@ static_assert(sizeof(BlockQ8Act) == 40, "packed");
 // ggml's quantize_row_q8_0 but for the scale, kept in float32 (ggml rounds it to f16; measured on
 // llama.cpp's Q8_0 files: no difference in fidelity either way).
 void QuantizeActivationsQ8(const float* x, BlockQ8Act* out, size_t n);
+// The scalar definition (QuantizeActivationsQ8 runs an AVX2 copy of it where the CPU has AVX2:
+// equal to the bit, tested).
+void QuantizeActivationsQ8Reference(const float* x, BlockQ8Act* out, size_t n);
 
 // Two-term activations: x ≈ hi + lo, where hi = QuantizeActivationsQ8(x) and lo the same of the
 // rounding error x − hi. Both are ordinary blocks, so any Q8_0 / Q4_0 kernel takes them as two
