@@ -15,6 +15,7 @@ extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni, kQ4_0Q8_0Gemm8x4AvxVnni;
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2, kQ5_1Q8_0Gemm8x8Avx2, kQ5_0Q8_0Gemm8x8AvxVnni, kQ5_1Q8_0Gemm8x8AvxVnni;
 extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2, kQ4_KQ8K32Gemm1x8Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x8Avx2;
 extern const QGemmUkernel kQ6_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x8Avx2;
+extern const QGemmUkernel kQ5_0Q8_0Gemm16x4Avx512, kQ5_1Q8_0Gemm16x4Avx512;
 #endif
 
 size_t MatMulPlan::RowsPerTask(size_t row_bytes) const {
@@ -57,8 +58,8 @@ const MatMulEntry kTable[] = {
     // The other block types: prompts on affine u8 panels; decode reads the blocks in place with the
     // AVX2 integer kernels (they beat the float fallbacks: dequantize and multiply), or, for the
     // rarer types, the AVX-512 row dot kernels.
-    {Isa::kAvx512, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8Avx2, 0, 65536), U8Panels("q5_0_q8_0_gemm_32x4__avx512vnni")},
-    {Isa::kAvx512, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8Avx2, 0, 65536), U8Panels("q5_1_q8_0_gemm_32x4__avx512vnni")},
+    {Isa::kAvx512, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm16x4Avx512, 0, 65536), U8Panels("q5_0_q8_0_gemm_32x4__avx512vnni")},
+    {Isa::kAvx512, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm16x4Avx512, 0, 65536), U8Panels("q5_1_q8_0_gemm_32x4__avx512vnni")},
     {Isa::kAvx512, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q4_k_q8_0_gemm_32x4__avx512vnni")},
     {Isa::kAvx512, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_32x4__avx512vnni")},
     {Isa::kAvx512, DType::kQ6_K, false, QGemm(kQ6_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q6_k_q8_0_gemm_32x4__avx512vnni")},
@@ -117,6 +118,7 @@ const std::vector<const QGemmUkernel*>& AllQGemmUkernels() {
 #if defined(__x86_64__) || defined(_M_X64)
       &kQ8_0Q8_0Gemm4x4Avx2, &kQ4_0Q8_0Gemm8x4Avx2, &kQ8_0Q8_0Gemm4x4AvxVnni, &kQ4_0Q8_0Gemm8x4AvxVnni,
       &kQ5_0Q8_0Gemm8x8Avx2, &kQ5_1Q8_0Gemm8x8Avx2, &kQ5_0Q8_0Gemm8x8AvxVnni, &kQ5_1Q8_0Gemm8x8AvxVnni,
+      &kQ5_0Q8_0Gemm16x4Avx512, &kQ5_1Q8_0Gemm16x4Avx512,
 #endif
   };
   return all;
