@@ -48,6 +48,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "kernels/matmul/qgemm_by_inputs.h"
 #include "kernels/matmul/ukernels.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/quant/blocks.h"
@@ -253,28 +254,17 @@ void TileRows8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x
   for (size_t i = 0; i < kN; ++i) StoreRows<kRows>(y + i * ldy, rows, acc[i]);
 }
 
-using QTileFn = void (*)(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x, size_t nb, float* y,
-                         size_t ldy);
-
-// The QGemmFn: the tile compiled for the number of inputs, 1 to sizeof...(kTiles) (the kernel's NR).
-template <QTileFn... kTiles>
-void ByInputs(const uint8_t* w, size_t w_stride, size_t rows, const void* x, size_t n, size_t nb, float* y, size_t ldy) {
-  constexpr QTileFn kTable[] = {kTiles...};
-  constexpr size_t kMax = sizeof...(kTiles);
-  kTable[(n < kMax ? n : kMax) - 1](w, w_stride, rows, static_cast<const BlockQ8Act*>(x), nb, y, ldy);
-}
-
 template <class Dot>
 constexpr QGemmFn kQ8_0Gemm4x4 =
-    ByInputs<TileQ8_0x4<Dot, 1>, TileQ8_0x4<Dot, 2>, TileQ8_0x4<Dot, 3>, TileQ8_0x4<Dot, 4>>;
+    QGemmByInputs<TileQ8_0x4<Dot, 1>, TileQ8_0x4<Dot, 2>, TileQ8_0x4<Dot, 3>, TileQ8_0x4<Dot, 4>>;
 template <class Dot>
-constexpr QGemmFn kQ4_0Gemm8x4 = ByInputs<TileRows8<Dot, Q4_0Rows, 1>, TileRows8<Dot, Q4_0Rows, 2>,
+constexpr QGemmFn kQ4_0Gemm8x4 = QGemmByInputs<TileRows8<Dot, Q4_0Rows, 1>, TileRows8<Dot, Q4_0Rows, 2>,
                                           TileRows8<Dot, Q4_0Rows, 3>, TileRows8<Dot, Q4_0Rows, 4>>;
 // 5-bit rows take 8 inputs per call (the fixed cost of a block, fifth bits included, shared by more
 // inputs: 15-20% faster on 64 inputs although 8 accumulators spill).
 template <class Dot, class Format>
 constexpr QGemmFn kQ5Gemm8x8 =
-    ByInputs<TileRows8<Dot, Format, 1>, TileRows8<Dot, Format, 2>, TileRows8<Dot, Format, 3>, TileRows8<Dot, Format, 4>,
+    QGemmByInputs<TileRows8<Dot, Format, 1>, TileRows8<Dot, Format, 2>, TileRows8<Dot, Format, 3>, TileRows8<Dot, Format, 4>,
              TileRows8<Dot, Format, 5>, TileRows8<Dot, Format, 6>, TileRows8<Dot, Format, 7>, TileRows8<Dot, Format, 8>>;
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "kernels/matmul/qgemm_by_inputs.h"
 #include "kernels/matmul/ukernels.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/quant/blocks.h"
@@ -117,17 +118,8 @@ void Tile16(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x, s
   for (size_t i = 0; i < kN; ++i) _mm512_mask_storeu_ps(y + i * ldy, mask, acc[i]);
 }
 
-using TileFn = void (*)(const uint8_t*, size_t, size_t, const BlockQ8Act*, size_t, float*, size_t);
-
-template <TileFn... kTiles>
-void ByInputs(const uint8_t* w, size_t w_stride, size_t rows, const void* x, size_t n, size_t nb, float* y, size_t ldy) {
-  constexpr TileFn kTable[] = {kTiles...};
-  constexpr size_t kMax = sizeof...(kTiles);
-  kTable[(n < kMax ? n : kMax) - 1](w, w_stride, rows, static_cast<const BlockQ8Act*>(x), nb, y, ldy);
-}
-
 template <typename F>
-constexpr QGemmFn kGemm16x4 = ByInputs<Tile16<F, 1>, Tile16<F, 2>, Tile16<F, 3>, Tile16<F, 4>>;
+constexpr QGemmFn kGemm16x4 = QGemmByInputs<Tile16<F, 1>, Tile16<F, 2>, Tile16<F, 3>, Tile16<F, 4>>;
 
 }  // namespace
 
