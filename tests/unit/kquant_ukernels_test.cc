@@ -210,8 +210,8 @@ TEST(KQuantUkernels, EveryVariantEqualsScalarDefinition) {
 #endif
 }
 
-// The operator picks the integer kernels for decode and prompts and stays close to the float
-// product on the dequantized weights (the gap is the 8-bit activations').
+// The operator picks the integer kernels for decode (and the u8 panels for prompts) and stays close
+// to the float product on the dequantized weights (the gap is the 8-bit activations').
 TEST(KQuantUkernels, MatMulUsesThemAndStaysClose) {
   std::mt19937 rng(13);
   for (DType type : kTypes) {
@@ -231,9 +231,13 @@ TEST(KQuantUkernels, MatMulUsesThemAndStaysClose) {
         ref2 += want[i] * want[i];
       }
       EXPECT_LT(std::sqrt(err2 / ref2), 0.01) << DTypeName(type) << " n=" << n;
-      if (BestIsa() == Isa::kAvx2) {
-        EXPECT_NE(MatMulKernelsUsed().find("_q8_k32_gemm_"), std::string::npos) << MatMulKernelsUsed();
+#if defined(__x86_64__) || defined(_M_X64)
+      if (BestIsa() != Isa::kScalar) {
+        // Decode on the Q8_K32 kernels; prompts on the affine u8 panels (u8_panels.h).
+        const char* kernel = n < 4 ? "_q8_k32_gemm_" : "_q8_0_gemm_";
+        EXPECT_NE(MatMulKernelsUsed().find(kernel), std::string::npos) << MatMulKernelsUsed();
       }
+#endif
     }
   }
 }

@@ -300,11 +300,23 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
 #endif
   }
   // Types with no AVX-VNNI kernel take the AVX2 plans.
-  for (DType type : {DType::kF32, DType::kBF16, DType::kQ4_K}) {
+  for (DType type : {DType::kF32, DType::kBF16}) {
     for (size_t n : {1u, 64u}) {
       EXPECT_EQ(&FindMatMulPlan(Isa::kAvxVnni, type, n), &FindMatMulPlan(Isa::kAvx2, type, n));
     }
   }
+#if defined(__x86_64__) || defined(_M_X64)
+  // K-quants: decode on the AVX2 integer kernels on every x86 tier; prompts on the u8 panels.
+  for (DType type : {DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
+    for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
+      const MatMulPlan& decode = FindMatMulPlan(isa, type, 1);
+      ASSERT_EQ(decode.path, MatMulPath::kQGemm);
+      EXPECT_EQ(decode.ukernel->act, ActQuant::kQ8_K32);
+      EXPECT_EQ(decode.ukernel->isa, Isa::kAvx2);
+      EXPECT_EQ(FindMatMulPlan(isa, type, 64).path, MatMulPath::kU8Panels) << DTypeName(type);
+    }
+  }
+#endif
   EXPECT_FALSE(MatMulUsesPanels(Isa::kAvx512, DType::kBF16));
   // The table's key on this CPU: the AVX-VNNI variants only on the AVX2 tier, within the cap.
   EXPECT_EQ(MatMulIsa(), CpuHasAvxVnni() ? Isa::kAvxVnni : BestIsa());
@@ -318,8 +330,8 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
       EXPECT_FALSE(MatMulUsesPanels(isa, type));
       for (size_t n : {1u, 3u, 4u, 256u}) {
         const MatMulPlan& plan = FindMatMulPlan(isa, type, n);
-        // AVX-512 prompts: the affine u8 panels.
-        if (isa == Isa::kAvx512 && n >= 4) {
+        // Prompts: the affine u8 panels.
+        if (n >= 4) {
           EXPECT_EQ(plan.path, MatMulPath::kU8Panels) << DTypeName(type) << " n=" << n;
           continue;
         }

@@ -71,8 +71,8 @@ TEST(U8Panels, AffineFormEqualsTheDequantizer) {
   EXPECT_EQ(U8GroupSize(DType::kBF16), 0u);
 }
 
-TEST(U8Panels, Avx512UnpackEqualsTheScalarDefinition) {
-  if (!CpuHas(Isa::kAvx512)) GTEST_SKIP() << "no AVX-512";
+TEST(U8Panels, Avx2UnpackEqualsTheScalarDefinition) {
+  if (!CpuHas(Isa::kAvx2)) GTEST_SKIP() << "no AVX2";
   std::mt19937 rng(12);
   for (const TypeCase& t : kTypes) {
     SCOPED_TRACE(DTypeName(t.dtype));
@@ -81,7 +81,7 @@ TEST(U8Panels, Avx512UnpackEqualsTheScalarDefinition) {
     std::vector<uint8_t> u(rows * cols), u2(rows * cols);
     std::vector<float> scale(rows * groups), min(rows * groups), scale2(rows * groups), min2(rows * groups);
     UnpackRowsU8(t.dtype, q.data(), DTypeBytes(t.dtype, cols), rows, cols, u.data(), scale.data(), min.data());
-    UnpackRowsU8Avx512(t.dtype, q.data(), DTypeBytes(t.dtype, cols), rows, cols, u2.data(), scale2.data(),
+    UnpackRowsU8Avx2(t.dtype, q.data(), DTypeBytes(t.dtype, cols), rows, cols, u2.data(), scale2.data(),
                        min2.data());
     EXPECT_EQ(u, u2);
     EXPECT_EQ(scale, scale2);
@@ -113,40 +113,81 @@ std::vector<double> ExactOnQuantizedInputs(const TypeCase& t, const std::vector<
   return y;
 }
 
-TEST(U8Panels, Avx512KernelEqualsExactMathOnOddShapes) {
-  if (!CpuHas(Isa::kAvx512)) GTEST_SKIP() << "no AVX-512 VNNI";
+struct Variant {
+  const char* name;
+  U8GemmFn fn;
+  Isa isa;
+  bool (*takes)(DType);
+};
+
+bool AnyType(DType) { return true; }
+
+// Every u8 panel GEMM this CPU runs, whatever GEMMAKIT_ISA lets the dispatcher pick.
+std::vector<Variant> Variants() {
+  std::vector<Variant> v;
+#if defined(__x86_64__) || defined(_M_X64)
+  if (CpuHas(Isa::kAvx512)) v.push_back({"avx512vnni", GemmU8PanelsAvx512, Isa::kAvx512, AnyType});
+  if (CpuHas(Isa::kAvxVnni)) v.push_back({"avxvnni", GemmU8PanelsAvxVnni, Isa::kAvxVnni, AnyType});
+  if (CpuHas(Isa::kAvx2)) v.push_back({"avx2", GemmU8PanelsAvx2, Isa::kAvx2, U8PanelsFitAvx2});
+#endif
+  return v;
+}
+
+TEST(U8Panels, EveryKernelEqualsExactMathOnOddShapes) {
+  const std::vector<Variant> variants = Variants();
+  if (variants.empty()) GTEST_SKIP() << "no u8 panel kernels on this CPU";
   std::mt19937 rng(5);
-  for (const TypeCase& t : kTypes) {
-    for (size_t rows : {1u, 17u, 50u, 101u, 258u}) {
-      for (size_t n : {1u, 3u, 4u, 9u}) {
-        for (bool two_terms : {false, true}) {
-          const size_t cols = IsSuperBlock(t.dtype) ? 768 : 32 + 32 * (rows % 5);
-          SCOPED_TRACE(std::string(DTypeName(t.dtype)) + " rows " + std::to_string(rows) + " n " +
-                       std::to_string(n) + (two_terms ? " two terms" : ""));
-          const std::vector<uint8_t> w = Quantized(t, Normal(rng, rows * cols), rows, cols);
-          const std::vector<float> xf = Normal(rng, n * cols);
-          U8PanelInputs x;
-          PackU8PanelInputs(xf.data(), n, cols, U8GroupSize(t.dtype), two_terms, x);
-          ASSERT_EQ(x.n, two_terms ? 2 * n : n);
-          const std::vector<double> want = ExactOnQuantizedInputs(t, w, rows, cols, x);
-          // Sentinels around the rows asked for: nothing outside them is written.
-          const size_t r0 = rows > 16 ? 16 : 0;
-          std::vector<float> y(x.n * rows, -7.f);
-          const MatrixView view{t.dtype, w.data(), rows, cols};
-          GemmU8PanelsAvx512(view, x, x.n, y.data(), r0, rows);
-          for (size_t i = 0; i < x.n; ++i) {
-            for (size_t r = 0; r < rows; ++r) {
-              if (r < r0) {
-                ASSERT_EQ(y[i * rows + r], -7.f);
-                continue;
+  for (const Variant& v : variants) {
+    for (const TypeCase& t : kTypes) {
+      if (!v.takes(t.dtype)) continue;
+      for (size_t rows : {1u, 17u, 50u, 101u, 258u}) {
+        for (size_t n : {1u, 3u, 4u, 9u}) {
+          for (bool two_terms : {false, true}) {
+            const size_t cols = IsSuperBlock(t.dtype) ? 768 : 32 + 32 * (rows % 5);
+            SCOPED_TRACE(std::string(v.name) + " " + DTypeName(t.dtype) + " rows " + std::to_string(rows) + " n " +
+                         std::to_string(n) + (two_terms ? " two terms" : ""));
+            const std::vector<uint8_t> w = Quantized(t, Normal(rng, rows * cols), rows, cols);
+            const std::vector<float> xf = Normal(rng, n * cols);
+            U8PanelInputs x;
+            PackU8PanelInputs(xf.data(), n, cols, U8GroupSize(t.dtype), two_terms, x);
+            ASSERT_EQ(x.n, two_terms ? 2 * n : n);
+            const std::vector<double> want = ExactOnQuantizedInputs(t, w, rows, cols, x);
+            // Sentinels around the rows asked for: nothing outside them is written.
+            const size_t r0 = rows > 16 ? 16 : 0;
+            std::vector<float> y(x.n * rows, -7.f);
+            const MatrixView view{t.dtype, w.data(), rows, cols};
+            v.fn(view, x, x.n, y.data(), r0, rows);
+            for (size_t i = 0; i < x.n; ++i) {
+              for (size_t r = 0; r < rows; ++r) {
+                if (r < r0) {
+                  ASSERT_EQ(y[i * rows + r], -7.f);
+                  continue;
+                }
+                ASSERT_NEAR(y[i * rows + r], want[i * rows + r], 1e-4 * (1.0 + std::fabs(want[i * rows + r])))
+                    << "input " << i << " row " << r;
               }
-              ASSERT_NEAR(y[i * rows + r], want[i * rows + r], 1e-4 * (1.0 + std::fabs(want[i * rows + r])))
-                  << "input " << i << " row " << r;
             }
           }
         }
       }
     }
+  }
+}
+
+// AVX2's vpmaddubsw saturates int16 pair sums: the types it takes must keep u under 64, checked on
+// blocks quantized from extreme values.
+TEST(U8Panels, Avx2TypesKeepTheirBytesUnder64) {
+  std::mt19937 rng(2);
+  for (const TypeCase& t : kTypes) {
+    if (!U8PanelsFitAvx2(t.dtype)) continue;
+    SCOPED_TRACE(DTypeName(t.dtype));
+    std::vector<float> w = Normal(rng, 4 * 256);
+    for (size_t k = 0; k < w.size(); k += 7) w[k] *= 50.f;
+    const std::vector<uint8_t> q = Quantized(t, w, 4, 256);
+    std::vector<uint8_t> u(4 * 256);
+    std::vector<float> scale(4 * 16), min(4 * 16);
+    UnpackRowsU8(t.dtype, q.data(), DTypeBytes(t.dtype, 256), 4, 256, u.data(), scale.data(), min.data());
+    for (uint8_t b : u) ASSERT_LT(b, 64);
   }
 }
 

@@ -284,7 +284,6 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
   }
 }
 
-#if defined(__x86_64__) || defined(_M_X64)
 // Block types on affine u8 panels (u8_panels.h): inputs quantized once per call (one or two
 // terms), each task unpacking its rows once for all of them.
 void MatMulU8Panels(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex,
@@ -298,7 +297,7 @@ void MatMulU8Panels(const float* x, size_t n, const MatrixView& w, float* y, Exe
   std::vector<float> term_outputs(two_terms ? 2 * n * w.rows : 0);  // [input][term][row]
   float* yq = two_terms ? term_outputs.data() : y;
   ForRowChunks(w.rows, plan.RowsPerTask(DTypeBytes(w.dtype, w.cols)), ex,
-               [&](size_t r0, size_t r1) { GemmU8PanelsAvx512(w, packed, packed.n, yq, r0, r1); });
+               [&](size_t r0, size_t r1) { plan.u8_gemm(w, packed, packed.n, yq, r0, r1); });
   if (!two_terms) return;
   for (size_t i = 0; i < n; ++i) {
     const float* hi = yq + 2 * i * w.rows;
@@ -306,7 +305,6 @@ void MatMulU8Panels(const float* x, size_t n, const MatrixView& w, float* y, Exe
     for (size_t r = 0; r < w.rows; ++r) y[i * w.rows + r] = hi[r] + lo[r];
   }
 }
-#endif
 
 }  // namespace
 
@@ -343,12 +341,10 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     NoteKernel(w.dtype, n, plan->kernel);
     return MatMulQ8K32(x, n, w, y, ex, *plan->ukernel, options.two_term_q8_inputs);
   }
-#if defined(__x86_64__) || defined(_M_X64)
   if (w.data && plan->path == MatMulPath::kU8Panels) {
     NoteKernel(w.dtype, n, plan->kernel);
     return MatMulU8Panels(x, n, w, y, ex, options, *plan);
   }
-#endif
   if (plan->path == MatMulPath::kFloatRows) {
 #if defined(__x86_64__) || defined(_M_X64)
     if (w.dtype == DType::kBF16 && options.bf16_inputs && HasFastBF16Gemm()) {

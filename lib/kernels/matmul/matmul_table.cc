@@ -26,26 +26,26 @@ size_t MatMulPlan::RowsPerTask(size_t row_bytes) const {
 namespace {
 
 // Row kernels: enough weight bytes per task that scheduling stays cheap next to the work.
-constexpr MatMulPlan kDotRows = {MatMulPath::kDotRows, nullptr, nullptr, nullptr, 0, 16384, 4};
+constexpr MatMulPlan kDotRows = {MatMulPath::kDotRows, nullptr, nullptr, nullptr, 0, 16384, 4, nullptr};
 
 constexpr MatMulPlan QGemm(const QGemmUkernel& k, size_t task_rows, size_t task_bytes) {
-  return {MatMulPath::kQGemm, k.name, &k, nullptr, task_rows, task_bytes, k.mr};
+  return {MatMulPath::kQGemm, k.name, &k, nullptr, task_rows, task_bytes, k.mr, nullptr};
 }
 
 #if defined(__x86_64__) || defined(_M_X64)
 // AVX-512 VNNI: panels. Decode about 64 KB of weights per task; prompts 64 rows, enough work per
 // task next to the cost of repacking them when a matrix was not repacked at load.
 constexpr MatMulPlan QPanels(const char* name, size_t task_rows, size_t task_bytes) {
-  return {MatMulPath::kQPanels, name, nullptr, nullptr, task_rows, task_bytes, kPanelRows};
+  return {MatMulPath::kQPanels, name, nullptr, nullptr, task_rows, task_bytes, kPanelRows, nullptr};
 }
 // Prompts of every type without panels of its own: 64 rows per task (the panel kernels' size),
 // unpacked once and met by every input.
-constexpr MatMulPlan U8Panels(const char* name) {
-  return {MatMulPath::kU8Panels, name, nullptr, nullptr, 64, 0, kPanelRows};
+constexpr MatMulPlan U8Panels(const char* name, U8GemmFn fn) {
+  return {MatMulPath::kU8Panels, name, nullptr, nullptr, 64, 0, kPanelRows, fn};
 }
-constexpr MatMulPlan kF32GemmAvx2 = {MatMulPath::kFloatRows, "f32_gemm_16x6__avx2", nullptr, GemmF32Avx2, 64, 0, 1};
+constexpr MatMulPlan kF32GemmAvx2 = {MatMulPath::kFloatRows, "f32_gemm_16x6__avx2", nullptr, GemmF32Avx2, 64, 0, 1, nullptr};
 // About 64 KB of weights per task.
-constexpr MatMulPlan kBF16GemvAvx2 = {MatMulPath::kFloatRows, "bf16_f32_gemv_4x1__avx2", nullptr, GemvBF16Avx2, 0, 65536, 4};
+constexpr MatMulPlan kBF16GemvAvx2 = {MatMulPath::kFloatRows, "bf16_f32_gemv_4x1__avx2", nullptr, GemvBF16Avx2, 0, 65536, 4, nullptr};
 #endif
 
 // Searched in order: the first entry of the ISA that names the weight type, or takes any.
@@ -58,16 +58,16 @@ const MatMulEntry kTable[] = {
     // The other block types: prompts on affine u8 panels; decode reads the blocks in place with the
     // AVX2 integer kernels (they beat the float fallbacks: dequantize and multiply), or, for the
     // rarer types, the AVX-512 row dot kernels.
-    {Isa::kAvx512, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm16x4Avx512, 0, 65536), U8Panels("q5_0_q8_0_gemm_32x4__avx512vnni")},
-    {Isa::kAvx512, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm16x4Avx512, 0, 65536), U8Panels("q5_1_q8_0_gemm_32x4__avx512vnni")},
-    {Isa::kAvx512, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q4_k_q8_0_gemm_32x4__avx512vnni")},
-    {Isa::kAvx512, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_32x4__avx512vnni")},
-    {Isa::kAvx512, DType::kQ6_K, false, QGemm(kQ6_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q6_k_q8_0_gemm_32x4__avx512vnni")},
-    {Isa::kAvx512, DType::kQ4_1, false, kDotRows, U8Panels("q4_1_q8_0_gemm_32x4__avx512vnni")},
-    {Isa::kAvx512, DType::kIQ4_NL, false, kDotRows, U8Panels("iq4_nl_q8_0_gemm_32x4__avx512vnni")},
-    {Isa::kAvx512, DType::kIQ4_XS, false, kDotRows, U8Panels("iq4_xs_q8_0_gemm_32x4__avx512vnni")},
-    {Isa::kAvx512, DType::kQ2_K, false, kDotRows, U8Panels("q2_k_q8_0_gemm_32x4__avx512vnni")},
-    {Isa::kAvx512, DType::kQ3_K, false, kDotRows, U8Panels("q3_k_q8_0_gemm_32x4__avx512vnni")},
+    {Isa::kAvx512, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm16x4Avx512, 0, 65536), U8Panels("q5_0_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm16x4Avx512, 0, 65536), U8Panels("q5_1_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q4_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ6_K, false, QGemm(kQ6_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q6_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ4_1, false, kDotRows, U8Panels("q4_1_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kIQ4_NL, false, kDotRows, U8Panels("iq4_nl_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kIQ4_XS, false, kDotRows, U8Panels("iq4_xs_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ2_K, false, kDotRows, U8Panels("q2_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ3_K, false, kDotRows, U8Panels("q3_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     // Float prompts: the AVX2 GEMM (its 16-row panels beat the 16-lane AVX-512 one it replaced: 1B
     // BF16 exact pp512 76 -> 107 t/s, 30 s of audio 8.1 -> 5.7 s on a Zen 5).
     {Isa::kAvx512, DType::kF32, true, kDotRows, kF32GemmAvx2},
@@ -75,18 +75,21 @@ const MatMulEntry kTable[] = {
     // other type takes the AVX2 entries (FindMatMulPlan).
     {Isa::kAvxVnni, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm4x4AvxVnni, 0, 65536), QGemm(kQ8_0Q8_0Gemm4x4AvxVnni, 16, 0)},
     {Isa::kAvxVnni, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4AvxVnni, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x4AvxVnni, 16, 0)},
-    {Isa::kAvxVnni, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8AvxVnni, 0, 65536), QGemm(kQ5_0Q8_0Gemm8x8AvxVnni, 16, 0)},
-    {Isa::kAvxVnni, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8AvxVnni, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x8AvxVnni, 16, 0)},
+    {Isa::kAvxVnni, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8AvxVnni, 0, 65536), U8Panels("q5_0_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8AvxVnni, 0, 65536), U8Panels("q5_1_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q4_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kQ6_K, false, QGemm(kQ6_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q6_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     // AVX2: the blocks in place. Decode: about 64 KB of weights per task; prompts: 16 rows, whose
     // blocks stay in L1 while every input streams past.
     {Isa::kAvx2, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm4x4Avx2, 0, 65536), QGemm(kQ8_0Q8_0Gemm4x4Avx2, 16, 0)},
     {Isa::kAvx2, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4Avx2, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x4Avx2, 16, 0)},
-    {Isa::kAvx2, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8Avx2, 0, 65536), QGemm(kQ5_0Q8_0Gemm8x8Avx2, 16, 0)},
-    {Isa::kAvx2, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8Avx2, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x8Avx2, 16, 0)},
+    {Isa::kAvx2, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8Avx2, 0, 65536), U8Panels("q5_0_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
+    {Isa::kAvx2, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8Avx2, 0, 65536), U8Panels("q5_1_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     // K-quants against 8-bit activations with a scale per 32 (kquant_q8k.h).
-    {Isa::kAvx2, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), QGemm(kQ4_KQ8K32Gemm1x8Avx2, 64, 0)},
-    {Isa::kAvx2, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), QGemm(kQ5_KQ8K32Gemm1x8Avx2, 64, 0)},
-    {Isa::kAvx2, DType::kQ6_K, false, QGemm(kQ6_KQ8K32Gemm1x1Avx2, 0, 65536), QGemm(kQ6_KQ8K32Gemm1x8Avx2, 64, 0)},
+    {Isa::kAvx2, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q4_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
+    {Isa::kAvx2, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
+    {Isa::kAvx2, DType::kQ6_K, false, QGemm(kQ6_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q6_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     {Isa::kAvx2, DType::kBF16, false, kBF16GemvAvx2, kF32GemmAvx2},
     {Isa::kAvx2, DType::kF32, true, kDotRows, kF32GemmAvx2},
 #endif

@@ -9,6 +9,7 @@
 
 #include "kernels/cpu_features.h"
 #include "kernels/dtype.h"
+#include "kernels/matmul/u8_panels.h"
 #include "kernels/matmul/ukernels.h"
 
 namespace gemmakit {
@@ -33,6 +34,8 @@ struct MatMulPlan {
   FloatRowsFn rows_fn;           // kFloatRows
   // Rows per task: task_rows when set, else about task_bytes of weights; a multiple of row_step.
   size_t task_rows, task_bytes, row_step;
+  U8GemmFn u8_gemm;              // kU8Panels
+
 
   size_t RowsPerTask(size_t row_bytes) const;
 };

@@ -175,6 +175,16 @@ size_t U8GroupSize(DType dtype) {
   return FormatOf(dtype, &f) ? f.group : 0;
 }
 
+bool U8PanelsFitAvx2(DType dtype) {
+  switch (dtype) {
+    case DType::kQ4_1: case DType::kQ5_0: case DType::kQ5_1: case DType::kQ2_K: case DType::kQ3_K:
+    case DType::kQ4_K: case DType::kQ5_K: case DType::kQ6_K:
+      return true;
+    default:
+      return false;  // Q8_0, Q4_0 (their own kernels), IQ4_NL / IQ4_XS (u up to 241)
+  }
+}
+
 void UnpackRowsU8(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_rows, size_t cols, uint8_t* u,
                   float* scale, float* min) {
   Format f;

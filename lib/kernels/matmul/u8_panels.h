@@ -31,9 +31,9 @@ size_t U8GroupSize(DType dtype);
 void UnpackRowsU8(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_rows, size_t cols, uint8_t* u,
                   float* scale, float* min);
 
-// The same with AVX-512 (BW, VL) for the types of the common presets (Q5_0, Q4_K, Q5_K, Q6_K), the
-// scalar definition for the others: equal to it to the bit.
-void UnpackRowsU8Avx512(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_rows, size_t cols, uint8_t* u,
+// The same with AVX2 for the types of the common presets (Q5_0, Q4_K, Q5_K, Q6_K), the scalar
+// definition for the others: equal to it to the bit.
+void UnpackRowsU8Avx2(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_rows, size_t cols, uint8_t* u,
                         float* scale, float* min);
 
 // Inputs quantized for the u8 panels: 8-bit values with a scale per 32 (as BlockQ8Act) and, per
@@ -54,7 +54,13 @@ void PackU8PanelInputs(const float* x, size_t n, size_t cols, size_t group, bool
                        Executor* ex = nullptr);
 
 // Rows [r0, r1) of y = x · Wᵀ (y row stride w.rows) for the n packed inputs, unpacking the rows a
-// chunk at a time (AVX-512 VNNI). Requires U8GroupSize(w.dtype) and w.data.
+// chunk at a time. Requires U8GroupSize(w.dtype) and w.data; r0 a multiple of 16. AVX-512 VNNI
+// (16-row panels), AVX-VNNI and AVX2 (8-row panels; AVX2 only where U8PanelsFitAvx2).
+using U8GemmFn = void (*)(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1);
 void GemmU8PanelsAvx512(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1);
+void GemmU8PanelsAvxVnni(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1);
+void GemmU8PanelsAvx2(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1);
+// Whether every u of `dtype` is under 64, as AVX2's vpmaddubsw needs (x86_avx2_u8_panels.h).
+bool U8PanelsFitAvx2(DType dtype);
 
 }  // namespace gemmakit

@@ -4,6 +4,7 @@
 // vpmaddubsw (unsigned by signed bytes, pair sums saturated to int16: the tiles keep them in
 // range) added up in int16, then vpmaddwd by ones into int32.
 #include "kernels/matmul/x86_avx2_qgemm_tiles.h"
+#include "kernels/matmul/x86_avx2_u8_panels.h"
 
 namespace gemmakit {
 namespace {
@@ -28,5 +29,10 @@ extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2 = {"q5_0_q8_0_gemm_8x8__avx2", DT
                                                   8, 8, kQ5Gemm8x8<Avx2Dot, Q5_0Rows>};
 extern const QGemmUkernel kQ5_1Q8_0Gemm8x8Avx2 = {"q5_1_q8_0_gemm_8x8__avx2", DType::kQ5_1, ActQuant::kQ8_0, Isa::kAvx2,
                                                   8, 8, kQ5Gemm8x8<Avx2Dot, Q5_1Rows>};
+
+// The affine u8 panels with this dot product (x86_avx2_u8_panels.h).
+void GemmU8PanelsAvx2(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1) {
+  GemmU8Panels8<Avx2Dot>(w, x, n, y, r0, r1);
+}
 
 }  // namespace gemmakit

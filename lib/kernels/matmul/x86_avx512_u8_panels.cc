@@ -11,7 +11,6 @@
 
 #include "kernels/matmul.h"
 #include "kernels/matmul/u8_panels.h"
-#include "kernels/quant/blocks.h"
 
 namespace gemmakit {
 namespace {
@@ -70,73 +69,6 @@ void Tile(const uint8_t* const panel[kPanels], size_t groups, const U8PanelInput
   }
 }
 
-inline __m256i Load32(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-inline void Store32(uint8_t* p, __m256i v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
-inline float Half(uint16_t h) { return _cvtsh_ss(h); }
-
-// Q5_0: the 16 nibble bytes split into 32 values, the fifth bits (one per value, in qh) made 0x10
-// by a byte mask.
-void UnpackQ5_0(const uint8_t* row, size_t blocks, uint8_t* u, float* scale, float* min) {
-  const __m128i low = _mm_set1_epi8(0x0F);
-  for (size_t b = 0; b < blocks; ++b) {
-    const auto& blk = reinterpret_cast<const BlockQ5_0*>(row)[b];
-    const __m128i qs = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
-    const __m256i nibbles = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(qs, 4), low), _mm_and_si128(qs, low));
-    uint32_t qh;
-    std::memcpy(&qh, blk.qh, 4);
-    Store32(u + 32 * b, _mm256_or_si256(nibbles, _mm256_maskz_mov_epi8(qh, _mm256_set1_epi8(0x10))));
-    scale[b] = Half(blk.d), min[b] = -16.f * scale[b];
-  }
-}
-
-// Q4_K / Q5_K: sub-block 2j from the low nibbles of bytes 32j.., 2j + 1 from the high ones; the
-// fifth bit of sub-block s is bit s of qh[l].
-template <bool kFifthBit, typename Block>
-void UnpackK4(const uint8_t* row, size_t blocks, uint8_t* u, float* scale, float* min) {
-  const __m256i low = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
-  for (size_t b = 0; b < blocks; ++b) {
-    const auto& blk = reinterpret_cast<const Block*>(row)[b];
-    const float d = Half(blk.d), dmin = Half(blk.dmin);
-    __m256i qh = _mm256_setzero_si256();
-    if constexpr (kFifthBit) qh = Load32(blk.qh);
-    for (int j = 0; j < 4; ++j) {
-      const __m256i q = Load32(blk.qs + 32 * j);
-      __m256i lo = _mm256_and_si256(q, low), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low);
-      if constexpr (kFifthBit) {
-        lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), one), 4));
-        hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j + 1), one), 4));
-      }
-      Store32(u + 256 * b + 64 * j, lo);
-      Store32(u + 256 * b + 64 * j + 32, hi);
-    }
-    for (int s = 0; s < 8; ++s) {
-      uint8_t sc, m;
-      UnpackScaleMinK4(s, blk.scales, &sc, &m);
-      scale[8 * b + s] = d * sc, min[8 * b + s] = -(dmin * m);
-    }
-  }
-}
-
-// Q6_K: per 128-value half, 64 bytes of low nibbles and 32 of high bit pairs.
-void UnpackQ6_K(const uint8_t* row, size_t blocks, uint8_t* u, float* scale, float* min) {
-  const __m256i low = _mm256_set1_epi8(0x0F), pair = _mm256_set1_epi8(0x30);
-  for (size_t b = 0; b < blocks; ++b) {
-    const auto& blk = reinterpret_cast<const BlockQ6_K*>(row)[b];
-    const float d = Half(blk.d);
-    for (int half = 0; half < 2; ++half) {
-      const __m256i ql0 = Load32(blk.ql + 64 * half), ql1 = Load32(blk.ql + 64 * half + 32);
-      const __m256i qh = Load32(blk.qh + 32 * half);
-      uint8_t* out = u + 256 * b + 128 * half;
-      Store32(out, _mm256_or_si256(_mm256_and_si256(ql0, low), _mm256_and_si256(_mm256_slli_epi16(qh, 4), pair)));
-      Store32(out + 32, _mm256_or_si256(_mm256_and_si256(ql1, low), _mm256_and_si256(_mm256_slli_epi16(qh, 2), pair)));
-      Store32(out + 64, _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low), _mm256_and_si256(qh, pair)));
-      Store32(out + 96, _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low),
-                                        _mm256_and_si256(_mm256_srli_epi16(qh, 2), pair)));
-    }
-    for (int g = 0; g < 16; ++g) scale[16 * b + g] = d * blk.scales[g], min[16 * b + g] = -32.f * scale[16 * b + g];
-  }
-}
-
 // Unpacked rows (u [rows × cols], scale and min [rows × groups]) into panels of 16 rows; rows past
 // the last are zero.
 void Transpose(const uint8_t* u, const float* scale, const float* min, size_t rows, size_t cols, size_t group,
@@ -191,22 +123,6 @@ void RunPanels(const uint8_t* panels, size_t n_panels, size_t rows, size_t group
 
 }  // namespace
 
-void UnpackRowsU8Avx512(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_rows, size_t cols, uint8_t* u,
-                        float* scale, float* min) {
-  using UnpackFn = void (*)(const uint8_t*, size_t, uint8_t*, float*, float*);
-  UnpackFn fn = nullptr;
-  size_t values = 256;
-  switch (dtype) {
-    case DType::kQ5_0: fn = UnpackQ5_0, values = 32; break;
-    case DType::kQ4_K: fn = UnpackK4<false, BlockQ4_K>; break;
-    case DType::kQ5_K: fn = UnpackK4<true, BlockQ5_K>; break;
-    case DType::kQ6_K: fn = UnpackQ6_K; break;
-    default: return UnpackRowsU8(dtype, rows, row_stride, n_rows, cols, u, scale, min);
-  }
-  const size_t groups = cols / U8GroupSize(dtype);
-  for (size_t r = 0; r < n_rows; ++r) fn(rows + r * row_stride, cols / values, u + r * cols, scale + r * groups, min + r * groups);
-}
-
 void GemmU8PanelsAvx512(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1) {
   const size_t group = U8GroupSize(w.dtype), cols = w.cols, groups = cols / group;
   const size_t row_bytes = DTypeBytes(w.dtype, cols);
@@ -220,7 +136,7 @@ void GemmU8PanelsAvx512(const MatrixView& w, const U8PanelInputs& x, size_t n, f
   panels.resize((chunk_rows / kLanes) * groups * GroupBytes(group));
   for (size_t c0 = r0; c0 < r1; c0 += chunk_rows) {
     const size_t rows = std::min(chunk_rows, r1 - c0), n_panels = (rows + kLanes - 1) / kLanes;
-    UnpackRowsU8Avx512(w.dtype, static_cast<const uint8_t*>(w.data) + c0 * row_bytes, row_bytes, rows, cols, u.data(),
+    UnpackRowsU8Avx2(w.dtype, static_cast<const uint8_t*>(w.data) + c0 * row_bytes, row_bytes, rows, cols, u.data(),
                  scale.data(), min.data());
     Transpose(u.data(), scale.data(), min.data(), rows, cols, group, panels.data());
     if (group == 16) {

@@ -7,6 +7,7 @@
 // each activation block's sum (BlockQ8Act::dsum), as on AVX2. The integer sums are exact and the
 // float arithmetic after them is AVX2's, so the results are the AVX2 kernels' to the bit.
 #include "kernels/matmul/x86_avx2_qgemm_tiles.h"
+#include "kernels/matmul/x86_avx2_u8_panels.h"
 
 #if !defined(__AVXVNNI__)
 #error "compile with -mavxvnni (CMakeLists.txt: x86_avxvnni*.cc)"
@@ -38,5 +39,10 @@ extern const QGemmUkernel kQ5_0Q8_0Gemm8x8AvxVnni = {"q5_0_q8_0_gemm_8x8__avxvnn
                                                      Isa::kAvxVnni, 8, 8, kQ5Gemm8x8<AvxVnniDot, Q5_0Rows>};
 extern const QGemmUkernel kQ5_1Q8_0Gemm8x8AvxVnni = {"q5_1_q8_0_gemm_8x8__avxvnni", DType::kQ5_1, ActQuant::kQ8_0,
                                                      Isa::kAvxVnni, 8, 8, kQ5Gemm8x8<AvxVnniDot, Q5_1Rows>};
+
+// The affine u8 panels with this dot product (x86_avx2_u8_panels.h).
+void GemmU8PanelsAvxVnni(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1) {
+  GemmU8Panels8<AvxVnniDot>(w, x, n, y, r0, r1);
+}
 
 }  // namespace gemmakit
