@@ -47,6 +47,17 @@ struct U8PanelInputs {
   const float* scales(size_t i) const { return d.data() + i * (cols / 32); }
   const float* sums(size_t i) const { return sum.data() + i * (cols / group); }
 };
+
+// The pointers a register tile of kN inputs reads, from input i0.
+template <size_t kN>
+struct U8InputTile {
+  const int8_t* q[kN];
+  const float* d[kN];
+  const float* s[kN];
+  U8InputTile(const U8PanelInputs& x, size_t i0) {
+    for (size_t t = 0; t < kN; ++t) q[t] = x.quants(i0 + t), d[t] = x.scales(i0 + t), s[t] = x.sums(i0 + t);
+  }
+};
 // n inputs of x (cols floats each, cols a multiple of 32 and of group); with two_terms each input
 // becomes two consecutive quantized rows, its 8-bit value and the 8-bit value of the rounding
 // error (QuantizeActivationsQ8Split), whose products the caller adds. Inputs split across ex.

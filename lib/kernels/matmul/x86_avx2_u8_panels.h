@@ -65,10 +65,7 @@ void TileU8x8(const uint8_t* panel, size_t groups, const U8PanelInputs& x, size_
   constexpr size_t kDwords = G / 4, kGroupBytes = U8GroupBytes8(G);
   __m256 acc[kU8Inputs8];
   for (auto& a : acc) a = _mm256_setzero_ps();
-  const int8_t* xq[kU8Inputs8];
-  const float* xd[kU8Inputs8];
-  const float* xs[kU8Inputs8];
-  for (size_t t = 0; t < kU8Inputs8; ++t) xq[t] = x.quants(i0 + t), xd[t] = x.scales(i0 + t), xs[t] = x.sums(i0 + t);
+  const U8InputTile<kU8Inputs8> in(x, i0);
   for (size_t g = 0; g < groups; ++g) {
     const uint8_t* q = panel + g * kGroupBytes;
     __m256i sum[kU8Inputs8];
@@ -77,7 +74,7 @@ void TileU8x8(const uint8_t* panel, size_t groups, const U8PanelInputs& x, size_
       const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32 * k));
       const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32 * k + 32));
       for (size_t t = 0; t < kU8Inputs8; ++t) {
-        const int8_t* xk = xq[t] + g * G + 4 * k;
+        const int8_t* xk = in.q[t] + g * G + 4 * k;
         sum[t] = _mm256_add_epi32(
             sum[t], Dot::Lanes(Dot::Add2(Dot::Zero(), w0, U8Broadcast4(xk), w1, U8Broadcast4(xk + 4))));
       }
@@ -85,9 +82,9 @@ void TileU8x8(const uint8_t* panel, size_t groups, const U8PanelInputs& x, size_
     const float* sm = reinterpret_cast<const float*>(q + G * kU8Lanes8);
     const __m256 scale = _mm256_loadu_ps(sm), min = _mm256_loadu_ps(sm + kU8Lanes8);
     for (size_t t = 0; t < kU8Inputs8; ++t) {
-      const __m256 dx = _mm256_set1_ps(xd[t][g * G / 32]);
+      const __m256 dx = _mm256_set1_ps(in.d[t][g * G / 32]);
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[t]), _mm256_mul_ps(scale, dx), acc[t]);
-      acc[t] = _mm256_fmadd_ps(min, _mm256_set1_ps(xs[t][g]), acc[t]);
+      acc[t] = _mm256_fmadd_ps(min, _mm256_set1_ps(in.s[t][g]), acc[t]);
     }
   }
   for (size_t t = 0; t < inputs; ++t) {

@@ -37,10 +37,7 @@ void Tile(const uint8_t* const panel[kPanels], size_t groups, const U8PanelInput
   for (auto& a : acc) {
     for (auto& v : a) v = _mm512_setzero_ps();
   }
-  const int8_t* xq[kInputs];
-  const float* xd[kInputs];
-  const float* xs[kInputs];
-  for (size_t t = 0; t < kInputs; ++t) xq[t] = x.quants(i0 + t), xd[t] = x.scales(i0 + t), xs[t] = x.sums(i0 + t);
+  const U8InputTile<kInputs> in(x, i0);
   for (size_t g = 0; g < groups; ++g) {
     __m512i sum[kPanels][kInputs];
     for (auto& s : sum) {
@@ -50,7 +47,7 @@ void Tile(const uint8_t* const panel[kPanels], size_t groups, const U8PanelInput
       __m512i wv[kPanels];
       for (size_t p = 0; p < kPanels; ++p) wv[p] = _mm512_loadu_si512(panel[p] + g * kGroupBytes + 64 * k);
       for (size_t t = 0; t < kInputs; ++t) {
-        const __m512i xv = Broadcast4(xq[t] + g * G + 4 * k);
+        const __m512i xv = Broadcast4(in.q[t] + g * G + 4 * k);
         for (size_t p = 0; p < kPanels; ++p) sum[p][t] = _mm512_dpbusd_epi32(sum[p][t], wv[p], xv);
       }
     }
@@ -58,9 +55,9 @@ void Tile(const uint8_t* const panel[kPanels], size_t groups, const U8PanelInput
       const float* sm = reinterpret_cast<const float*>(panel[p] + g * kGroupBytes + G * kLanes);
       const __m512 scale = _mm512_loadu_ps(sm), min = _mm512_loadu_ps(sm + kLanes);
       for (size_t t = 0; t < kInputs; ++t) {
-        const __m512 dx = _mm512_set1_ps(xd[t][g * G / 32]);
+        const __m512 dx = _mm512_set1_ps(in.d[t][g * G / 32]);
         acc[p][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[p][t]), _mm512_mul_ps(scale, dx), acc[p][t]);
-        acc[p][t] = _mm512_fmadd_ps(min, _mm512_set1_ps(xs[t][g]), acc[p][t]);
+        acc[p][t] = _mm512_fmadd_ps(min, _mm512_set1_ps(in.s[t][g]), acc[p][t]);
       }
     }
   }
