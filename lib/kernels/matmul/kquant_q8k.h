@@ -18,12 +18,9 @@ namespace gemmakit {
 // (whether this CPU runs them is `CpuHas(entry.isa)`).
 const QGemmUkernel* KQuantUkernels(size_t* count);
 
-// The kernel the operator uses for `weight` on `isa` for n inputs (decode n < 4, or prompts), or
-// null when there is none.
-const QGemmUkernel* FindKQuantUkernel(DType weight, Isa isa, bool prompt);
-
-// y = W · x for K-quant weights W (rows read in place from w.data) with micro-kernel k
-// (kquant_q8k_matmul.cc): x quantized to Q8_K32 once, rows split across ex's threads.
+// y = W · x for K-quant weights W (rows read in place from w.data) with micro-kernel k, the matmul
+// table's plan for them (kquant_q8k_matmul.cc): x quantized to Q8_K32 once, rows split across
+// ex's threads.
 // With two_terms, each input goes in as two rows of Q8_K32 blocks (QuantizeActivationsQ8K32Split)
 // whose products are summed: the weights are still read once, for twice the integer work.
 void MatMulQ8K32(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex, const QGemmUkernel& k,

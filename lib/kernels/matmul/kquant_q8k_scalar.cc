@@ -113,17 +113,4 @@ const QGemmUkernel* KQuantUkernels(size_t* count) {
   return table.entries;
 }
 
-const QGemmUkernel* FindKQuantUkernel(DType weight, Isa isa, bool prompt) {
-  size_t count = 0;
-  const QGemmUkernel* entries = KQuantUkernels(&count);
-  // Decode takes the kernel with one input per call (NR = 1), prompts the widest one.
-  const QGemmUkernel* best = nullptr;
-  for (size_t i = 0; i < count; ++i) {
-    const QGemmUkernel& e = entries[i];
-    if (e.weight != weight || e.isa != isa) continue;
-    if (!best || (prompt ? e.nr > best->nr : e.nr < best->nr)) best = &e;
-  }
-  return best;
-}
-
 }  // namespace gemmakit
