@@ -11,6 +11,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
+#include "kernels/matmul/matmul_table.h"
 #include "kernels/matmul/u8_panels.h"
 #include "kernels/quant/quant.h"
 #include "runtime/thread_pool.h"
@@ -172,6 +173,20 @@ TEST(U8Panels, EveryKernelEqualsExactMathOnOddShapes) {
       }
     }
   }
+}
+
+TEST(U8Panels, TableGivesAvx2OnlyTheTypesThatFit) {
+#if defined(__x86_64__) || defined(_M_X64)
+  for (const TypeCase& t : kTypes) {
+    const MatMulPlan& plan = FindMatMulPlan(Isa::kAvx2, t.dtype, 64);
+    if (plan.path == MatMulPath::kU8Panels) {
+      EXPECT_TRUE(U8PanelsFitAvx2(t.dtype)) << DTypeName(t.dtype);
+    }
+    if (t.dtype == DType::kQ8_0 || t.dtype == DType::kQ4_0) continue;  // their own kernels
+    EXPECT_EQ(FindMatMulPlan(Isa::kAvx512, t.dtype, 64).path, MatMulPath::kU8Panels) << DTypeName(t.dtype);
+    EXPECT_EQ(FindMatMulPlan(Isa::kAvxVnni, t.dtype, 64).path, MatMulPath::kU8Panels) << DTypeName(t.dtype);
+  }
+#endif
 }
 
 // AVX2's vpmaddubsw saturates int16 pair sums: the types it takes must keep u under 64, checked on

@@ -80,6 +80,12 @@ const MatMulEntry kTable[] = {
     {Isa::kAvxVnni, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q4_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ6_K, false, QGemm(kQ6_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q6_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kQ4_1, false, kDotRows, U8Panels("q4_1_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kQ2_K, false, kDotRows, U8Panels("q2_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kQ3_K, false, kDotRows, U8Panels("q3_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    // vpdpbusd sums in int32: the non-linear types' bytes (up to 241) fit, unlike on AVX2.
+    {Isa::kAvxVnni, DType::kIQ4_NL, false, kDotRows, U8Panels("iq4_nl_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kIQ4_XS, false, kDotRows, U8Panels("iq4_xs_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     // AVX2: the blocks in place. Decode: about 64 KB of weights per task; prompts: 16 rows, whose
     // blocks stay in L1 while every input streams past.
     {Isa::kAvx2, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm4x4Avx2, 0, 65536), QGemm(kQ8_0Q8_0Gemm4x4Avx2, 16, 0)},
@@ -90,6 +96,9 @@ const MatMulEntry kTable[] = {
     {Isa::kAvx2, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q4_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     {Isa::kAvx2, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     {Isa::kAvx2, DType::kQ6_K, false, QGemm(kQ6_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q6_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
+    {Isa::kAvx2, DType::kQ4_1, false, kDotRows, U8Panels("q4_1_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
+    {Isa::kAvx2, DType::kQ2_K, false, kDotRows, U8Panels("q2_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
+    {Isa::kAvx2, DType::kQ3_K, false, kDotRows, U8Panels("q3_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     {Isa::kAvx2, DType::kBF16, false, kBF16GemvAvx2, kF32GemmAvx2},
     {Isa::kAvx2, DType::kF32, true, kDotRows, kF32GemmAvx2},
 #endif
