@@ -227,14 +227,22 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
                     const MatMulOptions& options, const MatMulPlan& plan, const DotKernels& k) {
   const size_t nb = w.cols / 32, terms = options.two_term_q8_inputs ? 2 : 1, nq = terms * n;
   const size_t row_bytes = DTypeBytes(w.dtype, w.cols);
-  std::vector<BlockQ8Act> xq(nq * nb);
+  // The calling thread's buffers, kept between calls: a prompt's take megabytes, whose fresh pages
+  // fault on every call. Named through pointers: a lambda that names a thread_local reads the
+  // running thread's.
+  thread_local std::vector<BlockQ8Act> xq_scratch;
+  thread_local std::vector<float> terms_scratch;
+  thread_local PackedInputsQ8 packed_scratch;
+  if (xq_scratch.size() < nq * nb) xq_scratch.resize(nq * nb);
+  if (terms == 2 && terms_scratch.size() < nq * w.rows) terms_scratch.resize(nq * w.rows);
+  BlockQ8Act* xq = xq_scratch.data();
   auto quantize = [&](size_t i0, size_t i1) {
     for (size_t i = i0; i < i1; ++i) {
       const float* xi = x + i * w.cols;
       if (terms == 2) {
-        QuantizeActivationsQ8Split(xi, xq.data() + 2 * i * nb, xq.data() + (2 * i + 1) * nb, w.cols);
+        QuantizeActivationsQ8Split(xi, xq + 2 * i * nb, xq + (2 * i + 1) * nb, w.cols);
       } else {
-        QuantizeActivationsQ8(xi, xq.data() + i * nb, w.cols);
+        QuantizeActivationsQ8(xi, xq + i * nb, w.cols);
       }
     }
   };
@@ -244,8 +252,7 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
   } else {
     quantize(0, n);
   }
-  std::vector<float> term_outputs(terms == 2 ? nq * w.rows : 0);  // [input][term][row]
-  float* yq = terms == 2 ? term_outputs.data() : y;
+  float* yq = terms == 2 ? terms_scratch.data() : y;  // two terms: [input][term][row]
   NoteKernel(w.dtype, n, plan.path == MatMulPath::kQGemm || plan.path == MatMulPath::kQPanels ? plan.kernel : k.isa);
   if (plan.path == MatMulPath::kQGemm) {
     const QGemmUkernel& uk = *plan.ukernel;
@@ -259,7 +266,7 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
         for (size_t r = r0; r < r1; r += uk.mr) {
           const size_t rows = std::min(uk.mr, r1 - r);
           for (size_t i = i0; i < i1; i += uk.nr) {
-            uk.fn(base + r * row_bytes, row_bytes, rows, xq.data() + i * nb, std::min(uk.nr, i1 - i), nb,
+            uk.fn(base + r * row_bytes, row_bytes, rows, xq + i * nb, std::min(uk.nr, i1 - i), nb,
                   yq + i * w.rows + r, w.rows);
           }
         }
@@ -267,13 +274,13 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
     });
 #if defined(__x86_64__) || defined(_M_X64)
   } else if (plan.path == MatMulPath::kQPanels) {
-    PackedInputsQ8 packed;
-    PackInputsQ8(xq.data(), nq, w.cols, w.dtype, packed);
+    PackedInputsQ8& packed = packed_scratch;
+    PackInputsQ8(xq, nq, w.cols, w.dtype, packed);
     ForRowChunks(w.rows, plan.RowsPerTask(row_bytes), ex,
                  [&](size_t r0, size_t r1) { GemmQ8Avx512(w, packed, nq, yq, r0, r1); });
 #endif
   } else {
-    RunDotRows(nullptr, xq.data(), nq, w, yq, ex, plan, k);
+    RunDotRows(nullptr, xq, nq, w, yq, ex, plan, k);
   }
   if (terms == 2) {
     for (size_t i = 0; i < n; ++i) {
@@ -294,8 +301,9 @@ void MatMulU8Panels(const float* x, size_t n, const MatrixView& w, float* y, Exe
   thread_local U8PanelInputs scratch;
   U8PanelInputs& packed = scratch;
   PackU8PanelInputs(x, n, w.cols, U8GroupSize(w.dtype), two_terms, packed, ex);
-  std::vector<float> term_outputs(two_terms ? 2 * n * w.rows : 0);  // [input][term][row]
-  float* yq = two_terms ? term_outputs.data() : y;
+  thread_local std::vector<float> terms_scratch;  // two terms: [input][term][row]
+  if (two_terms && terms_scratch.size() < 2 * n * w.rows) terms_scratch.resize(2 * n * w.rows);
+  float* yq = two_terms ? terms_scratch.data() : y;
   ForRowChunks(w.rows, plan.RowsPerTask(DTypeBytes(w.dtype, w.cols)), ex,
                [&](size_t r0, size_t r1) { plan.u8_gemm(w, packed, packed.n, yq, r0, r1); });
   if (!two_terms) return;
