@@ -31,12 +31,13 @@ ConvGeometry SameConvGeometry(size_t in_h, size_t in_w, size_t kernel, size_t st
   return g;
 }
 
-void Im2ColHwc(const float* x, size_t channels, const ConvGeometry& g, float* cols, Executor* ex) {
+void Im2ColHwc(const float* x, size_t channels, const ConvGeometry& g, size_t row_begin, size_t row_end, float* cols,
+               Executor* ex) {
   const size_t k = g.kernel, taps = k * k, row = channels * taps;
-  ParallelFor(ex, g.out_h, 1, [&](size_t y0, size_t y1) {
-    for (size_t oy = y0; oy < y1; ++oy) {
+  ParallelFor(ex, row_end - row_begin, 1, [&](size_t y0, size_t y1) {
+    for (size_t oy = row_begin + y0; oy < row_begin + y1; ++oy) {
       for (size_t ox = 0; ox < g.out_w; ++ox) {
-        float* dst = cols + (oy * g.out_w + ox) * row;
+        float* dst = cols + ((oy - row_begin) * g.out_w + ox) * row;
         for (size_t ky = 0; ky < k; ++ky) {
           const ptrdiff_t iy = Source(oy, ky, g.stride, g.pad_top, g.in_h);
           for (size_t kx = 0; kx < k; ++kx) {

@@ -24,9 +24,11 @@ struct ConvGeometry {
 // after (right / bottom), so a stride-2 3x3 window over an even size pads nothing before.
 ConvGeometry SameConvGeometry(size_t in_h, size_t in_w, size_t kernel, size_t stride);
 
-// cols: [out_h·out_w, channels·k·k], column c·k·k + ky·k + kx (the order of a PyTorch weight row);
-// zeros where the window reads padding.
-void Im2ColHwc(const float* x, size_t channels, const ConvGeometry& g, float* cols, Executor* ex);
+// cols: [(row_end - row_begin)·out_w, channels·k·k] for output rows [row_begin, row_end), column
+// c·k·k + ky·k + kx (the order of a PyTorch weight row); zeros where the window reads padding.
+// Callers go band by band so that the columns of a large image never exist all at once.
+void Im2ColHwc(const float* x, size_t channels, const ConvGeometry& g, size_t row_begin, size_t row_end, float* cols,
+               Executor* ex);
 
 // y[oy][ox][c] = Σ x[iy][ix][c] · w[ky·k + kx][c]: one k×k filter per channel. w is the PyTorch
 // weight [channels, 1, k, k] transposed to taps-major (DepthwiseTapsMajor).

@@ -1,5 +1,7 @@
 #include "multimodal/mobilenet_v5/feature_map.h"
 
+#include <algorithm>
+
 #include "kernels/conv/conv.h"
 #include "kernels/gelu.h"
 #include "kernels/norm.h"
@@ -8,15 +10,23 @@ namespace gemmakit {
 namespace {
 
 constexpr size_t kGrainPixels = 64;
+constexpr size_t kBandFloats = size_t{1} << 22;  // 16 MB of im2col columns
 
 }  // namespace
 
 FeatureMap Conv(const FeatureMap& x, const MatrixView& w, size_t kernel, size_t stride, Executor* ex, const MatMulOptions& mm) {
   const ConvGeometry g = SameConvGeometry(x.h, x.w, kernel, stride);
-  std::vector<float> cols(g.out_h * g.out_w * x.c * kernel * kernel);
-  Im2ColHwc(x.data.data(), x.c, g, cols.data(), ex);
   FeatureMap y(g.out_h, g.out_w, w.rows);
-  MatMul(cols.data(), y.pixels(), w, y.data.data(), ex, mm);
+  // Output rows in bands of at most kBandFloats columns (the 768-pixel model's first stage would
+  // need 170 MB at once); each band is still thousands of GEMM rows.
+  const size_t row_floats = g.out_w * x.c * kernel * kernel;
+  const size_t band = std::max<size_t>(1, kBandFloats / row_floats);
+  std::vector<float> cols(std::min(band, g.out_h) * row_floats);
+  for (size_t r0 = 0; r0 < g.out_h; r0 += band) {
+    const size_t r1 = std::min(g.out_h, r0 + band);
+    Im2ColHwc(x.data.data(), x.c, g, r0, r1, cols.data(), ex);
+    MatMul(cols.data(), (r1 - r0) * g.out_w, w, y.data.data() + r0 * g.out_w * y.c, ex, mm);
+  }
   return y;
 }
 
