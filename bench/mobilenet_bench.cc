@@ -44,7 +44,7 @@ class RandomWeights {
 
 struct RandomTower {
   RandomWeights r;
-  std::unique_ptr<MobileNetEncoder> encoder;
+  std::unique_ptr<MobileNetEncoder> exact, fast;  // Precision::kExact / kFast (bf16 activations)
   double flop = 0;
 
   RandomTower() {
@@ -71,7 +71,10 @@ struct RandomTower {
     ImageProcessorConfig p;
     p.height = p.width = 768;
     p.do_normalize = false;
-    encoder = std::make_unique<MobileNetEncoder>(std::move(c), std::move(w), p, MatMulOptions{});
+    MatMulOptions bf16;
+    bf16.bf16_inputs = true;
+    fast = std::make_unique<MobileNetEncoder>(c, w, p, bf16);
+    exact = std::make_unique<MobileNetEncoder>(std::move(c), std::move(w), p, MatMulOptions{});
   }
 
   // A 1x1 (or k×k, for edge residuals) expansion to mid channels and a 1x1 projection, with norms.
@@ -141,11 +144,14 @@ void BM_MobileNetV5Image(benchmark::State& state) {
   std::uniform_real_distribution<float> u(0.f, 1.f);
   std::vector<float> pixels(3 * 768 * 768);
   for (float& p : pixels) p = u(rng);
-  for (auto _ : state) benchmark::DoNotOptimize(t.encoder->SoftTokens(pixels.data(), &pool));
+  const bool fast = state.range(1) != 0;
+  const MobileNetEncoder& encoder = fast ? *t.fast : *t.exact;
+  for (auto _ : state) benchmark::DoNotOptimize(encoder.SoftTokens(pixels.data(), &pool));
   state.counters["GFLOP/s"] = benchmark::Counter(t.flop / 1e9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["GFLOP/image"] = t.flop / 1e9;
+  state.SetLabel(fast ? "precision fast (bf16 activations)" : "precision exact");
 }
-BENCHMARK(BM_MobileNetV5Image)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_MobileNetV5Image)->ArgsProduct({{2}, {0, 1}})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace
 }  // namespace gemmakit
