@@ -81,6 +81,25 @@ TEST(MobileNetSession, OneImage) { ExpectLogitsAndGreedy("one_image"); }
 TEST(MobileNetSession, TwoImages) { ExpectLogitsAndGreedy("two_images"); }
 TEST(MobileNetSession, TextOnly) { ExpectLogitsAndGreedy("text_only"); }
 
+// The golden's user turn is [image, question]: chat renders the processor's ids exactly and
+// replies as the reference.
+TEST(MobileNetSession, ChatRendersTheProcessorsIds) {
+  const Case c = LoadCase("one_image");
+  const auto m = TinyModel();
+  const auto first = std::find(c.ids.begin(), c.ids.end(), 641) + 3;  // after <end_of_image>\n\n
+  const auto end = std::find(first, c.ids.end(), 5);                 // <end_of_turn>
+  const std::string question = m->tokenizer().Decode(std::vector<int32_t>(first, end));
+  auto image = std::make_shared<const RgbImage>(c.images[0]);
+  Session s(m);
+  GenerateOptions o;
+  o.max_tokens = static_cast<int32_t>(c.greedy.size());
+  o.sampling.temperature = 0.f;
+  const GenerateResult r = s.Chat({ChatMessage("user", {ChatPart::Image(image), ChatPart::Text(question)})}, o);
+  ASSERT_GE(s.tokens().size(), c.ids.size());
+  EXPECT_EQ(std::vector<int32_t>(s.tokens().begin(), s.tokens().begin() + static_cast<std::ptrdiff_t>(c.ids.size())), c.ids);
+  EXPECT_EQ(r.tokens, c.greedy);
+}
+
 // Precision::kFast rounds the tower's and the text model's activations to bf16 for their GEMMs;
 // the bound is about 4x what this golden measured (0.127), so a kernel that loses more than
 // bf16's rounding fails.
