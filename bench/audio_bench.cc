@@ -75,8 +75,8 @@ struct RandomAudioTower {
     l.depthwise = Vec(d * static_cast<size_t>(c.conv_kernel), 0.f, 0.3f, rng);
     l.linear_end = Mat(d, d, rng);
     w.layers.assign(static_cast<size_t>(c.n_layers), l);
-    w.soft_norm = w.hard_norm = Vec(d, 1.f, 0.1f, rng);
-    w.projection = Mat(static_cast<size_t>(c.text_hidden), d, rng);
+    w.embedder.soft_norm = w.embedder.hard_norm = Vec(d, 1.f, 0.1f, rng);
+    w.embedder.projection = Mat(static_cast<size_t>(c.text_hidden), d, rng);
     w.padding_row = Vec(d, 0.f, 1.f, rng);
   }
 };

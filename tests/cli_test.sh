@@ -380,6 +380,21 @@ run logits --model "$MODEL" --tokens 2,651 --precision nonsense
 expect_rc 2
 expect_contains stderr "$ERR" "unknown --precision"
 
+# --- images (Gemma 3n, MobileNet-V5): --image for logits, info ------------------------------------
+N3V_MODEL=$DATA/gemma3n-vision-tiny
+N3V_IDS=$(python3 -c "import json,sys; print(','.join(map(str, json.load(open(sys.argv[1]))['cases'][1]['ids'])))" "$N3V_MODEL/golden.json")
+CMD="logits --image --image (Gemma 3n)"
+run logits --model "$N3V_MODEL" --tokens "$N3V_IDS" --image "$N3V_MODEL/square.png" --image "$N3V_MODEL/resize.png" --out "$WORK/n3v.f32"
+expect_rc 0
+checks=$((checks + 1))
+python3 -c 'import array, sys; a, b = array.array("f"), array.array("f"); a.frombytes(open(sys.argv[1], "rb").read()); b.frombytes(open(sys.argv[2], "rb").read()); sys.exit(len(a) != len(b) or max(abs(x - y) for x, y in zip(a, b)) > 1e-3)' \
+  "$WORK/n3v.f32" "$N3V_MODEL/two_images.logits.f32" || fail "'$CMD': the logits differ from two_images.logits.f32"
+
+CMD="info (Gemma 3n images)"
+run info --model "$N3V_MODEL"
+expect_rc 0
+expect_contains stdout "$OUT" "images            192x192 pixels -> 16 soft tokens (image_token_id 642)"
+
 # --- audio (Gemma 3n): logits with the clip's soft tokens, generation, info ------------------------
 AUDIO_MODEL=$DATA/gemma3n-audio-tiny
 AUDIO_IDS=$(python3 -c "import json,sys; print(','.join(map(str, json.load(open(sys.argv[1]))['cases'][0]['ids'])))" "$AUDIO_MODEL/golden.json")

@@ -18,7 +18,7 @@ const char kUsage[] =
     "       [--out FILE] [--threads N] [--precision exact|fast]\n"
     "  Evaluates the ids exactly as given (no <bos> added) and writes the float32 little-endian\n"
     "  logits of every position, row-major [n_tokens, vocab], to FILE; without --out, prints the\n"
-    "  top 5 ids of the last position. With --image (multimodal Gemma 3), every id equal to the\n"
+    "  top 5 ids of the last position. With --image (multimodal Gemma 3, Gemma 3n), every id equal to the\n"
     "  model's image token takes the next soft token of the images in order; with --audio (Gemma 3n),\n"
     "  every id equal to the audio token (gemmakit info: audio_token_id) those of the clips.\n";
 

@@ -1,6 +1,7 @@
 #include "io/vision_checkpoint.h"
 
 #include "gemmakit/status.h"
+#include "io/hf_mobilenet_config.h"
 #include "io/hf_vision_config.h"
 #include "io/gguf.h"
 #include "io/gguf_checkpoint.h"
@@ -14,6 +15,13 @@ constexpr PrefixRule kHfVisionPrefixes[] = {
     {"model.vision_tower.vision_model.", "vision."},
     {"multi_modal_projector.", "projector."},
     {"model.multi_modal_projector.", "projector."},
+};
+
+constexpr PrefixRule kHfMobileNetPrefixes[] = {
+    {"model.vision_tower.timm_model.", "mobilenet."},
+    {"vision_tower.timm_model.", "mobilenet."},
+    {"model.embed_vision.", "embed_vision."},
+    {"embed_vision.", "embed_vision."},
 };
 
 // llama.cpp's mmproj names → canonical ones; "" for tensors gemmakit does not use.
@@ -70,11 +78,29 @@ int64_t RequireInt(const GgufFile& f, const std::string& key) {
 }  // namespace
 
 std::optional<VisionCheckpoint> OpenHfVision(const HfCheckpoint& hf) {
+  const std::string pre = JoinPath(hf.dir, "preprocessor_config.json");
+  if (std::optional<MobileNetHParams> mn = ParseHfMobileNetConfig(hf.config_json)) {
+    VisionCheckpoint v;
+    v.mobilenet = std::move(mn);
+    if (FileExists(pre)) {
+      v.processor = ParsePreprocessorConfig(ReadTextFile(pre, 1u << 20));
+    } else {
+      // Gemma3nProcessor's image processor: 768x768, rescaled, not normalised.
+      v.processor.height = v.processor.width = 768;
+      v.processor.do_normalize = false;
+    }
+    v.tensors = RenameByPrefix(hf.tensors, kHfMobileNetPrefixes, sizeof kHfMobileNetPrefixes / sizeof *kHfMobileNetPrefixes);
+    // Gemma 3n configs describe a vision tower even where the file holds none (a checkpoint saved
+    // with text and audio only): that is a model without images, not a broken tower.
+    for (const auto& [name, e] : v.tensors->all()) {
+      if (name.compare(0, 10, "mobilenet.") == 0) return v;
+    }
+    return std::nullopt;
+  }
   std::optional<VisionHParams> hp = ParseHfVisionConfig(hf.config_json);
   if (!hp) return std::nullopt;
   VisionCheckpoint v;
   v.hparams = *hp;
-  const std::string pre = JoinPath(hf.dir, "preprocessor_config.json");
   if (FileExists(pre)) v.processor = ParsePreprocessorConfig(ReadTextFile(pre, 1u << 20));
   v.tensors = RenameByPrefix(hf.tensors, kHfVisionPrefixes, sizeof kHfVisionPrefixes / sizeof *kHfVisionPrefixes);
   return v;

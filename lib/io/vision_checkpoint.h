@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "io/hf_checkpoint.h"
+#include "io/mobilenet_hparams.h"
 #include "io/tensor_index.h"
 #include "io/vision_hparams.h"
 
@@ -21,9 +22,14 @@ struct VisionCheckpoint {
   ImageProcessorConfig processor;
   std::shared_ptr<const TensorIndex> tensors;  // canonical names (above)
   bool soft_norm_includes_one = false;         // GGUF stores the projector norm as 1 + w
+  // Gemma 3n: a MobileNet-V5 tower instead of SigLIP (hparams above unused), its tensors named
+  // "mobilenet.<timm name>" (mobilenet.blocks.2.9.attn.key.down_conv.weight) and
+  // "embed_vision.<name>", from model.vision_tower.timm_model.* / model.embed_vision.*.
+  std::optional<MobileNetHParams> mobilenet;
 };
 
-// nullopt for a text-only folder (config.json without "vision_config"). Reads
+// nullopt for a text-only folder (config.json without "vision_config", or a Gemma 3n one whose
+// files hold no vision tower). Reads
 // preprocessor_config.json when the folder has one. Throws Error(kFormatError) for broken files.
 std::optional<VisionCheckpoint> OpenHfVision(const HfCheckpoint& hf);
 

@@ -19,4 +19,8 @@ void RmsNorm(const float* x, size_t n, size_t dim, const float* scale, float eps
   }
 }
 
+void RmsNormRows(const float* x, size_t rows, size_t dim, const float* scale, float eps, float* y, Executor* ex) {
+  ParallelFor(ex, rows, 16, [&](size_t r0, size_t r1) { RmsNorm(x + r0 * dim, r1 - r0, dim, scale, eps, y + r0 * dim); });
+}
+
 }  // namespace gemmakit

@@ -12,6 +12,7 @@
 #include "model/requantize.h"
 #include "multimodal/audio/audio_media_encoder.h"
 #include "multimodal/image_media_encoder.h"
+#include "multimodal/mobilenet_v5/mobilenet_media_encoder.h"
 #include "runtime/thread_pool.h"
 #include "runtime/model_impl.h"
 #include "runtime/tokenizer_loader.h"
@@ -110,8 +111,12 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   if (ck.vision) {
     // A broken or stub vision tower leaves the text model usable; images then fail with the reason.
     try {
-      impl->vision = VisionModel::Create(*ck.vision, impl->config.hidden, impl->config.vocab_size,
+      if (ck.vision->mobilenet) {
+        impl->mobilenet = MobileNetEncoder::Create(*ck.vision, impl->config.hidden, matmul);
+      } else {
+        impl->vision = VisionModel::Create(*ck.vision, impl->config.hidden, impl->config.vocab_size,
                                            impl->tokenizer.get(), matmul);
+      }
     } catch (const Error& e) {
       if (!options.mmproj_path.empty()) throw;
       impl->vision_error = e.what();
@@ -133,6 +138,12 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
     impl->info.audio_token_id = impl->audio->config().audio_token;
     impl->info.audio_window_seconds =
         static_cast<double>(AudioWindowSamples(*impl->audio)) / static_cast<double>(AudioClip::kSampleRate);
+  }
+  if (impl->mobilenet) {
+    impl->media.push_back(MakeMobileNetMediaEncoder(*impl->mobilenet));
+    impl->info.image_size = impl->mobilenet->config().image_h;
+    impl->info.image_tokens = impl->mobilenet->config().tokens_per_image;
+    impl->info.image_token_id = impl->mobilenet->config().image_token;
   }
   if (impl->vision) {
     impl->info.image_size = impl->vision->config().image_size;
@@ -161,7 +172,8 @@ const MediaEncoder& Model::Impl::Encoder(MediaKind kind) const {
                                    " tower did not load: " + why);
   }
   if (kind == MediaKind::kImage) {
-    Fail(Status::kUnsupported, "this model reads no images (it has no vision tower; a multimodal Gemma 3 does)");
+    Fail(Status::kUnsupported, "this model reads no images (its checkpoint has no vision tower; multimodal Gemma 3 and "
+                               "Gemma 3n checkpoints do)");
   }
   Fail(Status::kUnsupported, "this model reads no audio (it has no audio tower; Gemma 3n does)");
 }

@@ -10,6 +10,7 @@
 #include "model/weights.h"
 #include "multimodal/audio/audio_encoder.h"
 #include "multimodal/media_encoder.h"
+#include "multimodal/mobilenet_v5/mobilenet_encoder.h"
 #include "multimodal/vision_model.h"
 #include "tokenizer/chat_template_kind.h"
 
@@ -23,7 +24,8 @@ struct Model::Impl {
   ChatTemplateKind chat_template = ChatTemplateKind::kNone;  // see runtime/tokenizer_loader.h
   std::string chat_template_source;
   std::unique_ptr<Decoder> decoder;
-  std::unique_ptr<VisionModel> vision;  // multimodal checkpoints only
+  std::unique_ptr<VisionModel> vision;  // multimodal Gemma 3 checkpoints: SigLIP
+  std::unique_ptr<MobileNetEncoder> mobilenet;  // Gemma 3n checkpoints with a vision tower
   std::string vision_error;             // why a checkpoint's vision tower did not load
   std::unique_ptr<AudioEncoder> audio;  // Gemma 3n checkpoints with an audio tower
   std::string audio_error;

@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -25,24 +24,9 @@ namespace {
 
 const std::string kDir = "gemma3n-audio-tiny";
 
-struct Case {
-  std::vector<int32_t> ids, greedy;
-  std::vector<float> logits;
-};
+using Case = test::GoldenCase;
 
-Case LoadCase(const std::string& name) {
-  const nlohmann::json g = nlohmann::json::parse(test::ReadFile(test::DataPath(kDir + "/golden.json")));
-  for (const nlohmann::json& c : g["cases"]) {
-    if (c["name"] != name) continue;
-    Case out;
-    out.ids = c["ids"].get<std::vector<int32_t>>();
-    out.greedy = c["greedy_ids"].get<std::vector<int32_t>>();
-    out.logits = test::ReadF32File(test::DataPath(kDir + "/" + c["logits_file"].get<std::string>()));
-    return out;
-  }
-  ADD_FAILURE() << "no case " << name;
-  return {};
-}
+Case LoadCase(const std::string& name) { return test::LoadGoldenCase(kDir, name); }
 
 std::shared_ptr<const Model> TinyModel() {
   static const std::shared_ptr<const Model> m = Model::Load(test::DataPath(kDir));

@@ -30,6 +30,21 @@ void WriteFile(const std::string& path, const std::string& bytes) {
   if (!f) throw std::runtime_error("cannot write " + path);
 }
 
+GoldenCase LoadGoldenCase(const std::string& dir, const std::string& name) {
+  const nlohmann::json g = nlohmann::json::parse(ReadFile(DataPath(dir + "/golden.json")));
+  for (const nlohmann::json& c : g.at("cases")) {
+    if (c.at("name") != name) continue;
+    GoldenCase out;
+    out.ids = c.at("ids").get<std::vector<int32_t>>();
+    out.greedy = c.at("greedy_ids").get<std::vector<int32_t>>();
+    if (c.contains("images")) out.images = c.at("images").get<std::vector<std::string>>();
+    out.logits = ReadF32File(DataPath(dir + "/" + c.at("logits_file").get<std::string>()));
+    out.fields = c;
+    return out;
+  }
+  throw std::runtime_error("no golden case " + name + " in " + dir);
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error("cannot read " + path);

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,17 @@ std::vector<float> ReadF32File(const std::string& path);
 // Recomputes a saved session's payload checksum after a test edited the payload, so that the
 // parser's own checks (not the checksum) must catch the edit.
 void ResealSessionBlob(std::vector<uint8_t>& blob);
+// One case of a golden folder's golden.json (../shared/golden/README.md): the ids fed, the greedy
+// continuation, the media files it names (none for text cases) and the logits of every position;
+// `fields` keeps the whole entry for the keys a folder adds.
+struct GoldenCase {
+  std::vector<int32_t> ids, greedy;
+  std::vector<std::string> images;
+  std::vector<float> logits;
+  nlohmann::json fields;
+};
+// tests/data/<dir>/golden.json's case `name`. Throws std::runtime_error when there is none.
+GoldenCase LoadGoldenCase(const std::string& dir, const std::string& name);
 // The status of the Error fn throws; Status::kOk when it returns.
 Status StatusOf(const std::function<void()>& fn);
 

@@ -48,19 +48,15 @@ struct Case {
 };
 
 Case LoadCase(const std::string& name) {
-  const json g = json::parse(test::ReadFile(test::DataPath(kDir + "/golden.json")));
-  for (const json& c : g.at("cases")) {
-    if (c.at("name") != name) continue;
-    Case out;
-    out.ids = c.at("ids").get<std::vector<int32_t>>();
-    out.greedy = c.at("greedy_ids").get<std::vector<int32_t>>();
-    out.images = c.at("images").get<std::vector<std::string>>();
-    out.pixels = test::ReadF32File(test::DataPath(kDir + "/" + c.at("pixel_values_file").get<std::string>()));
-    out.soft = test::ReadF32File(test::DataPath(kDir + "/" + c.at("soft_tokens_file").get<std::string>()));
-    out.logits = test::ReadF32File(test::DataPath(kDir + "/" + c.at("logits_file").get<std::string>()));
-    return out;
-  }
-  throw std::runtime_error("no golden case " + name);
+  test::GoldenCase g = test::LoadGoldenCase(kDir, name);
+  Case out;
+  out.ids = std::move(g.ids);
+  out.greedy = std::move(g.greedy);
+  out.images = std::move(g.images);
+  out.logits = std::move(g.logits);
+  out.pixels = test::ReadF32File(test::DataPath(kDir + "/" + g.fields.at("pixel_values_file").get<std::string>()));
+  out.soft = test::ReadF32File(test::DataPath(kDir + "/" + g.fields.at("soft_tokens_file").get<std::string>()));
+  return out;
 }
 
 std::vector<RgbImage> LoadImages(const Case& c) {

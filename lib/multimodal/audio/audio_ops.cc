@@ -35,10 +35,4 @@ void AddScaledInPlace(float* x, const float* y, size_t rows, size_t dim, float s
   });
 }
 
-void RmsNormRows(const float* x, size_t rows, size_t dim, const float* scale, float eps, float* y, Executor* ex) {
-  ParallelFor(ex, rows, kGrainRows, [&](size_t r0, size_t r1) {
-    RmsNorm(x + r0 * dim, r1 - r0, dim, scale, eps, y + r0 * dim);
-  });
-}
-
 }  // namespace gemmakit

@@ -13,7 +13,5 @@ void ClampInPlace(float* x, size_t rows, size_t dim, float limit, Executor* ex);
 void SiluInPlace(float* x, size_t rows, size_t dim, Executor* ex);
 // x += scale · y
 void AddScaledInPlace(float* x, const float* y, size_t rows, size_t dim, float scale, Executor* ex);
-// Gemma3nRMSNorm (the scale used as stored, no 1 +); scale null for the scale-free norm. y may be x.
-void RmsNormRows(const float* x, size_t rows, size_t dim, const float* scale, float eps, float* y, Executor* ex);
 
 }  // namespace gemmakit

@@ -52,9 +52,7 @@ AudioWeights BindAudioWeights(const AudioConfig& c, std::shared_ptr<const Tensor
     l.ffw_end = BindFfw(b, pre + "ffw_layer_end.", d, c.ffw_hidden);
     l.norm = b.Vector(pre + "norm.weight", {d});
   }
-  w.soft_norm = b.Vector("embed_audio.soft_embedding_norm.weight", {d});
-  w.hard_norm = b.Vector("embed_audio.hard_embedding_norm.weight", {d});
-  w.projection = b.Linear("embed_audio.embedding_projection.weight", c.text_hidden, d);
+  w.embedder = BindGemma3nEmbedder(b, "embed_audio.", d, c.text_hidden);
   // Only the padding row is ever looked up: soft tokens bypass the table.
   const MatrixView table = b.Linear("embed_audio.embedding.weight", c.vocab_size, d);
   w.padding_row.resize(static_cast<size_t>(d));

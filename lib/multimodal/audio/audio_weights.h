@@ -10,6 +10,7 @@
 #include "io/tensor_index.h"
 #include "kernels/matmul.h"
 #include "multimodal/audio/audio_config.h"
+#include "multimodal/gemma3n_embedder.h"
 
 namespace gemmakit {
 
@@ -38,9 +39,7 @@ struct AudioWeights {
   std::vector<float> conv_norm[2];     // cumulative group norm scales [out]
   MatrixView input_proj;               // [hidden, proj_in]
   std::vector<ConformerLayerWeights> layers;
-  // Gemma3nMultimodalEmbedder
-  std::vector<float> soft_norm, hard_norm;
-  MatrixView projection;               // [text_hidden, hidden]
+  Gemma3nEmbedderWeights embedder;
   std::vector<float> padding_row;      // embedding row padding_row [hidden]
   std::shared_ptr<const TensorIndex> storage;
   size_t n_params = 0;

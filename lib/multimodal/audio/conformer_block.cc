@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/matmul.h"
+#include "kernels/norm.h"
 #include "multimodal/audio/audio_ops.h"
 #include "multimodal/audio/conformer_attention.h"
 
