@@ -17,12 +17,15 @@ struct Avx2Dot {
     return _mm256_add_epi16(acc, _mm256_add_epi16(_mm256_maddubs_epi16(u1, s1), _mm256_maddubs_epi16(u2, s2)));
   }
   static __m256i Lanes(__m256i acc) { return _mm256_madd_epi16(acc, _mm256_set1_epi16(1)); }
+  static __m256i AddLanes(__m256i s32, __m256i u, __m256i s) { return _mm256_add_epi32(s32, Lanes(_mm256_maddubs_epi16(u, s))); }
 };
 
 }  // namespace
 
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2 = {"q8_0_q8_0_gemm_4x4__avx2", DType::kQ8_0, ActQuant::kQ8_0, Isa::kAvx2,
                                                   4, kTileNR, kQ8_0Gemm4x4<Avx2Dot>};
+extern const QGemmUkernel kQ8_0Q8_0Gemm8x4Avx2 = {"q8_0_q8_0_gemm_8x4__avx2", DType::kQ8_0, ActQuant::kQ8_0, Isa::kAvx2,
+                                                  8, kTileNR, kQ8_0Gemm8x4<Avx2Dot>};
 extern const QGemmUkernel kQ4_0Q8_0Gemm8x4Avx2 = {"q4_0_q8_0_gemm_8x4__avx2", DType::kQ4_0, ActQuant::kQ8_0, Isa::kAvx2,
                                                   8, kTileNR, kQ4_0Gemm8x4<Avx2Dot>};
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2 = {"q5_0_q8_0_gemm_8x8__avx2", DType::kQ5_0, ActQuant::kQ8_0, Isa::kAvx2,

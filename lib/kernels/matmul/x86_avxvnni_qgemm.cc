@@ -27,12 +27,15 @@ struct AvxVnniDot {
     return {_mm256_dpbusd_avx_epi32(acc.a, u1, s1), _mm256_dpbusd_avx_epi32(acc.b, u2, s2)};
   }
   static __m256i Lanes(Acc acc) { return _mm256_add_epi32(acc.a, acc.b); }
+  static __m256i AddLanes(__m256i s32, __m256i u, __m256i s) { return _mm256_dpbusd_avx_epi32(s32, u, s); }
 };
 
 }  // namespace
 
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni = {"q8_0_q8_0_gemm_4x4__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
                                                      Isa::kAvxVnni, 4, kTileNR, kQ8_0Gemm4x4<AvxVnniDot>};
+extern const QGemmUkernel kQ8_0Q8_0Gemm8x4AvxVnni = {"q8_0_q8_0_gemm_8x4__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
+                                                     Isa::kAvxVnni, 8, kTileNR, kQ8_0Gemm8x4<AvxVnniDot>};
 extern const QGemmUkernel kQ4_0Q8_0Gemm8x4AvxVnni = {"q4_0_q8_0_gemm_8x4__avxvnni", DType::kQ4_0, ActQuant::kQ8_0,
                                                      Isa::kAvxVnni, 8, kTileNR, kQ4_0Gemm8x4<AvxVnniDot>};
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8AvxVnni = {"q5_0_q8_0_gemm_8x8__avxvnni", DType::kQ5_0, ActQuant::kQ8_0,
