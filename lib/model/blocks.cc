@@ -12,9 +12,10 @@
 
 namespace gemmakit {
 namespace {
-// Below this many queries in a segment, packing keys and values for bf16 products costs more
-// than it saves.
+// Below this many queries in a segment, decoding keys and values once for matrix products costs
+// more than it saves.
 constexpr size_t kMinBlockedAttentionQueries = 16;
+
 }  // namespace
 
 void BlockScratch::Resize(const ModelConfig& c, size_t n) {
@@ -88,11 +89,19 @@ void SelfAttention(const ModelConfig& c, size_t layer, const LayerWeights& lw, c
   ap.softcap = c.attn_softcap;
   const size_t q_dim = nh * hd;
   for (const Segment& seg : segments) {
-    // Fast precision: prompts' attention as bf16 matrix products; decode steps stay per query.
-    const bool blocked = mm.bf16_inputs && seg.n >= kMinBlockedAttentionQueries && HasFastBF16Gemm();
+    // Prompts' attention as matrix products (bf16 ones under fast precision where the CPU has
+    // them); decode steps stay per query.
     const AttentionMask mask = AttentionMask::Ranges(&s.key_begin[seg.first], &s.key_end[seg.first]);
-    (blocked ? AttentionBF16 : Attention)(&s.q[seg.first * q_dim], seg.n, nh, mask, seg.cache->View(store), ap,
-                                          &s.attn[seg.first * q_dim], ex);
+    const float* q = &s.q[seg.first * q_dim];
+    float* attn = &s.attn[seg.first * q_dim];
+    const KvView kv = seg.cache->View(store);
+    if (seg.n < kMinBlockedAttentionQueries) {
+      Attention(q, seg.n, nh, mask, kv, ap, attn, ex);
+    } else if (mm.bf16_inputs && HasFastBF16Gemm()) {
+      AttentionBF16(q, seg.n, nh, mask, kv, ap, attn, ex);
+    } else {
+      AttentionBlockedF32(q, seg.n, nh, mask, kv, ap, attn, ex);
+    }
   }
   if (tap) tap("attn", s.attn, q_dim);
   MatMul(s.attn.data(), n, lw.o_proj, out, ex, mm);

@@ -186,10 +186,15 @@ struct AttentionCase {
   size_t ring_size;  // 0: linear cache
 };
 
-// bf16: AttentionBF16 (Precision::kFast prompts) instead, with unit-sized scores so that bf16's
-// rounding of queries, keys, values and weights (2^-9 each) bounds the error, and enough queries
-// for several 32-query blocks.
-void CheckAttention(const AttentionCase& ac, std::mt19937& rng, Executor* ex, bool bf16 = false) {
+// kBlockedF32 / kBlockedBF16: the prompt kernels, with enough queries for several 32-query blocks;
+// blocked float32 in key chunks of 16 (so every online-softmax rescale is taken); bf16 with
+// unit-sized scores so that bf16's rounding of queries, keys, values and weights (2^-9 each)
+// bounds the error.
+enum class AttentionVariant { kPerQuery, kBlockedF32, kBlockedBF16 };
+void CheckAttention(const AttentionCase& ac, std::mt19937& rng, Executor* ex,
+                    AttentionVariant variant = AttentionVariant::kPerQuery) {
+  const bool bf16 = variant == AttentionVariant::kBlockedBF16;
+  const bool blocked = variant != AttentionVariant::kPerQuery;
   constexpr size_t kHeads = 4;
   const size_t d = ac.head_dim, nkv = ac.n_kv_heads;
   const size_t stride = nkv * d + 3;  // padded rows: the kernel must honour row_stride
@@ -211,7 +216,7 @@ void CheckAttention(const AttentionCase& ac, std::mt19937& rng, Executor* ex, bo
     begin.push_back(b);
     end.push_back(e);
   }
-  for (int i = 0; i < (bf16 ? 60 : 12); ++i) {
+  for (int i = 0; i < (blocked ? 60 : 12); ++i) {
     const int32_t e = end_dist(rng);
     std::uniform_int_distribution<int32_t> len_dist(0, std::min(e, window));
     begin.push_back(e - len_dist(rng));
@@ -227,7 +232,14 @@ void CheckAttention(const AttentionCase& ac, std::mt19937& rng, Executor* ex, bo
 
   std::vector<float> want(n * kHeads * d, NAN), got(n * kHeads * d, NAN);
   AttentionReference(q.data(), n, kHeads, AttentionMask::Ranges(begin.data(), end.data()), kv, params, want.data());
-  (bf16 ? AttentionBF16 : Attention)(q.data(), n, kHeads, AttentionMask::Ranges(begin.data(), end.data()), kv, params, got.data(), ex);
+  const AttentionMask mask = AttentionMask::Ranges(begin.data(), end.data());
+  switch (variant) {
+    case AttentionVariant::kPerQuery: Attention(q.data(), n, kHeads, mask, kv, params, got.data(), ex); break;
+    case AttentionVariant::kBlockedF32:
+      AttentionBlockedF32(q.data(), n, kHeads, mask, kv, params, got.data(), ex, /*key_chunk=*/16);
+      break;
+    case AttentionVariant::kBlockedBF16: AttentionBF16(q.data(), n, kHeads, mask, kv, params, got.data(), ex); break;
+  }
 
   const size_t group = kHeads / nkv;
   for (size_t i = 0; i < n; ++i) {
@@ -300,9 +312,28 @@ TEST(AttentionTest, BF16BlocksMatchReference) {
         for (size_t ring : {0u, 24u}) {
           SCOPED_TRACE(::testing::Message() << "bf16 n_kv_heads=" << nkv << " head_dim=" << hd
                                             << " softcap=" << softcap << " ring=" << ring);
-          CheckAttention({nkv, hd, softcap, ring}, rng, nullptr, /*bf16=*/true);
+          CheckAttention({nkv, hd, softcap, ring}, rng, nullptr, AttentionVariant::kBlockedBF16);
           if (HasFatalFailure()) return;
-          CheckAttention({nkv, hd, softcap, ring}, rng, &pool, /*bf16=*/true);
+          CheckAttention({nkv, hd, softcap, ring}, rng, &pool, AttentionVariant::kBlockedBF16);
+          if (HasFatalFailure()) return;
+        }
+      }
+    }
+  }
+}
+
+TEST(AttentionTest, F32BlocksMatchReference) {
+  std::mt19937 rng(44);
+  ThreadPool pool(2);
+  for (size_t nkv : {1u, 2u, 4u}) {
+    for (size_t hd : {16u, 72u}) {
+      for (float softcap : {0.f, 50.f}) {
+        for (size_t ring : {0u, 24u}) {
+          SCOPED_TRACE(::testing::Message() << "f32 blocks n_kv_heads=" << nkv << " head_dim=" << hd
+                                            << " softcap=" << softcap << " ring=" << ring);
+          CheckAttention({nkv, hd, softcap, ring}, rng, nullptr, AttentionVariant::kBlockedF32);
+          if (HasFatalFailure()) return;
+          CheckAttention({nkv, hd, softcap, ring}, rng, &pool, AttentionVariant::kBlockedF32);
           if (HasFatalFailure()) return;
         }
       }

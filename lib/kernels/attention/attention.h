@@ -80,6 +80,15 @@ void Attention(const float* q, size_t n, size_t n_heads, const AttentionMask& ma
 void AttentionBF16(const float* q, size_t n, size_t n_heads, const AttentionMask& mask, const KvView& kv,
                    const AttentionParams& params, float* out, Executor* ex);
 
+// The same in float32 for prompts at any precision where AttentionBF16 is not taken: per task one
+// block of queries and one KV head, the queries of the whole head group stacked into float32 GEMMs
+// (MatMul) against keys and values decoded once per block, key_chunk keys at a time with an online
+// softmax. Worth it from a few dozen queries.
+constexpr size_t kAttentionKeyChunk = 1024;
+void AttentionBlockedF32(const float* q, size_t n, size_t n_heads, const AttentionMask& mask, const KvView& kv,
+                         const AttentionParams& params, float* out, Executor* ex,
+                         size_t key_chunk = kAttentionKeyChunk);
+
 // The scalar definition (double sums) every variant is tested against.
 void AttentionReference(const float* q, size_t n, size_t n_heads, const AttentionMask& mask, const KvView& kv,
                         const AttentionParams& params, float* out);
