@@ -13,8 +13,7 @@ extern const QGemmUkernel kQ5_0Q8_0Gemm4x4Scalar, kQ5_1Q8_0Gemm4x4Scalar;
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2, kQ8_0Q8_0Gemm8x4Avx2, kQ4_0Q8_0Gemm8x4Avx2;
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni, kQ8_0Q8_0Gemm8x4AvxVnni, kQ4_0Q8_0Gemm8x4AvxVnni;
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2, kQ5_1Q8_0Gemm8x8Avx2, kQ5_0Q8_0Gemm8x8AvxVnni, kQ5_1Q8_0Gemm8x8AvxVnni;
-extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2, kQ4_KQ8K32Gemm1x8Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x8Avx2;
-extern const QGemmUkernel kQ6_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x8Avx2;
+extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x1Avx2;
 extern const QGemmUkernel kQ5_0Q8_0Gemm16x4Avx512, kQ5_1Q8_0Gemm16x4Avx512;
 #endif
 

@@ -36,6 +36,16 @@ void UnpackRowsU8(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_
 void UnpackRowsU8Avx2(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_rows, size_t cols, uint8_t* u,
                         float* scale, float* min);
 
+// Rows [r0, r0 + rows) of w (w.data) unpacked by UnpackRowsU8Avx2 into the calling thread's
+// buffers, kept between calls (a prompt's would otherwise be fresh megabytes faulting page by page):
+// valid until the thread's next call. Each ISA's GEMM transposes them into its own panels.
+struct U8Rows {
+  const uint8_t* u;
+  const float* scale;
+  const float* min;
+};
+U8Rows UnpackChunkU8Avx2(const MatrixView& w, size_t r0, size_t rows);
+
 // Inputs quantized for the u8 panels: 8-bit values with a scale per 32 (as BlockQ8Act) and, per
 // group of G, d·Σq (what the mins multiply), padded to whole tiles of inputs.
 struct U8PanelInputs {

@@ -252,26 +252,17 @@ using Q6K = KernelQ6K;
 }  // namespace
 
 // Decode: one row by one input (measured on 6912 × 1152, Zen 4 without AVX-512: 2 × 1 and 4 × 1
-// were slower, their unpacked rows spilling). Prompts: one row by 8 inputs, its unpacked block met
-// by all 8 (1 × 8 beat 2 × 4, 2 × 6 and 1 × 12 for every type): 8 float sums per super-block in
-// ymm registers with the unpacked weights and scales; the running totals spill, touched once per
-// super-block.
+// were slower, their unpacked rows spilling). Prompts take the affine u8 panels (u8_panels.h)
+// instead: the 1 × 8 prompt tiles these kernels had were slower on every type.
 extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2 = {"q4_k_q8_k32_gemm_1x1__avx2", DType::kQ4_K, ActQuant::kQ8_K32,
                                                    Isa::kAvx2, 1, 1, Gemm<Q4K, 1, 1>};
-extern const QGemmUkernel kQ4_KQ8K32Gemm1x8Avx2 = {"q4_k_q8_k32_gemm_1x8__avx2", DType::kQ4_K, ActQuant::kQ8_K32,
-                                                   Isa::kAvx2, 1, 8, Gemm<Q4K, 1, 8>};
 extern const QGemmUkernel kQ5_KQ8K32Gemm1x1Avx2 = {"q5_k_q8_k32_gemm_1x1__avx2", DType::kQ5_K, ActQuant::kQ8_K32,
                                                    Isa::kAvx2, 1, 1, Gemm<Q5K, 1, 1>};
-extern const QGemmUkernel kQ5_KQ8K32Gemm1x8Avx2 = {"q5_k_q8_k32_gemm_1x8__avx2", DType::kQ5_K, ActQuant::kQ8_K32,
-                                                   Isa::kAvx2, 1, 8, Gemm<Q5K, 1, 8>};
 extern const QGemmUkernel kQ6_KQ8K32Gemm1x1Avx2 = {"q6_k_q8_k32_gemm_1x1__avx2", DType::kQ6_K, ActQuant::kQ8_K32,
                                                    Isa::kAvx2, 1, 1, Gemm<Q6K, 1, 1>};
-extern const QGemmUkernel kQ6_KQ8K32Gemm1x8Avx2 = {"q6_k_q8_k32_gemm_1x8__avx2", DType::kQ6_K, ActQuant::kQ8_K32,
-                                                   Isa::kAvx2, 1, 8, Gemm<Q6K, 1, 8>};
 
 namespace {
-const QGemmUkernel kEntries[] = {kQ4_KQ8K32Gemm1x1Avx2, kQ4_KQ8K32Gemm1x8Avx2, kQ5_KQ8K32Gemm1x1Avx2,
-                                 kQ5_KQ8K32Gemm1x8Avx2, kQ6_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x8Avx2};
+const QGemmUkernel kEntries[] = {kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x1Avx2};
 }  // namespace
 
 const QGemmUkernel* KQuantUkernelsAvx2(size_t* count) {

@@ -103,20 +103,14 @@ void TileU8x8(const uint8_t* panel, size_t groups, const U8PanelInputs& x, size_
 template <class Dot>
 void GemmU8Panels8(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1) {
   const size_t group = U8GroupSize(w.dtype), cols = w.cols, groups = cols / group;
-  const size_t row_bytes = DTypeBytes(w.dtype, cols);
   const size_t chunk_rows = std::max<size_t>(2 * kU8Lanes8, (64 * 1024 / cols) / kU8Lanes8 * kU8Lanes8);
-  thread_local std::vector<uint8_t> u, panels;
-  thread_local std::vector<float> scale, min;
-  u.resize(chunk_rows * cols);
-  scale.resize(chunk_rows * groups);
-  min.resize(chunk_rows * groups);
+  thread_local std::vector<uint8_t> panels;
   panels.resize((chunk_rows / kU8Lanes8) * groups * U8GroupBytes8(group));
   const size_t stride = groups * U8GroupBytes8(group);
   for (size_t c0 = r0; c0 < r1; c0 += chunk_rows) {
     const size_t rows = std::min(chunk_rows, r1 - c0), n_panels = (rows + kU8Lanes8 - 1) / kU8Lanes8;
-    UnpackRowsU8Avx2(w.dtype, static_cast<const uint8_t*>(w.data) + c0 * row_bytes, row_bytes, rows, cols, u.data(),
-                     scale.data(), min.data());
-    TransposeU8Panels8(u.data(), scale.data(), min.data(), rows, cols, group, panels.data());
+    const U8Rows unpacked = UnpackChunkU8Avx2(w, c0, rows);
+    TransposeU8Panels8(unpacked.u, unpacked.scale, unpacked.min, rows, cols, group, panels.data());
     for (size_t i = 0; i < n; i += kU8Inputs8) {
       const size_t inputs = std::min(kU8Inputs8, n - i);
       for (size_t p = 0; p < n_panels; ++p) {

@@ -4,7 +4,9 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <vector>
 
+#include "kernels/matmul.h"
 #include "kernels/matmul/u8_panels.h"
 #include "kernels/quant/blocks.h"
 
@@ -99,6 +101,17 @@ void UnpackRowsU8Avx2(DType dtype, const uint8_t* rows, size_t row_stride, size_
   }
   const size_t groups = cols / U8GroupSize(dtype);
   for (size_t r = 0; r < n_rows; ++r) fn(rows + r * row_stride, cols / values, u + r * cols, scale + r * groups, min + r * groups);
+}
+
+U8Rows UnpackChunkU8Avx2(const MatrixView& w, size_t r0, size_t rows) {
+  const size_t groups = w.cols / U8GroupSize(w.dtype), row_bytes = DTypeBytes(w.dtype, w.cols);
+  thread_local std::vector<uint8_t> u;
+  thread_local std::vector<float> scale, min;
+  if (u.size() < rows * w.cols) u.resize(rows * w.cols);
+  if (scale.size() < rows * groups) scale.resize(rows * groups), min.resize(rows * groups);
+  UnpackRowsU8Avx2(w.dtype, static_cast<const uint8_t*>(w.data) + r0 * row_bytes, row_bytes, rows, w.cols, u.data(),
+                   scale.data(), min.data());
+  return {u.data(), scale.data(), min.data()};
 }
 
 }  // namespace gemmakit

@@ -122,20 +122,14 @@ void RunPanels(const uint8_t* panels, size_t n_panels, size_t rows, size_t group
 
 void GemmU8PanelsAvx512(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1) {
   const size_t group = U8GroupSize(w.dtype), cols = w.cols, groups = cols / group;
-  const size_t row_bytes = DTypeBytes(w.dtype, cols);
   // A chunk's unpacked rows and their panels stay in L2 while every input passes them.
   const size_t chunk_rows = std::max<size_t>(2 * kLanes, (128 * 1024 / cols) / (2 * kLanes) * (2 * kLanes));
-  thread_local std::vector<uint8_t> u, panels;
-  thread_local std::vector<float> scale, min;
-  u.resize(chunk_rows * cols);
-  scale.resize(chunk_rows * groups);
-  min.resize(chunk_rows * groups);
+  thread_local std::vector<uint8_t> panels;
   panels.resize((chunk_rows / kLanes) * groups * GroupBytes(group));
   for (size_t c0 = r0; c0 < r1; c0 += chunk_rows) {
     const size_t rows = std::min(chunk_rows, r1 - c0), n_panels = (rows + kLanes - 1) / kLanes;
-    UnpackRowsU8Avx2(w.dtype, static_cast<const uint8_t*>(w.data) + c0 * row_bytes, row_bytes, rows, cols, u.data(),
-                 scale.data(), min.data());
-    Transpose(u.data(), scale.data(), min.data(), rows, cols, group, panels.data());
+    const U8Rows unpacked = UnpackChunkU8Avx2(w, c0, rows);
+    Transpose(unpacked.u, unpacked.scale, unpacked.min, rows, cols, group, panels.data());
     if (group == 16) {
       RunPanels<16>(panels.data(), n_panels, rows, groups, x, n, y + c0, w.rows);
     } else {
