@@ -106,8 +106,11 @@ int main(int argc, char** argv) {
       norm(p + "self_attn.k_norm.weight", g->head_dim);
     }
     gemmakit::WriteSafetensors(out + "/model.safetensors", specs);
-    if (!tokenizer.empty()) std::filesystem::copy_file(tokenizer, out + "/tokenizer.model",
-                                                       std::filesystem::copy_options::overwrite_existing);
+    if (!tokenizer.empty()) {
+      // Keep the file's name: the loader tells tokenizer.model from tokenizer.json by it.
+      const std::string name = std::filesystem::path(tokenizer).filename().string();
+      std::filesystem::copy_file(tokenizer, out + "/" + name, std::filesystem::copy_options::overwrite_existing);
+    }
     std::printf("wrote %s (Gemma 3 %s geometry, random bf16 weights)\n", out.c_str(), g->name);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_model: %s\n", e.what());
