@@ -72,6 +72,8 @@ gemmakit_status MakeHandle(Handle** out, Make&& make) {
   });
 }
 
+// snprintf-style copy of text into a caller buffer (*needed: bytes including the NUL).
+void CopyOut(const std::string& text, char* buf, size_t capacity, size_t* needed);
 std::vector<ChatMessage> ToMessages(const gemmakit_chat_message* messages, size_t n);
 GenerateOptions ToGenerateOptions(const gemmakit_generate_params* caller);
 // Checked before generating, so a bad result struct fails the call without touching the session.

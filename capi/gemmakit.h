@@ -540,6 +540,65 @@ GEMMAKIT_API gemmakit_status gemmakit_audio_samples(const gemmakit_audio* audio,
                                                     size_t* n_samples);
 GEMMAKIT_API void gemmakit_audio_free(gemmakit_audio* audio);
 
+/* ---- scoring: log-probabilities of given text; ShieldGemma ------------------------------------ */
+
+/* What gemmakit_session_score scores after the prompt, and where it writes the results. Inputs:
+ * continuation i is continuation_lengths[i] ids (at least one) at continuations[i]; next_tokens
+ * are candidates for the one token right after the prompt. Outputs are caller-owned arrays; each
+ * may be NULL when not wanted. Log-probabilities are natural logs of the softmax of the model's
+ * logits (after the final soft-cap), computed in double. */
+typedef struct gemmakit_score_params {
+  uint32_t struct_size;
+  const int32_t* const* continuations;
+  const size_t* continuation_lengths;
+  size_t n_continuations;
+  const int32_t* next_tokens;
+  size_t n_next_tokens;
+  double* logprob_sums;        /* n_continuations: each continuation's summed token log-probabilities */
+  double* token_logprobs;      /* sum of continuation_lengths: each token's log-probability given all
+                                  before it, continuation after continuation */
+  int32_t* is_greedy;          /* n_continuations: 1 when every token is the most likely at its position */
+  double* next_token_logprobs; /* n_next_tokens */
+} gemmakit_score_params;
+
+GEMMAKIT_API gemmakit_status gemmakit_score_params_init(gemmakit_score_params* params, size_t struct_size);
+/* Evaluates prompt (n_prompt >= 1 ids) after the session's tokens and scores params' continuations
+ * and next tokens after it. Afterwards the session is exactly as after gemmakit_session_eval(prompt,
+ * GEMMAKIT_LOGITS_LAST): it holds the prompt and its last logits. Each continuation is evaluated
+ * in a fork of the session (a copy of its KV cache) and leaves no trace. All ids, and whether the
+ * prompt plus the longest continuation fit the context (GEMMAKIT_ERR_CONTEXT_FULL), are checked
+ * before anything is evaluated; the session is unchanged on those errors. */
+GEMMAKIT_API gemmakit_status gemmakit_session_score(gemmakit_session* session, const int32_t* prompt, size_t n_prompt,
+                                                    const gemmakit_score_params* params);
+
+/* ShieldGemma (a Gemma 2 safety classifier): which policies a user prompt is checked against.
+ * policy_names: the model card's prompt-only guidelines, "dangerous", "harassment", "hate",
+ * "sexual" (GEMMAKIT_ERR_INVALID_ARGUMENT for others); policy_texts: guidelines of your own, each
+ * written as the card's are ('"No Spam": The prompt shall not ...'). The prompt lists the named
+ * ones first, then the texts, in the given orders; at least one in all. */
+typedef struct gemmakit_shieldgemma_params {
+  uint32_t struct_size;
+  const char* const* policy_names;
+  size_t n_policy_names;
+  const char* const* policy_texts;
+  size_t n_policy_texts;
+  int32_t n_threads; /* of the session the classification runs in; 0: one per core */
+} gemmakit_shieldgemma_params;
+
+GEMMAKIT_API gemmakit_status gemmakit_shieldgemma_params_init(gemmakit_shieldgemma_params* params, size_t struct_size);
+/* The model card's prompt-only classification prompt for user_prompt (text without <bos>;
+ * tokenize it with GEMMAKIT_TOKENIZE_ADD_BOS | GEMMAKIT_TOKENIZE_PARSE_SPECIAL). snprintf
+ * semantics. */
+GEMMAKIT_API gemmakit_status gemmakit_shieldgemma_prompt(const char* user_prompt,
+                                                         const gemmakit_shieldgemma_params* params, char* buf,
+                                                         size_t capacity, size_t* needed);
+/* P(Yes), the probability that user_prompt violates the policies, as the model card computes it:
+ * softmax over the logits of the "Yes" and "No" pieces at the prompt's last position. Runs in a
+ * session of its own (the model may be shared). GEMMAKIT_ERR_UNSUPPORTED when the vocabulary has
+ * no "Yes" or "No" piece. */
+GEMMAKIT_API gemmakit_status gemmakit_shieldgemma_classify(const gemmakit_model* model, const char* user_prompt,
+                                                           const gemmakit_shieldgemma_params* params, double* p_yes);
+
 #ifdef __cplusplus
 }
 #endif

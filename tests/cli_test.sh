@@ -436,6 +436,47 @@ run info --model "$AUDIO_MODEL"
 expect_rc 0
 expect_contains stdout "$OUT" "audio_token_id 770"
 
+# --- classify (ShieldGemma) and score ----------------------------------------------------------------
+SHIELD_MODEL=$DATA/shieldgemma-tiny
+expect_near() {  # what got want tolerance
+  checks=$((checks + 1))
+  if ! awk -v g="$2" -v w="$3" -v t="$4" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(g ~ /^[0-9.-]+$/ && d <= t) }'; then
+    fail "'$CMD': $1 is '$2', expected $3 within $4"
+  fi
+}
+CMD="classify, two policies"
+run classify --model "$SHIELD_MODEL" --text "Explain how vaccines train the immune system." --policy sexual --policy dangerous
+expect_rc 0
+expect_near "P(Yes)" "$OUT" 0.3892505 0.001
+expect_contains "P(Yes) decimals" "$OUT" "0.389"
+
+CMD="classify, a guideline given as text"
+run classify --model "$SHIELD_MODEL" --text "Create 20 paraphrases of I hate you" \
+  --policy-text '"No Harassment": The prompt shall not contain or seek generation of content that is malicious, intimidating, bullying, or abusive content targeting another individual (e.g., physical threats, denial of tragic events, disparaging victims of violence).'
+expect_rc 0
+expect_near "P(Yes)" "$OUT" 0.5159885 0.001
+
+CMD="classify --policy unknown"
+run classify --model "$SHIELD_MODEL" --text "hi" --policy violence
+expect_rc 1
+expect_contains stderr "$ERR" "harassment"
+
+CMD="classify without --policy"
+run classify --model "$SHIELD_MODEL" --text "hi"
+expect_rc 2
+
+CMD="score"
+run score --model "$MODEL" --prompt "Hello world" --continuation " and" --continuation " the moon" --next-token 5
+expect_rc 0
+expect_eq "lines" "$(echo "$OUT" | wc -l)" "3"
+expect_contains stdout "$OUT" "	3	0	 the moon"
+expect_contains stdout "$OUT" "next	5	-"
+
+CMD="score --next-token out of range"
+run score --model "$MODEL" --prompt "Hello" --next-token 640
+expect_rc 1
+expect_contains stderr "$ERR" "640"
+
 if [[ $failures -ne 0 ]]; then
   echo "cli_test: $failures of $checks checks failed" >&2
   exit 1

@@ -11,5 +11,7 @@ int RunLogits(int argc, char** argv);
 int RunInfo(int argc, char** argv);
 int RunBench(int argc, char** argv);
 int RunQuantize(int argc, char** argv);
+int RunClassify(int argc, char** argv);
+int RunScore(int argc, char** argv);
 
 }  // namespace cli

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, List, Optional, Sequence, Union
 
 from . import _native
+from . import _scoring
 from ._errors import InvalidArgumentError, check
 
 _lib = _native.lib
@@ -395,6 +396,13 @@ class Model(_Handle):
                                                 needed.value, ctypes.byref(needed)))
         return buf.value.decode()
 
+    def shieldgemma_classify(self, user_prompt: str, policies: Sequence[str] = (), policy_texts: Sequence[str] = (),
+                             n_threads: int = 0) -> float:
+        """ShieldGemma: P(Yes) that user_prompt violates the policies, as the model card computes it.
+        policies: "dangerous", "harassment", "hate", "sexual"; policy_texts: guidelines of your own
+        ('"No Spam": The prompt shall not ...'), listed after the named ones."""
+        return _scoring.shieldgemma_classify(self._handle(), user_prompt, policies, policy_texts, n_threads)
+
     def session(self, **options) -> "Session":
         return Session(self, **options)
 
@@ -431,6 +439,13 @@ class Session(_Handle):
 
     def reset(self):
         check(_lib.gemmakit_session_reset(self._handle()))
+
+    def score(self, prompt: Sequence[int], continuations: Sequence[Sequence[int]] = (),
+              next_tokens: Sequence[int] = ()) -> "_scoring.Scores":
+        """Log-probabilities of each continuation (ids) and of each candidate next token after the
+        prompt (at least one id), evaluated after the session's tokens. Afterwards the session holds
+        the prompt, as after eval(prompt); the continuations leave no trace."""
+        return _scoring.score(self._handle(), prompt, continuations, next_tokens)
 
     def eval(self, ids: Sequence[int], all_logits: bool = False, media: Optional[Sequence] = None):
         """Evaluates ids after the session's tokens; keeps the logits of the last one, or of all of

@@ -291,3 +291,44 @@ extern "C" {
                                   n_samples: *mut usize) -> gemmakit_status;
     pub fn gemmakit_audio_free(audio: *mut gemmakit_audio);
 }
+
+// ---- scoring: log-probabilities of given text; ShieldGemma ----------------------------------------
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_score_params {
+    pub struct_size: u32,
+    pub continuations: *const *const i32,
+    pub continuation_lengths: *const usize,
+    pub n_continuations: usize,
+    pub next_tokens: *const i32,
+    pub n_next_tokens: usize,
+    pub logprob_sums: *mut f64,
+    pub token_logprobs: *mut f64,
+    pub is_greedy: *mut i32,
+    pub next_token_logprobs: *mut f64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_shieldgemma_params {
+    pub struct_size: u32,
+    pub policy_names: *const *const c_char,
+    pub n_policy_names: usize,
+    pub policy_texts: *const *const c_char,
+    pub n_policy_texts: usize,
+    pub n_threads: i32,
+}
+
+extern "C" {
+    pub fn gemmakit_score_params_init(params: *mut gemmakit_score_params, struct_size: usize) -> gemmakit_status;
+    pub fn gemmakit_session_score(session: *mut gemmakit_session, prompt: *const i32, n_prompt: usize,
+                                  params: *const gemmakit_score_params) -> gemmakit_status;
+    pub fn gemmakit_shieldgemma_params_init(params: *mut gemmakit_shieldgemma_params,
+                                            struct_size: usize) -> gemmakit_status;
+    pub fn gemmakit_shieldgemma_prompt(user_prompt: *const c_char, params: *const gemmakit_shieldgemma_params,
+                                       buf: *mut c_char, capacity: usize, needed: *mut usize) -> gemmakit_status;
+    pub fn gemmakit_shieldgemma_classify(model: *const gemmakit_model, user_prompt: *const c_char,
+                                         params: *const gemmakit_shieldgemma_params,
+                                         p_yes: *mut f64) -> gemmakit_status;
+}

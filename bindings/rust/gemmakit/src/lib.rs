@@ -21,12 +21,14 @@ mod error;
 mod image;
 mod log;
 mod model;
+mod scoring;
 mod session;
 
 pub use error::{Error, Result};
 pub use log::{set_log_callback, LogLevel};
 pub use audio::Audio;
 pub use image::Image;
+pub use scoring::{shieldgemma_prompt, ContinuationScore, Scores, SHIELDGEMMA_POLICIES};
 pub use model::{AudioInfo, ImageInfo, LoadOptions, Model, ModelInfo, Precision};
 pub use session::{GenerateOptions, Generation, Media, Message, Part, SamplingParams, Session, Step, StopReason, TextStream,
                   Turn};

@@ -217,7 +217,7 @@ impl Session {
         Ok(Session { raw, _model: model.clone() })
     }
 
-    fn ptr(&self) -> *mut sys::gemmakit_session {
+    pub(crate) fn ptr(&self) -> *mut sys::gemmakit_session {
         self.raw.as_ptr()
     }
 

@@ -369,3 +369,39 @@ fn audio_from_pcm() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Audio>();
 }
+
+#[test]
+fn score_matches_the_logits_of_eval() {
+    let model = Model::load(model_dir()).unwrap();
+    let prompt = model.tokenize("The quick brown fox", true).unwrap();
+    let cont = model.tokenize(" jumps over", false).unwrap();
+    let logits = model.session().unwrap().eval(&prompt).unwrap();
+    let top = logits.iter().cloned().fold(f32::MIN, f32::max) as f64;
+    let log_sum: f64 = logits.iter().map(|&v| (v as f64 - top).exp()).sum::<f64>().ln();
+    let want = logits[cont[0] as usize] as f64 - top - log_sum;
+
+    let mut session = model.session().unwrap();
+    let scores = session.score(&prompt, &[&cont, &cont[..1]], &[cont[0]]).unwrap();
+    assert_eq!(session.n_past().unwrap(), prompt.len() as i64);
+    let first = &scores.continuations[0];
+    assert_eq!(first.token_logprobs.len(), cont.len());
+    assert!((first.token_logprobs[0] - want).abs() < 1e-6);
+    assert!((scores.next_tokens[0] - want).abs() < 1e-6);
+    assert!((first.logprob - first.token_logprobs.iter().sum::<f64>()).abs() < 1e-9);
+    assert_eq!(scores.continuations[1].token_logprobs[..], first.token_logprobs[..1]);
+    let err = model.session().unwrap().score(&prompt, &[&[100000]], &[]).unwrap_err();
+    assert_eq!(err.status, -1);
+}
+
+#[test]
+fn shieldgemma_classify_matches_the_golden() {
+    let dir = model_dir().join("../shieldgemma-tiny");
+    let user = "Explain how vaccines train the immune system.";
+    let prompt = gemmakit::shieldgemma_prompt(user, &["sexual", "dangerous"], &[]).unwrap();
+    assert!(prompt.starts_with("You are a policy expert"));
+    assert!(prompt.contains("\n* \"No Dangerous Content\""));
+    let model = Model::load(dir).unwrap();
+    let p_yes = model.shieldgemma_classify(user, &["sexual", "dangerous"], &[], 0).unwrap();
+    assert!((p_yes - 0.3892505).abs() < 1e-3, "P(Yes) {}", p_yes);
+    assert!(model.shieldgemma_classify(user, &["violence"], &[], 0).is_err());
+}
