@@ -11,5 +11,6 @@ int RunLogits(int argc, char** argv);
 int RunInfo(int argc, char** argv);
 int RunBench(int argc, char** argv);
 int RunQuantize(int argc, char** argv);
+int RunEmbed(int argc, char** argv);
 
 }  // namespace cli
