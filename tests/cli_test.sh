@@ -436,6 +436,46 @@ run info --model "$AUDIO_MODEL"
 expect_rc 0
 expect_contains stdout "$OUT" "audio_token_id 770"
 
+# --- embed: EmbeddingGemma's golden vector, Matryoshka width, errors --------------------------------
+EMBED_MODEL=$DATA/embeddinggemma-tiny
+CMD="embed --prompt-name query --out"
+run embed --model "$EMBED_MODEL" --text "Which planet is known as the Red Planet?" --prompt-name query --out "$WORK/embedding.f32"
+expect_rc 0
+expect_eq stdout "$OUT" ""
+size=$(stat -c %s "$WORK/embedding.f32" 2>/dev/null || echo missing)
+expect_eq "size of the embedding file" "$size" "$((64 * 4))"
+if command -v python3 >/dev/null 2>&1; then
+  checks=$((checks + 1))
+  if ! python3 - "$WORK/embedding.f32" "$EMBED_MODEL/query_planet.embedding.f32" <<'EOF'; then
+import array, sys
+a, b = array.array("f"), array.array("f")
+a.frombytes(open(sys.argv[1], "rb").read())
+b.frombytes(open(sys.argv[2], "rb").read())
+sys.exit(0 if len(a) == len(b) and max(abs(x - y) for x, y in zip(a, b)) <= 1e-5 else 1)
+EOF
+    fail "'$CMD': the embedding differs from $EMBED_MODEL/query_planet.embedding.f32"
+  fi
+fi
+
+CMD="embed --dim 8 (printed)"
+run embed --model "$EMBED_MODEL" --text "Hello" --dim 8
+expect_rc 0
+expect_eq "values printed" "$(echo "$OUT" | wc -w)" "8"
+
+CMD="embed --prompt-name unknown"
+run embed --model "$EMBED_MODEL" --text "Hello" --prompt-name nope
+expect_rc 1
+expect_contains stderr "$ERR" "unknown prompt name 'nope'"
+
+CMD="embed on a causal model"
+run embed --model "$MODEL" --text "Hello"
+expect_rc 1
+expect_contains stderr "$ERR" "computes no embeddings"
+
+CMD="embed without --text"
+run embed --model "$EMBED_MODEL"
+expect_rc 2
+
 if [[ $failures -ne 0 ]]; then
   echo "cli_test: $failures of $checks checks failed" >&2
   exit 1
