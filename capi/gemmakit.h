@@ -598,6 +598,34 @@ GEMMAKIT_API gemmakit_status gemmakit_shieldgemma_prompt(const char* user_prompt
  * no "Yes" or "No" piece. */
 GEMMAKIT_API gemmakit_status gemmakit_shieldgemma_classify(const gemmakit_model* model, const char* user_prompt,
                                                            const gemmakit_shieldgemma_params* params, double* p_yes);
+/* ---- embeddings (EmbeddingGemma) ------------------------------------------------------------ */
+
+/* An embedding model is a sentence-transformers folder as published (EmbeddingGemma's:
+ * config.json with use_bidirectional_attention, modules.json, 1_Pooling, 2_Dense, 3_Dense,
+ * config_sentence_transformers.json with the named prompts). It takes no session. */
+typedef struct gemmakit_embed_params {
+  uint32_t struct_size;
+  const char* prompt_name; /* NULL or "": the model's default prompt (EmbeddingGemma: none); else a
+                              name of its config_sentence_transformers.json ("query", "document", "STS") */
+  int32_t dim;             /* 0: the full width; 1..full: Matryoshka truncation (768 -> 512/256/128),
+                              the leading values renormalised to unit length */
+  int32_t n_threads;       /* 0: one per core */
+} gemmakit_embed_params;
+
+GEMMAKIT_API gemmakit_status gemmakit_embed_params_init(gemmakit_embed_params* params, size_t struct_size);
+
+/* Embeds n_texts NUL-terminated UTF-8 texts (the prompt put before each): out receives n_texts
+ * rows of dim floats (the full width when params->dim is 0), row i for texts[i]. capacity is out's
+ * size in floats; GEMMAKIT_ERR_BUFFER_TOO_SMALL (nothing written) when it is below n_texts * dim.
+ * params may be NULL. GEMMAKIT_ERR_UNSUPPORTED for a model that is not an embedding model;
+ * GEMMAKIT_ERR_INVALID_ARGUMENT for an unknown prompt name or a dim above the full width. Any
+ * number of calls may run at once on one model. */
+GEMMAKIT_API gemmakit_status gemmakit_embed(const gemmakit_model* model, const char* const* texts, size_t n_texts,
+                                            const gemmakit_embed_params* params, float* out, size_t capacity);
+
+/* The full embedding width into *dim (0 and GEMMAKIT_ERR_UNSUPPORTED for a model that computes no
+ * embeddings). */
+GEMMAKIT_API gemmakit_status gemmakit_model_embedding_dim(const gemmakit_model* model, int32_t* dim);
 
 #ifdef __cplusplus
 }

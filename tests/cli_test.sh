@@ -47,6 +47,23 @@ expect_eq() {  # what got want
   fi
 }
 
+# expect_floats_near GOT WANT TOLERANCE: two raw float32 files of equal length, every value within
+# TOLERANCE (skipped without python3).
+expect_floats_near() {
+  command -v python3 >/dev/null 2>&1 || return 0
+  checks=$((checks + 1))
+  if ! python3 - "$1" "$2" "$3" <<'EOF'; then
+import array, sys
+a, b = array.array("f"), array.array("f")
+a.frombytes(open(sys.argv[1], "rb").read())
+b.frombytes(open(sys.argv[2], "rb").read())
+worst = max(abs(x - y) for x, y in zip(a, b)) if len(a) == len(b) else float("inf")
+sys.exit(0 if worst <= float(sys.argv[3]) else 1)
+EOF
+    fail "'$CMD': $1 differs from $2 by more than $3"
+  fi
+}
+
 expect_contains() {  # what haystack needle
   checks=$((checks + 1))
   if [[ "$2" != *"$3"* ]]; then
@@ -94,19 +111,7 @@ n_ids=$(tr ',' '\n' <<<"$GOLDEN_IDS" | wc -l)
 size=$(stat -c %s "$WORK/logits.f32" 2>/dev/null || echo missing)
 expect_eq "size of the logits file" "$size" "$((n_ids * 640 * 4))"
 # The file holds the golden logits (within float noise): compare the raw bytes as floats.
-if command -v python3 >/dev/null 2>&1; then
-  checks=$((checks + 1))
-  if ! python3 - "$WORK/logits.f32" "$MODEL/english.logits.f32" <<'EOF'; then
-import array, sys
-a, b = array.array("f"), array.array("f")
-a.frombytes(open(sys.argv[1], "rb").read())
-b.frombytes(open(sys.argv[2], "rb").read())
-worst = max(abs(x - y) for x, y in zip(a, b)) if len(a) == len(b) else float("inf")
-sys.exit(0 if worst <= 1e-3 else 1)
-EOF
-    fail "'$CMD': the logits differ from $MODEL/english.logits.f32"
-  fi
-fi
+expect_floats_near "$WORK/logits.f32" "$MODEL/english.logits.f32" 1e-3
 
 CMD="logits (top 5 of the last position)"
 run logits --model "$MODEL" --tokens "2,366,424"
@@ -476,6 +481,35 @@ CMD="score --next-token out of range"
 run score --model "$MODEL" --prompt "Hello" --next-token 640
 expect_rc 1
 expect_contains stderr "$ERR" "640"
+
+# --- embed: EmbeddingGemma's golden vector, Matryoshka width, errors --------------------------------
+EMBED_MODEL=$DATA/embeddinggemma-tiny
+CMD="embed --prompt-name query --out"
+run embed --model "$EMBED_MODEL" --text "Which planet is known as the Red Planet?" --prompt-name query --out "$WORK/embedding.f32"
+expect_rc 0
+expect_eq stdout "$OUT" ""
+size=$(stat -c %s "$WORK/embedding.f32" 2>/dev/null || echo missing)
+expect_eq "size of the embedding file" "$size" "$((64 * 4))"
+expect_floats_near "$WORK/embedding.f32" "$EMBED_MODEL/query_planet.embedding.f32" 1e-5
+
+CMD="embed --dim 8 (printed)"
+run embed --model "$EMBED_MODEL" --text "Hello" --dim 8
+expect_rc 0
+expect_eq "values printed" "$(echo "$OUT" | wc -w)" "8"
+
+CMD="embed --prompt-name unknown"
+run embed --model "$EMBED_MODEL" --text "Hello" --prompt-name nope
+expect_rc 1
+expect_contains stderr "$ERR" "unknown prompt name 'nope'"
+
+CMD="embed on a causal model"
+run embed --model "$MODEL" --text "Hello"
+expect_rc 1
+expect_contains stderr "$ERR" "computes no embeddings"
+
+CMD="embed without --text"
+run embed --model "$EMBED_MODEL"
+expect_rc 2
 
 if [[ $failures -ne 0 ]]; then
   echo "cli_test: $failures of $checks checks failed" >&2

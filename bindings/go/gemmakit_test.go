@@ -637,6 +637,8 @@ func TestShieldGemmaClassify(t *testing.T) {
 	if err != nil || !strings.HasPrefix(prompt, "You are a policy expert") || !strings.Contains(prompt, "\n* \"No Dangerous Content\"") {
 		t.Fatalf("prompt %q, %v", prompt, err)
 	}
+func TestEmbedMatchesTheGoldenAndTruncates(t *testing.T) {
+	dir := filepath.Join(filepath.Dir(modelDir()), "embeddinggemma-tiny")
 	m, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -648,5 +650,44 @@ func TestShieldGemmaClassify(t *testing.T) {
 	}
 	if _, err := m.ShieldGemmaClassify(user, []string{"violence"}, nil, 0); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("unknown policy: %v", err)
+	if d, err := m.EmbeddingDim(); err != nil || d != 64 {
+		t.Fatalf("EmbeddingDim = %d, %v", d, err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "query_planet.embedding.f32"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float32, len(raw)/4)
+	for i := range want {
+		want[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	text := "Which planet is known as the Red Planet?"
+	rows, err := m.Embed([]string{text, "Hello"}, EmbedOptions{PromptName: "query"})
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("Embed: %d rows, %v", len(rows), err)
+	}
+	for i, v := range rows[0] {
+		if math.Abs(float64(v-want[i])) > 1e-5 {
+			t.Fatalf("value %d: %g, golden %g", i, v, want[i])
+		}
+	}
+	cut, err := m.Embed([]string{text}, EmbedOptions{PromptName: "query", Dim: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var norm float64
+	for _, v := range want[:16] {
+		norm += float64(v) * float64(v)
+	}
+	for i, v := range cut[0] {
+		if math.Abs(float64(v)-float64(want[i])/math.Sqrt(norm)) > 1e-5 {
+			t.Fatalf("truncated value %d: %g", i, v)
+		}
+	}
+	if _, err := m.Embed([]string{"x"}, EmbedOptions{PromptName: "no such prompt"}); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("unknown prompt: %v", err)
+	}
+	if _, err := load(t).Embed([]string{"Hello"}, EmbedOptions{}); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("a causal model embedded: %v", err)
 	}
 }

@@ -13,5 +13,6 @@ int RunBench(int argc, char** argv);
 int RunQuantize(int argc, char** argv);
 int RunClassify(int argc, char** argv);
 int RunScore(int argc, char** argv);
+int RunEmbed(int argc, char** argv);
 
 }  // namespace cli

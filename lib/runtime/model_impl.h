@@ -6,6 +6,7 @@
 #include "gemmakit/model.h"
 #include "io/checkpoint.h"
 #include "model/decoder.h"
+#include "model/embedding_head.h"
 #include "model/model_config.h"
 #include "model/weights.h"
 #include "multimodal/audio/audio_encoder.h"
@@ -31,6 +32,10 @@ struct Model::Impl {
   std::string audio_error;
   // One per kind of media the model reads, over the towers above; sessions see only these.
   std::vector<std::unique_ptr<MediaEncoder>> media;
+  // An embedding model (a sentence-transformers folder): its head, and what frames its inputs
+  // (prompts, <bos> / <eos>, the longest input).
+  std::unique_ptr<EmbeddingHead> embedding_head;
+  EmbeddingHParams embedding;
   // The encoder of `kind`; Error(kUnsupported) for a model without one, or Error(kFormatError)
   // naming why its tower did not load.
   const MediaEncoder& Encoder(MediaKind kind) const;

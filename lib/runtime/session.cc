@@ -287,6 +287,10 @@ struct Session::Impl {
 
 Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options) {
   if (!model) Fail(Status::kInvalidArgument, "session needs a model");
+  if (model->impl().config.bidirectional) {
+    Fail(Status::kUnsupported, "this model attends both ways (use_bidirectional_attention: an encoder such as "
+                               "EmbeddingGemma); it computes embeddings (gemmakit_embed), not text, and takes no session");
+  }
   impl_ = std::make_unique<Impl>(std::move(model), options);
 }
 

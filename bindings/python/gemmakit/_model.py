@@ -402,6 +402,32 @@ class Model(_Handle):
         policies: "dangerous", "harassment", "hate", "sexual"; policy_texts: guidelines of your own
         ('"No Spam": The prompt shall not ...'), listed after the named ones."""
         return _scoring.shieldgemma_classify(self._handle(), user_prompt, policies, policy_texts, n_threads)
+    @property
+    def embedding_dim(self) -> int:
+        """The full embedding width of an embedding model (EmbeddingGemma); UnsupportedError for another model."""
+        dim = ctypes.c_int32()
+        check(_lib.gemmakit_model_embedding_dim(self._handle(), ctypes.byref(dim)))
+        return dim.value
+
+    def embed(self, texts: Union[str, Sequence[str]], prompt_name: Optional[str] = None, dim: int = 0,
+              n_threads: int = 0) -> Union[List[float], List[List[float]]]:
+        """Embedding vectors of one text (a list of floats) or of a list of texts (a list of them).
+        prompt_name: one of the model's named prompts ("query", "document", "STS", ...) put before each
+        text; dim: keep the first dim values, renormalised (Matryoshka: 512, 256, 128); 0 keeps all."""
+        single = isinstance(texts, str)
+        batch = [texts] if single else list(texts)
+        if not batch:
+            return []
+        p = _native.EmbedParams()
+        check(_lib.gemmakit_embed_params_init(ctypes.byref(p), ctypes.sizeof(p)))
+        p.prompt_name = prompt_name.encode() if prompt_name else None
+        p.dim, p.n_threads = dim, n_threads
+        width = dim if dim > 0 else self.embedding_dim
+        encoded = (ctypes.c_char_p * len(batch))(*(t.encode() for t in batch))
+        out = (ctypes.c_float * (len(batch) * width))()
+        check(_lib.gemmakit_embed(self._handle(), encoded, len(batch), ctypes.byref(p), out, len(out)))
+        rows = [list(out[i * width:(i + 1) * width]) for i in range(len(batch))]
+        return rows[0] if single else rows
 
     def session(self, **options) -> "Session":
         return Session(self, **options)

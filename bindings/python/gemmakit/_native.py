@@ -107,6 +107,10 @@ class ContentTurn(ctypes.Structure):
                 ("n_parts", c_size_t)]
 
 
+class EmbedParams(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("prompt_name", c_char_p), ("dim", c_int32), ("n_threads", c_int32)]
+
+
 P = ctypes.POINTER
 _status = c_int32
 _prototypes = {
@@ -159,6 +163,9 @@ _prototypes = {
     "gemmakit_audio_from_pcm_i16": (_status, [c_void_p, c_size_t, c_int32, c_int32, P(c_void_p)]),
     "gemmakit_audio_samples": (_status, [c_void_p, P(P(c_float)), P(c_size_t)]),
     "gemmakit_audio_free": (None, [c_void_p]),
+    "gemmakit_embed_params_init": (_status, [P(EmbedParams), c_size_t]),
+    "gemmakit_embed": (_status, [c_void_p, P(c_char_p), c_size_t, P(EmbedParams), P(c_float), c_size_t]),
+    "gemmakit_model_embedding_dim": (_status, [c_void_p, P(c_int32)]),
 }
 for _name, (_res, _args) in _prototypes.items():
     _fn = getattr(lib, _name)

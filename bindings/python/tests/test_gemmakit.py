@@ -379,3 +379,35 @@ def test_shieldgemma_classify():
         assert m.shieldgemma_classify(case["user_prompt"], policy_texts=texts) == p_yes
         with pytest.raises(gemmakit.InvalidArgumentError):
             m.shieldgemma_classify("hi", ["violence"])
+def _f32(path):
+    import array as _array
+    a = _array.array("f")
+    with open(path, "rb") as f:
+        a.frombytes(f.read())
+    return list(a)
+
+
+def test_embed_matches_the_golden_and_truncates():
+    import json
+    folder = os.path.join(DATA, "embeddinggemma-tiny")
+    cases = {c["name"]: c for c in json.load(open(os.path.join(folder, "golden.json")))["cases"]}
+    with gemmakit.Model(folder) as m:
+        assert m.embedding_dim == 64
+        query = cases["query_planet"]
+        want = _f32(os.path.join(folder, query["embedding_file"]))
+        got = m.embed(query["text"], prompt_name="query")
+        assert max(abs(a - b) for a, b in zip(got, want)) < 1e-5
+        plain = cases["plain_short"]
+        rows = m.embed([plain["text"], query["text"]], prompt_name=None)
+        assert len(rows) == 2
+        assert max(abs(a - b) for a, b in zip(rows[0], _f32(os.path.join(folder, plain["embedding_file"])))) < 1e-5
+        short = m.embed(query["text"], prompt_name="query", dim=16)
+        norm = sum(v * v for v in want[:16]) ** 0.5
+        assert max(abs(a - b / norm) for a, b in zip(short, want[:16])) < 1e-5
+        with pytest.raises(gemmakit.InvalidArgumentError):
+            m.embed("x", prompt_name="no such prompt")
+
+
+def test_embed_refuses_a_causal_model(model):
+    with pytest.raises(gemmakit.UnsupportedError):
+        model.embed("Hello")

@@ -198,6 +198,16 @@ pub struct gemmakit_chunk {
     pub n_prompt_tokens: i64,
 }
 
+/// Embedding models (EmbeddingGemma): see `gemmakit_embed` in capi/gemmakit.h.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_embed_params {
+    pub struct_size: u32,
+    pub prompt_name: *const c_char,
+    pub dim: i32,
+    pub n_threads: i32,
+}
+
 extern "C" {
     pub fn gemmakit_version() -> *const c_char;
     pub fn gemmakit_abi_version() -> i32;
@@ -290,6 +300,11 @@ extern "C" {
     pub fn gemmakit_audio_samples(audio: *const gemmakit_audio, samples: *mut *const f32,
                                   n_samples: *mut usize) -> gemmakit_status;
     pub fn gemmakit_audio_free(audio: *mut gemmakit_audio);
+
+    pub fn gemmakit_embed_params_init(params: *mut gemmakit_embed_params, struct_size: usize) -> gemmakit_status;
+    pub fn gemmakit_embed(model: *const gemmakit_model, texts: *const *const c_char, n_texts: usize,
+                          params: *const gemmakit_embed_params, out: *mut f32, capacity: usize) -> gemmakit_status;
+    pub fn gemmakit_model_embedding_dim(model: *const gemmakit_model, dim: *mut i32) -> gemmakit_status;
 }
 
 // ---- scoring: log-probabilities of given text; ShieldGemma ----------------------------------------

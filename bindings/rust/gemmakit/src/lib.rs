@@ -17,6 +17,7 @@
 //! a closure the C library calls ([`Session::chat_parts`]).
 
 mod audio;
+mod embed;
 mod error;
 mod image;
 mod log;
@@ -27,6 +28,7 @@ mod session;
 pub use error::{Error, Result};
 pub use log::{set_log_callback, LogLevel};
 pub use audio::Audio;
+pub use embed::EmbedOptions;
 pub use image::Image;
 pub use scoring::{shieldgemma_prompt, ContinuationScore, Scores, SHIELDGEMMA_POLICIES};
 pub use model::{AudioInfo, ImageInfo, LoadOptions, Model, ModelInfo, Precision};

@@ -404,4 +404,32 @@ fn shieldgemma_classify_matches_the_golden() {
     let p_yes = model.shieldgemma_classify(user, &["sexual", "dangerous"], &[], 0).unwrap();
     assert!((p_yes - 0.3892505).abs() < 1e-3, "P(Yes) {}", p_yes);
     assert!(model.shieldgemma_classify(user, &["violence"], &[], 0).is_err());
+fn read_f32(path: &std::path::Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap();
+    bytes.chunks(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+#[test]
+fn embed_matches_the_golden_and_truncates() {
+    let dir = model_dir().parent().unwrap().join("embeddinggemma-tiny");
+    let model = Model::load(&dir).unwrap();
+    assert_eq!(model.embedding_dim().unwrap(), 64);
+    // golden.json's case query_planet: the "query" prompt before the text.
+    let want = read_f32(&dir.join("query_planet.embedding.f32"));
+    let query = gemmakit::EmbedOptions { prompt_name: Some("query".into()), ..Default::default() };
+    let rows = model.embed(&["Which planet is known as the Red Planet?", "Hello"], &query).unwrap();
+    assert_eq!(rows.len(), 2);
+    let diff = rows[0].iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    assert!(diff < 1e-5, "max difference {}", diff);
+    let short = gemmakit::EmbedOptions { dim: 16, ..query.clone() };
+    let cut = model.embed(&["Which planet is known as the Red Planet?"], &short).unwrap();
+    let norm: f32 = want[..16].iter().map(|v| v * v).sum::<f32>().sqrt();
+    for (a, b) in cut[0].iter().zip(&want[..16]) {
+        assert!((a - b / norm).abs() < 1e-5);
+    }
+    let bad = gemmakit::EmbedOptions { prompt_name: Some("no such prompt".into()), ..Default::default() };
+    assert!(model.embed(&["x"], &bad).is_err());
+    // A causal model computes no embeddings.
+    let causal = Model::load(model_dir()).unwrap();
+    assert!(causal.embed(&["Hello"], &Default::default()).unwrap_err().is_unsupported());
 }
