@@ -25,14 +25,13 @@ using capi::Guard;
 using capi::Need;
 using capi::g_last_error;
 using capi::CheckResult;
+using capi::CopyOut;
 using capi::Report;
 using capi::ToGenerateOptions;
 using capi::ToMessages;
 
-namespace {
-
 // snprintf-style copy of text into a caller buffer.
-void CopyOut(const std::string& text, char* buf, size_t capacity, size_t* needed) {
+void capi::CopyOut(const std::string& text, char* buf, size_t capacity, size_t* needed) {
   if (needed) *needed = text.size() + 1;
   if (buf == nullptr && capacity != 0) Fail(Status::kInvalidArgument, "buffer is NULL but capacity is not 0");
   if (capacity < text.size() + 1) {
@@ -43,6 +42,8 @@ void CopyOut(const std::string& text, char* buf, size_t capacity, size_t* needed
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';
 }
+
+namespace {
 
 void CopyName(const std::string& s, char* dst, size_t cap) {
   const size_t n = s.size() < cap - 1 ? s.size() : cap - 1;
@@ -330,7 +331,7 @@ gemmakit_status gemmakit_session_create(const gemmakit_model* model, const gemma
     o.batch_size = p.batch_size;
     capi::ApplyLongContextParams(p, o);
     auto session = std::make_unique<gemmakit::Session>(Need(model, "model").model, o);
-    result = new gemmakit_session{std::move(session), {}, nullptr};
+    result = new gemmakit_session{std::move(session), {}, nullptr, nullptr};
   });
 }
 
