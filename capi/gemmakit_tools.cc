@@ -39,7 +39,9 @@ struct ToolCallList {
 
 struct gemmakit_tool_parser {
   gemmakit::ToolCallStream stream;
-  capi::ToolCallList list;
+  // The C views of the stream's calls, rebuilt when read after a change (not on every feed).
+  mutable capi::ToolCallList list;
+  mutable bool stale = true;
 };
 
 namespace {
@@ -154,7 +156,7 @@ gemmakit_status gemmakit_tool_parser_create(int32_t format, gemmakit_tool_parser
   return capi::Guard([&] {
     gemmakit_tool_parser*& result = capi::Need(out, "out");
     result = nullptr;
-    result = new gemmakit_tool_parser{gemmakit::ToolCallStream(static_cast<ToolFormat>(format)), {}};
+    result = new gemmakit_tool_parser{gemmakit::ToolCallStream(static_cast<ToolFormat>(format)), {}, true};
   });
 }
 
@@ -165,7 +167,7 @@ gemmakit_status gemmakit_tool_parser_feed(gemmakit_tool_parser* parser, const ch
     gemmakit_tool_parser& p = capi::Need(parser, "parser");
     if (text == nullptr && len > 0) Fail(Status::kInvalidArgument, "text is NULL");
     const size_t n = p.stream.Feed(std::string_view(text ? text : "", len)).size();
-    p.list.Set(p.stream.calls(), p.stream.text());
+    p.stale = true;
     if (n_new) *n_new = n;
   });
 }
@@ -174,13 +176,18 @@ gemmakit_status gemmakit_tool_parser_finish(gemmakit_tool_parser* parser) {
   return capi::Guard([&] {
     gemmakit_tool_parser& p = capi::Need(parser, "parser");
     p.stream.Finish();
-    p.list.Set(p.stream.calls(), p.stream.text());
+    p.stale = true;
   });
 }
 
 gemmakit_status gemmakit_tool_parser_calls(const gemmakit_tool_parser* parser, const gemmakit_tool_call** calls,
                                            size_t* n_calls, const char** text) {
-  return capi::Guard([&] { capi::Need(parser, "parser").list.Read(calls, n_calls, text); });
+  return capi::Guard([&] {
+    const gemmakit_tool_parser& p = capi::Need(parser, "parser");
+    if (p.stale) p.list.Set(p.stream.calls(), p.stream.text());
+    p.stale = false;
+    p.list.Read(calls, n_calls, text);
+  });
 }
 
 }  // extern "C"
