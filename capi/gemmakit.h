@@ -626,6 +626,90 @@ GEMMAKIT_API gemmakit_status gemmakit_embed(const gemmakit_model* model, const c
 /* The full embedding width into *dim (0 and GEMMAKIT_ERR_UNSUPPORTED for a model that computes no
  * embeddings). */
 GEMMAKIT_API gemmakit_status gemmakit_model_embedding_dim(const gemmakit_model* model, int32_t* dim);
+/* ---- tools (function calling) ---------------------------------------------------------------- */
+
+/* Gemma 3 has no tool tokens: the functions are listed as JSON in the first user turn, as
+ * ai.google.dev documents, and the model calls them as `[name(arg=value, ...)]` (or in a
+ * ```tool_code``` block); results go back as ```tool_output``` blocks. FunctionGemma
+ * (functiongemma-270m-it) has control tokens: <start_function_declaration>, <start_function_call>,
+ * <start_function_response>, <escape>, a developer turn. AUTO picks FunctionGemma when the model's
+ * vocabulary holds its tokens. In chat messages, role "tool" carries a function's result (JSON or
+ * text), in the order of the calls of the model message before it; a model message's content is
+ * its text as generated, calls included. */
+#define GEMMAKIT_TOOL_FORMAT_AUTO 0
+#define GEMMAKIT_TOOL_FORMAT_GEMMA3 1
+#define GEMMAKIT_TOOL_FORMAT_FUNCTIONGEMMA 2
+
+typedef struct gemmakit_tool {
+  uint32_t struct_size;        /* sizeof(gemmakit_tool); arrays are read with tools[0].struct_size as stride */
+  const char* name;            /* the function's name */
+  const char* description;     /* NULL: "" */
+  const char* parameters_json; /* a JSON Schema object of the arguments; NULL: none */
+} gemmakit_tool;
+
+/* A call the model made. Views owned by whoever returned them (see each function). */
+typedef struct gemmakit_tool_call {
+  const char* name;
+  const char* arguments_json; /* a JSON object, compact, keys in the order the model wrote them */
+} gemmakit_tool_call;
+
+/* Called once per call, as soon as the generated text completes it. Non-zero stops generating. */
+typedef int32_t (*gemmakit_tool_call_callback)(const gemmakit_tool_call* call, void* user_data);
+
+typedef struct gemmakit_tool_params {
+  uint32_t struct_size;
+  const gemmakit_tool* tools; /* n_tools declarations */
+  size_t n_tools;
+  int32_t format;             /* GEMMAKIT_TOOL_FORMAT_*; default AUTO */
+  gemmakit_tool_call_callback on_call; /* may be NULL */
+  void* user_data;
+  /* NULL, or more declarations as JSON text (after `tools`): an array of {"name", "description",
+     "parameters"} objects or of OpenAI's {"type": "function", "function": {...}} */
+  const char* tools_json;
+} gemmakit_tool_params;
+
+GEMMAKIT_API gemmakit_status gemmakit_tool_params_init(gemmakit_tool_params* params, size_t struct_size);
+/* The format AUTO resolves to for this model (GEMMAKIT_TOOL_FORMAT_GEMMA3 or _FUNCTIONGEMMA). */
+GEMMAKIT_API gemmakit_status gemmakit_model_tool_format(const gemmakit_model* model, int32_t* format);
+/* Renders a conversation with tools (text starting with "<bos>"; tokenize it with
+ * GEMMAKIT_TOKENIZE_PARSE_SPECIAL). model may be NULL when tools->format is not AUTO. A tool whose
+ * parameters_json is not a JSON object: GEMMAKIT_ERR_INVALID_ARGUMENT. */
+GEMMAKIT_API gemmakit_status gemmakit_apply_chat_template_tools(const gemmakit_model* model,
+                                                                const gemmakit_chat_message* messages, size_t n_messages,
+                                                                const gemmakit_tool_params* tools,
+                                                                int32_t add_generation_prompt, char* buf,
+                                                                size_t capacity, size_t* needed);
+/* gemmakit_session_chat with tools: renders the conversation with them (the session restarts from
+ * the rendered conversation), generates, and reports each call to tools->on_call as it completes
+ * (params->on_text still receives all the text). FunctionGemma stops at <start_function_response>,
+ * where the caller's results go. The calls are then read with gemmakit_session_tool_calls. */
+GEMMAKIT_API gemmakit_status gemmakit_session_chat_tools(gemmakit_session* session,
+                                                         const gemmakit_chat_message* messages, size_t n_messages,
+                                                         const gemmakit_tool_params* tools,
+                                                         const gemmakit_generate_params* params,
+                                                         gemmakit_generation* result);
+/* The calls of the session's last gemmakit_session_chat_tools, and its text without them (both
+ * may be NULL). Views owned by the session, valid until its next call. */
+GEMMAKIT_API gemmakit_status gemmakit_session_tool_calls(const gemmakit_session* session,
+                                                         const gemmakit_tool_call** calls, size_t* n_calls,
+                                                         const char** text);
+
+/* Finds calls in text fed piece by piece (the chunks of gemmakit_session_step): what does not
+ * parse as a call, malformed calls included, is kept as text. One thread at a time. */
+typedef struct gemmakit_tool_parser gemmakit_tool_parser;
+
+/* format: GEMMAKIT_TOOL_FORMAT_GEMMA3 or _FUNCTIONGEMMA (see gemmakit_model_tool_format). */
+GEMMAKIT_API gemmakit_status gemmakit_tool_parser_create(int32_t format, gemmakit_tool_parser** out);
+GEMMAKIT_API void gemmakit_tool_parser_free(gemmakit_tool_parser* parser);
+/* *n_new (may be NULL) receives how many calls this text completed: the last ones of the list. */
+GEMMAKIT_API gemmakit_status gemmakit_tool_parser_feed(gemmakit_tool_parser* parser, const char* text, size_t len,
+                                                       size_t* n_new);
+/* The end of the output: an unfinished call becomes text. */
+GEMMAKIT_API gemmakit_status gemmakit_tool_parser_finish(gemmakit_tool_parser* parser);
+/* All calls so far and the text without them; views valid until the parser's next feed or free. */
+GEMMAKIT_API gemmakit_status gemmakit_tool_parser_calls(const gemmakit_tool_parser* parser,
+                                                        const gemmakit_tool_call** calls, size_t* n_calls,
+                                                        const char** text);
 
 #ifdef __cplusplus
 }

@@ -330,7 +330,7 @@ gemmakit_status gemmakit_session_create(const gemmakit_model* model, const gemma
     o.batch_size = p.batch_size;
     capi::ApplyLongContextParams(p, o);
     auto session = std::make_unique<gemmakit::Session>(Need(model, "model").model, o);
-    result = new gemmakit_session{std::move(session), {}, nullptr};
+    result = new gemmakit_session{std::move(session), {}, nullptr, nullptr};
   });
 }
 

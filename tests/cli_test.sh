@@ -171,6 +171,25 @@ CMD="generate --chat --raw"
 run generate --model "$MODEL" --chat --raw --prompt "Hi"
 expect_rc 2
 
+CMD="chat --tools (declarations from a file, a tool result line)"
+printf 'Weather in Oslo?\n/result {"temperature": 3}\n' >"$WORK/in"
+echo '[{"type": "function", "function": {"name": "get_weather", "description": "Weather",
+  "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]' >"$WORK/tools.json"
+run chat --model "$MODEL" --tools "$WORK/tools.json" --max-tokens 4 --temperature 0 <"$WORK/in"
+expect_rc 0
+expect_contains stderr "$ERR" "tokens/s"
+
+CMD="chat --tools with a missing file"
+run chat --model "$MODEL" --tools "$WORK/none.json" </dev/null
+expect_rc 2
+expect_contains stderr "$ERR" "--tools"
+
+CMD="chat --tools with a declaration without a name"
+echo '[{"description": "no name"}]' >"$WORK/bad_tools.json"
+run chat --model "$MODEL" --tools "$WORK/bad_tools.json" --max-tokens 4 <"$WORK/in"
+expect_rc 1
+expect_contains stderr "$ERR" "has no name"
+
 CMD="generate without --prompt"
 run generate --model "$MODEL"
 expect_rc 2

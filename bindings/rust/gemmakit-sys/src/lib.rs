@@ -208,6 +208,46 @@ pub struct gemmakit_embed_params {
     pub n_threads: i32,
 }
 
+pub const GEMMAKIT_TOOL_FORMAT_AUTO: i32 = 0;
+pub const GEMMAKIT_TOOL_FORMAT_GEMMA3: i32 = 1;
+pub const GEMMAKIT_TOOL_FORMAT_FUNCTIONGEMMA: i32 = 2;
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_tool {
+    pub struct_size: u32,
+    pub name: *const c_char,
+    pub description: *const c_char,
+    pub parameters_json: *const c_char,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_tool_call {
+    pub name: *const c_char,
+    pub arguments_json: *const c_char,
+}
+
+pub type gemmakit_tool_call_callback =
+    Option<unsafe extern "C" fn(call: *const gemmakit_tool_call, user_data: *mut c_void) -> i32>;
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_tool_params {
+    pub struct_size: u32,
+    pub tools: *const gemmakit_tool,
+    pub n_tools: usize,
+    pub format: i32,
+    pub on_call: gemmakit_tool_call_callback,
+    pub user_data: *mut c_void,
+    pub tools_json: *const c_char,
+}
+
+#[repr(C)]
+pub struct gemmakit_tool_parser {
+    _private: [u8; 0],
+}
+
 extern "C" {
     pub fn gemmakit_version() -> *const c_char;
     pub fn gemmakit_abi_version() -> i32;
@@ -346,4 +386,23 @@ extern "C" {
     pub fn gemmakit_shieldgemma_classify(model: *const gemmakit_model, user_prompt: *const c_char,
                                          params: *const gemmakit_shieldgemma_params,
                                          p_yes: *mut f64) -> gemmakit_status;
+    pub fn gemmakit_tool_params_init(params: *mut gemmakit_tool_params, struct_size: usize) -> gemmakit_status;
+    pub fn gemmakit_model_tool_format(model: *const gemmakit_model, format: *mut i32) -> gemmakit_status;
+    pub fn gemmakit_apply_chat_template_tools(model: *const gemmakit_model, messages: *const gemmakit_chat_message,
+                                              n_messages: usize, tools: *const gemmakit_tool_params,
+                                              add_generation_prompt: i32, buf: *mut c_char, capacity: usize,
+                                              needed: *mut usize) -> gemmakit_status;
+    pub fn gemmakit_session_chat_tools(session: *mut gemmakit_session, messages: *const gemmakit_chat_message,
+                                       n_messages: usize, tools: *const gemmakit_tool_params,
+                                       params: *const gemmakit_generate_params,
+                                       result: *mut gemmakit_generation) -> gemmakit_status;
+    pub fn gemmakit_session_tool_calls(session: *const gemmakit_session, calls: *mut *const gemmakit_tool_call,
+                                       n_calls: *mut usize, text: *mut *const c_char) -> gemmakit_status;
+    pub fn gemmakit_tool_parser_create(format: i32, out: *mut *mut gemmakit_tool_parser) -> gemmakit_status;
+    pub fn gemmakit_tool_parser_free(parser: *mut gemmakit_tool_parser);
+    pub fn gemmakit_tool_parser_feed(parser: *mut gemmakit_tool_parser, text: *const c_char, len: usize,
+                                     n_new: *mut usize) -> gemmakit_status;
+    pub fn gemmakit_tool_parser_finish(parser: *mut gemmakit_tool_parser) -> gemmakit_status;
+    pub fn gemmakit_tool_parser_calls(parser: *const gemmakit_tool_parser, calls: *mut *const gemmakit_tool_call,
+                                      n_calls: *mut usize, text: *mut *const c_char) -> gemmakit_status;
 }

@@ -24,6 +24,7 @@ mod log;
 mod model;
 mod scoring;
 mod session;
+mod tools;
 
 pub use error::{Error, Result};
 pub use log::{set_log_callback, LogLevel};
@@ -34,6 +35,7 @@ pub use scoring::{shieldgemma_prompt, ContinuationScore, Scores, SHIELDGEMMA_POL
 pub use model::{AudioInfo, ImageInfo, LoadOptions, Model, ModelInfo, Precision};
 pub use session::{GenerateOptions, Generation, Media, Message, Part, SamplingParams, Session, Step, StopReason, TextStream,
                   Turn};
+pub use tools::{apply_chat_template_tools, Tool, ToolCall, ToolCallParser, ToolFormat};
 
 /// The library's version ("0.1.0").
 pub fn version() -> String {
