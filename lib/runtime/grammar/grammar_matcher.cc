@@ -8,27 +8,34 @@
 namespace gemmakit::grammar {
 namespace {
 
-// Whether a character set may match some code point in [lo, hi]; never wrongly says no.
-bool MayMatchRange(const CharSet& s, uint32_t lo, uint32_t hi) {
-  if (s.negated) {
+// Whether a character set matches some code point in [lo, hi].
+bool MatchesSomeIn(const CharSet& s, uint32_t lo, uint32_t hi) {
+  if (!s.negated) {
     for (const CharRange& r : s.ranges) {
-      if (r.lo <= lo && r.hi >= hi) return false;
+      if (r.lo <= hi && r.hi >= lo) return true;
     }
-    return true;
+    return false;
   }
-  for (const CharRange& r : s.ranges) {
-    if (r.lo <= hi && r.hi >= lo) return true;
+  // Negated: some point of [lo, hi] lies outside every range.
+  std::vector<CharRange> rs = s.ranges;
+  std::sort(rs.begin(), rs.end(), [](const CharRange& a, const CharRange& b) { return a.lo < b.lo; });
+  uint64_t next = lo;  // first point not yet known to be covered
+  for (const CharRange& r : rs) {
+    if (r.lo > next) break;
+    if (r.hi + uint64_t{1} > next) next = r.hi + uint64_t{1};
   }
-  return false;
+  return next <= hi;
 }
 
-// The code points a UTF-8 prefix (len bytes, need in all) can still become.
+// The code points a UTF-8 prefix (len bytes, need in all) can still become, overlong forms out.
 void PrefixRange(uint32_t partial, int32_t len, int need, uint32_t& lo, uint32_t& hi) {
   uint32_t v = static_cast<uint8_t>(partial) & (0x7Fu >> need);
   for (int32_t k = 1; k < len; ++k) v = (v << 6) | ((partial >> (8 * k)) & 0x3F);
   const int rest = need - len;
   lo = v << (6 * rest);
   hi = lo | ((1u << (6 * rest)) - 1);
+  static constexpr uint32_t kShortest[5] = {0, 0, 0x80, 0x800, 0x10000};
+  lo = std::max(lo, kShortest[need]);
 }
 
 }  // namespace
@@ -115,10 +122,25 @@ int32_t GrammarMatcher::AdvanceSet(int32_t set, uint32_t cp) {
 }
 
 bool GrammarMatcher::MayAccept(int32_t set, uint32_t lo, uint32_t hi) const {
+  // Only code points UTF-8 can spell: the prefix's range clipped to U+10FFFF, less surrogates.
+  hi = std::min<uint32_t>(hi, 0x10FFFF);
+  CharRange parts[2];
+  int n_parts = 0;
+  if (lo <= hi) {
+    if (hi < 0xD800 || lo > 0xDFFF) {
+      parts[n_parts++] = {lo, hi};
+    } else {
+      if (lo < 0xD800) parts[n_parts++] = {lo, 0xD7FF};
+      if (hi > 0xDFFF) parts[n_parts++] = {0xE000, hi};
+    }
+  }
   for (int32_t top : sets_[static_cast<size_t>(set)]) {
     if (top == kEmptyStack) continue;
     const Element& e = g_.elements[static_cast<size_t>(frames_[static_cast<size_t>(top)].pos)];
-    if (MayMatchRange(g_.char_sets[static_cast<size_t>(e.value)], lo, hi)) return true;
+    const CharSet& cs = g_.char_sets[static_cast<size_t>(e.value)];
+    for (int k = 0; k < n_parts; ++k) {
+      if (MatchesSomeIn(cs, parts[k].lo, parts[k].hi)) return true;
+    }
   }
   return false;
 }

@@ -64,7 +64,8 @@ class GrammarMatcher {
   void Expand(int32_t pos, int32_t parent, std::vector<int32_t>& tops);
   // The set after one code point, or -1 when none of its stacks accepts it.
   int32_t AdvanceSet(int32_t set, uint32_t cp);
-  // Whether some stack of the set may accept a code point in [lo, hi] (cheap, may say yes wrongly).
+  // Whether some stack of the set accepts a valid code point in [lo, hi] (the code points a UTF-8
+  // prefix can still become), so that a token ending inside a character never leads nowhere.
   bool MayAccept(int32_t set, uint32_t lo, uint32_t hi) const;
 
   Grammar g_;

@@ -13,12 +13,15 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // The JSON building blocks every schema grammar shares (and JSON mode uses alone).
+// A string's characters: \u escapes stop short of surrogates (U+D800-DFFF), so each character of
+// the grammar is one code point of the string (minLength / maxLength count those) and strict JSON
+// parsers never meet a lone surrogate.
 constexpr const char* kPrimitives = R"G(space ::= | " " | "\n" [ \t]{0,20}
-char ::= [^"\\\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})
+char ::= [^"\\\x00-\x1F] | "\\" (["\\/bfnrt] | "u" ([0-9a-cA-CefEF] [0-9a-fA-F]{3} | [dD] [0-7] [0-9a-fA-F]{2}))
 string ::= "\"" char* "\"" space
 int-part ::= "-"? ("0" | [1-9] [0-9]{0,15})
 integer ::= int-part space
-number ::= int-part ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,3})? space
+number ::= int-part ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,2})? space
 boolean ::= ("true" | "false") space
 null ::= "null" space
 value ::= object | array | string | number | boolean | null
@@ -31,6 +34,7 @@ time-part ::= ([01] [0-9] | "2" [0-3]) ":" [0-5] [0-9] ":" [0-5] [0-9] ("." [0-9
 hex ::= [0-9a-fA-F]
 uuid-part ::= hex{8} "-" hex{4} "-" hex{4} "-" hex{4} "-" hex{12}
 )G";
+
 
 // A GBNF string literal spelling these bytes.
 std::string Literal(const std::string& bytes) {
@@ -182,8 +186,10 @@ class Converter {
   }
 
   std::string Ref(const Json& s, const std::string& path) {
-    if (s.size() != 1 && !(s.size() == 2 && (s.contains("description") || s.contains("title")))) {
-      Bad(path, "'$ref' beside other keywords is not supported");
+    static const std::set<std::string> kBeside = {"$ref", "$defs", "definitions", "title", "description",
+                                                  "$schema", "$id", "$comment"};
+    for (auto it = s.begin(); it != s.end(); ++it) {
+      if (!kBeside.count(it.key())) Bad(path, "'$ref' beside '" + it.key() + "' is not supported");
     }
     if (!s["$ref"].is_string()) Bad(path, "'$ref' must be a string");
     const std::string ref = s["$ref"].get<std::string>();
