@@ -249,6 +249,12 @@ GEMMAKIT_API gemmakit_status gemmakit_session_logits(const gemmakit_session* ses
 
 #define GEMMAKIT_SEED_RANDOM UINT64_MAX
 
+/* Added to one token's logit before any other sampling step; -INFINITY bans the token. */
+typedef struct gemmakit_logit_bias {
+  int32_t token;
+  float bias;
+} gemmakit_logit_bias;
+
 typedef struct gemmakit_sampling_params {
   uint32_t struct_size;
   float temperature;    /* default 1.0; 0 = greedy */
@@ -258,11 +264,26 @@ typedef struct gemmakit_sampling_params {
   float repeat_penalty; /* default 1 = off */
   int32_t repeat_last_n;/* default 64 */
   uint64_t seed;        /* default GEMMAKIT_SEED_RANDOM; the same seed gives the same output */
+  /* Logit bias and constrained decoding (appended: older callers' shorter structs get none).
+   * At most one of grammar, json_schema and json_mode. Under a constraint only tokens that keep
+   * the text a prefix of the grammar's language are drawn, and <eos> / <end_of_turn> only once
+   * it is a whole sentence. A grammar or schema that does not parse fails the call with
+   * GEMMAKIT_ERR_INVALID_ARGUMENT and gemmakit_last_error names where ("grammar: line 2, column
+   * 7: ...", "json schema: not valid JSON at byte 19", "json schema: at /properties/age: ..."). */
+  const gemmakit_logit_bias* logit_bias; /* n_logit_bias entries; a token out of range fails the draw */
+  size_t n_logit_bias;
+  const char* grammar;      /* NULL, or GBNF text (llama.cpp's grammar format) */
+  const char* grammar_root; /* the start rule; NULL: "root" */
+  const char* json_schema;  /* NULL, or a JSON schema, as text (README: JSON schemas) */
+  int32_t json_mode;        /* non-zero: any JSON object */
 } gemmakit_sampling_params;
 
 GEMMAKIT_API gemmakit_status gemmakit_sampling_params_init(gemmakit_sampling_params* params, size_t struct_size);
 /* Draws a token from the last logits (the sampler's RNG is seeded from params->seed by
- * gemmakit_session_generate and gemmakit_session_chat, or here when reseed is non-zero). */
+ * gemmakit_session_generate and gemmakit_session_chat, or here when reseed is non-zero). With a
+ * grammar, the session follows the tokens drawn here while the params name the same grammar;
+ * reseed (or a new grammar) starts it from the beginning. Tokens evaluated without being drawn
+ * here are not followed. */
 GEMMAKIT_API gemmakit_status gemmakit_session_sample(gemmakit_session* session,
                                                      const gemmakit_sampling_params* params, int32_t reseed,
                                                      int32_t* token);

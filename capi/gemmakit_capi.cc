@@ -90,6 +90,12 @@ gemmakit::SamplingParams ToSampling(const gemmakit_sampling_params* caller) {
   s.repeat_penalty = p.repeat_penalty;
   s.repeat_last_n = p.repeat_last_n;
   s.seed = p.seed;
+  if (p.n_logit_bias > 0 && p.logit_bias == nullptr) Fail(Status::kInvalidArgument, "logit_bias is NULL but n_logit_bias is not 0");
+  for (size_t i = 0; i < p.n_logit_bias; ++i) s.logit_bias.push_back({p.logit_bias[i].token, p.logit_bias[i].bias});
+  if (p.grammar) s.grammar = p.grammar;
+  if (p.grammar_root) s.grammar_root = p.grammar_root;
+  if (p.json_schema) s.json_schema = p.json_schema;
+  s.json_mode = p.json_mode != 0;
   return s;
 }
 

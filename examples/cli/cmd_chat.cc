@@ -12,6 +12,7 @@ namespace {
 
 const char kUsage[] =
     "usage: gemmakit chat --model DIR [--system TEXT] [sampling options as for generate] [--threads N]\n"
+    "         [--grammar FILE.gbnf [--grammar-root NAME] | --json-schema FILE | --json] (each reply)\n"
     "         [--precision exact|fast]\n"
     "  Reads one user turn per line from stdin and streams the reply. The conversation is kept;\n"
     "  only each new turn is evaluated. Commands: /reset starts over, /exit (or end of input) quits.\n"
@@ -43,7 +44,9 @@ int RunChat(int argc, char** argv) {
   valued.insert(SessionOptionNames().begin(), SessionOptionNames().end());
   Args args;
   std::string error;
-  if (!args.Parse(argc, argv, 2, valued, {"help", "no-stats"}, error)) return UsageError(error, kUsage);
+  std::set<std::string> flags = {"help", "no-stats"};
+  flags.insert(SamplingFlagNames().begin(), SamplingFlagNames().end());
+  if (!args.Parse(argc, argv, 2, valued, flags, error)) return UsageError(error, kUsage);
   if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
   SamplingOptions so;
   long long threads = 0, ctx = 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 
 #include "gemmakit/model.h"
 #include "io/checkpoint.h"
@@ -16,6 +17,9 @@
 #include "tokenizer/chat_template_kind.h"
 
 namespace gemmakit {
+namespace grammar {
+class TokenTrie;
+}
 
 struct Model::Impl {
   ModelConfig config;
@@ -40,6 +44,10 @@ struct Model::Impl {
   // naming why its tower did not load.
   const MediaEncoder& Encoder(MediaKind kind) const;
   ModelInfo info;
+  // Every token's bytes as a trie, for constrained decoding: built by the first session that
+  // needs it (runtime/sampling_constraints.h, ModelTokenTrie), then shared.
+  mutable std::once_flag token_trie_once;
+  mutable std::shared_ptr<const grammar::TokenTrie> token_trie;
 };
 
 }  // namespace gemmakit
