@@ -1,7 +1,11 @@
 // Load test for gemmakit-serve (Node 18+, no packages): C concurrent streaming clients send R
 // chat requests each over SSE. Every request has its own prompt and seed, and its expected reply
-// is first taken from a run of the same requests one at a time: a concurrent reply that differs
-// is a cross-talked (or corrupted) response. Prints one JSON report; exits 1 on any failure.
+// is first taken from a run of the same requests one at a time. A concurrent reply is exact, or
+// diverged (it follows its own reference, then parts from it: batches of 4 or more sequences run
+// the GEMM kernels, whose float summation order differs from a lone step's, so a seeded draw can
+// flip late in a reply), or cross-talked (it follows another request's reply better than its
+// own, or not even its own first characters). Prints one JSON report; exits 1 on a failed or
+// cross-talked request.
 //
 //   node load.mjs --url http://127.0.0.1:8080 --model NAME [--clients 32] [--requests 20]
 //        [--max-tokens 16] [--key KEY] [--kill-pid PID --kill-after N] [--allow-failures]
@@ -74,7 +78,20 @@ for (let i = 0; i < total; ++i) {
   expected.push((await res.json()).choices[0].message.content);
 }
 
-let completed = 0, killedAt = null, tokens = 0;
+const lcp = (a, b) => {
+  let k = 0;
+  while (k < a.length && k < b.length && a[k] === b[k]) ++k;
+  return k;
+};
+function classify(i, text) {
+  if (text === expected[i]) return 'exact';
+  const own = lcp(text, expected[i]);
+  if (own < Math.min(8, expected[i].length)) return 'cross_talked';
+  return expected.some((e, j) => j !== i && lcp(text, e) > own) ? 'cross_talked' : 'diverged';
+}
+
+const servedBy = { before_kill: {}, after_kill: {} };
+let completed = 0, diverged = 0, killedAt = null, tokens = 0;
 const ttfts = [], failures = [], mismatches = [];
 const t0 = performance.now();
 await Promise.all(Array.from({ length: clients }, async (_, c) => {
@@ -84,7 +101,11 @@ await Promise.all(Array.from({ length: clients }, async (_, c) => {
     try {
       const out = await streamOne(i);
       ttfts.push(out.ttft);
-      if (out.text !== expected[i]) mismatches.push({ i, got: out.text, expected: expected[i] });
+      const when = killedAt !== null && started > killedAt ? 'after_kill' : 'before_kill';
+      servedBy[when][out.replica] = (servedBy[when][out.replica] ?? 0) + 1;
+      const kind = classify(i, out.text);
+      if (kind === 'diverged') ++diverged;
+      if (kind === 'cross_talked') mismatches.push({ i, got: out.text, expected: expected[i] });
       tokens += out.tokens;
     } catch (e) {
       failures.push({ i, replica: e.replica ?? '', message: String(e.message).slice(0, 200),
@@ -104,9 +125,10 @@ const report = {
   requests_per_second: Number((total / seconds).toFixed(1)),
   completion_tokens: tokens, completion_tokens_per_second: Number((tokens / seconds).toFixed(1)),
   ttft_ms_p50: pct(0.5)?.toFixed(1), ttft_ms_p99: pct(0.99)?.toFixed(1),
-  failed: failures.length, cross_talked: mismatches.length,
+  failed: failures.length, cross_talked: mismatches.length, diverged_late: diverged,
   failed_after_kill: failures.filter((f) => f.started_after_kill).length,
   failed_replicas: [...new Set(failures.map((f) => f.replica))],
+  ...(killPid ? { served_by_replica: servedBy } : {}),
   failures: failures.slice(0, 5), mismatches: mismatches.slice(0, 3),
 };
 console.log(JSON.stringify(report, null, 1));
