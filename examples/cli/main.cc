@@ -17,6 +17,7 @@ const char kUsage[] =
     "  info      describe a model\n"
     "  bench     prompt and generation speed against the memory-bandwidth roofline\n"
     "  quantize  write a model as GGUF (--in DIR|FILE --out FILE --type q8_0|q4_0|...)\n"
+    "  serve     an OpenAI-compatible HTTP server (runs gemmakit-serve; see its --help)\n"
     "  version   print the library version\n"
     "Every command takes --model DIR (or the GEMMAKIT_MODEL environment variable).\n"
     "Run 'gemmakit COMMAND --help' for a command's options.\n";
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(cmd, "info")) return cli::RunInfo(argc, argv);
   if (!std::strcmp(cmd, "bench")) return cli::RunBench(argc, argv);
   if (!std::strcmp(cmd, "quantize")) return cli::RunQuantize(argc, argv);
+  if (!std::strcmp(cmd, "serve")) return cli::RunServe(argc, argv);
   if (!std::strcmp(cmd, "version")) {
     std::printf("gemmakit %s (ABI %d)\n", gemmakit_version(), gemmakit_abi_version());
     return 0;

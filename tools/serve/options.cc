@@ -9,7 +9,7 @@ namespace gemmakit_serve {
 namespace {
 
 const char kUsage[] =
-    "usage: gemmakit-serve MODEL [options]\n"
+    "usage: gemmakit-serve MODEL [options]   (or --model MODEL, or GEMMAKIT_MODEL; also `gemmakit serve`)\n"
     "An OpenAI-compatible HTTP server: /v1/chat/completions, /v1/completions, /v1/models, /health, /metrics.\n"
     "  --host ADDR            address to listen on (default 127.0.0.1: loopback only)\n"
     "  --port N               (default 8080; 0 picks a free port, printed on stdout)\n"
@@ -73,7 +73,8 @@ bool ParseServeOptions(int argc, char** argv, ServeOptions& o, int* exit_code) {
       return true;
     };
     bool ok = true;
-    if (a == "--host") o.host = v;
+    if (a == "--model") o.model_path = v;
+    else if (a == "--host") o.host = v;
     else if (a == "--port") ok = number(o.port);
     else if (a == "--model-name") o.model_name = v;
     else if (a == "--mmproj") o.mmproj_path = v;
@@ -90,6 +91,7 @@ bool ParseServeOptions(int argc, char** argv, ServeOptions& o, int* exit_code) {
     else return fail("unknown option " + a);
     if (!ok) return false;
   }
+  if (const char* env = std::getenv("GEMMAKIT_MODEL"); o.model_path.empty() && env) o.model_path = env;
   if (o.model_path.empty()) return fail("no model given");
   if (o.parallel < 1) return fail("--parallel must be at least 1");
   if (o.http_threads < 2) return fail("--http-threads must be at least 2");
