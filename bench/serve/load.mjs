@@ -72,11 +72,16 @@ async function streamOne(i) {
 
 const total = clients * perClient;
 const expected = [];
+let referenceTokens = 0;
+const tRef = performance.now();
 for (let i = 0; i < total; ++i) {
   const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body: body(i, false) });
   if (res.status !== 200) { console.error(`reference ${i}: HTTP ${res.status} ${await res.text()}`); process.exit(1); }
-  expected.push((await res.json()).choices[0].message.content);
+  const reply = await res.json();
+  expected.push(reply.choices[0].message.content);
+  referenceTokens += reply.usage.completion_tokens;
 }
+const referenceSeconds = (performance.now() - tRef) / 1000;
 
 const lcp = (a, b) => {
   let k = 0;
@@ -124,6 +129,7 @@ const report = {
   clients, requests_per_client: perClient, total, seconds: Number(seconds.toFixed(2)),
   requests_per_second: Number((total / seconds).toFixed(1)),
   completion_tokens: tokens, completion_tokens_per_second: Number((tokens / seconds).toFixed(1)),
+  one_at_a_time_tokens_per_second: Number((referenceTokens / referenceSeconds).toFixed(1)),
   ttft_ms_p50: pct(0.5)?.toFixed(1), ttft_ms_p99: pct(0.99)?.toFixed(1),
   failed: failures.length, cross_talked: mismatches.length, diverged_late: diverged,
   failed_after_kill: failures.filter((f) => f.started_after_kill).length,

@@ -86,6 +86,13 @@ int main(int argc, char** argv) {
         server.stop();
       });
       printf("gemmakit-serve: model '%s' at http://%s:%d/v1\n", opts.model_name.c_str(), opts.host.c_str(), port);
+      // For capacity planning: what one session's KV cache grows to.
+      int64_t kv = 0;
+      if (gemmakit_model_kv_bytes(model, &so.session, opts.context, &kv) == GEMMAKIT_OK) {
+        printf("gemmakit-serve: KV cache per session at %lld positions: %.1f MiB; --parallel %d, --cache-sessions %zu\n",
+               static_cast<long long>(opts.context), static_cast<double>(kv) / (1 << 20), opts.parallel,
+               opts.idle_sessions);
+      }
       fflush(stdout);
       server.listen_after_bind();
       // listen_after_bind returns after stop(): from the signal thread, which has then finished.

@@ -7,8 +7,17 @@
 namespace gemmakit_serve {
 namespace {
 
-// Bytes at the end of s that start a UTF-8 character not yet complete.
-size_t IncompleteUtf8Tail(const std::string& s) {
+// Bytes at the end of s that may still change with the next tokens: a UTF-8 character not yet
+// complete, or the U+FFFD replacement characters the detokenizer writes for byte pieces that do
+// not form a character yet (the next byte pieces may complete them).
+size_t UnsettledTail(const std::string& s) {
+  static const std::string kReplacement = "\xEF\xBF\xBD";
+  size_t replaced = 0;
+  while (s.size() - replaced >= kReplacement.size() &&
+         s.compare(s.size() - replaced - kReplacement.size(), kReplacement.size(), kReplacement) == 0) {
+    replaced += kReplacement.size();
+  }
+  if (replaced > 0) return replaced;
   const size_t n = s.size();
   for (size_t back = 1; back <= 4 && back <= n; ++back) {
     const auto c = static_cast<unsigned char>(s[n - back]);
@@ -54,7 +63,7 @@ std::string TextStream::Push(int32_t id, bool& stopped) {
     sent_ = std::max(sent_, cut);
     return out;
   }
-  // Hold back the longest tail that begins some stop string.
+  // Hold back the longest tail that begins some stop string, and a tail still unsettled.
   size_t hold = 0;
   for (const std::string& s : stop_) {
     if (s.empty()) continue;
@@ -65,7 +74,7 @@ std::string TextStream::Push(int32_t id, bool& stopped) {
       }
     }
   }
-  const size_t end = text_.size() - std::max(hold, IncompleteUtf8Tail(text_));
+  const size_t end = text_.size() - std::max(hold, UnsettledTail(text_));
   if (end <= sent_) return std::string();
   std::string out = text_.substr(sent_, end - sent_);
   sent_ = end;

@@ -1,5 +1,6 @@
-// Turns one choice's generated ids into text that is safe to send: whole UTF-8 characters only,
-// nothing that may still become a stop string, nothing from a stop string on.
+// Turns one choice's generated ids into text that is safe to send: whole UTF-8 characters only
+// (byte pieces are held until they form one), nothing that may still become a stop string,
+// nothing from a stop string on.
 #pragma once
 
 #include <cstdint>
