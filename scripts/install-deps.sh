@@ -11,7 +11,8 @@ pkgs=(build-essential cmake ninja-build pkg-config
       python3-jinja2   # renders the official chat templates the chat tests compare against
       clang libclang-rt-14-dev   # libFuzzer for the GGUF and safetensors parser fuzzers
       python3-pytest python3-setuptools python3-pip  # the Python bindings' pip install and tests
-      golang-go)                 # the Go bindings (cgo)
+      golang-go                  # the Go bindings (cgo)
+      libcpp-httplib-dev libssl-dev haproxy)  # gemmakit-serve, and its scale-out test behind HAProxy
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,5 +14,7 @@ int RunQuantize(int argc, char** argv);
 int RunClassify(int argc, char** argv);
 int RunScore(int argc, char** argv);
 int RunEmbed(int argc, char** argv);
+// Hands over to the gemmakit-serve program (tools/serve), which links the HTTP library the CLI does not.
+int RunServe(int argc, char** argv);
 
 }  // namespace cli

@@ -20,6 +20,7 @@ const char kUsage[] =
     "  classify  ShieldGemma: P(Yes) that --text violates --policy NAME (dangerous|harassment|hate|sexual)\n"
     "  score     log-probabilities of --continuation texts after --prompt\n"
     "  embed     embedding vectors of --text with an embedding model (EmbeddingGemma)\n"
+    "  serve     an OpenAI-compatible HTTP server (runs gemmakit-serve; see its --help)\n"
     "  version   print the library version\n"
     "Every command takes --model DIR (or the GEMMAKIT_MODEL environment variable).\n"
     "Run 'gemmakit COMMAND --help' for a command's options.\n";
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(cmd, "classify")) return cli::RunClassify(argc, argv);
   if (!std::strcmp(cmd, "score")) return cli::RunScore(argc, argv);
   if (!std::strcmp(cmd, "embed")) return cli::RunEmbed(argc, argv);
+  if (!std::strcmp(cmd, "serve")) return cli::RunServe(argc, argv);
   if (!std::strcmp(cmd, "version")) {
     std::printf("gemmakit %s (ABI %d)\n", gemmakit_version(), gemmakit_abi_version());
     return 0;

@@ -1,0 +1,107 @@
+#include "options.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace gemmakit_serve {
+namespace {
+
+const char kUsage[] =
+    "usage: gemmakit-serve MODEL [options]   (or --model MODEL, or GEMMAKIT_MODEL; also `gemmakit serve`)\n"
+    "An OpenAI-compatible HTTP server: /v1/chat/completions, /v1/completions, /v1/models, /health, /metrics.\n"
+    "  --host ADDR            address to listen on (default 127.0.0.1: loopback only)\n"
+    "  --port N               (default 8080; 0 picks a free port, printed on stdout)\n"
+    "  --model-name NAME      the model id clients send (default: the model folder's name)\n"
+    "  --mmproj FILE          a Gemma 3 vision projector GGUF\n"
+    "  --api-key KEY          require this key (repeatable); also GEMMAKIT_API_KEY\n"
+    "  --api-key-file FILE    require one of the keys in FILE, one per line\n"
+    "  --rate-limit N         requests per minute per key (per address without keys); 0: none\n"
+    "  --max-body-bytes N     larger requests get 413 (default 16 MiB)\n"
+    "  --parallel N           sequences decoded together in one batch (default 8)\n"
+    "  --max-queue N          waiting requests beyond this get 503 (default 256)\n"
+    "  --cache-sessions N     finished sessions kept for prefix reuse (default 4)\n"
+    "  --ctx N                context length of each session (default 4096)\n"
+    "  --threads N            compute threads (default: one per core)\n"
+    "  --http-threads N       connections served at once (default 64)\n"
+    "  --verbose              log requests and the library's messages to stderr\n";
+
+bool ReadKeyFile(const std::string& path, std::set<std::string>& keys) {
+  std::ifstream in(path);
+  if (!in) return false;
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty() && line[0] != '#') keys.insert(line);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ParseServeOptions(int argc, char** argv, ServeOptions& o, int* exit_code) {
+  auto fail = [&](const std::string& msg) {
+    fprintf(stderr, "gemmakit-serve: %s\n%s", msg.c_str(), kUsage);
+    *exit_code = 2;
+    return false;
+  };
+  if (const char* env = std::getenv("GEMMAKIT_API_KEY"); env && *env) o.api_keys.insert(env);
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      fputs(kUsage, stdout);
+      *exit_code = 0;
+      return false;
+    }
+    if (a == "--verbose") {
+      o.verbose = true;
+      continue;
+    }
+    if (a.rfind("--", 0) != 0) {
+      if (!o.model_path.empty()) return fail("more than one model: " + a);
+      o.model_path = a;
+      continue;
+    }
+    if (i + 1 >= argc) return fail(a + " needs a value");
+    const std::string v = argv[++i];
+    char* end = nullptr;
+    const long long n = std::strtoll(v.c_str(), &end, 10);
+    const bool numeric = end && *end == '\0' && !v.empty() && n >= 0;
+    auto number = [&](auto& field) {
+      if (!numeric) return fail(a + ": not a number: " + v);
+      field = static_cast<std::remove_reference_t<decltype(field)>>(n);
+      return true;
+    };
+    bool ok = true;
+    if (a == "--model") o.model_path = v;
+    else if (a == "--host") o.host = v;
+    else if (a == "--port") ok = number(o.port);
+    else if (a == "--model-name") o.model_name = v;
+    else if (a == "--mmproj") o.mmproj_path = v;
+    else if (a == "--api-key") o.api_keys.insert(v);
+    else if (a == "--api-key-file") ok = ReadKeyFile(v, o.api_keys) || fail("cannot read " + v);
+    else if (a == "--rate-limit") ok = number(o.rate_limit);
+    else if (a == "--max-body-bytes") ok = number(o.max_body_bytes);
+    else if (a == "--parallel") ok = number(o.parallel);
+    else if (a == "--max-queue") ok = number(o.max_queue);
+    else if (a == "--cache-sessions") ok = number(o.idle_sessions);
+    else if (a == "--ctx") ok = number(o.context);
+    else if (a == "--threads") ok = number(o.threads);
+    else if (a == "--http-threads") ok = number(o.http_threads);
+    else return fail("unknown option " + a);
+    if (!ok) return false;
+  }
+  if (const char* env = std::getenv("GEMMAKIT_MODEL"); o.model_path.empty() && env) o.model_path = env;
+  if (o.model_path.empty()) return fail("no model given");
+  if (o.parallel < 1) return fail("--parallel must be at least 1");
+  if (o.http_threads < 2) return fail("--http-threads must be at least 2");
+  if (o.model_name.empty()) {
+    std::string p = o.model_path;
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    const size_t slash = p.find_last_of('/');
+    o.model_name = slash == std::string::npos ? p : p.substr(slash + 1);
+  }
+  return true;
+}
+
+}  // namespace gemmakit_serve

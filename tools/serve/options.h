@@ -1,0 +1,31 @@
+// gemmakit-serve's command line.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+namespace gemmakit_serve {
+
+struct ServeOptions {
+  std::string model_path;
+  std::string mmproj_path;
+  std::string model_name;  // the id clients send; default: the model folder's name
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::set<std::string> api_keys;
+  int32_t rate_limit = 0;          // requests per minute per key; 0: none
+  size_t max_body_bytes = 16 << 20;
+  int32_t parallel = 8;            // sequences decoded together
+  size_t max_queue = 256;
+  size_t idle_sessions = 4;
+  int32_t threads = 0;
+  int64_t context = 4096;
+  int32_t http_threads = 64;
+  bool verbose = false;
+};
+
+// Parses argv; on --help or an error prints usage and returns false (*exit_code set).
+bool ParseServeOptions(int argc, char** argv, ServeOptions& out, int* exit_code);
+
+}  // namespace gemmakit_serve

@@ -1,0 +1,305 @@
+#include "scheduler.h"
+
+#include <algorithm>
+
+#include "logprobs.h"
+#include "prefill.h"
+
+namespace gemmakit_serve {
+namespace {
+
+double Seconds(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+}  // namespace
+
+int32_t Scheduler::AbortPrefill(void* self) {
+  // Polled on the scheduler thread only, by the library, between forward passes of a prompt.
+  const RequestChannel* ch = static_cast<Scheduler*>(self)->prefilling_;
+  return ch && ch->cancelled() ? 1 : 0;
+}
+
+static gemmakit_session_params WithAbort(gemmakit_session_params p, int32_t (*callback)(void*), void* self) {
+  p.abort_callback = callback;
+  p.abort_user_data = self;
+  return p;
+}
+
+Scheduler::Scheduler(gemmakit_model* model, SchedulerOptions options, Metrics& metrics)
+    : model_(model), options_(options), metrics_(metrics),
+      pool_(model, WithAbort(options.session, &Scheduler::AbortPrefill, this), options.idle_sessions) {
+  gemmakit_model_info info{};
+  info.struct_size = sizeof info;
+  if (gemmakit_model_get_info(model, &info) == GEMMAKIT_OK) {
+    eos_id_ = info.eos_id;
+    end_of_turn_id_ = info.end_of_turn_id;
+    context_ = info.context_length;
+  }
+  if (options_.session.context_length > 0) context_ = std::min(context_, options_.session.context_length);
+  thread_ = std::thread([this] { Run(); });
+}
+
+Scheduler::~Scheduler() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+  for (Sequence& s : running_) gemmakit_session_free(s.lease.session);
+}
+
+std::shared_ptr<RequestChannel> Scheduler::Submit(GenerationRequest request) {
+  if (request.n > options_.max_batch) {
+    throw BadRequest("invalid_value", "n must be at most " + std::to_string(options_.max_batch) +
+                                          " (the server's --parallel)", "n");
+  }
+  auto job = std::make_shared<Job>();
+  job->request = std::move(request);
+  job->channel = std::make_shared<RequestChannel>();
+  job->submitted = Clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue_.size() >= options_.max_queue) {
+      throw ApiError(503, "server_error", "server_overloaded",
+                     "the server's queue is full; retry later (--max-queue " + std::to_string(options_.max_queue) + ")");
+    }
+    queue_.push_back(job);
+    metrics_.SetQueueLength(static_cast<int64_t>(queue_.size()));
+  }
+  metrics_.RequestStarted();
+  cv_.notify_one();
+  return job->channel;
+}
+
+void Scheduler::DropFinished() {
+  running_.erase(std::remove_if(running_.begin(), running_.end(), [](const Sequence& s) { return !s.job; }),
+                 running_.end());
+}
+
+void Scheduler::Run() {
+  for (;;) {
+    std::shared_ptr<Job> next;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !running_.empty() || !queue_.empty(); });
+      if (stop_) return;
+      const auto active = static_cast<int32_t>(running_.size());
+      if (!queue_.empty() && active + queue_.front()->request.n <= options_.max_batch) {
+        next = queue_.front();
+        queue_.pop_front();
+        metrics_.SetQueueLength(static_cast<int64_t>(queue_.size()));
+      }
+    }
+    // One new prompt, then one step of everything running: a long prompt delays the others by
+    // one evaluation, never starves them.
+    if (next) Start(next);
+    if (!running_.empty()) Step();
+    UpdateGauges();
+  }
+}
+
+void Scheduler::Start(const std::shared_ptr<Job>& job) {
+  if (job->channel->cancelled()) return;
+  bool tokens_known = true;
+  Lease lease;
+  try {
+    lease = Prefill(*job, tokens_known);
+  } catch (const ApiError& e) {
+    Fail(job, e);
+    return;
+  }
+  job->channel->Push(Event{Event::kStarted});
+  const GenerationRequest& r = job->request;
+  job->running = r.n;
+  for (int32_t i = 0; i < r.n; ++i) {
+    Sequence seq;
+    seq.job = job;
+    seq.choice = i;
+    seq.tokens_known = tokens_known;
+    if (i + 1 < r.n) {
+      // Every choice but the last samples from its own copy of the evaluated prompt.
+      if (gemmakit_session_fork(lease.session, &seq.lease.session) != GEMMAKIT_OK) {
+        const ApiError e = FromLibraryStatus(GEMMAKIT_ERR_OUT_OF_MEMORY, gemmakit_last_error());
+        for (Sequence& s : running_) {
+          if (s.job != job) continue;
+          pool_.Release(std::move(s.lease));
+          s.job = nullptr;
+        }
+        pool_.Release(std::move(lease));
+        DropFinished();
+        Fail(job, e);
+        return;
+      }
+      seq.lease.tokens = lease.tokens;
+    } else {
+      seq.lease = std::move(lease);
+    }
+    gemmakit_sampling_params_init(&seq.sampling, sizeof seq.sampling);
+    seq.sampling.temperature = r.temperature;
+    seq.sampling.top_p = r.top_p;
+    seq.sampling.top_k = 0;  // OpenAI's API has no top-k
+    seq.sampling.seed = r.seed ? *r.seed + static_cast<uint64_t>(i) : GEMMAKIT_SEED_RANDOM;
+    seq.text = std::make_unique<TextStream>(model_, r.stop);
+    running_.push_back(std::move(seq));
+  }
+  // The first tokens come from the prompt's logits; later ones from batched steps.
+  for (auto it = running_.end() - r.n; it != running_.end(); ++it) Advance(*it);
+  DropFinished();
+}
+
+Lease Scheduler::Prefill(Job& job, bool& tokens_known) {
+  const std::vector<int32_t> prompt = PromptTokens(model_, job.request);
+  tokens_known = !prompt.empty();
+  int64_t shared = 0;
+  Lease lease = pool_.Acquire(prompt, &shared);
+  metrics_.PrefixReuse(shared);
+  prefilling_ = job.channel.get();
+  try {
+    job.usage.prompt_tokens = EvaluatePrompt(lease.session, job.request, lease.tokens, prompt);
+  } catch (...) {
+    prefilling_ = nullptr;
+    // What the session holds is no longer known: keep it, but never match it.
+    lease.tokens.clear();
+    pool_.Release(std::move(lease));
+    throw;
+  }
+  prefilling_ = nullptr;
+  metrics_.PromptTokens(job.usage.prompt_tokens);
+  lease.tokens = prompt;
+  return lease;
+}
+
+void Scheduler::Step() {
+  std::vector<gemmakit_session*> sessions;
+  std::vector<int32_t> tokens;
+  for (Sequence& s : running_) {
+    sessions.push_back(s.lease.session);
+    tokens.push_back(s.next);
+  }
+  const auto t0 = Clock::now();
+  const gemmakit_status st = gemmakit_batch_decode(sessions.data(), sessions.size(), tokens.data());
+  metrics_.DecodeStep(static_cast<int64_t>(sessions.size()), Seconds(t0, Clock::now()));
+  if (st != GEMMAKIT_OK) {
+    const ApiError e = FromLibraryStatus(st, gemmakit_last_error());
+    for (Sequence& s : running_) {
+      if (s.job) Fail(s.job, e);
+      s.lease.tokens.clear();
+      pool_.Release(std::move(s.lease));
+    }
+    running_.clear();
+    return;
+  }
+  for (Sequence& s : running_) {
+    if (s.tokens_known) s.lease.tokens.push_back(s.next);
+    Advance(s);
+  }
+  DropFinished();
+}
+
+bool Scheduler::Advance(Sequence& seq) {
+  Job& job = *seq.job;
+  if (job.running == 0 || job.channel->cancelled()) {  // failed, or its client went away
+    Finish(seq, job.running == 0 ? "error" : "cancelled", false);
+    return false;
+  }
+  const bool want_logprobs = job.request.logprobs >= 0;
+  std::vector<float> logits;  // a copy: the session's view ends with the next call on it
+  if (want_logprobs) {
+    const float* view = nullptr;
+    size_t rows = 0, n_vocab = 0;
+    if (gemmakit_session_logits(seq.lease.session, &view, &rows, &n_vocab) == GEMMAKIT_OK) {
+      logits.assign(view, view + n_vocab);
+    }
+  }
+  if ((want_logprobs && logits.empty()) ||
+      gemmakit_session_sample(seq.lease.session, &seq.sampling, seq.sampled ? 0 : 1, &seq.next) != GEMMAKIT_OK) {
+    Fail(seq.job, FromLibraryStatus(GEMMAKIT_ERR_INTERNAL, gemmakit_last_error()));
+    Finish(seq, "error", false);
+    return false;
+  }
+  seq.sampled = true;
+  if (!job.first_token) {
+    job.first_token = true;
+    metrics_.TimeToFirstToken(Seconds(job.submitted, Clock::now()));
+  }
+  if (seq.next == eos_id_ || seq.next == end_of_turn_id_) {
+    Finish(seq, "stop", true);
+    return false;
+  }
+  ++seq.generated;
+  ++job.usage.completion_tokens;
+  bool stopped = false;
+  Event delta(Event::kDelta);
+  delta.choice = seq.choice;
+  try {
+    delta.text = seq.text->Push(seq.next, stopped);
+  } catch (const ApiError& e) {
+    Fail(seq.job, e);
+    Finish(seq, "error", false);
+    return false;
+  }
+  if (want_logprobs) {
+    delta.logprobs.push_back(ComputeLogprobs(model_, logits.data(), logits.size(), seq.next, job.request.logprobs));
+  }
+  if (!delta.text.empty() || want_logprobs) job.channel->Push(std::move(delta));
+  if (stopped) {
+    Finish(seq, "stop", false);
+    return false;
+  }
+  int64_t n_past = 0;
+  gemmakit_session_n_past(seq.lease.session, &n_past);
+  if (seq.generated >= job.request.max_tokens || n_past + 1 > context_) {
+    Finish(seq, "length", true);
+    return false;
+  }
+  return true;
+}
+
+void Scheduler::Finish(Sequence& seq, const char* reason, bool flush) {
+  std::shared_ptr<Job> job = std::move(seq.job);
+  if (!seq.tokens_known) seq.lease.tokens.clear();
+  pool_.Release(std::move(seq.lease));
+  if (!job || job->running == 0) return;  // failed or cancelled earlier
+  const std::string why = reason;
+  if (why == "cancelled" || why == "error") {
+    job->running = 0;
+    if (why == "cancelled") metrics_.Error("client_disconnected");
+    return;
+  }
+  if (flush) {
+    Event tail(Event::kDelta);
+    tail.choice = seq.choice;
+    tail.text = seq.text->Flush();
+    if (!tail.text.empty()) job->channel->Push(std::move(tail));
+  }
+  Event done(Event::kChoiceDone);
+  done.choice = seq.choice;
+  done.finish_reason = why;
+  job->channel->Push(std::move(done));
+  if (--job->running == 0) {
+    Event all(Event::kDone);
+    all.usage = job->usage;
+    job->channel->Push(std::move(all));
+  }
+}
+
+void Scheduler::Fail(const std::shared_ptr<Job>& job, const ApiError& e) {
+  if (!job) return;
+  Event ev(Event::kError);
+  ev.error = e;
+  job->channel->Push(std::move(ev));
+  job->running = 0;
+  metrics_.Error(e.code);
+}
+
+void Scheduler::UpdateGauges() {
+  int64_t kv = pool_.IdleKvBytes();
+  for (const Sequence& s : running_) kv += KvBytes(s.lease.session);
+  metrics_.SetKvBytes(kv);
+  metrics_.SetActiveSessions(static_cast<int64_t>(running_.size()));
+  metrics_.SetIdleSessions(static_cast<int64_t>(pool_.idle()));
+}
+
+}  // namespace gemmakit_serve

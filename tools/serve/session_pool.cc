@@ -1,0 +1,61 @@
+#include "session_pool.h"
+
+#include <algorithm>
+
+#include "api_error.h"
+
+namespace gemmakit_serve {
+
+int64_t KvBytes(const gemmakit_session* session) {
+  int64_t bytes = 0;
+  return gemmakit_session_kv_bytes(session, &bytes) == GEMMAKIT_OK ? bytes : 0;
+}
+
+SessionPool::SessionPool(gemmakit_model* model, const gemmakit_session_params& params, size_t max_idle)
+    : model_(model), params_(params), max_idle_(max_idle) {}
+
+SessionPool::~SessionPool() {
+  for (Lease& l : idle_) gemmakit_session_free(l.session);
+}
+
+Lease SessionPool::Acquire(const std::vector<int32_t>& prompt, int64_t* shared) {
+  size_t best = idle_.size(), best_len = 0;
+  for (size_t i = 0; i < idle_.size(); ++i) {
+    const std::vector<int32_t>& held = idle_[i].tokens;
+    const size_t len = static_cast<size_t>(
+        std::mismatch(held.begin(), held.begin() + static_cast<std::ptrdiff_t>(std::min(held.size(), prompt.size())),
+                      prompt.begin())
+            .first -
+        held.begin());
+    if (len > best_len) best = i, best_len = len;
+  }
+  *shared = static_cast<int64_t>(best_len);
+  // None shares anything: the least recently used session still saves an allocation.
+  if (best == idle_.size() && !idle_.empty()) best = 0;
+  if (best < idle_.size()) {
+    Lease l = std::move(idle_[best]);
+    idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(best));
+    return l;
+  }
+  Lease l;
+  const gemmakit_status st = gemmakit_session_create(model_, &params_, &l.session);
+  if (st != GEMMAKIT_OK) throw FromLibraryStatus(st, gemmakit_last_error());
+  return l;
+}
+
+void SessionPool::Release(Lease lease) {
+  if (!lease.session) return;
+  idle_.push_back(std::move(lease));
+  while (idle_.size() > max_idle_) {
+    gemmakit_session_free(idle_.front().session);
+    idle_.pop_front();
+  }
+}
+
+int64_t SessionPool::IdleKvBytes() const {
+  int64_t total = 0;
+  for (const Lease& l : idle_) total += KvBytes(l.session);
+  return total;
+}
+
+}  // namespace gemmakit_serve
