@@ -5,9 +5,12 @@
             print(piece, end="")
 """
 import ctypes as _ctypes
+from typing import Callable, Optional
 
 from . import _native
-from ._errors import ContextFullError, FileError, GemmakitError, InvalidArgumentError, UnsupportedError
+from ._errors import CancelledError, ContextFullError, FileError, GemmakitError, InvalidArgumentError, UnsupportedError
+from ._model_extras import kernels_used
+from ._session_state import CONTEXT_FULL, KV_TYPES, batch_decode
 from ._model import Audio, Image, Model, Result, SamplingParams, Session
 from ._scoring import SHIELDGEMMA_POLICIES, ContinuationScore, Scores, shieldgemma_prompt
 from ._tools import ToolCall, ToolCallParser, apply_chat_template_tools, chat_tools, tool_format
@@ -15,7 +18,8 @@ from ._tools import ToolCall, ToolCallParser, apply_chat_template_tools, chat_to
 __all__ = ["Model", "Session", "Image", "Audio", "SamplingParams", "Result", "GemmakitError", "InvalidArgumentError",
            "FileError", "UnsupportedError", "ContextFullError", "version", "set_log_callback", "Scores",
            "ContinuationScore", "shieldgemma_prompt", "SHIELDGEMMA_POLICIES", "ToolCall",
-           "ToolCallParser", "apply_chat_template_tools", "chat_tools", "tool_format"]
+           "ToolCallParser", "apply_chat_template_tools", "chat_tools", "tool_format",
+           "CancelledError", "batch_decode", "kernels_used", "KV_TYPES", "CONTEXT_FULL", "__version__"]
 
 if _native.lib.gemmakit_abi_version() != _native.ABI_VERSION:
     raise ImportError(f"gemmakit: the library has ABI {_native.lib.gemmakit_abi_version()}, these bindings "
@@ -29,7 +33,10 @@ def version() -> str:
     return _native.lib.gemmakit_version().decode()
 
 
-def set_log_callback(callback, level: str = "info"):
+__version__: str = version()  # the loaded library's, "0.1.0"
+
+
+def set_log_callback(callback: Optional[Callable[[str, str], None]], level: str = "info") -> None:
     """callback(level_name, message) receives the library's diagnostics; None silences them."""
     global _log_callback
     names = {v: k for k, v in LOG_LEVELS.items()}

@@ -7,6 +7,8 @@ from typing import Iterable, Iterator, List, Optional, Sequence, Union
 
 from . import _native
 from . import _scoring
+from ._model_extras import ModelExtrasMixin
+from ._session_state import SessionStateMixin, session_params
 from ._errors import InvalidArgumentError, check
 
 _lib = _native.lib
@@ -317,7 +319,7 @@ class Audio(_Handle):
         return out
 
 
-class Model(_Handle):
+class Model(ModelExtrasMixin, _Handle):
     """Immutable weights and vocabulary: share one across threads and sessions. A model must
     outlive its sessions; each Session keeps a reference, so that holds in Python."""
     _free = _lib.gemmakit_model_free
@@ -444,17 +446,24 @@ class Model(_Handle):
         return Session(self)._run(lambda s, a: s.begin_chat(messages, a), stream, generate_args, own=True)
 
 
-class Session(_Handle):
+class Session(SessionStateMixin, _Handle):
     """One conversation (KV cache, sampler state). Use from one thread at a time."""
     _free = _lib.gemmakit_session_free
 
-    def __init__(self, model: Model, n_threads: int = 0, context_length: int = 0, batch_size: int = 256):
+    def __init__(self, model: Model, n_threads: int = 0, context_length: int = 0, batch_size: int = 256,
+                 kv_type: str = "f32", context_full: str = "stop"):
+        """kv_type: "f32", "bf16", "f16" or "q8_0" (the KV cache's element type); context_full:
+        "stop" (raise ContextFullError) or "drop_oldest" (chat drops the oldest turns)."""
         super().__init__()
         self.model = model  # keeps the model alive as long as the session
-        p = _native.SessionParams()
-        check(_lib.gemmakit_session_params_init(ctypes.byref(p), ctypes.sizeof(p)))
-        p.n_threads, p.context_length, p.batch_size = n_threads, context_length, batch_size
+        p = session_params(n_threads, context_length, batch_size, kv_type, context_full)
         check(_lib.gemmakit_session_create(model._handle(), ctypes.byref(p), ctypes.byref(self._h)))
+        self._args: Optional[_GenerateArgs] = None
+
+    def _adopt(self, source: "Session") -> None:
+        """An empty handle for a copy of source (fork)."""
+        _Handle.__init__(self)
+        self.model = source.model
         self._args = None
 
     @property

@@ -59,8 +59,13 @@ class ChatMessage(ctypes.Structure):
     _fields_ = [("role", c_char_p), ("content", c_char_p)]
 
 
+ABORT_CALLBACK = ctypes.CFUNCTYPE(c_int32, c_void_p)
+
+
 class SessionParams(ctypes.Structure):
-    _fields_ = [("struct_size", c_uint32), ("n_threads", c_int32), ("context_length", c_int64), ("batch_size", c_int64)]
+    _fields_ = [("struct_size", c_uint32), ("n_threads", c_int32), ("context_length", c_int64), ("batch_size", c_int64),
+                ("kv_type", c_int32), ("context_full", c_int32), ("abort_callback", ABORT_CALLBACK),
+                ("abort_user_data", c_void_p)]
 
 
 class SamplingParams(ctypes.Structure):
@@ -183,6 +188,22 @@ _prototypes = {
     "gemmakit_tool_parser_feed": (_status, [c_void_p, c_char_p, c_size_t, P(c_size_t)]),
     "gemmakit_tool_parser_finish": (_status, [c_void_p]),
     "gemmakit_tool_parser_calls": (_status, [c_void_p, P(P(ToolCallC)), P(c_size_t), P(c_char_p)]),
+    # saved sessions, forks, batched decoding, cancellation, KV sizes (_session_state.py)
+    "gemmakit_session_save": (_status, [c_void_p, c_void_p, c_size_t, P(c_size_t)]),
+    "gemmakit_session_load": (_status, [c_void_p, c_char_p, c_size_t]),
+    "gemmakit_session_save_file": (_status, [c_void_p, c_char_p]),
+    "gemmakit_session_load_file": (_status, [c_void_p, c_char_p]),
+    "gemmakit_session_fork": (_status, [c_void_p, P(c_void_p)]),
+    "gemmakit_session_cancel": (_status, [c_void_p]),
+    "gemmakit_session_kv_bytes": (_status, [c_void_p, P(c_int64)]),
+    "gemmakit_model_kv_bytes": (_status, [c_void_p, P(SessionParams), c_int64, P(c_int64)]),
+    "gemmakit_session_sample": (_status, [c_void_p, P(SamplingParams), c_int32, P(c_int32)]),
+    "gemmakit_batch_decode": (_status, [P(c_void_p), c_size_t, P(c_int32)]),
+    # model extras (_model_extras.py)
+    "gemmakit_kernels_used": (c_char_p, []),
+    "gemmakit_model_resolved_config": (_status, [c_void_p, c_char_p, c_size_t, P(c_size_t)]),
+    "gemmakit_model_save_gguf": (_status, [c_void_p, c_char_p]),
+    "gemmakit_model_kv_cache_bytes": (_status, [c_void_p, c_int64, P(c_int64)]),
 }
 for _name, (_res, _args) in _prototypes.items():
     _fn = getattr(lib, _name)
