@@ -30,6 +30,7 @@ var (
 	ErrFormat          = &Error{Status: -3}
 	ErrUnsupported     = &Error{Status: -4}
 	ErrContextFull     = &Error{Status: -5}
+	ErrCancelled       = &Error{Status: -6}
 )
 
 // check turns a status into an error carrying gemmakit_last_error(). Call it on the goroutine's

@@ -637,8 +637,6 @@ func TestShieldGemmaClassify(t *testing.T) {
 	if err != nil || !strings.HasPrefix(prompt, "You are a policy expert") || !strings.Contains(prompt, "\n* \"No Dangerous Content\"") {
 		t.Fatalf("prompt %q, %v", prompt, err)
 	}
-func TestEmbedMatchesTheGoldenAndTruncates(t *testing.T) {
-	dir := filepath.Join(filepath.Dir(modelDir()), "embeddinggemma-tiny")
 	m, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -650,6 +648,16 @@ func TestEmbedMatchesTheGoldenAndTruncates(t *testing.T) {
 	}
 	if _, err := m.ShieldGemmaClassify(user, []string{"violence"}, nil, 0); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("unknown policy: %v", err)
+	}
+}
+
+func TestEmbedMatchesTheGoldenAndTruncates(t *testing.T) {
+	dir := filepath.Join(filepath.Dir(modelDir()), "embeddinggemma-tiny")
+	m, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
 	if d, err := m.EmbeddingDim(); err != nil || d != 64 {
 		t.Fatalf("EmbeddingDim = %d, %v", d, err)
 	}

@@ -60,14 +60,19 @@ const (
 
 // Session is one conversation: KV cache and sampler state. One goroutine at a time.
 type Session struct {
-	p     *C.gemmakit_session
-	model *Model // keeps the Go model (and its finalizer) away while the session lives
+	p      *C.gemmakit_session
+	model  *Model     // keeps the Go model (and its finalizer) away while the session lives
+	freeMu sync.Mutex // Close against Cancel from another goroutine
 }
 
-// SessionOptions: Threads 0 is one per core; ContextLength 0 is the model's.
+// SessionOptions: Threads 0 is one per core; ContextLength 0 is the model's; BatchSize 0 is 256
+// prompt tokens per forward pass; KVType and ContextFull default to KVF32 and ContextFullStop.
 type SessionOptions struct {
 	Threads       int32
 	ContextLength int64
+	BatchSize     int64
+	KVType        KVType
+	ContextFull   ContextFull
 }
 
 // NewSession starts a conversation with the model.
@@ -75,11 +80,9 @@ func (m *Model) NewSession(o SessionOptions) (*Session, error) {
 	var params C.gemmakit_session_params
 	s := &Session{model: m}
 	err := m.use(func(p *C.gemmakit_model) error {
-		if err := check(C.gemmakit_session_params_init(&params, C.size_t(unsafe.Sizeof(params)))); err != nil {
+		if err := o.toC(&params); err != nil {
 			return err
 		}
-		params.n_threads = C.int32_t(o.Threads)
-		params.context_length = C.int64_t(o.ContextLength)
 		return check(C.gemmakit_session_create(p, &params, &s.p))
 	})
 	if err != nil {
@@ -91,6 +94,8 @@ func (m *Model) NewSession(o SessionOptions) (*Session, error) {
 
 // Close frees the session (idempotent).
 func (s *Session) Close() error {
+	s.freeMu.Lock()
+	defer s.freeMu.Unlock()
 	if s.p != nil {
 		C.gemmakit_session_free(s.p)
 		s.p = nil
@@ -148,13 +153,8 @@ func (a *cArgs) free() {
 	}
 }
 
-// generation converts Options into generate params in C memory, with the sampling params and
-// the stop strings they point to (cgo may not pass Go memory that holds pointers).
-func (a *cArgs) generation(o Options) *C.gemmakit_generate_params {
-	sampling := DefaultSampling()
-	if o.Sampling != nil {
-		sampling = *o.Sampling
-	}
+// sampling converts Sampling into sampling params in C memory.
+func (a *cArgs) sampling(sampling Sampling) *C.gemmakit_sampling_params {
 	sp := (*C.gemmakit_sampling_params)(a.alloc(1, unsafe.Sizeof(C.gemmakit_sampling_params{})))
 	C.gemmakit_sampling_params_init(sp, C.size_t(unsafe.Sizeof(*sp)))
 	sp.temperature, sp.top_k, sp.top_p = C.float(sampling.Temperature), C.int32_t(sampling.TopK), C.float(sampling.TopP)
@@ -164,6 +164,17 @@ func (a *cArgs) generation(o Options) *C.gemmakit_generate_params {
 	if sampling.Seed != nil {
 		sp.seed = C.uint64_t(*sampling.Seed)
 	}
+	return sp
+}
+
+// generation converts Options into generate params in C memory, with the sampling params and
+// the stop strings they point to (cgo may not pass Go memory that holds pointers).
+func (a *cArgs) generation(o Options) *C.gemmakit_generate_params {
+	sampling := DefaultSampling()
+	if o.Sampling != nil {
+		sampling = *o.Sampling
+	}
+	sp := a.sampling(sampling)
 	p := (*C.gemmakit_generate_params)(a.alloc(1, unsafe.Sizeof(C.gemmakit_generate_params{})))
 	C.gemmakit_generate_params_init(p, C.size_t(unsafe.Sizeof(*p)))
 	p.max_tokens = C.int32_t(o.MaxTokens)

@@ -14,6 +14,7 @@ pub const GEMMAKIT_ERR_IO: gemmakit_status = -2;
 pub const GEMMAKIT_ERR_FORMAT: gemmakit_status = -3;
 pub const GEMMAKIT_ERR_UNSUPPORTED: gemmakit_status = -4;
 pub const GEMMAKIT_ERR_CONTEXT_FULL: gemmakit_status = -5;
+pub const GEMMAKIT_ERR_CANCELLED: gemmakit_status = -6;
 pub const GEMMAKIT_ERR_BUFFER_TOO_SMALL: gemmakit_status = -8;
 
 pub const GEMMAKIT_TOKENIZE_ADD_BOS: i32 = 1;
@@ -140,6 +141,10 @@ pub struct gemmakit_session_params {
     pub n_threads: i32,
     pub context_length: i64,
     pub batch_size: i64,
+    pub kv_type: i32,
+    pub context_full: i32,
+    pub abort_callback: Option<unsafe extern "C" fn(user_data: *mut c_void) -> i32>,
+    pub abort_user_data: *mut c_void,
 }
 
 #[repr(C)]
@@ -405,4 +410,26 @@ extern "C" {
     pub fn gemmakit_tool_parser_finish(parser: *mut gemmakit_tool_parser) -> gemmakit_status;
     pub fn gemmakit_tool_parser_calls(parser: *const gemmakit_tool_parser, calls: *mut *const gemmakit_tool_call,
                                       n_calls: *mut usize, text: *mut *const c_char) -> gemmakit_status;
+
+    // saved sessions, forks, batched decoding, cancellation, KV sizes, model tooling
+    pub fn gemmakit_session_save(session: *const gemmakit_session, buf: *mut c_void, capacity: usize,
+                                 needed: *mut usize) -> gemmakit_status;
+    pub fn gemmakit_session_load(session: *mut gemmakit_session, data: *const c_void, size: usize) -> gemmakit_status;
+    pub fn gemmakit_session_save_file(session: *const gemmakit_session, path: *const c_char) -> gemmakit_status;
+    pub fn gemmakit_session_load_file(session: *mut gemmakit_session, path: *const c_char) -> gemmakit_status;
+    pub fn gemmakit_session_fork(session: *const gemmakit_session, out: *mut *mut gemmakit_session) -> gemmakit_status;
+    pub fn gemmakit_session_cancel(session: *mut gemmakit_session) -> gemmakit_status;
+    pub fn gemmakit_session_kv_bytes(session: *const gemmakit_session, bytes: *mut i64) -> gemmakit_status;
+    pub fn gemmakit_model_kv_bytes(model: *const gemmakit_model, params: *const gemmakit_session_params,
+                                   n_positions: i64, bytes: *mut i64) -> gemmakit_status;
+    pub fn gemmakit_model_kv_cache_bytes(model: *const gemmakit_model, n_positions: i64,
+                                         bytes: *mut i64) -> gemmakit_status;
+    pub fn gemmakit_session_sample(session: *mut gemmakit_session, params: *const gemmakit_sampling_params,
+                                   reseed: i32, token: *mut i32) -> gemmakit_status;
+    pub fn gemmakit_batch_decode(sessions: *const *mut gemmakit_session, n: usize,
+                                 tokens: *const i32) -> gemmakit_status;
+    pub fn gemmakit_kernels_used() -> *const c_char;
+    pub fn gemmakit_model_resolved_config(model: *const gemmakit_model, buf: *mut c_char, capacity: usize,
+                                          needed: *mut usize) -> gemmakit_status;
+    pub fn gemmakit_model_save_gguf(model: *const gemmakit_model, path: *const c_char) -> gemmakit_status;
 }

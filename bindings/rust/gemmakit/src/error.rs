@@ -14,6 +14,10 @@ pub struct Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
+    /// The call was cancelled (Canceller::cancel); the session stays usable.
+    pub fn is_cancelled(&self) -> bool {
+        self.status == sys::GEMMAKIT_ERR_CANCELLED
+    }
     pub fn is_context_full(&self) -> bool {
         self.status == sys::GEMMAKIT_ERR_CONTEXT_FULL
     }

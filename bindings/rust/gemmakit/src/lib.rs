@@ -22,8 +22,10 @@ mod error;
 mod image;
 mod log;
 mod model;
+mod model_tools;
 mod scoring;
 mod session;
+mod state;
 mod tools;
 
 pub use error::{Error, Result};
@@ -35,6 +37,8 @@ pub use scoring::{shieldgemma_prompt, ContinuationScore, Scores, SHIELDGEMMA_POL
 pub use model::{AudioInfo, ImageInfo, LoadOptions, Model, ModelInfo, Precision};
 pub use session::{GenerateOptions, Generation, Media, Message, Part, SamplingParams, Session, Step, StopReason, TextStream,
                   Turn};
+pub use model_tools::kernels_used;
+pub use state::{batch_decode, Canceller, ContextFull, KvType, SessionOptions};
 pub use tools::{apply_chat_template_tools, Tool, ToolCall, ToolCallParser, ToolFormat};
 
 /// The library's version ("0.1.0").

@@ -92,7 +92,7 @@ pub struct AudioInfo {
     pub window_seconds: f64,
 }
 
-fn utf8_path(p: &Path) -> Result<&str> {
+pub(crate) fn utf8_path(p: &Path) -> Result<&str> {
     p.to_str().ok_or_else(|| Error::invalid("path is not UTF-8"))
 }
 

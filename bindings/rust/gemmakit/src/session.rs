@@ -80,6 +80,21 @@ impl Default for SamplingParams {
     }
 }
 
+impl SamplingParams {
+    pub(crate) fn to_c(&self) -> Result<sys::gemmakit_sampling_params> {
+        let mut c: sys::gemmakit_sampling_params = unsafe { std::mem::zeroed() };
+        check(unsafe { sys::gemmakit_sampling_params_init(&mut c, std::mem::size_of::<sys::gemmakit_sampling_params>()) })?;
+        c.temperature = self.temperature;
+        c.top_k = self.top_k;
+        c.top_p = self.top_p;
+        c.min_p = self.min_p;
+        c.repeat_penalty = self.repeat_penalty;
+        c.repeat_last_n = self.repeat_last_n;
+        c.seed = self.seed.unwrap_or(sys::GEMMAKIT_SEED_RANDOM);
+        Ok(c)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateOptions {
     pub max_tokens: i32,
@@ -103,18 +118,7 @@ pub(crate) struct CGenerate {
 
 impl CGenerate {
     pub(crate) fn new(o: &GenerateOptions) -> Result<CGenerate> {
-        let mut sampling: Box<sys::gemmakit_sampling_params> = Box::new(unsafe { std::mem::zeroed() });
-        check(unsafe {
-            sys::gemmakit_sampling_params_init(&mut *sampling, std::mem::size_of::<sys::gemmakit_sampling_params>())
-        })?;
-        let s = &o.sampling;
-        sampling.temperature = s.temperature;
-        sampling.top_k = s.top_k;
-        sampling.top_p = s.top_p;
-        sampling.min_p = s.min_p;
-        sampling.repeat_penalty = s.repeat_penalty;
-        sampling.repeat_last_n = s.repeat_last_n;
-        sampling.seed = s.seed.unwrap_or(sys::GEMMAKIT_SEED_RANDOM);
+        let sampling = Box::new(o.sampling.to_c()?);
         let stop = o.stop.iter().map(|s| c_text(s)).collect::<Result<Vec<_>>>()?;
         let stop_ptrs: Vec<*const c_char> = stop.iter().map(|s| s.as_ptr()).collect();
         let mut params: sys::gemmakit_generate_params = unsafe { std::mem::zeroed() };
@@ -174,12 +178,14 @@ pub struct Step {
 pub struct Session {
     raw: NonNull<sys::gemmakit_session>,
     _model: Model,
+    cancel: std::sync::Arc<crate::state::CancelTarget>,
 }
 
 unsafe impl Send for Session {}
 
 impl Drop for Session {
     fn drop(&mut self) {
+        self.cancel.detach(); // waits for a cancel in flight; later ones do nothing
         unsafe { sys::gemmakit_session_free(self.raw.as_ptr()) }
     }
 }
@@ -205,16 +211,31 @@ pub(crate) fn generation_of(g: &sys::gemmakit_generation) -> Generation {
 impl Session {
     /// `n_threads` 0: one per core; `context_length` 0: the model's.
     pub fn new(model: &Model, n_threads: i32, context_length: i64) -> Result<Session> {
-        let mut p: sys::gemmakit_session_params = unsafe { std::mem::zeroed() };
-        check(unsafe {
-            sys::gemmakit_session_params_init(&mut p, std::mem::size_of::<sys::gemmakit_session_params>())
-        })?;
-        p.n_threads = n_threads;
-        p.context_length = context_length;
+        let options = crate::SessionOptions { n_threads, context_length, ..Default::default() };
+        Session::with_options(model, &options)
+    }
+
+    /// A session with all of gemmakit_session_params' options (KV type, context policy).
+    pub fn with_options(model: &Model, options: &crate::SessionOptions) -> Result<Session> {
+        let p = options.to_c()?;
         let mut raw = ptr::null_mut();
         check(unsafe { sys::gemmakit_session_create(model.raw(), &p, &mut raw) })?;
-        let raw = NonNull::new(raw).ok_or_else(|| Error::invalid("session_create returned NULL"))?;
-        Ok(Session { raw, _model: model.clone() })
+        Session::adopt(raw, model)
+    }
+
+    /// Owns raw, a session the library made for model (NULL: an error).
+    pub(crate) fn adopt(raw: *mut sys::gemmakit_session, model: &Model) -> Result<Session> {
+        let raw = NonNull::new(raw).ok_or_else(|| Error::invalid("the library returned a NULL session"))?;
+        let cancel = crate::state::CancelTarget::new(raw.as_ptr());
+        Ok(Session { raw, _model: model.clone(), cancel })
+    }
+
+    pub(crate) fn model(&self) -> &Model {
+        &self._model
+    }
+
+    pub(crate) fn cancel_target(&self) -> &std::sync::Arc<crate::state::CancelTarget> {
+        &self.cancel
     }
 
     pub(crate) fn ptr(&self) -> *mut sys::gemmakit_session {

@@ -404,6 +404,8 @@ fn shieldgemma_classify_matches_the_golden() {
     let p_yes = model.shieldgemma_classify(user, &["sexual", "dangerous"], &[], 0).unwrap();
     assert!((p_yes - 0.3892505).abs() < 1e-3, "P(Yes) {}", p_yes);
     assert!(model.shieldgemma_classify(user, &["violence"], &[], 0).is_err());
+}
+
 fn read_f32(path: &std::path::Path) -> Vec<f32> {
     let bytes = std::fs::read(path).unwrap();
     bytes.chunks(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
