@@ -247,3 +247,25 @@ func TestLogCallbackAndTooling(t *testing.T) {
 		t.Fatalf("GGUF round trip: vocab %d, want %d", a.VocabSize, b.VocabSize)
 	}
 }
+
+func TestChatTemplateResetAndABIVersion(t *testing.T) {
+	if ABIVersion() != 1 {
+		t.Fatalf("ABI version %d", ABIVersion())
+	}
+	m := load(t)
+	text, err := m.ApplyChatTemplate([]Message{{"user", "Hi"}}, true)
+	if err != nil || !strings.HasPrefix(text, "<bos>") ||
+		!strings.HasSuffix(text, "<start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\n") {
+		t.Fatalf("template %q, %v", text, err)
+	}
+	s := session(t, m, SessionOptions{})
+	if err := s.Eval([]int32{2, 10, 11}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.NPast(); n != 0 {
+		t.Fatalf("n_past %d after reset", n)
+	}
+}
