@@ -3,7 +3,7 @@ import array
 import ctypes
 import os
 from dataclasses import dataclass
-from typing import Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 from . import _native
 from . import _scoring
@@ -22,7 +22,10 @@ SEED_RANDOM = 2**64 - 1
 
 @dataclass
 class SamplingParams:
-    """How the next token is drawn. temperature 0 is greedy; seed None draws a random seed."""
+    """How the next token is drawn. temperature 0 is greedy; seed None draws a random seed.
+    logit_bias: {token: bias} added to the logits first (-inf bans a token). At most one of
+    grammar (GBNF text, start rule grammar_root or "root"), json_schema (a JSON schema as text)
+    and json_mode (any JSON object) constrains the text drawn."""
     temperature: float = 1.0
     top_k: int = 64
     top_p: float = 0.95
@@ -30,13 +33,28 @@ class SamplingParams:
     repeat_penalty: float = 1.0
     repeat_last_n: int = 64
     seed: Optional[int] = None
+    logit_bias: Optional[Dict[int, float]] = None
+    grammar: Optional[str] = None
+    grammar_root: Optional[str] = None
+    json_schema: Optional[str] = None
+    json_mode: bool = False
 
-    def _to_c(self):
+    def _to_c(self) -> _native.SamplingParams:
+        """The C struct; it holds references to the arrays and strings it points to."""
         p = _native.SamplingParams()
         check(_lib.gemmakit_sampling_params_init(ctypes.byref(p), ctypes.sizeof(p)))
         p.temperature, p.top_k, p.top_p, p.min_p = self.temperature, self.top_k, self.top_p, self.min_p
         p.repeat_penalty, p.repeat_last_n = self.repeat_penalty, self.repeat_last_n
         p.seed = SEED_RANDOM if self.seed is None else self.seed
+        if self.logit_bias:
+            items = [_native.LogitBias(int(t), float(b)) for t, b in self.logit_bias.items()]
+            p.logit_bias = (_native.LogitBias * len(items))(*items)
+            p.n_logit_bias = len(items)
+        for name in ("grammar", "grammar_root", "json_schema"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(p, name, value.encode())
+        p.json_mode = int(self.json_mode)
         return p
 
 

@@ -140,3 +140,17 @@ def test_model_extras(model, tmp_path):
     with gemmakit.Model(path) as again:
         assert again.info["vocab_size"] == model.info["vocab_size"]
         assert again.info["format"] == "gguf"
+
+
+def test_grammar_json_mode_and_logit_bias(model):
+    grammar = 'root ::= "yes" | "no"'
+    assert model.generate("Answer:", max_tokens=16, temperature=0, grammar=grammar) in ("yes", "no")
+    text = model.generate("Data:", max_tokens=24, temperature=0, json_mode=True)
+    assert text.lstrip().startswith("{")  # a prefix of a JSON object
+    with pytest.raises(gemmakit.InvalidArgumentError, match="grammar"):
+        model.generate("x", max_tokens=2, grammar="root ::= (")
+    with model.session() as s:
+        s.eval(model.tokenize("The quick brown fox"))
+        best = s.sample(GREEDY)
+        banned = gemmakit.SamplingParams(temperature=0, logit_bias={best: float("-inf")})
+        assert s.sample(banned) != best
