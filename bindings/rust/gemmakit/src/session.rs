@@ -61,7 +61,10 @@ impl CMessages {
 }
 
 /// How the next token is drawn (defaults as in the C API). `temperature: 0.0` is greedy; `seed:
-/// None` draws a random seed.
+/// None` draws a random seed. `logit_bias`: (token, bias) pairs added to the logits first
+/// (`f32::NEG_INFINITY` bans a token). At most one of `grammar` (GBNF text, start rule
+/// `grammar_root` or "root"), `json_schema` (a JSON schema as text) and `json_mode` (any JSON
+/// object) constrains the text drawn.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SamplingParams {
     pub temperature: f32,
@@ -71,17 +74,31 @@ pub struct SamplingParams {
     pub repeat_penalty: f32,
     pub repeat_last_n: i32,
     pub seed: Option<u64>,
+    pub logit_bias: Vec<(i32, f32)>,
+    pub grammar: Option<String>,
+    pub grammar_root: Option<String>,
+    pub json_schema: Option<String>,
+    pub json_mode: bool,
 }
 
 impl Default for SamplingParams {
     fn default() -> Self {
         SamplingParams { temperature: 1.0, top_k: 64, top_p: 0.95, min_p: 0.0, repeat_penalty: 1.0, repeat_last_n: 64,
-                         seed: None }
+                         seed: None, logit_bias: Vec::new(), grammar: None, grammar_root: None, json_schema: None,
+                         json_mode: false }
     }
 }
 
+/// gemmakit_sampling_params and the bias array and strings it points to (heap data: moving this
+/// keeps the pointers valid).
+pub(crate) struct CSampling {
+    pub(crate) c: sys::gemmakit_sampling_params,
+    _bias: Vec<sys::gemmakit_logit_bias>,
+    _texts: Vec<CString>,
+}
+
 impl SamplingParams {
-    pub(crate) fn to_c(&self) -> Result<sys::gemmakit_sampling_params> {
+    pub(crate) fn to_c(&self) -> Result<CSampling> {
         let mut c: sys::gemmakit_sampling_params = unsafe { std::mem::zeroed() };
         check(unsafe { sys::gemmakit_sampling_params_init(&mut c, std::mem::size_of::<sys::gemmakit_sampling_params>()) })?;
         c.temperature = self.temperature;
@@ -91,7 +108,23 @@ impl SamplingParams {
         c.repeat_penalty = self.repeat_penalty;
         c.repeat_last_n = self.repeat_last_n;
         c.seed = self.seed.unwrap_or(sys::GEMMAKIT_SEED_RANDOM);
-        Ok(c)
+        let bias: Vec<sys::gemmakit_logit_bias> =
+            self.logit_bias.iter().map(|&(token, bias)| sys::gemmakit_logit_bias { token, bias }).collect();
+        if !bias.is_empty() {
+            c.logit_bias = bias.as_ptr();
+            c.n_logit_bias = bias.len();
+        }
+        let mut texts = Vec::new();
+        for (field, value) in [(&mut c.grammar, &self.grammar), (&mut c.grammar_root, &self.grammar_root),
+                               (&mut c.json_schema, &self.json_schema)] {
+            if let Some(v) = value {
+                let text = c_text(v)?;
+                *field = text.as_ptr();
+                texts.push(text);
+            }
+        }
+        c.json_mode = self.json_mode as i32;
+        Ok(CSampling { c, _bias: bias, _texts: texts })
     }
 }
 
@@ -110,7 +143,7 @@ impl Default for GenerateOptions {
 
 /// The C params of one begin call and what they point to; they only need to live through that call.
 pub(crate) struct CGenerate {
-    _sampling: Box<sys::gemmakit_sampling_params>,
+    _sampling: Box<CSampling>,
     _stop: Vec<CString>,
     _stop_ptrs: Vec<*const c_char>,
     pub(crate) params: sys::gemmakit_generate_params,
@@ -126,7 +159,7 @@ impl CGenerate {
             sys::gemmakit_generate_params_init(&mut params, std::mem::size_of::<sys::gemmakit_generate_params>())
         })?;
         params.max_tokens = o.max_tokens;
-        params.sampling = &*sampling;
+        params.sampling = &sampling.c;
         params.stop = if stop_ptrs.is_empty() { ptr::null() } else { stop_ptrs.as_ptr() };
         params.n_stop = stop_ptrs.len();
         Ok(CGenerate { _sampling: sampling, _stop: stop, _stop_ptrs: stop_ptrs, params })

@@ -146,7 +146,7 @@ impl Session {
     pub fn sample(&mut self, sampling: &SamplingParams, reseed: bool) -> Result<i32> {
         let c = sampling.to_c()?;
         let mut token = 0i32;
-        check(unsafe { sys::gemmakit_session_sample(self.ptr(), &c, reseed as i32, &mut token) })?;
+        check(unsafe { sys::gemmakit_session_sample(self.ptr(), &c.c, reseed as i32, &mut token) })?;
         Ok(token)
     }
 

@@ -148,3 +148,25 @@ fn model_tooling() {
     std::fs::remove_file(&path).unwrap();
     assert_eq!(again.info().unwrap().vocab_size, model.info().unwrap().vocab_size);
 }
+
+#[test]
+fn grammar_json_mode_and_logit_bias() {
+    let model = model();
+    let constrained = |sampling: SamplingParams| {
+        let opts = gemmakit::GenerateOptions { max_tokens: 24, sampling, ..Default::default() };
+        model.session().unwrap().generate("Answer:", &opts).and_then(|stream| stream.text())
+    };
+    let yes_no = SamplingParams { grammar: Some(r#"root ::= "yes" | "no""#.into()), ..greedy() };
+    let text = constrained(yes_no).unwrap();
+    assert!(text == "yes" || text == "no", "{text:?}");
+    let json = constrained(SamplingParams { json_mode: true, ..greedy() }).unwrap();
+    assert!(json.trim_start().starts_with('{'), "{json:?}");
+    let bad = constrained(SamplingParams { grammar: Some("root ::= (".into()), ..greedy() }).unwrap_err();
+    assert!(bad.message.contains("grammar"), "{bad}");
+
+    let mut s = model.session().unwrap();
+    s.eval(&model.tokenize("The quick brown fox", true).unwrap()).unwrap();
+    let best = s.sample(&greedy(), false).unwrap();
+    let banned = SamplingParams { logit_bias: vec![(best, f32::NEG_INFINITY)], ..greedy() };
+    assert_ne!(s.sample(&banned, false).unwrap(), best);
+}
