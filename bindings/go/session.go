@@ -14,6 +14,9 @@ import (
 )
 
 // Sampling says how the next token is drawn. Temperature 0 is greedy. Seed nil draws a random one.
+// LogitBias is added to the logits first (float32(math.Inf(-1)) bans a token). At most one of
+// Grammar (GBNF text; start rule GrammarRoot, "" for "root"), JSONSchema (a JSON schema as
+// text) and JSONMode (any JSON object) constrains the text drawn; "" means none.
 type Sampling struct {
 	Temperature   float32
 	TopK          int32
@@ -21,6 +24,11 @@ type Sampling struct {
 	RepeatPenalty float32
 	RepeatLastN   int32
 	Seed          *uint64
+	LogitBias     map[int32]float32
+	Grammar       string
+	GrammarRoot   string
+	JSONSchema    string
+	JSONMode      bool
 }
 
 // DefaultSampling has the C API's defaults.
@@ -163,6 +171,27 @@ func (a *cArgs) sampling(sampling Sampling) *C.gemmakit_sampling_params {
 	sp.seed = C.GEMMAKIT_SEED_RANDOM
 	if sampling.Seed != nil {
 		sp.seed = C.uint64_t(*sampling.Seed)
+	}
+	if n := len(sampling.LogitBias); n > 0 {
+		bias := (*[1 << 20]C.gemmakit_logit_bias)(a.alloc(uintptr(n), unsafe.Sizeof(C.gemmakit_logit_bias{})))
+		i := 0
+		for token, b := range sampling.LogitBias {
+			bias[i].token, bias[i].bias = C.int32_t(token), C.float(b)
+			i++
+		}
+		sp.logit_bias, sp.n_logit_bias = &bias[0], C.size_t(n)
+	}
+	if sampling.Grammar != "" {
+		sp.grammar = a.str(sampling.Grammar)
+	}
+	if sampling.GrammarRoot != "" {
+		sp.grammar_root = a.str(sampling.GrammarRoot)
+	}
+	if sampling.JSONSchema != "" {
+		sp.json_schema = a.str(sampling.JSONSchema)
+	}
+	if sampling.JSONMode {
+		sp.json_mode = 1
 	}
 	return sp
 }

@@ -269,3 +269,38 @@ func TestChatTemplateResetAndABIVersion(t *testing.T) {
 		t.Fatalf("n_past %d after reset", n)
 	}
 }
+
+func TestGrammarJSONModeAndLogitBias(t *testing.T) {
+	m := load(t)
+	generate := func(sp Sampling) (string, error) {
+		s := session(t, m, SessionOptions{})
+		r, err := s.Generate("Answer:", Options{MaxTokens: 24, Sampling: &sp}, nil)
+		return r.Text, err
+	}
+	sp := greedySampling()
+	sp.Grammar = `root ::= "yes" | "no"`
+	if text, err := generate(sp); err != nil || (text != "yes" && text != "no") {
+		t.Fatalf("under a yes/no grammar: %q, %v", text, err)
+	}
+	sp = greedySampling()
+	sp.JSONMode = true
+	if text, err := generate(sp); err != nil || !strings.HasPrefix(strings.TrimLeft(text, " \n\t"), "{") {
+		t.Fatalf("JSON mode: %q, %v", text, err)
+	}
+	sp = greedySampling()
+	sp.Grammar = "root ::= ("
+	if _, err := generate(sp); !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "grammar") {
+		t.Fatalf("a broken grammar: %v", err)
+	}
+	s := session(t, m, SessionOptions{})
+	ids, _ := m.Tokenize("The quick brown fox", true)
+	if err := s.Eval(ids, false); err != nil {
+		t.Fatal(err)
+	}
+	best, _ := s.Sample(greedySampling(), false)
+	banned := greedySampling()
+	banned.LogitBias = map[int32]float32{best: float32(math.Inf(-1))}
+	if next, err := s.Sample(banned, false); err != nil || next == best {
+		t.Fatalf("banned token %d drawn again: %d, %v", best, next, err)
+	}
+}
