@@ -67,6 +67,7 @@ class Result:
     n_prompt_tokens: int
     prompt_seconds: float
     decode_seconds: float
+    n_dropped_messages: int = 0  # oldest messages chat left out to fit (context_full="drop_oldest")
 
 
 Message = Union[dict, Sequence[str]]
@@ -556,7 +557,7 @@ class Session(SessionStateMixin, _Handle):
         g.struct_size = ctypes.sizeof(g)
         check(_lib.gemmakit_session_step_result(self._handle(), ctypes.byref(g)))
         return Result(ctypes.string_at(g.text, g.text_len).decode("utf-8", "replace"), STOP_REASONS[g.stop_reason],
-                      g.n_tokens, g.n_prompt_tokens, g.prompt_seconds, g.decode_seconds)
+                      g.n_tokens, g.n_prompt_tokens, g.prompt_seconds, g.decode_seconds, g.n_dropped_messages)
 
     def _stream(self, own: bool) -> Iterator[str]:
         try:

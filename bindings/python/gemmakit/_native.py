@@ -92,7 +92,7 @@ class Generation(ctypes.Structure):
     _fields_ = [("struct_size", c_uint32), ("text", ctypes.POINTER(ctypes.c_char)), ("text_len", c_size_t),
                 ("stop_reason", c_int32), ("n_tokens", c_int32), ("n_prompt_tokens", c_int64),
                 ("prompt_seconds", c_double), ("first_token_seconds", c_double), ("decode_seconds", c_double),
-                ("n_decoded", c_int64)]
+                ("n_decoded", c_int64), ("n_dropped_messages", c_int64)]
 
 
 class Chunk(ctypes.Structure):

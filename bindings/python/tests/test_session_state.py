@@ -154,3 +154,24 @@ def test_grammar_json_mode_and_logit_bias(model):
         best = s.sample(GREEDY)
         banned = gemmakit.SamplingParams(temperature=0, logit_bias={best: float("-inf")})
         assert s.sample(banned) != best
+
+
+def long_conversation(turns):
+    conv = [("system", "You answer briefly.")]
+    for i in range(turns):
+        conv.append(("user", f"Question number {i}: what is the colour of the sky?"))
+        if i + 1 < turns:
+            conv.append(("model", f"Blue, as it was {i} times before."))
+    return conv
+
+
+def test_context_full_drop_oldest_keeps_the_system_prompt(model):
+    conv = long_conversation(8)
+    with model.session(context_length=128) as s:
+        with pytest.raises(gemmakit.ContextFullError):
+            s.chat(conv, max_tokens=8, temperature=0)
+    with model.session(context_length=128, context_full="drop_oldest") as s:
+        s.chat(conv, max_tokens=8, temperature=0)
+        dropped = s.result().n_dropped_messages
+        assert dropped > 0 and dropped % 2 == 0, "whole user/model turns go"
+        assert s.n_past <= 128
