@@ -53,6 +53,7 @@ type Result struct {
 	Tokens                       int
 	PromptTokens                 int64
 	PromptSeconds, DecodeSeconds float64
+	DroppedMessages              int64 // oldest messages chat left out to fit (ContextFullDropOldest)
 }
 
 // StopReason says why generation ended.
@@ -277,7 +278,7 @@ func (s *Session) Result() (Result, error) {
 func resultOf(g *C.gemmakit_generation) Result {
 	return Result{Text: C.GoStringN(g.text, C.int(g.text_len)), StopReason: StopReason(g.stop_reason),
 		Tokens: int(g.n_tokens), PromptTokens: int64(g.n_prompt_tokens), PromptSeconds: float64(g.prompt_seconds),
-		DecodeSeconds: float64(g.decode_seconds)}
+		DecodeSeconds: float64(g.decode_seconds), DroppedMessages: int64(g.n_dropped_messages)}
 }
 
 // idsPtr points at ids for the duration of a call (Go memory without pointers); never NULL.

@@ -2,6 +2,7 @@ package gemmakit
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -302,5 +303,27 @@ func TestGrammarJSONModeAndLogitBias(t *testing.T) {
 	banned.LogitBias = map[int32]float32{best: float32(math.Inf(-1))}
 	if next, err := s.Sample(banned, false); err != nil || next == best {
 		t.Fatalf("banned token %d drawn again: %d, %v", best, next, err)
+	}
+}
+
+func TestContextFullDropOldestKeepsTheSystemPrompt(t *testing.T) {
+	m := load(t)
+	conv := []Message{{"system", "You answer briefly."}}
+	for i := 0; i < 8; i++ {
+		conv = append(conv, Message{"user", fmt.Sprintf("Question number %d: what is the colour of the sky?", i)})
+		if i+1 < 8 {
+			conv = append(conv, Message{"model", fmt.Sprintf("Blue, as it was %d times before.", i)})
+		}
+	}
+	sp := greedySampling()
+	o := Options{MaxTokens: 8, Sampling: &sp}
+	stop := session(t, m, SessionOptions{ContextLength: 128})
+	if _, err := stop.Chat(conv, o, nil); !errors.Is(err, ErrContextFull) {
+		t.Fatalf("a long chat in 128 positions: %v", err)
+	}
+	drop := session(t, m, SessionOptions{ContextLength: 128, ContextFull: ContextFullDropOldest})
+	r, err := drop.Chat(conv, o, nil)
+	if err != nil || r.DroppedMessages <= 0 || r.DroppedMessages%2 != 0 {
+		t.Fatalf("dropped %d messages, %v", r.DroppedMessages, err)
 	}
 }

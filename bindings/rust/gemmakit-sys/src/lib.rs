@@ -201,6 +201,7 @@ pub struct gemmakit_generation {
     pub first_token_seconds: f64,
     pub decode_seconds: f64,
     pub n_decoded: i64,
+    pub n_dropped_messages: i64,
 }
 
 #[repr(C)]

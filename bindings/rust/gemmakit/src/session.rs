@@ -196,6 +196,8 @@ pub struct Generation {
     pub n_prompt_tokens: i64,
     pub prompt_seconds: f64,
     pub decode_seconds: f64,
+    /// Oldest messages chat left out to fit (ContextFull::DropOldest).
+    pub n_dropped_messages: i64,
 }
 
 /// What one [`Session::step`] produced.
@@ -238,6 +240,7 @@ pub(crate) fn generation_of(g: &sys::gemmakit_generation) -> Generation {
         n_prompt_tokens: g.n_prompt_tokens,
         prompt_seconds: g.prompt_seconds,
         decode_seconds: g.decode_seconds,
+        n_dropped_messages: g.n_dropped_messages,
     }
 }
 

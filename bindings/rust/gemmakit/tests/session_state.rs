@@ -170,3 +170,25 @@ fn grammar_json_mode_and_logit_bias() {
     let banned = SamplingParams { logit_bias: vec![(best, f32::NEG_INFINITY)], ..greedy() };
     assert_ne!(s.sample(&banned, false).unwrap(), best);
 }
+
+#[test]
+fn context_full_drop_oldest_keeps_the_system_prompt() {
+    let model = model();
+    let mut conv = vec![gemmakit::Message::system("You answer briefly.")];
+    for i in 0..8 {
+        conv.push(gemmakit::Message::user(&format!("Question number {i}: what is the colour of the sky?")));
+        if i + 1 < 8 {
+            conv.push(gemmakit::Message::new("model", &format!("Blue, as it was {i} times before.")));
+        }
+    }
+    let opts = gemmakit::GenerateOptions { max_tokens: 8, sampling: greedy(), ..Default::default() };
+    let stop = SessionOptions { context_length: 128, ..Default::default() };
+    let err = model.session_with(&stop).unwrap().chat(&conv, &opts).and_then(|t| t.text()).unwrap_err();
+    assert!(err.is_context_full(), "{err}");
+    let drop = SessionOptions { context_full: ContextFull::DropOldest, ..stop };
+    let mut s = model.session_with(&drop).unwrap();
+    s.chat(&conv, &opts).unwrap().text().unwrap();
+    let dropped = s.result().unwrap().n_dropped_messages;
+    assert!(dropped > 0 && dropped % 2 == 0, "dropped {dropped}");
+    assert!(s.n_past().unwrap() <= 128);
+}
