@@ -3,7 +3,7 @@ import array
 import ctypes
 import os
 from dataclasses import dataclass
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _native
 from . import _scoring
@@ -202,7 +202,7 @@ class _Handle:
         self._h = ctypes.c_void_p()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return not self._h.value
 
     @classmethod
@@ -217,7 +217,7 @@ class _Handle:
             raise InvalidArgumentError(-1, f"this {type(self).__name__} is closed")
         return self._h
 
-    def close(self):
+    def close(self) -> None:
         """Frees the C handle now (idempotent)."""
         if self._h.value:
             type(self)._free(self._h)
@@ -263,7 +263,7 @@ class Image(_Handle):
         return img
 
     @property
-    def size(self):
+    def size(self) -> Tuple[int, int]:
         """(width, height)."""
         w, h = ctypes.c_int32(), ctypes.c_int32()
         check(_lib.gemmakit_image_size(self._handle(), ctypes.byref(w), ctypes.byref(h)))
@@ -453,13 +453,15 @@ class Model(ModelExtrasMixin, _Handle):
     def session(self, **options) -> "Session":
         return Session(self, **options)
 
-    def generate(self, prompt: str, stream: bool = False, media: Optional[Sequence] = None, **generate_args):
+    def generate(self, prompt: str, stream: bool = False, media: Optional[Sequence] = None,
+                 **generate_args: Any) -> Union[str, Iterator[str]]:
         """Raw continuation of prompt in a fresh session: the text, or with stream=True an iterator of
         pieces. media: see Session.generate."""
         return Session(self)._run(lambda s, a: s.begin_generate(prompt, a, media=media), stream, generate_args,
                                   own=True)
 
-    def chat(self, messages: Iterable[Message], stream: bool = False, **generate_args):
+    def chat(self, messages: Iterable[Message], stream: bool = False,
+             **generate_args: Any) -> Union[str, Iterator[str]]:
         """The model's reply to a conversation, in a fresh session (see Session.chat to keep one)."""
         messages = list(messages)
         return Session(self)._run(lambda s, a: s.begin_chat(messages, a), stream, generate_args, own=True)
@@ -491,7 +493,7 @@ class Session(SessionStateMixin, _Handle):
         check(_lib.gemmakit_session_n_past(self._handle(), ctypes.byref(n)))
         return n.value
 
-    def reset(self):
+    def reset(self) -> None:
         check(_lib.gemmakit_session_reset(self._handle()))
 
     def score(self, prompt: Sequence[int], continuations: Sequence[Sequence[int]] = (),
@@ -501,7 +503,7 @@ class Session(SessionStateMixin, _Handle):
         the prompt, as after eval(prompt); the continuations leave no trace."""
         return _scoring.score(self._handle(), prompt, continuations, next_tokens)
 
-    def eval(self, ids: Sequence[int], all_logits: bool = False, media: Optional[Sequence] = None):
+    def eval(self, ids: Sequence[int], all_logits: bool = False, media: Optional[Sequence] = None) -> None:
         """Evaluates ids after the session's tokens; keeps the logits of the last one, or of all of
         them. media: Image and Audio objects; every run of a kind's placeholder id in ids
         (image_info["image_token_id"], audio_info["audio_token_id"]) takes the soft tokens of
@@ -524,7 +526,7 @@ class Session(SessionStateMixin, _Handle):
 
     # Pull generation: what stream=True and frame loops use.
     def begin_generate(self, prompt: str, args: Optional[_GenerateArgs] = None, media: Optional[Sequence] = None,
-                       **generate_args):
+                       **generate_args: Any) -> None:
         self._args = args or _GenerateArgs(**generate_args)
         if media is None:
             check(_lib.gemmakit_session_begin_generate(self._handle(), prompt.encode(),
@@ -534,7 +536,8 @@ class Session(SessionStateMixin, _Handle):
         check(_lib.gemmakit_session_begin_generate_content(self._handle(), prompt.encode(), parts, n,
                                                            ctypes.byref(self._args.params)))
 
-    def begin_chat(self, messages: Iterable[Message], args: Optional[_GenerateArgs] = None, **generate_args):
+    def begin_chat(self, messages: Iterable[Message], args: Optional[_GenerateArgs] = None,
+                   **generate_args: Any) -> None:
         self._args = args or _GenerateArgs(**generate_args)
         messages = list(messages)
         if _has_parts(messages):
@@ -544,7 +547,7 @@ class Session(SessionStateMixin, _Handle):
         array_, n, _keep = _messages(messages)
         check(_lib.gemmakit_session_begin_chat(self._handle(), array_, n, ctypes.byref(self._args.params)))
 
-    def step(self, max_tokens: int = 1, budget_seconds: float = 0.0):
+    def step(self, max_tokens: int = 1, budget_seconds: float = 0.0) -> Tuple[str, bool]:
         """Advances the begun generation: (text that became final, finished)."""
         c = _native.Chunk()
         c.struct_size = ctypes.sizeof(c)
@@ -584,14 +587,16 @@ class Session(SessionStateMixin, _Handle):
             self.close()
         return text
 
-    def generate(self, prompt: str, stream: bool = False, media: Optional[Sequence] = None, **generate_args):
+    def generate(self, prompt: str, stream: bool = False, media: Optional[Sequence] = None,
+                 **generate_args: Any) -> Union[str, Iterator[str]]:
         """Continues the session with raw text. Returns the text, or with stream=True an iterator
         of pieces as they become final. media: Image and Audio objects; each "<start_of_image>" /
         "<start_of_audio>" in prompt stands for the next one of that kind. generate_args:
         max_tokens, stop, sampling or its fields."""
         return self._run(lambda s, a: s.begin_generate(prompt, a, media=media), stream, generate_args)
 
-    def chat(self, messages: Iterable[Message], stream: bool = False, **generate_args):
+    def chat(self, messages: Iterable[Message], stream: bool = False,
+             **generate_args: Any) -> Union[str, Iterator[str]]:
         """The model's reply to the whole conversation so far; tokens the session already holds
         are reused, so a growing conversation only evaluates its new turns (and images and audio
         clips it holds are not encoded again). A message's content is a str, or a list of parts:

@@ -209,7 +209,6 @@ _prototypes = {
     "gemmakit_kernels_used": (c_char_p, []),
     "gemmakit_model_resolved_config": (_status, [c_void_p, c_char_p, c_size_t, P(c_size_t)]),
     "gemmakit_model_save_gguf": (_status, [c_void_p, c_char_p]),
-    "gemmakit_model_kv_cache_bytes": (_status, [c_void_p, c_int64, P(c_int64)]),
 }
 for _name, (_res, _args) in _prototypes.items():
     _fn = getattr(lib, _name)

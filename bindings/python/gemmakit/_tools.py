@@ -123,7 +123,7 @@ class ToolCallParser:
         calls, _ = self._state()
         return calls[len(calls) - n_new.value:]
 
-    def finish(self):
+    def finish(self) -> None:
         check(_lib.gemmakit_tool_parser_finish(self._h))
 
     @property
