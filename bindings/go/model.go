@@ -155,11 +155,20 @@ func (m *Model) Info() (Info, error) {
 
 // Tokenize returns the token ids of text; addBOS puts <bos> first, as generation does.
 func (m *Model) Tokenize(text string, addBOS bool) ([]int32, error) {
+	return m.TokenizeWith(text, addBOS, false)
+}
+
+// TokenizeWith is Tokenize where parseSpecial makes "<bos>", "<start_of_turn>"... written in
+// the text their ids (for text ApplyChatTemplate rendered).
+func (m *Model) TokenizeWith(text string, addBOS, parseSpecial bool) ([]int32, error) {
 	ctext := C.CString(text)
 	defer C.free(unsafe.Pointer(ctext))
 	flags := C.int32_t(0)
 	if addBOS {
 		flags = C.GEMMAKIT_TOKENIZE_ADD_BOS
+	}
+	if parseSpecial {
+		flags |= C.GEMMAKIT_TOKENIZE_PARSE_SPECIAL
 	}
 	ids := make([]int32, len(text)+2)
 	var n C.size_t

@@ -233,6 +233,13 @@ func TestLogCallbackAndTooling(t *testing.T) {
 		t.Fatalf("resolved config %q, %v", config, err)
 	}
 	_ = KernelsUsed()
+	info, _ := m.Info()
+	if ids, err := m.TokenizeWith("<bos>", false, true); err != nil || len(ids) != 1 || ids[0] != info.BOS {
+		t.Fatalf("<bos> parsed as %v, %v; want [%d]", ids, err, info.BOS)
+	}
+	if ids, _ := m.TokenizeWith("<bos>", false, false); len(ids) == 1 && ids[0] == info.BOS {
+		t.Fatal("<bos> as text became the <bos> id")
+	}
 	path := filepath.Join(t.TempDir(), "tiny.gguf")
 	if err := m.SaveGGUF(path); err != nil {
 		t.Fatal(err)

@@ -52,7 +52,8 @@ class ModelInfo(ctypes.Structure):
                 ("intermediate_size", c_int64), ("n_heads", c_int64), ("n_kv_heads", c_int64), ("head_dim", c_int64),
                 ("n_params", c_int64), ("weight_bytes", c_int64), ("bos_id", c_int32), ("eos_id", c_int32),
                 ("start_of_turn_id", c_int32), ("end_of_turn_id", c_int32), ("format", ctypes.c_char * 16),
-                ("tokenizer_source", ctypes.c_char * 32), ("chat_template", ctypes.c_char * 32)]
+                ("tokenizer_source", ctypes.c_char * 32), ("chat_template", ctypes.c_char * 32),
+                ("lookup_bytes", c_int64)]
 
 
 class ChatMessage(ctypes.Structure):

@@ -132,6 +132,7 @@ def test_cancel_before_a_call_and_from_another_thread(model):
 def test_model_extras(model, tmp_path):
     config = model.resolved_config()
     assert config.startswith("config_class ")
+    assert model.info["lookup_bytes"] == 0  # only Gemma 3n has per-layer embedding tables
     model.generate("Hi", max_tokens=2)
     assert isinstance(gemmakit.kernels_used(), str)
     assert model.kv_bytes(16) > 0

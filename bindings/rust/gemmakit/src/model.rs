@@ -175,7 +175,16 @@ impl Model {
 
     /// Token ids of `text`; `add_bos` puts `<bos>` first as generation does.
     pub fn tokenize(&self, text: &str, add_bos: bool) -> Result<Vec<i32>> {
-        let flags = if add_bos { sys::GEMMAKIT_TOKENIZE_ADD_BOS } else { 0 };
+        self.tokenize_with(text, add_bos, false)
+    }
+
+    /// tokenize, where `parse_special` makes "<bos>", "<start_of_turn>"... written in the text
+    /// their ids (for text apply_chat_template rendered).
+    pub fn tokenize_with(&self, text: &str, add_bos: bool, parse_special: bool) -> Result<Vec<i32>> {
+        let mut flags = if add_bos { sys::GEMMAKIT_TOKENIZE_ADD_BOS } else { 0 };
+        if parse_special {
+            flags |= sys::GEMMAKIT_TOKENIZE_PARSE_SPECIAL;
+        }
         let mut ids = vec![0i32; text.len() + 2];
         let mut n = 0usize;
         check(unsafe {

@@ -141,6 +141,9 @@ fn cancel_from_another_thread() {
 fn model_tooling() {
     let model = model();
     assert!(model.resolved_config().unwrap().starts_with("config_class "));
+    let bos = model.info().unwrap().bos_id;
+    assert_eq!(model.tokenize_with("<bos>", false, true).unwrap(), vec![bos]);
+    assert_ne!(model.tokenize_with("<bos>", false, false).unwrap(), vec![bos]); // text, not the id
     let _ = gemmakit::kernels_used();
     let path = scratch("tiny.gguf");
     model.save_gguf(&path).unwrap();
