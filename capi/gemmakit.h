@@ -709,8 +709,16 @@ GEMMAKIT_API gemmakit_status gemmakit_session_chat_tools(gemmakit_session* sessi
                                                          const gemmakit_tool_params* tools,
                                                          const gemmakit_generate_params* params,
                                                          gemmakit_generation* result);
-/* The calls of the session's last gemmakit_session_chat_tools, and its text without them (both
- * may be NULL). Views owned by the session, valid until its next call. */
+/* Pull generation of a chat with tools (then gemmakit_session_step): the same tokens as
+ * gemmakit_session_chat_tools; tools->on_call is called from the steps, and
+ * gemmakit_session_tool_calls reports the calls completed so far after each step. */
+GEMMAKIT_API gemmakit_status gemmakit_session_begin_chat_tools(gemmakit_session* session,
+                                                               const gemmakit_chat_message* messages, size_t n_messages,
+                                                               const gemmakit_tool_params* tools,
+                                                               const gemmakit_generate_params* params);
+/* The calls of the session's last chat with tools (push, or pull: those completed so far), and
+ * its text without them (any output may be NULL). Views owned by the session, valid until its
+ * next call. */
 GEMMAKIT_API gemmakit_status gemmakit_session_tool_calls(const gemmakit_session* session,
                                                          const gemmakit_tool_call** calls, size_t* n_calls,
                                                          const char** text);
