@@ -22,6 +22,7 @@
 #include "gemmakit/status.h"
 #include "io/checkpoint.h"
 #include "io/gguf.h"
+#include "io/gguf_mobilenet_map.h"
 #include "io/gguf_writer.h"
 #include "io/hf_checkpoint.h"
 #include "io/mapped_file.h"
@@ -69,14 +70,7 @@ std::vector<float> GoldenFile(const std::string& image, const char* key) {
   return test::ReadF32File(test::DataPath(kGolden + "/" + g.at(key).get<std::string>()));
 }
 
-TEST(MobileNetMmproj, BlockSequenceReadOffTheTensorsIsTheConfigs) {
-  const VisionCheckpoint gguf = OpenMmprojGguf(test::DataPath(kMmproj));
-  const Checkpoint hf = OpenCheckpoint(test::DataPath(kGolden));
-  ASSERT_TRUE(gguf.mobilenet.has_value());
-  EXPECT_EQ(gguf.processor.height, 192);
-  EXPECT_FALSE(gguf.processor.do_normalize);
-  const MobileNetConfig a = ResolveMobileNetConfig(*gguf.mobilenet, 192, 192);
-  const MobileNetConfig b = ResolveMobileNetConfig(*hf.vision->mobilenet, 192, 192);
+void ExpectSameTower(const MobileNetConfig& a, const MobileNetConfig& b, size_t n_blocks) {
   EXPECT_EQ(a.stem_ch, b.stem_ch);
   ASSERT_EQ(a.stages.size(), b.stages.size());
   size_t blocks = 0;
@@ -93,7 +87,7 @@ TEST(MobileNetMmproj, BlockSequenceReadOffTheTensorsIsTheConfigs) {
       EXPECT_EQ(x.residual, y.residual) << y.name;
     }
   }
-  EXPECT_EQ(blocks, 84u);
+  EXPECT_EQ(blocks, n_blocks);
   EXPECT_EQ(a.msfa_in_ch, b.msfa_in_ch);
   EXPECT_EQ(a.msfa_mid_ch, b.msfa_mid_ch);
   EXPECT_EQ(a.hidden, b.hidden);
@@ -101,6 +95,80 @@ TEST(MobileNetMmproj, BlockSequenceReadOffTheTensorsIsTheConfigs) {
   EXPECT_EQ(a.tokens_per_image, b.tokens_per_image);
   EXPECT_EQ(a.text_hidden, b.text_hidden);
   EXPECT_FLOAT_EQ(a.eps, b.eps);
+}
+
+TEST(MobileNetMmproj, BlockSequenceReadOffTheTensorsIsTheConfigs) {
+  const VisionCheckpoint gguf = OpenMmprojGguf(test::DataPath(kMmproj));
+  const Checkpoint hf = OpenCheckpoint(test::DataPath(kGolden));
+  ASSERT_TRUE(gguf.mobilenet.has_value());
+  EXPECT_EQ(gguf.processor.height, 192);
+  EXPECT_FALSE(gguf.processor.do_normalize);
+  ExpectSameTower(ResolveMobileNetConfig(*gguf.mobilenet, 192, 192), ResolveMobileNetConfig(*hf.vision->mobilenet, 192, 192), 84);
+}
+
+// The tensor names and shapes (ggml order) llama.cpp's converter writes for a tower, without data:
+// the real 300M-parameter geometry is read off names and shapes alone.
+GgufFile NamesAndShapesOf(const MobileNetConfig& c) {
+  GgufFile g;
+  const auto key = [&](const char* k, uint64_t v) { g.metadata[k].u = v; };
+  key("clip.vision.embedding_length", static_cast<uint64_t>(c.hidden));
+  key("clip.vision.projection_dim", static_cast<uint64_t>(c.text_hidden));
+  key("clip.vision.image_size", static_cast<uint64_t>(c.image_h));
+  key("clip.vision.patch_size", static_cast<uint64_t>(c.image_h / c.tokens_per_image));
+  const auto add = [&](const std::string& name, std::vector<uint64_t> dims) {
+    GgufTensorInfo t;
+    t.name = name;
+    t.dims = std::move(dims);
+    g.tensors.push_back(std::move(t));
+  };
+  const auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
+  add("v.conv_stem.conv.weight", {3, 3, 3, u(c.stem_ch)});
+  add("v.conv_stem.conv.bias", {1, 1, u(c.stem_ch), 1});
+  add("v.conv_stem.bn.weight", {u(c.stem_ch)});
+  for (const auto& stage : c.stages) {
+    for (const MobileNetBlock& b : stage) {
+      const std::string q = "v.blk." + b.name.substr(7) + ".";
+      const auto dw = [&](const std::string& n, int64_t k, int64_t ch, const std::string& norm) {
+        add(q + n, {u(k), u(k), 1, u(ch)});
+        add(q + norm, {u(ch)});
+      };
+      if (b.kind == MobileNetBlockKind::kEdgeResidual) {
+        add(q + "conv_exp.weight", {u(b.kernel), u(b.kernel), u(b.in_ch), u(b.mid_ch)});
+        add(q + "bn1.weight", {u(b.mid_ch)});
+        add(q + "conv_pwl.weight", {1, 1, u(b.mid_ch), u(b.out_ch)});
+        add(q + "bn2.weight", {u(b.out_ch)});
+      } else if (b.kind == MobileNetBlockKind::kInvertedResidual) {
+        if (b.dw_start) dw("dw_start.conv.weight", b.dw_start, b.in_ch, "dw_start.bn.weight");
+        add(q + "pw_exp.conv.weight", {1, 1, u(b.in_ch), u(b.mid_ch)});
+        add(q + "pw_exp.bn.weight", {u(b.mid_ch)});
+        if (b.dw_mid) dw("dw_mid.conv.weight", b.dw_mid, b.mid_ch, "dw_mid.bn.weight");
+        add(q + "pw_proj.conv.weight", {1, 1, u(b.mid_ch), u(b.out_ch)});
+        add(q + "pw_proj.bn.weight", {u(b.out_ch)});
+        add(q + "layer_scale.gamma", {1, 1, u(b.out_ch), 1});
+      } else {
+        add(q + "norm.weight", {u(b.in_ch)});
+        add(q + "attn.query.proj.weight", {1, 1, u(b.in_ch), u(b.num_heads * b.key_dim)});
+        add(q + "attn.key.proj.weight", {1, 1, u(b.in_ch), u(b.key_dim)});
+        add(q + "attn.value.proj.weight", {1, 1, u(b.in_ch), u(b.value_dim)});
+        add(q + "attn.output.proj.weight", {1, 1, u(b.num_heads * b.value_dim), u(b.out_ch)});
+        if (b.kv_stride > 1) {
+          dw("attn.key.down_conv.weight", b.kv_kernel, b.in_ch, "attn.key.norm.weight");
+          dw("attn.value.down_conv.weight", b.kv_kernel, b.in_ch, "attn.value.norm.weight");
+        }
+        add(q + "layer_scale.gamma", {1, 1, u(b.out_ch), 1});
+      }
+    }
+  }
+  add("v.msfa.ffn.pw_exp.conv.weight", {1, 1, u(c.msfa_in_ch), u(c.msfa_mid_ch)});
+  add("v.msfa.ffn.pw_proj.conv.weight", {1, 1, u(c.msfa_mid_ch), u(c.hidden)});
+  add("mm.input_projection.weight", {u(c.hidden), u(c.text_hidden)});
+  return g;
+}
+
+TEST(MobileNetMmproj, TheRealGeometryIsReadOffNamesAndShapes) {
+  const MobileNetConfig real = ResolveMobileNetConfig(MobileNetHParams{}, 768, 768);  // mobilenetv5_300m_enc
+  const VisionCheckpoint vc = MobileNetFromMmproj(NamesAndShapesOf(real), "names-and-shapes");
+  ExpectSameTower(ResolveMobileNetConfig(*vc.mobilenet, 768, 768), real, 84);
 }
 
 TEST(MobileNetMmproj, TowerAndSoftTokensMatchTimmAndTheHfRoute) {
