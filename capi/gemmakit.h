@@ -110,7 +110,7 @@ typedef struct gemmakit_model_params {
   uint32_t struct_size;
   int32_t weight_type; /* GEMMAKIT_WEIGHTS_*: convert the weight matrices at load; default AS_STORED */
   int32_t n_threads;   /* threads for that conversion and for repacking at load; 0: one per core */
-  const char* mmproj_path; /* NULL, or a Gemma 3 vision projector GGUF (llama.cpp's --mmproj file) */
+  const char* mmproj_path; /* NULL, or a Gemma 3 / Gemma 3n vision projector GGUF (llama.cpp's --mmproj file) */
   int32_t precision;   /* GEMMAKIT_PRECISION_*; default EXACT */
   const char* slice_path; /* NULL, or a MatFormer slice of a Gemma 3n checkpoint as a JSON file:
                              {"layers_skipped": [...], "ffn_hidden_dims": [...]}, applied at load */
