@@ -13,12 +13,12 @@ from ._model_extras import kernels_used
 from ._session_state import CONTEXT_FULL, KV_TYPES, batch_decode
 from ._model import Audio, Image, Model, Result, SamplingParams, Session
 from ._scoring import SHIELDGEMMA_POLICIES, ContinuationScore, Scores, shieldgemma_prompt
-from ._tools import ToolCall, ToolCallParser, apply_chat_template_tools, chat_tools, tool_format
+from ._tools import ToolCall, ToolCallParser, apply_chat_template_tools, chat_tools, chat_tools_stream, tool_format
 
 __all__ = ["Model", "Session", "Image", "Audio", "SamplingParams", "Result", "GemmakitError", "InvalidArgumentError",
            "FileError", "UnsupportedError", "ContextFullError", "version", "set_log_callback", "Scores",
            "ContinuationScore", "shieldgemma_prompt", "SHIELDGEMMA_POLICIES", "ToolCall",
-           "ToolCallParser", "apply_chat_template_tools", "chat_tools", "tool_format",
+           "ToolCallParser", "apply_chat_template_tools", "chat_tools", "chat_tools_stream", "tool_format",
            "CancelledError", "batch_decode", "kernels_used", "KV_TYPES", "CONTEXT_FULL", "__version__"]
 
 if _native.lib.gemmakit_abi_version() != _native.ABI_VERSION:

@@ -189,6 +189,8 @@ _prototypes = {
                                                     c_size_t, P(c_size_t)]),
     "gemmakit_session_chat_tools": (_status, [c_void_p, P(ChatMessage), c_size_t, c_void_p, P(GenerateParams),
                                               c_void_p]),
+    "gemmakit_session_begin_chat_tools": (_status, [c_void_p, P(ChatMessage), c_size_t, c_void_p,
+                                                    P(GenerateParams)]),
     "gemmakit_session_tool_calls": (_status, [c_void_p, P(P(ToolCallC)), P(c_size_t), P(c_char_p)]),
     "gemmakit_tool_parser_create": (_status, [c_int32, P(c_void_p)]),
     "gemmakit_tool_parser_free": (None, [c_void_p]),

@@ -143,13 +143,7 @@ def test_model_extras(model, tmp_path):
         assert again.info["format"] == "gguf"
 
 
-def test_grammar_json_mode_and_logit_bias(model):
-    grammar = 'root ::= "yes" | "no"'
-    assert model.generate("Answer:", max_tokens=16, temperature=0, grammar=grammar) in ("yes", "no")
-    text = model.generate("Data:", max_tokens=24, temperature=0, json_mode=True)
-    assert text.lstrip().startswith("{")  # a prefix of a JSON object
-    with pytest.raises(gemmakit.InvalidArgumentError, match="grammar"):
-        model.generate("x", max_tokens=2, grammar="root ::= (")
+def test_sample_honours_logit_bias(model):
     with model.session() as s:
         s.eval(model.tokenize("The quick brown fox"))
         best = s.sample(GREEDY)
