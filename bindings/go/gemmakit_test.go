@@ -576,3 +576,38 @@ func TestAudioFromPCM(t *testing.T) {
 		t.Fatalf("NaN sample: %v", err)
 	}
 }
+
+func TestGrammarJSONSchemaAndLogitBias(t *testing.T) {
+	m := load(t)
+	o := seeded(1, 60)
+	o.Sampling.Grammar = `root ::= ("yes" | "no") "!"`
+	r, err := session(t, m, SessionOptions{}).Generate("Answer:", o, nil)
+	if err != nil || (r.Text != "yes!" && r.Text != "no!") {
+		t.Fatalf("%q %v", r.Text, err)
+	}
+	o = seeded(2, 60)
+	o.Sampling.JSONSchema = `{"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"],
+		"additionalProperties": false}`
+	r, err = session(t, m, SessionOptions{}).Generate("JSON:", o, nil)
+	var v map[string]bool
+	if err != nil || json.Unmarshal([]byte(r.Text), &v) != nil || len(v) != 1 {
+		t.Fatalf("%q %v", r.Text, err)
+	}
+	o.Sampling.JSONSchema, o.Sampling.Grammar = "", "root ::= ["
+	if _, err = session(t, m, SessionOptions{}).Generate("x", o, nil); err == nil || !strings.Contains(err.Error(), "line 1, column 10") {
+		t.Fatalf("want a grammar error with its position, got %v", err)
+	}
+	first, err := session(t, m, SessionOptions{}).Generate("The", greedyOptions(1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := m.Tokenize(first.Text, false)
+	if err != nil || len(ids) == 0 {
+		t.Fatalf("%v %v", ids, err)
+	}
+	banned := greedyOptions(1)
+	banned.Sampling.LogitBias = map[int32]float32{ids[0]: float32(math.Inf(-1))}
+	if r, err = session(t, m, SessionOptions{}).Generate("The", banned, nil); err != nil || r.Text == first.Text {
+		t.Fatalf("%q %v", r.Text, err)
+	}
+}

@@ -21,6 +21,13 @@ type Sampling struct {
 	RepeatPenalty float32
 	RepeatLastN   int32
 	Seed          *uint64
+	// Added to tokens' logits before anything else (float32(math.Inf(-1)) bans a token).
+	LogitBias map[int32]float32
+	// At most one constraint: Grammar (GBNF text, starting at GrammarRoot, "" meaning "root"),
+	// JSONSchema (a JSON schema as text) or JSONMode (any JSON object). An invalid one fails the
+	// call with an error saying where.
+	Grammar, GrammarRoot, JSONSchema string
+	JSONMode                         bool
 }
 
 // DefaultSampling has the C API's defaults.
@@ -163,6 +170,27 @@ func (a *cArgs) generation(o Options) *C.gemmakit_generate_params {
 	sp.seed = C.GEMMAKIT_SEED_RANDOM
 	if sampling.Seed != nil {
 		sp.seed = C.uint64_t(*sampling.Seed)
+	}
+	if n := len(sampling.LogitBias); n > 0 {
+		arr := (*[1 << 20]C.gemmakit_logit_bias)(a.alloc(uintptr(n), unsafe.Sizeof(C.gemmakit_logit_bias{})))
+		i := 0
+		for token, bias := range sampling.LogitBias {
+			arr[i].token, arr[i].bias = C.int32_t(token), C.float(bias)
+			i++
+		}
+		sp.logit_bias, sp.n_logit_bias = &arr[0], C.size_t(n)
+	}
+	if sampling.Grammar != "" {
+		sp.grammar = a.str(sampling.Grammar)
+	}
+	if sampling.GrammarRoot != "" {
+		sp.grammar_root = a.str(sampling.GrammarRoot)
+	}
+	if sampling.JSONSchema != "" {
+		sp.json_schema = a.str(sampling.JSONSchema)
+	}
+	if sampling.JSONMode {
+		sp.json_mode = 1
 	}
 	p := (*C.gemmakit_generate_params)(a.alloc(1, unsafe.Sizeof(C.gemmakit_generate_params{})))
 	C.gemmakit_generate_params_init(p, C.size_t(unsafe.Sizeof(*p)))

@@ -153,6 +153,19 @@ pub struct gemmakit_sampling_params {
     pub repeat_penalty: f32,
     pub repeat_last_n: i32,
     pub seed: u64,
+    pub logit_bias: *const gemmakit_logit_bias,
+    pub n_logit_bias: usize,
+    pub grammar: *const c_char,
+    pub grammar_root: *const c_char,
+    pub json_schema: *const c_char,
+    pub json_mode: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_logit_bias {
+    pub token: i32,
+    pub bias: f32,
 }
 
 pub type gemmakit_text_callback = Option<unsafe extern "C" fn(*const c_char, usize, *mut c_void) -> i32>;

@@ -61,7 +61,10 @@ impl CMessages {
 }
 
 /// How the next token is drawn (defaults as in the C API). `temperature: 0.0` is greedy; `seed:
-/// None` draws a random seed.
+/// None` draws a random seed. `logit_bias` adds to tokens' logits (`f32::NEG_INFINITY` bans one).
+/// At most one constraint: `grammar` (GBNF text, starting at `grammar_root`, default "root"),
+/// `json_schema` (a JSON schema as text) or `json_mode` (any JSON object); an invalid one fails the
+/// call with `Error::InvalidArgument` saying where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SamplingParams {
     pub temperature: f32,
@@ -71,12 +74,18 @@ pub struct SamplingParams {
     pub repeat_penalty: f32,
     pub repeat_last_n: i32,
     pub seed: Option<u64>,
+    pub logit_bias: Vec<(i32, f32)>,
+    pub grammar: Option<String>,
+    pub grammar_root: Option<String>,
+    pub json_schema: Option<String>,
+    pub json_mode: bool,
 }
 
 impl Default for SamplingParams {
     fn default() -> Self {
         SamplingParams { temperature: 1.0, top_k: 64, top_p: 0.95, min_p: 0.0, repeat_penalty: 1.0, repeat_last_n: 64,
-                         seed: None }
+                         seed: None, logit_bias: Vec::new(), grammar: None, grammar_root: None, json_schema: None,
+                         json_mode: false }
     }
 }
 
@@ -96,6 +105,8 @@ impl Default for GenerateOptions {
 /// The C params of one begin call and what they point to; they only need to live through that call.
 struct CGenerate {
     _sampling: Box<sys::gemmakit_sampling_params>,
+    _bias: Vec<sys::gemmakit_logit_bias>,
+    _texts: Vec<CString>,
     _stop: Vec<CString>,
     _stop_ptrs: Vec<*const c_char>,
     params: sys::gemmakit_generate_params,
@@ -115,6 +126,21 @@ impl CGenerate {
         sampling.repeat_penalty = s.repeat_penalty;
         sampling.repeat_last_n = s.repeat_last_n;
         sampling.seed = s.seed.unwrap_or(sys::GEMMAKIT_SEED_RANDOM);
+        let bias: Vec<sys::gemmakit_logit_bias> =
+            s.logit_bias.iter().map(|&(token, bias)| sys::gemmakit_logit_bias { token, bias }).collect();
+        sampling.logit_bias = if bias.is_empty() { ptr::null() } else { bias.as_ptr() };
+        sampling.n_logit_bias = bias.len();
+        // The C strings live in `texts` (moving a CString does not move its bytes).
+        let mut texts = Vec::new();
+        for (text, field) in [(&s.grammar, &mut sampling.grammar), (&s.grammar_root, &mut sampling.grammar_root),
+                              (&s.json_schema, &mut sampling.json_schema)] {
+            if let Some(t) = text {
+                let c = c_text(t)?;
+                *field = c.as_ptr();
+                texts.push(c);
+            }
+        }
+        sampling.json_mode = s.json_mode as i32;
         let stop = o.stop.iter().map(|s| c_text(s)).collect::<Result<Vec<_>>>()?;
         let stop_ptrs: Vec<*const c_char> = stop.iter().map(|s| s.as_ptr()).collect();
         let mut params: sys::gemmakit_generate_params = unsafe { std::mem::zeroed() };
@@ -125,7 +151,7 @@ impl CGenerate {
         params.sampling = &*sampling;
         params.stop = if stop_ptrs.is_empty() { ptr::null() } else { stop_ptrs.as_ptr() };
         params.n_stop = stop_ptrs.len();
-        Ok(CGenerate { _sampling: sampling, _stop: stop, _stop_ptrs: stop_ptrs, params })
+        Ok(CGenerate { _sampling: sampling, _bias: bias, _texts: texts, _stop: stop, _stop_ptrs: stop_ptrs, params })
     }
 }
 

@@ -369,3 +369,29 @@ fn audio_from_pcm() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Audio>();
 }
+
+#[test]
+fn grammar_json_schema_and_logit_bias_constrain_the_output() {
+    let model = Model::load(model_dir()).unwrap();
+    let with = |sampling: SamplingParams| GenerateOptions { max_tokens: 60, sampling, ..Default::default() };
+    let yes_no = with(SamplingParams { seed: Some(1), grammar: Some("root ::= (\"yes\" | \"no\") \"!\"".into()),
+                                       ..Default::default() });
+    let text = model.session().unwrap().generate("Answer:", &yes_no).unwrap().text().unwrap();
+    assert!(text == "yes!" || text == "no!", "{}", text);
+    let schema = r#"{"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"],
+                     "additionalProperties": false}"#;
+    let json = with(SamplingParams { seed: Some(2), json_schema: Some(schema.into()), ..Default::default() });
+    let text = model.session().unwrap().generate("JSON:", &json).unwrap().text().unwrap();
+    assert!(text.starts_with('{') && text.ends_with('}') && text.contains("\"ok\""), "{}", text);
+    let bad = with(SamplingParams { grammar: Some("root ::= [".into()), ..Default::default() });
+    let e = model.session().unwrap().generate("x", &bad).err().unwrap();
+    assert!(e.message.contains("line 1, column 10"), "{}", e);
+    let greedy_one = with(SamplingParams { temperature: 0.0, ..Default::default() });
+    let first = model.session().unwrap().generate("The", &GenerateOptions { max_tokens: 1, ..greedy_one.clone() })
+        .unwrap().text().unwrap();
+    let id = model.tokenize(&first, false).unwrap()[0];
+    let banned = GenerateOptions { max_tokens: 1,
+        sampling: SamplingParams { temperature: 0.0, logit_bias: vec![(id, f32::NEG_INFINITY)], ..Default::default() },
+        ..Default::default() };
+    assert_ne!(model.session().unwrap().generate("The", &banned).unwrap().text().unwrap(), first);
+}
