@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
@@ -13,23 +14,35 @@
 
 namespace {
 
+// The tiny model and a session, with generate params pointing at sampling params (seed 5).
 class CapiGrammar : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ASSERT_EQ(gemmakit_model_load(gemmakit::test::DataPath("gemma3-tiny").c_str(), nullptr, &model_), GEMMAKIT_OK);
-    ASSERT_EQ(gemmakit_session_create(model_, nullptr, &session_), GEMMAKIT_OK);
+  CapiGrammar()
+      : model_holder_(Load(), gemmakit_model_free), session_holder_(Open(model_holder_.get()), gemmakit_session_free) {
+    model_ = model_holder_.get();
+    session_ = session_holder_.get();
     gemmakit_sampling_params_init(&sampling_, sizeof sampling_);
     sampling_.seed = 5;
     gemmakit_generate_params_init(&params_, sizeof params_);
     params_.max_tokens = 300;
     params_.sampling = &sampling_;
   }
-  void TearDown() override {
-    gemmakit_session_free(session_);
-    gemmakit_model_free(model_);
+  static gemmakit_model* Load() {
+    gemmakit_model* m = nullptr;
+    gemmakit_model_load(gemmakit::test::DataPath("gemma3-tiny").c_str(), nullptr, &m);
+    return m;
   }
-  gemmakit_model* model_ = nullptr;
-  gemmakit_session* session_ = nullptr;
+  static gemmakit_session* Open(gemmakit_model* m) {
+    gemmakit_session* s = nullptr;
+    if (m) gemmakit_session_create(m, nullptr, &s);
+    return s;
+  }
+  void SetUp() override { ASSERT_TRUE(model_ && session_) << gemmakit_last_error(); }
+
+  std::unique_ptr<gemmakit_model, void (*)(gemmakit_model*)> model_holder_;
+  std::unique_ptr<gemmakit_session, void (*)(gemmakit_session*)> session_holder_;
+  gemmakit_model* model_;
+  gemmakit_session* session_;
   gemmakit_sampling_params sampling_;
   gemmakit_generate_params params_;
 };

@@ -153,32 +153,25 @@ TEST(GbnfParser, CommentsNewlinesAndRuleNames) {
 }
 
 TEST(GbnfParser, ErrorsNameLineAndColumn) {
-  EXPECT_NE(ParseError("root ::= foo").find("line 1, column 10: rule 'foo' is used but never defined"),
-            std::string::npos)
-      << ParseError("root ::= foo");
-  EXPECT_NE(ParseError("root ::= \"a\"\nx ::= \"unterminated\n").find("line 2, column 7: unterminated string"),
-            std::string::npos)
-      << ParseError("root ::= \"a\"\nx ::= \"unterminated\n");
-  EXPECT_NE(ParseError("root ::= [a-\n").find("line 1, column 10: unterminated character class"), std::string::npos)
-      << ParseError("root ::= [a-\n");
-  EXPECT_NE(ParseError("root ::= (\"a\" | \"b\"").find("line 1, column 10: unclosed '('"), std::string::npos)
-      << ParseError("root ::= (\"a\" | \"b\"");
-  EXPECT_NE(ParseError("root = \"a\"").find("line 1, column 6: expected '::='"), std::string::npos)
-      << ParseError("root = \"a\"");
-  EXPECT_NE(ParseError("root ::= * \"a\"").find("line 1, column 10: '*' follows nothing"), std::string::npos);
-  EXPECT_NE(ParseError("root ::= \"a\"{3,2}").find("line 1, column 13: repetition maximum is below"),
-            std::string::npos)
-      << ParseError("root ::= \"a\"{3,2}");
-  EXPECT_NE(ParseError("root ::= \"\\q\"").find("line 1, column 11: unknown escape"), std::string::npos)
-      << ParseError("root ::= \"\\q\"");
-  EXPECT_NE(ParseError("root ::= [z-a]").find("line 1, column 13: range end is below its start"), std::string::npos)
-      << ParseError("root ::= [z-a]");
-  EXPECT_NE(ParseError("start ::= \"a\"").find("no rule named 'root'"), std::string::npos);
-  EXPECT_NE(ParseError("").find("no rules"), std::string::npos);
-  EXPECT_NE(ParseError("root ::= \"a\"\nroot ::= \"b\"").find("line 2, column 1: rule 'root' is defined twice"),
-            std::string::npos);
-  EXPECT_NE(ParseError("root ::= \"a\" ]").find("line 1, column 14: unexpected ']'"), std::string::npos)
-      << ParseError("root ::= \"a\" ]");
+  const std::pair<const char*, const char*> cases[] = {
+      {"root ::= foo", "line 1, column 10: rule 'foo' is used but never defined"},
+      {"root ::= \"a\"\nx ::= \"unterminated\n", "line 2, column 7: unterminated string"},
+      {"root ::= [a-\n", "line 1, column 10: unterminated character class"},
+      {"root ::= (\"a\" | \"b\"", "line 1, column 10: unclosed '('"},
+      {"root = \"a\"", "line 1, column 6: expected '::='"},
+      {"root ::= * \"a\"", "line 1, column 10: '*' follows nothing"},
+      {"root ::= \"a\"{3,2}", "line 1, column 13: repetition maximum is below"},
+      {"root ::= \"\\q\"", "line 1, column 11: unknown escape"},
+      {"root ::= [z-a]", "line 1, column 13: range end is below its start"},
+      {"start ::= \"a\"", "no rule named 'root'"},
+      {"", "no rules"},
+      {"root ::= \"a\"\nroot ::= \"b\"", "line 2, column 1: rule 'root' is defined twice"},
+      {"root ::= \"a\" ]", "line 1, column 14: unexpected ']'"},
+  };
+  for (const auto& [grammar, expected] : cases) {
+    const std::string error = ParseError(grammar);
+    EXPECT_NE(error.find(expected), std::string::npos) << grammar << " -> " << error;
+  }
 }
 
 TEST(GbnfParser, RefusesLeftRecursion) {

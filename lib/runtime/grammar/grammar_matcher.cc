@@ -76,7 +76,10 @@ int32_t GrammarMatcher::InternState(int32_t set, uint32_t partial, int32_t parti
     const bool has_empty = !tops.empty() && tops.front() == kEmptyStack;
     states_.push_back({set, partial, partial_len, has_empty && partial_len == 0,
                        tops.size() > (has_empty ? 1u : 0u)});
-    transitions_.resize(transitions_.size() + 256, kUnknown);
+    if (states_.size() > blocks_.size() * kStatesPerBlock) {
+      blocks_.emplace_back(new int32_t[kStatesPerBlock * 256]);
+      std::fill_n(blocks_.back().get(), kStatesPerBlock * 256, kUnknown);
+    }
   }
   return it->second;
 }
@@ -195,7 +198,8 @@ int32_t GrammarMatcher::Compute(int32_t state, uint8_t byte) {
       if (MayAccept(s.set, lo, hi)) result = InternState(s.set, partial, len);
     }
   }
-  transitions_[static_cast<size_t>(state) * 256 + byte] = result;
+  const auto s_index = static_cast<uint32_t>(state);
+  blocks_[s_index / kStatesPerBlock][(s_index % kStatesPerBlock) * 256 + byte] = result;
   return result;
 }
 

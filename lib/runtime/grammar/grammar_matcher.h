@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -29,7 +30,8 @@ class GrammarMatcher {
   int32_t start() const { return start_; }
   // The state after one more byte, or kDead when no continuation of the grammar has it there.
   int32_t Next(int32_t state, uint8_t byte) {
-    const int32_t t = transitions_[static_cast<size_t>(state) * 256 + byte];
+    const auto s = static_cast<uint32_t>(state);
+    const int32_t t = blocks_[s / kStatesPerBlock][(s % kStatesPerBlock) * 256 + byte];
     return t != kUnknown ? t : Compute(state, byte);
   }
   // Whether the bytes read so far form a whole sentence of the grammar.
@@ -76,7 +78,10 @@ class GrammarMatcher {
   std::unordered_map<std::string, int32_t> set_ids_;
   std::vector<State> states_;
   std::unordered_map<uint64_t, int32_t> state_ids_;
-  std::vector<int32_t> transitions_;  // 256 per state
+  // 256 transitions per state, in blocks that never move: growing one array would copy it all
+  // each time it doubles, and a schema's first generation makes tens of thousands of states.
+  static constexpr uint32_t kStatesPerBlock = 256;
+  std::vector<std::unique_ptr<int32_t[]>> blocks_;
   // Per set: (which of its tops accept a code point, as bits) -> the next set, or -1.
   std::vector<std::vector<std::pair<uint64_t, int32_t>>> steps_;
   int32_t start_ = 0;
