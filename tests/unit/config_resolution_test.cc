@@ -20,6 +20,7 @@ namespace gemmakit {
 namespace {
 
 using nlohmann::json;
+using test::ExpectLoadError;
 
 // gemma3-mini: one BF16 model.safetensors with "model."-prefixed names, q/k norms, sliding and
 // global layers, multi-query attention.
@@ -62,16 +63,6 @@ class ConfigResolution : public ::testing::Test {
     const std::vector<int32_t> ids = {2, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312};
     s.Evaluate(ids, true);
     return std::vector<float>(s.logits(0), s.logits(0) + ids.size() * static_cast<size_t>(m->info().vocab_size));
-  }
-
-  static void ExpectLoadError(const std::string& dir, Status status, const std::string& needle) {
-    try {
-      Model::Load(dir);
-      ADD_FAILURE() << "loaded " << dir << ", expected an error mentioning " << needle;
-    } catch (const Error& e) {
-      EXPECT_EQ(e.status(), status) << e.what();
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    }
   }
 
   test::ScratchDirs dirs_;

@@ -9,6 +9,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
+#include "gemmakit/model.h"
 #include "runtime/model_identity.h"
 
 namespace gemmakit::test {
@@ -88,6 +91,16 @@ ScratchDirs::~ScratchDirs() {
 std::string ScratchDirs::Make(const std::string& tag) {
   dirs_.push_back(MakeTempDir(tag));
   return dirs_.back();
+}
+
+void ExpectLoadError(const std::string& dir, Status status, const std::string& needle) {
+  try {
+    Model::Load(dir);
+    ADD_FAILURE() << "loaded " << dir << ", expected an error mentioning " << needle;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), status) << e.what();
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace gemmakit::test

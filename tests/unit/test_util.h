@@ -46,5 +46,7 @@ struct GoldenCase {
 GoldenCase LoadGoldenCase(const std::string& dir, const std::string& name);
 // The status of the Error fn throws; Status::kOk when it returns.
 Status StatusOf(const std::function<void()>& fn);
+// Model::Load(dir) fails with `status` and a message containing `needle` (a gtest failure if not).
+void ExpectLoadError(const std::string& dir, Status status, const std::string& needle);
 
 }  // namespace gemmakit::test
