@@ -72,6 +72,8 @@ gemmakit_status MakeHandle(Handle** out, Make&& make) {
   });
 }
 
+// gemmakit_model_params' merge-at-load adapters (capi/gemmakit_adapter.cc).
+std::vector<MergedAdapter> ToMergedAdapters(const gemmakit_model_params& p);
 std::vector<ChatMessage> ToMessages(const gemmakit_chat_message* messages, size_t n);
 GenerateOptions ToGenerateOptions(const gemmakit_generate_params* caller);
 // Checked before generating, so a bad result struct fails the call without touching the session.

@@ -8,9 +8,9 @@ import ctypes as _ctypes
 
 from . import _native
 from ._errors import ContextFullError, FileError, GemmakitError, InvalidArgumentError, UnsupportedError
-from ._model import Audio, Image, Model, Result, SamplingParams, Session
+from ._model import Adapter, Audio, Image, Model, Result, SamplingParams, Session
 
-__all__ = ["Model", "Session", "Image", "Audio", "SamplingParams", "Result", "GemmakitError", "InvalidArgumentError",
+__all__ = ["Model", "Session", "Adapter", "Image", "Audio", "SamplingParams", "Result", "GemmakitError", "InvalidArgumentError",
            "FileError", "UnsupportedError", "ContextFullError", "version", "set_log_callback"]
 
 if _native.lib.gemmakit_abi_version() != _native.ABI_VERSION:

@@ -42,7 +42,8 @@ c_size_t, c_char_p, c_void_p, c_float, c_double = ctypes.c_size_t, ctypes.c_char
 
 class ModelParams(ctypes.Structure):
     _fields_ = [("struct_size", c_uint32), ("weight_type", c_int32), ("n_threads", c_int32), ("mmproj_path", c_char_p),
-                ("precision", c_int32), ("slice_path", c_char_p)]
+                ("precision", c_int32), ("slice_path", c_char_p), ("merge_adapters", ctypes.POINTER(c_char_p)),
+                ("merge_adapter_scales", ctypes.POINTER(c_float)), ("n_merge_adapters", c_int32)]
 
 
 class ModelInfo(ctypes.Structure):
@@ -159,6 +160,10 @@ _prototypes = {
     "gemmakit_audio_from_pcm_i16": (_status, [c_void_p, c_size_t, c_int32, c_int32, P(c_void_p)]),
     "gemmakit_audio_samples": (_status, [c_void_p, P(P(c_float)), P(c_size_t)]),
     "gemmakit_audio_free": (None, [c_void_p]),
+    "gemmakit_adapter_load": (_status, [c_void_p, c_char_p, P(c_void_p)]),
+    "gemmakit_adapter_free": (None, [c_void_p]),
+    "gemmakit_adapter_info": (_status, [c_void_p, P(c_int32), P(c_double)]),
+    "gemmakit_session_set_adapters": (_status, [c_void_p, P(c_void_p), P(c_float), c_size_t]),
 }
 for _name, (_res, _args) in _prototypes.items():
     _fn = getattr(lib, _name)

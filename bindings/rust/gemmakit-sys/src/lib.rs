@@ -38,6 +38,9 @@ pub struct gemmakit_model_params {
     pub mmproj_path: *const c_char,
     pub precision: i32,
     pub slice_path: *const c_char,
+    pub merge_adapters: *const *const c_char,
+    pub merge_adapter_scales: *const f32,
+    pub n_merge_adapters: i32,
 }
 
 pub const GEMMAKIT_PRECISION_EXACT: i32 = 0;
@@ -65,6 +68,12 @@ pub struct gemmakit_chat_turn {
     pub role: *const c_char,
     pub parts: *const gemmakit_chat_part,
     pub n_parts: usize,
+}
+
+/// A PEFT LoRA adapter bound to one model. Immutable.
+#[repr(C)]
+pub struct gemmakit_adapter {
+    _private: [u8; 0],
 }
 
 /// A clip as mono float32 samples at 16 kHz (what Gemma 3n's audio front end reads). Immutable.
@@ -290,4 +299,11 @@ extern "C" {
     pub fn gemmakit_audio_samples(audio: *const gemmakit_audio, samples: *mut *const f32,
                                   n_samples: *mut usize) -> gemmakit_status;
     pub fn gemmakit_audio_free(audio: *mut gemmakit_audio);
+
+    pub fn gemmakit_adapter_load(model: *const gemmakit_model, dir: *const c_char,
+                                 out: *mut *mut gemmakit_adapter) -> gemmakit_status;
+    pub fn gemmakit_adapter_free(adapter: *mut gemmakit_adapter);
+    pub fn gemmakit_adapter_info(adapter: *const gemmakit_adapter, rank: *mut i32, scaling: *mut f64) -> gemmakit_status;
+    pub fn gemmakit_session_set_adapters(session: *mut gemmakit_session, adapters: *const *const gemmakit_adapter,
+                                         scales: *const f32, n: usize) -> gemmakit_status;
 }

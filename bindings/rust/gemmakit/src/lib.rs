@@ -16,6 +16,7 @@
 //! with images and audio clips streams by iterator too ([`Session::chat_parts_stream`]) or through
 //! a closure the C library calls ([`Session::chat_parts`]).
 
+mod adapter;
 mod audio;
 mod error;
 mod image;
@@ -25,6 +26,7 @@ mod session;
 
 pub use error::{Error, Result};
 pub use log::{set_log_callback, LogLevel};
+pub use adapter::Adapter;
 pub use audio::Audio;
 pub use image::Image;
 pub use model::{AudioInfo, ImageInfo, LoadOptions, Model, ModelInfo, Precision};
