@@ -3,6 +3,7 @@
 #include <string>
 
 #include "gemmakit/status.h"
+#include "kernels/vec.h"
 
 namespace gemmakit {
 namespace {
@@ -82,6 +83,12 @@ LoraWeights BindLoraWeights(const ModelWeights& base, std::shared_ptr<const Tens
     LoraFactors& f = w.layers[layer][p];
     f.a = Factor(a, rank, static_cast<int64_t>(wm.cols), "rank x the inputs of " + where);
     f.b = Factor(b, static_cast<int64_t>(wm.rows), rank, "the outputs of " + where + " x rank");
+    f.bt.resize(static_cast<size_t>(rank) * wm.rows);
+    std::vector<float> row(static_cast<size_t>(rank));
+    for (size_t r = 0; r < wm.rows; ++r) {
+      f.b.RowToF32(r, row.data());
+      for (size_t k = 0; k < row.size(); ++k) f.bt[k * wm.rows + r] = row[k];
+    }
     ++bound;
   }
   if (bound == 0) Fail(Status::kFormatError, "the adapter adapts no projection");
@@ -90,18 +97,22 @@ LoraWeights BindLoraWeights(const ModelWeights& base, std::shared_ptr<const Tens
 }
 
 void AddLoraDeltas(const LoraSet& set, size_t layer, Projection p, const float* x, size_t n, float* y, Executor* ex) {
-  thread_local std::vector<float> low, delta;
+  thread_local std::vector<float> low;
   for (const ActiveLora& active : set) {
     const LoraFactors& f = active.weights->layers[layer][static_cast<size_t>(p)];
     if (f.a.rows == 0 || active.scale == 0.f) continue;
     const size_t rank = f.a.rows, out = f.b.rows;
     low.resize(n * rank);
-    delta.resize(n * out);
     MatMul(x, n, f.a, low.data(), ex);
     const float c = active.scale * active.weights->scaling;
     for (float& v : low) v *= c;
-    MatMul(low.data(), n, f.b, delta.data(), ex);
-    for (size_t i = 0; i < n * out; ++i) y[i] += delta[i];
+    // y[i, :] += Σ_k low[i, k] · Bᵀ[k, :], output columns split across threads.
+    const float* lo = low.data();
+    ParallelFor(ex, out, 512, [&](size_t o0, size_t o1) {
+      for (size_t i = 0; i < n; ++i) {
+        for (size_t k = 0; k < rank; ++k) Axpy(lo[i * rank + k], &f.bt[k * out + o0], &y[i * out + o0], o1 - o0);
+      }
+    });
   }
 }
 

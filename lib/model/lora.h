@@ -23,6 +23,9 @@ constexpr size_t kNumProjections = 7;
 struct LoraFactors {
   MatrixView a;  // [rank, in]; rows == 0 when the projection is not adapted
   MatrixView b;  // [out, rank]
+  // Bᵀ [rank, out] in float32: the second product as `rank` row updates of the output, since a
+  // dot product of `rank` numbers per output row costs more in overhead than it computes.
+  std::vector<float> bt;
 };
 
 // An adapter bound to one model's layers.
