@@ -2,6 +2,9 @@
 // embeddinggemma-300m as a sentence-transformers folder) as a HuggingFace folder, for benchmarks:
 // no model can be downloaded here, and speed depends on shapes, not values.
 //   make_model --geometry 1b --out DIR [--tokenizer tokenizer.model] [--seed N]
+//              [--lora-rank R --lora-out DIR2]
+// With --lora-rank, also a random PEFT LoRA adapter of rank R on all seven projections (bf16,
+// lora_alpha 2R), to time adapters at run time.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -81,23 +84,59 @@ void WriteSentenceTransformerModules(const std::string& out, const Geometry& g, 
   std::ofstream(out + "/tokenizer_config.json") << json{{"add_bos_token", true}, {"add_eos_token", true}}.dump(2);
 }
 
+// A PEFT adapter folder for geometry g: adapter_config.json and adapter_model.safetensors with
+// PEFT's tensor names, lora_A [r, in] and lora_B [out, r] for every projection of every layer.
+void WriteRandomAdapter(const Geometry& g, int64_t rank, const std::string& dir, uint64_t seed) {
+  std::filesystem::create_directories(dir);
+  const nlohmann::json config = {
+      {"peft_type", "LORA"}, {"task_type", "CAUSAL_LM"}, {"r", rank}, {"lora_alpha", 2 * rank},
+      {"use_rslora", false}, {"use_dora", false}, {"lora_dropout", 0.0}, {"bias", "none"},
+      {"target_modules", {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}}};
+  std::ofstream(dir + "/adapter_config.json") << config.dump(2) << "\n";
+  const int64_t q = g.heads * g.head_dim, kv = g.kv_heads * g.head_dim;
+  struct Proj {
+    const char* name;
+    int64_t out, in;
+  };
+  const Proj projs[] = {{"self_attn.q_proj", q, g.hidden},           {"self_attn.k_proj", kv, g.hidden},
+                        {"self_attn.v_proj", kv, g.hidden},          {"self_attn.o_proj", g.hidden, q},
+                        {"mlp.gate_proj", g.intermediate, g.hidden}, {"mlp.up_proj", g.intermediate, g.hidden},
+                        {"mlp.down_proj", g.hidden, g.intermediate}};
+  std::vector<gemmakit::SafetensorsSpec> specs;
+  for (int64_t l = 0; l < g.layers; ++l) {
+    for (const Proj& p : projs) {
+      const std::string name = "base_model.model.model.layers." + std::to_string(l) + "." + p.name;
+      const uint64_t s = ++seed;
+      auto fill = [s](uint8_t* o, size_t n) { FillRandomBF16(o, n, s); };
+      specs.push_back({name + ".lora_A.weight", gemmakit::DType::kBF16, {rank, p.in}, fill});
+      specs.push_back({name + ".lora_B.weight", gemmakit::DType::kBF16, {p.out, rank}, fill});
+    }
+  }
+  gemmakit::WriteSafetensors(dir + "/adapter_model.safetensors", specs);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string geometry, out, tokenizer;
   uint64_t seed = 1;
+  std::string lora_out;
+  int64_t lora_rank = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--geometry")) geometry = argv[i + 1];
     else if (!std::strcmp(argv[i], "--out")) out = argv[i + 1];
     else if (!std::strcmp(argv[i], "--tokenizer")) tokenizer = argv[i + 1];
     else if (!std::strcmp(argv[i], "--seed")) seed = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--lora-rank")) lora_rank = std::strtoll(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--lora-out")) lora_out = argv[i + 1];
   }
   const Geometry* g = nullptr;
   for (const auto& cand : kGeometries) {
     if (geometry == cand.name) g = &cand;
   }
-  if (!g || out.empty()) {
-    std::fprintf(stderr, "usage: make_model --geometry 270m|1b|4b|embeddinggemma-300m --out DIR [--tokenizer FILE] [--seed N]\n");
+  if (!g || out.empty() || (lora_rank > 0) != !lora_out.empty() || lora_rank < 0) {
+    std::fprintf(stderr, "usage: make_model --geometry 270m|1b|4b|embeddinggemma-300m --out DIR [--tokenizer FILE] [--seed N]\n"
+                         "                  [--lora-rank R --lora-out DIR]\n");
     return 2;
   }
   try {
@@ -153,6 +192,11 @@ int main(int argc, char** argv) {
       std::filesystem::copy_file(tokenizer, out + "/" + name, std::filesystem::copy_options::overwrite_existing);
     }
     std::printf("wrote %s (Gemma 3 %s geometry, random bf16 weights)\n", out.c_str(), g->name);
+    if (lora_rank > 0) {
+      WriteRandomAdapter(*g, lora_rank, lora_out, seed * 7919);
+      std::printf("wrote %s (rank-%lld LoRA adapter, all seven projections)\n", lora_out.c_str(),
+                  static_cast<long long>(lora_rank));
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_model: %s\n", e.what());
     return 1;

@@ -80,6 +80,8 @@ gemmakit_status MakeHandle(Handle** out, Make&& make) {
 // snprintf-style copy of text into a caller buffer (*needed: bytes including the NUL;
 // GEMMAKIT_ERR_BUFFER_TOO_SMALL when short).
 void CopyOut(const std::string& text, char* buf, size_t capacity, size_t* needed);
+// gemmakit_model_params' merge-at-load adapters (capi/gemmakit_adapter.cc).
+std::vector<MergedAdapter> ToMergedAdapters(const gemmakit_model_params& p);
 std::vector<ChatMessage> ToMessages(const gemmakit_chat_message* messages, size_t n);
 GenerateOptions ToGenerateOptions(const gemmakit_generate_params* caller);
 // Checked before generating, so a bad result struct fails the call without touching the session.

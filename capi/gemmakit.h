@@ -114,6 +114,12 @@ typedef struct gemmakit_model_params {
   int32_t precision;   /* GEMMAKIT_PRECISION_*; default EXACT */
   const char* slice_path; /* NULL, or a MatFormer slice of a Gemma 3n checkpoint as a JSON file:
                              {"layers_skipped": [...], "ffn_hidden_dims": [...]}, applied at load */
+  /* Merge-at-load: n_merge_adapters PEFT LoRA folders folded into the weights (in their own
+   * types) at merge_adapter_scales (NULL: 1 each); decoding then costs what the base does.
+   * Sessions cannot switch these off: see gemmakit_adapter_load for run-time adapters. */
+  const char* const* merge_adapters;
+  const float* merge_adapter_scales;
+  int32_t n_merge_adapters;
 } gemmakit_model_params;
 
 GEMMAKIT_API gemmakit_status gemmakit_model_params_init(gemmakit_model_params* params, size_t struct_size);
@@ -739,6 +745,35 @@ GEMMAKIT_API gemmakit_status gemmakit_tool_parser_finish(gemmakit_tool_parser* p
 GEMMAKIT_API gemmakit_status gemmakit_tool_parser_calls(const gemmakit_tool_parser* parser,
                                                         const gemmakit_tool_call** calls, size_t* n_calls,
                                                         const char** text);
+/* ---- LoRA adapters (PEFT) --------------------------------------------------------------------- */
+
+/* A LoRA adapter folder as PEFT saves it (adapter_config.json + adapter_model.safetensors), bound
+ * to one model and applied beside its projections (y += scale * s * (x A^T) B^T, s = lora_alpha / r
+ * or lora_alpha / sqrt(r) with use_rslora), so the base's weights, quantized or not, are never
+ * changed. Immutable: any number of sessions and threads may use one adapter. */
+typedef struct gemmakit_adapter gemmakit_adapter;
+
+/* Loads dir for model. GEMMAKIT_ERR_IO: missing folder or file; GEMMAKIT_ERR_UNSUPPORTED:
+ * peft_type other than LORA (IA3, LOHA, ...), use_dora, a target module other than
+ * q/k/v/o_proj and gate/up/down_proj, rank or alpha patterns; GEMMAKIT_ERR_FORMAT: a malformed
+ * config or tensor, or factors whose shapes do not fit the model (an adapter for another base;
+ * the message names the tensor). On success *out owns the adapter; free it with
+ * gemmakit_adapter_free (sessions that use it keep what they need). */
+GEMMAKIT_API gemmakit_status gemmakit_adapter_load(const gemmakit_model* model, const char* dir,
+                                                   gemmakit_adapter** out);
+GEMMAKIT_API void gemmakit_adapter_free(gemmakit_adapter* adapter);
+/* The adapter's rank and its PEFT scaling at scale 1; either pointer may be NULL. */
+GEMMAKIT_API gemmakit_status gemmakit_adapter_info(const gemmakit_adapter* adapter, int32_t* rank, double* scaling);
+
+/* Makes adapters[0..n) active in the session at scales[i] (NULL: 1 each; 0.5 halves an adapter's
+ * change); n = 0 returns to the base model. Each session has its own set, so sessions of one model
+ * may run different adapters. A set that differs from the current one forgets the session's tokens
+ * (their keys were computed with the old set), as gemmakit_session_reset does; the same set keeps
+ * them. GEMMAKIT_ERR_INVALID_ARGUMENT: a NULL adapter, one loaded for another model, a scale that
+ * is not finite (the session is unchanged then). */
+GEMMAKIT_API gemmakit_status gemmakit_session_set_adapters(gemmakit_session* session,
+                                                           const gemmakit_adapter* const* adapters,
+                                                           const float* scales, size_t n);
 
 #ifdef __cplusplus
 }

@@ -204,6 +204,7 @@ gemmakit_status gemmakit_model_load(const char* path, const gemmakit_model_param
       Fail(Status::kInvalidArgument, "model params: unknown precision " + std::to_string(p.precision));
     }
     o.precision = static_cast<gemmakit::Precision>(p.precision);
+    o.merge_adapters = capi::ToMergedAdapters(p);
     auto model = gemmakit::Model::Load(path, o);
     result = new gemmakit_model{std::move(model)};
   });

@@ -113,6 +113,30 @@ expect_eq "size of the logits file" "$size" "$((n_ids * 640 * 4))"
 # The file holds the golden logits (within float noise): compare the raw bytes as floats.
 expect_floats_near "$WORK/logits.f32" "$MODEL/english.logits.f32" 1e-3
 
+# --- logits --lora DIR[:SCALE]: PEFT adapters at run time, against PEFT's logits -------------------
+LORA=$DATA/gemma3-lora-tiny
+for spec in "adapter1_scale0.5|--lora $LORA/adapters/adapter1:0.5" \
+            "adapter1+adapter2|--lora $LORA/adapters/adapter1 --lora $LORA/adapters/adapter2"; do
+  CMD="logits ${spec#*|}"
+  # shellcheck disable=SC2086
+  run logits --model "$LORA" --tokens "$GOLDEN_IDS" --out "$WORK/lora.f32" ${spec#*|}
+  expect_rc 0
+  checks=$((checks + 1))
+  if ! python3 - "$WORK/lora.f32" "$LORA/english.${spec%%|*}.logits.f32" <<'EOF'; then
+import array, sys
+a, b = array.array("f"), array.array("f")
+a.frombytes(open(sys.argv[1], "rb").read())
+b.frombytes(open(sys.argv[2], "rb").read())
+sys.exit(0 if len(a) == len(b) and max(abs(x - y) for x, y in zip(a, b)) <= 1e-3 else 1)
+EOF
+    fail "'$CMD': the logits differ from PEFT's"
+  fi
+done
+CMD="logits --lora (an adapter for another base)"
+run logits --model "$MODEL" --tokens "2,366" --lora "$LORA/adapters/adapter1"
+expect_rc 1
+expect_contains stderr "$ERR" "lora_A.weight"
+
 CMD="logits (top 5 of the last position)"
 run logits --model "$MODEL" --tokens "2,366,424"
 expect_rc 0

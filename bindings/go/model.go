@@ -54,6 +54,14 @@ type LoadOptions struct {
 	// Slice is a MatFormer slicing spec (JSON file) that cuts a smaller Gemma 3n out of the
 	// checkpoint at load.
 	Slice string
+	// MergeAdapters are PEFT LoRA folders folded into the weights at load (Scale 0 counts as 1).
+	MergeAdapters []MergedAdapter
+}
+
+// MergedAdapter is a LoRA folder merged at load, at a scale.
+type MergedAdapter struct {
+	Dir   string
+	Scale float32
 }
 
 // Load reads a HuggingFace checkpoint folder or a GGUF file.
@@ -76,6 +84,23 @@ func LoadWith(path string, o LoadOptions) (*Model, error) {
 	if o.Slice != "" {
 		params.slice_path = C.CString(o.Slice)
 		defer C.free(unsafe.Pointer(params.slice_path))
+	}
+	if n := len(o.MergeAdapters); n > 0 {
+		dirs := (*[1 << 20]*C.char)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof(uintptr(0)))))[:n:n]
+		scales := (*[1 << 20]C.float)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof(C.float(0)))))[:n:n]
+		defer C.free(unsafe.Pointer(&dirs[0]))
+		defer C.free(unsafe.Pointer(&scales[0]))
+		for i, a := range o.MergeAdapters {
+			dirs[i] = C.CString(a.Dir)
+			defer C.free(unsafe.Pointer(dirs[i]))
+			scales[i] = C.float(a.Scale)
+			if a.Scale == 0 {
+				scales[i] = 1
+			}
+		}
+		params.merge_adapters = &dirs[0]
+		params.merge_adapter_scales = &scales[0]
+		params.n_merge_adapters = C.int32_t(n)
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()

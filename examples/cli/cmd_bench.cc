@@ -15,13 +15,14 @@
 
 #include "commands.h"
 #include "common.h"
+#include "lora_option.h"
 
 namespace cli {
 namespace {
 
 const char kUsage[] =
     "usage: gemmakit bench --model DIR [--weights TYPE] [-p N] [-n N] [--reps N] [--threads N]\n"
-    "         [--precision exact|fast] [--batch B]\n"
+    "         [--precision exact|fast] [--batch B] [--lora DIR[:SCALE]]... [--lora-merge DIR[:SCALE]]...\n"
     "  -p/--prompt-tokens N   prompt length for the pp test (default 512; 0 skips it)\n"
     "  -n/--gen-tokens N      generated tokens for the tg test (default 128; 0 skips it)\n"
     "  --weights TYPE         quantize on load: a preset (q4_k_m q8_0 ...) or type, as quantize --type\n"
@@ -30,6 +31,8 @@ const char kUsage[] =
     "                         attention; exact: float32-grade products throughout\n"
     "  --batch B              generation test with B sequences advanced together (batched\n"
     "                         decoding: one forward pass per step); prints total tokens/s\n"
+    "  --lora DIR[:SCALE]     a PEFT LoRA adapter active in every session (repeatable); --lora-merge\n"
+    "                         folds one into the weights at load\n"
     "  Prints tokens/s as mean ± sd over --reps runs (default 3, after an untimed warm-up), the\n"
     "  memory bandwidth measured here, the weight bytes read per generated token and the\n"
     "  fraction of the roofline reached.\n";
@@ -92,7 +95,7 @@ int RunBench(int argc, char** argv) {
   Args args;
   std::string error;
   long long pp = 0, tg = 0, reps = 0, threads = 0, batch = 0;
-  if (!args.Parse(argc, argv, 2, {"model", "weights", "prompt-tokens", "gen-tokens", "reps", "threads", "precision", "batch"}, {"help"}, error) ||
+  if (!args.Parse(argc, argv, 2, {"model", "weights", "prompt-tokens", "gen-tokens", "reps", "threads", "precision", "batch", "lora", "lora-merge"}, {"help"}, error) ||
       !args.GetInt("prompt-tokens", 512, pp, error) || !args.GetInt("gen-tokens", 128, tg, error) ||
       !args.GetInt("batch", 1, batch, error) ||
       !args.GetInt("reps", 3, reps, error) || !args.GetInt("threads", 0, threads, error)) {
@@ -108,6 +111,8 @@ int RunBench(int argc, char** argv) {
   gemmakit_model_params_init(&mp, sizeof mp);
   mp.n_threads = n_threads;
   if (int rc = ReadPrecision(args, mp)) return rc;
+  const LoraMergeOptions merge(args);
+  merge.Apply(mp);
   if (args.Has("weights")) {
     const std::string w = args.Get("weights");
     if (!ParseWeightType(w, &mp.weight_type)) return UsageError("unknown --weights " + w, kUsage);
@@ -138,6 +143,13 @@ int RunBench(int argc, char** argv) {
       for (gemmakit_session* x : sessions) gemmakit_session_free(x);
       gemmakit_model_free(model);
       return rc;
+    }
+  }
+  for (gemmakit_session* s : sessions) {
+    if (int lrc = ApplyLoraOptions(args, model, s)) {
+      for (gemmakit_session* x : sessions) gemmakit_session_free(x);
+      gemmakit_model_free(model);
+      return lrc;
     }
   }
   gemmakit_session* session = sessions[0];

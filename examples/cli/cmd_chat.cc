@@ -13,7 +13,9 @@ namespace {
 const char kUsage[] =
     "usage: gemmakit chat --model DIR [--system TEXT] [sampling options as for generate] [--threads N]\n"
     "         [--grammar FILE.gbnf [--grammar-root NAME] | --json-schema FILE | --json] (each reply)\n"
-    "         [--precision exact|fast]\n"
+    "         [--precision exact|fast] [--lora DIR[:SCALE]]... [--lora-merge DIR[:SCALE]]...\n"
+    "  --lora applies a PEFT LoRA adapter folder at SCALE (default 1) beside the weights (repeatable);\n"
+    "  --lora-merge folds one into the weights at load. /reset keeps the adapters.\n"
     "  Reads one user turn per line from stdin and streams the reply. The conversation is kept;\n"
     "  only each new turn is evaluated. Commands: /reset starts over, /exit (or end of input) quits.\n"
     "  [--kv-type f32|bf16|f16|q8_0] stores the KV cache in that type. [--context-full stop|drop-oldest]:\n"

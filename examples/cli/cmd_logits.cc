@@ -15,12 +15,14 @@ namespace {
 const char kUsage[] =
     "usage: gemmakit logits --model DIR --tokens ID,ID,... [--image FILE]... [--audio FILE]...\n"
     "       [--mmproj FILE.gguf]\n"
-    "       [--out FILE] [--threads N] [--precision exact|fast]\n"
+    "       [--out FILE] [--threads N] [--precision exact|fast] [--lora DIR[:SCALE]]... [--lora-merge DIR[:SCALE]]...\n"
     "  Evaluates the ids exactly as given (no <bos> added) and writes the float32 little-endian\n"
     "  logits of every position, row-major [n_tokens, vocab], to FILE; without --out, prints the\n"
     "  top 5 ids of the last position. With --image (multimodal Gemma 3, Gemma 3n), every id equal to the\n"
     "  model's image token takes the next soft token of the images in order; with --audio (Gemma 3n),\n"
-    "  every id equal to the audio token (gemmakit info: audio_token_id) those of the clips.\n";
+    "  every id equal to the audio token (gemmakit info: audio_token_id) those of the clips.\n"
+    "  --lora applies a PEFT LoRA adapter folder at SCALE (default 1) beside the weights; --lora-merge\n"
+    "  folds one into the weights at load.\n";
 
 bool ParseIds(const std::string& s, std::vector<int32_t>& ids, std::string& error) {
   size_t pos = 0;
@@ -45,7 +47,7 @@ bool ParseIds(const std::string& s, std::vector<int32_t>& ids, std::string& erro
 int RunLogits(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!args.Parse(argc, argv, 2, {"model", "tokens", "out", "threads", "image", "audio", "mmproj", "precision", "slice"}, {"help"}, error)) return UsageError(error, kUsage);
+  if (!args.Parse(argc, argv, 2, {"model", "tokens", "out", "threads", "image", "audio", "mmproj", "precision", "slice", "lora", "lora-merge"}, {"help"}, error)) return UsageError(error, kUsage);
   if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
   std::vector<int32_t> ids;
   long long threads = 0;

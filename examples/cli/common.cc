@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "lora_option.h"
+
 namespace cli {
 
 int LibraryError(const char* what) {
@@ -47,12 +49,14 @@ int LoadModel(const Args& args, gemmakit_model** model) {
   const std::string slice = args.Get("slice");  // a MatFormer slice of a Gemma 3n checkpoint
   if (!slice.empty()) mp.slice_path = slice.c_str();
   if (int rc = ReadPrecision(args, mp)) return rc;
+  const LoraMergeOptions merge(args);
+  merge.Apply(mp);
   if (gemmakit_model_load(path.c_str(), &mp, model) != GEMMAKIT_OK) return LibraryError("cannot load model");
   return 0;
 }
 
 const std::set<std::string>& SessionOptionNames() {
-  static const std::set<std::string> names = {"kv-type", "context-full"};
+  static const std::set<std::string> names = {"kv-type", "context-full", "lora", "lora-merge"};
   return names;
 }
 
@@ -97,13 +101,18 @@ int OpenSession(const Args& args, long long threads, long long ctx, gemmakit_mod
   if (int rc = LoadModel(args, model)) return rc;
   sp.n_threads = static_cast<int32_t>(threads);
   sp.context_length = ctx;
+  int rc = 0;
   if (gemmakit_session_create(*model, &sp, session) != GEMMAKIT_OK) {
-    const int rc = LibraryError("cannot create session");
+    rc = LibraryError("cannot create session");
+  } else if ((rc = ApplyLoraOptions(args, *model, *session)) != 0) {
+    gemmakit_session_free(*session);
+    *session = nullptr;
+  }
+  if (rc != 0) {
     gemmakit_model_free(*model);
     *model = nullptr;
-    return rc;
   }
-  return 0;
+  return rc;
 }
 
 const std::set<std::string>& SamplingOptionNames() {

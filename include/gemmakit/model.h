@@ -67,6 +67,12 @@ enum class Precision : int32_t {
                // repacked at load) and bf16 block products for the attention of prompts and images.
 };
 
+// A LoRA adapter folder (PEFT layout, gemmakit/adapter.h) folded into the weights at load.
+struct MergedAdapter {
+  std::string path;
+  float scale = 1.f;
+};
+
 struct LoadOptions {
   // "" keeps the stored types. A llama-quantize preset ("f32", "f16", "bf16", "q8_0", "q4_0",
   // "q4_1", "q5_0", "q5_1", "iq4_nl", "iq4_xs", "q2_k", "q3_k_m", "q4_k_m", "q5_k_m", "q6_k")
@@ -80,6 +86,10 @@ struct LoadOptions {
   // A MatFormer slice of a Gemma 3n checkpoint, as a JSON file: {"layers_skipped": [...],
   // "ffn_hidden_dims": [...]} (model/gemma3n/matformer_slice.h). Applied at load; nothing is written.
   std::string slice_path;
+  // Merge-at-load: W + scale·s·B·A for each adapter's projections, re-encoded in the matrix's own
+  // type before any conversion above, so decoding costs what the base does. Sessions cannot
+  // switch these off; use Adapter and Session::SetAdapters for adapters chosen at run time.
+  std::vector<MergedAdapter> merge_adapters;
 };
 
 class Model {

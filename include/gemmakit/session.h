@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gemmakit/adapter.h"
 #include "gemmakit/chat.h"
 #include "gemmakit/image.h"
 #include "gemmakit/media.h"
@@ -132,6 +133,15 @@ class Session {
   // Logits of the last Evaluate: logits_rows() rows of vocab_size floats.
   const float* logits(size_t row = 0) const;
   size_t logits_rows() const;
+
+  // The LoRA adapters (gemmakit/adapter.h) every later forward pass applies, with their scales;
+  // an empty list runs the base model. The adapters must be this session's model's. Keys and
+  // values already cached were computed with the previous set, so a change forgets the session's
+  // tokens (as Reset does; a chat re-evaluates its conversation on the next turn); the same set
+  // again keeps them. Throws Error(kInvalidArgument) for another model's adapter or a scale that
+  // is not finite; the session is unchanged then.
+  void SetAdapters(const std::vector<ActiveAdapter>& adapters);
+  const std::vector<ActiveAdapter>& adapters() const;
 
   // Samples from the last logits row (after params' logit bias and grammar, whose state follows
   // the token drawn). Throws Error(kInvalidArgument) for a grammar or schema that does not parse.

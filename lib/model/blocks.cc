@@ -9,6 +9,7 @@
 #include "kernels/bf16_gemm.h"
 #include "kernels/norm.h"
 #include "kernels/rope.h"
+#include "model/projection.h"
 
 namespace gemmakit {
 namespace {
@@ -47,14 +48,14 @@ void SelfAttention(const ModelConfig& c, size_t layer, const LayerWeights& lw, c
   const size_t nh = static_cast<size_t>(c.n_heads), nkv = static_cast<size_t>(c.n_kv_heads);
   const size_t store = static_cast<size_t>(lc.kv_store);
 
-  MatMul(normed, n, lw.q_proj, s.q.data(), ex, mm);
+  Project(Projection::kQ, layer, normed, n, lw.q_proj, segments, s.q.data(), ex, mm);
   if (c.qk_norm) RmsNorm(s.q.data(), n * nh, hd, lw.q_norm.data(), c.norm_eps, s.q.data());
   ApplyRope(s.q.data(), n, nh, hd, s.positions.data(), lc.rope);
   if (tap) tap("q", s.q, nh * hd);
 
   if (c.writes_kv(layer)) {
-    MatMul(normed, n, lw.k_proj, s.k.data(), ex, mm);
-    MatMul(normed, n, lw.v_proj, s.v.data(), ex, mm);
+    Project(Projection::kK, layer, normed, n, lw.k_proj, segments, s.k.data(), ex, mm);
+    Project(Projection::kV, layer, normed, n, lw.v_proj, segments, s.v.data(), ex, mm);
     if (c.qk_norm) RmsNorm(s.k.data(), n * nkv, hd, lw.k_norm.data(), c.norm_eps, s.k.data());
     if (c.value_norm) RmsNorm(s.v.data(), n * nkv, hd, nullptr, c.norm_eps, s.v.data());
     ApplyRope(s.k.data(), n, nkv, hd, s.positions.data(), lc.rope);
@@ -109,18 +110,19 @@ void SelfAttention(const ModelConfig& c, size_t layer, const LayerWeights& lw, c
     }
   }
   if (tap) tap("attn", s.attn, q_dim);
-  MatMul(s.attn.data(), n, lw.o_proj, out, ex, mm);
+  Project(Projection::kO, layer, s.attn.data(), n, lw.o_proj, segments, out, ex, mm);
 }
 
 void GatedFeedForward(const ModelConfig& c, size_t layer, const LayerWeights& lw, const float* normed, size_t n,
-                      BlockScratch& s, float* out, Executor* ex, const MatMulOptions& mm) {
+                      const std::vector<Segment>& segments, BlockScratch& s, float* out, Executor* ex,
+                      const MatMulOptions& mm) {
   const LayerConfig& lc = c.layers[layer];
   const size_t ff = static_cast<size_t>(lc.ffn_width);
-  MatMul(normed, n, lw.gate_proj, s.gate.data(), ex, mm);
-  MatMul(normed, n, lw.up_proj, s.up.data(), ex, mm);
+  Project(Projection::kGate, layer, normed, n, lw.gate_proj, segments, s.gate.data(), ex, mm);
+  Project(Projection::kUp, layer, normed, n, lw.up_proj, segments, s.up.data(), ex, mm);
   if (lc.activation_sparsity > 0.f) GaussianTopK(s.gate.data(), n, ff, lc.sparsity_z);
   (c.activation == FfnActivation::kGelu ? GeGluErf : GeGlu)(s.gate.data(), s.up.data(), s.gate.data(), n * ff);
-  MatMul(s.gate.data(), n, lw.down_proj, out, ex, mm);
+  Project(Projection::kDown, layer, s.gate.data(), n, lw.down_proj, segments, out, ex, mm);
 }
 
 }  // namespace gemmakit

@@ -38,8 +38,9 @@ void SelfAttention(const ModelConfig& c, size_t layer, const LayerWeights& lw, c
                    Executor* ex, const MatMulOptions& mm, const BlockTap& tap = nullptr);
 
 // gate, up projections of `normed` → (Gaussian top-k sparsity on the gate) → activation(gate) ·
-// up → down into out [n, hidden].
+// up → down into out [n, hidden]. Both sublayers' projections add each segment's adapters.
 void GatedFeedForward(const ModelConfig& c, size_t layer, const LayerWeights& lw, const float* normed, size_t n,
-                      BlockScratch& s, float* out, Executor* ex, const MatMulOptions& mm);
+                      const std::vector<Segment>& segments, BlockScratch& s, float* out, Executor* ex,
+                      const MatMulOptions& mm);
 
 }  // namespace gemmakit

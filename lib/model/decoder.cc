@@ -15,7 +15,7 @@ void Decoder::Forward(const ForwardRequest& req, KvCache& cache, std::vector<flo
     Fail(Status::kInvalidArgument, "forward pass of " + std::to_string(req.n) + " tokens exceeds the KV cache's chunk of " +
                                        std::to_string(cache.max_chunk()));
   }
-  Run(req, {Segment{&cache, req.start_pos, 0, req.n}}, logits, ex, tap);
+  Run(req, {Segment{&cache, req.start_pos, 0, req.n, req.lora}}, logits, ex, tap);
 }
 
 void Decoder::ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const {
@@ -23,7 +23,7 @@ void Decoder::ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>
   std::vector<Segment> segments(n);
   for (size_t i = 0; i < n; ++i) {
     tokens[i] = steps[i].token;
-    segments[i] = Segment{steps[i].cache, steps[i].pos, i, 1};
+    segments[i] = Segment{steps[i].cache, steps[i].pos, i, 1, steps[i].lora};
   }
   ForwardRequest req;
   req.tokens = tokens.data();

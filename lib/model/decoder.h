@@ -14,6 +14,7 @@
 #include "kernels/matmul.h"
 #include "kernels/parallel.h"
 #include "model/kv_cache.h"
+#include "model/lora.h"
 #include "model/model_config.h"
 #include "model/weights.h"
 
@@ -41,6 +42,8 @@ struct ForwardRequest {
   const float* const* soft_rows = nullptr;
   const int32_t* soft_begin = nullptr;
   const int32_t* soft_end = nullptr;
+  // Adapters active in this sequence (null or empty: none); they must be bound to this model.
+  const LoraSet* lora = nullptr;
 };
 
 // One token of one sequence in a batched decode step: each sequence has its own KV cache and
@@ -49,6 +52,7 @@ struct DecodeStep {
   int32_t token = 0;  // validated by the caller
   int64_t pos = 0;    // the cache holds [0, pos)
   KvCache* cache = nullptr;
+  const LoraSet* lora = nullptr;  // the sequence's active adapters, as in ForwardRequest
 };
 
 // Rows [first, first + n) of a forward pass belong to one sequence whose cache holds
@@ -57,6 +61,7 @@ struct Segment {
   KvCache* cache;
   int64_t start_pos;
   size_t first, n;
+  const LoraSet* lora = nullptr;  // the sequence's active adapters
 };
 
 class Decoder {

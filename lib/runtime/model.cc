@@ -14,6 +14,7 @@
 #include "multimodal/audio/audio_media_encoder.h"
 #include "multimodal/image_media_encoder.h"
 #include "multimodal/mobilenet_v5/mobilenet_media_encoder.h"
+#include "runtime/adapter_impl.h"
 #include "runtime/thread_pool.h"
 #include "runtime/model_impl.h"
 #include "runtime/tokenizer_loader.h"
@@ -80,6 +81,7 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   impl->weights = BindWeights(impl->config, ck.tensors, ck.norms_include_one);
   {
     ThreadPool pool(options.n_threads);
+    MergeAdaptersAtLoad(impl->weights, options.merge_adapters, !options.weight_type.empty(), &pool);
     if (preset) {
       PresetModel pm;
       pm.n_layers = static_cast<int>(impl->config.n_layers());

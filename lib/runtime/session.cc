@@ -7,6 +7,7 @@
 #include "gemmakit/generation_stepper.h"
 #include "gemmakit/status.h"
 #include "model/kv_cache.h"
+#include "runtime/adapter_impl.h"
 #include "runtime/model_identity.h"
 #include "runtime/media_prompt.h"
 #include "runtime/model_impl.h"
@@ -91,7 +92,9 @@ struct Session::Impl {
         logits(o.logits),
         logits_rows(o.logits_rows),
         rng(o.rng),
-        media(o.media) {}
+        media(o.media),
+        adapters(o.adapters),
+        lora(o.lora) {}
 
   std::shared_ptr<const Model> model;
   const Model::Impl& m;
@@ -105,6 +108,8 @@ struct Session::Impl {
   Rng rng;
   SessionMedia media;  // soft tokens of the media among `tokens`
   SamplingConstraints constraints;  // logit bias and grammar; a fork starts without a grammar
+  std::vector<ActiveAdapter> adapters;  // as the caller set them
+  LoraSet lora;                         // the same, as forward passes apply them
   std::atomic<bool> cancel{false};
 
   // Consumes a pending Cancel() or asks the caller's abort callback.
@@ -156,6 +161,7 @@ struct Session::Impl {
       req.start_pos = static_cast<int64_t>(tokens.size());
       req.n = media.ChunkLength(req.start_pos, std::min(batch, ids.size() - off));
       req.all_logits = all_logits;
+      req.lora = &lora;
       SessionMedia::Buffers media_buffers;
       media.Prepare(req.start_pos, req.n, req, media_buffers);
       m.decoder->Forward(req, *cache, chunk_logits, &pool);
@@ -207,6 +213,7 @@ struct Session::Impl {
       off += static_cast<int64_t>(req.n);
       req.sliding_floor = from;
       req.keep_global_kv = true;
+      req.lora = &lora;
       m.decoder->Forward(req, *cache, unused, &pool);
     }
     // From position 0 everything is exact; otherwise positions below n - window + 1 were
@@ -300,6 +307,20 @@ Session::Session() = default;
 Session::~Session() = default;
 
 void Session::Reset() { impl_->Truncate(0); }
+
+void Session::SetAdapters(const std::vector<ActiveAdapter>& adapters) {
+  LoraSet lora = ToLoraSet(*impl_->model, adapters);
+  bool same = lora.size() == impl_->lora.size();
+  for (size_t i = 0; same && i < lora.size(); ++i) {
+    same = lora[i].weights == impl_->lora[i].weights && lora[i].scale == impl_->lora[i].scale;
+  }
+  if (same) return;
+  impl_->Truncate(0);
+  impl_->adapters = adapters;
+  impl_->lora = std::move(lora);
+}
+
+const std::vector<ActiveAdapter>& Session::adapters() const { return impl_->adapters; }
 void Session::Evaluate(const std::vector<int32_t>& ids, bool all_logits) { impl_->Evaluate(ids, all_logits); }
 void Session::Truncate(int64_t n) { impl_->Truncate(n); }
 int64_t Session::n_past() const { return static_cast<int64_t>(impl_->tokens.size()); }
@@ -455,7 +476,7 @@ void Session::DecodeBatch(const std::vector<Session*>& sessions, const std::vect
       if (sessions[j] == s) Fail(Status::kInvalidArgument, "batch: session " + std::to_string(i) + " appears twice");
     }
     s->impl_->CheckIds({tokens[i]});
-    steps[i] = DecodeStep{tokens[i], static_cast<int64_t>(s->impl_->tokens.size()), s->impl_->cache.get()};
+    steps[i] = DecodeStep{tokens[i], static_cast<int64_t>(s->impl_->tokens.size()), s->impl_->cache.get(), &s->impl_->lora};
   }
   for (Session* s : sessions) s->impl_->CheckCancel();
   Impl& first = *sessions[0]->impl_;

@@ -11,11 +11,11 @@ from . import _native
 from ._errors import CancelledError, ContextFullError, FileError, GemmakitError, InvalidArgumentError, UnsupportedError
 from ._model_extras import kernels_used
 from ._session_state import CONTEXT_FULL, KV_TYPES, batch_decode
-from ._model import Audio, Image, Model, Result, SamplingParams, Session
+from ._model import Adapter, Audio, Image, Model, Result, SamplingParams, Session
 from ._scoring import SHIELDGEMMA_POLICIES, ContinuationScore, Scores, shieldgemma_prompt
 from ._tools import ToolCall, ToolCallParser, apply_chat_template_tools, chat_tools, chat_tools_stream, tool_format
 
-__all__ = ["Model", "Session", "Image", "Audio", "SamplingParams", "Result", "GemmakitError", "InvalidArgumentError",
+__all__ = ["Model", "Session", "Adapter", "Image", "Audio", "SamplingParams", "Result", "GemmakitError", "InvalidArgumentError",
            "FileError", "UnsupportedError", "ContextFullError", "version", "set_log_callback", "Scores",
            "ContinuationScore", "shieldgemma_prompt", "SHIELDGEMMA_POLICIES", "ToolCall",
            "ToolCallParser", "apply_chat_template_tools", "chat_tools", "chat_tools_stream", "tool_format",

@@ -352,11 +352,12 @@ class Model(ModelExtrasMixin, _Handle):
 
     def __init__(self, path: Union[str, os.PathLike], weight_type: Optional[str] = None, n_threads: int = 0,
                  mmproj: Optional[Union[str, os.PathLike]] = None, precision: str = "exact",
-                 slice: Optional[Union[str, os.PathLike]] = None):
+                 slice: Optional[Union[str, os.PathLike]] = None, merge_adapters: Sequence = ()):
         """mmproj: llama.cpp's vision projector GGUF next to a text GGUF; precision "fast" computes as llama.cpp
         does: one 8-bit activation term against Q8_0 / Q4_0 weights (about 2x faster prompts) and,
         on AVX512_BF16, bf16 products for BF16 weights and attention (much faster prompts, images);
-        slice: a MatFormer slicing spec (JSON) that cuts a smaller Gemma 3n out of this one at load."""
+        slice: a MatFormer slicing spec (JSON) that cuts a smaller Gemma 3n out of this one at load;
+        merge_adapters: PEFT LoRA folders (paths, or (path, scale) pairs) folded into the weights at load."""
         super().__init__()
         if weight_type not in WEIGHT_TYPES:
             raise ValueError(f"weight_type must be one of {sorted(k for k in WEIGHT_TYPES if k)} or None")
@@ -367,6 +368,10 @@ class Model(ModelExtrasMixin, _Handle):
         p.weight_type, p.n_threads, p.precision = WEIGHT_TYPES[weight_type], n_threads, PRECISIONS[precision]
         p.mmproj_path = os.fsencode(mmproj) if mmproj is not None else None
         p.slice_path = os.fsencode(slice) if slice is not None else None
+        merges = [(m, 1.0) if isinstance(m, (str, bytes, os.PathLike)) else tuple(m) for m in merge_adapters]
+        paths = (ctypes.c_char_p * max(1, len(merges)))(*[os.fsencode(m[0]) for m in merges])
+        scales = (ctypes.c_float * max(1, len(merges)))(*[float(m[1]) for m in merges])
+        p.merge_adapters, p.merge_adapter_scales, p.n_merge_adapters = paths, scales, len(merges)
         check(_lib.gemmakit_model_load(os.fsencode(path), ctypes.byref(p), ctypes.byref(self._h)))
 
     @property
@@ -474,6 +479,30 @@ class Model(ModelExtrasMixin, _Handle):
         return Session(self)._run(lambda s, a: s.begin_chat(messages, a), stream, generate_args, own=True)
 
 
+class Adapter(_Handle):
+    """A PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) loaded for one
+    model; immutable, so any number of sessions may use it. Session.set_adapters activates it."""
+    _free = _lib.gemmakit_adapter_free
+
+    def __init__(self, model: Model, path: Union[str, os.PathLike]):
+        super().__init__()
+        self.model = model  # the adapter's factors are checked against, and used with, this model
+        check(_lib.gemmakit_adapter_load(model._handle(), os.fsencode(path), ctypes.byref(self._h)))
+
+    @property
+    def rank(self) -> int:
+        r = ctypes.c_int32()
+        check(_lib.gemmakit_adapter_info(self._handle(), ctypes.byref(r), None))
+        return r.value
+
+    @property
+    def scaling(self) -> float:
+        """PEFT's scaling at scale 1: lora_alpha / r, or lora_alpha / sqrt(r) with use_rslora."""
+        s = ctypes.c_double()
+        check(_lib.gemmakit_adapter_info(self._handle(), None, ctypes.byref(s)))
+        return s.value
+
+
 class Session(SessionStateMixin, _Handle):
     """One conversation (KV cache, sampler state). Use from one thread at a time."""
     _free = _lib.gemmakit_session_free
@@ -509,6 +538,14 @@ class Session(SessionStateMixin, _Handle):
         prompt (at least one id), evaluated after the session's tokens. Afterwards the session holds
         the prompt, as after eval(prompt); the continuations leave no trace."""
         return _scoring.score(self._handle(), prompt, continuations, next_tokens)
+
+    def set_adapters(self, adapters: Sequence = ()):
+        """Activates adapters (Adapter objects, or (Adapter, scale) pairs; scale 1 = as trained) for
+        later evaluations; () returns to the base model. A different set forgets the session's tokens."""
+        pairs = [(a, 1.0) if isinstance(a, Adapter) else tuple(a) for a in adapters]
+        handles = (ctypes.c_void_p * max(1, len(pairs)))(*[a._handle().value for a, _ in pairs])
+        scales = (ctypes.c_float * max(1, len(pairs)))(*[float(sc) for _, sc in pairs])
+        check(_lib.gemmakit_session_set_adapters(self._handle(), handles, scales, len(pairs)))
 
     def eval(self, ids: Sequence[int], all_logits: bool = False, media: Optional[Sequence] = None) -> None:
         """Evaluates ids after the session's tokens; keeps the logits of the last one, or of all of

@@ -42,7 +42,8 @@ c_size_t, c_char_p, c_void_p, c_float, c_double = ctypes.c_size_t, ctypes.c_char
 
 class ModelParams(ctypes.Structure):
     _fields_ = [("struct_size", c_uint32), ("weight_type", c_int32), ("n_threads", c_int32), ("mmproj_path", c_char_p),
-                ("precision", c_int32), ("slice_path", c_char_p)]
+                ("precision", c_int32), ("slice_path", c_char_p), ("merge_adapters", ctypes.POINTER(c_char_p)),
+                ("merge_adapter_scales", ctypes.POINTER(c_float)), ("n_merge_adapters", c_int32)]
 
 
 class ModelInfo(ctypes.Structure):
@@ -212,6 +213,10 @@ _prototypes = {
     "gemmakit_kernels_used": (c_char_p, []),
     "gemmakit_model_resolved_config": (_status, [c_void_p, c_char_p, c_size_t, P(c_size_t)]),
     "gemmakit_model_save_gguf": (_status, [c_void_p, c_char_p]),
+    "gemmakit_adapter_load": (_status, [c_void_p, c_char_p, P(c_void_p)]),
+    "gemmakit_adapter_free": (None, [c_void_p]),
+    "gemmakit_adapter_info": (_status, [c_void_p, P(c_int32), P(c_double)]),
+    "gemmakit_session_set_adapters": (_status, [c_void_p, P(c_void_p), P(c_float), c_size_t]),
 }
 for _name, (_res, _args) in _prototypes.items():
     _fn = getattr(lib, _name)

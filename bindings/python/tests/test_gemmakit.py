@@ -426,3 +426,56 @@ def test_grammar_json_schema_and_logit_bias(model):
     banned = model.generate("The", max_tokens=1, temperature=0, logit_bias={first: float("-inf")})
     assert banned != greedy
     assert model.generate("JSON:", max_tokens=20, temperature=0, json_mode=True).startswith("{")
+# LoRA adapters on tests/data/gemma3-lora-tiny: two PEFT folders and PEFT's logits per case.
+LORA = os.path.join(DATA, "gemma3-lora-tiny")
+
+
+def _lora_case(name):
+    import array
+    import json
+    with open(os.path.join(LORA, "golden.json")) as f:
+        case = next(c for c in json.load(f)["cases"] if c["name"] == name)
+    logits = array.array("f")
+    with open(os.path.join(LORA, case["logits_file"]), "rb") as f:
+        logits.frombytes(f.read())
+    return case, logits
+
+
+def test_lora_adapters_match_peft_and_hot_swap():
+    with gemmakit.Model(LORA) as m:
+        a1 = gemmakit.Adapter(m, os.path.join(LORA, "adapters", "adapter1"))
+        a2 = gemmakit.Adapter(m, os.path.join(LORA, "adapters", "adapter2"))
+        assert (a1.rank, a1.scaling, a2.rank, a2.scaling) == (8, 2.0, 4, 4.0)
+        s = m.session()
+        for name, active in [("english/adapter1_scale0.5", [(a1, 0.5)]), ("english/adapter1+adapter2", [a1, a2]),
+                             ("english/base", [])]:
+            case, want = _lora_case(name)
+            s.set_adapters(active)
+            assert s.n_past == 0  # another set forgets the tokens
+            s.eval(case["ids"], all_logits=True)
+            got = [v for row in s.logits() for v in row]
+            assert max(abs(g - w) for g, w in zip(got, want)) <= 1e-3, name
+    case, want = _lora_case("english/adapter2")
+    with gemmakit.Model(LORA, merge_adapters=[os.path.join(LORA, "adapters", "adapter2")]) as merged:
+        s = merged.session()
+        s.eval(case["ids"], all_logits=True)
+        got = [v for row in s.logits() for v in row]
+        assert max(abs(g - w) for g, w in zip(got, want)) <= 0.1  # bf16-rounded merged sums, as PEFT merges a bf16 model
+
+
+def test_lora_errors_carry_the_library_message(model, tmp_path):
+    import json
+    import shutil
+    with pytest.raises(gemmakit.FileError) as e:
+        gemmakit.Adapter(model, os.path.join(LORA, "adapters", "adapter1"))  # another base's shapes
+    assert "lora_A.weight" in str(e.value)
+    src = os.path.join(LORA, "adapters", "adapter2")
+    shutil.copy(os.path.join(src, "adapter_model.safetensors"), tmp_path)
+    with open(os.path.join(src, "adapter_config.json")) as f:
+        cfg = json.load(f)
+    cfg["use_dora"] = True
+    (tmp_path / "adapter_config.json").write_text(json.dumps(cfg))
+    with gemmakit.Model(LORA) as m:
+        with pytest.raises(gemmakit.UnsupportedError) as e:
+            gemmakit.Adapter(m, tmp_path)
+        assert "DoRA" in str(e.value)

@@ -53,11 +53,12 @@ void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, const st
 }
 
 // norm → gate, up → gelu(gate) · up → down → (post-norm) → residual
-void GemmaDecoder::FeedForwardBlock(size_t il, Activations& a, Executor* ex) const {
+void GemmaDecoder::FeedForwardBlock(size_t il, const std::vector<Segment>& segments, Activations& a,
+                                    Executor* ex) const {
   const LayerWeights& lw = w_.layers[il];
   const size_t n = a.n, d = static_cast<size_t>(c_.hidden);
   RmsNorm(a.x.data(), n, d, lw.pre_ffw_norm.data(), c_.norm_eps, a.normed.data());
-  GatedFeedForward(c_, il, lw, a.normed.data(), n, a.s, a.block_out.data(), ex, mm_);
+  GatedFeedForward(c_, il, lw, a.normed.data(), n, segments, a.s, a.block_out.data(), ex, mm_);
   if (c_.sandwich_norms) RmsNorm(a.block_out.data(), n, d, lw.post_ffw_norm.data(), c_.norm_eps, a.block_out.data());
   a.Tap("ffw_out", static_cast<int>(il), a.block_out, d);
   for (size_t i = 0; i < n * d; ++i) a.x[i] += a.block_out[i];
@@ -93,7 +94,7 @@ void GemmaDecoder::Run(const ForwardRequest& req, const std::vector<Segment>& se
   Embed(req, a);
   for (size_t il = 0; il < w_.layers.size(); ++il) {
     AttentionBlock(il, req, segments, a, ex);
-    FeedForwardBlock(il, a, ex);
+    FeedForwardBlock(il, segments, a, ex);
   }
   Logits(req, a, logits, ex);
 }

@@ -22,7 +22,7 @@ class GemmaDecoder : public Decoder {
   void Embed(const ForwardRequest& req, Activations& a) const;
   void AttentionBlock(size_t layer, const ForwardRequest& req, const std::vector<Segment>& segments, Activations& a,
                       Executor* ex) const;
-  void FeedForwardBlock(size_t layer, Activations& a, Executor* ex) const;
+  void FeedForwardBlock(size_t layer, const std::vector<Segment>& segments, Activations& a, Executor* ex) const;
   void Logits(const ForwardRequest& req, Activations& a, std::vector<float>& logits, Executor* ex) const;
 
   const ModelConfig& c_;

@@ -45,7 +45,7 @@ void Gemma3nDecoder::Layer(size_t il, const ForwardRequest& req, const std::vect
   const float root2 = std::sqrt(2.f);
   for (size_t i = 0; i < n * d; ++i) a.mixed[i] = (active[i] + a.attn[i] + a.laurel[i]) / root2;
   RmsNorm(a.mixed.data(), n, d, lw.pre_ffw_norm.data(), eps, a.normed.data());
-  GatedFeedForward(c_, il, lw, a.normed.data(), n, a.s, a.ffw.data(), ex, mm_);
+  GatedFeedForward(c_, il, lw, a.normed.data(), n, segments, a.s, a.ffw.data(), ex, mm_);
   RmsNorm(a.ffw.data(), n, d, lw.post_ffw_norm.data(), eps, a.ffw.data());
   for (size_t i = 0; i < n * d; ++i) a.mixed[i] += a.ffw[i];
   a.Tap("layer_out", layer, a.mixed.data(), d);

@@ -39,6 +39,9 @@ pub struct gemmakit_model_params {
     pub mmproj_path: *const c_char,
     pub precision: i32,
     pub slice_path: *const c_char,
+    pub merge_adapters: *const *const c_char,
+    pub merge_adapter_scales: *const f32,
+    pub n_merge_adapters: i32,
 }
 
 pub const GEMMAKIT_PRECISION_EXACT: i32 = 0;
@@ -66,6 +69,12 @@ pub struct gemmakit_chat_turn {
     pub role: *const c_char,
     pub parts: *const gemmakit_chat_part,
     pub n_parts: usize,
+}
+
+/// A PEFT LoRA adapter bound to one model. Immutable.
+#[repr(C)]
+pub struct gemmakit_adapter {
+    _private: [u8; 0],
 }
 
 /// A clip as mono float32 samples at 16 kHz (what Gemma 3n's audio front end reads). Immutable.
@@ -449,4 +458,10 @@ extern "C" {
     pub fn gemmakit_model_resolved_config(model: *const gemmakit_model, buf: *mut c_char, capacity: usize,
                                           needed: *mut usize) -> gemmakit_status;
     pub fn gemmakit_model_save_gguf(model: *const gemmakit_model, path: *const c_char) -> gemmakit_status;
+    pub fn gemmakit_adapter_load(model: *const gemmakit_model, dir: *const c_char,
+                                 out: *mut *mut gemmakit_adapter) -> gemmakit_status;
+    pub fn gemmakit_adapter_free(adapter: *mut gemmakit_adapter);
+    pub fn gemmakit_adapter_info(adapter: *const gemmakit_adapter, rank: *mut i32, scaling: *mut f64) -> gemmakit_status;
+    pub fn gemmakit_session_set_adapters(session: *mut gemmakit_session, adapters: *const *const gemmakit_adapter,
+                                         scales: *const f32, n: usize) -> gemmakit_status;
 }

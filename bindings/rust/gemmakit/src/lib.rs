@@ -16,6 +16,7 @@
 //! with images and audio clips streams by iterator too ([`Session::chat_parts_stream`]) or through
 //! a closure the C library calls ([`Session::chat_parts`]).
 
+mod adapter;
 mod audio;
 mod embed;
 mod error;
@@ -30,6 +31,7 @@ mod tools;
 
 pub use error::{Error, Result};
 pub use log::{set_log_callback, LogLevel};
+pub use adapter::Adapter;
 pub use audio::Audio;
 pub use embed::EmbedOptions;
 pub use image::Image;

@@ -73,6 +73,8 @@ pub struct LoadOptions {
     pub n_threads: i32,
     /// A MatFormer slicing spec (JSON) that cuts a smaller Gemma 3n out of the checkpoint at load.
     pub slice: Option<std::path::PathBuf>,
+    /// PEFT LoRA folders folded into the weights at load, with their scales (1: as trained).
+    pub merge_adapters: Vec<(std::path::PathBuf, f32)>,
 }
 
 /// The model's image geometry (`gemmakit_model_image_info`).
@@ -112,6 +114,9 @@ impl Model {
             Some(s) => Some(c_text(utf8_path(s)?)?),
             None => None,
         };
+        let c_merge = options.merge_adapters.iter().map(|(d, _)| c_text(utf8_path(d)?)).collect::<Result<Vec<_>>>()?;
+        let merge_ptrs: Vec<*const c_char> = c_merge.iter().map(|c| c.as_ptr()).collect();
+        let merge_scales: Vec<f32> = options.merge_adapters.iter().map(|(_, s)| *s).collect();
         let mut p: sys::gemmakit_model_params = unsafe { std::mem::zeroed() };
         check(unsafe { sys::gemmakit_model_params_init(&mut p, size_of::<sys::gemmakit_model_params>()) })?;
         p.n_threads = options.n_threads;
@@ -121,6 +126,9 @@ impl Model {
         };
         p.mmproj_path = c_mmproj.as_ref().map_or(ptr::null(), |c| c.as_ptr());
         p.slice_path = c_slice.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+        p.merge_adapters = merge_ptrs.as_ptr();
+        p.merge_adapter_scales = merge_scales.as_ptr();
+        p.n_merge_adapters = merge_ptrs.len() as i32;
         let mut raw = ptr::null_mut();
         check(unsafe { sys::gemmakit_model_load(c_path.as_ptr(), &p, &mut raw) })?;
         let handle = NonNull::new(raw).ok_or_else(|| Error::invalid("model_load returned NULL"))?;

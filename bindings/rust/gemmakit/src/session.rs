@@ -8,6 +8,7 @@ use gemmakit_sys as sys;
 use crate::error::{c_text, check, Error, Result};
 use crate::audio::Audio;
 use crate::image::Image;
+use crate::adapter::Adapter;
 use crate::model::Model;
 
 /// One turn of a conversation. Roles: "system" (first only), "user", "assistant" or "model".
@@ -280,6 +281,15 @@ impl Session {
 
     pub fn reset(&mut self) -> Result<()> {
         check(unsafe { sys::gemmakit_session_reset(self.ptr()) })
+    }
+
+    /// Makes `adapters` active at their scales (1: as trained) for later evaluations; an empty
+    /// slice returns to the base model. A set that differs from the current one forgets the
+    /// session's tokens. The session keeps what it uses.
+    pub fn set_adapters(&mut self, adapters: &[(&Adapter, f32)]) -> Result<()> {
+        let raws: Vec<*const sys::gemmakit_adapter> = adapters.iter().map(|(a, _)| a.raw()).collect();
+        let scales: Vec<f32> = adapters.iter().map(|(_, s)| *s).collect();
+        check(unsafe { sys::gemmakit_session_set_adapters(self.ptr(), raws.as_ptr(), scales.as_ptr(), raws.len()) })
     }
 
     pub fn n_past(&self) -> Result<i64> {

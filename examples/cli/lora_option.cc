@@ -1,0 +1,60 @@
+#include "lora_option.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "common.h"
+
+namespace cli {
+
+LoraSpec ParseLoraSpec(const std::string& value) {
+  LoraSpec spec{value, 1.f};
+  const size_t colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0) return spec;
+  const std::string tail = value.substr(colon + 1);
+  char* end = nullptr;
+  const float scale = std::strtof(tail.c_str(), &end);
+  if (tail.empty() || *end != '\0') return spec;
+  return LoraSpec{value.substr(0, colon), scale};
+}
+
+LoraMergeOptions::LoraMergeOptions(const Args& args) {
+  for (const std::string& v : args.GetAll("lora-merge")) {
+    const LoraSpec spec = ParseLoraSpec(v);
+    dirs_.push_back(spec.dir);
+    scales_.push_back(spec.scale);
+  }
+  for (const std::string& d : dirs_) ptrs_.push_back(d.c_str());
+}
+
+void LoraMergeOptions::Apply(gemmakit_model_params& mp) const {
+  mp.merge_adapters = ptrs_.data();
+  mp.merge_adapter_scales = scales_.data();
+  mp.n_merge_adapters = static_cast<int32_t>(ptrs_.size());
+}
+
+int ApplyLoraOptions(const Args& args, gemmakit_model* model, gemmakit_session* session) {
+  const std::vector<std::string> values = args.GetAll("lora");
+  if (values.empty()) return 0;
+  std::vector<gemmakit_adapter*> adapters;
+  std::vector<float> scales;
+  int rc = 0;
+  for (const std::string& v : values) {
+    const LoraSpec spec = ParseLoraSpec(v);
+    gemmakit_adapter* a = nullptr;
+    if (gemmakit_adapter_load(model, spec.dir.c_str(), &a) != GEMMAKIT_OK) {
+      rc = LibraryError(("cannot load adapter " + spec.dir).c_str());
+      break;
+    }
+    adapters.push_back(a);
+    scales.push_back(spec.scale);
+  }
+  if (rc == 0 && gemmakit_session_set_adapters(session, adapters.data(), scales.data(), adapters.size()) != GEMMAKIT_OK) {
+    rc = LibraryError("cannot activate adapters");
+  }
+  // The session keeps what it uses.
+  for (gemmakit_adapter* a : adapters) gemmakit_adapter_free(a);
+  return rc;
+}
+
+}  // namespace cli

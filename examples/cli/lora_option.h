@@ -1,0 +1,34 @@
+// --lora DIR[:SCALE] (repeatable): PEFT LoRA adapters made active in a command's session, and
+// --lora-merge DIR[:SCALE] (repeatable): adapters folded into the weights at load.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "gemmakit.h"
+
+namespace cli {
+
+struct LoraSpec {
+  std::string dir;
+  float scale = 1.f;
+};
+// "DIR" or "DIR:SCALE" (a suffix after the last ':' that is not a number belongs to DIR).
+LoraSpec ParseLoraSpec(const std::string& value);
+// The --lora-merge adapters, kept for gemmakit_model_params to point into.
+class LoraMergeOptions {
+ public:
+  explicit LoraMergeOptions(const Args& args);
+  // Sets mp's merge_adapters fields; valid while this object lives.
+  void Apply(gemmakit_model_params& mp) const;
+
+ private:
+  std::vector<std::string> dirs_;
+  std::vector<const char*> ptrs_;
+  std::vector<float> scales_;
+};
+// Loads every --lora adapter for model and makes them active in session. Returns an exit code.
+int ApplyLoraOptions(const Args& args, gemmakit_model* model, gemmakit_session* session);
+
+}  // namespace cli
