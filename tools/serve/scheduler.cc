@@ -94,8 +94,21 @@ void Scheduler::Run() {
     }
     // One new prompt, then one step of everything running: a long prompt delays the others by
     // one evaluation, never starves them.
-    if (next) Start(next);
-    if (!running_.empty()) Step();
+    try {
+      if (next) Start(next);
+      if (!running_.empty()) Step();
+    } catch (const std::exception& e) {
+      // Out of memory or a bug: fail what is running rather than the whole server.
+      const ApiError err(500, "server_error", "internal_error", e.what());
+      if (next) Fail(next, err);
+      for (Sequence& seq : running_) {
+        Fail(seq.job, err);
+        seq.job = nullptr;
+        seq.lease.tokens.clear();
+        pool_.Release(std::move(seq.lease));
+      }
+      running_.clear();
+    }
     UpdateGauges();
   }
 }
@@ -235,13 +248,13 @@ bool Scheduler::Advance(Sequence& seq) {
   delta.choice = seq.choice;
   try {
     delta.text = seq.text->Push(seq.next, stopped);
+    if (want_logprobs) {
+      delta.logprobs.push_back(ComputeLogprobs(model_, logits.data(), logits.size(), seq.next, job.request.logprobs));
+    }
   } catch (const ApiError& e) {
     Fail(seq.job, e);
     Finish(seq, "error", false);
     return false;
-  }
-  if (want_logprobs) {
-    delta.logprobs.push_back(ComputeLogprobs(model_, logits.data(), logits.size(), seq.next, job.request.logprobs));
   }
   if (!delta.text.empty() || want_logprobs) job.channel->Push(std::move(delta));
   if (stopped) {
@@ -286,7 +299,8 @@ void Scheduler::Finish(Sequence& seq, const char* reason, bool flush) {
 }
 
 void Scheduler::Fail(const std::shared_ptr<Job>& job, const ApiError& e) {
-  if (!job) return;
+  if (!job || job->failed) return;  // one error per request, however many choices hit it
+  job->failed = true;
   Event ev(Event::kError);
   ev.error = e;
   job->channel->Push(std::move(ev));
