@@ -1,5 +1,6 @@
-// Writes a random-weight Gemma 3 checkpoint with a real geometry (270m, 1b, 4b) as a HuggingFace
-// folder, for benchmarks: no model can be downloaded here, and speed depends on shapes, not values.
+// Writes a random-weight Gemma 3 checkpoint with a real geometry (270m, 1b, 4b, or EmbeddingGemma's
+// embeddinggemma-300m as a sentence-transformers folder) as a HuggingFace folder, for benchmarks:
+// no model can be downloaded here, and speed depends on shapes, not values.
 //   make_model --geometry 1b --out DIR [--tokenizer tokenizer.model] [--seed N]
 #include <cmath>
 #include <cstdio>
@@ -19,13 +20,9 @@ namespace {
 struct Geometry {
   const char* name;
   int64_t vocab, hidden, intermediate, layers, heads, kv_heads, head_dim, window, context;
-};
-
-// From the published google/gemma-3-{270m,1b-pt,4b-pt} configs.
-constexpr Geometry kGeometries[] = {
-    {"270m", 262144, 640, 2048, 18, 4, 1, 256, 512, 32768},
-    {"1b", 262144, 1152, 6912, 26, 4, 1, 256, 512, 32768},
-    {"4b", 262208, 2560, 10240, 34, 8, 4, 256, 1024, 131072},
+  // An embedding model (bidirectional, no LM head, tensors without "model."): the width of the
+  // sentence-transformers Dense module between hidden → dense → hidden; 0 for a causal LM.
+  int64_t dense;
 };
 
 // splitmix64-driven uniform values with the spread of a trained layer (std ≈ 0.02); bf16 random
@@ -41,6 +38,47 @@ void FillRandomBF16(uint8_t* out, size_t nbytes, uint64_t seed) {
     const float u = static_cast<float>(z >> 40) / static_cast<float>(1 << 24);  // [0, 1)
     v[i] = gemmakit::F32ToBF16((u - 0.5f) * 0.07f);
   }
+}
+
+// From the published google/gemma-3-{270m,1b-pt,4b-pt} configs.
+constexpr Geometry kGeometries[] = {
+    {"270m", 262144, 640, 2048, 18, 4, 1, 256, 512, 32768, 0},
+    {"1b", 262144, 1152, 6912, 26, 4, 1, 256, 512, 32768, 0},
+    {"4b", 262208, 2560, 10240, 34, 8, 4, 256, 1024, 131072, 0},
+    // google/embeddinggemma-300m (config.json, 2_Dense, 3_Dense).
+    {"embeddinggemma-300m", 262144, 768, 1152, 24, 3, 1, 256, 512, 2048, 3072},
+};
+
+// The sentence-transformers modules of EmbeddingGemma: mean pooling, Dense hidden → dense →
+// hidden without bias or activation, Normalize; the published prompts used by benchmarks.
+void WriteSentenceTransformerModules(const std::string& out, const Geometry& g, uint64_t seed) {
+  using nlohmann::json;
+  json modules = json::array();
+  const char* kinds[] = {"Transformer", "Pooling", "Dense", "Dense", "Normalize"};
+  const char* paths[] = {"", "1_Pooling", "2_Dense", "3_Dense", "4_Normalize"};
+  for (int i = 0; i < 5; ++i) {
+    modules.push_back({{"idx", i}, {"name", std::to_string(i)}, {"path", paths[i]},
+                       {"type", std::string("sentence_transformers.models.") + kinds[i]}});
+  }
+  std::ofstream(out + "/modules.json") << modules.dump(2) << "\n";
+  std::filesystem::create_directories(out + "/1_Pooling");
+  std::ofstream(out + "/1_Pooling/config.json")
+      << json{{"word_embedding_dimension", g.hidden}, {"pooling_mode_mean_tokens", true}, {"include_prompt", true}}.dump(2);
+  const int64_t widths[][2] = {{g.hidden, g.dense}, {g.dense, g.hidden}};
+  for (int i = 0; i < 2; ++i) {
+    const std::string dir = out + "/" + paths[2 + i];
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/config.json") << json{{"in_features", widths[i][0]}, {"out_features", widths[i][1]}, {"bias", false},
+                                                {"activation_function", "torch.nn.modules.linear.Identity"}}.dump(2);
+    const uint64_t s = seed * 7919 + static_cast<uint64_t>(i);
+    gemmakit::WriteSafetensors(dir + "/model.safetensors",
+                               {{"linear.weight", gemmakit::DType::kBF16, {widths[i][1], widths[i][0]},
+                                 [s](uint8_t* o, size_t n) { FillRandomBF16(o, n, s); }}});
+  }
+  std::ofstream(out + "/config_sentence_transformers.json")
+      << json{{"prompts", {{"query", "task: search result | query: "}, {"document", "title: none | text: "}}},
+              {"default_prompt_name", nullptr}}.dump(2);
+  std::ofstream(out + "/tokenizer_config.json") << json{{"add_bos_token", true}, {"add_eos_token", true}}.dump(2);
 }
 
 }  // namespace
@@ -59,7 +97,7 @@ int main(int argc, char** argv) {
     if (geometry == cand.name) g = &cand;
   }
   if (!g || out.empty()) {
-    std::fprintf(stderr, "usage: make_model --geometry 270m|1b|4b --out DIR [--tokenizer FILE] [--seed N]\n");
+    std::fprintf(stderr, "usage: make_model --geometry 270m|1b|4b|embeddinggemma-300m --out DIR [--tokenizer FILE] [--seed N]\n");
     return 2;
   }
   try {
@@ -67,13 +105,14 @@ int main(int argc, char** argv) {
     nlohmann::json layer_types = nlohmann::json::array();
     for (int64_t i = 0; i < g->layers; ++i) layer_types.push_back((i + 1) % 6 ? "sliding_attention" : "full_attention");
     nlohmann::json config = {
-        {"model_type", "gemma3_text"}, {"architectures", {"Gemma3ForCausalLM"}}, {"vocab_size", g->vocab},
+        {"model_type", "gemma3_text"}, {"architectures", {g->dense ? "Gemma3TextModel" : "Gemma3ForCausalLM"}}, {"vocab_size", g->vocab},
         {"hidden_size", g->hidden}, {"intermediate_size", g->intermediate}, {"num_hidden_layers", g->layers},
         {"num_attention_heads", g->heads}, {"num_key_value_heads", g->kv_heads}, {"head_dim", g->head_dim},
         {"query_pre_attn_scalar", g->head_dim}, {"sliding_window", g->window}, {"layer_types", layer_types},
         {"max_position_embeddings", g->context}, {"rms_norm_eps", 1e-6}, {"rope_theta", 1000000.0},
         {"rope_local_base_freq", 10000.0}, {"hidden_activation", "gelu_pytorch_tanh"}, {"torch_dtype", "bfloat16"},
         {"tie_word_embeddings", true}, {"bos_token_id", 2}, {"eos_token_id", 1}, {"pad_token_id", 0}};
+    if (g->dense) config["use_bidirectional_attention"] = true;
     std::ofstream(out + "/config.json") << config.dump(2) << "\n";
 
     using gemmakit::DType;
@@ -87,10 +126,11 @@ int main(int argc, char** argv) {
     auto norm = [&](const std::string& name, int64_t dim) {
       specs.push_back({name, DType::kBF16, {dim}, [](uint8_t* o, size_t n) { std::memset(o, 0, n); }});
     };
-    matrix("model.embed_tokens.weight", g->vocab, g->hidden);
-    norm("model.norm.weight", g->hidden);
+    const std::string prefix = g->dense ? "" : "model.";  // Gemma3TextModel saves no prefix
+    matrix(prefix + "embed_tokens.weight", g->vocab, g->hidden);
+    norm(prefix + "norm.weight", g->hidden);
     for (int64_t l = 0; l < g->layers; ++l) {
-      const std::string p = "model.layers." + std::to_string(l) + ".";
+      const std::string p = prefix + "layers." + std::to_string(l) + ".";
       matrix(p + "self_attn.q_proj.weight", g->heads * g->head_dim, g->hidden);
       matrix(p + "self_attn.k_proj.weight", g->kv_heads * g->head_dim, g->hidden);
       matrix(p + "self_attn.v_proj.weight", g->kv_heads * g->head_dim, g->hidden);
@@ -106,8 +146,12 @@ int main(int argc, char** argv) {
       norm(p + "self_attn.k_norm.weight", g->head_dim);
     }
     gemmakit::WriteSafetensors(out + "/model.safetensors", specs);
-    if (!tokenizer.empty()) std::filesystem::copy_file(tokenizer, out + "/tokenizer.model",
-                                                       std::filesystem::copy_options::overwrite_existing);
+    if (g->dense) WriteSentenceTransformerModules(out, *g, seed);
+    if (!tokenizer.empty()) {
+      // Keep the file's name: the loader tells tokenizer.model from tokenizer.json by it.
+      const std::string name = std::filesystem::path(tokenizer).filename().string();
+      std::filesystem::copy_file(tokenizer, out + "/" + name, std::filesystem::copy_options::overwrite_existing);
+    }
     std::printf("wrote %s (Gemma 3 %s geometry, random bf16 weights)\n", out.c_str(), g->name);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_model: %s\n", e.what());

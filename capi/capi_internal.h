@@ -17,6 +17,9 @@
 
 namespace gemmakit {
 class GenerationStepper;
+namespace capi {
+struct ToolCallList;
+}
 }
 
 struct gemmakit_model {
@@ -28,6 +31,8 @@ struct gemmakit_session {
   std::string last_text;
   // A generation begun by gemmakit_session_begin_* and advanced by gemmakit_session_step.
   std::shared_ptr<gemmakit::GenerationStepper> stepper;
+  // The calls of the last gemmakit_session_chat_tools (capi/gemmakit_tools.cc).
+  std::shared_ptr<gemmakit::capi::ToolCallList> tool_calls;
 };
 
 namespace gemmakit::capi {
@@ -72,6 +77,9 @@ gemmakit_status MakeHandle(Handle** out, Make&& make) {
   });
 }
 
+// snprintf-style copy of text into a caller buffer (*needed: bytes including the NUL;
+// GEMMAKIT_ERR_BUFFER_TOO_SMALL when short).
+void CopyOut(const std::string& text, char* buf, size_t capacity, size_t* needed);
 std::vector<ChatMessage> ToMessages(const gemmakit_chat_message* messages, size_t n);
 GenerateOptions ToGenerateOptions(const gemmakit_generate_params* caller);
 // Checked before generating, so a bad result struct fails the call without touching the session.

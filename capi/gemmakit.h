@@ -249,6 +249,12 @@ GEMMAKIT_API gemmakit_status gemmakit_session_logits(const gemmakit_session* ses
 
 #define GEMMAKIT_SEED_RANDOM UINT64_MAX
 
+/* Added to one token's logit before any other sampling step; -INFINITY bans the token. */
+typedef struct gemmakit_logit_bias {
+  int32_t token;
+  float bias;
+} gemmakit_logit_bias;
+
 typedef struct gemmakit_sampling_params {
   uint32_t struct_size;
   float temperature;    /* default 1.0; 0 = greedy */
@@ -258,11 +264,26 @@ typedef struct gemmakit_sampling_params {
   float repeat_penalty; /* default 1 = off */
   int32_t repeat_last_n;/* default 64 */
   uint64_t seed;        /* default GEMMAKIT_SEED_RANDOM; the same seed gives the same output */
+  /* Logit bias and constrained decoding (appended: older callers' shorter structs get none).
+   * At most one of grammar, json_schema and json_mode. Under a constraint only tokens that keep
+   * the text a prefix of the grammar's language are drawn, and <eos> / <end_of_turn> only once
+   * it is a whole sentence. A grammar or schema that does not parse fails the call with
+   * GEMMAKIT_ERR_INVALID_ARGUMENT and gemmakit_last_error names where ("grammar: line 2, column
+   * 7: ...", "json schema: not valid JSON at byte 19", "json schema: at /properties/age: ..."). */
+  const gemmakit_logit_bias* logit_bias; /* n_logit_bias entries; a token out of range fails the draw */
+  size_t n_logit_bias;
+  const char* grammar;      /* NULL, or GBNF text (llama.cpp's grammar format) */
+  const char* grammar_root; /* the start rule; NULL: "root" */
+  const char* json_schema;  /* NULL, or a JSON schema, as text (README: JSON schemas) */
+  int32_t json_mode;        /* non-zero: any JSON object */
 } gemmakit_sampling_params;
 
 GEMMAKIT_API gemmakit_status gemmakit_sampling_params_init(gemmakit_sampling_params* params, size_t struct_size);
 /* Draws a token from the last logits (the sampler's RNG is seeded from params->seed by
- * gemmakit_session_generate and gemmakit_session_chat, or here when reseed is non-zero). */
+ * gemmakit_session_generate and gemmakit_session_chat, or here when reseed is non-zero). With a
+ * grammar, the session follows the tokens drawn here while the params name the same grammar;
+ * reseed (or a new grammar) starts it from the beginning. Tokens evaluated without being drawn
+ * here are not followed. */
 GEMMAKIT_API gemmakit_status gemmakit_session_sample(gemmakit_session* session,
                                                      const gemmakit_sampling_params* params, int32_t reseed,
                                                      int32_t* token);
@@ -539,6 +560,177 @@ GEMMAKIT_API gemmakit_status gemmakit_audio_from_pcm_i16(const int16_t* pcm, siz
 GEMMAKIT_API gemmakit_status gemmakit_audio_samples(const gemmakit_audio* audio, const float** samples,
                                                     size_t* n_samples);
 GEMMAKIT_API void gemmakit_audio_free(gemmakit_audio* audio);
+
+/* ---- scoring: log-probabilities of given text; ShieldGemma ------------------------------------ */
+
+/* What gemmakit_session_score scores after the prompt, and where it writes the results. Inputs:
+ * continuation i is continuation_lengths[i] ids (at least one) at continuations[i]; next_tokens
+ * are candidates for the one token right after the prompt. Outputs are caller-owned arrays; each
+ * may be NULL when not wanted. Log-probabilities are natural logs of the softmax of the model's
+ * logits (after the final soft-cap), computed in double. */
+typedef struct gemmakit_score_params {
+  uint32_t struct_size;
+  const int32_t* const* continuations;
+  const size_t* continuation_lengths;
+  size_t n_continuations;
+  const int32_t* next_tokens;
+  size_t n_next_tokens;
+  double* logprob_sums;        /* n_continuations: each continuation's summed token log-probabilities */
+  double* token_logprobs;      /* sum of continuation_lengths: each token's log-probability given all
+                                  before it, continuation after continuation */
+  int32_t* is_greedy;          /* n_continuations: 1 when every token is the most likely at its position */
+  double* next_token_logprobs; /* n_next_tokens */
+} gemmakit_score_params;
+
+GEMMAKIT_API gemmakit_status gemmakit_score_params_init(gemmakit_score_params* params, size_t struct_size);
+/* Evaluates prompt (n_prompt >= 1 ids) after the session's tokens and scores params' continuations
+ * and next tokens after it. Afterwards the session is exactly as after gemmakit_session_eval(prompt,
+ * GEMMAKIT_LOGITS_LAST): it holds the prompt and its last logits. Each continuation is evaluated
+ * in a fork of the session (a copy of its KV cache) and leaves no trace. All ids, and whether the
+ * prompt plus the longest continuation fit the context (GEMMAKIT_ERR_CONTEXT_FULL), are checked
+ * before anything is evaluated; the session is unchanged on those errors. */
+GEMMAKIT_API gemmakit_status gemmakit_session_score(gemmakit_session* session, const int32_t* prompt, size_t n_prompt,
+                                                    const gemmakit_score_params* params);
+
+/* ShieldGemma (a Gemma 2 safety classifier): which policies a user prompt is checked against.
+ * policy_names: the model card's prompt-only guidelines, "dangerous", "harassment", "hate",
+ * "sexual" (GEMMAKIT_ERR_INVALID_ARGUMENT for others); policy_texts: guidelines of your own, each
+ * written as the card's are ('"No Spam": The prompt shall not ...'). The prompt lists the named
+ * ones first, then the texts, in the given orders; at least one in all. */
+typedef struct gemmakit_shieldgemma_params {
+  uint32_t struct_size;
+  const char* const* policy_names;
+  size_t n_policy_names;
+  const char* const* policy_texts;
+  size_t n_policy_texts;
+  int32_t n_threads; /* of the session the classification runs in; 0: one per core */
+} gemmakit_shieldgemma_params;
+
+GEMMAKIT_API gemmakit_status gemmakit_shieldgemma_params_init(gemmakit_shieldgemma_params* params, size_t struct_size);
+/* The model card's prompt-only classification prompt for user_prompt (text without <bos>;
+ * tokenize it with GEMMAKIT_TOKENIZE_ADD_BOS | GEMMAKIT_TOKENIZE_PARSE_SPECIAL). snprintf
+ * semantics. */
+GEMMAKIT_API gemmakit_status gemmakit_shieldgemma_prompt(const char* user_prompt,
+                                                         const gemmakit_shieldgemma_params* params, char* buf,
+                                                         size_t capacity, size_t* needed);
+/* P(Yes), the probability that user_prompt violates the policies, as the model card computes it:
+ * softmax over the logits of the "Yes" and "No" pieces at the prompt's last position. Runs in a
+ * session of its own (the model may be shared). GEMMAKIT_ERR_UNSUPPORTED when the vocabulary has
+ * no "Yes" or "No" piece. */
+GEMMAKIT_API gemmakit_status gemmakit_shieldgemma_classify(const gemmakit_model* model, const char* user_prompt,
+                                                           const gemmakit_shieldgemma_params* params, double* p_yes);
+/* ---- embeddings (EmbeddingGemma) ------------------------------------------------------------ */
+
+/* An embedding model is a sentence-transformers folder as published (EmbeddingGemma's:
+ * config.json with use_bidirectional_attention, modules.json, 1_Pooling, 2_Dense, 3_Dense,
+ * config_sentence_transformers.json with the named prompts). It takes no session. */
+typedef struct gemmakit_embed_params {
+  uint32_t struct_size;
+  const char* prompt_name; /* NULL or "": the model's default prompt (EmbeddingGemma: none); else a
+                              name of its config_sentence_transformers.json ("query", "document", "STS") */
+  int32_t dim;             /* 0: the full width; 1..full: Matryoshka truncation (768 -> 512/256/128),
+                              the leading values renormalised to unit length */
+  int32_t n_threads;       /* 0: one per core */
+} gemmakit_embed_params;
+
+GEMMAKIT_API gemmakit_status gemmakit_embed_params_init(gemmakit_embed_params* params, size_t struct_size);
+
+/* Embeds n_texts NUL-terminated UTF-8 texts (the prompt put before each): out receives n_texts
+ * rows of dim floats (the full width when params->dim is 0), row i for texts[i]. capacity is out's
+ * size in floats; GEMMAKIT_ERR_BUFFER_TOO_SMALL (nothing written) when it is below n_texts * dim.
+ * params may be NULL. GEMMAKIT_ERR_UNSUPPORTED for a model that is not an embedding model;
+ * GEMMAKIT_ERR_INVALID_ARGUMENT for an unknown prompt name or a dim above the full width. Any
+ * number of calls may run at once on one model. */
+GEMMAKIT_API gemmakit_status gemmakit_embed(const gemmakit_model* model, const char* const* texts, size_t n_texts,
+                                            const gemmakit_embed_params* params, float* out, size_t capacity);
+
+/* The full embedding width into *dim (0 and GEMMAKIT_ERR_UNSUPPORTED for a model that computes no
+ * embeddings). */
+GEMMAKIT_API gemmakit_status gemmakit_model_embedding_dim(const gemmakit_model* model, int32_t* dim);
+/* ---- tools (function calling) ---------------------------------------------------------------- */
+
+/* Gemma 3 has no tool tokens: the functions are listed as JSON in the first user turn, as
+ * ai.google.dev documents, and the model calls them as `[name(arg=value, ...)]` (or in a
+ * ```tool_code``` block); results go back as ```tool_output``` blocks. FunctionGemma
+ * (functiongemma-270m-it) has control tokens: <start_function_declaration>, <start_function_call>,
+ * <start_function_response>, <escape>, a developer turn. AUTO picks FunctionGemma when the model's
+ * vocabulary holds its tokens. In chat messages, role "tool" carries a function's result (JSON or
+ * text), in the order of the calls of the model message before it; a model message's content is
+ * its text as generated, calls included. */
+#define GEMMAKIT_TOOL_FORMAT_AUTO 0
+#define GEMMAKIT_TOOL_FORMAT_GEMMA3 1
+#define GEMMAKIT_TOOL_FORMAT_FUNCTIONGEMMA 2
+
+typedef struct gemmakit_tool {
+  uint32_t struct_size;        /* sizeof(gemmakit_tool); arrays are read with tools[0].struct_size as stride */
+  const char* name;            /* the function's name */
+  const char* description;     /* NULL: "" */
+  const char* parameters_json; /* a JSON Schema object of the arguments; NULL: none */
+} gemmakit_tool;
+
+/* A call the model made. Views owned by whoever returned them (see each function). */
+typedef struct gemmakit_tool_call {
+  const char* name;
+  const char* arguments_json; /* a JSON object, compact, keys in the order the model wrote them */
+} gemmakit_tool_call;
+
+/* Called once per call, as soon as the generated text completes it. Non-zero stops generating. */
+typedef int32_t (*gemmakit_tool_call_callback)(const gemmakit_tool_call* call, void* user_data);
+
+typedef struct gemmakit_tool_params {
+  uint32_t struct_size;
+  const gemmakit_tool* tools; /* n_tools declarations */
+  size_t n_tools;
+  int32_t format;             /* GEMMAKIT_TOOL_FORMAT_*; default AUTO */
+  gemmakit_tool_call_callback on_call; /* may be NULL */
+  void* user_data;
+  /* NULL, or more declarations as JSON text (after `tools`): an array of {"name", "description",
+     "parameters"} objects or of OpenAI's {"type": "function", "function": {...}} */
+  const char* tools_json;
+} gemmakit_tool_params;
+
+GEMMAKIT_API gemmakit_status gemmakit_tool_params_init(gemmakit_tool_params* params, size_t struct_size);
+/* The format AUTO resolves to for this model (GEMMAKIT_TOOL_FORMAT_GEMMA3 or _FUNCTIONGEMMA). */
+GEMMAKIT_API gemmakit_status gemmakit_model_tool_format(const gemmakit_model* model, int32_t* format);
+/* Renders a conversation with tools (text starting with "<bos>"; tokenize it with
+ * GEMMAKIT_TOKENIZE_PARSE_SPECIAL). model may be NULL when tools->format is not AUTO. A tool whose
+ * parameters_json is not a JSON object: GEMMAKIT_ERR_INVALID_ARGUMENT. */
+GEMMAKIT_API gemmakit_status gemmakit_apply_chat_template_tools(const gemmakit_model* model,
+                                                                const gemmakit_chat_message* messages, size_t n_messages,
+                                                                const gemmakit_tool_params* tools,
+                                                                int32_t add_generation_prompt, char* buf,
+                                                                size_t capacity, size_t* needed);
+/* gemmakit_session_chat with tools: renders the conversation with them (the session restarts from
+ * the rendered conversation), generates, and reports each call to tools->on_call as it completes
+ * (params->on_text still receives all the text). FunctionGemma stops at <start_function_response>,
+ * where the caller's results go. The calls are then read with gemmakit_session_tool_calls. */
+GEMMAKIT_API gemmakit_status gemmakit_session_chat_tools(gemmakit_session* session,
+                                                         const gemmakit_chat_message* messages, size_t n_messages,
+                                                         const gemmakit_tool_params* tools,
+                                                         const gemmakit_generate_params* params,
+                                                         gemmakit_generation* result);
+/* The calls of the session's last gemmakit_session_chat_tools, and its text without them (both
+ * may be NULL). Views owned by the session, valid until its next call. */
+GEMMAKIT_API gemmakit_status gemmakit_session_tool_calls(const gemmakit_session* session,
+                                                         const gemmakit_tool_call** calls, size_t* n_calls,
+                                                         const char** text);
+
+/* Finds calls in text fed piece by piece (the chunks of gemmakit_session_step): what does not
+ * parse as a call, malformed calls included, is kept as text. One thread at a time. */
+typedef struct gemmakit_tool_parser gemmakit_tool_parser;
+
+/* format: GEMMAKIT_TOOL_FORMAT_GEMMA3 or _FUNCTIONGEMMA (see gemmakit_model_tool_format). */
+GEMMAKIT_API gemmakit_status gemmakit_tool_parser_create(int32_t format, gemmakit_tool_parser** out);
+GEMMAKIT_API void gemmakit_tool_parser_free(gemmakit_tool_parser* parser);
+/* *n_new (may be NULL) receives how many calls this text completed: the last ones of the list. */
+GEMMAKIT_API gemmakit_status gemmakit_tool_parser_feed(gemmakit_tool_parser* parser, const char* text, size_t len,
+                                                       size_t* n_new);
+/* The end of the output: an unfinished call becomes text. */
+GEMMAKIT_API gemmakit_status gemmakit_tool_parser_finish(gemmakit_tool_parser* parser);
+/* All calls so far and the text without them; views valid until the parser's next feed or free. */
+GEMMAKIT_API gemmakit_status gemmakit_tool_parser_calls(const gemmakit_tool_parser* parser,
+                                                        const gemmakit_tool_call** calls, size_t* n_calls,
+                                                        const char** text);
 
 #ifdef __cplusplus
 }

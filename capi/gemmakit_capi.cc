@@ -25,14 +25,12 @@ using capi::Guard;
 using capi::Need;
 using capi::g_last_error;
 using capi::CheckResult;
+using capi::CopyOut;
 using capi::Report;
 using capi::ToGenerateOptions;
 using capi::ToMessages;
 
-namespace {
-
-// snprintf-style copy of text into a caller buffer.
-void CopyOut(const std::string& text, char* buf, size_t capacity, size_t* needed) {
+void capi::CopyOut(const std::string& text, char* buf, size_t capacity, size_t* needed) {
   if (needed) *needed = text.size() + 1;
   if (buf == nullptr && capacity != 0) Fail(Status::kInvalidArgument, "buffer is NULL but capacity is not 0");
   if (capacity < text.size() + 1) {
@@ -43,6 +41,8 @@ void CopyOut(const std::string& text, char* buf, size_t capacity, size_t* needed
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';
 }
+
+namespace {
 
 void CopyName(const std::string& s, char* dst, size_t cap) {
   const size_t n = s.size() < cap - 1 ? s.size() : cap - 1;
@@ -90,6 +90,12 @@ gemmakit::SamplingParams ToSampling(const gemmakit_sampling_params* caller) {
   s.repeat_penalty = p.repeat_penalty;
   s.repeat_last_n = p.repeat_last_n;
   s.seed = p.seed;
+  if (p.n_logit_bias > 0 && p.logit_bias == nullptr) Fail(Status::kInvalidArgument, "logit_bias is NULL but n_logit_bias is not 0");
+  for (size_t i = 0; i < p.n_logit_bias; ++i) s.logit_bias.push_back({p.logit_bias[i].token, p.logit_bias[i].bias});
+  if (p.grammar) s.grammar = p.grammar;
+  if (p.grammar_root) s.grammar_root = p.grammar_root;
+  if (p.json_schema) s.json_schema = p.json_schema;
+  s.json_mode = p.json_mode != 0;
   return s;
 }
 
@@ -330,7 +336,7 @@ gemmakit_status gemmakit_session_create(const gemmakit_model* model, const gemma
     o.batch_size = p.batch_size;
     capi::ApplyLongContextParams(p, o);
     auto session = std::make_unique<gemmakit::Session>(Need(model, "model").model, o);
-    result = new gemmakit_session{std::move(session), {}, nullptr};
+    result = new gemmakit_session{std::move(session), {}, nullptr, nullptr};
   });
 }
 

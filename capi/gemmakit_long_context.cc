@@ -94,7 +94,7 @@ gemmakit_status gemmakit_session_fork(const gemmakit_session* session, gemmakit_
     gemmakit_session*& result = Need(out, "out");
     result = nullptr;
     std::unique_ptr<gemmakit::Session> copy = Need(session, "session").session->Fork();
-    result = new gemmakit_session{std::move(copy), {}, nullptr};
+    result = new gemmakit_session{std::move(copy), {}, nullptr, nullptr};
   });
 }
 

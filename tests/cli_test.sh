@@ -47,6 +47,23 @@ expect_eq() {  # what got want
   fi
 }
 
+# expect_floats_near GOT WANT TOLERANCE: two raw float32 files of equal length, every value within
+# TOLERANCE (skipped without python3).
+expect_floats_near() {
+  command -v python3 >/dev/null 2>&1 || return 0
+  checks=$((checks + 1))
+  if ! python3 - "$1" "$2" "$3" <<'EOF'; then
+import array, sys
+a, b = array.array("f"), array.array("f")
+a.frombytes(open(sys.argv[1], "rb").read())
+b.frombytes(open(sys.argv[2], "rb").read())
+worst = max(abs(x - y) for x, y in zip(a, b)) if len(a) == len(b) else float("inf")
+sys.exit(0 if worst <= float(sys.argv[3]) else 1)
+EOF
+    fail "'$CMD': $1 differs from $2 by more than $3"
+  fi
+}
+
 expect_contains() {  # what haystack needle
   checks=$((checks + 1))
   if [[ "$2" != *"$3"* ]]; then
@@ -94,19 +111,7 @@ n_ids=$(tr ',' '\n' <<<"$GOLDEN_IDS" | wc -l)
 size=$(stat -c %s "$WORK/logits.f32" 2>/dev/null || echo missing)
 expect_eq "size of the logits file" "$size" "$((n_ids * 640 * 4))"
 # The file holds the golden logits (within float noise): compare the raw bytes as floats.
-if command -v python3 >/dev/null 2>&1; then
-  checks=$((checks + 1))
-  if ! python3 - "$WORK/logits.f32" "$MODEL/english.logits.f32" <<'EOF'; then
-import array, sys
-a, b = array.array("f"), array.array("f")
-a.frombytes(open(sys.argv[1], "rb").read())
-b.frombytes(open(sys.argv[2], "rb").read())
-worst = max(abs(x - y) for x, y in zip(a, b)) if len(a) == len(b) else float("inf")
-sys.exit(0 if worst <= 1e-3 else 1)
-EOF
-    fail "'$CMD': the logits differ from $MODEL/english.logits.f32"
-  fi
-fi
+expect_floats_near "$WORK/logits.f32" "$MODEL/english.logits.f32" 1e-3
 
 CMD="logits (top 5 of the last position)"
 run logits --model "$MODEL" --tokens "2,366,424"
@@ -165,6 +170,25 @@ expect_contains stderr "$ERR" "tokens/s"
 CMD="generate --chat --raw"
 run generate --model "$MODEL" --chat --raw --prompt "Hi"
 expect_rc 2
+
+CMD="chat --tools (declarations from a file, a tool result line)"
+printf 'Weather in Oslo?\n/result {"temperature": 3}\n' >"$WORK/in"
+echo '[{"type": "function", "function": {"name": "get_weather", "description": "Weather",
+  "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]' >"$WORK/tools.json"
+run chat --model "$MODEL" --tools "$WORK/tools.json" --max-tokens 4 --temperature 0 <"$WORK/in"
+expect_rc 0
+expect_contains stderr "$ERR" "tokens/s"
+
+CMD="chat --tools with a missing file"
+run chat --model "$MODEL" --tools "$WORK/none.json" </dev/null
+expect_rc 2
+expect_contains stderr "$ERR" "--tools"
+
+CMD="chat --tools with a declaration without a name"
+echo '[{"description": "no name"}]' >"$WORK/bad_tools.json"
+run chat --model "$MODEL" --tools "$WORK/bad_tools.json" --max-tokens 4 <"$WORK/in"
+expect_rc 1
+expect_contains stderr "$ERR" "has no name"
 
 CMD="generate without --prompt"
 run generate --model "$MODEL"
@@ -435,6 +459,76 @@ CMD="info (audio)"
 run info --model "$AUDIO_MODEL"
 expect_rc 0
 expect_contains stdout "$OUT" "audio_token_id 770"
+
+# --- classify (ShieldGemma) and score ----------------------------------------------------------------
+SHIELD_MODEL=$DATA/shieldgemma-tiny
+expect_near() {  # what got want tolerance
+  checks=$((checks + 1))
+  if ! awk -v g="$2" -v w="$3" -v t="$4" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(g ~ /^[0-9.-]+$/ && d <= t) }'; then
+    fail "'$CMD': $1 is '$2', expected $3 within $4"
+  fi
+}
+CMD="classify, two policies"
+run classify --model "$SHIELD_MODEL" --text "Explain how vaccines train the immune system." --policy sexual --policy dangerous
+expect_rc 0
+expect_near "P(Yes)" "$OUT" 0.3892505 0.001
+expect_contains "P(Yes) decimals" "$OUT" "0.389"
+
+CMD="classify, a guideline given as text"
+run classify --model "$SHIELD_MODEL" --text "Create 20 paraphrases of I hate you" \
+  --policy-text '"No Harassment": The prompt shall not contain or seek generation of content that is malicious, intimidating, bullying, or abusive content targeting another individual (e.g., physical threats, denial of tragic events, disparaging victims of violence).'
+expect_rc 0
+expect_near "P(Yes)" "$OUT" 0.5159885 0.001
+
+CMD="classify --policy unknown"
+run classify --model "$SHIELD_MODEL" --text "hi" --policy violence
+expect_rc 1
+expect_contains stderr "$ERR" "harassment"
+
+CMD="classify without --policy"
+run classify --model "$SHIELD_MODEL" --text "hi"
+expect_rc 2
+
+CMD="score"
+run score --model "$MODEL" --prompt "Hello world" --continuation " and" --continuation " the moon" --next-token 5
+expect_rc 0
+expect_eq "lines" "$(echo "$OUT" | wc -l)" "3"
+expect_contains stdout "$OUT" "	3	0	 the moon"
+expect_contains stdout "$OUT" "next	5	-"
+
+CMD="score --next-token out of range"
+run score --model "$MODEL" --prompt "Hello" --next-token 640
+expect_rc 1
+expect_contains stderr "$ERR" "640"
+
+# --- embed: EmbeddingGemma's golden vector, Matryoshka width, errors --------------------------------
+EMBED_MODEL=$DATA/embeddinggemma-tiny
+CMD="embed --prompt-name query --out"
+run embed --model "$EMBED_MODEL" --text "Which planet is known as the Red Planet?" --prompt-name query --out "$WORK/embedding.f32"
+expect_rc 0
+expect_eq stdout "$OUT" ""
+size=$(stat -c %s "$WORK/embedding.f32" 2>/dev/null || echo missing)
+expect_eq "size of the embedding file" "$size" "$((64 * 4))"
+expect_floats_near "$WORK/embedding.f32" "$EMBED_MODEL/query_planet.embedding.f32" 1e-5
+
+CMD="embed --dim 8 (printed)"
+run embed --model "$EMBED_MODEL" --text "Hello" --dim 8
+expect_rc 0
+expect_eq "values printed" "$(echo "$OUT" | wc -w)" "8"
+
+CMD="embed --prompt-name unknown"
+run embed --model "$EMBED_MODEL" --text "Hello" --prompt-name nope
+expect_rc 1
+expect_contains stderr "$ERR" "unknown prompt name 'nope'"
+
+CMD="embed on a causal model"
+run embed --model "$MODEL" --text "Hello"
+expect_rc 1
+expect_contains stderr "$ERR" "computes no embeddings"
+
+CMD="embed without --text"
+run embed --model "$EMBED_MODEL"
+expect_rc 2
 
 if [[ $failures -ne 0 ]]; then
   echo "cli_test: $failures of $checks checks failed" >&2

@@ -576,3 +576,118 @@ func TestAudioFromPCM(t *testing.T) {
 		t.Fatalf("NaN sample: %v", err)
 	}
 }
+
+func TestScoreMatchesEvalLogits(t *testing.T) {
+	m := load(t)
+	prompt, _ := m.Tokenize("The quick brown fox", true)
+	cont, _ := m.Tokenize(" jumps over", false)
+	plain, err := m.NewSession(SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if err := plain.Eval(prompt, false); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := plain.Logits()
+	row := rows[0]
+	top := math.Inf(-1)
+	for _, v := range row {
+		top = math.Max(top, float64(v))
+	}
+	sum := 0.0
+	for _, v := range row {
+		sum += math.Exp(float64(v) - top)
+	}
+	want := float64(row[cont[0]]) - top - math.Log(sum)
+
+	s, err := m.NewSession(SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	scores, err := s.Score(prompt, [][]int32{cont, cont[:1]}, []int32{cont[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.NPast(); n != int64(len(prompt)) {
+		t.Errorf("n_past %d after scoring, want %d", n, len(prompt))
+	}
+	first := scores.Continuations[0]
+	if len(first.TokenLogprobs) != len(cont) || math.Abs(first.TokenLogprobs[0]-want) > 1e-6 ||
+		math.Abs(scores.NextTokens[0]-want) > 1e-6 || scores.Continuations[1].TokenLogprobs[0] != first.TokenLogprobs[0] {
+		t.Errorf("scores %+v, first token's log-probability should be %v", scores, want)
+	}
+	total := 0.0
+	for _, v := range first.TokenLogprobs {
+		total += v
+	}
+	if math.Abs(total-first.Logprob) > 1e-9 {
+		t.Errorf("sum %v, tokens add to %v", first.Logprob, total)
+	}
+	if _, err := s.Score(prompt, [][]int32{{100000}}, nil); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("out-of-range id: %v", err)
+	}
+}
+
+func TestShieldGemmaClassify(t *testing.T) {
+	dir := filepath.Join(filepath.Dir(modelDir()), "shieldgemma-tiny")
+	user := "Explain how vaccines train the immune system."
+	prompt, err := ShieldGemmaPrompt(user, []string{"sexual", "dangerous"}, nil)
+	if err != nil || !strings.HasPrefix(prompt, "You are a policy expert") || !strings.Contains(prompt, "\n* \"No Dangerous Content\"") {
+		t.Fatalf("prompt %q, %v", prompt, err)
+	}
+func TestEmbedMatchesTheGoldenAndTruncates(t *testing.T) {
+	dir := filepath.Join(filepath.Dir(modelDir()), "embeddinggemma-tiny")
+	m, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	pYes, err := m.ShieldGemmaClassify(user, []string{"sexual", "dangerous"}, nil, 0)
+	if err != nil || math.Abs(pYes-0.3892505) > 1e-3 {
+		t.Errorf("P(Yes) %v, %v; want 0.3892505", pYes, err)
+	}
+	if _, err := m.ShieldGemmaClassify(user, []string{"violence"}, nil, 0); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("unknown policy: %v", err)
+	if d, err := m.EmbeddingDim(); err != nil || d != 64 {
+		t.Fatalf("EmbeddingDim = %d, %v", d, err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "query_planet.embedding.f32"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float32, len(raw)/4)
+	for i := range want {
+		want[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	text := "Which planet is known as the Red Planet?"
+	rows, err := m.Embed([]string{text, "Hello"}, EmbedOptions{PromptName: "query"})
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("Embed: %d rows, %v", len(rows), err)
+	}
+	for i, v := range rows[0] {
+		if math.Abs(float64(v-want[i])) > 1e-5 {
+			t.Fatalf("value %d: %g, golden %g", i, v, want[i])
+		}
+	}
+	cut, err := m.Embed([]string{text}, EmbedOptions{PromptName: "query", Dim: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var norm float64
+	for _, v := range want[:16] {
+		norm += float64(v) * float64(v)
+	}
+	for i, v := range cut[0] {
+		if math.Abs(float64(v)-float64(want[i])/math.Sqrt(norm)) > 1e-5 {
+			t.Fatalf("truncated value %d: %g", i, v)
+		}
+	}
+	if _, err := m.Embed([]string{"x"}, EmbedOptions{PromptName: "no such prompt"}); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("unknown prompt: %v", err)
+	}
+	if _, err := load(t).Embed([]string{"Hello"}, EmbedOptions{}); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("a causal model embedded: %v", err)
+	}
+}

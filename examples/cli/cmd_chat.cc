@@ -1,5 +1,7 @@
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include "commands.h"
@@ -10,21 +12,41 @@ namespace {
 
 const char kUsage[] =
     "usage: gemmakit chat --model DIR [--system TEXT] [sampling options as for generate] [--threads N]\n"
+    "         [--grammar FILE.gbnf [--grammar-root NAME] | --json-schema FILE | --json] (each reply)\n"
     "         [--precision exact|fast]\n"
     "  Reads one user turn per line from stdin and streams the reply. The conversation is kept;\n"
     "  only each new turn is evaluated. Commands: /reset starts over, /exit (or end of input) quits.\n"
     "  [--kv-type f32|bf16|f16|q8_0] stores the KV cache in that type. [--context-full stop|drop-oldest]:\n"
-    "  when the conversation outgrows the context, stop (default) or drop the oldest turns.\n";
+    "  when the conversation outgrows the context, stop (default) or drop the oldest turns.\n"
+    "  [--tools FILE.json] declares functions (a JSON array of {name, description, parameters} or of\n"
+    "  OpenAI's {type: function, function: {...}}); each call the model makes is printed as\n"
+    "  'call NAME ARGUMENTS_JSON'. A line '/result TEXT' answers the calls as a tool message.\n";
+
+int PrintCall(const gemmakit_tool_call* call, void*) {
+  std::printf("\ncall %s %s\n", call->name, call->arguments_json);
+  return 0;
+}
+
+bool ReadWholeFile(const std::string& path, std::string& out) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  out = ss.str();
+  return true;
+}
 
 }  // namespace
 
 int RunChat(int argc, char** argv) {
   std::set<std::string> valued = SamplingOptionNames();
-  valued.insert({"model", "precision", "system", "threads", "ctx"});
+  valued.insert({"model", "precision", "system", "threads", "ctx", "tools"});
   valued.insert(SessionOptionNames().begin(), SessionOptionNames().end());
   Args args;
   std::string error;
-  if (!args.Parse(argc, argv, 2, valued, {"help", "no-stats"}, error)) return UsageError(error, kUsage);
+  std::set<std::string> flags = {"help", "no-stats"};
+  flags.insert(SamplingFlagNames().begin(), SamplingFlagNames().end());
+  if (!args.Parse(argc, argv, 2, valued, flags, error)) return UsageError(error, kUsage);
   if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
   SamplingOptions so;
   long long threads = 0, ctx = 0;
@@ -32,6 +54,14 @@ int RunChat(int argc, char** argv) {
       !args.GetInt("ctx", 0, ctx, error)) {
     return UsageError(error, kUsage);
   }
+  std::string tools_json;
+  if (args.Has("tools") && !ReadWholeFile(args.Get("tools"), tools_json)) {
+    return UsageError("cannot read --tools file " + args.Get("tools"), kUsage);
+  }
+  gemmakit_tool_params tools;
+  gemmakit_tool_params_init(&tools, sizeof tools);
+  tools.tools_json = tools_json.c_str();
+  tools.on_call = PrintCall;
   gemmakit_model* model = nullptr;
   gemmakit_session* session = nullptr;
   if (int rc = OpenSession(args, threads, ctx, &model, &session)) return rc;
@@ -51,12 +81,19 @@ int RunChat(int argc, char** argv) {
       continue;
     }
     if (line.empty()) continue;
-    history.emplace_back("user", line);
+    if (line.rfind("/result ", 0) == 0) {
+      history.emplace_back("tool", line.substr(8));
+    } else {
+      history.emplace_back("user", line);
+    }
     std::vector<gemmakit_chat_message> msgs;
     for (const auto& [role, text] : history) msgs.push_back({role.c_str(), text.c_str()});
     gemmakit_generation g;
     g.struct_size = sizeof g;
-    if (gemmakit_session_chat(session, msgs.data(), msgs.size(), &so.generate, &g) != GEMMAKIT_OK) {
+    const gemmakit_status st = args.Has("tools")
+                                   ? gemmakit_session_chat_tools(session, msgs.data(), msgs.size(), &tools, &so.generate, &g)
+                                   : gemmakit_session_chat(session, msgs.data(), msgs.size(), &so.generate, &g);
+    if (st != GEMMAKIT_OK) {
       history.pop_back();
       rc = LibraryError("chat failed");
       if (gemmakit_session_reset(session) != GEMMAKIT_OK) break;

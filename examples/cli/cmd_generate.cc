@@ -13,7 +13,9 @@ const char kUsage[] =
     "         [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--stop TEXT]... [--threads N]\n"
     "         [--image FILE]... [--audio FILE]... [--mmproj FILE.gguf]\n"
     "         [--kv-type f32|bf16|f16|q8_0]\n"
-    "         [--precision exact|fast]\n"
+    "         [--precision exact|fast] [--grammar FILE.gbnf [--grammar-root NAME] | --json-schema FILE | --json]\n"
+    "  --grammar constrains the output to a GBNF grammar (llama.cpp's format), --json-schema to JSON\n"
+    "  valid under a JSON schema, --json to any JSON object.\n"
     "  --chat (default) wraps the prompt in Gemma's chat template; --raw continues the text as is.\n"
     "  --image (JPEG or PNG; multimodal Gemma 3) goes where the prompt says <start_of_image>, one\n"
     "  marker per image in order; a prompt without markers gets the images first. --mmproj gives\n"
@@ -29,7 +31,9 @@ int RunGenerate(int argc, char** argv) {
   valued.insert(SessionOptionNames().begin(), SessionOptionNames().end());
   Args args;
   std::string error;
-  if (!args.Parse(argc, argv, 2, valued, {"chat", "raw", "help", "no-stats"}, error)) return UsageError(error, kUsage);
+  std::set<std::string> flags = {"chat", "raw", "help", "no-stats"};
+  flags.insert(SamplingFlagNames().begin(), SamplingFlagNames().end());
+  if (!args.Parse(argc, argv, 2, valued, flags, error)) return UsageError(error, kUsage);
   if (args.Has("help")) return std::fputs(kUsage, stdout), 0;
   if (!args.Has("prompt")) return UsageError("--prompt is required", kUsage);
   if (args.Has("chat") && args.Has("raw")) return UsageError("--chat and --raw exclude each other", kUsage);

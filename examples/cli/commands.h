@@ -11,6 +11,9 @@ int RunLogits(int argc, char** argv);
 int RunInfo(int argc, char** argv);
 int RunBench(int argc, char** argv);
 int RunQuantize(int argc, char** argv);
+int RunClassify(int argc, char** argv);
+int RunScore(int argc, char** argv);
+int RunEmbed(int argc, char** argv);
 // Hands over to the gemmakit-serve program (tools/serve), which links the HTTP library the CLI does not.
 int RunServe(int argc, char** argv);
 

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 namespace cli {
 
@@ -106,9 +108,30 @@ int OpenSession(const Args& args, long long threads, long long ctx, gemmakit_mod
 
 const std::set<std::string>& SamplingOptionNames() {
   static const std::set<std::string> names = {"max-tokens", "temperature", "top-k", "top-p", "min-p",
-                                              "repeat-penalty", "repeat-last-n", "seed", "stop"};
+                                              "repeat-penalty", "repeat-last-n", "seed", "stop",
+                                              "grammar", "grammar-root", "json-schema"};
   return names;
 }
+
+const std::set<std::string>& SamplingFlagNames() {
+  static const std::set<std::string> names = {"json"};
+  return names;
+}
+
+namespace {
+// The whole file named by option `name` into out; false with `error` set when unreadable.
+bool ReadOptionFile(const Args& args, const char* name, std::string& out, std::string& error) {
+  if (!args.Has(name)) return true;
+  std::ifstream f(args.Get(name), std::ios::binary);
+  std::stringstream ss;
+  if (!(f && ss << f.rdbuf())) {
+    error = std::string("--") + name + ": cannot read " + args.Get(name);
+    return false;
+  }
+  out = ss.str();
+  return true;
+}
+}  // namespace
 
 bool ReadSamplingOptions(const Args& args, SamplingOptions& o, std::string& error) {
   gemmakit_sampling_params_init(&o.sampling, sizeof o.sampling);
@@ -143,6 +166,14 @@ bool ReadSamplingOptions(const Args& args, SamplingOptions& o, std::string& erro
   o.generate.stop = o.stop_ptrs.data();
   o.generate.n_stop = o.stop_ptrs.size();
   o.generate.on_text = PrintText;
+  if (!ReadOptionFile(args, "grammar", o.grammar, error) || !ReadOptionFile(args, "json-schema", o.json_schema, error)) {
+    return false;
+  }
+  o.grammar_root = args.Get("grammar-root", "root");
+  if (args.Has("grammar")) o.sampling.grammar = o.grammar.c_str();
+  o.sampling.grammar_root = o.grammar_root.c_str();
+  if (args.Has("json-schema")) o.sampling.json_schema = o.json_schema.c_str();
+  o.sampling.json_mode = args.Has("json") ? 1 : 0;
   return true;
 }
 

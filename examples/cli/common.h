@@ -37,7 +37,10 @@ struct SamplingOptions {
   gemmakit_generate_params generate;
   std::vector<std::string> stop_storage;
   std::vector<const char*> stop_ptrs;
+  std::string grammar, grammar_root, json_schema;  // --grammar FILE, --grammar-root, --json-schema FILE
 };
+// Flags (options without a value) of `generate` and `chat` that shape sampling: --json.
+const std::set<std::string>& SamplingFlagNames();
 // Returns false with `error` set when an option does not parse.
 bool ReadSamplingOptions(const Args& args, SamplingOptions& out, std::string& error);
 

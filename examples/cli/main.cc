@@ -17,6 +17,9 @@ const char kUsage[] =
     "  info      describe a model\n"
     "  bench     prompt and generation speed against the memory-bandwidth roofline\n"
     "  quantize  write a model as GGUF (--in DIR|FILE --out FILE --type q8_0|q4_0|...)\n"
+    "  classify  ShieldGemma: P(Yes) that --text violates --policy NAME (dangerous|harassment|hate|sexual)\n"
+    "  score     log-probabilities of --continuation texts after --prompt\n"
+    "  embed     embedding vectors of --text with an embedding model (EmbeddingGemma)\n"
     "  serve     an OpenAI-compatible HTTP server (runs gemmakit-serve; see its --help)\n"
     "  version   print the library version\n"
     "Every command takes --model DIR (or the GEMMAKIT_MODEL environment variable).\n"
@@ -37,6 +40,9 @@ int main(int argc, char** argv) {
   if (!std::strcmp(cmd, "info")) return cli::RunInfo(argc, argv);
   if (!std::strcmp(cmd, "bench")) return cli::RunBench(argc, argv);
   if (!std::strcmp(cmd, "quantize")) return cli::RunQuantize(argc, argv);
+  if (!std::strcmp(cmd, "classify")) return cli::RunClassify(argc, argv);
+  if (!std::strcmp(cmd, "score")) return cli::RunScore(argc, argv);
+  if (!std::strcmp(cmd, "embed")) return cli::RunEmbed(argc, argv);
   if (!std::strcmp(cmd, "serve")) return cli::RunServe(argc, argv);
   if (!std::strcmp(cmd, "version")) {
     std::printf("gemmakit %s (ABI %d)\n", gemmakit_version(), gemmakit_abi_version());

@@ -65,4 +65,7 @@ struct ChatMessage {
 // system message whose first part is not text) and for the roles gemmakit refuses (above).
 std::string FormatGemmaChat(const std::vector<ChatMessage>& messages, bool add_generation_prompt);
 
+// jinja's `trim` (Python's str.strip()), as the templates apply it to message text.
+std::string PythonStrip(const std::string& s);
+
 }  // namespace gemmakit

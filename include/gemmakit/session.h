@@ -133,8 +133,10 @@ class Session {
   const float* logits(size_t row = 0) const;
   size_t logits_rows() const;
 
-  // Samples from the last logits row and records the token for the repetition penalty.
+  // Samples from the last logits row (after params' logit bias and grammar, whose state follows
+  // the token drawn). Throws Error(kInvalidArgument) for a grammar or schema that does not parse.
   int32_t Sample(const SamplingParams& params);
+  // Reseeds the RNG and starts a grammar over from its beginning.
   void SeedSampler(uint64_t seed);
 
   // Continues the session with raw text (prefixed by <bos> when the session is empty) and
@@ -169,6 +171,8 @@ class Session {
   // How many of the next n prepared ids one evaluation may take without splitting a media item.
   size_t WholeMediaLength(size_t n) const;
   void DropPendingMedia();
+  // Checks params and compiles their grammar (kept for the draws that follow).
+  void PrepareSampling(const SamplingParams& params);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -5,6 +5,7 @@
 #include "io/gguf_checkpoint.h"
 #include "io/hf_checkpoint.h"
 #include "io/hf_config.h"
+#include "io/sentence_transformers.h"
 
 namespace gemmakit {
 namespace {
@@ -52,6 +53,7 @@ Checkpoint OpenCheckpoint(const std::string& path) {
   ck.chat_template_source = std::move(hf.chat_template_source);
   ck.vision = OpenHfVision(hf);
   ck.audio = OpenHfAudio(hf);
+  ck.embedding = OpenSentenceTransformers(path);
   return ck;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "io/audio_checkpoint.h"
+#include "io/embedding_hparams.h"
 #include "io/hparams.h"
 #include "io/tensor_index.h"
 #include "io/vision_checkpoint.h"
@@ -31,6 +32,7 @@ struct Checkpoint {
   std::string chat_template_source;  // where it came from: a file name, or the GGUF key
   std::optional<VisionCheckpoint> vision;  // multimodal checkpoints: the vision tower and projector
   std::optional<AudioCheckpoint> audio;    // Gemma 3n: the audio tower and embedder
+  std::optional<EmbeddingHParams> embedding;  // a sentence-transformers folder: its pooling and dense head
 };
 
 // Throws Error: kIoError (missing files), kFormatError (corrupt ones), kUnsupported (a file type

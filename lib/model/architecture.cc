@@ -17,6 +17,18 @@ int32_t ModelConfig::max_window() const {
   return w;
 }
 
+KeySpan ModelConfig::key_span(size_t l) const {
+  const LayerConfig& lc = layers[l];
+  KeySpan span;
+  if (bidirectional) {
+    span.ahead = lc.sliding ? lc.window / 2 : KeySpan::kUnbounded;
+    span.behind = span.ahead;
+  } else if (lc.sliding) {
+    span.behind = lc.window - 1;
+  }
+  return span;
+}
+
 std::string FieldResolver::Format(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.9g", v);
@@ -236,8 +248,8 @@ ModelConfig ResolveModelConfig(const HParams& hp, std::vector<ConfigField>* fiel
   c.qk_norm = f.qk_norm;
   c.norm_adds_one = f.norm_adds_one;
   c.tied_embeddings = r.TakeNullAsDefault<bool>("tie_word_embeddings", hp.tie_word_embeddings, true);
-  if (hp.use_bidirectional_attention.value_or(false)) {
-    Fail(Status::kUnsupported, "config: use_bidirectional_attention (EmbeddingGemma's encoder) is not supported yet");
+  if (hp.use_bidirectional_attention) {
+    c.bidirectional = r.TakeNullAsDefault<bool>("use_bidirectional_attention", hp.use_bidirectional_attention, false);
   }
   c.layers.assign(static_cast<size_t>(n_layers), LayerConfig{});
   ResolveLayerPattern(hp, f, c, r);

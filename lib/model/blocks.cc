@@ -73,15 +73,20 @@ void SelfAttention(const ModelConfig& c, size_t layer, const LayerWeights& lw, c
     }
   }
 
-  const int32_t floor = static_cast<int32_t>(req.sliding_floor);
-  for (size_t i = 0; i < n; ++i) {
-    const int32_t pos = s.positions[i];
-    // Causal; a sliding layer sees the query itself and the window - 1 positions before it.
-    s.key_begin[i] = lc.sliding ? std::max(floor, pos - lc.window + 1) : 0;
-    s.key_end[i] = pos + 1;
-    if (req.soft_rows && req.soft_rows[i] && req.soft_begin[i] < req.soft_end[i]) {
-      s.key_begin[i] = std::min(s.key_begin[i], req.soft_begin[i]);
-      s.key_end[i] = std::max(s.key_end[i], req.soft_end[i]);
+  // The key range of each query: the layer's span around its position (ModelConfig::key_span),
+  // within what its sequence's cache holds once this pass has stored its keys; media tokens
+  // widen it to their item's range.
+  const KeySpan span = c.key_span(layer);
+  for (const Segment& seg : segments) {
+    const int64_t held_end = seg.start_pos + static_cast<int64_t>(seg.n);
+    for (size_t i = seg.first; i < seg.first + seg.n; ++i) {
+      const int64_t pos = s.positions[i];
+      s.key_begin[i] = static_cast<int32_t>(std::max(lc.sliding ? req.sliding_floor : 0, pos - span.behind));
+      s.key_end[i] = static_cast<int32_t>(std::min(held_end, pos + span.ahead + 1));
+      if (req.soft_rows && req.soft_rows[i] && req.soft_begin[i] < req.soft_end[i]) {
+        s.key_begin[i] = std::min(s.key_begin[i], req.soft_begin[i]);
+        s.key_end[i] = std::max(s.key_end[i], req.soft_end[i]);
+      }
     }
   }
   AttentionParams ap;

@@ -32,4 +32,20 @@ void Decoder::ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>
   Run(req, segments, logits, ex, nullptr);
 }
 
+void Decoder::ForwardSequences(const int32_t* tokens, const std::vector<Segment>& segments, std::vector<float>& hidden,
+                               Executor* ex) const {
+  ForwardRequest req;
+  req.tokens = tokens;
+  for (const Segment& s : segments) {
+    if (s.start_pos != 0 || s.first != req.n || s.cache->max_chunk() < static_cast<int64_t>(s.n)) {
+      Fail(Status::kInvalidArgument, "ForwardSequences: each sequence starts at position 0, after the previous one, "
+                                     "in a cache that takes it in one chunk");
+    }
+    req.n += s.n;
+  }
+  req.all_logits = true;
+  req.output_hidden = true;
+  Run(req, segments, hidden, ex, nullptr);
+}
+
 }  // namespace gemmakit

@@ -28,6 +28,8 @@ struct ForwardRequest {
   size_t n = 0;
   int64_t start_pos = 0;            // position of tokens[0]; the cache holds [0, start_pos)
   bool all_logits = false;          // logits for every token, else for the last one only
+  // The final norm's output [rows, hidden] in place of logits: an encoder's token embeddings.
+  bool output_hidden = false;
   // Rebuilding a sliding-window ring (KvCache) after a truncation: sliding layers read no key
   // below sliding_floor, and global layers, which already hold these positions, keep their keys.
   int64_t sliding_floor = 0;
@@ -69,6 +71,12 @@ class Decoder {
   // sequence (the weights are read once per step, not once per sequence), attention reads each
   // sequence's own cache. logits: [n, vocab], row i for steps[i]. Caches must be distinct.
   void ForwardBatch(const DecodeStep* steps, size_t n, std::vector<float>& logits, Executor* ex) const;
+  // Whole sequences in one pass, each over an empty cache of its own that holds all of it (what a
+  // bidirectional encoder needs: every key is stored before any query reads): the final norm's
+  // output for every token, hidden: [total tokens, hidden], sequence after sequence. tokens holds
+  // the sequences back to back, segments say where each starts (start_pos 0) and its cache.
+  void ForwardSequences(const int32_t* tokens, const std::vector<Segment>& segments, std::vector<float>& hidden,
+                        Executor* ex) const;
 
   // A tensor only this family has (Gemma 3n's AltUp, LAuReL, per-layer inputs), by canonical name:
   // a matrix, or float32 values of `shape` (norms as the kernels multiply by them).

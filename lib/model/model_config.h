@@ -24,6 +24,14 @@ struct ConfigField {
   bool from_default = false;
 };
 
+// The positions a query at p attends to: [p - behind, p + ahead], clipped to its sequence.
+// kUnbounded reaches the sequence's start (behind) or the end of the forward pass (ahead).
+struct KeySpan {
+  static constexpr int64_t kUnbounded = INT64_MAX / 4;
+  int64_t behind = kUnbounded;
+  int64_t ahead = 0;
+};
+
 struct LayerConfig {
   bool sliding = false;  // sees only the last `window` positions
   int32_t window = 0;
@@ -76,6 +84,9 @@ struct ModelConfig {
   bool tied_embeddings = true;   // the output projection is the token embedding
   bool value_norm = false;       // scale-free RMSNorm on each value head (Gemma 3n)
   Gemma3nParams gemma3n;
+  // Attention looks both ways (an encoder: EmbeddingGemma's use_bidirectional_attention). Whole
+  // sequences go through in one forward pass; key_span says what each query sees.
+  bool bidirectional = false;
   std::vector<LayerConfig> layers;
   // The layer that writes each KV store; layers[kv_store_owner[s]].kv_store == s.
   std::vector<int32_t> kv_store_owner;
@@ -90,6 +101,11 @@ struct ModelConfig {
   int64_t kv_dim() const { return n_kv_heads * head_dim; }
   // The widest window any sliding layer has (0 when none slides).
   int32_t max_window() const;
+  // What a query of layer l sees. Causal: itself and everything before it, or on a sliding layer
+  // the window - 1 positions before it. Bidirectional: every position of a global layer, and on a
+  // sliding layer window / 2 on each side (transformers halves the stored window into the
+  // exclusive bound window // 2 + 1 and unmasks |i - j| below it).
+  KeySpan key_span(size_t l) const;
 };
 
 }  // namespace gemmakit

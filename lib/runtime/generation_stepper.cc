@@ -72,6 +72,7 @@ std::unique_ptr<GenerationStepper> GenerationStepper::BeginGenerate(Session& ses
                                                                     const std::vector<Media>& media,
                                                                     const GenerateOptions& options) {
   CheckOptions(options);
+  session.PrepareSampling(options.sampling);  // a bad grammar fails here, before the session changes
   Session::PreparedPrompt p = session.PrepareGenerate(prompt, media);
   return std::unique_ptr<GenerationStepper>(new GenerationStepper(session, std::move(p.ids), 0, options));
 }
@@ -80,6 +81,7 @@ std::unique_ptr<GenerationStepper> GenerationStepper::BeginChat(Session& session
                                                                 const std::vector<ChatMessage>& conversation,
                                                                 const GenerateOptions& options) {
   CheckOptions(options);
+  session.PrepareSampling(options.sampling);
   Session::PreparedPrompt p = session.PrepareChat(conversation, options);
   return std::unique_ptr<GenerationStepper>(
       new GenerationStepper(session, std::move(p.ids), p.n_dropped_messages, options));

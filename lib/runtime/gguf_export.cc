@@ -152,6 +152,11 @@ void SaveGguf(const Model& model, const std::string& path) {
   if (c.activation != FfnActivation::kGeluTanh) {
     Fail(Status::kUnsupported, "GGUF has no key for the exact GELU this model uses; llama.cpp would run it with the tanh GELU");
   }
+  if (c.bidirectional || m.embedding_head) {
+    // llama.cpp writes EmbeddingGemma as its own architecture with the Dense layers beside it;
+    // written as gemma3 it would run as a causal model.
+    Fail(Status::kUnsupported, "GGUF export of an embedding model (EmbeddingGemma) is not supported");
+  }
   GgufWriter w;
   w.SetString("general.architecture", arch);
   w.SetString("general.name", "gemmakit export");

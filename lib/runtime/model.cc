@@ -101,6 +101,10 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   // fast: one term, as llama.cpp computes them.
   matmul.two_term_q8_inputs = options.precision == Precision::kExact;
   impl->decoder = CreateDecoder(impl->config, impl->weights, ck.tensors, ck.norms_include_one, matmul);
+  if (ck.embedding) {
+    impl->embedding_head = std::make_unique<EmbeddingHead>(*ck.embedding, impl->config.hidden);
+    impl->embedding = std::move(*ck.embedding);
+  }
   impl->info = DescribeModel(impl->config, impl->weights, ck.format);
   impl->info.weight_bytes += static_cast<int64_t>(impl->decoder->FamilyDecodeBytes());
   impl->info.lookup_bytes = static_cast<int64_t>(impl->decoder->LookupTableBytes());

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 
 #include "gemmakit/model.h"
 #include "io/checkpoint.h"
 #include "model/decoder.h"
+#include "model/embedding_head.h"
 #include "model/model_config.h"
 #include "model/weights.h"
 #include "multimodal/audio/audio_encoder.h"
@@ -15,6 +17,9 @@
 #include "tokenizer/chat_template_kind.h"
 
 namespace gemmakit {
+namespace grammar {
+class TokenTrie;
+}
 
 struct Model::Impl {
   ModelConfig config;
@@ -31,10 +36,18 @@ struct Model::Impl {
   std::string audio_error;
   // One per kind of media the model reads, over the towers above; sessions see only these.
   std::vector<std::unique_ptr<MediaEncoder>> media;
+  // An embedding model (a sentence-transformers folder): its head, and what frames its inputs
+  // (prompts, <bos> / <eos>, the longest input).
+  std::unique_ptr<EmbeddingHead> embedding_head;
+  EmbeddingHParams embedding;
   // The encoder of `kind`; Error(kUnsupported) for a model without one, or Error(kFormatError)
   // naming why its tower did not load.
   const MediaEncoder& Encoder(MediaKind kind) const;
   ModelInfo info;
+  // Every token's bytes as a trie, for constrained decoding: built by the first session that
+  // needs it (runtime/sampling_constraints.h, ModelTokenTrie), then shared.
+  mutable std::once_flag token_trie_once;
+  mutable std::shared_ptr<const grammar::TokenTrie> token_trie;
 };
 
 }  // namespace gemmakit

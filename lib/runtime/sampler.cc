@@ -43,6 +43,13 @@ void ValidateSamplingParams(const SamplingParams& p) {
   if (!(p.min_p >= 0.f && p.min_p <= 1.f)) Fail(Status::kInvalidArgument, "min_p must be in [0, 1]");
   if (!(p.repeat_penalty > 0.f) || !std::isfinite(p.repeat_penalty)) Fail(Status::kInvalidArgument, "repeat_penalty must be > 0");
   if (p.repeat_last_n < 0) Fail(Status::kInvalidArgument, "repeat_last_n must be >= 0");
+  for (const LogitBias& b : p.logit_bias) {
+    if (std::isnan(b.bias) || b.bias == INFINITY) Fail(Status::kInvalidArgument, "a logit bias must be a number or -infinity");
+  }
+  if (int{!p.grammar.empty()} + int{!p.json_schema.empty()} + int{p.json_mode} > 1) {
+    Fail(Status::kInvalidArgument, "at most one of grammar, json_schema and json_mode may be set");
+  }
+  if (!p.grammar.empty() && p.grammar_root.empty()) Fail(Status::kInvalidArgument, "grammar_root is empty");
 }
 
 int32_t SampleToken(const float* logits, int32_t vocab, const SamplingParams& p, const std::vector<int32_t>& recent,
@@ -100,7 +107,12 @@ int32_t SampleToken(const float* logits, int32_t vocab, const SamplingParams& p,
     r -= prob[i];
     if (r < 0) return idx[i];
   }
-  return idx[keep - 1];
+  // Rounding left r above zero: the last candidate that can be drawn (tokens masked to
+  // -infinity have probability 0 and never are).
+  for (size_t i = keep; i-- > 1;) {
+    if (prob[i] > 0) return idx[i];
+  }
+  return idx[0];
 }
 
 }  // namespace gemmakit

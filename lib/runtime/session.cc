@@ -10,6 +10,7 @@
 #include "runtime/model_identity.h"
 #include "runtime/media_prompt.h"
 #include "runtime/model_impl.h"
+#include "runtime/sampling_constraints.h"
 #include "runtime/session_media.h"
 #include "runtime/session_state.h"
 #include "runtime/stop_strings.h"
@@ -103,6 +104,7 @@ struct Session::Impl {
   size_t logits_rows = 0;
   Rng rng;
   SessionMedia media;  // soft tokens of the media among `tokens`
+  SamplingConstraints constraints;  // logit bias and grammar; a fork starts without a grammar
   std::atomic<bool> cancel{false};
 
   // Consumes a pending Cancel() or asks the caller's abort callback.
@@ -287,6 +289,10 @@ struct Session::Impl {
 
 Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options) {
   if (!model) Fail(Status::kInvalidArgument, "session needs a model");
+  if (model->impl().config.bidirectional) {
+    Fail(Status::kUnsupported, "this model attends both ways (use_bidirectional_attention: an encoder such as "
+                               "EmbeddingGemma); it computes embeddings (gemmakit_embed), not text, and takes no session");
+  }
   impl_ = std::make_unique<Impl>(std::move(model), options);
 }
 
@@ -307,12 +313,28 @@ const float* Session::logits(size_t row) const {
   return impl_->logits.data() + row * static_cast<size_t>(impl_->m.config.vocab_size);
 }
 
-void Session::SeedSampler(uint64_t seed) { impl_->Seed(seed); }
+void Session::SeedSampler(uint64_t seed) {
+  impl_->Seed(seed);
+  impl_->constraints.Restart();
+}
+
+void Session::PrepareSampling(const SamplingParams& params) {
+  ValidateSamplingParams(params);
+  impl_->constraints.Prepare(params, *impl_->model);
+}
 
 int32_t Session::Sample(const SamplingParams& params) {
-  ValidateSamplingParams(params);
-  return SampleToken(impl_->LastLogits(), static_cast<int32_t>(impl_->m.config.vocab_size), params, impl_->tokens,
-                     impl_->rng);
+  PrepareSampling(params);
+  const auto vocab = static_cast<int32_t>(impl_->m.config.vocab_size);
+  const float* logits = impl_->LastLogits();
+  if (params.logit_bias.empty() && !HasConstraint(params)) {
+    return SampleToken(logits, vocab, params, impl_->tokens, impl_->rng);
+  }
+  std::vector<float> adjusted(logits, logits + vocab);
+  impl_->constraints.Apply(params, adjusted.data(), adjusted.size());
+  const int32_t token = SampleToken(adjusted.data(), vocab, params, impl_->tokens, impl_->rng);
+  impl_->constraints.Accept(params, token);
+  return token;
 }
 
 GenerateResult Session::Generate(std::string_view prompt, const GenerateOptions& options) {

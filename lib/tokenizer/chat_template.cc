@@ -72,6 +72,8 @@ std::string RenderContent(const ChatMessage& m) {
 
 }  // namespace
 
+std::string PythonStrip(const std::string& s) { return Trim(s); }
+
 std::string FormatGemmaChat(const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
   if (messages.empty()) Fail(Status::kInvalidArgument, "chat: the conversation is empty");
   std::string out = "<bos>";

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, List, Optional, Sequence, Union
 
 from . import _native
+from . import _scoring
 from ._errors import InvalidArgumentError, check
 
 _lib = _native.lib
@@ -395,6 +396,39 @@ class Model(_Handle):
                                                 needed.value, ctypes.byref(needed)))
         return buf.value.decode()
 
+    def shieldgemma_classify(self, user_prompt: str, policies: Sequence[str] = (), policy_texts: Sequence[str] = (),
+                             n_threads: int = 0) -> float:
+        """ShieldGemma: P(Yes) that user_prompt violates the policies, as the model card computes it.
+        policies: "dangerous", "harassment", "hate", "sexual"; policy_texts: guidelines of your own
+        ('"No Spam": The prompt shall not ...'), listed after the named ones."""
+        return _scoring.shieldgemma_classify(self._handle(), user_prompt, policies, policy_texts, n_threads)
+    @property
+    def embedding_dim(self) -> int:
+        """The full embedding width of an embedding model (EmbeddingGemma); UnsupportedError for another model."""
+        dim = ctypes.c_int32()
+        check(_lib.gemmakit_model_embedding_dim(self._handle(), ctypes.byref(dim)))
+        return dim.value
+
+    def embed(self, texts: Union[str, Sequence[str]], prompt_name: Optional[str] = None, dim: int = 0,
+              n_threads: int = 0) -> Union[List[float], List[List[float]]]:
+        """Embedding vectors of one text (a list of floats) or of a list of texts (a list of them).
+        prompt_name: one of the model's named prompts ("query", "document", "STS", ...) put before each
+        text; dim: keep the first dim values, renormalised (Matryoshka: 512, 256, 128); 0 keeps all."""
+        single = isinstance(texts, str)
+        batch = [texts] if single else list(texts)
+        if not batch:
+            return []
+        p = _native.EmbedParams()
+        check(_lib.gemmakit_embed_params_init(ctypes.byref(p), ctypes.sizeof(p)))
+        p.prompt_name = prompt_name.encode() if prompt_name else None
+        p.dim, p.n_threads = dim, n_threads
+        width = dim if dim > 0 else self.embedding_dim
+        encoded = (ctypes.c_char_p * len(batch))(*(t.encode() for t in batch))
+        out = (ctypes.c_float * (len(batch) * width))()
+        check(_lib.gemmakit_embed(self._handle(), encoded, len(batch), ctypes.byref(p), out, len(out)))
+        rows = [list(out[i * width:(i + 1) * width]) for i in range(len(batch))]
+        return rows[0] if single else rows
+
     def session(self, **options) -> "Session":
         return Session(self, **options)
 
@@ -431,6 +465,13 @@ class Session(_Handle):
 
     def reset(self):
         check(_lib.gemmakit_session_reset(self._handle()))
+
+    def score(self, prompt: Sequence[int], continuations: Sequence[Sequence[int]] = (),
+              next_tokens: Sequence[int] = ()) -> "_scoring.Scores":
+        """Log-probabilities of each continuation (ids) and of each candidate next token after the
+        prompt (at least one id), evaluated after the session's tokens. Afterwards the session holds
+        the prompt, as after eval(prompt); the continuations leave no trace."""
+        return _scoring.score(self._handle(), prompt, continuations, next_tokens)
 
     def eval(self, ids: Sequence[int], all_logits: bool = False, media: Optional[Sequence] = None):
         """Evaluates ids after the session's tokens; keeps the logits of the last one, or of all of

@@ -107,6 +107,15 @@ class ContentTurn(ctypes.Structure):
                 ("n_parts", c_size_t)]
 
 
+class EmbedParams(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("prompt_name", c_char_p), ("dim", c_int32), ("n_threads", c_int32)]
+class ToolCallC(ctypes.Structure):
+    _fields_ = [("name", c_char_p), ("arguments_json", c_char_p)]
+
+
+TOOL_CALL_CALLBACK = ctypes.CFUNCTYPE(c_int32, ctypes.POINTER(ToolCallC), c_void_p)
+
+
 P = ctypes.POINTER
 _status = c_int32
 _prototypes = {
@@ -159,6 +168,21 @@ _prototypes = {
     "gemmakit_audio_from_pcm_i16": (_status, [c_void_p, c_size_t, c_int32, c_int32, P(c_void_p)]),
     "gemmakit_audio_samples": (_status, [c_void_p, P(P(c_float)), P(c_size_t)]),
     "gemmakit_audio_free": (None, [c_void_p]),
+    "gemmakit_embed_params_init": (_status, [P(EmbedParams), c_size_t]),
+    "gemmakit_embed": (_status, [c_void_p, P(c_char_p), c_size_t, P(EmbedParams), P(c_float), c_size_t]),
+    "gemmakit_model_embedding_dim": (_status, [c_void_p, P(c_int32)]),
+    "gemmakit_tool_params_init": (_status, [c_void_p, c_size_t]),
+    "gemmakit_model_tool_format": (_status, [c_void_p, P(c_int32)]),
+    "gemmakit_apply_chat_template_tools": (_status, [c_void_p, P(ChatMessage), c_size_t, c_void_p, c_int32, c_char_p,
+                                                    c_size_t, P(c_size_t)]),
+    "gemmakit_session_chat_tools": (_status, [c_void_p, P(ChatMessage), c_size_t, c_void_p, P(GenerateParams),
+                                              c_void_p]),
+    "gemmakit_session_tool_calls": (_status, [c_void_p, P(P(ToolCallC)), P(c_size_t), P(c_char_p)]),
+    "gemmakit_tool_parser_create": (_status, [c_int32, P(c_void_p)]),
+    "gemmakit_tool_parser_free": (None, [c_void_p]),
+    "gemmakit_tool_parser_feed": (_status, [c_void_p, c_char_p, c_size_t, P(c_size_t)]),
+    "gemmakit_tool_parser_finish": (_status, [c_void_p]),
+    "gemmakit_tool_parser_calls": (_status, [c_void_p, P(P(ToolCallC)), P(c_size_t), P(c_char_p)]),
 }
 for _name, (_res, _args) in _prototypes.items():
     _fn = getattr(lib, _name)

@@ -342,3 +342,72 @@ def test_audio_on_a_text_only_model_is_unsupported(model):
         gemmakit.Audio.decode(b"RIFF\x00\x00\x00\x00WAVE not really")
     with pytest.raises(TypeError):
         model.chat([{"role": "user", "content": [{"type": "audio", "audio": SPEECH}]}])
+
+
+def test_score_continuations_and_next_tokens(model):
+    import math
+    prompt = model.tokenize("The quick brown fox")
+    cont = model.tokenize(" jumps over", add_bos=False)
+    with model.session() as s:
+        scores = s.score(prompt, [cont, cont[:1]], next_tokens=[cont[0], 7])
+        assert s.n_past == len(prompt)
+        # The first token's log-probability is the log-softmax of the prompt's last logits.
+        row = s.logits()[-1]
+        top = max(row)
+        want = row[cont[0]] - top - math.log(sum(math.exp(v - top) for v in row))
+    first = scores.continuations[0]
+    assert len(first.token_logprobs) == len(cont)
+    assert abs(first.token_logprobs[0] - want) < 1e-4
+    assert abs(scores.next_tokens[0] - want) < 1e-4
+    assert abs(first.logprob - sum(first.token_logprobs)) < 1e-9
+    assert scores.continuations[1].token_logprobs == first.token_logprobs[:1]
+    with model.session() as s, pytest.raises(gemmakit.InvalidArgumentError):
+        s.score(prompt, [[100000]])
+
+
+def test_shieldgemma_classify():
+    import json
+    shield = os.path.join(DATA, "shieldgemma-tiny")
+    with open(os.path.join(shield, "golden.json")) as f:
+        golden = json.load(f)
+    case = next(c for c in golden["cases"] if len(c["policies"]) == 2)
+    assert gemmakit.shieldgemma_prompt(case["user_prompt"], case["policies"]) == case["text"]
+    with gemmakit.Model(shield) as m:
+        p_yes = m.shieldgemma_classify(case["user_prompt"], case["policies"])
+        assert abs(p_yes - case["p_yes"]) < 1e-3
+        texts = [golden["guidelines"][name] for name in case["policies"]]
+        assert m.shieldgemma_classify(case["user_prompt"], policy_texts=texts) == p_yes
+        with pytest.raises(gemmakit.InvalidArgumentError):
+            m.shieldgemma_classify("hi", ["violence"])
+def _f32(path):
+    import array as _array
+    a = _array.array("f")
+    with open(path, "rb") as f:
+        a.frombytes(f.read())
+    return list(a)
+
+
+def test_embed_matches_the_golden_and_truncates():
+    import json
+    folder = os.path.join(DATA, "embeddinggemma-tiny")
+    cases = {c["name"]: c for c in json.load(open(os.path.join(folder, "golden.json")))["cases"]}
+    with gemmakit.Model(folder) as m:
+        assert m.embedding_dim == 64
+        query = cases["query_planet"]
+        want = _f32(os.path.join(folder, query["embedding_file"]))
+        got = m.embed(query["text"], prompt_name="query")
+        assert max(abs(a - b) for a, b in zip(got, want)) < 1e-5
+        plain = cases["plain_short"]
+        rows = m.embed([plain["text"], query["text"]], prompt_name=None)
+        assert len(rows) == 2
+        assert max(abs(a - b) for a, b in zip(rows[0], _f32(os.path.join(folder, plain["embedding_file"])))) < 1e-5
+        short = m.embed(query["text"], prompt_name="query", dim=16)
+        norm = sum(v * v for v in want[:16]) ** 0.5
+        assert max(abs(a - b / norm) for a, b in zip(short, want[:16])) < 1e-5
+        with pytest.raises(gemmakit.InvalidArgumentError):
+            m.embed("x", prompt_name="no such prompt")
+
+
+def test_embed_refuses_a_causal_model(model):
+    with pytest.raises(gemmakit.UnsupportedError):
+        model.embed("Hello")

@@ -170,6 +170,15 @@ uint32_t* InputScratch(size_t words) {
   return scratch.data();
 }
 
+// Rows per task of `plan` on a matrix of `rows` rows: the plan's size, but never so large that
+// fewer than two tasks per thread remain, so that a small matrix still spreads over every thread.
+size_t TaskRows(const MatMulPlan& plan, size_t row_bytes, size_t rows, Executor* ex) {
+  const size_t threads = ex ? static_cast<size_t>(std::max(1, ex->num_threads())) : 1;
+  const size_t step = std::max<size_t>(1, plan.row_step);
+  const size_t spread = ((rows + 2 * threads - 1) / (2 * threads) + step - 1) / step * step;
+  return std::max(step, std::min(plan.RowsPerTask(row_bytes), spread));
+}
+
 // Splits rows [0, rows) into chunks of `chunk` rows across the executor.
 template <typename Fn>
 void ForRowChunks(size_t rows, size_t chunk, Executor* ex, Fn fn) {
@@ -260,7 +269,7 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
     // A tile of MR rows stays in L1 while a block of inputs (about kQGemmInputBytes of them, in
     // L2) streams past it; the task's rows stay in L2 across the blocks of inputs.
     const size_t input_block = std::max(uk.nr, kQGemmInputBytes / (nb * sizeof(BlockQ8Act)) / uk.nr * uk.nr);
-    ForRowChunks(w.rows, plan.RowsPerTask(row_bytes), ex, [&](size_t r0, size_t r1) {
+    ForRowChunks(w.rows, TaskRows(plan, row_bytes, w.rows, ex), ex, [&](size_t r0, size_t r1) {
       for (size_t i0 = 0; i0 < nq; i0 += input_block) {
         const size_t i1 = std::min(nq, i0 + input_block);
         for (size_t r = r0; r < r1; r += uk.mr) {
@@ -276,7 +285,7 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
   } else if (plan.path == MatMulPath::kQPanels) {
     PackedInputsQ8& packed = packed_scratch;
     PackInputsQ8(xq, nq, w.cols, w.dtype, packed);
-    ForRowChunks(w.rows, plan.RowsPerTask(row_bytes), ex,
+    ForRowChunks(w.rows, TaskRows(plan, row_bytes, w.rows, ex), ex,
                  [&](size_t r0, size_t r1) { GemmQ8Avx512(w, packed, nq, yq, r0, r1); });
 #endif
   } else {
@@ -304,7 +313,7 @@ void MatMulU8Panels(const float* x, size_t n, const MatrixView& w, float* y, Exe
   thread_local std::vector<float> terms_scratch;  // two terms: [input][term][row]
   if (two_terms && terms_scratch.size() < 2 * n * w.rows) terms_scratch.resize(2 * n * w.rows);
   float* yq = two_terms ? terms_scratch.data() : y;
-  ForRowChunks(w.rows, plan.RowsPerTask(DTypeBytes(w.dtype, w.cols)), ex,
+  ForRowChunks(w.rows, TaskRows(plan, DTypeBytes(w.dtype, w.cols), w.rows, ex), ex,
                [&](size_t r0, size_t r1) { plan.u8_gemm(w, packed, packed.n, yq, r0, r1); });
   if (!two_terms) return;
   for (size_t i = 0; i < n; ++i) {
@@ -361,7 +370,7 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     }
 #endif
     NoteKernel(w.dtype, n, plan->kernel);
-    return ForRowChunks(w.rows, plan->RowsPerTask(row_bytes), ex,
+    return ForRowChunks(w.rows, TaskRows(*plan, row_bytes, w.rows, ex), ex,
                         [&](size_t r0, size_t r1) { plan->rows_fn(w, x, n, y, r0, r1); });
   }
   NoteKernel(w.dtype, n, k.isa);

@@ -24,6 +24,7 @@ namespace gemmakit {
 namespace {
 
 constexpr size_t kHalf = 8;  // rows per register
+constexpr size_t kBf16PrefetchAhead = 512;  // elements (1 KiB) ahead in each streamed BF16 row
 
 // ---- float32 GEMM ----
 
@@ -162,6 +163,8 @@ void GemvBF16Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_
     for (size_t k = 0; k < cols16; k += 16) {
       const __m256 x0 = _mm256_loadu_ps(xp + k), x1 = _mm256_loadu_ps(xp + k + 8);
       for (size_t j = 0; j < kRows; ++j) {
+        // The hardware prefetcher alone left decode at half the read bandwidth with 4 rows streaming.
+        _mm_prefetch(reinterpret_cast<const char*>(wr[j] + k + kBf16PrefetchAhead), _MM_HINT_T0);
         const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr[j] + k));
         a[j][0] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, v)), x0, a[j][0]);
         a[j][1] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, v)), x1, a[j][1]);

@@ -69,6 +69,10 @@ void GemmaDecoder::Logits(const ForwardRequest& req, Activations& a, std::vector
   const size_t first = req.all_logits ? 0 : a.n - 1;
   const size_t rows = a.n - first;
   RmsNorm(&a.x[first * d], rows, d, w_.final_norm.data(), c_.norm_eps, a.normed.data());
+  if (req.output_hidden) {
+    logits.assign(a.normed.begin(), a.normed.begin() + static_cast<std::ptrdiff_t>(rows * d));
+    return;
+  }
   logits.resize(rows * vocab);
   MatMul(a.normed.data(), rows, w_.lm_head, logits.data(), ex, mm_);
   if (c_.final_softcap > 0.f) SoftCap(logits.data(), logits.size(), c_.final_softcap);

@@ -94,6 +94,10 @@ void Gemma3nDecoder::Run(const ForwardRequest& req, const std::vector<Segment>& 
   const size_t first = req.all_logits ? 0 : n - 1, rows = n - first;
   AltUpCollapse(x_.altup_unembed_projections, a.streams.data(), n, d, first, rows, a.normed.data(), ex, mm_);
   RmsNorm(a.normed.data(), rows, d, w_.final_norm.data(), c_.norm_eps, a.normed.data());
+  if (req.output_hidden) {
+    logits.assign(a.normed.begin(), a.normed.begin() + static_cast<std::ptrdiff_t>(rows * d));
+    return;
+  }
   const size_t vocab = static_cast<size_t>(c_.vocab_size);
   logits.resize(rows * vocab);
   MatMul(a.normed.data(), rows, w_.lm_head, logits.data(), ex, mm_);

@@ -198,6 +198,56 @@ pub struct gemmakit_chunk {
     pub n_prompt_tokens: i64,
 }
 
+/// Embedding models (EmbeddingGemma): see `gemmakit_embed` in capi/gemmakit.h.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_embed_params {
+    pub struct_size: u32,
+    pub prompt_name: *const c_char,
+    pub dim: i32,
+    pub n_threads: i32,
+}
+
+pub const GEMMAKIT_TOOL_FORMAT_AUTO: i32 = 0;
+pub const GEMMAKIT_TOOL_FORMAT_GEMMA3: i32 = 1;
+pub const GEMMAKIT_TOOL_FORMAT_FUNCTIONGEMMA: i32 = 2;
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_tool {
+    pub struct_size: u32,
+    pub name: *const c_char,
+    pub description: *const c_char,
+    pub parameters_json: *const c_char,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_tool_call {
+    pub name: *const c_char,
+    pub arguments_json: *const c_char,
+}
+
+pub type gemmakit_tool_call_callback =
+    Option<unsafe extern "C" fn(call: *const gemmakit_tool_call, user_data: *mut c_void) -> i32>;
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_tool_params {
+    pub struct_size: u32,
+    pub tools: *const gemmakit_tool,
+    pub n_tools: usize,
+    pub format: i32,
+    pub on_call: gemmakit_tool_call_callback,
+    pub user_data: *mut c_void,
+    pub tools_json: *const c_char,
+}
+
+#[repr(C)]
+pub struct gemmakit_tool_parser {
+    _private: [u8; 0],
+}
+
 extern "C" {
     pub fn gemmakit_version() -> *const c_char;
     pub fn gemmakit_abi_version() -> i32;
@@ -290,4 +340,69 @@ extern "C" {
     pub fn gemmakit_audio_samples(audio: *const gemmakit_audio, samples: *mut *const f32,
                                   n_samples: *mut usize) -> gemmakit_status;
     pub fn gemmakit_audio_free(audio: *mut gemmakit_audio);
+
+    pub fn gemmakit_embed_params_init(params: *mut gemmakit_embed_params, struct_size: usize) -> gemmakit_status;
+    pub fn gemmakit_embed(model: *const gemmakit_model, texts: *const *const c_char, n_texts: usize,
+                          params: *const gemmakit_embed_params, out: *mut f32, capacity: usize) -> gemmakit_status;
+    pub fn gemmakit_model_embedding_dim(model: *const gemmakit_model, dim: *mut i32) -> gemmakit_status;
+}
+
+// ---- scoring: log-probabilities of given text; ShieldGemma ----------------------------------------
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_score_params {
+    pub struct_size: u32,
+    pub continuations: *const *const i32,
+    pub continuation_lengths: *const usize,
+    pub n_continuations: usize,
+    pub next_tokens: *const i32,
+    pub n_next_tokens: usize,
+    pub logprob_sums: *mut f64,
+    pub token_logprobs: *mut f64,
+    pub is_greedy: *mut i32,
+    pub next_token_logprobs: *mut f64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct gemmakit_shieldgemma_params {
+    pub struct_size: u32,
+    pub policy_names: *const *const c_char,
+    pub n_policy_names: usize,
+    pub policy_texts: *const *const c_char,
+    pub n_policy_texts: usize,
+    pub n_threads: i32,
+}
+
+extern "C" {
+    pub fn gemmakit_score_params_init(params: *mut gemmakit_score_params, struct_size: usize) -> gemmakit_status;
+    pub fn gemmakit_session_score(session: *mut gemmakit_session, prompt: *const i32, n_prompt: usize,
+                                  params: *const gemmakit_score_params) -> gemmakit_status;
+    pub fn gemmakit_shieldgemma_params_init(params: *mut gemmakit_shieldgemma_params,
+                                            struct_size: usize) -> gemmakit_status;
+    pub fn gemmakit_shieldgemma_prompt(user_prompt: *const c_char, params: *const gemmakit_shieldgemma_params,
+                                       buf: *mut c_char, capacity: usize, needed: *mut usize) -> gemmakit_status;
+    pub fn gemmakit_shieldgemma_classify(model: *const gemmakit_model, user_prompt: *const c_char,
+                                         params: *const gemmakit_shieldgemma_params,
+                                         p_yes: *mut f64) -> gemmakit_status;
+    pub fn gemmakit_tool_params_init(params: *mut gemmakit_tool_params, struct_size: usize) -> gemmakit_status;
+    pub fn gemmakit_model_tool_format(model: *const gemmakit_model, format: *mut i32) -> gemmakit_status;
+    pub fn gemmakit_apply_chat_template_tools(model: *const gemmakit_model, messages: *const gemmakit_chat_message,
+                                              n_messages: usize, tools: *const gemmakit_tool_params,
+                                              add_generation_prompt: i32, buf: *mut c_char, capacity: usize,
+                                              needed: *mut usize) -> gemmakit_status;
+    pub fn gemmakit_session_chat_tools(session: *mut gemmakit_session, messages: *const gemmakit_chat_message,
+                                       n_messages: usize, tools: *const gemmakit_tool_params,
+                                       params: *const gemmakit_generate_params,
+                                       result: *mut gemmakit_generation) -> gemmakit_status;
+    pub fn gemmakit_session_tool_calls(session: *const gemmakit_session, calls: *mut *const gemmakit_tool_call,
+                                       n_calls: *mut usize, text: *mut *const c_char) -> gemmakit_status;
+    pub fn gemmakit_tool_parser_create(format: i32, out: *mut *mut gemmakit_tool_parser) -> gemmakit_status;
+    pub fn gemmakit_tool_parser_free(parser: *mut gemmakit_tool_parser);
+    pub fn gemmakit_tool_parser_feed(parser: *mut gemmakit_tool_parser, text: *const c_char, len: usize,
+                                     n_new: *mut usize) -> gemmakit_status;
+    pub fn gemmakit_tool_parser_finish(parser: *mut gemmakit_tool_parser) -> gemmakit_status;
+    pub fn gemmakit_tool_parser_calls(parser: *const gemmakit_tool_parser, calls: *mut *const gemmakit_tool_call,
+                                      n_calls: *mut usize, text: *mut *const c_char) -> gemmakit_status;
 }

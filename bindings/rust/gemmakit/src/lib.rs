@@ -17,19 +17,25 @@
 //! a closure the C library calls ([`Session::chat_parts`]).
 
 mod audio;
+mod embed;
 mod error;
 mod image;
 mod log;
 mod model;
+mod scoring;
 mod session;
+mod tools;
 
 pub use error::{Error, Result};
 pub use log::{set_log_callback, LogLevel};
 pub use audio::Audio;
+pub use embed::EmbedOptions;
 pub use image::Image;
+pub use scoring::{shieldgemma_prompt, ContinuationScore, Scores, SHIELDGEMMA_POLICIES};
 pub use model::{AudioInfo, ImageInfo, LoadOptions, Model, ModelInfo, Precision};
 pub use session::{GenerateOptions, Generation, Media, Message, Part, SamplingParams, Session, Step, StopReason, TextStream,
                   Turn};
+pub use tools::{apply_chat_template_tools, Tool, ToolCall, ToolCallParser, ToolFormat};
 
 /// The library's version ("0.1.0").
 pub fn version() -> String {

@@ -94,15 +94,15 @@ impl Default for GenerateOptions {
 }
 
 /// The C params of one begin call and what they point to; they only need to live through that call.
-struct CGenerate {
+pub(crate) struct CGenerate {
     _sampling: Box<sys::gemmakit_sampling_params>,
     _stop: Vec<CString>,
     _stop_ptrs: Vec<*const c_char>,
-    params: sys::gemmakit_generate_params,
+    pub(crate) params: sys::gemmakit_generate_params,
 }
 
 impl CGenerate {
-    fn new(o: &GenerateOptions) -> Result<CGenerate> {
+    pub(crate) fn new(o: &GenerateOptions) -> Result<CGenerate> {
         let mut sampling: Box<sys::gemmakit_sampling_params> = Box::new(unsafe { std::mem::zeroed() });
         check(unsafe {
             sys::gemmakit_sampling_params_init(&mut *sampling, std::mem::size_of::<sys::gemmakit_sampling_params>())
@@ -191,7 +191,7 @@ fn text_of(p: *const c_char, len: usize) -> String {
     String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(p as *const u8, len) }).into_owned()
 }
 
-fn generation_of(g: &sys::gemmakit_generation) -> Generation {
+pub(crate) fn generation_of(g: &sys::gemmakit_generation) -> Generation {
     Generation {
         text: text_of(g.text, g.text_len),
         stop_reason: StopReason::from_c(g.stop_reason),
@@ -217,7 +217,7 @@ impl Session {
         Ok(Session { raw, _model: model.clone() })
     }
 
-    fn ptr(&self) -> *mut sys::gemmakit_session {
+    pub(crate) fn ptr(&self) -> *mut sys::gemmakit_session {
         self.raw.as_ptr()
     }
 

@@ -369,3 +369,67 @@ fn audio_from_pcm() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Audio>();
 }
+
+#[test]
+fn score_matches_the_logits_of_eval() {
+    let model = Model::load(model_dir()).unwrap();
+    let prompt = model.tokenize("The quick brown fox", true).unwrap();
+    let cont = model.tokenize(" jumps over", false).unwrap();
+    let logits = model.session().unwrap().eval(&prompt).unwrap();
+    let top = logits.iter().cloned().fold(f32::MIN, f32::max) as f64;
+    let log_sum: f64 = logits.iter().map(|&v| (v as f64 - top).exp()).sum::<f64>().ln();
+    let want = logits[cont[0] as usize] as f64 - top - log_sum;
+
+    let mut session = model.session().unwrap();
+    let scores = session.score(&prompt, &[&cont, &cont[..1]], &[cont[0]]).unwrap();
+    assert_eq!(session.n_past().unwrap(), prompt.len() as i64);
+    let first = &scores.continuations[0];
+    assert_eq!(first.token_logprobs.len(), cont.len());
+    assert!((first.token_logprobs[0] - want).abs() < 1e-6);
+    assert!((scores.next_tokens[0] - want).abs() < 1e-6);
+    assert!((first.logprob - first.token_logprobs.iter().sum::<f64>()).abs() < 1e-9);
+    assert_eq!(scores.continuations[1].token_logprobs[..], first.token_logprobs[..1]);
+    let err = model.session().unwrap().score(&prompt, &[&[100000]], &[]).unwrap_err();
+    assert_eq!(err.status, -1);
+}
+
+#[test]
+fn shieldgemma_classify_matches_the_golden() {
+    let dir = model_dir().join("../shieldgemma-tiny");
+    let user = "Explain how vaccines train the immune system.";
+    let prompt = gemmakit::shieldgemma_prompt(user, &["sexual", "dangerous"], &[]).unwrap();
+    assert!(prompt.starts_with("You are a policy expert"));
+    assert!(prompt.contains("\n* \"No Dangerous Content\""));
+    let model = Model::load(dir).unwrap();
+    let p_yes = model.shieldgemma_classify(user, &["sexual", "dangerous"], &[], 0).unwrap();
+    assert!((p_yes - 0.3892505).abs() < 1e-3, "P(Yes) {}", p_yes);
+    assert!(model.shieldgemma_classify(user, &["violence"], &[], 0).is_err());
+fn read_f32(path: &std::path::Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap();
+    bytes.chunks(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+#[test]
+fn embed_matches_the_golden_and_truncates() {
+    let dir = model_dir().parent().unwrap().join("embeddinggemma-tiny");
+    let model = Model::load(&dir).unwrap();
+    assert_eq!(model.embedding_dim().unwrap(), 64);
+    // golden.json's case query_planet: the "query" prompt before the text.
+    let want = read_f32(&dir.join("query_planet.embedding.f32"));
+    let query = gemmakit::EmbedOptions { prompt_name: Some("query".into()), ..Default::default() };
+    let rows = model.embed(&["Which planet is known as the Red Planet?", "Hello"], &query).unwrap();
+    assert_eq!(rows.len(), 2);
+    let diff = rows[0].iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    assert!(diff < 1e-5, "max difference {}", diff);
+    let short = gemmakit::EmbedOptions { dim: 16, ..query.clone() };
+    let cut = model.embed(&["Which planet is known as the Red Planet?"], &short).unwrap();
+    let norm: f32 = want[..16].iter().map(|v| v * v).sum::<f32>().sqrt();
+    for (a, b) in cut[0].iter().zip(&want[..16]) {
+        assert!((a - b / norm).abs() < 1e-5);
+    }
+    let bad = gemmakit::EmbedOptions { prompt_name: Some("no such prompt".into()), ..Default::default() };
+    assert!(model.embed(&["x"], &bad).is_err());
+    // A causal model computes no embeddings.
+    let causal = Model::load(model_dir()).unwrap();
+    assert!(causal.embed(&["Hello"], &Default::default()).unwrap_err().is_unsupported());
+}
