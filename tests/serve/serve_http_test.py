@@ -89,9 +89,9 @@ def main(binary, data):
         expect_error(s.request("POST", "/v1/chat/completions", big, key=K), 413, "request_too_large", "oversize body")
         expect_error(s.request("POST", "/v1/chat/completions", {**chat(hello), "tools": []}, key=K), 400,
                      "unsupported_parameter", "tools (not supported yet)")
-        rf = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
-        expect_error(s.request("POST", "/v1/chat/completions", {**chat(hello), "response_format": rf}, key=K), 400,
-                     "unsupported_parameter", "response_format json_schema (not supported yet)")
+        bad_schema = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "nonsense"}}}
+        expect_error(s.request("POST", "/v1/chat/completions", {**chat(hello), "response_format": bad_schema},
+                               key=K), 400, "invalid_schema", "a schema the sampler cannot compile")
         expect_error(s.request("POST", "/v1/chat/completions", {**chat(hello), "temperature": 7}, key=K), 400,
                      "invalid_value", "temperature out of range")
         expect_error(s.request("POST", "/v1/chat/completions", {"model": "gemma3-mini", "messages": []}, key=K), 400,
@@ -140,6 +140,29 @@ def main(binary, data):
               and all(len(t["top_logprobs"]) == 3 and t["logprob"] <= 0 for t in content)
               and all(t["top_logprobs"][0]["logprob"] >= t["logprob"] - 1e-5 for t in content),
               "logprobs: one per token, top 3 alternatives")
+
+        schema = {"type": "object", "required": ["a", "b"],
+                  "properties": {"a": {"type": "integer"}, "b": {"type": "string", "enum": ["x", "y"]}}}
+        for seed in (1, 2, 3):
+            _, js, _ = s.request("POST", "/v1/chat/completions", chat(hello, seed=seed, max_tokens=300, response_format={
+                "type": "json_schema", "json_schema": {"name": "ab", "schema": schema}}), key=K)
+            out = js["choices"][0]["message"]["content"]
+            try:
+                value = json.loads(out)
+                valid = isinstance(value["a"], int) and value["b"] in ("x", "y")
+            except (ValueError, KeyError, TypeError):
+                valid = False
+            check(js["choices"][0]["finish_reason"] == "stop" and valid,
+                  f"response_format json_schema: {out.strip()!r} parses and validates")
+        _, jo, _ = s.request("POST", "/v1/chat/completions",
+                             chat(hello, seed=1, max_tokens=400, response_format={"type": "json_object"}), key=K)
+        out = jo["choices"][0]["message"]["content"]
+        check(jo["choices"][0]["finish_reason"] != "stop" or isinstance(json.loads(out), dict),
+              "response_format json_object gives a JSON object")
+        _, lb, _ = s.request("POST", "/v1/chat/completions",
+                             chat(hello, max_tokens=5, temperature=0, logprobs=True, logit_bias={"100": 100}), key=K)
+        tokens = {t["token"] for t in lb["choices"][0]["logprobs"]["content"]}
+        check(len(tokens) == 1, f"logit_bias +100 selects one token every time ({tokens})")
 
         _, c, _ = s.request("POST", "/v1/completions",
                             {"model": "gemma3-mini", "prompt": "Once upon a time", "max_tokens": 8, "seed": 3}, key=K)
