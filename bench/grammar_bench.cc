@@ -95,6 +95,7 @@ void BM_GrammarPerToken(benchmark::State& state) {
   std::vector<float> work;
   grammar::GrammarConstraint reused(BenchGrammar(json_mode), v->trie, ends);
   if (warm) Replay(reused, *v, logits, work);
+  size_t n_states = 0, n_masks = 0;
   for (auto _ : state) {
     if (warm) {
       reused.Reset();
@@ -102,12 +103,15 @@ void BM_GrammarPerToken(benchmark::State& state) {
     } else {
       grammar::GrammarConstraint fresh(BenchGrammar(json_mode), v->trie, ends);
       Replay(fresh, *v, logits, work);
+      n_states = fresh.n_matcher_states();
+      n_masks = fresh.n_masks();
     }
   }
   state.counters["tokens"] = static_cast<double>(v->document.size());
-  state.counters["ms_per_token"] = benchmark::Counter(
-      static_cast<double>(v->document.size()) / 1000.0,
-      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  if (!warm) state.counters["states"] = static_cast<double>(n_states);
+  if (!warm) state.counters["masks"] = static_cast<double>(n_masks);
+  state.counters["per_token"] = benchmark::Counter(static_cast<double>(v->document.size()),
+                                                   benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_GrammarPerToken)
     ->ArgsProduct({{0, 1}, {0, 1}})
@@ -127,9 +131,8 @@ void BM_GrammarBaselineCopy(benchmark::State& state) {
       benchmark::DoNotOptimize(work.data());
     }
   }
-  state.counters["ms_per_token"] = benchmark::Counter(
-      static_cast<double>(v->document.size()) / 1000.0,
-      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["per_token"] = benchmark::Counter(static_cast<double>(v->document.size()),
+                                                   benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_GrammarBaselineCopy)->Unit(benchmark::kMillisecond)->UseRealTime();
 

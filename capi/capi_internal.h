@@ -18,7 +18,7 @@
 namespace gemmakit {
 class GenerationStepper;
 namespace capi {
-struct ToolCallList;
+struct ToolCallState;
 }
 }
 
@@ -31,8 +31,8 @@ struct gemmakit_session {
   std::string last_text;
   // A generation begun by gemmakit_session_begin_* and advanced by gemmakit_session_step.
   std::shared_ptr<gemmakit::GenerationStepper> stepper;
-  // The calls of the last gemmakit_session_chat_tools (capi/gemmakit_tools.cc).
-  std::shared_ptr<gemmakit::capi::ToolCallList> tool_calls;
+  // The calls of the last chat with tools, push or pull (capi/gemmakit_tools.cc).
+  std::shared_ptr<gemmakit::capi::ToolCallState> tool_calls;
 };
 
 namespace gemmakit::capi {

@@ -110,7 +110,7 @@ typedef struct gemmakit_model_params {
   uint32_t struct_size;
   int32_t weight_type; /* GEMMAKIT_WEIGHTS_*: convert the weight matrices at load; default AS_STORED */
   int32_t n_threads;   /* threads for that conversion and for repacking at load; 0: one per core */
-  const char* mmproj_path; /* NULL, or a Gemma 3 vision projector GGUF (llama.cpp's --mmproj file) */
+  const char* mmproj_path; /* NULL, or a Gemma 3 / Gemma 3n vision projector GGUF (llama.cpp's --mmproj file) */
   int32_t precision;   /* GEMMAKIT_PRECISION_*; default EXACT */
   const char* slice_path; /* NULL, or a MatFormer slice of a Gemma 3n checkpoint as a JSON file:
                              {"layers_skipped": [...], "ffn_hidden_dims": [...]}, applied at load */
@@ -709,8 +709,16 @@ GEMMAKIT_API gemmakit_status gemmakit_session_chat_tools(gemmakit_session* sessi
                                                          const gemmakit_tool_params* tools,
                                                          const gemmakit_generate_params* params,
                                                          gemmakit_generation* result);
-/* The calls of the session's last gemmakit_session_chat_tools, and its text without them (both
- * may be NULL). Views owned by the session, valid until its next call. */
+/* Pull generation of a chat with tools (then gemmakit_session_step): the same tokens as
+ * gemmakit_session_chat_tools; tools->on_call is called from the steps, and
+ * gemmakit_session_tool_calls reports the calls completed so far after each step. */
+GEMMAKIT_API gemmakit_status gemmakit_session_begin_chat_tools(gemmakit_session* session,
+                                                               const gemmakit_chat_message* messages, size_t n_messages,
+                                                               const gemmakit_tool_params* tools,
+                                                               const gemmakit_generate_params* params);
+/* The calls of the session's last chat with tools (push, or pull: those completed so far), and
+ * its text without them (any output may be NULL). Views owned by the session, valid until its
+ * next call. */
 GEMMAKIT_API gemmakit_status gemmakit_session_tool_calls(const gemmakit_session* session,
                                                          const gemmakit_tool_call** calls, size_t* n_calls,
                                                          const char** text);

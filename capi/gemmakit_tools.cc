@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "capi_internal.h"
+#include "gemmakit/generation_stepper.h"
 #include "gemmakit.h"
 #include "gemmakit/tools.h"
 #include "struct_io.h"
@@ -16,19 +17,25 @@ namespace capi = gemmakit::capi;
 
 namespace gemmakit::capi {
 
-// Calls with their C views (pointing into the strings kept beside them).
-struct ToolCallList {
+// The calls found in one output so far, and their C views (pointing into a snapshot kept beside
+// them, taken when read after a change: not on every piece of text).
+struct ToolCallState {
+  explicit ToolCallState(ToolFormat format) : stream(format) {}
+  ToolCallStream stream;
+  bool pulled = false;  // fed by the steps of a pull generation
+  bool stale = true;
   std::vector<ToolCall> calls;
   std::vector<gemmakit_tool_call> views;
   std::string text;
 
-  void Set(const std::vector<ToolCall>& c, const std::string& t) {
-    calls = c;
-    text = t;
-    views.clear();
-    for (const ToolCall& call : calls) views.push_back({call.name.c_str(), call.arguments_json.c_str()});
-  }
-  void Read(const gemmakit_tool_call** out_calls, size_t* n_calls, const char** out_text) const {
+  void Read(const gemmakit_tool_call** out_calls, size_t* n_calls, const char** out_text) {
+    if (stale) {
+      calls = stream.calls();
+      text = stream.text();
+      views.clear();
+      for (const ToolCall& call : calls) views.push_back({call.name.c_str(), call.arguments_json.c_str()});
+      stale = false;
+    }
     if (out_calls) *out_calls = views.empty() ? nullptr : views.data();
     if (n_calls) *n_calls = views.size();
     if (out_text) *out_text = text.c_str();
@@ -38,10 +45,7 @@ struct ToolCallList {
 }  // namespace gemmakit::capi
 
 struct gemmakit_tool_parser {
-  gemmakit::ToolCallStream stream;
-  // The C views of the stream's calls, rebuilt when read after a change (not on every feed).
-  mutable capi::ToolCallList list;
-  mutable bool stale = true;
+  mutable capi::ToolCallState state;
 };
 
 namespace {
@@ -78,6 +82,36 @@ ToolFormat ToFormat(int32_t format, const gemmakit_model* model) {
   return gemmakit::ResolveToolFormat(f, model ? &model->model->tokenizer() : nullptr);
 }
 
+// The prompt and options of a chat with tools on s (which restarts from the rendered
+// conversation: Generate puts <bos> first): each piece of generated text also goes to a fresh
+// s.tool_calls, and each call it completes to the caller's on_call.
+std::string PrepareToolChat(gemmakit_session& s, const gemmakit_chat_message* messages, size_t n_messages,
+                            const gemmakit_tool_params* tools, const gemmakit_generate_params* params,
+                            gemmakit::GenerateOptions* o) {
+  const gemmakit_tool_params p = capi::ReadParams(tools, DefaultToolParams(), "tool params");
+  const ToolFormat format = gemmakit::ResolveToolFormat(static_cast<ToolFormat>(p.format), &s.session->model().tokenizer());
+  *o = capi::ToGenerateOptions(params);
+  std::string prompt = gemmakit::FormatToolChat(capi::ToMessages(messages, n_messages), ToDeclarations(p), format,
+                                                /*add_generation_prompt=*/true);
+  if (prompt.rfind("<bos>", 0) == 0) prompt.erase(0, 5);
+  if (format == ToolFormat::kFunctionGemma) o->stop.emplace_back("<start_function_response>");
+  auto state = std::make_shared<capi::ToolCallState>(format);
+  o->on_text = [state, caller_text = std::move(o->on_text), on_call = p.on_call,
+                user_data = p.user_data](std::string_view text) {
+    if (caller_text && !caller_text(text)) return false;
+    const std::vector<ToolCall> found = state->stream.Feed(text);
+    state->stale = true;
+    for (const ToolCall& call : found) {
+      const gemmakit_tool_call view{call.name.c_str(), call.arguments_json.c_str()};
+      if (on_call && on_call(&view, user_data) != 0) return false;
+    }
+    return true;
+  };
+  s.tool_calls = std::move(state);
+  s.session->Reset();
+  return prompt;
+}
+
 }  // namespace
 
 extern "C" {
@@ -111,35 +145,26 @@ gemmakit_status gemmakit_session_chat_tools(gemmakit_session* session, const gem
                                             const gemmakit_generate_params* params, gemmakit_generation* result) {
   return capi::Guard([&] {
     gemmakit_session& s = capi::Need(session, "session");
-    const gemmakit_tool_params p = capi::ReadParams(tools, DefaultToolParams(), "tool params");
-    const gemmakit::Model& model = s.session->model();
-    const ToolFormat format = gemmakit::ResolveToolFormat(static_cast<ToolFormat>(p.format), &model.tokenizer());
-    gemmakit::GenerateOptions o = capi::ToGenerateOptions(params);
     capi::CheckResult(result);
-    std::string prompt = gemmakit::FormatToolChat(capi::ToMessages(messages, n_messages), ToDeclarations(p), format,
-                                                  /*add_generation_prompt=*/true);
-    // Generate puts <bos> before the text of an empty session.
-    if (prompt.rfind("<bos>", 0) == 0) prompt.erase(0, 5);
-    if (format == ToolFormat::kFunctionGemma) o.stop.emplace_back("<start_function_response>");
-
-    gemmakit::ToolCallStream stream(format);
-    auto caller_text = std::move(o.on_text);
-    o.on_text = [&](std::string_view text) {
-      if (caller_text && !caller_text(text)) return false;
-      for (const ToolCall& call : stream.Feed(text)) {
-        const gemmakit_tool_call view{call.name.c_str(), call.arguments_json.c_str()};
-        if (p.on_call && p.on_call(&view, p.user_data) != 0) return false;
-      }
-      return true;
-    };
-    s.tool_calls.reset();
-    s.session->Reset();
+    gemmakit::GenerateOptions o;
+    const std::string prompt = PrepareToolChat(s, messages, n_messages, tools, params, &o);
     const gemmakit::GenerateResult r = s.session->Generate(prompt, o);
-    stream.Finish();
-    auto list = std::make_shared<capi::ToolCallList>();
-    list->Set(stream.calls(), stream.text());
-    s.tool_calls = std::move(list);
+    s.tool_calls->stream.Finish();
+    s.tool_calls->stale = true;
     capi::Report(s, r, result);
+  });
+}
+
+gemmakit_status gemmakit_session_begin_chat_tools(gemmakit_session* session, const gemmakit_chat_message* messages,
+                                                  size_t n_messages, const gemmakit_tool_params* tools,
+                                                  const gemmakit_generate_params* params) {
+  return capi::Guard([&] {
+    gemmakit_session& s = capi::Need(session, "session");
+    gemmakit::GenerateOptions o;
+    s.stepper.reset();
+    const std::string prompt = PrepareToolChat(s, messages, n_messages, tools, params, &o);
+    s.tool_calls->pulled = true;
+    s.stepper = gemmakit::GenerationStepper::BeginGenerate(*s.session, prompt, o);
   });
 }
 
@@ -148,7 +173,12 @@ gemmakit_status gemmakit_session_tool_calls(const gemmakit_session* session, con
   return capi::Guard([&] {
     const gemmakit_session& s = capi::Need(session, "session");
     if (!s.tool_calls) Fail(Status::kInvalidArgument, "no calls: the session's last call was not a chat with tools");
-    s.tool_calls->Read(calls, n_calls, text);
+    gemmakit::capi::ToolCallState& state = *s.tool_calls;
+    if (state.pulled && s.stepper && s.stepper->finished()) {
+      state.stream.Finish();  // an unfinished call at the end is text
+      state.stale = true;
+    }
+    state.Read(calls, n_calls, text);
   });
 }
 
@@ -156,7 +186,7 @@ gemmakit_status gemmakit_tool_parser_create(int32_t format, gemmakit_tool_parser
   return capi::Guard([&] {
     gemmakit_tool_parser*& result = capi::Need(out, "out");
     result = nullptr;
-    result = new gemmakit_tool_parser{gemmakit::ToolCallStream(static_cast<ToolFormat>(format)), {}, true};
+    result = new gemmakit_tool_parser{capi::ToolCallState(static_cast<ToolFormat>(format))};
   });
 }
 
@@ -166,8 +196,8 @@ gemmakit_status gemmakit_tool_parser_feed(gemmakit_tool_parser* parser, const ch
   return capi::Guard([&] {
     gemmakit_tool_parser& p = capi::Need(parser, "parser");
     if (text == nullptr && len > 0) Fail(Status::kInvalidArgument, "text is NULL");
-    const size_t n = p.stream.Feed(std::string_view(text ? text : "", len)).size();
-    p.stale = true;
+    const size_t n = p.state.stream.Feed(std::string_view(text ? text : "", len)).size();
+    p.state.stale = true;
     if (n_new) *n_new = n;
   });
 }
@@ -175,18 +205,15 @@ gemmakit_status gemmakit_tool_parser_feed(gemmakit_tool_parser* parser, const ch
 gemmakit_status gemmakit_tool_parser_finish(gemmakit_tool_parser* parser) {
   return capi::Guard([&] {
     gemmakit_tool_parser& p = capi::Need(parser, "parser");
-    p.stream.Finish();
-    p.stale = true;
+    p.state.stream.Finish();
+    p.state.stale = true;
   });
 }
 
 gemmakit_status gemmakit_tool_parser_calls(const gemmakit_tool_parser* parser, const gemmakit_tool_call** calls,
                                            size_t* n_calls, const char** text) {
   return capi::Guard([&] {
-    const gemmakit_tool_parser& p = capi::Need(parser, "parser");
-    if (p.stale) p.list.Set(p.stream.calls(), p.stream.text());
-    p.stale = false;
-    p.list.Read(calls, n_calls, text);
+    capi::Need(parser, "parser").state.Read(calls, n_calls, text);
   });
 }
 

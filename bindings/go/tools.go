@@ -112,19 +112,37 @@ func (s *Session) ChatTools(messages []Message, tools []Tool, format ToolFormat,
 	msgs, tp, gp := a.messages(messages), a.toolParams(tools, format), a.generation(o)
 	var g C.gemmakit_generation
 	g.struct_size = C.uint32_t(unsafe.Sizeof(g))
-	var calls *C.gemmakit_tool_call
-	var n C.size_t
-	var text *C.char
 	err := s.call(func() C.gemmakit_status {
-		if st := C.gemmakit_session_chat_tools(s.p, msgs, C.size_t(len(messages)), tp, gp, &g); st != C.GEMMAKIT_OK {
-			return st
-		}
-		return C.gemmakit_session_tool_calls(s.p, &calls, &n, &text)
+		return C.gemmakit_session_chat_tools(s.p, msgs, C.size_t(len(messages)), tp, gp, &g)
 	})
 	if err != nil {
 		return Result{}, nil, "", err
 	}
-	return resultOf(&g), toolCalls(calls, n), C.GoString(text), nil
+	r := resultOf(&g)
+	calls, text, err := s.ToolCalls()
+	return r, calls, text, err
+}
+
+// BeginChatTools starts the model's reply to the conversation with tools; advance it with Step
+// and read the calls completed so far with ToolCalls after each step.
+func (s *Session) BeginChatTools(messages []Message, tools []Tool, format ToolFormat, o Options) error {
+	var a cArgs
+	defer a.free()
+	msgs, tp, gp := a.messages(messages), a.toolParams(tools, format), a.generation(o)
+	return s.call(func() C.gemmakit_status {
+		return C.gemmakit_session_begin_chat_tools(s.p, msgs, C.size_t(len(messages)), tp, gp)
+	})
+}
+
+// ToolCalls are the calls of the last chat with tools (so far, when pulled) and its text without them.
+func (s *Session) ToolCalls() ([]ToolCall, string, error) {
+	var calls *C.gemmakit_tool_call
+	var n C.size_t
+	var text *C.char
+	if err := s.call(func() C.gemmakit_status { return C.gemmakit_session_tool_calls(s.p, &calls, &n, &text) }); err != nil {
+		return nil, "", err
+	}
+	return toolCalls(calls, n), C.GoString(text), nil
 }
 
 // ToolParser finds calls in output fed piece by piece. Free it with Close.

@@ -50,6 +50,29 @@ func TestToolsRenderParseAndChat(t *testing.T) {
 	if len(calls) == 0 && rest != r.Text {
 		t.Fatalf("no calls, but the text %q is not the output %q", rest, r.Text)
 	}
+	// Pulled: the same text, and the calls so far never shrink.
+	if err := s.BeginChatTools(msgs, []Tool{weather}, ToolFormatAuto, Options{MaxTokens: 8, Sampling: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	var pulled string
+	for seen := 0; ; {
+		text, finished, err := s.Step(1, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pulled += text
+		so, _, err := s.ToolCalls()
+		if err != nil || len(so) < seen {
+			t.Fatalf("%v %v", so, err)
+		}
+		seen = len(so)
+		if finished {
+			break
+		}
+	}
+	if pulled != r.Text {
+		t.Fatalf("pulled %q, pushed %q", pulled, r.Text)
+	}
 	msgs = append(msgs, Message{"assistant", `[get_weather(city="Oslo")]`}, Message{"tool", `{"temperature": 3}`})
 	if _, _, _, err := s.ChatTools(msgs, []Tool{weather}, ToolFormatAuto, Options{MaxTokens: 8, Sampling: &zero}); err != nil {
 		t.Fatal(err)

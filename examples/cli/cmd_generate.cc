@@ -19,7 +19,7 @@ const char kUsage[] =
     "  --chat (default) wraps the prompt in Gemma's chat template; --raw continues the text as is.\n"
     "  --image (JPEG or PNG; multimodal Gemma 3) goes where the prompt says <start_of_image>, one\n"
     "  marker per image in order; a prompt without markers gets the images first. --mmproj gives\n"
-    "  a Gemma 3 GGUF its vision tower (llama.cpp's projector file). --audio (WAV, FLAC, Ogg;\n"
+    "  a Gemma 3 or 3n text model its vision tower (llama.cpp's projector file). --audio (WAV, FLAC, Ogg;\n"
     "  Gemma 3n) goes where the prompt says <start_of_audio>, or first, the same way.\n"
     "  Text streams to stdout; prompt and generation speed and time to first token go to stderr.\n";
 

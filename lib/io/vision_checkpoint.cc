@@ -6,6 +6,8 @@
 #include "io/gguf.h"
 #include "io/gguf_checkpoint.h"
 #include "io/mapped_file.h"
+#include "io/gguf_mobilenet_map.h"
+#include "io/mmproj_fields.h"
 
 namespace gemmakit {
 namespace {
@@ -55,26 +57,6 @@ std::string CanonicalMmprojName(const std::string& name) {
   return "";
 }
 
-std::optional<int64_t> GgufInt(const GgufFile& f, const std::string& key) {
-  const GgufValue* v = f.Find(key);
-  if (!v) return std::nullopt;
-  switch (v->type) {
-    case GgufType::kUint8: case GgufType::kUint16: case GgufType::kUint32: case GgufType::kUint64:
-      if (v->u > (1u << 30)) Fail(Status::kFormatError, "mmproj GGUF key " + key + " is out of range");
-      return static_cast<int64_t>(v->u);
-    case GgufType::kInt8: case GgufType::kInt16: case GgufType::kInt32: case GgufType::kInt64:
-      return v->i;
-    default:
-      Fail(Status::kFormatError, "mmproj GGUF key " + key + " should be an integer");
-  }
-}
-
-int64_t RequireInt(const GgufFile& f, const std::string& key) {
-  const std::optional<int64_t> v = GgufInt(f, key);
-  if (!v) Fail(Status::kFormatError, "mmproj GGUF has no " + key);
-  return *v;
-}
-
 }  // namespace
 
 std::optional<VisionCheckpoint> OpenHfVision(const HfCheckpoint& hf) {
@@ -115,22 +97,23 @@ VisionCheckpoint OpenMmprojGguf(const std::string& path) {
   for (const char* key : {"clip.projector_type", "clip.vision.projector_type"}) {
     if (const GgufValue* v = g.Find(key); v && v->type == GgufType::kString) projector = v->s;
   }
+  if (projector == "gemma3nv") return MobileNetFromMmproj(g, path);
   if (projector != "gemma3") {
-    Fail(Status::kUnsupported, path + ": projector type '" + projector + "' is not Gemma 3's ('gemma3')");
+    Fail(Status::kUnsupported, path + ": projector type '" + projector + "' is not Gemma 3's ('gemma3') or Gemma 3n's ('gemma3nv')");
   }
   VisionCheckpoint vc;
   VisionHParams& hp = vc.hparams;
-  hp.hidden_size = RequireInt(g, "clip.vision.embedding_length");
-  hp.intermediate_size = RequireInt(g, "clip.vision.feed_forward_length");
-  hp.num_hidden_layers = RequireInt(g, "clip.vision.block_count");
-  hp.num_attention_heads = RequireInt(g, "clip.vision.attention.head_count");
-  hp.image_size = RequireInt(g, "clip.vision.image_size");
-  hp.patch_size = RequireInt(g, "clip.vision.patch_size");
+  hp.hidden_size = RequireMmprojInt(g, "clip.vision.embedding_length");
+  hp.intermediate_size = RequireMmprojInt(g, "clip.vision.feed_forward_length");
+  hp.num_hidden_layers = RequireMmprojInt(g, "clip.vision.block_count");
+  hp.num_attention_heads = RequireMmprojInt(g, "clip.vision.attention.head_count");
+  hp.image_size = RequireMmprojInt(g, "clip.vision.image_size");
+  hp.patch_size = RequireMmprojInt(g, "clip.vision.patch_size");
   if (const GgufValue* eps = g.Find("clip.vision.attention.layer_norm_epsilon"); eps && eps->type == GgufType::kFloat32) {
     hp.layer_norm_eps = eps->f;
   }
   // llama.cpp average-pools Gemma 3's patch grid by 4 per side unless the file says otherwise.
-  const int64_t pool = GgufInt(g, "clip.vision.projector.scale_factor").value_or(4);
+  const int64_t pool = MmprojInt(g, "clip.vision.projector.scale_factor").value_or(4);
   if (pool < 1 || hp.patch_size < 1 || hp.image_size % hp.patch_size != 0 || (hp.image_size / hp.patch_size) % pool != 0) {
     Fail(Status::kFormatError, path + ": the patch grid does not pool evenly");
   }
@@ -150,11 +133,7 @@ VisionCheckpoint OpenMmprojGguf(const std::string& path) {
   for (const GgufTensorInfo& t : g.tensors) {
     std::string name = CanonicalMmprojName(t.name);
     if (name.empty()) continue;
-    TensorEntry e;
-    if (!GgmlToDType(t.type, &e.dtype)) {
-      Fail(Status::kUnsupported, path + ": tensor '" + t.name + "' has a type gemmakit does not run");
-    }
-    for (auto it = t.dims.rbegin(); it != t.dims.rend(); ++it) e.shape.push_back(static_cast<int64_t>(*it));
+    TensorEntry e = MmprojEntry(t, name, path);
     // fc1 maps hidden → intermediate ([intermediate, hidden]), fc2 back.
     for (const char* which : {".mlp.ffn_up.", ".mlp.ffn_down."}) {
       const size_t at = name.find(which);
@@ -164,8 +143,6 @@ VisionCheckpoint OpenMmprojGguf(const std::string& path) {
       name = name.substr(0, at) + (widens ? ".mlp.fc1." : ".mlp.fc2.") + name.substr(at + std::string(which).size());
     }
     e.name = name;
-    e.data = t.data;
-    e.nbytes = t.nbytes;
     index->Add(std::move(e));
   }
   index->KeepAlive(g.file);

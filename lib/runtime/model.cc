@@ -5,6 +5,7 @@
 
 #include "gemmakit/log.h"
 #include "gemmakit/status.h"
+#include "io/gguf_mobilenet_map.h"
 #include "io/mapped_file.h"
 #include "model/architecture.h"
 #include "model/gemma3n/matformer_slice.h"
@@ -72,6 +73,7 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
   if (!options.mmproj_path.empty()) {
     if (ck.vision) Fail(Status::kInvalidArgument, path + " has a vision tower already; it takes no mmproj file");
     ck.vision = OpenMmprojGguf(options.mmproj_path);
+    if (ck.vision->mobilenet) TakeTextSideImageFields(path, *ck.vision->mobilenet);
   }
   auto impl = std::make_unique<Impl>();
   impl->config = ResolveModelConfig(ck.hparams, &impl->config_fields);

@@ -83,13 +83,15 @@ TEST_F(CapiGrammar, JsonSchemaAndJsonMode) {
   ASSERT_EQ(gemmakit_session_generate(session_, "JSON:", &params_, &g), GEMMAKIT_OK) << gemmakit_last_error();
   const std::string text(g.text, g.text_len);
   EXPECT_EQ(text.substr(0, 1), "{");
-  if (g.stop_reason == GEMMAKIT_STOP_END_OF_TURN) EXPECT_TRUE(nlohmann::json::parse(text).is_object()) << text;
+  if (g.stop_reason == GEMMAKIT_STOP_END_OF_TURN) {
+    EXPECT_TRUE(nlohmann::json::parse(text).is_object()) << text;
+  }
 }
 
 TEST_F(CapiGrammar, InvalidGrammarsAndSchemasNameThePosition) {
   sampling_.grammar = "root ::= \"a\"\nitem ::= [a-";
   EXPECT_EQ(gemmakit_session_generate(session_, "x", &params_, nullptr), GEMMAKIT_ERR_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(gemmakit_last_error()).find("grammar: line 2, column 9: unterminated character class"),
+  EXPECT_NE(std::string(gemmakit_last_error()).find("grammar: line 2, column 10: unterminated character class"),
             std::string::npos)
       << gemmakit_last_error();
   EXPECT_EQ(gemmakit_session_begin_generate(session_, "x", &params_), GEMMAKIT_ERR_INVALID_ARGUMENT);

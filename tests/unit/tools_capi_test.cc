@@ -168,6 +168,33 @@ TEST(ToolsCapi, ChatWithToolsRoundTripOnTinyModel) {
     EXPECT_EQ(std::string(rest), log.text);
   }
 
+  // Pulled step by step, the same output and calls; each step's calls so far are a prefix of them.
+  const std::string pushed_text(result.text, result.text_len);
+  const size_t pushed_calls = n_calls;
+  CallLog pulled;
+  tp.user_data = &pulled;
+  gp.user_data = &pulled;
+  ASSERT_EQ(gemmakit_session_begin_chat_tools(session, conversation.data(), conversation.size(), &tp, &gp), GEMMAKIT_OK)
+      << gemmakit_last_error();
+  gemmakit_chunk chunk{};
+  chunk.struct_size = sizeof chunk;
+  std::string stepped;
+  size_t last_count = 0;
+  do {
+    ASSERT_EQ(gemmakit_session_step(session, 1, 0.0, &chunk), GEMMAKIT_OK) << gemmakit_last_error();
+    stepped.append(chunk.text, chunk.text_len);
+    ASSERT_EQ(gemmakit_session_tool_calls(session, &calls, &n_calls, &rest), GEMMAKIT_OK);
+    EXPECT_GE(n_calls, last_count);
+    last_count = n_calls;
+  } while (!chunk.finished);
+  EXPECT_EQ(stepped, pushed_text);
+  EXPECT_EQ(pulled.text, pushed_text);
+  EXPECT_EQ(n_calls, pushed_calls);
+  EXPECT_EQ(pulled.names.size(), pushed_calls);
+  if (n_calls == 0) {
+    EXPECT_EQ(std::string(rest), pushed_text);
+  }
+
   // The session holds exactly the rendered prompt (the generated reply after it).
   gemmakit_status st = GEMMAKIT_OK;
   const std::string prompt = Render(model, conversation, tp, &st);

@@ -10,12 +10,12 @@ from . import _native
 from ._errors import ContextFullError, FileError, GemmakitError, InvalidArgumentError, UnsupportedError
 from ._model import Audio, Image, Model, Result, SamplingParams, Session
 from ._scoring import SHIELDGEMMA_POLICIES, ContinuationScore, Scores, shieldgemma_prompt
-from ._tools import ToolCall, ToolCallParser, apply_chat_template_tools, chat_tools, tool_format
+from ._tools import ToolCall, ToolCallParser, apply_chat_template_tools, chat_tools, chat_tools_stream, tool_format
 
 __all__ = ["Model", "Session", "Image", "Audio", "SamplingParams", "Result", "GemmakitError", "InvalidArgumentError",
            "FileError", "UnsupportedError", "ContextFullError", "version", "set_log_callback", "Scores",
            "ContinuationScore", "shieldgemma_prompt", "SHIELDGEMMA_POLICIES", "ToolCall",
-           "ToolCallParser", "apply_chat_template_tools", "chat_tools", "tool_format"]
+           "ToolCallParser", "apply_chat_template_tools", "chat_tools", "chat_tools_stream", "tool_format"]
 
 if _native.lib.gemmakit_abi_version() != _native.ABI_VERSION:
     raise ImportError(f"gemmakit: the library has ABI {_native.lib.gemmakit_abi_version()}, these bindings "

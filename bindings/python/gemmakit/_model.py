@@ -1,6 +1,7 @@
 """Model and Session: handles that free themselves (close(), with-blocks, or garbage collection)."""
 import array
 import ctypes
+import json
 import os
 from dataclasses import dataclass
 from typing import Iterable, Iterator, List, Optional, Sequence, Union
@@ -20,7 +21,12 @@ SEED_RANDOM = 2**64 - 1
 
 @dataclass
 class SamplingParams:
-    """How the next token is drawn. temperature 0 is greedy; seed None draws a random seed."""
+    """How the next token is drawn. temperature 0 is greedy; seed None draws a random seed.
+
+    logit_bias maps token ids to what is added to their logits (float("-inf") bans one). At most
+    one constraint: grammar (GBNF text, starting at grammar_root), json_schema (a JSON schema as
+    text or as a dict) or json_mode (any JSON object); an invalid one raises InvalidArgumentError
+    saying where."""
     temperature: float = 1.0
     top_k: int = 64
     top_p: float = 0.95
@@ -28,6 +34,11 @@ class SamplingParams:
     repeat_penalty: float = 1.0
     repeat_last_n: int = 64
     seed: Optional[int] = None
+    logit_bias: Optional[dict] = None
+    grammar: Optional[str] = None
+    grammar_root: str = "root"
+    json_schema: Union[str, dict, None] = None
+    json_mode: bool = False
 
     def _to_c(self):
         p = _native.SamplingParams()
@@ -35,6 +46,19 @@ class SamplingParams:
         p.temperature, p.top_k, p.top_p, p.min_p = self.temperature, self.top_k, self.top_p, self.min_p
         p.repeat_penalty, p.repeat_last_n = self.repeat_penalty, self.repeat_last_n
         p.seed = SEED_RANDOM if self.seed is None else self.seed
+        # The C struct points into these: keep them alive as long as the struct.
+        bias = list((self.logit_bias or {}).items())
+        p._keep = [(_native.LogitBias * max(1, len(bias)))(*[_native.LogitBias(t, b) for t, b in bias])]
+        p.logit_bias, p.n_logit_bias = p._keep[0], len(bias)
+        schema = self.json_schema
+        if isinstance(schema, dict):
+            schema = json.dumps(schema)
+        for field, text in (("grammar", self.grammar), ("grammar_root", self.grammar_root), ("json_schema", schema)):
+            if text is not None:
+                data = text.encode()
+                p._keep.append(data)
+                setattr(p, field, data)
+        p.json_mode = 1 if self.json_mode else 0
         return p
 
 

@@ -63,9 +63,15 @@ class SessionParams(ctypes.Structure):
     _fields_ = [("struct_size", c_uint32), ("n_threads", c_int32), ("context_length", c_int64), ("batch_size", c_int64)]
 
 
+class LogitBias(ctypes.Structure):
+    _fields_ = [("token", c_int32), ("bias", c_float)]
+
+
 class SamplingParams(ctypes.Structure):
     _fields_ = [("struct_size", c_uint32), ("temperature", c_float), ("top_k", c_int32), ("top_p", c_float),
-                ("min_p", c_float), ("repeat_penalty", c_float), ("repeat_last_n", c_int32), ("seed", c_uint64)]
+                ("min_p", c_float), ("repeat_penalty", c_float), ("repeat_last_n", c_int32), ("seed", c_uint64),
+                ("logit_bias", ctypes.POINTER(LogitBias)), ("n_logit_bias", c_size_t), ("grammar", c_char_p),
+                ("grammar_root", c_char_p), ("json_schema", c_char_p), ("json_mode", c_int32)]
 
 
 TEXT_CALLBACK = ctypes.CFUNCTYPE(c_int32, ctypes.POINTER(ctypes.c_char), c_size_t, c_void_p)
@@ -177,6 +183,8 @@ _prototypes = {
                                                     c_size_t, P(c_size_t)]),
     "gemmakit_session_chat_tools": (_status, [c_void_p, P(ChatMessage), c_size_t, c_void_p, P(GenerateParams),
                                               c_void_p]),
+    "gemmakit_session_begin_chat_tools": (_status, [c_void_p, P(ChatMessage), c_size_t, c_void_p,
+                                                    P(GenerateParams)]),
     "gemmakit_session_tool_calls": (_status, [c_void_p, P(P(ToolCallC)), P(c_size_t), P(c_char_p)]),
     "gemmakit_tool_parser_create": (_status, [c_int32, P(c_void_p)]),
     "gemmakit_tool_parser_free": (None, [c_void_p]),

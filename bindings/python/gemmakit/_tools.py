@@ -2,7 +2,7 @@
 import ctypes
 import json
 from dataclasses import dataclass
-from typing import Callable, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._errors import check
@@ -94,6 +94,29 @@ def chat_tools(session, messages, tools: Sequence[dict], format: str = "auto",
     check(_lib.gemmakit_session_tool_calls(session._handle(), ctypes.byref(ptr), ctypes.byref(count),
                                            ctypes.byref(text)))
     return text.value.decode("utf-8", "replace"), _calls(ptr, count.value)
+
+
+def chat_tools_stream(session, messages, tools: Sequence[dict], format: str = "auto",
+                      **generate_args) -> Iterator[Union[str, ToolCall]]:
+    """The reply to the conversation with tools, pulled step by step: yields text pieces and each
+    ToolCall as soon as the output completes it."""
+    from ._model import _GenerateArgs, _messages
+    array, n, _keep = _messages(messages)
+    targs = _ToolArgs(tools, format)
+    gargs = _GenerateArgs(**generate_args)
+    check(_lib.gemmakit_session_begin_chat_tools(session._handle(), array, n, ctypes.byref(targs.params),
+                                                 ctypes.byref(gargs.params)))
+    seen = 0
+    finished = False
+    while not finished:
+        text, finished = session.step(1, 0.0)
+        if text:
+            yield text
+        ptr, count = ctypes.POINTER(_native.ToolCallC)(), ctypes.c_size_t()
+        check(_lib.gemmakit_session_tool_calls(session._handle(), ctypes.byref(ptr), ctypes.byref(count), None))
+        for call in _calls(ptr, count.value)[seen:]:
+            yield call
+        seen = count.value
 
 
 class ToolCallParser:

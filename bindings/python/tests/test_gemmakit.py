@@ -411,3 +411,18 @@ def test_embed_matches_the_golden_and_truncates():
 def test_embed_refuses_a_causal_model(model):
     with pytest.raises(gemmakit.UnsupportedError):
         model.embed("Hello")
+def test_grammar_json_schema_and_logit_bias(model):
+    import json
+    text = model.generate("Answer:", max_tokens=50, seed=1, grammar='root ::= ("yes" | "no") "!"')
+    assert text in ("yes!", "no!")
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"],
+              "additionalProperties": False}
+    out = json.loads(model.generate("JSON:", max_tokens=60, seed=2, json_schema=schema))
+    assert isinstance(out["ok"], bool) and list(out) == ["ok"]
+    with pytest.raises(gemmakit.InvalidArgumentError, match="line 1, column 10"):
+        model.generate("x", grammar="root ::= [")
+    greedy = model.generate("The", max_tokens=1, temperature=0)
+    first = model.tokenize(greedy, add_bos=False)[0]
+    banned = model.generate("The", max_tokens=1, temperature=0, logit_bias={first: float("-inf")})
+    assert banned != greedy
+    assert model.generate("JSON:", max_tokens=20, temperature=0, json_mode=True).startswith("{")

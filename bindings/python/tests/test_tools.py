@@ -59,6 +59,11 @@ def test_chat_with_tools_and_a_result_turn(model):
     conversation = [{"role": "user", "content": "Weather in Oslo?"},
                     {"role": "assistant", "content": '[get_weather(city="Oslo")]'},
                     {"role": "tool", "content": '{"temperature": 3}'}]
+    pieces = list(gemmakit.chat_tools_stream(session, [{"role": "user", "content": "Weather in Oslo?"}], [WEATHER],
+                                             max_tokens=8, temperature=0))
+    if not calls:  # the streamed output is the text, calls and all
+        assert "".join(p for p in pieces if isinstance(p, str)) == text
+    assert [p for p in pieces if isinstance(p, gemmakit.ToolCall)] == calls
     text2, _ = gemmakit.chat_tools(session, conversation, [WEATHER], max_tokens=8, temperature=0)
     assert isinstance(text, str) and isinstance(text2, str)
     session.close()

@@ -31,6 +31,9 @@ class GrammarConstraint {
   bool CanEnd() const { return !ended_ && matcher_.CanEnd(state_); }
   bool ended() const { return ended_; }
   bool IsEndToken(int32_t token) const;
+  // How many matcher states and masks were built so far (for benchmarks).
+  size_t n_matcher_states() const { return matcher_.n_states(); }
+  size_t n_masks() const { return masks_.size(); }
 
  private:
   GrammarMatcher matcher_;

@@ -16,11 +16,9 @@ bool MatchesSomeIn(const CharSet& s, uint32_t lo, uint32_t hi) {
     }
     return false;
   }
-  // Negated: some point of [lo, hi] lies outside every range.
-  std::vector<CharRange> rs = s.ranges;
-  std::sort(rs.begin(), rs.end(), [](const CharRange& a, const CharRange& b) { return a.lo < b.lo; });
+  // Negated: some point of [lo, hi] lies outside every range (sorted by the constructor).
   uint64_t next = lo;  // first point not yet known to be covered
-  for (const CharRange& r : rs) {
+  for (const CharRange& r : s.ranges) {
     if (r.lo > next) break;
     if (r.hi + uint64_t{1} > next) next = r.hi + uint64_t{1};
   }
@@ -41,6 +39,9 @@ void PrefixRange(uint32_t partial, int32_t len, int need, uint32_t& lo, uint32_t
 }  // namespace
 
 GrammarMatcher::GrammarMatcher(Grammar grammar) : g_(std::move(grammar)) {
+  for (CharSet& c : g_.char_sets) {
+    std::sort(c.ranges.begin(), c.ranges.end(), [](const CharRange& a, const CharRange& b) { return a.lo < b.lo; });
+  }
   std::vector<int32_t> tops;
   for (int32_t alt : g_.alternatives[static_cast<size_t>(g_.root)]) Expand(alt, kEmptyStack, tops);
   start_ = InternState(InternSet(tops), 0, 0);
@@ -59,7 +60,10 @@ int32_t GrammarMatcher::InternSet(std::vector<int32_t>& tops) {
   std::string key(tops.size() * sizeof(int32_t), '\0');
   if (!tops.empty()) std::memcpy(key.data(), tops.data(), key.size());
   const auto [it, added] = set_ids_.emplace(std::move(key), static_cast<int32_t>(sets_.size()));
-  if (added) sets_.push_back(tops);
+  if (added) {
+    sets_.push_back(tops);
+    steps_.emplace_back();
+  }
   return it->second;
 }
 
@@ -105,19 +109,33 @@ void GrammarMatcher::Expand(int32_t pos, int32_t parent, std::vector<int32_t>& t
 }
 
 int32_t GrammarMatcher::AdvanceSet(int32_t set, uint32_t cp) {
-  const uint64_t key = (static_cast<uint64_t>(static_cast<uint32_t>(set)) << 32) | cp;
-  const auto it = set_steps_.find(key);
-  if (it != set_steps_.end()) return it->second;
+  // The next set depends only on which tops accept cp, not on cp itself: most code points of a
+  // set share one answer (every character of a JSON string but '"' and '\\'), so answers are kept
+  // per set by that signature.
+  const std::vector<int32_t>& tops = sets_[static_cast<size_t>(set)];
+  const bool small = tops.size() <= 64;
+  uint64_t signature = 0;
+  for (size_t i = 0; i < tops.size() && small; ++i) {
+    if (tops[i] == kEmptyStack) continue;
+    const Element& e = g_.elements[static_cast<size_t>(frames_[static_cast<size_t>(tops[i])].pos)];
+    if (g_.char_sets[static_cast<size_t>(e.value)].Matches(cp)) signature |= uint64_t{1} << i;
+  }
+  if (small) {
+    if (signature == 0) return -1;
+    for (const auto& [sig, next] : steps_[static_cast<size_t>(set)]) {
+      if (sig == signature) return next;
+    }
+  }
   std::vector<int32_t> next;
-  const std::vector<int32_t>& tops = sets_[static_cast<size_t>(set)];  // Expand adds frames only
-  for (int32_t top : tops) {
-    if (top == kEmptyStack) continue;
-    const Frame f = frames_[static_cast<size_t>(top)];
-    const Element& e = g_.elements[static_cast<size_t>(f.pos)];
-    if (g_.char_sets[static_cast<size_t>(e.value)].Matches(cp)) Expand(f.pos + 1, f.parent, next);
+  for (size_t i = 0; i < tops.size(); ++i) {
+    if (tops[i] == kEmptyStack) continue;
+    const Frame f = frames_[static_cast<size_t>(tops[i])];
+    const bool matches = small ? ((signature >> i) & 1) != 0
+                               : g_.char_sets[static_cast<size_t>(g_.elements[static_cast<size_t>(f.pos)].value)].Matches(cp);
+    if (matches) Expand(f.pos + 1, f.parent, next);  // Expand adds frames only: tops stays valid
   }
   const int32_t result = next.empty() ? -1 : InternSet(next);
-  set_steps_.emplace(key, result);
+  if (small) steps_[static_cast<size_t>(set)].push_back({signature, result});
   return result;
 }
 

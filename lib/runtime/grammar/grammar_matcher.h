@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "runtime/grammar/grammar.h"
@@ -76,7 +77,8 @@ class GrammarMatcher {
   std::vector<State> states_;
   std::unordered_map<uint64_t, int32_t> state_ids_;
   std::vector<int32_t> transitions_;  // 256 per state
-  std::unordered_map<uint64_t, int32_t> set_steps_;  // (set, code point) -> set
+  // Per set: (which of its tops accept a code point, as bits) -> the next set, or -1.
+  std::vector<std::vector<std::pair<uint64_t, int32_t>>> steps_;
   int32_t start_ = 0;
 };
 

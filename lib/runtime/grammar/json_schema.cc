@@ -67,7 +67,7 @@ class Converter {
 
   std::string Convert() {
     const std::string top = Visit(root_, "root-value", "");
-    std::string out = "root ::= space " + top + "\n";
+    std::string out = "root ::= " + top + "\n";
     for (const auto& [name, body] : rules_) out += name + " ::= " + body + "\n";
     out += kPrimitives;
     if (uses_formats_) out += kFormats;
@@ -323,6 +323,6 @@ std::string JsonSchemaToGbnf(std::string_view schema_json) {
   return Converter(schema).Convert();
 }
 
-std::string JsonObjectGbnf() { return std::string("root ::= space object\n") + kPrimitives; }
+std::string JsonObjectGbnf() { return std::string("root ::= object\n") + kPrimitives; }
 
 }  // namespace gemmakit::grammar

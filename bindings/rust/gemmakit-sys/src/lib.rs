@@ -396,6 +396,9 @@ extern "C" {
                                        n_messages: usize, tools: *const gemmakit_tool_params,
                                        params: *const gemmakit_generate_params,
                                        result: *mut gemmakit_generation) -> gemmakit_status;
+    pub fn gemmakit_session_begin_chat_tools(session: *mut gemmakit_session, messages: *const gemmakit_chat_message,
+                                             n_messages: usize, tools: *const gemmakit_tool_params,
+                                             params: *const gemmakit_generate_params) -> gemmakit_status;
     pub fn gemmakit_session_tool_calls(session: *const gemmakit_session, calls: *mut *const gemmakit_tool_call,
                                        n_calls: *mut usize, text: *mut *const c_char) -> gemmakit_status;
     pub fn gemmakit_tool_parser_create(format: i32, out: *mut *mut gemmakit_tool_parser) -> gemmakit_status;

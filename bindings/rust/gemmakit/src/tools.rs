@@ -148,9 +148,25 @@ impl Session {
             sys::gemmakit_session_chat_tools(self.ptr(), msgs.as_ptr(), msgs.len(), &t.params, &g.params, &mut result)
         })?;
         let generation = generation_of(&result);
+        let (calls, text) = self.tool_calls()?;
+        Ok((generation, calls, text))
+    }
+
+    /// Begins the reply to the conversation with tools; advance it with [`Session::step`] and read
+    /// the calls completed so far with [`Session::tool_calls`] after each step.
+    pub fn begin_chat_tools(&mut self, messages: &[Message], tools: &[Tool], format: ToolFormat,
+                            options: &GenerateOptions) -> Result<()> {
+        let msgs = CMessages::new(messages)?;
+        let t = CTools::new(tools, format)?;
+        let g = CGenerate::new(options)?;
+        check(unsafe { sys::gemmakit_session_begin_chat_tools(self.ptr(), msgs.as_ptr(), msgs.len(), &t.params, &g.params) })
+    }
+
+    /// The calls of the last chat with tools (so far, when pulled) and its text without them.
+    pub fn tool_calls(&self) -> Result<(Vec<ToolCall>, String)> {
         let (mut calls, mut n, mut text) = (ptr::null(), 0usize, ptr::null());
         check(unsafe { sys::gemmakit_session_tool_calls(self.ptr(), &mut calls, &mut n, &mut text) })?;
-        Ok((generation, unsafe { calls_of(calls, n) }, unsafe { c_string(text) }))
+        Ok((unsafe { calls_of(calls, n) }, unsafe { c_string(text) }))
     }
 }
 

@@ -57,6 +57,21 @@ fn tools_render_parse_and_chat() {
     if calls.is_empty() {
         assert_eq!(rest, g.text);
     }
+    // Pulled step by step: the same text, and the calls so far never shrink.
+    session.begin_chat_tools(&msgs, &[weather()], ToolFormat::Auto, &opts).unwrap();
+    let (mut pulled, mut seen) = (String::new(), 0usize);
+    loop {
+        let step = session.step(1, std::time::Duration::ZERO).unwrap();
+        pulled.push_str(&step.text);
+        let (so_far, _) = session.tool_calls().unwrap();
+        assert!(so_far.len() >= seen);
+        seen = so_far.len();
+        if step.finished {
+            break;
+        }
+    }
+    assert_eq!(pulled, g.text);
+    assert_eq!(session.tool_calls().unwrap().0, calls);
     let mut conversation = msgs.clone();
     conversation.push(Message::assistant(r#"[get_weather(city="Oslo")]"#));
     conversation.push(Message::new("tool", r#"{"temperature": 3}"#));
