@@ -41,6 +41,13 @@ const lp = await client.chat.completions.create({ model, messages, max_tokens: 6
 check(lp.choices[0].logprobs.content.length === lp.usage.completion_tokens &&
       lp.choices[0].logprobs.content.every((t) => t.top_logprobs.length === 2), 'logprobs');
 
+const structured = await client.chat.completions.create({ model, messages, max_tokens: 300, seed: 3,
+  response_format: { type: 'json_schema', json_schema: { name: 'colour', schema: { type: 'object', required: ['name'],
+    properties: { name: { type: 'string', enum: ['red', 'green', 'blue'] } } } } } });
+let parsed = null;
+try { parsed = JSON.parse(structured.choices[0].message.content); } catch { /* checked below */ }
+check(['red', 'green', 'blue'].includes(parsed?.name), `response_format json_schema: ${structured.choices[0].message.content}`);
+
 const completion = await client.completions.create({ model, prompt: 'The sky is', max_tokens: 6, seed: 5 });
 check(completion.object === 'text_completion' && typeof completion.choices[0].text === 'string', 'completions.create');
 

@@ -68,6 +68,18 @@ TEST(ServeRequest, MapsOpenAiFields) {
   EXPECT_EQ(ParseChatRequest(R"({"model":"m","messages":[{"role":"user","content":"x"}],"top_p":0})", "m")
                 .generation.temperature,
             0.f);
+  const GenerationRequest json_object = ParseChatRequest(
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"},
+          "logit_bias":{"7":-100,"9":2.5}})", "m").generation;
+  EXPECT_TRUE(json_object.json_mode);
+  ASSERT_EQ(json_object.logit_bias.size(), 2u);
+  EXPECT_EQ(json_object.logit_bias[0].token, 7);
+  EXPECT_FLOAT_EQ(json_object.logit_bias[0].bias, -100.f);
+  const GenerationRequest schema = ParseChatRequest(
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],
+          "response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{"type":"object"}}}})", "m")
+                                       .generation;
+  EXPECT_EQ(nlohmann::json::parse(schema.json_schema), nlohmann::json({{"type", "object"}}));
   const ParsedRequest c = ParseCompletionRequest(R"({"model":"m","prompt":"Once","logprobs":2})", "m");
   EXPECT_FALSE(c.generation.chat);
   EXPECT_EQ(c.generation.max_tokens, 16);
@@ -82,8 +94,11 @@ TEST(ServeRequest, RefusesWhatItCannotHonour) {
   EXPECT_EQ(ErrorCode(R"({"model":"other",)" + msgs + "}"), "404 model_not_found");
   EXPECT_EQ(ErrorCode(R"({"model":"m","messages":[]})"), "400 missing_required_parameter");
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"tools":[]})"), "400 unsupported_parameter");
-  EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"response_format":{"type":"json_object"}})"),
-            "400 unsupported_parameter");
+  EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"response_format":{"type":"xml"}})"), "400 invalid_value");
+  EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"response_format":{"type":"json_schema"}})"),
+            "400 invalid_value");
+  EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"logit_bias":{"abc":1}})"), "400 invalid_value");
+  EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"logit_bias":{"5":101}})"), "400 invalid_value");
   EXPECT_EQ(ErrorCode(R"({"model":"m","messages":[{"role":"tool","content":"x"}]})"), "400 unsupported_parameter");
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"frequency_penalty":0.5})"), "400 unsupported_parameter");
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"temperature":"hot"})"), "400 invalid_type");

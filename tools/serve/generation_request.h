@@ -1,6 +1,6 @@
 // What the scheduler runs, independent of the HTTP API that asked for it: a conversation or a raw
-// prompt, sampling settings, stop strings, how many choices. openai_request.cc fills it from a
-// request body; tools and response_format (issue 16) would add their constraints here.
+// prompt, sampling settings and constraints, stop strings, how many choices. openai_request.cc
+// fills it from a request body; tools (issue 16) would add their declarations here.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +39,10 @@ struct GenerationRequest {
   std::optional<uint64_t> seed;   // choice i samples with seed + i
   std::vector<std::string> stop;
   int32_t logprobs = -1;          // -1: none; k >= 0: the chosen token's and the top k alternatives'
+  // Constrained decoding, enforced by the sampler (gemmakit_sampling_params): at most one.
+  std::string json_schema;        // response_format json_schema: the schema as JSON text
+  bool json_mode = false;         // response_format json_object: any JSON object
+  std::vector<gemmakit_logit_bias> logit_bias;
 
   bool has_images() const {
     for (const Message& m : messages)

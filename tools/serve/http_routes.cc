@@ -24,10 +24,12 @@ void SendError(httplib::Response& res, const ApiError& e, Metrics& metrics) {
 // Streams a started request's events: SSE chunks, or one JSON body once everything arrived. A
 // failed write or a closed socket cancels the generation.
 void RespondWithEvents(httplib::Response& res, std::shared_ptr<RequestChannel> channel,
-                       std::shared_ptr<ResponseWriter> writer, bool stream, Metrics& metrics) {
-  auto provider = [channel, writer, stream, &metrics](size_t, httplib::DataSink& sink) {
+                       std::shared_ptr<ResponseWriter> writer, bool stream, Event first) {
+  auto pending = std::make_shared<std::optional<Event>>(std::move(first));
+  auto provider = [channel, writer, stream, pending](size_t, httplib::DataSink& sink) {
     for (;;) {
-      std::optional<Event> e = channel->Pop(kPoll);
+      std::optional<Event> e = *pending ? std::move(*pending) : channel->Pop(kPoll);
+      pending->reset();
       if (!e) {
         if (sink.is_writable()) continue;
         channel->Cancel();
@@ -54,7 +56,6 @@ void RespondWithEvents(httplib::Response& res, std::shared_ptr<RequestChannel> c
       }
     }
   };
-  (void)metrics;
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(stream ? "text/event-stream" : "application/json", provider,
                                    [channel](bool success) {
@@ -68,8 +69,9 @@ void Generate(const httplib::Request& req, httplib::Response& res, ServerContext
                                       : ParseCompletionRequest(req.body, ctx.options.model_name);
     auto writer = std::make_shared<ResponseWriter>(parsed, chat);
     std::shared_ptr<RequestChannel> channel = ctx.scheduler.Submit(parsed.generation);
-    // Wait until the prompt is evaluated: a request the model refuses (too long, an image a text
-    // model cannot see) still gets its HTTP status.
+    // Wait until the prompt is evaluated and the first tokens drawn: a request the model refuses
+    // (too long, an image a text model cannot see, a schema the sampler cannot compile) still
+    // gets its HTTP status.
     std::optional<Event> first;
     while (!(first = channel->Pop(kPoll))) {
     }
@@ -78,7 +80,7 @@ void Generate(const httplib::Request& req, httplib::Response& res, ServerContext
       res.set_content(ErrorBody(*first->error), "application/json");
       return;
     }
-    RespondWithEvents(res, channel, writer, parsed.stream, ctx.metrics);
+    RespondWithEvents(res, channel, writer, parsed.stream, std::move(*first));
   } catch (const ApiError& e) {
     SendError(res, e, ctx.metrics);
   } catch (const std::exception& e) {

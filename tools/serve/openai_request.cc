@@ -1,5 +1,8 @@
 #include "openai_request.h"
 
+#include <climits>
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "api_error.h"
@@ -58,23 +61,50 @@ void CheckModel(const json& j, const std::string& served, ParsedRequest& out) {
   }
 }
 
+// response_format: text, json_object (any JSON object) or json_schema (its "schema"), enforced
+// by the sampler's grammar; a schema the library cannot compile is refused at the first draw.
+void ParseResponseFormat(const json& rf, GenerationRequest& g) {
+  const std::string type = rf.is_object() ? rf.value("type", "") : "";
+  if (type == "text") return;
+  if (type == "json_object") {
+    g.json_mode = true;
+    return;
+  }
+  if (type == "json_schema") {
+    const json& spec = rf.value("json_schema", json());
+    if (!spec.is_object() || !spec.contains("schema") || !spec["schema"].is_object()) {
+      throw BadRequest("invalid_value", "response_format json_schema needs {\"json_schema\": {\"schema\": {...}}}",
+                       "response_format");
+    }
+    g.json_schema = spec["schema"].dump();
+    return;
+  }
+  throw BadRequest("invalid_value", "response_format type must be text, json_object or json_schema",
+                   "response_format");
+}
+
 // Fields both endpoints share: sampling, lengths, stops, streaming.
 void ParseCommon(const json& j, ParsedRequest& out) {
   GenerationRequest& g = out.generation;
   for (const char* key : {"tools", "tool_choice", "functions", "function_call", "parallel_tool_calls"}) {
     if (Present(j, key)) throw NotSupported(key, " (function calling is being added to the C API)");
   }
-  if (Present(j, "response_format")) {
-    const json& rf = j["response_format"];
-    if (!rf.is_object() || rf.value("type", "") != "text") {
-      throw NotSupported("response_format", " beyond {\"type\":\"text\"} (constrained decoding is being added)");
-    }
-  }
+  if (Present(j, "response_format")) ParseResponseFormat(j["response_format"], g);
   for (const char* key : {"presence_penalty", "frequency_penalty"}) {
     if (Present(j, key) && Number(j, key, -2, 2) != 0) throw NotSupported(key, "");
   }
-  if (Present(j, "logit_bias") && !(j["logit_bias"].is_object() && j["logit_bias"].empty())) {
-    throw NotSupported("logit_bias", "");
+  if (Present(j, "logit_bias")) {
+    const json& lb = j["logit_bias"];
+    if (!lb.is_object()) throw WrongType("logit_bias", "an object of token id -> bias");
+    for (const auto& [id, bias] : lb.items()) {
+      char* end = nullptr;
+      const long token = std::strtol(id.c_str(), &end, 10);
+      if (id.empty() || *end != '\0' || token < 0 || token > INT32_MAX || !bias.is_number() ||
+          !(bias.get<double>() >= -100 && bias.get<double>() <= 100)) {
+        throw BadRequest("invalid_value", "logit_bias maps token ids to numbers from -100 to 100", "logit_bias");
+      }
+      g.logit_bias.push_back({static_cast<int32_t>(token), bias.get<float>()});
+    }
   }
   if (Present(j, "stream")) {
     if (!j["stream"].is_boolean()) throw WrongType("stream", "a boolean");

@@ -94,8 +94,21 @@ void Scheduler::Run() {
     }
     // One new prompt, then one step of everything running: a long prompt delays the others by
     // one evaluation, never starves them.
-    if (next) Start(next);
-    if (!running_.empty()) Step();
+    try {
+      if (next) Start(next);
+      if (!running_.empty()) Step();
+    } catch (const std::exception& e) {
+      // Out of memory or a bug: fail what is running rather than the whole server.
+      const ApiError err(500, "server_error", "internal_error", e.what());
+      if (next) Fail(next, err);
+      for (Sequence& seq : running_) {
+        Fail(seq.job, err);
+        seq.job = nullptr;
+        seq.lease.tokens.clear();
+        pool_.Release(std::move(seq.lease));
+      }
+      running_.clear();
+    }
     UpdateGauges();
   }
 }
@@ -110,7 +123,6 @@ void Scheduler::Start(const std::shared_ptr<Job>& job) {
     Fail(job, e);
     return;
   }
-  job->channel->Push(Event{Event::kStarted});
   const GenerationRequest& r = job->request;
   job->running = r.n;
   for (int32_t i = 0; i < r.n; ++i) {
@@ -141,12 +153,19 @@ void Scheduler::Start(const std::shared_ptr<Job>& job) {
     seq.sampling.top_p = r.top_p;
     seq.sampling.top_k = 0;  // OpenAI's API has no top-k
     seq.sampling.seed = r.seed ? *r.seed + static_cast<uint64_t>(i) : GEMMAKIT_SEED_RANDOM;
+    // The strings and the array live in the job, which the sequence holds.
+    seq.sampling.json_schema = r.json_schema.empty() ? nullptr : r.json_schema.c_str();
+    seq.sampling.json_mode = r.json_mode ? 1 : 0;
+    seq.sampling.logit_bias = r.logit_bias.empty() ? nullptr : r.logit_bias.data();
+    seq.sampling.n_logit_bias = r.logit_bias.size();
     seq.text = std::make_unique<TextStream>(model_, r.stop);
     running_.push_back(std::move(seq));
   }
   // The first tokens come from the prompt's logits; later ones from batched steps.
   for (auto it = running_.end() - r.n; it != running_.end(); ++it) Advance(*it);
   DropFinished();
+  // After the first draws, so that a schema the sampler refuses still gets its HTTP status.
+  if (!job->failed) job->channel->Push(Event(Event::kStarted));
 }
 
 Lease Scheduler::Prefill(Job& job, bool& tokens_known) {
@@ -213,9 +232,14 @@ bool Scheduler::Advance(Sequence& seq) {
       logits.assign(view, view + n_vocab);
     }
   }
-  if ((want_logprobs && logits.empty()) ||
-      gemmakit_session_sample(seq.lease.session, &seq.sampling, seq.sampled ? 0 : 1, &seq.next) != GEMMAKIT_OK) {
-    Fail(seq.job, FromLibraryStatus(GEMMAKIT_ERR_INTERNAL, gemmakit_last_error()));
+  const gemmakit_status st = want_logprobs && logits.empty()
+                                ? GEMMAKIT_ERR_INTERNAL
+                                : gemmakit_session_sample(seq.lease.session, &seq.sampling, seq.sampled ? 0 : 1, &seq.next);
+  if (st != GEMMAKIT_OK) {
+    const bool constrained = seq.sampling.json_schema || seq.sampling.json_mode;
+    Fail(seq.job, !seq.sampled && st == GEMMAKIT_ERR_INVALID_ARGUMENT && constrained
+                      ? BadRequest("invalid_schema", gemmakit_last_error(), "response_format")
+                      : FromLibraryStatus(st, gemmakit_last_error()));
     Finish(seq, "error", false);
     return false;
   }
@@ -235,13 +259,13 @@ bool Scheduler::Advance(Sequence& seq) {
   delta.choice = seq.choice;
   try {
     delta.text = seq.text->Push(seq.next, stopped);
+    if (want_logprobs) {
+      delta.logprobs.push_back(ComputeLogprobs(model_, logits.data(), logits.size(), seq.next, job.request.logprobs));
+    }
   } catch (const ApiError& e) {
     Fail(seq.job, e);
     Finish(seq, "error", false);
     return false;
-  }
-  if (want_logprobs) {
-    delta.logprobs.push_back(ComputeLogprobs(model_, logits.data(), logits.size(), seq.next, job.request.logprobs));
   }
   if (!delta.text.empty() || want_logprobs) job.channel->Push(std::move(delta));
   if (stopped) {
@@ -286,7 +310,8 @@ void Scheduler::Finish(Sequence& seq, const char* reason, bool flush) {
 }
 
 void Scheduler::Fail(const std::shared_ptr<Job>& job, const ApiError& e) {
-  if (!job) return;
+  if (!job || job->failed) return;  // one error per request, however many choices hit it
+  job->failed = true;
   Event ev(Event::kError);
   ev.error = e;
   job->channel->Push(std::move(ev));

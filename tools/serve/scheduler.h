@@ -46,6 +46,7 @@ class Scheduler {
     Clock::time_point submitted;
     int32_t running = 0;  // choices not finished
     bool first_token = false;
+    bool failed = false;
     Usage usage;
   };
   struct Sequence {
