@@ -4,6 +4,7 @@
 
 #include "api_error.h"
 #include "data_url.h"
+#include "openai_constraints.h"
 
 namespace gemmakit_serve {
 namespace {
@@ -61,15 +62,7 @@ void CheckModel(const json& j, const std::string& served, ParsedRequest& out) {
 // Fields both endpoints share: sampling, lengths, stops, streaming.
 void ParseCommon(const json& j, ParsedRequest& out) {
   GenerationRequest& g = out.generation;
-  for (const char* key : {"tools", "tool_choice", "functions", "function_call", "parallel_tool_calls"}) {
-    if (Present(j, key)) throw NotSupported(key, " (function calling is being added to the C API)");
-  }
-  if (Present(j, "response_format")) {
-    const json& rf = j["response_format"];
-    if (!rf.is_object() || rf.value("type", "") != "text") {
-      throw NotSupported("response_format", " beyond {\"type\":\"text\"} (constrained decoding is being added)");
-    }
-  }
+  ParseConstraints(j, g);
   for (const char* key : {"presence_penalty", "frequency_penalty"}) {
     if (Present(j, key) && Number(j, key, -2, 2) != 0) throw NotSupported(key, "");
   }
@@ -137,14 +130,15 @@ Message ParseMessage(const json& m) {
   Message out;
   out.role = m["role"].get<std::string>();
   if (out.role == "developer") out.role = "system";  // OpenAI's newer name for the system role
-  if (out.role == "tool" || Present(m, "tool_calls") || Present(m, "function_call")) {
-    throw NotSupported("messages", ": tool calls and tool results (function calling is being added to the C API)");
-  }
-  if (out.role != "system" && out.role != "user" && out.role != "assistant") {
+  if (Present(m, "function_call")) throw NotSupported("messages", ": 'function_call' (use 'tool_calls')");
+  if (out.role != "system" && out.role != "user" && out.role != "assistant" && out.role != "tool") {
     throw BadRequest("invalid_value", "unknown message role '" + out.role + "'", "messages");
   }
+  if (out.role == "assistant" && Present(m, "tool_calls")) out.tool_calls = ParseMessageToolCalls(m["tool_calls"]);
   const json& content = m.value("content", json());
-  if (content.is_string()) {
+  if (content.is_null() && !out.tool_calls.empty()) {
+    // an assistant turn of calls only
+  } else if (content.is_string()) {
     out.parts.push_back({content.get<std::string>(), nullptr});
   } else if (content.is_array()) {
     for (const json& part : content) out.parts.push_back(ParsePart(part));
@@ -184,6 +178,7 @@ ParsedRequest ParseCompletionRequest(const std::string& body, const std::string&
   CheckModel(j, served_model, out);
   ParseCommon(j, out);
   out.generation.chat = false;
+  if (!out.generation.tools_json.empty()) throw NotSupported("tools", " on /v1/completions (use /v1/chat/completions)");
   out.generation.max_tokens = 16;  // the completions endpoint's documented default
   for (const char* key : {"max_tokens"}) {
     if (Present(j, key)) out.generation.max_tokens = static_cast<int32_t>(Integer(j, key, 1, 1 << 20));
