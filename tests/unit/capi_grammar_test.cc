@@ -83,7 +83,9 @@ TEST_F(CapiGrammar, JsonSchemaAndJsonMode) {
   ASSERT_EQ(gemmakit_session_generate(session_, "JSON:", &params_, &g), GEMMAKIT_OK) << gemmakit_last_error();
   const std::string text(g.text, g.text_len);
   EXPECT_EQ(text.substr(0, 1), "{");
-  if (g.stop_reason == GEMMAKIT_STOP_END_OF_TURN) EXPECT_TRUE(nlohmann::json::parse(text).is_object()) << text;
+  if (g.stop_reason == GEMMAKIT_STOP_END_OF_TURN) {
+    EXPECT_TRUE(nlohmann::json::parse(text).is_object()) << text;
+  }
 }
 
 TEST_F(CapiGrammar, InvalidGrammarsAndSchemasNameThePosition) {
