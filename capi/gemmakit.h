@@ -775,6 +775,20 @@ GEMMAKIT_API gemmakit_status gemmakit_session_set_adapters(gemmakit_session* ses
                                                            const gemmakit_adapter* const* adapters,
                                                            const float* scales, size_t n);
 
+/* ---- tools for servers (call grammar, calls as text) ------------------------------------------ */
+
+/* The GBNF grammar (for gemmakit_sampling_params.grammar) of a model turn made only of calls to
+ * the declared functions, in tools->format (AUTO: the model's; model may be NULL otherwise). A
+ * caller that must get a call (OpenAI's tool_choice "required", or one named function: declare
+ * only it) samples under it. No tools: GEMMAKIT_ERR_INVALID_ARGUMENT. */
+GEMMAKIT_API gemmakit_status gemmakit_tool_call_grammar(const gemmakit_model* model, const gemmakit_tool_params* tools,
+                                                        char* buf, size_t capacity, size_t* needed);
+/* Calls as the model writes them in format (AUTO: the model's), to rebuild a past model message
+ * from calls a client kept as JSON. Arguments that are not a JSON object: INVALID_ARGUMENT. */
+GEMMAKIT_API gemmakit_status gemmakit_format_tool_calls(const gemmakit_model* model, int32_t format,
+                                                        const gemmakit_tool_call* calls, size_t n_calls, char* buf,
+                                                        size_t capacity, size_t* needed);
+
 #ifdef __cplusplus
 }
 #endif

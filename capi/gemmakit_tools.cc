@@ -217,4 +217,25 @@ gemmakit_status gemmakit_tool_parser_calls(const gemmakit_tool_parser* parser, c
   });
 }
 
+gemmakit_status gemmakit_tool_call_grammar(const gemmakit_model* model, const gemmakit_tool_params* tools, char* buf,
+                                           size_t capacity, size_t* needed) {
+  return capi::Guard([&] {
+    const gemmakit_tool_params p = capi::ReadParams(tools, DefaultToolParams(), "tool params");
+    capi::CopyOut(gemmakit::ToolCallGrammar(ToDeclarations(p), ToFormat(p.format, model)), buf, capacity, needed);
+  });
+}
+
+gemmakit_status gemmakit_format_tool_calls(const gemmakit_model* model, int32_t format, const gemmakit_tool_call* calls,
+                                           size_t n_calls, char* buf, size_t capacity, size_t* needed) {
+  return capi::Guard([&] {
+    if (n_calls > 0 && calls == nullptr) Fail(Status::kInvalidArgument, "calls is NULL but n_calls is not 0");
+    std::vector<ToolCall> list;
+    for (size_t i = 0; i < n_calls; ++i) {
+      if (calls[i].name == nullptr) Fail(Status::kInvalidArgument, "call " + std::to_string(i) + ": name is NULL");
+      list.push_back({calls[i].name, calls[i].arguments_json ? calls[i].arguments_json : ""});
+    }
+    capi::CopyOut(gemmakit::FormatToolCalls(list, ToFormat(format, model)), buf, capacity, needed);
+  });
+}
+
 }  // extern "C"

@@ -94,6 +94,11 @@ class ToolCallStream {
 // Every call in a finished output (ToolCallStream fed once and finished).
 std::vector<ToolCall> ParseToolCalls(std::string_view text, ToolFormat format, std::string* rest_text = nullptr);
 
+// Calls in the format's own notation (Gemma 3: `[f(key=value, ...)]`; FunctionGemma:
+// <start_function_call>call:...<end_function_call> each), as a past model turn's text. Throws
+// Error(kInvalidArgument) when arguments are not a JSON object.
+std::string FormatToolCalls(const std::vector<ToolCall>& calls, ToolFormat format);
+
 // The GBNF grammar (llama.cpp's grammar text) of one model turn of calls in the format, over the
 // declared names, for a constrained decoder: root ::= calls. Arguments are free-form values of the
 // format's notation.

@@ -66,9 +66,12 @@ await expectError(new OpenAI({ baseURL, apiKey: 'wrong', maxRetries: 0 }).chat.c
                   OpenAI.AuthenticationError, 401, 'wrong key');
 await expectError(client.chat.completions.create({ model, messages, temperature: 9 }), OpenAI.BadRequestError, 400,
                   'invalid temperature');
-await expectError(client.chat.completions.create({ model, messages, tools: [{ type: 'function',
-                  function: { name: 'f', parameters: { type: 'object' } } }] }), OpenAI.BadRequestError, 400,
-                  'tools (not supported yet)');
+// A forced call to a function without parameters: the call grammar makes even a random model call it.
+const called = await client.chat.completions.create({ model, messages, seed: 3, max_tokens: 64, tool_choice: 'required',
+  tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }] });
+const calls = called.choices[0].message.tool_calls || [];
+check(calls.length >= 1 && calls[0].function.name === 'f' && JSON.parse(calls[0].function.arguments) !== null &&
+      called.choices[0].finish_reason === 'tool_calls', 'tools: a required call comes back as tool_calls');
 const after = await client.chat.completions.create({ model, messages, max_tokens: 4 });
 check(after.choices.length === 1, 'server healthy after the errors');
 console.log(`${failures} failure(s)`);

@@ -87,11 +87,11 @@ def main(binary, data):
                      "model_not_found", "unknown model")
         big = chat([{"role": "user", "content": "x" * 100000}])
         expect_error(s.request("POST", "/v1/chat/completions", big, key=K), 413, "request_too_large", "oversize body")
-        expect_error(s.request("POST", "/v1/chat/completions", {**chat(hello), "tools": []}, key=K), 400,
-                     "unsupported_parameter", "tools (not supported yet)")
-        bad_schema = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "nonsense"}}}
-        expect_error(s.request("POST", "/v1/chat/completions", {**chat(hello), "response_format": bad_schema},
-                               key=K), 400, "invalid_schema", "a schema the sampler cannot compile")
+        expect_error(s.request("POST", "/v1/chat/completions", {**chat(hello), "functions": []}, key=K), 400,
+                     "unsupported_parameter", "legacy functions (use tools)")
+        rf = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object", "maximum": 3}}}
+        expect_error(s.request("POST", "/v1/chat/completions", {**chat(hello), "response_format": rf}, key=K), 400,
+                     "invalid_value", "response_format json_schema the engine refuses")
         expect_error(s.request("POST", "/v1/chat/completions", {**chat(hello), "temperature": 7}, key=K), 400,
                      "invalid_value", "temperature out of range")
         expect_error(s.request("POST", "/v1/chat/completions", {"model": "gemma3-mini", "messages": []}, key=K), 400,

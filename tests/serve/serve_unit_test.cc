@@ -93,13 +93,10 @@ TEST(ServeRequest, RefusesWhatItCannotHonour) {
   EXPECT_EQ(ErrorCode("{" + msgs + "}"), "400 missing_required_parameter");
   EXPECT_EQ(ErrorCode(R"({"model":"other",)" + msgs + "}"), "404 model_not_found");
   EXPECT_EQ(ErrorCode(R"({"model":"m","messages":[]})"), "400 missing_required_parameter");
-  EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"tools":[]})"), "400 unsupported_parameter");
+  EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"functions":[]})"), "400 unsupported_parameter");
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"response_format":{"type":"xml"}})"), "400 invalid_value");
-  EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"response_format":{"type":"json_schema"}})"),
-            "400 invalid_value");
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"logit_bias":{"abc":1}})"), "400 invalid_value");
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"logit_bias":{"5":101}})"), "400 invalid_value");
-  EXPECT_EQ(ErrorCode(R"({"model":"m","messages":[{"role":"tool","content":"x"}]})"), "400 unsupported_parameter");
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"frequency_penalty":0.5})"), "400 unsupported_parameter");
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"temperature":"hot"})"), "400 invalid_type");
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"n":0})"), "400 invalid_value");

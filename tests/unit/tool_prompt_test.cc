@@ -127,5 +127,16 @@ TEST(ToolPrompt, GrammarNamesTheDeclaredFunctions) {
   EXPECT_THROW(ToolCallGrammar({}, ToolFormat::kGemma3), Error);
 }
 
+TEST(ToolPrompt, GrammarCallsFunctionsWithoutParametersWithNoArguments) {
+  const ToolDeclaration clock{"get_time", "The time", R"({"type":"object","properties":{}})"};
+  const std::string g3 = ToolCallGrammar({kWeatherTool, clock}, ToolFormat::kGemma3);
+  EXPECT_NE(g3.find("name ::= \"get_current_weather\"\nbare ::= \"get_time\"\n"), std::string::npos) << g3;
+  EXPECT_NE(g3.find("call ::= name \"(\" (arg (\", \" arg)*)? \")\" | bare \"()\"\n"), std::string::npos) << g3;
+  const std::string fg = ToolCallGrammar({clock}, ToolFormat::kFunctionGemma);
+  EXPECT_EQ(fg.find("name ::="), std::string::npos) << fg;
+  EXPECT_NE(fg.find("call ::= \"<start_function_call>call:\" bare \"{}<end_function_call>\"\n"), std::string::npos)
+      << fg;
+}
+
 }  // namespace
 }  // namespace gemmakit

@@ -223,4 +223,54 @@ TEST(ToolsCapi, ChatWithToolsRoundTripOnTinyModel) {
   gemmakit_model_free(model);
 }
 
+// What a server needs to take OpenAI clients' calls back and to force one: calls written in each
+// format parse back to the same calls; the grammar of a forced call names the declared functions.
+TEST(ToolsCapi, CallsWrittenAsTheModelWritesThemParseBack) {
+  const char* args = R"({"city":"Paris","metric":true,"note":null,"days":[1,2.5],"where":{"lat":48.8}})";
+  const gemmakit_tool_call calls[] = {{"get_weather", args}, {"get_time", "{}"}};
+  for (int32_t format : {GEMMAKIT_TOOL_FORMAT_GEMMA3, GEMMAKIT_TOOL_FORMAT_FUNCTIONGEMMA}) {
+    size_t needed = 0;
+    ASSERT_EQ(gemmakit_format_tool_calls(nullptr, format, calls, 2, nullptr, 0, &needed), GEMMAKIT_ERR_BUFFER_TOO_SMALL);
+    std::string text(needed, '\0');
+    ASSERT_EQ(gemmakit_format_tool_calls(nullptr, format, calls, 2, text.data(), needed, &needed), GEMMAKIT_OK)
+        << gemmakit_last_error();
+    text.resize(needed - 1);
+    gemmakit_tool_parser* parser = nullptr;
+    ASSERT_EQ(gemmakit_tool_parser_create(format, &parser), GEMMAKIT_OK);
+    ASSERT_EQ(gemmakit_tool_parser_feed(parser, text.data(), text.size(), nullptr), GEMMAKIT_OK);
+    ASSERT_EQ(gemmakit_tool_parser_finish(parser), GEMMAKIT_OK);
+    const gemmakit_tool_call* got = nullptr;
+    size_t n = 0;
+    const char* rest = nullptr;
+    ASSERT_EQ(gemmakit_tool_parser_calls(parser, &got, &n, &rest), GEMMAKIT_OK);
+    ASSERT_EQ(n, 2u) << text;
+    EXPECT_STREQ(got[0].name, "get_weather");
+    EXPECT_STREQ(got[0].arguments_json, args) << text;
+    EXPECT_STREQ(got[1].name, "get_time");
+    EXPECT_STREQ(got[1].arguments_json, "{}");
+    EXPECT_STREQ(rest, "");
+    gemmakit_tool_parser_free(parser);
+  }
+  const gemmakit_tool_call bad[] = {{"f", "[1]"}};
+  size_t needed = 0;
+  EXPECT_EQ(gemmakit_format_tool_calls(nullptr, GEMMAKIT_TOOL_FORMAT_GEMMA3, bad, 1, nullptr, 0, &needed),
+            GEMMAKIT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(gemmakit_format_tool_calls(nullptr, GEMMAKIT_TOOL_FORMAT_GEMMA3, nullptr, 1, nullptr, 0, &needed),
+            GEMMAKIT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(gemmakit_format_tool_calls(nullptr, GEMMAKIT_TOOL_FORMAT_AUTO, calls, 1, nullptr, 0, &needed),
+            GEMMAKIT_ERR_INVALID_ARGUMENT);  // AUTO needs a model
+
+  const gemmakit_tool tool = WeatherTool();
+  gemmakit_tool_params p;
+  ASSERT_EQ(gemmakit_tool_params_init(&p, sizeof p), GEMMAKIT_OK);
+  p.format = GEMMAKIT_TOOL_FORMAT_GEMMA3;
+  EXPECT_EQ(gemmakit_tool_call_grammar(nullptr, &p, nullptr, 0, &needed), GEMMAKIT_ERR_INVALID_ARGUMENT);  // no tools
+  p.tools = &tool;
+  p.n_tools = 1;
+  ASSERT_EQ(gemmakit_tool_call_grammar(nullptr, &p, nullptr, 0, &needed), GEMMAKIT_ERR_BUFFER_TOO_SMALL);
+  std::string grammar(needed, '\0');
+  ASSERT_EQ(gemmakit_tool_call_grammar(nullptr, &p, grammar.data(), needed, &needed), GEMMAKIT_OK);
+  EXPECT_NE(grammar.find("name ::= \"get_weather\""), std::string::npos) << grammar;
+}
+
 }  // namespace

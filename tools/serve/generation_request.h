@@ -1,6 +1,6 @@
 // What the scheduler runs, independent of the HTTP API that asked for it: a conversation or a raw
-// prompt, sampling settings and constraints, stop strings, how many choices. openai_request.cc
-// fills it from a request body; tools (issue 16) would add their declarations here.
+// prompt, sampling settings, stop strings, how many choices. openai_request.cc fills it from a
+// request body, tools and response_format included.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +23,17 @@ struct MessagePart {
   ImagePtr image;
 };
 
+// A function call: the model's (in a response) or a past one a client sends back.
+struct ToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments;  // a JSON object, as text
+};
+
 struct Message {
-  std::string role;  // "system", "user", "assistant"
+  std::string role;  // "system", "user", "assistant", "tool"
   std::vector<MessagePart> parts;
+  std::vector<ToolCall> tool_calls;  // assistant: the calls it made
 };
 
 struct GenerationRequest {
@@ -39,10 +47,25 @@ struct GenerationRequest {
   std::optional<uint64_t> seed;   // choice i samples with seed + i
   std::vector<std::string> stop;
   int32_t logprobs = -1;          // -1: none; k >= 0: the chosen token's and the top k alternatives'
-  // Constrained decoding, enforced by the sampler (gemmakit_sampling_params): at most one.
-  std::string json_schema;        // response_format json_schema: the schema as JSON text
-  bool json_mode = false;         // response_format json_object: any JSON object
+  // response_format: at most one of these constrains the sampler.
+  std::string json_schema;        // "json_schema": the schema, as JSON text
+  bool json_mode = false;         // "json_object"
+  // tools: OpenAI's array as JSON text ("" for none); tool_choice "auto", "none", "required", or
+  // "function" with forced_tool naming it.
   std::vector<gemmakit_logit_bias> logit_bias;
+  std::string tools_json;
+  std::string tool_choice = "auto";
+  std::string forced_tool;
+
+  // Whether the prompt goes through the tools template: tools declared or tool turns present.
+  bool with_tools() const {
+    if (!tools_json.empty()) return true;
+    for (const Message& m : messages)
+      if (m.role == "tool" || !m.tool_calls.empty()) return true;
+    return false;
+  }
+  // Whether the output is searched for calls.
+  bool parses_calls() const { return !tools_json.empty() && tool_choice != "none"; }
 
   bool has_images() const {
     for (const Message& m : messages)

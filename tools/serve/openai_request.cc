@@ -7,6 +7,7 @@
 
 #include "api_error.h"
 #include "data_url.h"
+#include "openai_constraints.h"
 
 namespace gemmakit_serve {
 namespace {
@@ -61,35 +62,10 @@ void CheckModel(const json& j, const std::string& served, ParsedRequest& out) {
   }
 }
 
-// response_format: text, json_object (any JSON object) or json_schema (its "schema"), enforced
-// by the sampler's grammar; a schema the library cannot compile is refused at the first draw.
-void ParseResponseFormat(const json& rf, GenerationRequest& g) {
-  const std::string type = rf.is_object() ? rf.value("type", "") : "";
-  if (type == "text") return;
-  if (type == "json_object") {
-    g.json_mode = true;
-    return;
-  }
-  if (type == "json_schema") {
-    const json& spec = rf.value("json_schema", json());
-    if (!spec.is_object() || !spec.contains("schema") || !spec["schema"].is_object()) {
-      throw BadRequest("invalid_value", "response_format json_schema needs {\"json_schema\": {\"schema\": {...}}}",
-                       "response_format");
-    }
-    g.json_schema = spec["schema"].dump();
-    return;
-  }
-  throw BadRequest("invalid_value", "response_format type must be text, json_object or json_schema",
-                   "response_format");
-}
-
 // Fields both endpoints share: sampling, lengths, stops, streaming.
 void ParseCommon(const json& j, ParsedRequest& out) {
   GenerationRequest& g = out.generation;
-  for (const char* key : {"tools", "tool_choice", "functions", "function_call", "parallel_tool_calls"}) {
-    if (Present(j, key)) throw NotSupported(key, " (function calling is being added to the C API)");
-  }
-  if (Present(j, "response_format")) ParseResponseFormat(j["response_format"], g);
+  ParseConstraints(j, g);
   for (const char* key : {"presence_penalty", "frequency_penalty"}) {
     if (Present(j, key) && Number(j, key, -2, 2) != 0) throw NotSupported(key, "");
   }
@@ -167,14 +143,15 @@ Message ParseMessage(const json& m) {
   Message out;
   out.role = m["role"].get<std::string>();
   if (out.role == "developer") out.role = "system";  // OpenAI's newer name for the system role
-  if (out.role == "tool" || Present(m, "tool_calls") || Present(m, "function_call")) {
-    throw NotSupported("messages", ": tool calls and tool results (function calling is being added to the C API)");
-  }
-  if (out.role != "system" && out.role != "user" && out.role != "assistant") {
+  if (Present(m, "function_call")) throw NotSupported("messages", ": 'function_call' (use 'tool_calls')");
+  if (out.role != "system" && out.role != "user" && out.role != "assistant" && out.role != "tool") {
     throw BadRequest("invalid_value", "unknown message role '" + out.role + "'", "messages");
   }
+  if (out.role == "assistant" && Present(m, "tool_calls")) out.tool_calls = ParseMessageToolCalls(m["tool_calls"]);
   const json& content = m.value("content", json());
-  if (content.is_string()) {
+  if (content.is_null() && !out.tool_calls.empty()) {
+    // an assistant turn of calls only
+  } else if (content.is_string()) {
     out.parts.push_back({content.get<std::string>(), nullptr});
   } else if (content.is_array()) {
     for (const json& part : content) out.parts.push_back(ParsePart(part));
@@ -214,6 +191,7 @@ ParsedRequest ParseCompletionRequest(const std::string& body, const std::string&
   CheckModel(j, served_model, out);
   ParseCommon(j, out);
   out.generation.chat = false;
+  if (!out.generation.tools_json.empty()) throw NotSupported("tools", " on /v1/completions (use /v1/chat/completions)");
   out.generation.max_tokens = 16;  // the completions endpoint's documented default
   for (const char* key : {"max_tokens"}) {
     if (Present(j, key)) out.generation.max_tokens = static_cast<int32_t>(Integer(j, key, 1, 1 << 20));

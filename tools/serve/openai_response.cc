@@ -26,6 +26,10 @@ json Bytes(const std::string& s) {
   return out;
 }
 
+json CallJson(const ToolCall& call) {
+  return {{"id", call.id}, {"type", "function"}, {"function", {{"name", call.name}, {"arguments", call.arguments}}}};
+}
+
 }  // namespace
 
 ResponseWriter::ResponseWriter(const ParsedRequest& request, bool chat)
@@ -63,6 +67,19 @@ json ResponseWriter::LogprobsJson(const std::vector<TokenLogprob>& lps, size_t t
   return {{"tokens", tokens}, {"token_logprobs", token_logprobs}, {"top_logprobs", top}, {"text_offset", offsets}};
 }
 
+json ResponseWriter::TakeCalls(Choice& c, const std::vector<ToolCall>& calls) {
+  json out = json::array();
+  for (const ToolCall& call : calls) {
+    ToolCall named = call;
+    if (named.id.empty()) named.id = NewId("call_");
+    json entry = CallJson(named);
+    entry["index"] = c.tool_calls.size();
+    out.push_back(entry);
+    c.tool_calls.push_back(std::move(named));
+  }
+  return out;
+}
+
 json ResponseWriter::UsageJson(const Usage& u) const {
   return {{"prompt_tokens", u.prompt_tokens},
           {"completion_tokens", u.completion_tokens},
@@ -89,7 +106,8 @@ std::string ResponseWriter::Stream(const Event& e) {
   if (chat_) {
     json delta = json::object();
     if (!c.role_sent) delta["role"] = "assistant", c.role_sent = true;
-    if (e.kind == Event::kDelta) delta["content"] = e.text;
+    if (e.kind == Event::kDelta && (!e.text.empty() || e.tool_calls.empty())) delta["content"] = e.text;
+    if (!e.tool_calls.empty()) delta["tool_calls"] = TakeCalls(c, e.tool_calls);
     choice["delta"] = delta;
   } else {
     choice["text"] = e.kind == Event::kDelta ? e.text : "";
@@ -107,6 +125,7 @@ void ResponseWriter::Collect(const Event& e) {
   Choice& c = choices_.at(static_cast<size_t>(e.choice));
   c.text += e.text;
   c.logprobs.insert(c.logprobs.end(), e.logprobs.begin(), e.logprobs.end());
+  TakeCalls(c, e.tool_calls);
   if (e.kind == Event::kChoiceDone) c.finish_reason = e.finish_reason;
 }
 
@@ -119,6 +138,12 @@ std::string ResponseWriter::Body() const {
     json choice = {{"index", i}, {"logprobs", LogprobsJson(c.logprobs, 0)}, {"finish_reason", c.finish_reason}};
     if (chat_) {
       choice["message"] = {{"role", "assistant"}, {"content", c.text}};
+      if (!c.tool_calls.empty()) {
+        json calls = json::array();
+        for (const ToolCall& call : c.tool_calls) calls.push_back(CallJson(call));
+        choice["message"]["tool_calls"] = calls;
+        if (c.text.empty()) choice["message"]["content"] = nullptr;  // as OpenAI: a turn of calls only
+      }
     } else {
       choice["text"] = c.text;
     }

@@ -28,8 +28,12 @@ class ResponseWriter {
     std::string text;
     std::string finish_reason;
     std::vector<TokenLogprob> logprobs;
+    std::vector<ToolCall> tool_calls;
     bool role_sent = false;
   };
+  // Gives the event's calls their ids, keeps them in the choice, and returns them as OpenAI's
+  // tool_calls entries (index: the call's position in the choice).
+  nlohmann::json TakeCalls(Choice& c, const std::vector<ToolCall>& calls);
   nlohmann::json Envelope() const;
   nlohmann::json LogprobsJson(const std::vector<TokenLogprob>& lps, size_t text_offset) const;
   nlohmann::json UsageJson(const Usage& u) const;

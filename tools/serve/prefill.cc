@@ -3,6 +3,7 @@
 #include <string>
 
 #include "api_error.h"
+#include "tool_calls.h"
 
 namespace gemmakit_serve {
 namespace {
@@ -34,6 +35,7 @@ std::string JoinedText(const Message& m) {
 
 std::vector<int32_t> PromptTokens(const gemmakit_model* model, const GenerationRequest& request) {
   if (!request.chat) return Tokenize(model, request.prompt, GEMMAKIT_TOKENIZE_ADD_BOS);
+  if (request.with_tools()) return Tokenize(model, RenderToolPrompt(model, request), GEMMAKIT_TOKENIZE_PARSE_SPECIAL);
   if (request.has_images()) return {};
   std::vector<std::string> texts;
   std::vector<gemmakit_chat_message> messages;
@@ -56,8 +58,8 @@ std::vector<int32_t> PromptTokens(const gemmakit_model* model, const GenerationR
 
 int64_t EvaluatePrompt(gemmakit_session* session, const GenerationRequest& request, const std::vector<int32_t>& held,
                        const std::vector<int32_t>& prompt) {
-  if (!request.chat) {
-    // Raw text: continue the session when it holds a prefix of the prompt, else start over.
+  if (!request.chat || request.with_tools()) {
+    // Raw text, or a conversation the tools template rendered: continue the session when it holds a prefix of the prompt, else start over.
     size_t start = held.size();
     bool prefix = held.size() < prompt.size();
     for (size_t i = 0; prefix && i < held.size(); ++i) prefix = held[i] == prompt[i];

@@ -23,7 +23,8 @@ struct Event {
   int32_t choice;
   std::string text;                    // kDelta
   std::vector<TokenLogprob> logprobs;  // kDelta: one per token the text came from
-  std::string finish_reason;           // kChoiceDone: "stop" or "length"
+  std::vector<ToolCall> tool_calls;    // kDelta: calls the text completed (taken out of it)
+  std::string finish_reason;           // kChoiceDone: "stop", "length" or "tool_calls"
   Usage usage;                         // kDone
   std::optional<ApiError> error;       // kError
 };

@@ -118,11 +118,14 @@ void Scheduler::Start(const std::shared_ptr<Job>& job) {
   bool tokens_known = true;
   Lease lease;
   try {
+    if (job->request.parses_calls()) job->grammar = ForcedCallGrammar(model_, job->request);
     lease = Prefill(*job, tokens_known);
   } catch (const ApiError& e) {
     Fail(job, e);
     return;
   }
+  if (!CheckConstraint(job, lease)) return;
+  job->channel->Push(Event{Event::kStarted});
   const GenerationRequest& r = job->request;
   job->running = r.n;
   for (int32_t i = 0; i < r.n; ++i) {
@@ -148,24 +151,49 @@ void Scheduler::Start(const std::shared_ptr<Job>& job) {
     } else {
       seq.lease = std::move(lease);
     }
-    gemmakit_sampling_params_init(&seq.sampling, sizeof seq.sampling);
-    seq.sampling.temperature = r.temperature;
-    seq.sampling.top_p = r.top_p;
-    seq.sampling.top_k = 0;  // OpenAI's API has no top-k
-    seq.sampling.seed = r.seed ? *r.seed + static_cast<uint64_t>(i) : GEMMAKIT_SEED_RANDOM;
-    // The strings and the array live in the job, which the sequence holds.
-    seq.sampling.json_schema = r.json_schema.empty() ? nullptr : r.json_schema.c_str();
-    seq.sampling.json_mode = r.json_mode ? 1 : 0;
-    seq.sampling.logit_bias = r.logit_bias.empty() ? nullptr : r.logit_bias.data();
-    seq.sampling.n_logit_bias = r.logit_bias.size();
-    seq.text = std::make_unique<TextStream>(model_, r.stop);
+    seq.sampling = Sampling(*job, i);
+    std::vector<std::string> stop = r.stop;
+    if (r.parses_calls()) {
+      seq.calls = std::make_unique<CallExtractor>(model_);
+      for (std::string& s : ToolCallStops(model_)) stop.push_back(std::move(s));
+    }
+    seq.text = std::make_unique<TextStream>(model_, stop);
     running_.push_back(std::move(seq));
   }
   // The first tokens come from the prompt's logits; later ones from batched steps.
   for (auto it = running_.end() - r.n; it != running_.end(); ++it) Advance(*it);
   DropFinished();
-  // After the first draws, so that a schema the sampler refuses still gets its HTTP status.
-  if (!job->failed) job->channel->Push(Event(Event::kStarted));
+}
+
+gemmakit_sampling_params Scheduler::Sampling(const Job& job, int32_t i) const {
+  const GenerationRequest& r = job.request;
+  gemmakit_sampling_params p;
+  gemmakit_sampling_params_init(&p, sizeof p);
+  p.temperature = r.temperature;
+  p.top_p = r.top_p;
+  p.top_k = 0;  // OpenAI's API has no top-k
+  p.seed = r.seed ? *r.seed + static_cast<uint64_t>(i) : GEMMAKIT_SEED_RANDOM;
+  // Views of the job's strings, which outlive its sequences.
+  if (!r.json_schema.empty()) p.json_schema = r.json_schema.c_str();
+  p.json_mode = r.json_mode ? 1 : 0;
+  if (!job.grammar.empty()) p.grammar = job.grammar.c_str();
+  p.logit_bias = r.logit_bias.empty() ? nullptr : r.logit_bias.data();
+  p.n_logit_bias = r.logit_bias.size();
+  return p;
+}
+
+bool Scheduler::CheckConstraint(const std::shared_ptr<Job>& job, Lease& lease) {
+  if (job->request.json_schema.empty() && !job->request.json_mode && job->grammar.empty()) return true;
+  // A draw compiles the constraint; the real first draw reseeds, which restarts it.
+  const gemmakit_sampling_params probe = Sampling(*job, 0);
+  int32_t token = 0;
+  const gemmakit_status st = gemmakit_session_sample(lease.session, &probe, 1, &token);
+  if (st == GEMMAKIT_OK) return true;
+  ApiError e = FromLibraryStatus(st, gemmakit_last_error());
+  if (e.status == 400) e.param = job->grammar.empty() ? "response_format" : "tools";
+  pool_.Release(std::move(lease));
+  Fail(job, e);
+  return false;
 }
 
 Lease Scheduler::Prefill(Job& job, bool& tokens_known) {
@@ -259,15 +287,16 @@ bool Scheduler::Advance(Sequence& seq) {
   delta.choice = seq.choice;
   try {
     delta.text = seq.text->Push(seq.next, stopped);
-    if (want_logprobs) {
-      delta.logprobs.push_back(ComputeLogprobs(model_, logits.data(), logits.size(), seq.next, job.request.logprobs));
-    }
+    if (seq.calls) delta.text = seq.calls->Feed(delta.text, delta.tool_calls);
   } catch (const ApiError& e) {
     Fail(seq.job, e);
     Finish(seq, "error", false);
     return false;
   }
-  if (!delta.text.empty() || want_logprobs) job.channel->Push(std::move(delta));
+  if (want_logprobs) {
+    delta.logprobs.push_back(ComputeLogprobs(model_, logits.data(), logits.size(), seq.next, job.request.logprobs));
+  }
+  if (!delta.text.empty() || want_logprobs || !delta.tool_calls.empty()) job.channel->Push(std::move(delta));
   if (stopped) {
     Finish(seq, "stop", false);
     return false;
@@ -292,15 +321,24 @@ void Scheduler::Finish(Sequence& seq, const char* reason, bool flush) {
     if (why == "cancelled") metrics_.Error("client_disconnected");
     return;
   }
-  if (flush) {
-    Event tail(Event::kDelta);
-    tail.choice = seq.choice;
-    tail.text = seq.text->Flush();
-    if (!tail.text.empty()) job->channel->Push(std::move(tail));
+  Event tail(Event::kDelta);
+  tail.choice = seq.choice;
+  if (flush) tail.text = seq.text->Flush();
+  bool called = false;
+  if (seq.calls) {
+    try {
+      tail.text = seq.calls->Finish(tail.text, tail.tool_calls);
+    } catch (const ApiError& e) {
+      Fail(job, e);
+      return;
+    }
+    called = seq.calls->found_calls();
   }
+  if (!tail.text.empty() || !tail.tool_calls.empty()) job->channel->Push(std::move(tail));
   Event done(Event::kChoiceDone);
   done.choice = seq.choice;
-  done.finish_reason = why;
+  // OpenAI's reason for a turn that ends in calls.
+  done.finish_reason = called && why == "stop" ? "tool_calls" : why;
   job->channel->Push(std::move(done));
   if (--job->running == 0) {
     Event all(Event::kDone);

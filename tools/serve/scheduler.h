@@ -17,6 +17,7 @@
 #include "request_channel.h"
 #include "session_pool.h"
 #include "text_stream.h"
+#include "tool_calls.h"
 
 namespace gemmakit_serve {
 
@@ -48,6 +49,7 @@ class Scheduler {
     bool first_token = false;
     bool failed = false;
     Usage usage;
+    std::string grammar;  // a forced tool call's
   };
   struct Sequence {
     std::shared_ptr<Job> job;
@@ -59,12 +61,17 @@ class Scheduler {
     bool sampled = false;
     gemmakit_sampling_params sampling{};
     std::unique_ptr<TextStream> text;
+    std::unique_ptr<CallExtractor> calls;  // when the request has tools
   };
 
   void Run();
   void Start(const std::shared_ptr<Job>& job);
   // Evaluates the job's prompt into a pooled session; returns its lease and whether its tokens are known.
   Lease Prefill(Job& job, bool& tokens_known);
+  // Choice i's sampler settings, the request's constraint included.
+  gemmakit_sampling_params Sampling(const Job& job, int32_t i) const;
+  // Fails the job (400) when its constraint does not compile: before any token is sent.
+  bool CheckConstraint(const std::shared_ptr<Job>& job, Lease& lease);
   void Step();
   void DropFinished();  // forgets the sequences Finish emptied
   // Samples the sequence's next token from its logits and sends its text; false once it is done.
