@@ -80,7 +80,7 @@ struct LoadOptions {
   // type ("q4_k", "q5_k", "q3_k") converts them all to it (the embedding to Q8_0 for 4-/5-bit).
   std::string weight_type;
   int n_threads = 0;  // for the conversion and repacking at load; 0: one per core
-  // A vision projector GGUF (llama.cpp's --mmproj file) giving a Gemma 3 GGUF its vision tower.
+  // A vision projector GGUF (llama.cpp's --mmproj file) giving a Gemma 3 or 3n model its vision tower.
   std::string mmproj_path;
   Precision precision = Precision::kExact;
   // A MatFormer slice of a Gemma 3n checkpoint, as a JSON file: {"layers_skipped": [...],

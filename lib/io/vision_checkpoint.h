@@ -34,7 +34,7 @@ struct VisionCheckpoint {
 std::optional<VisionCheckpoint> OpenHfVision(const HfCheckpoint& hf);
 
 // An mmproj GGUF file as llama.cpp's converter writes it for Gemma 3 (clip.projector_type
-// "gemma3"). Throws Error(kIoError / kFormatError / kUnsupported).
+// "gemma3": SigLIP) or Gemma 3n ("gemma3nv": MobileNet-V5, gguf_mobilenet_map.h). Throws Error(kIoError / kFormatError / kUnsupported).
 VisionCheckpoint OpenMmprojGguf(const std::string& path);
 
 }  // namespace gemmakit

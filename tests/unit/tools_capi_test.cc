@@ -214,6 +214,8 @@ TEST(ToolsCapi, ChatWithToolsRoundTripOnTinyModel) {
   conversation.push_back({"assistant", reply.c_str()});
   conversation.push_back({"tool", "{\"temperature\": 3}"});
   log = {};
+  tp.user_data = &log;  // the pulled run above pointed the callbacks elsewhere
+  gp.user_data = &log;
   ASSERT_EQ(gemmakit_session_chat_tools(session, conversation.data(), conversation.size(), &tp, &gp, &result),
             GEMMAKIT_OK)
       << gemmakit_last_error();
