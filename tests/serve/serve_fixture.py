@@ -58,3 +58,13 @@ class Server:
     def __exit__(self, *exc):
         if self.proc.poll() is None:
             self.stop()
+
+
+failures = []
+
+
+def check(cond, what):
+    """Prints one check's outcome; the failed ones are kept in `failures`."""
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)

@@ -15,15 +15,9 @@ import subprocess
 import sys
 import time
 
-from serve_fixture import Server
-
-failures = []
+from serve_fixture import Server, check, failures
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def expect_error(resp, status, code, what):

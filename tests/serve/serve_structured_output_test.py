@@ -12,16 +12,10 @@ import os
 import subprocess
 import sys
 
-from serve_fixture import Server
+from serve_fixture import Server, check, failures
 
-failures = []
 MODEL = "gemma3-mini"
 
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def chat(messages, **kw):

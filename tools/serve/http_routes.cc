@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api_error.h"
+#include "embeddings.h"
 #include "openai_request.h"
 #include "openai_response.h"
 
@@ -151,6 +152,16 @@ void RegisterRoutes(httplib::Server& server, ServerContext& ctx) {
               [&ctx](const httplib::Request& req, httplib::Response& res) { Generate(req, res, ctx, true); });
   server.Post("/v1/completions",
               [&ctx](const httplib::Request& req, httplib::Response& res) { Generate(req, res, ctx, false); });
+  server.Post("/v1/embeddings", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    try {
+      const EmbeddingsRequest r = ParseEmbeddingsRequest(req.body, ctx.options.model_name);
+      res.set_content(EmbeddingsResponse(ctx.model, r, ctx.options.model_name, ctx.options.threads), "application/json");
+    } catch (const ApiError& e) {
+      SendError(res, e, ctx.metrics);
+    } catch (const std::exception& e) {
+      SendError(res, ApiError(500, "server_error", "internal_error", e.what()), ctx.metrics);
+    }
+  });
 }
 
 }  // namespace gemmakit_serve

@@ -15,6 +15,7 @@ struct ServerContext {
   Scheduler& scheduler;
   Metrics& metrics;
   AccessControl& access;
+  const gemmakit_model* model;  // for what needs no session (embeddings)
 };
 
 void RegisterRoutes(httplib::Server& server, ServerContext& context);

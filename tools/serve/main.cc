@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     so.session.context_length = opts.context;
     Scheduler scheduler(model, so, metrics);
     AccessControl access(opts.api_keys, opts.rate_limit);
-    ServerContext ctx{opts, scheduler, metrics, access};
+    ServerContext ctx{opts, scheduler, metrics, access, model};
 
     httplib::Server server;
     const size_t http_threads = static_cast<size_t>(opts.http_threads);
