@@ -187,8 +187,9 @@ int main(int argc, char** argv) {
     gemmakit::WriteSafetensors(out + "/model.safetensors", specs);
     if (g->dense) WriteSentenceTransformerModules(out, *g, seed);
     if (!tokenizer.empty()) {
-      // Keep the file's name: the loader tells tokenizer.model from tokenizer.json by it.
-      const std::string name = std::filesystem::path(tokenizer).filename().string();
+      // The loader finds the tokenizer by these names, and tells the two formats apart by them.
+      const bool json = std::filesystem::path(tokenizer).extension() == ".json";
+      const std::string name = json ? "tokenizer.json" : "tokenizer.model";
       std::filesystem::copy_file(tokenizer, out + "/" + name, std::filesystem::copy_options::overwrite_existing);
     }
     std::printf("wrote %s (Gemma 3 %s geometry, random bf16 weights)\n", out.c_str(), g->name);
