@@ -1,12 +1,5 @@
 #include "io/peft_adapter.h"
 
-// GCC 12 reports -Wmaybe-uninitialized inside libstdc++'s <regex> (std::function moves in
-// regex_automaton.h) when this file is built with the sanitizers: a false positive in the
-// library's code, which -Werror would otherwise turn into a build failure.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
 #include <cmath>
 #include <regex>
 #include <set>
