@@ -11,6 +11,7 @@ namespace {
 
 struct Avx2Dot {
   using Acc = __m256i;  // int16 pair sums
+  static constexpr size_t kChains = 1;  // independent int32 sums in the staged Q8_0 tile
   static __m256i Zero() { return _mm256_setzero_si256(); }
   static __m256i Add(__m256i acc, __m256i u, __m256i s) { return _mm256_add_epi16(acc, _mm256_maddubs_epi16(u, s)); }
   static __m256i Add2(__m256i acc, __m256i u1, __m256i s1, __m256i u2, __m256i s2) {
@@ -26,6 +27,8 @@ extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2 = {"q8_0_q8_0_gemm_4x4__avx2", DT
                                                   4, kTileNR, kQ8_0Gemm4x4<Avx2Dot>};
 extern const QGemmUkernel kQ8_0Q8_0Gemm8x4Avx2 = {"q8_0_q8_0_gemm_8x4__avx2", DType::kQ8_0, ActQuant::kQ8_0, Isa::kAvx2,
                                                   8, kTileNR, kQ8_0Gemm8x4<Avx2Dot>};
+extern const QGemmUkernel kQ8_0Q8_0Gemm8x32Avx2 = {"q8_0_q8_0_gemm_8x32__avx2", DType::kQ8_0, ActQuant::kQ8_0,
+                                                   Isa::kAvx2, 8, kQ8_0StagedNR, GemmQ8_0Staged8<Avx2Dot>};
 extern const QGemmUkernel kQ4_0Q8_0Gemm8x4Avx2 = {"q4_0_q8_0_gemm_8x4__avx2", DType::kQ4_0, ActQuant::kQ8_0, Isa::kAvx2,
                                                   8, kTileNR, kQ4_0Gemm8x4<Avx2Dot>};
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2 = {"q5_0_q8_0_gemm_8x8__avx2", DType::kQ5_0, ActQuant::kQ8_0, Isa::kAvx2,

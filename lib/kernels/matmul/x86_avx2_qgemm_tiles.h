@@ -59,6 +59,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <memory>
 
 #include "kernels/matmul/qgemm_by_inputs.h"
 #include "kernels/matmul/ukernels.h"
@@ -194,6 +195,96 @@ void TileQ8_0Rows8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Ac
     }
   }
   for (size_t i = 0; i < kN; ++i) StoreRows<kRows>(y + i * ldy, rows, acc[i]);
+}
+
+// q8_0_q8_0_gemm_8x32 (prompts): the 8-row layout above, transposed once per call instead of once
+// per 4 inputs: the 8 rows' blocks are staged (q, |q| and the scales, 544 bytes a block) and up to
+// 32 inputs then read them from L1, 4 at a time. The 4-input tile holds q and |q| of a whole block
+// in 16 registers, so its 4 accumulators and the transposes spilled; here a step needs only one
+// dword of each (2 registers) against 4 inputs: 4 int32 sums per chain (Dot::kChains: AVX2's
+// chain is one vpaddd, vpdpbusd's latency wants two) and 4 accumulators, no spills.
+struct alignas(32) StagedQ8_0Block {
+  __m256i q[8], q_abs[8];  // dword k of rows 0-7, lane r = row r
+  __m256 d;                // the rows' scales
+};
+
+// Rows 0-7 of block b staged: q, |q| (-128 stays 0x80: 128 unsigned) and scales.
+inline void StageQ8_0Block(const uint8_t* const (&row)[8], size_t b, StagedQ8_0Block* out) {
+  const size_t off = b * sizeof(BlockQ8_0);
+  __m256i q[8];
+  TransposeRows8(row, off + offsetof(BlockQ8_0, qs), q);
+  TransposeRows8(row, off + offsetof(BlockQ8_0, qs) + 16, q + 4);
+  for (size_t k = 0; k < 8; ++k) {
+    _mm256_store_si256(&out->q[k], q[k]);
+    _mm256_store_si256(&out->q_abs[k], _mm256_sign_epi8(q[k], q[k]));
+  }
+  _mm256_store_ps(reinterpret_cast<float*>(&out->d), LoadHalfs8(row, off + offsetof(BlockQ8_0, d)));
+}
+
+// kN (≤ 4) inputs against the staged rows.
+template <class Dot, size_t kN>
+void PassQ8_0Staged(const StagedQ8_0Block* blk, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
+  __m256 acc[kN];
+  for (size_t i = 0; i < kN; ++i) acc[i] = _mm256_setzero_ps();
+  for (size_t b = 0; b < nb; ++b) {
+    const StagedQ8_0Block& s = blk[b];
+    constexpr size_t kChains = Dot::kChains;
+    __m256i sum[kChains][kN];
+    for (size_t c = 0; c < kChains; ++c) {
+      for (size_t i = 0; i < kN; ++i) sum[c][i] = _mm256_setzero_si256();
+    }
+    auto step = [&](size_t k, size_t c) {
+      const __m256i q = _mm256_load_si256(&s.q[k]), q_abs = _mm256_load_si256(&s.q_abs[k]);
+      for (size_t i = 0; i < kN; ++i) {
+        int32_t xk;
+        std::memcpy(&xk, x[i * nb + b].qs + 4 * k, 4);
+        sum[c][i] = Dot::AddLanes(sum[c][i], q_abs, _mm256_sign_epi8(_mm256_set1_epi32(xk), q));
+      }
+    };
+    if constexpr (kChains == 1) {
+      // Not unrolled: unrolled, GCC reassociates AVX2's vpaddd sums into trees of all 32
+      // products, whose live values spill (126 -> 134 GOP/s with the loop kept). vpdpbusd's
+      // chains cannot be reassociated, and unrolled they run 1.4 times faster.
+#pragma GCC unroll 1
+      for (size_t k = 0; k < 8; ++k) step(k, 0);
+    } else {
+      for (size_t k = 0; k < 8; ++k) step(k, k % kChains);
+    }
+    const __m256 dw = _mm256_load_ps(reinterpret_cast<const float*>(&s.d));
+    for (size_t i = 0; i < kN; ++i) {
+      __m256i total = sum[0][i];
+      for (size_t c = 1; c < kChains; ++c) total = _mm256_add_epi32(total, sum[c][i]);
+      const __m256 sums = _mm256_cvtepi32_ps(total);
+      acc[i] = _mm256_fmadd_ps(sums, _mm256_mul_ps(dw, _mm256_set1_ps(x[i * nb + b].d)), acc[i]);
+    }
+  }
+  for (size_t i = 0; i < kN; ++i) StoreRows<8>(y + i * ldy, rows, acc[i]);
+}
+
+// QGemmFn: rows (≤ 8) × n (≤ kQ8_0StagedNR) inputs; rows past `rows` repeat row 0, not stored.
+constexpr size_t kQ8_0StagedNR = 32;
+template <class Dot>
+void GemmQ8_0Staged8(const uint8_t* w, size_t stride, size_t rows, const void* xv, size_t n, size_t nb, float* y,
+                     size_t ldy) {
+  // Per thread, grown to the widest matrix seen (27B's 21504 columns: 366 KB).
+  thread_local std::unique_ptr<StagedQ8_0Block[]> staged;
+  thread_local size_t capacity = 0;
+  if (nb > capacity) {
+    staged.reset(new StagedQ8_0Block[nb]);
+    capacity = nb;
+  }
+  const uint8_t* row[8];
+  for (size_t r = 0; r < 8; ++r) row[r] = w + (r < rows ? r : 0) * stride;
+  for (size_t b = 0; b < nb; ++b) StageQ8_0Block(row, b, &staged[b]);
+  const auto* x = static_cast<const BlockQ8Act*>(xv);
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) PassQ8_0Staged<Dot, 4>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
+  switch (n - i) {
+    case 3: return PassQ8_0Staged<Dot, 3>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
+    case 2: return PassQ8_0Staged<Dot, 2>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
+    case 1: return PassQ8_0Staged<Dot, 1>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
+    default: return;
+  }
 }
 
 // The nibble formats the 8-row tile reads: 16 bytes of nibbles at kQs, for the 5-bit ones 4 bytes of

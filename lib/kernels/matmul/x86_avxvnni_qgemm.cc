@@ -21,6 +21,7 @@ struct AvxVnniDot {
   struct Acc {
     __m256i a, b;
   };
+  static constexpr size_t kChains = 2;  // independent int32 sums per input in the staged Q8_0 tile
   static Acc Zero() { return {_mm256_setzero_si256(), _mm256_setzero_si256()}; }
   static Acc Add(Acc acc, __m256i u, __m256i s) { return {_mm256_dpbusd_avx_epi32(acc.a, u, s), acc.b}; }
   static Acc Add2(Acc acc, __m256i u1, __m256i s1, __m256i u2, __m256i s2) {
@@ -36,6 +37,8 @@ extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni = {"q8_0_q8_0_gemm_4x4__avxvnn
                                                      Isa::kAvxVnni, 4, kTileNR, kQ8_0Gemm4x4<AvxVnniDot>};
 extern const QGemmUkernel kQ8_0Q8_0Gemm8x4AvxVnni = {"q8_0_q8_0_gemm_8x4__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
                                                      Isa::kAvxVnni, 8, kTileNR, kQ8_0Gemm8x4<AvxVnniDot>};
+extern const QGemmUkernel kQ8_0Q8_0Gemm8x32AvxVnni = {"q8_0_q8_0_gemm_8x32__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
+                                                      Isa::kAvxVnni, 8, kQ8_0StagedNR, GemmQ8_0Staged8<AvxVnniDot>};
 extern const QGemmUkernel kQ4_0Q8_0Gemm8x4AvxVnni = {"q4_0_q8_0_gemm_8x4__avxvnni", DType::kQ4_0, ActQuant::kQ8_0,
                                                      Isa::kAvxVnni, 8, kTileNR, kQ4_0Gemm8x4<AvxVnniDot>};
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8AvxVnni = {"q5_0_q8_0_gemm_8x8__avxvnni", DType::kQ5_0, ActQuant::kQ8_0,
