@@ -10,8 +10,9 @@ namespace gemmakit {
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Scalar, kQ4_0Q8_0Gemm4x4Scalar;
 extern const QGemmUkernel kQ5_0Q8_0Gemm4x4Scalar, kQ5_1Q8_0Gemm4x4Scalar;
 #if defined(__x86_64__) || defined(_M_X64)
-extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2, kQ8_0Q8_0Gemm8x4Avx2, kQ8_0Q8_0Gemm8x32Avx2, kQ4_0Q8_0Gemm8x4Avx2;
-extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni, kQ8_0Q8_0Gemm8x4AvxVnni, kQ8_0Q8_0Gemm8x32AvxVnni, kQ4_0Q8_0Gemm8x4AvxVnni;
+extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2, kQ8_0Q8_0Gemm8x4Avx2, kQ8_0Q8_0Gemm8x32Avx2, kQ4_0Q8_0Gemm8x4Avx2, kQ4_0Q8_0Gemm8x32Avx2;
+extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni, kQ8_0Q8_0Gemm8x4AvxVnni, kQ8_0Q8_0Gemm8x32AvxVnni, kQ4_0Q8_0Gemm8x4AvxVnni,
+    kQ4_0Q8_0Gemm8x32AvxVnni;
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2, kQ5_1Q8_0Gemm8x8Avx2, kQ5_0Q8_0Gemm8x8AvxVnni, kQ5_1Q8_0Gemm8x8AvxVnni;
 extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x1Avx2;
 extern const QGemmUkernel kQ5_0Q8_0Gemm16x4Avx512, kQ5_1Q8_0Gemm16x4Avx512;
@@ -72,7 +73,7 @@ const MatMulEntry kTable[] = {
     // AVX-VNNI: the AVX2 tier with vpdpbusd in its integer kernels (same tiles, same tasks); every
     // other type takes the AVX2 entries (FindMatMulPlan).
     {Isa::kAvxVnni, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm8x4AvxVnni, 0, 65536), QGemm(kQ8_0Q8_0Gemm8x32AvxVnni, 16, 0)},
-    {Isa::kAvxVnni, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4AvxVnni, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x4AvxVnni, 16, 0)},
+    {Isa::kAvxVnni, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4AvxVnni, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x32AvxVnni, 16, 0)},
     {Isa::kAvxVnni, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8AvxVnni, 0, 65536), U8Panels("q5_0_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8AvxVnni, 0, 65536), U8Panels("q5_1_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q4_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
@@ -85,10 +86,11 @@ const MatMulEntry kTable[] = {
     {Isa::kAvxVnni, DType::kIQ4_NL, false, kDotRows, U8Panels("iq4_nl_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kIQ4_XS, false, kDotRows, U8Panels("iq4_xs_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     // AVX2: the blocks in place. Decode: about 64 KB of weights per task; prompts: 16 rows, whose
-    // blocks stay in L1 while every input streams past (Q8_0: staged 8 rows at a time, up to 32
-    // inputs per call: 86-101 -> 126 GOP/s on AVX2, 119 -> 210 on AVX-VNNI, one Zen 5 thread).
+    // blocks stay in L1 while every input streams past, staged 8 rows at a time for up to 32 inputs
+    // per call (one Zen 5 thread, n = 256: Q8_0 100 -> 137 GOP/s on AVX2, 119 -> 211 on AVX-VNNI;
+    // Q4_0 150 -> 180 and 191 -> 203).
     {Isa::kAvx2, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm8x4Avx2, 0, 65536), QGemm(kQ8_0Q8_0Gemm8x32Avx2, 16, 0)},
-    {Isa::kAvx2, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4Avx2, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x4Avx2, 16, 0)},
+    {Isa::kAvx2, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4Avx2, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x32Avx2, 16, 0)},
     {Isa::kAvx2, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8Avx2, 0, 65536), U8Panels("q5_0_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     {Isa::kAvx2, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8Avx2, 0, 65536), U8Panels("q5_1_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     // K-quants against 8-bit activations with a scale per 32 (kquant_q8k.h).
@@ -129,7 +131,7 @@ const std::vector<const QGemmUkernel*>& AllQGemmUkernels() {
 #if defined(__x86_64__) || defined(_M_X64)
       &kQ8_0Q8_0Gemm4x4Avx2, &kQ4_0Q8_0Gemm8x4Avx2, &kQ8_0Q8_0Gemm4x4AvxVnni, &kQ4_0Q8_0Gemm8x4AvxVnni,
       &kQ5_0Q8_0Gemm8x8Avx2, &kQ5_1Q8_0Gemm8x8Avx2, &kQ5_0Q8_0Gemm8x8AvxVnni, &kQ5_1Q8_0Gemm8x8AvxVnni,
-      &kQ8_0Q8_0Gemm8x4Avx2, &kQ8_0Q8_0Gemm8x4AvxVnni, &kQ8_0Q8_0Gemm8x32Avx2, &kQ8_0Q8_0Gemm8x32AvxVnni,
+      &kQ8_0Q8_0Gemm8x4Avx2, &kQ8_0Q8_0Gemm8x4AvxVnni, &kQ8_0Q8_0Gemm8x32Avx2, &kQ8_0Q8_0Gemm8x32AvxVnni, &kQ4_0Q8_0Gemm8x32Avx2, &kQ4_0Q8_0Gemm8x32AvxVnni,
       &kQ5_0Q8_0Gemm16x4Avx512, &kQ5_1Q8_0Gemm16x4Avx512,
 #endif
   };

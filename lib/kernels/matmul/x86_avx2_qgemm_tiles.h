@@ -308,17 +308,95 @@ struct Q5_1Rows {
   static constexpr int kOffset = 0;
 };
 
-// 8 rows × kN inputs of Format blocks (Q4_0, Q5_0, Q5_1): the 8 rows' blocks transposed in
-// registers so that each register holds 4 quant bytes (8 nibbles) of every row, one row per 32-bit
-// lane, and for the 5-bit types each nibble's fifth bit (qh, transposed alike) OR-ed in as 0x10;
-// then 4 input bytes broadcast to every lane multiply all 8 rows at once (vpmaddubsw) and lane r
-// ends up as row r's sum: no horizontal adds. The products add up in int16 over a whole Q4_0 block
-// (each lane at most 4 × 2 × 2 × 15 × 127 = 30480), over half a 5-bit block (2 × 2 × 2 × 31 × 127
-// = 31496) before Dot::Lanes widens them (AVX2's int16 pair sums; AVX-VNNI sums in int32 anyway).
+// Block b of 8 rows of Format blocks (Q4_0, Q5_0, Q5_1) unpacked for the 8-row tiles: lo[k] / hi[k]
+// the quants of elements 4k..4k+3 / 16+4k.. of every row, one row per 32-bit lane (unsigned, the
+// 5-bit types' fifth bit OR-ed in as 0x10), dw the rows' scales, mw their minimums (Q5_1).
+struct Rows8Block {
+  __m256i lo[4], hi[4];
+  __m256 dw, mw;
+};
+
+template <typename Format>
+inline void UnpackRows8(const uint8_t* const (&row)[8], size_t b, Rows8Block& u) {
+  const size_t off = b * Format::kBytes;
+  const __m256i low = _mm256_set1_epi8(0x0F);
+  // g[k]: dword k (elements 4k..4k+3 low, 16+4k.. high nibbles) of rows 0-7, lane r = row r.
+  __m256i g[4];
+  TransposeRows8(row, off + Format::kQs, g);
+  for (size_t k = 0; k < 4; ++k) {
+    u.lo[k] = _mm256_and_si256(g[k], low);
+    u.hi[k] = _mm256_and_si256(_mm256_srli_epi16(g[k], 4), low);
+  }
+  if constexpr (Format::kFifthBit) {
+    // qh of rows 0-7, lane r = row r: the first dword of 16 bytes loaded at qh, transposed as v.
+    __m256i h[4];
+    for (size_t r = 0; r < 4; ++r) {
+      h[r] = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(row[r + 4] + off + Format::kQh),
+                                 reinterpret_cast<const __m128i*>(row[r] + off + Format::kQh));
+    }
+    const __m256i qh = _mm256_unpacklo_epi64(_mm256_unpacklo_epi32(h[0], h[1]), _mm256_unpacklo_epi32(h[2], h[3]));
+    // Element 4k + i's fifth bit (lo[k], byte i) is bit 4 · (k % 2) + i of qh byte k / 2;
+    // element 16 + 4k + i's (hi[k]) the same bit of byte 2 + k / 2. qb[q]: each lane's qh byte q
+    // in all 4 of the lane's bytes (vpshufb, within 128-bit halves).
+    const __m256i lane_bytes = _mm256_setr_epi32(0, 0x04040404, 0x08080808, 0x0C0C0C0C, 0, 0x04040404, 0x08080808,
+                                                 0x0C0C0C0C);
+    __m256i qb[4];
+    for (int q = 0; q < 4; ++q) qb[q] = _mm256_shuffle_epi8(qh, _mm256_add_epi8(lane_bytes, _mm256_set1_epi8(q)));
+    // Byte i's bit isolated (k even: 1 << i, k odd: 0x10 << i), then made 0x10 where set: a
+    // table lookup for the low 4 bits, a minimum with 0x10 for the high ones.
+    const __m256i bits_even = _mm256_set1_epi32(0x08040201);
+    const __m256i bits_odd = _mm256_set1_epi32(static_cast<int>(0x80402010u));
+    const __m256i fifth = _mm256_set1_epi8(0x10);
+    const __m256i to_fifth = _mm256_setr_epi8(0, 0x10, 0x10, 0, 0x10, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0,  //
+                                              0, 0x10, 0x10, 0, 0x10, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0);
+    for (size_t k = 0; k < 4; k += 2) {
+      u.lo[k] = _mm256_or_si256(u.lo[k], _mm256_shuffle_epi8(to_fifth, _mm256_and_si256(qb[k / 2], bits_even)));
+      u.hi[k] = _mm256_or_si256(u.hi[k], _mm256_shuffle_epi8(to_fifth, _mm256_and_si256(qb[2 + k / 2], bits_even)));
+      u.lo[k + 1] = _mm256_or_si256(u.lo[k + 1], _mm256_min_epu8(_mm256_and_si256(qb[k / 2], bits_odd), fifth));
+      u.hi[k + 1] = _mm256_or_si256(u.hi[k + 1], _mm256_min_epu8(_mm256_and_si256(qb[2 + k / 2], bits_odd), fifth));
+    }
+  }
+  u.dw = LoadHalfs8(row, off);
+  u.mw = Format::kHasMin ? LoadHalfs8(row, off + Format::kMin) : _mm256_setzero_ps();
+}
+
+// acc += block u's 8 rows against input block xb: 4 input bytes broadcast to every lane multiply
+// all 8 rows at once (vpmaddubsw), lane r = row r's sum. The products add up in int16 over a whole
+// Q4_0 block (each lane at most 4 × 2 × 2 × 15 × 127 = 30480), over half a 5-bit block (2 × 2 ×
+// 2 × 31 × 127 = 31496) before Dot::Lanes widens them (AVX2's int16 pair sums; AVX-VNNI sums in
+// int32 anyway).
+template <class Dot, typename Format>
+inline __m256 MulRows8(const Rows8Block& u, const BlockQ8Act& xb, __m256 acc) {
+  constexpr size_t kKPerInt16 = Format::kFifthBit ? 2 : 4;  // quant dwords summed in int16
+  __m256i s32 = _mm256_setzero_si256();
+  for (size_t k0 = 0; k0 < 4; k0 += kKPerInt16) {
+    typename Dot::Acc s = Dot::Zero();
+    for (size_t k = k0; k < k0 + kKPerInt16; ++k) {
+      int32_t xl, xh;
+      std::memcpy(&xl, xb.qs + 4 * k, 4);
+      std::memcpy(&xh, xb.qs + 16 + 4 * k, 4);
+      s = Dot::Add2(s, u.lo[k], _mm256_set1_epi32(xl), u.hi[k], _mm256_set1_epi32(xh));
+    }
+    s32 = _mm256_add_epi32(s32, Dot::Lanes(s));
+  }
+  const __m256 sums = _mm256_cvtepi32_ps(s32);
+  if constexpr (Format::kHasMin) {
+    // d_w · d_x · Σ q·x + m · d_x · Σx.
+    acc = _mm256_fmadd_ps(_mm256_mul_ps(sums, _mm256_set1_ps(xb.d)), u.dw, acc);
+    return _mm256_fmadd_ps(u.mw, _mm256_set1_ps(xb.dsum), acc);
+  } else {
+    // d_w · (d_x · Σ q·x - offset · d_x · Σx).
+    const __m256 t = _mm256_fmadd_ps(sums, _mm256_set1_ps(xb.d), _mm256_set1_ps(-Format::kOffset * xb.dsum));
+    return _mm256_fmadd_ps(t, u.dw, acc);
+  }
+}
+
+// 8 rows × kN inputs of Format blocks read in place: each block unpacked (UnpackRows8) once per
+// call and multiplied with every input (MulRows8); lane r of the results = row r, no horizontal
+// adds. Rows past `rows` repeat row 0 and are not stored.
 template <class Dot, typename Format, size_t kN>
 void TileRows8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
   constexpr size_t kRows = 8, kBlock = Format::kBytes;
-  constexpr size_t kKPerInt16 = Format::kFifthBit ? 2 : 4;  // quant dwords summed in int16
   // Decode (the operator's plans for n < 4) streams the weights once: prefetch the next call's rows
   // a line per row every 64 / kBlock blocks (54, 44 or 48 bytes apart: no line is skipped).
   constexpr bool kPrefetch = kN < 4;
@@ -327,81 +405,54 @@ void TileRows8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x
   for (size_t r = 0; r < kRows; ++r) row[r] = w + (r < rows ? r : 0) * stride;
   __m256 acc[kN];
   for (size_t i = 0; i < kN; ++i) acc[i] = _mm256_setzero_ps();
-  const __m256i low = _mm256_set1_epi8(0x0F);
   for (size_t b = 0; b < nb; ++b) {
-    const size_t off = b * kBlock;
     if (kPrefetch && b % kPrefetchEvery == 0) {
       for (size_t r = 0; r < kRows; ++r) {
-        _mm_prefetch(reinterpret_cast<const char*>(row[r] + off + kRows * stride), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(row[r] + b * kBlock + kRows * stride), _MM_HINT_T0);
       }
     }
-    // g[k]: dword k (elements 4k..4k+3 low, 16+4k.. high nibbles) of rows 0-7, lane r = row r.
-    __m256i g[4];
-    TransposeRows8(row, off + Format::kQs, g);
-    __m256i lo[4], hi[4];
-    for (size_t k = 0; k < 4; ++k) {
-      lo[k] = _mm256_and_si256(g[k], low);
-      hi[k] = _mm256_and_si256(_mm256_srli_epi16(g[k], 4), low);
-    }
-    if constexpr (Format::kFifthBit) {
-      // qh of rows 0-7, lane r = row r: the first dword of 16 bytes loaded at qh, transposed as v.
-      __m256i h[4];
-      for (size_t r = 0; r < 4; ++r) {
-        h[r] = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(row[r + 4] + off + Format::kQh),
-                                   reinterpret_cast<const __m128i*>(row[r] + off + Format::kQh));
-      }
-      const __m256i qh =
-          _mm256_unpacklo_epi64(_mm256_unpacklo_epi32(h[0], h[1]), _mm256_unpacklo_epi32(h[2], h[3]));
-      // Element 4k + i's fifth bit (lo[k], byte i) is bit 4 · (k % 2) + i of qh byte k / 2;
-      // element 16 + 4k + i's (hi[k]) the same bit of byte 2 + k / 2. qb[q]: each lane's qh byte q
-      // in all 4 of the lane's bytes (vpshufb, within 128-bit halves).
-      const __m256i lane_bytes = _mm256_setr_epi32(0, 0x04040404, 0x08080808, 0x0C0C0C0C, 0, 0x04040404, 0x08080808,
-                                                   0x0C0C0C0C);
-      __m256i qb[4];
-      for (int q = 0; q < 4; ++q) qb[q] = _mm256_shuffle_epi8(qh, _mm256_add_epi8(lane_bytes, _mm256_set1_epi8(q)));
-      // Byte i's bit isolated (k even: 1 << i, k odd: 0x10 << i), then made 0x10 where set: a
-      // table lookup for the low 4 bits, a minimum with 0x10 for the high ones.
-      const __m256i bits_even = _mm256_set1_epi32(0x08040201);
-      const __m256i bits_odd = _mm256_set1_epi32(static_cast<int>(0x80402010u));
-      const __m256i fifth = _mm256_set1_epi8(0x10);
-      const __m256i to_fifth = _mm256_setr_epi8(0, 0x10, 0x10, 0, 0x10, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0,  //
-                                                0, 0x10, 0x10, 0, 0x10, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0);
-      for (size_t k = 0; k < 4; k += 2) {
-        lo[k] = _mm256_or_si256(lo[k], _mm256_shuffle_epi8(to_fifth, _mm256_and_si256(qb[k / 2], bits_even)));
-        hi[k] = _mm256_or_si256(hi[k], _mm256_shuffle_epi8(to_fifth, _mm256_and_si256(qb[2 + k / 2], bits_even)));
-        lo[k + 1] = _mm256_or_si256(lo[k + 1], _mm256_min_epu8(_mm256_and_si256(qb[k / 2], bits_odd), fifth));
-        hi[k + 1] = _mm256_or_si256(hi[k + 1], _mm256_min_epu8(_mm256_and_si256(qb[2 + k / 2], bits_odd), fifth));
-      }
-    }
-    const __m256 dw = LoadHalfs8(row, off);
-    __m256 mw = _mm256_setzero_ps();
-    if constexpr (Format::kHasMin) mw = LoadHalfs8(row, off + Format::kMin);
-    for (size_t i = 0; i < kN; ++i) {
-      const BlockQ8Act& xb = x[i * nb + b];
-      __m256i s32 = _mm256_setzero_si256();
-      for (size_t k0 = 0; k0 < 4; k0 += kKPerInt16) {
-        typename Dot::Acc s = Dot::Zero();
-        for (size_t k = k0; k < k0 + kKPerInt16; ++k) {
-          int32_t xl, xh;
-          std::memcpy(&xl, xb.qs + 4 * k, 4);
-          std::memcpy(&xh, xb.qs + 16 + 4 * k, 4);
-          s = Dot::Add2(s, lo[k], _mm256_set1_epi32(xl), hi[k], _mm256_set1_epi32(xh));
-        }
-        s32 = _mm256_add_epi32(s32, Dot::Lanes(s));
-      }
-      const __m256 sums = _mm256_cvtepi32_ps(s32);
-      if constexpr (Format::kHasMin) {
-        // d_w · d_x · Σ q·x + m · d_x · Σx.
-        acc[i] = _mm256_fmadd_ps(_mm256_mul_ps(sums, _mm256_set1_ps(xb.d)), dw, acc[i]);
-        acc[i] = _mm256_fmadd_ps(mw, _mm256_set1_ps(xb.dsum), acc[i]);
-      } else {
-        // d_w · (d_x · Σ q·x - offset · d_x · Σx).
-        const __m256 t = _mm256_fmadd_ps(sums, _mm256_set1_ps(xb.d), _mm256_set1_ps(-Format::kOffset * xb.dsum));
-        acc[i] = _mm256_fmadd_ps(t, dw, acc[i]);
-      }
-    }
+    Rows8Block u;
+    UnpackRows8<Format>(row, b, u);
+    for (size_t i = 0; i < kN; ++i) acc[i] = MulRows8<Dot, Format>(u, x[i * nb + b], acc[i]);
   }
   for (size_t i = 0; i < kN; ++i) StoreRows<kRows>(y + i * ldy, rows, acc[i]);
+}
+
+// Prompts: the same, with every block of the 8 rows unpacked once per call into a per-thread
+// buffer (Rows8Block: 320 bytes a block) and up to kRows8StagedNR inputs then reading it, kN at a
+// time: the in-place tile unpacked it again for every 4 (or 8) inputs.
+template <class Dot, typename Format, size_t kN>
+void PassRows8Staged(const Rows8Block* u, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
+  __m256 acc[kN];
+  for (size_t i = 0; i < kN; ++i) acc[i] = _mm256_setzero_ps();
+  for (size_t b = 0; b < nb; ++b) {
+    for (size_t i = 0; i < kN; ++i) acc[i] = MulRows8<Dot, Format>(u[b], x[i * nb + b], acc[i]);
+  }
+  for (size_t i = 0; i < kN; ++i) StoreRows<8>(y + i * ldy, rows, acc[i]);
+}
+
+constexpr size_t kRows8StagedNR = 32;
+template <class Dot, typename Format>
+void GemmRows8Staged(const uint8_t* w, size_t stride, size_t rows, const void* xv, size_t n, size_t nb, float* y,
+                     size_t ldy) {
+  thread_local std::unique_ptr<Rows8Block[]> staged;
+  thread_local size_t capacity = 0;
+  if (nb > capacity) {
+    staged.reset(new Rows8Block[nb]);
+    capacity = nb;
+  }
+  const uint8_t* row[8];
+  for (size_t r = 0; r < 8; ++r) row[r] = w + (r < rows ? r : 0) * stride;
+  for (size_t b = 0; b < nb; ++b) UnpackRows8<Format>(row, b, staged[b]);
+  const auto* x = static_cast<const BlockQ8Act*>(xv);
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) PassRows8Staged<Dot, Format, 4>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
+  switch (n - i) {
+    case 3: return PassRows8Staged<Dot, Format, 3>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
+    case 2: return PassRows8Staged<Dot, Format, 2>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
+    case 1: return PassRows8Staged<Dot, Format, 1>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
+    default: return;
+  }
 }
 
 template <class Dot>
