@@ -28,11 +28,11 @@ extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2 = {"q8_0_q8_0_gemm_4x4__avx2", DT
 extern const QGemmUkernel kQ8_0Q8_0Gemm8x4Avx2 = {"q8_0_q8_0_gemm_8x4__avx2", DType::kQ8_0, ActQuant::kQ8_0, Isa::kAvx2,
                                                   8, kTileNR, kQ8_0Gemm8x4<Avx2Dot>};
 extern const QGemmUkernel kQ8_0Q8_0Gemm8x32Avx2 = {"q8_0_q8_0_gemm_8x32__avx2", DType::kQ8_0, ActQuant::kQ8_0,
-                                                   Isa::kAvx2, 8, kQ8_0StagedNR, GemmQ8_0Staged8<Avx2Dot>};
+                                                   Isa::kAvx2, 8, kStagedNR, GemmStaged8<Q8_0Staging<Avx2Dot>>};
 extern const QGemmUkernel kQ4_0Q8_0Gemm8x4Avx2 = {"q4_0_q8_0_gemm_8x4__avx2", DType::kQ4_0, ActQuant::kQ8_0, Isa::kAvx2,
                                                   8, kTileNR, kQ4_0Gemm8x4<Avx2Dot>};
 extern const QGemmUkernel kQ4_0Q8_0Gemm8x32Avx2 = {"q4_0_q8_0_gemm_8x32__avx2", DType::kQ4_0, ActQuant::kQ8_0,
-                                                   Isa::kAvx2, 8, kRows8StagedNR, GemmRows8Staged<Avx2Dot, Q4_0Rows>};
+                                                   Isa::kAvx2, 8, kStagedNR, GemmStaged8<Rows8Staging<Avx2Dot, Q4_0Rows>>};
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2 = {"q5_0_q8_0_gemm_8x8__avx2", DType::kQ5_0, ActQuant::kQ8_0, Isa::kAvx2,
                                                   8, 8, kQ5Gemm8x8<Avx2Dot, Q5_0Rows>};
 extern const QGemmUkernel kQ5_1Q8_0Gemm8x8Avx2 = {"q5_1_q8_0_gemm_8x8__avx2", DType::kQ5_1, ActQuant::kQ8_0, Isa::kAvx2,

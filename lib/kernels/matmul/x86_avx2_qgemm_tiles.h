@@ -261,32 +261,6 @@ void PassQ8_0Staged(const StagedQ8_0Block* blk, size_t rows, const BlockQ8Act* x
   for (size_t i = 0; i < kN; ++i) StoreRows<8>(y + i * ldy, rows, acc[i]);
 }
 
-// QGemmFn: rows (≤ 8) × n (≤ kQ8_0StagedNR) inputs; rows past `rows` repeat row 0, not stored.
-constexpr size_t kQ8_0StagedNR = 32;
-template <class Dot>
-void GemmQ8_0Staged8(const uint8_t* w, size_t stride, size_t rows, const void* xv, size_t n, size_t nb, float* y,
-                     size_t ldy) {
-  // Per thread, grown to the widest matrix seen (27B's 21504 columns: 366 KB).
-  thread_local std::unique_ptr<StagedQ8_0Block[]> staged;
-  thread_local size_t capacity = 0;
-  if (nb > capacity) {
-    staged.reset(new StagedQ8_0Block[nb]);
-    capacity = nb;
-  }
-  const uint8_t* row[8];
-  for (size_t r = 0; r < 8; ++r) row[r] = w + (r < rows ? r : 0) * stride;
-  for (size_t b = 0; b < nb; ++b) StageQ8_0Block(row, b, &staged[b]);
-  const auto* x = static_cast<const BlockQ8Act*>(xv);
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) PassQ8_0Staged<Dot, 4>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
-  switch (n - i) {
-    case 3: return PassQ8_0Staged<Dot, 3>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
-    case 2: return PassQ8_0Staged<Dot, 2>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
-    case 1: return PassQ8_0Staged<Dot, 1>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
-    default: return;
-  }
-}
-
 // The nibble formats the 8-row tile reads: 16 bytes of nibbles at kQs, for the 5-bit ones 4 bytes of
 // fifth bits at kQh, and what a block adds per unit of d_x · Σx_q: its stored offset times -d_w
 // (Q4_0: q - 8, Q5_0: q - 16), or its f16 minimum at kMin (Q5_1: d · q + m).
@@ -419,7 +393,7 @@ void TileRows8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x
 }
 
 // Prompts: the same, with every block of the 8 rows unpacked once per call into a per-thread
-// buffer (Rows8Block: 320 bytes a block) and up to kRows8StagedNR inputs then reading it, kN at a
+// buffer (Rows8Block: 320 bytes a block) and up to kStagedNR inputs then reading it, kN at a
 // time: the in-place tile unpacked it again for every 4 (or 8) inputs.
 template <class Dot, typename Format, size_t kN>
 void PassRows8Staged(const Rows8Block* u, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
@@ -431,29 +405,54 @@ void PassRows8Staged(const Rows8Block* u, size_t rows, const BlockQ8Act* x, size
   for (size_t i = 0; i < kN; ++i) StoreRows<8>(y + i * ldy, rows, acc[i]);
 }
 
-constexpr size_t kRows8StagedNR = 32;
-template <class Dot, typename Format>
-void GemmRows8Staged(const uint8_t* w, size_t stride, size_t rows, const void* xv, size_t n, size_t nb, float* y,
-                     size_t ldy) {
-  thread_local std::unique_ptr<Rows8Block[]> staged;
+// The staged prompt kernels (QGemmFn): the 8 rows' blocks staged once per call by
+// Staging::Stage(row, b, block) into a per-thread buffer, then Staging::Pass<kN> for up to 4 inputs
+// at a time; rows (≤ 8) × n (≤ kStagedNR) inputs, rows past `rows` repeat row 0, not stored.
+constexpr size_t kStagedNR = 32;
+template <class Staging>
+void GemmStaged8(const uint8_t* w, size_t stride, size_t rows, const void* xv, size_t n, size_t nb, float* y,
+                 size_t ldy) {
+  using Block = typename Staging::Block;
+  // Per thread, grown to the widest matrix seen (Q8_0 of 27B's 21504 columns: 366 KB).
+  thread_local std::unique_ptr<Block[]> staged;
   thread_local size_t capacity = 0;
   if (nb > capacity) {
-    staged.reset(new Rows8Block[nb]);
+    staged.reset(new Block[nb]);
     capacity = nb;
   }
   const uint8_t* row[8];
   for (size_t r = 0; r < 8; ++r) row[r] = w + (r < rows ? r : 0) * stride;
-  for (size_t b = 0; b < nb; ++b) UnpackRows8<Format>(row, b, staged[b]);
+  for (size_t b = 0; b < nb; ++b) Staging::Stage(row, b, staged[b]);
   const auto* x = static_cast<const BlockQ8Act*>(xv);
   size_t i = 0;
-  for (; i + 4 <= n; i += 4) PassRows8Staged<Dot, Format, 4>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
+  for (; i + 4 <= n; i += 4) Staging::template Pass<4>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
   switch (n - i) {
-    case 3: return PassRows8Staged<Dot, Format, 3>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
-    case 2: return PassRows8Staged<Dot, Format, 2>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
-    case 1: return PassRows8Staged<Dot, Format, 1>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
+    case 3: return Staging::template Pass<3>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
+    case 2: return Staging::template Pass<2>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
+    case 1: return Staging::template Pass<1>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
     default: return;
   }
 }
+
+template <class Dot>
+struct Q8_0Staging {
+  using Block = StagedQ8_0Block;
+  static void Stage(const uint8_t* const (&row)[8], size_t b, Block& out) { StageQ8_0Block(row, b, &out); }
+  template <size_t kN>
+  static void Pass(const Block* blk, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
+    PassQ8_0Staged<Dot, kN>(blk, rows, x, nb, y, ldy);
+  }
+};
+
+template <class Dot, typename Format>
+struct Rows8Staging {
+  using Block = Rows8Block;
+  static void Stage(const uint8_t* const (&row)[8], size_t b, Block& out) { UnpackRows8<Format>(row, b, out); }
+  template <size_t kN>
+  static void Pass(const Block* blk, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
+    PassRows8Staged<Dot, Format, kN>(blk, rows, x, nb, y, ldy);
+  }
+};
 
 template <class Dot>
 constexpr QGemmFn kQ8_0Gemm4x4 =

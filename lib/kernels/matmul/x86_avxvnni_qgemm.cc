@@ -38,11 +38,11 @@ extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni = {"q8_0_q8_0_gemm_4x4__avxvnn
 extern const QGemmUkernel kQ8_0Q8_0Gemm8x4AvxVnni = {"q8_0_q8_0_gemm_8x4__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
                                                      Isa::kAvxVnni, 8, kTileNR, kQ8_0Gemm8x4<AvxVnniDot>};
 extern const QGemmUkernel kQ8_0Q8_0Gemm8x32AvxVnni = {"q8_0_q8_0_gemm_8x32__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
-                                                      Isa::kAvxVnni, 8, kQ8_0StagedNR, GemmQ8_0Staged8<AvxVnniDot>};
+                                                      Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Q8_0Staging<AvxVnniDot>>};
 extern const QGemmUkernel kQ4_0Q8_0Gemm8x4AvxVnni = {"q4_0_q8_0_gemm_8x4__avxvnni", DType::kQ4_0, ActQuant::kQ8_0,
                                                      Isa::kAvxVnni, 8, kTileNR, kQ4_0Gemm8x4<AvxVnniDot>};
 extern const QGemmUkernel kQ4_0Q8_0Gemm8x32AvxVnni = {"q4_0_q8_0_gemm_8x32__avxvnni", DType::kQ4_0, ActQuant::kQ8_0,
-                                                      Isa::kAvxVnni, 8, kRows8StagedNR, GemmRows8Staged<AvxVnniDot, Q4_0Rows>};
+                                                      Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Rows8Staging<AvxVnniDot, Q4_0Rows>>};
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8AvxVnni = {"q5_0_q8_0_gemm_8x8__avxvnni", DType::kQ5_0, ActQuant::kQ8_0,
                                                      Isa::kAvxVnni, 8, 8, kQ5Gemm8x8<AvxVnniDot, Q5_0Rows>};
 extern const QGemmUkernel kQ5_1Q8_0Gemm8x8AvxVnni = {"q5_1_q8_0_gemm_8x8__avxvnni", DType::kQ5_1, ActQuant::kQ8_0,
