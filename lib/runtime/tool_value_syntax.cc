@@ -43,29 +43,7 @@ bool IsIdentifier(const std::string& s) {
   return true;
 }
 
-std::string PythonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20) {
-      static const char* const kHex = "0123456789abcdef";
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
+std::string PythonString(const std::string& s) { return grammar::QuotedEscaped(s, "\\u00"); }
 
 // The value as a Python literal, written the way the grammar's rules write values.
 std::string PythonText(const Json& v) {

@@ -126,12 +126,7 @@ TEST(JsonSchemaGrammar, HundredRandomSchemasGenerateValidJson) {
       schema = {{"type", "object"}, {"properties", {{"answer", schema}, {"n", {{"type", "integer"}}}}},
                 {"required", Json::array({"answer"})}, {"additionalProperties", false}};
     }
-    GenerateOptions o;
-    o.max_tokens = 1000;
-    o.sampling.temperature = 1.f;
-    o.sampling.top_k = 0;
-    o.sampling.top_p = 1.f;
-    o.sampling.seed = i;
+    GenerateOptions o = test::UnconstrainedSampling(i);
     o.sampling.json_schema = schema.dump();
     session.Reset();
     GenerateResult r;

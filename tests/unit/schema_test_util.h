@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "gemmakit/session.h"
+
 namespace gemmakit::test {
 
 using Json = nlohmann::ordered_json;
@@ -155,5 +157,16 @@ class SchemaMaker {
   int Pick(int n) { return static_cast<int>(rng_() % static_cast<uint32_t>(n)); }
   std::mt19937 rng_;
 };
+
+// Sampling at temperature 1 over the whole vocabulary, so that only a constraint shapes the output.
+inline GenerateOptions UnconstrainedSampling(uint32_t seed) {
+  GenerateOptions o;
+  o.max_tokens = 1000;
+  o.sampling.temperature = 1.f;
+  o.sampling.top_k = 0;
+  o.sampling.top_p = 1.f;
+  o.sampling.seed = seed;
+  return o;
+}
 
 }  // namespace gemmakit::test

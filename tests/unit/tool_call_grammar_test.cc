@@ -213,12 +213,7 @@ TEST(ToolCallGrammar, ConstrainedGenerationOnTheTinyModelCallsValidly) {
   for (ToolFormat format : kFormats) {
     for (uint32_t i = 0; i < 25; ++i) {
       const std::vector<ToolDeclaration> tools = RandomTools(500 + i);
-      GenerateOptions o;
-      o.max_tokens = 1000;
-      o.sampling.temperature = 1.f;
-      o.sampling.top_k = 0;
-      o.sampling.top_p = 1.f;
-      o.sampling.seed = i;
+      GenerateOptions o = test::UnconstrainedSampling(i);
       o.sampling.grammar = ToolCallGrammar(tools, format);
       session.Reset();
       const GenerateResult r = session.Chat({{"user", "Call a function."}}, o);

@@ -43,7 +43,7 @@ const ValueSyntax& JsonSyntax() {
   return kJson;
 }
 
-std::string GbnfLiteral(const std::string& bytes) {
+std::string QuotedEscaped(const std::string& bytes, const char* control_prefix) {
   std::string out = "\"";
   for (unsigned char c : bytes) {
     if (c == '"' || c == '\\') {
@@ -57,7 +57,7 @@ std::string GbnfLiteral(const std::string& bytes) {
       out += "\\t";
     } else if (c < 0x20) {
       static const char* const kHex = "0123456789ABCDEF";
-      out += "\\x";
+      out += control_prefix;
       out += kHex[c >> 4];
       out += kHex[c & 15];
     } else {
@@ -66,6 +66,8 @@ std::string GbnfLiteral(const std::string& bytes) {
   }
   return out + "\"";
 }
+
+std::string GbnfLiteral(const std::string& bytes) { return QuotedEscaped(bytes, "\\x"); }
 
 std::string NumberRules(const std::string& trail) {
   return "int-part ::= \"-\"? (\"0\" | [1-9] [0-9]{0,15})\n"

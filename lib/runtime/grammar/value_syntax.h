@@ -44,6 +44,9 @@ class ValueSyntax {
 // JSON text with optional, bounded whitespace between tokens.
 const ValueSyntax& JsonSyntax();
 
+// The bytes between double quotes, with \" \\ \n \r \t escaped and other control bytes written as
+// control_prefix and two hex digits: GBNF's literals ("\\x"), Python's strings ("\\u00").
+std::string QuotedEscaped(const std::string& bytes, const char* control_prefix);
 // A GBNF string literal spelling these bytes.
 std::string GbnfLiteral(const std::string& bytes);
 
