@@ -184,6 +184,25 @@ TEST(ToolCallGrammar, FunctionGemmaArgumentsFollowTheSchema) {
   EXPECT_FALSE(Accepts(tools, f, open + "get_time{x:1}" + close));
 }
 
+TEST(ToolCallGrammar, RefsAndAdditionalArguments) {
+  // $ref into the parameters' own $defs, and extra arguments of a declared type.
+  const ToolDeclaration tree{"walk", "", R"({"type": "object", "properties": {"root": {"$ref": "#/$defs/node"}},
+      "required": ["root"], "additionalProperties": {"type": "integer"},
+      "$defs": {"node": {"type": "object", "properties": {"v": {"type": "integer"},
+                "kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}}, "required": ["v"]}}})"};
+  EXPECT_TRUE(Accepts({tree}, ToolFormat::kGemma3, R"([walk(root={"v": 1, "kids": [{"v": 2}]}, depth=3)])"));
+  EXPECT_FALSE(Accepts({tree}, ToolFormat::kGemma3, R"([walk(root={"v": 1}, depth="3")])"));
+  EXPECT_FALSE(Accepts({tree}, ToolFormat::kGemma3, R"([walk(root={"kids": []})])"));
+  const std::string open = "<start_function_call>call:walk", close = "<end_function_call>";
+  EXPECT_TRUE(Accepts({tree}, ToolFormat::kFunctionGemma, open + "{root:{v:1,kids:[{v:2,kids:[]}]},max depth:3}" + close));
+  EXPECT_FALSE(Accepts({tree}, ToolFormat::kFunctionGemma, open + "{root:{v:1},depth:true}" + close));
+  // A second function's $defs are its own.
+  const ToolDeclaration other{"other", "", R"({"properties": {"x": {"$ref": "#/$defs/node"}},
+      "$defs": {"node": {"type": "boolean"}}})"};
+  EXPECT_TRUE(Accepts({tree, other}, ToolFormat::kGemma3, R"([other(x=True), walk(root={"v": 0})])"));
+  EXPECT_FALSE(Accepts({tree, other}, ToolFormat::kGemma3, R"([other(x={"v": 0})])"));
+}
+
 TEST(ToolCallGrammar, RefusalsNameTheFunctionAndThePath) {
   for (ToolFormat f : kFormats) {
     const std::string minimum =
