@@ -780,7 +780,10 @@ GEMMAKIT_API gemmakit_status gemmakit_session_set_adapters(gemmakit_session* ses
 /* The GBNF grammar (for gemmakit_sampling_params.grammar) of a model turn made only of calls to
  * the declared functions, in tools->format (AUTO: the model's; model may be NULL otherwise). A
  * caller that must get a call (OpenAI's tool_choice "required", or one named function: declare
- * only it) samples under it. No tools: GEMMAKIT_ERR_INVALID_ARGUMENT. */
+ * only it) samples under it. Each call's arguments follow the function's parameters_json (the
+ * json_schema subset of gemmakit_sampling_params: property names, required ones, types, enums)
+ * in the format's notation. No tools, or a parameter schema the converter refuses:
+ * GEMMAKIT_ERR_INVALID_ARGUMENT, the message naming the function and the schema path. */
 GEMMAKIT_API gemmakit_status gemmakit_tool_call_grammar(const gemmakit_model* model, const gemmakit_tool_params* tools,
                                                         char* buf, size_t capacity, size_t* needed);
 /* Calls as the model writes them in format (AUTO: the model's), to rebuild a past model message

@@ -100,8 +100,15 @@ std::vector<ToolCall> ParseToolCalls(std::string_view text, ToolFormat format, s
 std::string FormatToolCalls(const std::vector<ToolCall>& calls, ToolFormat format);
 
 // The GBNF grammar (llama.cpp's grammar text) of one model turn of calls in the format, over the
-// declared names, for a constrained decoder: root ::= calls. Arguments are free-form values of the
-// format's notation.
+// declared names, for a constrained decoder. Each call's arguments follow the function's parameter
+// schema (the JSON schema subset of sampling's json_schema): keys are its properties in the
+// schema's order, required ones present, values of the declared types written in the format's
+// notation (Gemma 3: Python literals as keyword arguments; FunctionGemma: its <escape> notation).
+// A function without parameters is called with no arguments. Throws Error(kInvalidArgument) for
+// no tools, a name that cannot be written as a call, or a schema the converter refuses (the message
+// names the function and the schema path), or a property name or constant the notation cannot
+// write (Gemma 3: argument names must be identifiers; FunctionGemma: no '<' in constant strings,
+// none of :{}[],< in keys).
 std::string ToolCallGrammar(const std::vector<ToolDeclaration>& tools, ToolFormat format);
 
 }  // namespace gemmakit

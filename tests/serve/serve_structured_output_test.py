@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """gemmakit-serve's structured output over HTTP on a tiny random model: response_format (a JSON
 schema whose output must parse and validate, JSON mode, a schema the engine refuses -> 400) and
-tools (tool_choice "required" and a named function force a call through the call grammar; the
-call comes back as choices[].message.tool_calls, streamed as delta.tool_calls; tool turns are
+tools (tool_choice "required" and a named function force a call through the call grammar, its
+arguments following the function's parameter schema; the call comes back as choices[].message.tool_calls, streamed as delta.tool_calls; tool turns are
 accepted back).
 
   serve_structured_output_test.py GEMMAKIT_SERVE TEST_DATA_DIR
@@ -48,7 +48,23 @@ WEATHER = {"type": "function", "function": {
 TIME = {"type": "function", "function": {"name": "get_time", "description": "The time now", "parameters": {}}}
 DATE = {"type": "function", "function": {"name": "get_date", "description": "Today's date",
                                          "parameters": {"type": "object", "properties": {}}}}
+# Typed parameters: a forced call's arguments follow the schema (names, types, enum, required).
+FORECAST = {"type": "function", "function": {
+    "name": "get_forecast", "description": "The forecast for a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 8},
+                                                    "days": {"type": "integer"},
+                                                    "unit": {"enum": ["celsius", "fahrenheit"]},
+                                                    "hourly": {"type": "boolean"}},
+                   "required": ["city", "days"], "additionalProperties": False}}}
 USER = [{"role": "user", "content": "What is the weather in Paris?"}]
+
+
+def forecast_args_valid(args):
+    return (isinstance(args, dict) and set(args) <= {"city", "days", "unit", "hourly"}
+            and isinstance(args.get("city"), str) and len(args["city"]) <= 8
+            and isinstance(args.get("days"), int) and not isinstance(args["days"], bool)
+            and args.get("unit", "celsius") in ("celsius", "fahrenheit")
+            and isinstance(args.get("hourly", False), bool))
 
 
 def main():
@@ -113,6 +129,21 @@ def main():
               and all(t["type"] == "function" and t["id"].startswith("call_")
                       and t["function"]["name"] in ("get_time", "get_date") for t in calls),
               f"required: tool_calls parse ({str(c)[:240]})")
+
+        # Typed parameters: every forced call's arguments validate against the function's schema.
+        for seed in (11, 12):
+            st, body, _ = post(chat(USER, tools=[FORECAST], tool_choice="required", seed=seed, max_tokens=300))
+            c = body["choices"][0] if st == 200 else {}
+            calls = c.get("message", {}).get("tool_calls") or []
+            check(st == 200 and c.get("finish_reason") == "tool_calls" and len(calls) >= 1
+                  and all(forecast_args_valid(json.loads(t["function"]["arguments"])) for t in calls),
+                  f"required: arguments follow the schema ({str(c)[:300]})")
+        # A parameter schema the converter refuses: 400, the path named.
+        bounded = {"type": "function", "function": {"name": "f", "parameters": {
+            "type": "object", "properties": {"n": {"type": "integer", "minimum": 1}}}}}
+        st, body, _ = post(chat(USER, tools=[bounded], tool_choice="required"))
+        check(st == 400 and "/properties/n" in body.get("error", {}).get("message", ""),
+              f"refused parameter schema: 400 ({st} {str(body)[:200]})")
 
         # A named function: only it is called.
         named = {"type": "function", "function": {"name": "get_time"}}

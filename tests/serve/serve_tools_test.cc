@@ -116,13 +116,15 @@ TEST(ServeToolPrompt, ForcedCallGrammarNamesOnlyTheChosenFunction) {
   EXPECT_EQ(ForcedCallGrammar(model.get(), ParseChatRequest(Chat(tools), "m").generation), "");
   const std::string any =
       ForcedCallGrammar(model.get(), ParseChatRequest(Chat(tools + R"(,"tool_choice":"required")"), "m").generation);
-  EXPECT_NE(any.find("name ::= \"get_weather\"\n"), std::string::npos) << any;
-  EXPECT_NE(any.find("bare ::= \"get_time\"\n"), std::string::npos) << any;  // no parameters: no arguments
+  EXPECT_NE(any.find("\"get_weather\" "), std::string::npos) << any;
+  EXPECT_NE(any.find("\"city=\" string"), std::string::npos) << any;  // the arguments follow the schema
+  EXPECT_NE(any.find("\"get_time\" "), std::string::npos) << any;
+  EXPECT_NE(any.find(" ::= \"(\" \")\"\n"), std::string::npos) << any;  // no parameters: no arguments
   const std::string one = ForcedCallGrammar(
       model.get(),
       ParseChatRequest(Chat(tools + R"(,"tool_choice":{"type":"function","function":{"name":"get_time"}})"), "m")
           .generation);
-  EXPECT_NE(one.find("bare ::= \"get_time\"\n"), std::string::npos) << one;
+  EXPECT_NE(one.find("tool-call ::= \"get_time\" "), std::string::npos) << one;
   EXPECT_EQ(one.find("get_weather"), std::string::npos) << one;
 }
 

@@ -119,23 +119,27 @@ TEST(ToolPrompt, RefusesBadToolsAndConversations) {
 
 TEST(ToolPrompt, GrammarNamesTheDeclaredFunctions) {
   const std::string g3 = ToolCallGrammar({kProductTool, kWeatherTool}, ToolFormat::kGemma3);
-  EXPECT_EQ(g3.rfind("root ::= calls\nname ::= \"get_product_name_by_PID\" | \"get_current_weather\"\n", 0), 0u);
-  EXPECT_NE(g3.find("calls ::= \"[\" call (\", \" call)* \"]\""), std::string::npos);
+  EXPECT_EQ(g3.rfind("root ::= \"[\" tool-call (\", \" tool-call)* \"]\"\n", 0), 0u) << g3;
+  EXPECT_NE(g3.find("tool-call ::= \"get_product_name_by_PID\" "), std::string::npos) << g3;
+  EXPECT_NE(g3.find(" | \"get_current_weather\" "), std::string::npos) << g3;
+  EXPECT_NE(g3.find("\"PID=\" string"), std::string::npos) << g3;
   const std::string fg = ToolCallGrammar({kWeatherTool}, ToolFormat::kFunctionGemma);
-  EXPECT_NE(fg.find("call ::= \"<start_function_call>call:\" name object \"<end_function_call>\""), std::string::npos);
-  EXPECT_NE(fg.find("string ::= \"<escape>\""), std::string::npos);
+  EXPECT_NE(fg.find("tool-call ::= \"<start_function_call>call:get_current_weather\" "), std::string::npos) << fg;
+  EXPECT_NE(fg.find("string ::= \"<escape>\""), std::string::npos) << fg;
+  EXPECT_NE(fg.find("\"unit:\""), std::string::npos) << fg;
   EXPECT_THROW(ToolCallGrammar({}, ToolFormat::kGemma3), Error);
 }
 
 TEST(ToolPrompt, GrammarCallsFunctionsWithoutParametersWithNoArguments) {
   const ToolDeclaration clock{"get_time", "The time", R"({"type":"object","properties":{}})"};
   const std::string g3 = ToolCallGrammar({kWeatherTool, clock}, ToolFormat::kGemma3);
-  EXPECT_NE(g3.find("name ::= \"get_current_weather\"\nbare ::= \"get_time\"\n"), std::string::npos) << g3;
-  EXPECT_NE(g3.find("call ::= name \"(\" (arg (\", \" arg)*)? \")\" | bare \"()\"\n"), std::string::npos) << g3;
+  EXPECT_NE(g3.find(" | \"get_time\" s-get-time\n"), std::string::npos) << g3;
+  EXPECT_NE(g3.find("s-get-time ::= \"(\" \")\"\n"), std::string::npos) << g3;
   const std::string fg = ToolCallGrammar({clock}, ToolFormat::kFunctionGemma);
-  EXPECT_EQ(fg.find("name ::="), std::string::npos) << fg;
-  EXPECT_NE(fg.find("call ::= \"<start_function_call>call:\" bare \"{}<end_function_call>\"\n"), std::string::npos)
+  EXPECT_NE(fg.find("tool-call ::= \"<start_function_call>call:get_time\" s-get-time \"<end_function_call>\"\n"),
+            std::string::npos)
       << fg;
+  EXPECT_NE(fg.find("s-get-time ::= \"{\" \"}\"\n"), std::string::npos) << fg;
 }
 
 }  // namespace

@@ -272,7 +272,15 @@ TEST(ToolsCapi, CallsWrittenAsTheModelWritesThemParseBack) {
   ASSERT_EQ(gemmakit_tool_call_grammar(nullptr, &p, nullptr, 0, &needed), GEMMAKIT_ERR_BUFFER_TOO_SMALL);
   std::string grammar(needed, '\0');
   ASSERT_EQ(gemmakit_tool_call_grammar(nullptr, &p, grammar.data(), needed, &needed), GEMMAKIT_OK);
-  EXPECT_NE(grammar.find("name ::= \"get_weather\""), std::string::npos) << grammar;
+  // The call's arguments follow the parameter schema: city=, a string, required.
+  EXPECT_NE(grammar.find("tool-call ::= \"get_weather\" "), std::string::npos) << grammar;
+  EXPECT_NE(grammar.find("\"city=\" string"), std::string::npos) << grammar;
+  // A schema the converter refuses is refused here too, with the path named.
+  const gemmakit_tool bounded{sizeof(gemmakit_tool), "f", "",
+                              R"({"type":"object","properties":{"n":{"type":"integer","minimum":1}}})"};
+  p.tools = &bounded;
+  EXPECT_EQ(gemmakit_tool_call_grammar(nullptr, &p, nullptr, 0, &needed), GEMMAKIT_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(gemmakit_last_error()).find("/properties/n"), std::string::npos) << gemmakit_last_error();
 }
 
 }  // namespace

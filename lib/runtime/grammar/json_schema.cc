@@ -12,69 +12,52 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// The JSON building blocks every schema grammar shares (and JSON mode uses alone).
-// A string's characters: \u escapes stop short of surrogates (U+D800-DFFF), so each character of
-// the grammar is one code point of the string (minLength / maxLength count those) and strict JSON
-// parsers never meet a lone surrogate.
-constexpr const char* kPrimitives = R"G(space ::= | " " | "\n" [ \t]{0,20}
-char ::= [^"\\\x00-\x1F] | "\\" (["\\/bfnrt] | "u" ([0-9a-cA-CefEF] [0-9a-fA-F]{3} | [dD] [0-7] [0-9a-fA-F]{2}))
-string ::= "\"" char* "\"" space
-int-part ::= "-"? ("0" | [1-9] [0-9]{0,15})
-integer ::= int-part space
-number ::= int-part ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,2})? space
-boolean ::= ("true" | "false") space
-null ::= "null" space
-value ::= object | array | string | number | boolean | null
-object ::= "{" space (string ":" space value ("," space string ":" space value)*)? "}" space
-array ::= "[" space (value ("," space value)*)? "]" space
-)G";
-
 constexpr const char* kFormats = R"G(date-part ::= [0-9]{4} "-" ("0" [1-9] | "1" [0-2]) "-" ("0" [1-9] | [12] [0-9] | "3" [01])
 time-part ::= ([01] [0-9] | "2" [0-3]) ":" [0-5] [0-9] ":" [0-5] [0-9] ("." [0-9]{1,6})? ("Z" | [+-] ([01] [0-9] | "2" [0-3]) ":" [0-5] [0-9])
 hex ::= [0-9a-fA-F]
 uuid-part ::= hex{8} "-" hex{4} "-" hex{4} "-" hex{4} "-" hex{12}
 )G";
 
+}  // namespace
 
-// A GBNF string literal spelling these bytes.
-std::string Literal(const std::string& bytes) {
-  std::string out = "\"";
-  for (unsigned char c : bytes) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20) {
-      static const char* const kHex = "0123456789ABCDEF";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
-class Converter {
+class SchemaConverter {
  public:
-  explicit Converter(const Json& root) : root_(root) {}
+  explicit SchemaConverter(const ValueSyntax& syntax) : syntax_(syntax) {}
 
-  std::string Convert() {
-    const std::string top = Visit(root_, "root-value", "");
-    std::string out = "root ::= " + top + "\n";
+  std::string Value(std::string_view schema_json, const std::string& hint) {
+    Start(schema_json);
+    return Visit(root_, hint, "");
+  }
+
+  std::string Object(std::string_view schema_json, const ObjectSpelling& spelling, const std::string& hint) {
+    Start(schema_json);
+    if (!root_.is_object()) Bad("", "the schema must be an object schema");
+    CheckKeywords(root_, "");
+    for (const char* key : {"$ref", "const", "enum", "anyOf", "oneOf", "items", "minItems", "maxItems"}) {
+      if (root_.contains(key)) Bad("", std::string("'") + key + "' is not supported here: an object schema is needed");
+    }
+    if (root_.contains("type") && root_["type"] != "object") Bad("", "the schema's type must be \"object\"");
+    return Members(root_, spelling, hint, "");
+  }
+
+  std::string Rules() const {
+    std::string out;
     for (const auto& [name, body] : rules_) out += name + " ::= " + body + "\n";
-    out += kPrimitives;
     if (uses_formats_) out += kFormats;
     return out;
   }
 
  private:
+  void Start(std::string_view schema_json) {
+    try {
+      root_ = Json::parse(schema_json.begin(), schema_json.end());
+    } catch (const Json::parse_error& e) {
+      Fail(Status::kInvalidArgument,
+           "json schema: not valid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+    }
+    refs_.clear();  // "#/$defs/..." means this schema's definitions
+  }
+
   [[noreturn]] static void Bad(const std::string& path, const std::string& message) {
     Fail(Status::kInvalidArgument, "json schema: at " + (path.empty() ? std::string("/") : path) + ": " + message);
   }
@@ -131,13 +114,13 @@ class Converter {
     if (!s.is_object()) Bad(path, "a schema must be an object or a boolean");
     CheckKeywords(s, path);
     if (s.contains("$ref")) return Ref(s, path);
-    if (s.contains("const")) return AddRule(hint, Literal(s["const"].dump()) + " space");
+    if (s.contains("const")) return AddRule(hint, Constant(s["const"], path));
     if (s.contains("enum")) {
       const Json& e = s["enum"];
       if (!e.is_array() || e.empty()) Bad(path, "'enum' must be a non-empty array");
       std::string body;
-      for (const Json& v : e) body += (body.empty() ? "(" : " | ") + Literal(v.dump());
-      return AddRule(hint, body + ") space");
+      for (const Json& v : e) body += (body.empty() ? "" : " | ") + Constant(v, path);
+      return AddRule(hint, body);
     }
     for (const char* key : {"anyOf", "oneOf"}) {
       if (!s.contains(key)) continue;
@@ -178,7 +161,7 @@ class Converter {
   }
 
   std::string Typed(const Json& s, const std::string& type, const std::string& hint, const std::string& path) {
-    if (type == "object") return Object(s, hint, path);
+    if (type == "object") return Members(s, syntax_.Object(), hint, path);
     if (type == "array") return Array(s, hint, path);
     if (type == "string") return String(s, hint, path);
     if (type == "number" || type == "integer" || type == "boolean" || type == "null") return type;
@@ -212,7 +195,15 @@ class Converter {
     return rule;
   }
 
-  std::string Object(const Json& s, const std::string& hint, const std::string& path) {
+  std::string Constant(const Json& v, const std::string& path) const {
+    const std::string spelled = syntax_.Constant(v);
+    if (spelled.empty()) Bad(path, "the value " + v.dump() + " cannot be written in this notation");
+    return spelled;
+  }
+
+  // An object: its properties in order, then additional ones when allowed, written with spelling.
+  std::string Members(const Json& s, const ObjectSpelling& spelling, const std::string& hint,
+                      const std::string& path) {
     std::vector<std::pair<std::string, bool>> props;  // rule of "key": value, required
     std::set<std::string> required;
     if (s.contains("required")) {
@@ -229,8 +220,9 @@ class Converter {
       for (auto it = p.begin(); it != p.end(); ++it) {
         const std::string value =
             Visit(it.value(), hint + "-" + it.key(), path + "/properties/" + it.key());
-        const std::string kv = AddRule(hint + "-" + it.key() + "-kv",
-                                       Literal(Json(it.key()).dump()) + " space \":\" space " + value);
+        const std::string key = spelling.key(it.key());
+        if (key.empty()) Bad(path + "/properties/" + it.key(), "the name cannot be written in this notation");
+        const std::string kv = AddRule(hint + "-" + it.key() + "-kv", key + " " + value);
         props.push_back({kv, required.count(it.key()) > 0});
         declared.insert(it.key());
       }
@@ -243,24 +235,25 @@ class Converter {
       const Json& a = s["additionalProperties"];
       if (!(a.is_boolean() && !a.get<bool>())) {
         extra = AddRule(hint + "-extra-kv",
-                        "string \":\" space " + Visit(a, hint + "-extra", path + "/additionalProperties"));
+                        spelling.any_key + " " + Visit(a, hint + "-extra", path + "/additionalProperties"));
       }
     }
     // first[i]: nothing written yet, properties from i on; after[i]: something written.
     const size_t n = props.size();
-    std::string first = extra.empty() ? "" : "(" + extra + " (\",\" space " + extra + ")*)?";
-    std::string after = extra.empty() ? "" : "(\",\" space " + extra + ")*";
+    const std::string& sep = spelling.separator;
+    std::string first = extra.empty() ? "" : "(" + extra + " (" + sep + " " + extra + ")*)?";
+    std::string after = extra.empty() ? "" : "(" + sep + " " + extra + ")*";
     for (size_t k = n; k-- > 0;) {
       const auto& [kv, req] = props[k];
       const std::string rest_after = after.empty() ? "" : " " + after;
       const std::string new_after =
-          req ? "\",\" space " + kv + rest_after : "(\",\" space " + kv + ")?" + rest_after;
+          req ? sep + " " + kv + rest_after : "(" + sep + " " + kv + ")?" + rest_after;
       const std::string with_it = kv + rest_after;
       std::string new_first = req ? with_it : (first.empty() ? "(" + with_it + ")?" : with_it + " | " + first);
       after = AddRule(hint + "-after-" + std::to_string(k), new_after);
       first = AddRule(hint + "-from-" + std::to_string(k), new_first);
     }
-    return AddRule(hint, "\"{\" space " + (first.empty() ? "" : first + " ") + "\"}\" space");
+    return AddRule(hint, spelling.open + " " + (first.empty() ? "" : first + " ") + spelling.close);
   }
 
   std::string Array(const Json& s, const std::string& hint, const std::string& path) {
@@ -268,7 +261,8 @@ class Converter {
     const uint64_t min = s.contains("minItems") ? Count(s, "minItems", path) : 0;
     const int64_t max = s.contains("maxItems") ? static_cast<int64_t>(Count(s, "maxItems", path)) : -1;
     if (max >= 0 && static_cast<uint64_t>(max) < min) Bad(path, "maxItems is below minItems");
-    const std::string more = "(\",\" space " + item + ")";
+    const ObjectSpelling brackets = syntax_.Array();
+    const std::string more = "(" + brackets.separator + " " + item + ")";
     std::string inner;
     if (max == 0) {
       inner = "";
@@ -277,7 +271,7 @@ class Converter {
       inner = item + " " + tail;
       if (min == 0) inner = "(" + inner + ")?";
     }
-    return AddRule(hint, "\"[\" space " + (inner.empty() ? "" : inner + " ") + "\"]\" space");
+    return AddRule(hint, brackets.open + " " + (inner.empty() ? "" : inner + " ") + brackets.close);
   }
 
   std::string String(const Json& s, const std::string& hint, const std::string& path) {
@@ -292,7 +286,7 @@ class Converter {
       if (!part.empty()) {
         if (s.contains("minLength") || s.contains("maxLength")) Bad(path, "'format' with a length is not supported");
         uses_formats_ = true;
-        return AddRule(hint, "\"\\\"\" " + part + " \"\\\"\" space");
+        return AddRule(hint, syntax_.Quoted(part));
       }
       // Other formats are annotations (JSON Schema 2020-12's default): any string.
     }
@@ -300,10 +294,11 @@ class Converter {
     const uint64_t min = s.contains("minLength") ? Count(s, "minLength", path) : 0;
     const int64_t max = s.contains("maxLength") ? static_cast<int64_t>(Count(s, "maxLength", path)) : -1;
     if (max >= 0 && static_cast<uint64_t>(max) < min) Bad(path, "maxLength is below minLength");
-    return AddRule(hint, "\"\\\"\" char" + Bounds(min, max) + " \"\\\"\" space");
+    return AddRule(hint, syntax_.Quoted("char" + Bounds(min, max)));
   }
 
-  const Json& root_;
+  const ValueSyntax& syntax_;
+  Json root_;
   std::map<std::string, std::string> rules_;
   std::map<std::string, std::string> by_body_;
   std::set<std::string> reserved_;
@@ -311,18 +306,28 @@ class Converter {
   bool uses_formats_ = false;
 };
 
-}  // namespace
+SchemaGrammar::SchemaGrammar(const ValueSyntax& syntax)
+    : syntax_(syntax), converter_(std::make_unique<SchemaConverter>(syntax)) {}
 
-std::string JsonSchemaToGbnf(std::string_view schema_json) {
-  Json schema;
-  try {
-    schema = Json::parse(schema_json.begin(), schema_json.end());
-  } catch (const Json::parse_error& e) {
-    Fail(Status::kInvalidArgument, "json schema: not valid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
-  }
-  return Converter(schema).Convert();
+SchemaGrammar::~SchemaGrammar() = default;
+
+std::string SchemaGrammar::AddValue(std::string_view schema_json, const std::string& hint) {
+  return converter_->Value(schema_json, hint);
 }
 
-std::string JsonObjectGbnf() { return std::string("root ::= object\n") + kPrimitives; }
+std::string SchemaGrammar::AddObject(std::string_view schema_json, const ObjectSpelling& spelling,
+                                     const std::string& hint) {
+  return converter_->Object(schema_json, spelling, hint);
+}
+
+std::string SchemaGrammar::Rules() const { return converter_->Rules() + syntax_.Primitives(); }
+
+std::string JsonSchemaToGbnf(std::string_view schema_json) {
+  SchemaGrammar g(JsonSyntax());
+  const std::string top = g.AddValue(schema_json, "root-value");
+  return "root ::= " + top + "\n" + g.Rules();
+}
+
+std::string JsonObjectGbnf() { return "root ::= object\n" + JsonSyntax().Primitives(); }
 
 }  // namespace gemmakit::grammar
