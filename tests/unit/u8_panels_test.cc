@@ -3,7 +3,10 @@
 // (one and two terms), and MatMul's prompts on it against the float reference.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -13,6 +16,7 @@
 #include "kernels/matmul.h"
 #include "kernels/matmul/matmul_table.h"
 #include "kernels/matmul/u8_panels.h"
+#include "kernels/quant/blocks.h"
 #include "kernels/quant/quant.h"
 #include "runtime/thread_pool.h"
 
@@ -233,6 +237,60 @@ TEST(U8Panels, MatMulPromptsStayCloseToTheReference) {
         // columns; two terms: float32 rounding.
         EXPECT_LT(err1, 0.05 * norm);
         EXPECT_LT(err2, 2e-4 * norm);
+      }
+    }
+  }
+}
+
+// Blocks with every quant bit set (each u at its type's largest value, U8MaxQuant) and small
+// positive f16 scales: against inputs all at +127, the AVX2 kernel's int16 pair sums reach the
+// bound they are sized for (x86_avx2_u8_panels.h), so saturation would show here.
+std::vector<uint8_t> AllMaxBlocks(DType t, size_t rows, size_t cols) {
+  std::vector<uint8_t> w(rows * DTypeBytes(t, cols), 0xFF);
+  const uint16_t d = 0x2000, dmin = 0x1C00;  // f16 2^-7, 2^-8
+  auto set = [&](size_t block_bytes, size_t d_off, long dmin_off) {
+    for (size_t b = 0; b < w.size() / block_bytes; ++b) {
+      std::memcpy(&w[b * block_bytes + d_off], &d, 2);
+      if (dmin_off >= 0) std::memcpy(&w[b * block_bytes + static_cast<size_t>(dmin_off)], &dmin, 2);
+    }
+  };
+  switch (t) {
+    case DType::kQ4_1: return set(sizeof(BlockQ4_1), offsetof(BlockQ4_1, d), offsetof(BlockQ4_1, m)), w;
+    case DType::kQ5_0: return set(sizeof(BlockQ5_0), offsetof(BlockQ5_0, d), -1), w;
+    case DType::kQ5_1: return set(sizeof(BlockQ5_1), offsetof(BlockQ5_1, d), offsetof(BlockQ5_1, m)), w;
+    case DType::kQ2_K: return set(sizeof(BlockQ2_K), offsetof(BlockQ2_K, d), offsetof(BlockQ2_K, dmin)), w;
+    case DType::kQ3_K: return set(sizeof(BlockQ3_K), offsetof(BlockQ3_K, d), -1), w;
+    case DType::kQ4_K: return set(sizeof(BlockQ4_K), offsetof(BlockQ4_K, d), offsetof(BlockQ4_K, dmin)), w;
+    case DType::kQ5_K: return set(sizeof(BlockQ5_K), offsetof(BlockQ5_K, d), offsetof(BlockQ5_K, dmin)), w;
+    case DType::kQ6_K: return set(sizeof(BlockQ6_K), offsetof(BlockQ6_K, d), -1), w;
+    default: return {};
+  }
+}
+
+TEST(U8Panels, LargestQuantsAgainstLargestInputsDoNotSaturate) {
+  const std::vector<Variant> variants = Variants();
+  if (variants.empty()) GTEST_SKIP() << "no u8 panel kernels on this CPU";
+  for (const Variant& v : variants) {
+    for (const TypeCase& t : kTypes) {
+      if (!v.takes(t.dtype)) continue;
+      const size_t rows = 24, cols = 512, n = 4;
+      const std::vector<uint8_t> w = AllMaxBlocks(t.dtype, rows, cols);
+      if (w.empty()) continue;  // no AVX2 panels for it (Q8_0, Q4_0, IQ4)
+      SCOPED_TRACE(std::string(v.name) + " " + DTypeName(t.dtype));
+      std::vector<uint8_t> u(rows * cols);
+      std::vector<float> scale(rows * cols / U8GroupSize(t.dtype)), min(scale.size());
+      UnpackRowsU8(t.dtype, w.data(), DTypeBytes(t.dtype, cols), rows, cols, u.data(), scale.data(), min.data());
+      int largest = 0;
+      for (uint8_t e : u) largest = std::max<int>(largest, e);
+      EXPECT_EQ(largest, U8MaxQuant(t.dtype)) << "the blocks reach the type's largest quant";
+      const std::vector<float> xf(n * cols, 1.f);  // every input byte +127
+      U8PanelInputs x;
+      PackU8PanelInputs(xf.data(), n, cols, U8GroupSize(t.dtype), false, x);
+      const std::vector<double> want = ExactOnQuantizedInputs(t, w, rows, cols, x);
+      std::vector<float> y(x.n * rows);
+      v.fn(MatrixView{t.dtype, w.data(), rows, cols}, x, x.n, y.data(), 0, rows);
+      for (size_t j = 0; j < y.size(); ++j) {
+        ASSERT_NEAR(y[j], want[j], 1e-4 * (1.0 + std::fabs(want[j]))) << "output " << j;
       }
     }
   }

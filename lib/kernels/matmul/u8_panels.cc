@@ -175,14 +175,20 @@ size_t U8GroupSize(DType dtype) {
   return FormatOf(dtype, &f) ? f.group : 0;
 }
 
-bool U8PanelsFitAvx2(DType dtype) {
+int U8MaxQuant(DType dtype) {
   switch (dtype) {
-    case DType::kQ4_1: case DType::kQ5_0: case DType::kQ5_1: case DType::kQ2_K: case DType::kQ3_K:
-    case DType::kQ4_K: case DType::kQ5_K: case DType::kQ6_K:
-      return true;
-    default:
-      return false;  // Q8_0, Q4_0 (their own kernels), IQ4_NL / IQ4_XS (u up to 241)
+    case DType::kQ2_K: return 3;
+    case DType::kQ3_K: return 7;
+    case DType::kQ4_0: case DType::kQ4_1: case DType::kQ4_K: return 15;
+    case DType::kQ5_0: case DType::kQ5_1: case DType::kQ5_K: return 31;
+    case DType::kQ6_K: return 63;
+    default: return 255;  // Q8_0 (w + 128), IQ4_NL / IQ4_XS (table values up to 241)
   }
+}
+
+bool U8PanelsFitAvx2(DType dtype) {
+  // Q8_0 and Q4_0 have kernels of their own; the rest take the AVX2 panels when u < 64.
+  return dtype != DType::kQ8_0 && dtype != DType::kQ4_0 && U8MaxQuant(dtype) < 64;
 }
 
 void UnpackRowsU8(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_rows, size_t cols, uint8_t* u,

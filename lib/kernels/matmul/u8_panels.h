@@ -81,6 +81,8 @@ using U8GemmFn = void (*)(const MatrixView& w, const U8PanelInputs& x, size_t n,
 void GemmU8PanelsAvx512(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1);
 void GemmU8PanelsAvxVnni(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1);
 void GemmU8PanelsAvx2(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1);
+// The largest u an unpacked `dtype` row holds (255 for types without a smaller bound).
+int U8MaxQuant(DType dtype);
 // Whether every u of `dtype` is under 64, as AVX2's vpmaddubsw needs (x86_avx2_u8_panels.h).
 bool U8PanelsFitAvx2(DType dtype);
 
