@@ -70,10 +70,10 @@ TEST(Avx2Gemm, BF16DecodeMatchesReference) {
   if (!CpuHas(Isa::kAvx2)) GTEST_SKIP() << "no AVX2 on this CPU";
   std::mt19937 rng(13);
   for (size_t rows : {1u, 3u, 4u, 9u, 70u}) {
-    for (size_t cols : {1u, 15u, 16u, 33u, 1152u, 4096u}) {
+    for (size_t cols : {1u, 15u, 16u, 33u, 48u, 1152u, 4096u}) {
       std::vector<uint8_t> storage;
       const MatrixView w = MakeWeights(DType::kBF16, rows, cols, storage, rng);
-      for (size_t n : {1u, 2u, 3u}) {
+      for (size_t n : {1u, 2u, 3u, 4u, 7u}) {
         std::vector<float> x(n * cols);
         for (float& v : x) v = std::normal_distribution<float>(0.f, 1.f)(rng);
         std::vector<float> y(n * rows, NAN);

@@ -44,7 +44,7 @@ constexpr MatMulPlan U8Panels(const char* name, U8GemmFn fn) {
   return {MatMulPath::kU8Panels, name, nullptr, nullptr, 64, 0, kPanelRows, fn};
 }
 constexpr MatMulPlan kF32GemmAvx2 = {MatMulPath::kFloatRows, "f32_gemm_16x6__avx2", nullptr, GemmF32Avx2, 64, 0, 1, nullptr};
-constexpr MatMulPlan kBF16GemvAvx2 = {MatMulPath::kFloatRows, "bf16_f32_gemv_4x1__avx2", nullptr, GemvBF16Avx2, 0, 65536, 4, nullptr};  // about 64 KB of weights per task
+constexpr MatMulPlan kBF16GemvAvx2 = {MatMulPath::kFloatRows, "bf16_f32_gemv_1x3__avx2", nullptr, GemvBF16Avx2, 0, 65536, 1, nullptr};  // about 64 KB of weights per task
 #endif
 
 // Searched in order: the first entry of the ISA that names the weight type, or takes any.
