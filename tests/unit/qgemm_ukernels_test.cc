@@ -273,7 +273,7 @@ TEST(QGemmUkernels, AvxVnniVariantsEqualAvx2ToTheBit) {
       }
     }
   }
-  EXPECT_EQ(compared, 7u);
+  EXPECT_EQ(compared, 9u);
 }
 
 // The dispatch table: on AVX2 the 8-bit block types run in place (no load-time repacking), with
@@ -330,17 +330,20 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
       EXPECT_FALSE(MatMulUsesPanels(isa, type));
       for (size_t n : {1u, 3u, 4u, 256u}) {
         const MatMulPlan& plan = FindMatMulPlan(isa, type, n);
-        // Prompts: the affine u8 panels.
-        if (n >= 4) {
+        // Prompts: the affine u8 panels on AVX-512; on AVX2 the 8 rows' blocks staged once per call
+        // for up to 32 inputs, as Q4_0's.
+        if (n >= 4 && isa == Isa::kAvx512) {
           EXPECT_EQ(plan.path, MatMulPath::kU8Panels) << DTypeName(type) << " n=" << n;
           continue;
         }
         ASSERT_EQ(plan.path, MatMulPath::kQGemm) << DTypeName(type) << " n=" << n;
         EXPECT_EQ(plan.ukernel->weight, type);
         EXPECT_EQ(plan.ukernel->isa, isa);
+        if (n >= 4) EXPECT_EQ(plan.ukernel->nr, 32u) << DTypeName(type);  // kStagedNR
       }
     }
     EXPECT_EQ(FindMatMulPlan(Isa::kAvxVnni, type, 1).ukernel->isa, Isa::kAvxVnni);
+    EXPECT_EQ(FindMatMulPlan(Isa::kAvxVnni, type, 64).ukernel->isa, Isa::kAvxVnni);
 #endif
     EXPECT_EQ(FindMatMulPlan(Isa::kScalar, type, 1).path, MatMulPath::kDotRows);
   }

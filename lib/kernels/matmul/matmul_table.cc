@@ -14,6 +14,7 @@ extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2, kQ8_0Q8_0Gemm8x4Avx2, kQ8_0Q8_0G
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni, kQ8_0Q8_0Gemm8x4AvxVnni, kQ8_0Q8_0Gemm8x32AvxVnni, kQ4_0Q8_0Gemm8x4AvxVnni,
     kQ4_0Q8_0Gemm8x32AvxVnni;
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2, kQ5_1Q8_0Gemm8x8Avx2, kQ5_0Q8_0Gemm8x8AvxVnni, kQ5_1Q8_0Gemm8x8AvxVnni;
+extern const QGemmUkernel kQ5_0Q8_0Gemm8x32Avx2, kQ5_1Q8_0Gemm8x32Avx2, kQ5_0Q8_0Gemm8x32AvxVnni, kQ5_1Q8_0Gemm8x32AvxVnni;
 extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x1Avx2;
 extern const QGemmUkernel kQ5_0Q8_0Gemm16x4Avx512, kQ5_1Q8_0Gemm16x4Avx512;
 #endif
@@ -74,8 +75,8 @@ const MatMulEntry kTable[] = {
     // other type takes the AVX2 entries (FindMatMulPlan).
     {Isa::kAvxVnni, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm8x4AvxVnni, 0, 65536), QGemm(kQ8_0Q8_0Gemm8x32AvxVnni, 16, 0)},
     {Isa::kAvxVnni, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4AvxVnni, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x32AvxVnni, 16, 0)},
-    {Isa::kAvxVnni, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8AvxVnni, 0, 65536), U8Panels("q5_0_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
-    {Isa::kAvxVnni, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8AvxVnni, 0, 65536), U8Panels("q5_1_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8AvxVnni, 0, 65536), QGemm(kQ5_0Q8_0Gemm8x32AvxVnni, 16, 0)},
+    {Isa::kAvxVnni, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8AvxVnni, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x32AvxVnni, 16, 0)},
     {Isa::kAvxVnni, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q4_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ6_K, false, QGemm(kQ6_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q6_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
@@ -88,11 +89,14 @@ const MatMulEntry kTable[] = {
     // AVX2: the blocks in place. Decode: about 64 KB of weights per task; prompts: 16 rows, whose
     // blocks stay in L1 while every input streams past, staged 8 rows at a time for up to 32 inputs
     // per call (one Zen 5 thread, n = 256: Q8_0 100 -> 137 GOP/s on AVX2, 119 -> 211 on AVX-VNNI;
-    // Q4_0 150 -> 180 and 191 -> 203).
+    // Q4_0 150 -> 180 and 191 -> 203). Q5_0 / Q5_1 staged alike instead of the u8 panels (AVX2,
+    // MatMul on one thread, n = 64 / 256: Q5_0 131 / 180 -> 196 / 188 GFLOP/s, Q5_1 72 / 150 ->
+    // 189 / 189): most of a Q4_K_M Gemma 3 1B file is Q5_0 (its 1152 columns are not whole
+    // K-quant super-blocks).
     {Isa::kAvx2, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm8x4Avx2, 0, 65536), QGemm(kQ8_0Q8_0Gemm8x32Avx2, 16, 0)},
     {Isa::kAvx2, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4Avx2, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x32Avx2, 16, 0)},
-    {Isa::kAvx2, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8Avx2, 0, 65536), U8Panels("q5_0_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
-    {Isa::kAvx2, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8Avx2, 0, 65536), U8Panels("q5_1_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
+    {Isa::kAvx2, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8Avx2, 0, 65536), QGemm(kQ5_0Q8_0Gemm8x32Avx2, 16, 0)},
+    {Isa::kAvx2, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8Avx2, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x32Avx2, 16, 0)},
     // K-quants against 8-bit activations with a scale per 32 (kquant_q8k.h).
     {Isa::kAvx2, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q4_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     {Isa::kAvx2, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
@@ -132,6 +136,7 @@ const std::vector<const QGemmUkernel*>& AllQGemmUkernels() {
       &kQ8_0Q8_0Gemm4x4Avx2, &kQ4_0Q8_0Gemm8x4Avx2, &kQ8_0Q8_0Gemm4x4AvxVnni, &kQ4_0Q8_0Gemm8x4AvxVnni,
       &kQ5_0Q8_0Gemm8x8Avx2, &kQ5_1Q8_0Gemm8x8Avx2, &kQ5_0Q8_0Gemm8x8AvxVnni, &kQ5_1Q8_0Gemm8x8AvxVnni,
       &kQ8_0Q8_0Gemm8x4Avx2, &kQ8_0Q8_0Gemm8x4AvxVnni, &kQ8_0Q8_0Gemm8x32Avx2, &kQ8_0Q8_0Gemm8x32AvxVnni, &kQ4_0Q8_0Gemm8x32Avx2, &kQ4_0Q8_0Gemm8x32AvxVnni,
+      &kQ5_0Q8_0Gemm8x32Avx2, &kQ5_1Q8_0Gemm8x32Avx2, &kQ5_0Q8_0Gemm8x32AvxVnni, &kQ5_1Q8_0Gemm8x32AvxVnni,
       &kQ5_0Q8_0Gemm16x4Avx512, &kQ5_1Q8_0Gemm16x4Avx512,
 #endif
   };

@@ -37,6 +37,10 @@ extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2 = {"q5_0_q8_0_gemm_8x8__avx2", DT
                                                   8, 8, kQ5Gemm8x8<Avx2Dot, Q5_0Rows>};
 extern const QGemmUkernel kQ5_1Q8_0Gemm8x8Avx2 = {"q5_1_q8_0_gemm_8x8__avx2", DType::kQ5_1, ActQuant::kQ8_0, Isa::kAvx2,
                                                   8, 8, kQ5Gemm8x8<Avx2Dot, Q5_1Rows>};
+extern const QGemmUkernel kQ5_0Q8_0Gemm8x32Avx2 = {"q5_0_q8_0_gemm_8x32__avx2", DType::kQ5_0, ActQuant::kQ8_0,
+                                                   Isa::kAvx2, 8, kStagedNR, GemmStaged8<Rows8Staging<Avx2Dot, Q5_0Rows>>};
+extern const QGemmUkernel kQ5_1Q8_0Gemm8x32Avx2 = {"q5_1_q8_0_gemm_8x32__avx2", DType::kQ5_1, ActQuant::kQ8_0,
+                                                   Isa::kAvx2, 8, kStagedNR, GemmStaged8<Rows8Staging<Avx2Dot, Q5_1Rows>>};
 
 // The affine u8 panels with this dot product (x86_avx2_u8_panels.h).
 void GemmU8PanelsAvx2(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1) {

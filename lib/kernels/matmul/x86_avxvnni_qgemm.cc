@@ -47,6 +47,10 @@ extern const QGemmUkernel kQ5_0Q8_0Gemm8x8AvxVnni = {"q5_0_q8_0_gemm_8x8__avxvnn
                                                      Isa::kAvxVnni, 8, 8, kQ5Gemm8x8<AvxVnniDot, Q5_0Rows>};
 extern const QGemmUkernel kQ5_1Q8_0Gemm8x8AvxVnni = {"q5_1_q8_0_gemm_8x8__avxvnni", DType::kQ5_1, ActQuant::kQ8_0,
                                                      Isa::kAvxVnni, 8, 8, kQ5Gemm8x8<AvxVnniDot, Q5_1Rows>};
+extern const QGemmUkernel kQ5_0Q8_0Gemm8x32AvxVnni = {"q5_0_q8_0_gemm_8x32__avxvnni", DType::kQ5_0, ActQuant::kQ8_0,
+                                                      Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Rows8Staging<AvxVnniDot, Q5_0Rows>>};
+extern const QGemmUkernel kQ5_1Q8_0Gemm8x32AvxVnni = {"q5_1_q8_0_gemm_8x32__avxvnni", DType::kQ5_1, ActQuant::kQ8_0,
+                                                      Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Rows8Staging<AvxVnniDot, Q5_1Rows>>};
 
 // The affine u8 panels with this dot product (x86_avx2_u8_panels.h).
 void GemmU8PanelsAvxVnni(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1) {
