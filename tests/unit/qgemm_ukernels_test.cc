@@ -339,7 +339,9 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
         ASSERT_EQ(plan.path, MatMulPath::kQGemm) << DTypeName(type) << " n=" << n;
         EXPECT_EQ(plan.ukernel->weight, type);
         EXPECT_EQ(plan.ukernel->isa, isa);
-        if (n >= 4) EXPECT_EQ(plan.ukernel->nr, 32u) << DTypeName(type);  // kStagedNR
+        if (n >= 4) {
+          EXPECT_EQ(plan.ukernel->nr, 32u) << DTypeName(type);  // kStagedNR
+        }
       }
     }
     EXPECT_EQ(FindMatMulPlan(Isa::kAvxVnni, type, 1).ukernel->isa, Isa::kAvxVnni);
