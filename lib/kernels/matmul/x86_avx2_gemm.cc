@@ -14,11 +14,11 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <type_traits>
 
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul/gemm_panels.h"
+#include "kernels/matmul/x86_avx2_inline.h"
 
 namespace gemmakit {
 namespace {
@@ -213,10 +213,7 @@ void GemvBF16RowAvx2(const uint16_t* w, size_t cols, const float* x, const float
   for (size_t i = 0; i < kInputs; ++i) {
     __m256 sum = a[i][0];
     for (size_t c = 1; c < kChains; ++c) sum = _mm256_add_ps(sum, a[i][c]);
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    float total = _mm_cvtss_f32(s);
+    float total = HorizontalSum(sum);
     for (size_t j = cols16; j < cols; ++j) total += BF16ToF32(w[j]) * x[i * cols + j];
     y[i * y_stride] = total;
   }
