@@ -334,6 +334,17 @@ inline void UnpackRows8(const uint8_t* const (&row)[8], size_t b, Rows8Block& u)
   u.mw = Format::kHasMin ? LoadHalfs8(row, off + Format::kMin) : _mm256_setzero_ps();
 }
 
+// Dword k (< 4) of each 128-bit lane of v in all four of the lane's dwords (vpshufd): a broadcast
+// without a load.
+inline __m256i BroadcastDword(__m256i v, size_t k) {
+  switch (k) {
+    case 0: return _mm256_shuffle_epi32(v, 0x00);
+    case 1: return _mm256_shuffle_epi32(v, 0x55);
+    case 2: return _mm256_shuffle_epi32(v, 0xAA);
+    default: return _mm256_shuffle_epi32(v, 0xFF);
+  }
+}
+
 // acc += block u's 8 rows against input block xb: 4 input bytes broadcast to every lane multiply
 // all 8 rows at once (vpmaddubsw), lane r = row r's sum. The products add up in int16 over a whole
 // Q4_0 block (each lane at most 4 × 2 × 2 × 15 × 127 = 30480), over half a 5-bit block (2 × 2 ×
@@ -343,13 +354,13 @@ template <class Dot, typename Format>
 inline __m256 MulRows8(const Rows8Block& u, const BlockQ8Act& xb, __m256 acc) {
   constexpr size_t kKPerInt16 = Format::kFifthBit ? 2 : 4;  // quant dwords summed in int16
   __m256i s32 = _mm256_setzero_si256();
+  // The input's two halves loaded once into both 128-bit lanes; dword k then broadcast in register.
+  const __m256i xlo = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xb.qs)));
+  const __m256i xhi = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xb.qs + 16)));
   for (size_t k0 = 0; k0 < 4; k0 += kKPerInt16) {
     typename Dot::Acc s = Dot::Zero();
     for (size_t k = k0; k < k0 + kKPerInt16; ++k) {
-      int32_t xl, xh;
-      std::memcpy(&xl, xb.qs + 4 * k, 4);
-      std::memcpy(&xh, xb.qs + 16 + 4 * k, 4);
-      s = Dot::Add2(s, u.lo[k], _mm256_set1_epi32(xl), u.hi[k], _mm256_set1_epi32(xh));
+      s = Dot::Add2(s, u.lo[k], BroadcastDword(xlo, k), u.hi[k], BroadcastDword(xhi, k));
     }
     s32 = _mm256_add_epi32(s32, Dot::Lanes(s));
   }
