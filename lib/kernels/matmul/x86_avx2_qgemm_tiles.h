@@ -142,6 +142,12 @@ inline __m256 LoadHalfs8(const uint8_t* const (&row)[8], size_t offset) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d)));
 }
 
+// Lane r's f16 in its low 16 bits (the high 16 zero) as a float, lane r = row r.
+inline __m256 HalvesInDwordsToF32(__m256i v) {
+  const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(v, v), _MM_SHUFFLE(3, 1, 2, 0));
+  return _mm256_cvtph_ps(_mm256_castsi256_si128(packed));
+}
+
 // The 16 bytes at `off` of rows 0-7 as 4 registers, register k = dword k of every row, lane r =
 // row r: rows r and r + 4 loaded into one register's halves, then a 4 × 4 transpose per half.
 inline void TransposeRows8(const uint8_t* const (&row)[8], size_t off, __m256i* g) {
@@ -302,13 +308,26 @@ inline void UnpackRows8(const uint8_t* const (&row)[8], size_t b, Rows8Block& u)
     u.hi[k] = _mm256_and_si256(_mm256_srli_epi16(g[k], 4), low);
   }
   if constexpr (Format::kFifthBit) {
-    // qh of rows 0-7, lane r = row r: the first dword of 16 bytes loaded at qh, transposed as v.
+    // The 16 bytes at each row's block start hold its scale, minimum and qh: one shuffle per pair of
+    // rows moves qh to dword 0 and the f16 scale and minimum, zero-extended, to dwords 1 and 2, then
+    // one transpose gives each of them with lane r = row r (8 scalar loads and inserts per f16 field
+    // cost decode, which is bound by these instructions, more).
+    constexpr char kH = static_cast<char>(Format::kQh), kM = static_cast<char>(Format::kMin), kZero = -128;
+    const __m128i fields = _mm_setr_epi8(kH, kH + 1, kH + 2, kH + 3, 0, 1, kZero, kZero, Format::kHasMin ? kM : kZero,
+                                         Format::kHasMin ? kM + 1 : kZero, kZero, kZero, kZero, kZero, kZero, kZero);
+    const __m256i to_fields = _mm256_broadcastsi128_si256(fields);
     __m256i h[4];
     for (size_t r = 0; r < 4; ++r) {
-      h[r] = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(row[r + 4] + off + Format::kQh),
-                                 reinterpret_cast<const __m128i*>(row[r] + off + Format::kQh));
+      h[r] = _mm256_shuffle_epi8(_mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(row[r + 4] + off),
+                                                     reinterpret_cast<const __m128i*>(row[r] + off)),
+                                 to_fields);
     }
-    const __m256i qh = _mm256_unpacklo_epi64(_mm256_unpacklo_epi32(h[0], h[1]), _mm256_unpacklo_epi32(h[2], h[3]));
+    const __m256i h01 = _mm256_unpacklo_epi32(h[0], h[1]), h23 = _mm256_unpacklo_epi32(h[2], h[3]);
+    const __m256i qh = _mm256_unpacklo_epi64(h01, h23);
+    u.dw = HalvesInDwordsToF32(_mm256_unpackhi_epi64(h01, h23));
+    u.mw = Format::kHasMin ? HalvesInDwordsToF32(_mm256_unpacklo_epi64(_mm256_unpackhi_epi32(h[0], h[1]),
+                                                                        _mm256_unpackhi_epi32(h[2], h[3])))
+                           : _mm256_setzero_ps();
     // Element 4k + i's fifth bit (lo[k], byte i) is bit 4 · (k % 2) + i of qh byte k / 2;
     // element 16 + 4k + i's (hi[k]) the same bit of byte 2 + k / 2. qb[q]: each lane's qh byte q
     // in all 4 of the lane's bytes (vpshufb, within 128-bit halves).
@@ -330,8 +349,10 @@ inline void UnpackRows8(const uint8_t* const (&row)[8], size_t b, Rows8Block& u)
       u.hi[k + 1] = _mm256_or_si256(u.hi[k + 1], _mm256_min_epu8(_mm256_and_si256(qb[2 + k / 2], bits_odd), fifth));
     }
   }
-  u.dw = LoadHalfs8(row, off);
-  u.mw = Format::kHasMin ? LoadHalfs8(row, off + Format::kMin) : _mm256_setzero_ps();
+  if constexpr (!Format::kFifthBit) {
+    u.dw = LoadHalfs8(row, off);
+    u.mw = _mm256_setzero_ps();
+  }
 }
 
 // Dword k (< 4) of each 128-bit lane of v in all four of the lane's dwords (vpshufd): a broadcast
@@ -350,17 +371,29 @@ inline __m256i BroadcastDword(__m256i v, size_t k) {
 // Q4_0 block (each lane at most 4 × 2 × 2 × 15 × 127 = 30480), over half a 5-bit block (2 × 2 ×
 // 2 × 31 × 127 = 31496) before Dot::Lanes widens them (AVX2's int16 pair sums; AVX-VNNI sums in
 // int32 anyway).
-template <class Dot, typename Format>
+// kBroadcastInRegister: the input's two halves loaded once into both 128-bit lanes and dword k
+// broadcast from them (vpshufd), where the staged tiles were bound by loads (a staged register and a
+// broadcast per product register); else 8 broadcast loads, which cost no vector instruction, where
+// the in-place decode tiles are bound by the instructions that unpack the weights.
+template <class Dot, typename Format, bool kBroadcastInRegister>
 inline __m256 MulRows8(const Rows8Block& u, const BlockQ8Act& xb, __m256 acc) {
   constexpr size_t kKPerInt16 = Format::kFifthBit ? 2 : 4;  // quant dwords summed in int16
   __m256i s32 = _mm256_setzero_si256();
-  // The input's two halves loaded once into both 128-bit lanes; dword k then broadcast in register.
-  const __m256i xlo = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xb.qs)));
-  const __m256i xhi = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xb.qs + 16)));
+  __m256i xlo = _mm256_setzero_si256(), xhi = _mm256_setzero_si256();
+  if constexpr (kBroadcastInRegister) {
+    xlo = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xb.qs)));
+    xhi = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xb.qs + 16)));
+  }
+  auto input_dword = [&](size_t k, bool high) {
+    if constexpr (kBroadcastInRegister) return BroadcastDword(high ? xhi : xlo, k);
+    int32_t v;
+    std::memcpy(&v, xb.qs + (high ? 16 : 0) + 4 * k, 4);
+    return _mm256_set1_epi32(v);
+  };
   for (size_t k0 = 0; k0 < 4; k0 += kKPerInt16) {
     typename Dot::Acc s = Dot::Zero();
     for (size_t k = k0; k < k0 + kKPerInt16; ++k) {
-      s = Dot::Add2(s, u.lo[k], BroadcastDword(xlo, k), u.hi[k], BroadcastDword(xhi, k));
+      s = Dot::Add2(s, u.lo[k], input_dword(k, false), u.hi[k], input_dword(k, true));
     }
     s32 = _mm256_add_epi32(s32, Dot::Lanes(s));
   }
@@ -398,7 +431,7 @@ void TileRows8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x
     }
     Rows8Block u;
     UnpackRows8<Format>(row, b, u);
-    for (size_t i = 0; i < kN; ++i) acc[i] = MulRows8<Dot, Format>(u, x[i * nb + b], acc[i]);
+    for (size_t i = 0; i < kN; ++i) acc[i] = MulRows8<Dot, Format, false>(u, x[i * nb + b], acc[i]);
   }
   for (size_t i = 0; i < kN; ++i) StoreRows<kRows>(y + i * ldy, rows, acc[i]);
 }
@@ -411,7 +444,7 @@ void PassRows8Staged(const Rows8Block* u, size_t rows, const BlockQ8Act* x, size
   __m256 acc[kN];
   for (size_t i = 0; i < kN; ++i) acc[i] = _mm256_setzero_ps();
   for (size_t b = 0; b < nb; ++b) {
-    for (size_t i = 0; i < kN; ++i) acc[i] = MulRows8<Dot, Format>(u[b], x[i * nb + b], acc[i]);
+    for (size_t i = 0; i < kN; ++i) acc[i] = MulRows8<Dot, Format, true>(u[b], x[i * nb + b], acc[i]);
   }
   for (size_t i = 0; i < kN; ++i) StoreRows<8>(y + i * ldy, rows, acc[i]);
 }
