@@ -99,6 +99,12 @@ void BM_QGemmUkernel(benchmark::State& state) {
   std::vector<BlockQ8Act> xq(n * nb);
   for (size_t i = 0; i < n; ++i) QuantizeActivationsQ8(x.data() + i * cols, xq.data() + i * nb, cols);
   const auto* w = reinterpret_cast<const uint8_t*>(stored.data());
+  std::vector<uint8_t> panels;
+  if (k.pack) {  // the load-time layout it reads (rows is a multiple of MR)
+    panels.resize(stored.size());
+    for (size_t r = 0; r < rows; r += k.mr) k.pack(w + r * row_bytes, row_bytes, k.mr, nb, panels.data() + r * row_bytes);
+    w = panels.data();
+  }
   for (auto _ : state) {
     for (size_t r = 0; r < rows; r += k.mr) {
       for (size_t i = 0; i < n; i += k.nr) {

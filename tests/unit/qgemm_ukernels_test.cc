@@ -163,16 +163,30 @@ std::vector<BlockQ8Act> QuantizeInputs(const std::vector<float>& x, size_t n_max
   return xq;
 }
 
+// w (rows of nb blocks) as k reads it: the blocks themselves, or repacked by k.pack a panel of MR
+// rows at a time (panel p where row MR · p's blocks were).
+std::vector<uint8_t> KernelLayout(const QGemmUkernel& k, const std::vector<uint8_t>& w, size_t rows, size_t nb) {
+  if (!k.pack) return w;
+  const size_t row_bytes = nb * DTypeBytes(k.weight, kQK), panels = (rows + k.mr - 1) / k.mr;
+  std::vector<uint8_t> out(panels * k.mr * row_bytes, 0xA5);
+  for (size_t p = 0; p < panels; ++p) {
+    k.pack(w.data() + p * k.mr * row_bytes, row_bytes, std::min(k.mr, rows - p * k.mr), nb,
+           out.data() + p * k.mr * row_bytes);
+  }
+  return out;
+}
+
 // Calls k over `rows` rows of w and the first n quantized inputs, tiled as the operator tiles (MR
 // rows by up to NR inputs per call, outputs ldy apart), and checks every output against Exact and
 // that nothing past the rows is written.
 void ExpectTilesMatch(const QGemmUkernel& k, const std::vector<uint8_t>& w, size_t rows, size_t nb,
                       const std::vector<BlockQ8Act>& xq, size_t n, const std::string& what) {
   const size_t row_bytes = nb * DTypeBytes(k.weight, kQK), ldy = rows + 3;
+  const std::vector<uint8_t> layout = KernelLayout(k, w, rows, nb);
   std::vector<float> y(n * ldy, NAN);
   for (size_t r = 0; r < rows; r += k.mr) {
     for (size_t i = 0; i < n; i += k.nr) {
-      k.fn(w.data() + r * row_bytes, row_bytes, std::min(k.mr, rows - r), xq.data() + i * nb, std::min(k.nr, n - i),
+      k.fn(layout.data() + r * row_bytes, row_bytes, std::min(k.mr, rows - r), xq.data() + i * nb, std::min(k.nr, n - i),
            nb, y.data() + i * ldy + r, ldy);
     }
   }
@@ -246,7 +260,10 @@ TEST(QGemmUkernels, AvxVnniVariantsEqualAvx2ToTheBit) {
     if (v->isa != Isa::kAvxVnni) continue;
     const QGemmUkernel* a = nullptr;
     for (const QGemmUkernel* k : all) {
-      if (k->isa == Isa::kAvx2 && k->weight == v->weight && k->act == v->act && k->mr == v->mr && k->nr == v->nr) a = k;
+      if (k->isa == Isa::kAvx2 && k->weight == v->weight && k->act == v->act && k->mr == v->mr && k->nr == v->nr &&
+          k->pack == v->pack) {
+        a = k;
+      }
     }
     ASSERT_NE(a, nullptr) << v->name << ": no AVX2 kernel of the same contract and tile";
     ++compared;
@@ -255,7 +272,7 @@ TEST(QGemmUkernels, AvxVnniVariantsEqualAvx2ToTheBit) {
       for (size_t rows : {size_t{1}, v->mr - 1, v->mr}) {
         for (size_t nb : {1u, 7u, 64u}) {
           const size_t cols = nb * kQK, row_bytes = DTypeBytes(v->weight, cols);
-          const std::vector<uint8_t> w = MakeBlocks(v->weight, rows, cols, pattern, rng);
+          const std::vector<uint8_t> w = KernelLayout(*v, MakeBlocks(v->weight, rows, cols, pattern, rng), rows, nb);
           std::vector<float> x(v->nr * cols);
           for (float& e : x) e = std::normal_distribution<float>(0.f, 1.f)(rng);
           std::vector<BlockQ8Act> xq(v->nr * nb);
@@ -273,7 +290,7 @@ TEST(QGemmUkernels, AvxVnniVariantsEqualAvx2ToTheBit) {
       }
     }
   }
-  EXPECT_EQ(compared, 9u);
+  EXPECT_EQ(compared, 11u);
 }
 
 // The dispatch table: on AVX2 the 8-bit block types run in place (no load-time repacking), with

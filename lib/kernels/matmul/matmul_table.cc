@@ -17,6 +17,8 @@ extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2, kQ5_1Q8_0Gemm8x8Avx2, kQ5_0Q8_0G
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x32Avx2, kQ5_1Q8_0Gemm8x32Avx2, kQ5_0Q8_0Gemm8x32AvxVnni, kQ5_1Q8_0Gemm8x32AvxVnni;
 extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x1Avx2;
 extern const QGemmUkernel kQ5_0Q8_0Gemm16x4Avx512, kQ5_1Q8_0Gemm16x4Avx512;
+extern const QGemmUkernel kQ5_0x8Q8_0Gemm8x4Avx2, kQ5_0x8Q8_0Gemm8x32Avx2, kQ5_0x8Q8_0Gemm8x4AvxVnni,
+    kQ5_0x8Q8_0Gemm8x32AvxVnni;
 #endif
 
 size_t MatMulPlan::RowsPerTask(size_t row_bytes) const {
@@ -138,6 +140,7 @@ const std::vector<const QGemmUkernel*>& AllQGemmUkernels() {
       &kQ8_0Q8_0Gemm8x4Avx2, &kQ8_0Q8_0Gemm8x4AvxVnni, &kQ8_0Q8_0Gemm8x32Avx2, &kQ8_0Q8_0Gemm8x32AvxVnni, &kQ4_0Q8_0Gemm8x32Avx2, &kQ4_0Q8_0Gemm8x32AvxVnni,
       &kQ5_0Q8_0Gemm8x32Avx2, &kQ5_1Q8_0Gemm8x32Avx2, &kQ5_0Q8_0Gemm8x32AvxVnni, &kQ5_1Q8_0Gemm8x32AvxVnni,
       &kQ5_0Q8_0Gemm16x4Avx512, &kQ5_1Q8_0Gemm16x4Avx512,
+      &kQ5_0x8Q8_0Gemm8x4Avx2, &kQ5_0x8Q8_0Gemm8x32Avx2, &kQ5_0x8Q8_0Gemm8x4AvxVnni, &kQ5_0x8Q8_0Gemm8x32AvxVnni,
 #endif
   };
   return all;

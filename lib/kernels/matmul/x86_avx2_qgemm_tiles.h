@@ -61,6 +61,7 @@
 #include <cstring>
 #include <memory>
 
+#include "kernels/matmul/q5_0_panels8.h"
 #include "kernels/matmul/qgemm_by_inputs.h"
 #include "kernels/matmul/ukernels.h"
 #include "kernels/quant/activation_q8.h"
@@ -436,6 +437,42 @@ void TileRows8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x
   for (size_t i = 0; i < kN; ++i) StoreRows<kRows>(y + i * ldy, rows, acc[i]);
 }
 
+// Block b of a Q5_0 8-row panel (q5_0_panels8.h) unpacked as UnpackRows8<Q5_0Rows> unpacks the
+// rows in place: the quant dwords are loaded with row r in lane r already, the fifth bits of the
+// register of elements 4j.. sit at bit j of every byte (one shift and mask each), the 8 scales are
+// contiguous. About 35 instructions a block where the rows in place take about 75.
+inline void UnpackQ5_0Panel8(const uint8_t* panel, size_t nb, size_t b, Rows8Block& u) {
+  const uint8_t* blk = panel + b * kQ5_0Panel8BlockBytes;
+  const __m256i low = _mm256_set1_epi8(0x0F), fifth = _mm256_set1_epi8(0x10);
+  const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 128));
+  // Register j's fifth bits to bit 4: j < 4 (lo[j]) left by 4 - j, j ≥ 4 (hi[j - 4]) right by j - 4.
+  const __m256i h_lo[4] = {_mm256_slli_epi32(h, 4), _mm256_slli_epi32(h, 3), _mm256_slli_epi32(h, 2),
+                           _mm256_slli_epi32(h, 1)};
+  const __m256i h_hi[4] = {h, _mm256_srli_epi32(h, 1), _mm256_srli_epi32(h, 2), _mm256_srli_epi32(h, 3)};
+  for (size_t k = 0; k < 4; ++k) {
+    const __m256i g = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 32 * k));
+    u.lo[k] = _mm256_or_si256(_mm256_and_si256(g, low), _mm256_and_si256(h_lo[k], fifth));
+    u.hi[k] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(g, 4), low), _mm256_and_si256(h_hi[k], fifth));
+  }
+  u.dw = _mm256_cvtph_ps(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(panel + nb * kQ5_0Panel8BlockBytes + 16 * b)));
+  u.mw = _mm256_setzero_ps();
+}
+
+// 8 rows of a Q5_0 panel × kN inputs, lane r = row r; rows past `rows` not stored. The panel is one
+// contiguous stream (two: blocks and scales), which the hardware prefetchers follow.
+template <class Dot, size_t kN>
+void TileQ5_0Panel8(const uint8_t* panel, size_t, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
+  __m256 acc[kN];
+  for (size_t i = 0; i < kN; ++i) acc[i] = _mm256_setzero_ps();
+  for (size_t b = 0; b < nb; ++b) {
+    Rows8Block u;
+    UnpackQ5_0Panel8(panel, nb, b, u);
+    for (size_t i = 0; i < kN; ++i) acc[i] = MulRows8<Dot, Q5_0Rows, false>(u, x[i * nb + b], acc[i]);
+  }
+  for (size_t i = 0; i < kN; ++i) StoreRows<8>(y + i * ldy, rows, acc[i]);
+}
+
 // Prompts: the same, with every block of the 8 rows unpacked once per call into a per-thread
 // buffer (Rows8Block: 320 bytes a block) and up to kStagedNR inputs then reading it, kN at a
 // time: the in-place tile unpacked it again for every 4 (or 8) inputs.
@@ -450,8 +487,8 @@ void PassRows8Staged(const Rows8Block* u, size_t rows, const BlockQ8Act* x, size
 }
 
 // The staged prompt kernels (QGemmFn): the 8 rows' blocks staged once per call by
-// Staging::Stage(row, b, block) into a per-thread buffer, then Staging::Pass<kN> for up to 4 inputs
-// at a time; rows (≤ 8) × n (≤ kStagedNR) inputs, rows past `rows` repeat row 0, not stored.
+// Staging::Stage(w, stride, rows, nb, blocks) into a per-thread buffer, then Staging::Pass<kN> for up
+// to 4 inputs at a time; rows (≤ 8) × n (≤ kStagedNR) inputs, rows past `rows` not stored.
 constexpr size_t kStagedNR = 32;
 template <class Staging>
 void GemmStaged8(const uint8_t* w, size_t stride, size_t rows, const void* xv, size_t n, size_t nb, float* y,
@@ -464,9 +501,7 @@ void GemmStaged8(const uint8_t* w, size_t stride, size_t rows, const void* xv, s
     staged.reset(new Block[nb]);
     capacity = nb;
   }
-  const uint8_t* row[8];
-  for (size_t r = 0; r < 8; ++r) row[r] = w + (r < rows ? r : 0) * stride;
-  for (size_t b = 0; b < nb; ++b) Staging::Stage(row, b, staged[b]);
+  Staging::Stage(w, stride, rows, nb, staged.get());
   const auto* x = static_cast<const BlockQ8Act*>(xv);
   size_t i = 0;
   for (; i + 4 <= n; i += 4) Staging::template Pass<4>(staged.get(), rows, x + i * nb, nb, y + i * ldy, ldy);
@@ -478,10 +513,21 @@ void GemmStaged8(const uint8_t* w, size_t stride, size_t rows, const void* xv, s
   }
 }
 
+// The 8 rows' pointers for the in-place tiles; rows past `rows` repeat row 0.
+struct Rows8 {
+  const uint8_t* row[8];
+  Rows8(const uint8_t* w, size_t stride, size_t rows) {
+    for (size_t r = 0; r < 8; ++r) row[r] = w + (r < rows ? r : 0) * stride;
+  }
+};
+
 template <class Dot>
 struct Q8_0Staging {
   using Block = StagedQ8_0Block;
-  static void Stage(const uint8_t* const (&row)[8], size_t b, Block& out) { StageQ8_0Block(row, b, &out); }
+  static void Stage(const uint8_t* w, size_t stride, size_t rows, size_t nb, Block* out) {
+    const Rows8 src(w, stride, rows);
+    for (size_t b = 0; b < nb; ++b) StageQ8_0Block(src.row, b, &out[b]);
+  }
   template <size_t kN>
   static void Pass(const Block* blk, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
     PassQ8_0Staged<Dot, kN>(blk, rows, x, nb, y, ldy);
@@ -491,10 +537,26 @@ struct Q8_0Staging {
 template <class Dot, typename Format>
 struct Rows8Staging {
   using Block = Rows8Block;
-  static void Stage(const uint8_t* const (&row)[8], size_t b, Block& out) { UnpackRows8<Format>(row, b, out); }
+  static void Stage(const uint8_t* w, size_t stride, size_t rows, size_t nb, Block* out) {
+    const Rows8 src(w, stride, rows);
+    for (size_t b = 0; b < nb; ++b) UnpackRows8<Format>(src.row, b, out[b]);
+  }
   template <size_t kN>
   static void Pass(const Block* blk, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
     PassRows8Staged<Dot, Format, kN>(blk, rows, x, nb, y, ldy);
+  }
+};
+
+// Q5_0 prompts from the load-time panels: the same staged blocks, unpacked without transposes.
+template <class Dot>
+struct Q5_0Panel8Staging {
+  using Block = Rows8Block;
+  static void Stage(const uint8_t* panel, size_t, size_t, size_t nb, Block* out) {
+    for (size_t b = 0; b < nb; ++b) UnpackQ5_0Panel8(panel, nb, b, out[b]);
+  }
+  template <size_t kN>
+  static void Pass(const Block* blk, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
+    PassRows8Staged<Dot, Q5_0Rows, kN>(blk, rows, x, nb, y, ldy);
   }
 };
 
@@ -513,6 +575,10 @@ template <class Dot, class Format>
 constexpr QGemmFn kQ5Gemm8x8 =
     QGemmByInputs<TileRows8<Dot, Format, 1>, TileRows8<Dot, Format, 2>, TileRows8<Dot, Format, 3>, TileRows8<Dot, Format, 4>,
              TileRows8<Dot, Format, 5>, TileRows8<Dot, Format, 6>, TileRows8<Dot, Format, 7>, TileRows8<Dot, Format, 8>>;
+// Q5_0 panels: 4 inputs per call (unpacking a block costs about as much as one input's products).
+template <class Dot>
+constexpr QGemmFn kQ5_0Panel8Gemm8x4 = QGemmByInputs<TileQ5_0Panel8<Dot, 1>, TileQ5_0Panel8<Dot, 2>,
+                                                    TileQ5_0Panel8<Dot, 3>, TileQ5_0Panel8<Dot, 4>>;
 
 }  // namespace
 }  // namespace gemmakit
