@@ -1,4 +1,5 @@
-// Q8_0 / Q4_0 matrices repacked into panels (kernels/matmul/panels.h): the layout round-trips
+// Matrices repacked into panels (kernels/matmul/panels.h: Q8_0 / Q4_0 for AVX-512, Q5_0's 8-row
+// panels for the AVX2 tier, run under GEMMAKIT_ISA=avx2 / avxvnni by ctest): the layout round-trips
 // exactly, and the kernels that read it give the same products as the row-major kernels (the
 // integer sums are identical; only the float summation order differs). Also the bf16-input GEMM
 // against exact math on bf16-rounded inputs.
@@ -71,7 +72,7 @@ TEST_P(Panels, RoundTripAndSameProductsAsRowMajor) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, Panels, ::testing::Values(DType::kQ8_0, DType::kQ4_0),
+INSTANTIATE_TEST_SUITE_P(Types, Panels, ::testing::Values(DType::kQ8_0, DType::kQ4_0, DType::kQ5_0),
                          [](const ::testing::TestParamInfo<DType>& info) { return std::string(DTypeName(info.param)); });
 
 TEST(BF16Inputs, EqualExactMathOnRoundedInputs) {

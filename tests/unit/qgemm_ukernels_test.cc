@@ -294,8 +294,8 @@ TEST(QGemmUkernels, AvxVnniVariantsEqualAvx2ToTheBit) {
 }
 
 // The dispatch table: on AVX2 the 8-bit block types run in place (no load-time repacking), with
-// their AVX-VNNI variants where the CPU has AVX-VNNI, and AVX-512 reads panels; Q5_0 / Q5_1 run
-// the AVX2 kernels in place on both.
+// their AVX-VNNI variants where the CPU has AVX-VNNI, and AVX-512 reads panels; Q5_0 reads its own
+// 8-row panels on the AVX2 tier, Q5_1 the blocks in place.
 TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
   for (DType type : {DType::kQ8_0, DType::kQ4_0}) {
     EXPECT_FALSE(MatMulUsesPanels(Isa::kAvx2, type));
@@ -343,8 +343,24 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
   }
   for (DType type : {DType::kQ5_0, DType::kQ5_1}) {
 #if defined(__x86_64__) || defined(_M_X64)
-    for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
-      EXPECT_FALSE(MatMulUsesPanels(isa, type));
+    for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
+      // Q5_0 reads 8-row panels repacked at load on the AVX2 tier, decode and prompts alike (a
+      // repacked matrix keeps no blocks to read), with the in-place kernel of the same tile for
+      // matrices that were not repacked.
+      const bool panels = type == DType::kQ5_0 && isa != Isa::kAvx512;
+      EXPECT_EQ(MatMulUsesPanels(isa, type), panels) << DTypeName(type);
+      for (size_t n : {1u, 64u}) {
+        const MatMulPlan& plan = FindMatMulPlan(isa, type, n);
+        if (plan.path != MatMulPath::kQGemm) continue;
+        EXPECT_EQ(plan.ukernel->pack != nullptr, panels) << DTypeName(type) << " n=" << n;
+        if (!plan.ukernel->pack) continue;
+        ASSERT_NE(plan.in_place, nullptr);
+        EXPECT_EQ(plan.in_place->pack, nullptr);
+        EXPECT_EQ(plan.in_place->isa, plan.ukernel->isa);
+        EXPECT_EQ(plan.in_place->weight, type);
+        EXPECT_EQ(plan.in_place->mr, plan.ukernel->mr);
+      }
+      if (isa == Isa::kAvxVnni) continue;
       for (size_t n : {1u, 3u, 4u, 256u}) {
         const MatMulPlan& plan = FindMatMulPlan(isa, type, n);
         // Prompts: the affine u8 panels on AVX-512; on AVX2 the 8 rows' blocks staged once per call

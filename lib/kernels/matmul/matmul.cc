@@ -262,10 +262,12 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
     quantize(0, n);
   }
   float* yq = terms == 2 ? terms_scratch.data() : y;  // two terms: [input][term][row]
-  NoteKernel(w.dtype, n, plan.path == MatMulPath::kQGemm || plan.path == MatMulPath::kQPanels ? plan.kernel : k.isa);
   if (plan.path == MatMulPath::kQGemm) {
-    const QGemmUkernel& uk = *plan.ukernel;
-    const auto* base = static_cast<const uint8_t*>(w.data);
+    // A kernel that reads load-time panels takes the matrix's; one that was not repacked, the
+    // in-place kernel of the same tile. Panel p starts where row MR · p's blocks did.
+    const QGemmUkernel& uk = plan.ukernel->pack && !w.panels ? *plan.in_place : *plan.ukernel;
+    const auto* base = static_cast<const uint8_t*>(uk.pack ? w.panels : w.data);
+    NoteKernel(w.dtype, n, uk.name);
     // A tile of MR rows stays in L1 while a block of inputs (about kQGemmInputBytes of them, in
     // L2) streams past it; the task's rows stay in L2 across the blocks of inputs.
     const size_t input_block = std::max(uk.nr, kQGemmInputBytes / (nb * sizeof(BlockQ8Act)) / uk.nr * uk.nr);
@@ -283,12 +285,14 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
     });
 #if defined(__x86_64__) || defined(_M_X64)
   } else if (plan.path == MatMulPath::kQPanels) {
+    NoteKernel(w.dtype, n, plan.kernel);
     PackedInputsQ8& packed = packed_scratch;
     PackInputsQ8(xq, nq, w.cols, w.dtype, packed);
     ForRowChunks(w.rows, TaskRows(plan, row_bytes, w.rows, ex), ex,
                  [&](size_t r0, size_t r1) { GemmQ8Avx512(w, packed, nq, yq, r0, r1); });
 #endif
   } else {
+    NoteKernel(w.dtype, n, k.isa);
     RunDotRows(nullptr, xq, nq, w, yq, ex, plan, k);
   }
   if (terms == 2) {

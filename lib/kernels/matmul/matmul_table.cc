@@ -31,8 +31,9 @@ namespace {
 // Row kernels: enough weight bytes per task that scheduling stays cheap next to the work.
 constexpr MatMulPlan kDotRows = {MatMulPath::kDotRows, nullptr, nullptr, nullptr, 0, 16384, 4, nullptr};
 
-constexpr MatMulPlan QGemm(const QGemmUkernel& k, size_t task_rows, size_t task_bytes) {
-  return {MatMulPath::kQGemm, k.name, &k, nullptr, task_rows, task_bytes, k.mr, nullptr};
+constexpr MatMulPlan QGemm(const QGemmUkernel& k, size_t task_rows, size_t task_bytes,
+                           const QGemmUkernel* in_place = nullptr) {
+  return {MatMulPath::kQGemm, k.name, &k, nullptr, task_rows, task_bytes, k.mr, nullptr, in_place};
 }
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -77,7 +78,8 @@ const MatMulEntry kTable[] = {
     // other type takes the AVX2 entries (FindMatMulPlan).
     {Isa::kAvxVnni, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm8x4AvxVnni, 0, 65536), QGemm(kQ8_0Q8_0Gemm8x32AvxVnni, 16, 0)},
     {Isa::kAvxVnni, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4AvxVnni, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x32AvxVnni, 16, 0)},
-    {Isa::kAvxVnni, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8AvxVnni, 0, 65536), QGemm(kQ5_0Q8_0Gemm8x32AvxVnni, 16, 0)},
+    {Isa::kAvxVnni, DType::kQ5_0, false, QGemm(kQ5_0x8Q8_0Gemm8x4AvxVnni, 0, 65536, &kQ5_0Q8_0Gemm8x8AvxVnni),
+     QGemm(kQ5_0x8Q8_0Gemm8x32AvxVnni, 16, 0, &kQ5_0Q8_0Gemm8x32AvxVnni)},
     {Isa::kAvxVnni, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8AvxVnni, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x32AvxVnni, 16, 0)},
     {Isa::kAvxVnni, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q4_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
@@ -97,7 +99,12 @@ const MatMulEntry kTable[] = {
     // K-quant super-blocks).
     {Isa::kAvx2, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm8x4Avx2, 0, 65536), QGemm(kQ8_0Q8_0Gemm8x32Avx2, 16, 0)},
     {Isa::kAvx2, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4Avx2, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x32Avx2, 16, 0)},
-    {Isa::kAvx2, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm8x8Avx2, 0, 65536), QGemm(kQ5_0Q8_0Gemm8x32Avx2, 16, 0)},
+    // Q5_0 from 8-row panels repacked at load (q5_0_panels8.h): in place, decode was bound by the
+    // instructions that gather 8 rows into registers (one thread, 6912 x 1152, in L3, 1 input:
+    // 15.9 -> 33.5 GB/s; 2 inputs 14.3 -> 23.1; n = 256 158 -> 178 GOP/s; AVX-VNNI 15.8 -> 35.5,
+    // 13.5 -> 25.6, 221 -> 212).
+    {Isa::kAvx2, DType::kQ5_0, false, QGemm(kQ5_0x8Q8_0Gemm8x4Avx2, 0, 65536, &kQ5_0Q8_0Gemm8x8Avx2),
+     QGemm(kQ5_0x8Q8_0Gemm8x32Avx2, 16, 0, &kQ5_0Q8_0Gemm8x32Avx2)},
     {Isa::kAvx2, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8Avx2, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x32Avx2, 16, 0)},
     // K-quants against 8-bit activations with a scale per 32 (kquant_q8k.h).
     {Isa::kAvx2, DType::kQ4_K, false, QGemm(kQ4_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q4_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
@@ -127,7 +134,8 @@ Isa MatMulIsa() { return CpuHasAvxVnni() ? Isa::kAvxVnni : BestIsa(); }
 const MatMulPlan& DotRowsPlan() { return kDotRows; }
 
 bool MatMulUsesPanels(Isa isa, DType weight) {
-  return FindMatMulPlan(isa, weight, 1).path == MatMulPath::kQPanels;
+  const MatMulPlan& plan = FindMatMulPlan(isa, weight, 1);
+  return plan.path == MatMulPath::kQPanels || (plan.path == MatMulPath::kQGemm && plan.ukernel->pack);
 }
 
 const std::vector<const QGemmUkernel*>& AllQGemmUkernels() {

@@ -19,7 +19,7 @@ struct MatrixView;
 enum class MatMulPath {
   kDotRows,   // the ISA's row dot kernels (dot_kernels.h): 4 rows at a time × every input
   kQGemm,     // an integer micro-kernel (ukernels.h) on the GGUF blocks in place
-  kQPanels,   // Q8_0 / Q4_0 repacked at load into 16-row panels (panels.h), for VNNI
+  kQPanels,   // Q8_0 / Q4_0 repacked at load into 16-row panels (panels.h), for AVX-512 VNNI
   kFloatRows, // a kernel on float32 inputs that takes a range of rows (FloatRowsFn)
   kU8Panels,  // rows unpacked per task into affine u8 panels (u8_panels.h), for AVX-512 VNNI prompts
 };
@@ -35,7 +35,10 @@ struct MatMulPlan {
   // Rows per task: task_rows when set, else about task_bytes of weights; a multiple of row_step.
   size_t task_rows, task_bytes, row_step;
   U8GemmFn u8_gemm;              // kU8Panels
-
+  // kQGemm with a ukernel that reads load-time panels (ukernel->pack): the kernel of the same tile
+  // on the blocks in place, for matrices that were not repacked (Gemma 3n's AltUp and LAuReL, a
+  // family's own matrices).
+  const QGemmUkernel* in_place = nullptr;
 
   size_t RowsPerTask(size_t row_bytes) const;
 };
@@ -55,7 +58,8 @@ const MatMulPlan& FindMatMulPlan(Isa isa, DType weight, size_t n);
 Isa MatMulIsa();
 // The row dot kernels' plan (every ISA has them).
 const MatMulPlan& DotRowsPlan();
-// Whether `weight` is repacked at load into panels on `isa` (the plan's path is kQPanels).
+// Whether `weight` is repacked at load into panels on `isa`: the plan's path is kQPanels (the
+// AVX-512 16-row panels, panels.h), or its micro-kernel reads panels of its own (QGemmUkernel::pack).
 bool MatMulUsesPanels(Isa isa, DType weight);
 
 // Every integer micro-kernel compiled into this build, whether or not this CPU runs it

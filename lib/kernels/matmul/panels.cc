@@ -14,6 +14,7 @@
 #include "kernels/matmul.h"
 #include "kernels/matmul/gemm_panels.h"
 #include "kernels/matmul/matmul_table.h"
+#include "kernels/matmul/q5_0_panels8.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/quant/blocks.h"
 
@@ -28,8 +29,20 @@ bool PanelsAvailable(DType dtype) { return MatMulUsesPanels(MatMulIsa(), dtype);
 size_t PanelQuantBytes(DType dtype) { return dtype == DType::kQ8_0 ? kQK * kPanelRows : kQK / 2 * kPanelRows; }
 size_t PanelStride(DType dtype, size_t cols) { return cols / kQK * (PanelQuantBytes(dtype) + 2 * kPanelRows); }
 
+namespace {
+
+// The micro-kernel that reads `dtype` from panels of its own on this CPU (QGemmUkernel::pack), if
+// any: their panels hold MR rows in the rows' own bytes.
+const QGemmUkernel* PanelUkernel(DType dtype) {
+  const MatMulPlan& plan = FindMatMulPlan(MatMulIsa(), dtype, 1);
+  return plan.path == MatMulPath::kQGemm && plan.ukernel->pack ? plan.ukernel : nullptr;
+}
+
+}  // namespace
+
 size_t PanelBytes(DType dtype, size_t rows, size_t cols) {
   if (dtype == DType::kBF16) return BF16PanelWords(rows, cols) * sizeof(uint32_t);
+  if (const QGemmUkernel* uk = PanelUkernel(dtype)) return (rows + uk->mr - 1) / uk->mr * uk->mr * DTypeBytes(dtype, cols);
   return (rows + kPanelRows - 1) / kPanelRows * PanelStride(dtype, cols);
 }
 
@@ -40,6 +53,16 @@ void PackPanels(const MatrixView& w, uint8_t* out, Executor* ex) {
       const size_t r0 = p0 * kBF16PanelLanes, r1 = std::min(w.rows, p1 * kBF16PanelLanes);
       PackPanelsFromBF16(static_cast<const uint16_t*>(w.data) + r0 * w.cols, r1 - r0, w.cols,
                          reinterpret_cast<uint32_t*>(out) + p0 * pairs * kBF16PanelLanes);
+    });
+  }
+  if (const QGemmUkernel* uk = PanelUkernel(w.dtype)) {
+    const size_t row_bytes = DTypeBytes(w.dtype, w.cols), nb = w.cols / DTypeBlockElems(w.dtype);
+    const auto* rows = static_cast<const uint8_t*>(w.data);
+    return ParallelFor(ex, (w.rows + uk->mr - 1) / uk->mr, 64, [&](size_t p0, size_t p1) {
+      for (size_t p = p0; p < p1; ++p) {
+        const size_t r = p * uk->mr;
+        uk->pack(rows + r * row_bytes, row_bytes, std::min(uk->mr, w.rows - r), nb, out + r * row_bytes);
+      }
     });
   }
 #if defined(__x86_64__) || defined(_M_X64)
@@ -59,6 +82,11 @@ void PanelRowToBlocks(DType dtype, const uint8_t* panels, size_t cols, size_t r,
     uint16_t* out = static_cast<uint16_t*>(dst);
     for (size_t c = 0; c < cols; ++c) out[c] = static_cast<uint16_t>(lane[(c / 2) * kBF16PanelLanes] >> (16 * (c % 2)));
     return;
+  }
+  if (dtype == DType::kQ5_0) {  // the AVX2 tier's 8-row panels, the only Q5_0 ones
+    const size_t row_bytes = DTypeBytes(dtype, cols);
+    return Q5_0Panel8RowToBlocks(panels + r / kQ5_0Panel8Rows * kQ5_0Panel8Rows * row_bytes, cols / kQK,
+                                 r % kQ5_0Panel8Rows, dst);
   }
   const size_t nb = cols / kQK, p = r / kPanelRows, lane = r % kPanelRows, quant_bytes = PanelQuantBytes(dtype);
   const uint8_t* panel = panels + p * PanelStride(dtype, cols);

@@ -1,4 +1,5 @@
-// Q8_0 and Q4_0 matrices repacked at load into 16-row panels: the layout the AVX-512 VNNI kernels
+// Matrices repacked at load into the layout their kernels read. This file's: Q8_0 and Q4_0 in
+// 16-row panels, the layout the AVX-512 VNNI kernels
 // read, for decode (one input) and prompts alike. A panel holds, for each 32-column block, the 16
 // rows' quants interleaved 4 bytes per row, so that one vpdpbusd multiplies 16 rows by 4 weights
 // against 4 input bytes broadcast from memory; then the 16 rows' f16 scales of every block. The
@@ -9,6 +10,9 @@
 //   Q8_0 quants: 8 groups × [16 lanes × 4 bytes]; byte = weight + 128 (unsigned for vpdpbusd).
 //   Q4_0 quants: 4 groups × [16 lanes × 4 bytes]; the block's quant bytes 4h..4h+3 as stored in
 //         GGUF (low nibbles: elements 4h..4h+3; high nibbles: elements 16+4h..), weight + 8.
+// The functions below also take the micro-kernels' own panels (QGemmUkernel::pack, the same bytes
+// per row as the blocks; e.g. Q5_0 in 8-row panels for AVX2, q5_0_panels8.h) and BF16's
+// (kernels/bf16_gemm.h).
 #pragma once
 
 #include <cstddef>
@@ -24,8 +28,8 @@ struct MatrixView;
 
 constexpr size_t kPanelRows = 16;
 
-// Whether this CPU's kernels for `dtype` read the panel layout (Q8_0 / Q4_0 with AVX-512 VNNI; the
-// matmul table, matmul_table.h, says which; AVX2 reads the GGUF blocks in place).
+// Whether this CPU's kernels for `dtype` read a panel layout (Q8_0 / Q4_0 with AVX-512 VNNI, Q5_0 on
+// the AVX2 tier; the matmul table, matmul_table.h, says which).
 // BF16 matrices have a panel layout too (kernels/bf16_gemm.h), used only under
 // Precision::kFast, when HasFastBF16Gemm(); PanelBytes, PackPanels and PanelRowToBlocks take it.
 bool PanelsAvailable(DType dtype);
