@@ -17,6 +17,7 @@
 #include "kernels/matmul/kquant_q8k.h"
 #include "kernels/matmul/matmul_table.h"
 #include "kernels/matmul/panels.h"
+#include "kernels/matmul/rows8_panels.h"
 #include "kernels/quant/activation_q8.h"
 #include "runtime/thread_pool.h"
 
@@ -100,9 +101,9 @@ void BM_QGemmUkernel(benchmark::State& state) {
   for (size_t i = 0; i < n; ++i) QuantizeActivationsQ8(x.data() + i * cols, xq.data() + i * nb, cols);
   const auto* w = reinterpret_cast<const uint8_t*>(stored.data());
   std::vector<uint8_t> panels;
-  if (k.pack) {  // the load-time layout it reads (rows is a multiple of MR)
+  if (k.panels) {  // the load-time layout it reads (rows is a multiple of MR)
     panels.resize(stored.size());
-    for (size_t r = 0; r < rows; r += k.mr) k.pack(w + r * row_bytes, row_bytes, k.mr, nb, panels.data() + r * row_bytes);
+    for (size_t r = 0; r < rows; r += k.mr) k.panels->pack(w + r * row_bytes, row_bytes, k.mr, nb, panels.data() + r * row_bytes);
     w = panels.data();
   }
   for (auto _ : state) {

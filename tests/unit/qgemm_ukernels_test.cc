@@ -2,7 +2,7 @@
 // AllQGemmUkernels) that this CPU runs, whatever GEMMAKIT_ISA lets the dispatcher pick, against
 // the definition: per block, the exact integer dot of the weight quants (Q4_0: nibble - 8, Q5_0:
 // q - 16, Q5_1: q) and the activation quants, times both scales, plus Q5_1's minimum times the
-// activations' sum, summed in double. Odd shapes (rows not a multiple of MR, every n from 1 to NR,
+// activations' sum, summed in double. Odd shapes (rows not a multiple of MR, n from 1 to 9 and around NR,
 // a stride between outputs wider than the rows), several block counts, and adversarial blocks:
 // every quant +127 / -128 (Q4_0: 15 / 0, Q5_x: 31 / 0) or alternating, inputs ±1 / 0 that quantize
 // to ±127, where an unsigned-by-signed vpmaddubsw could saturate int16. Inputs come as one 8-bit
@@ -23,6 +23,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/dtype.h"
 #include "kernels/matmul/matmul_table.h"
+#include "kernels/matmul/rows8_panels.h"
 #include "kernels/matmul/ukernels.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/quant/blocks.h"
@@ -163,14 +164,14 @@ std::vector<BlockQ8Act> QuantizeInputs(const std::vector<float>& x, size_t n_max
   return xq;
 }
 
-// w (rows of nb blocks) as k reads it: the blocks themselves, or repacked by k.pack a panel of MR
-// rows at a time (panel p where row MR · p's blocks were).
+// w (rows of nb blocks) as k reads it: the blocks themselves, or repacked into k.panels a panel of
+// MR rows at a time (panel p where row MR · p's blocks were).
 std::vector<uint8_t> KernelLayout(const QGemmUkernel& k, const std::vector<uint8_t>& w, size_t rows, size_t nb) {
-  if (!k.pack) return w;
+  if (!k.panels) return w;
   const size_t row_bytes = nb * DTypeBytes(k.weight, kQK), panels = (rows + k.mr - 1) / k.mr;
   std::vector<uint8_t> out(panels * k.mr * row_bytes, 0xA5);
   for (size_t p = 0; p < panels; ++p) {
-    k.pack(w.data() + p * k.mr * row_bytes, row_bytes, std::min(k.mr, rows - p * k.mr), nb,
+    k.panels->pack(w.data() + p * k.mr * row_bytes, row_bytes, std::min(k.mr, rows - p * k.mr), nb,
            out.data() + p * k.mr * row_bytes);
   }
   return out;
@@ -234,7 +235,10 @@ TEST(QGemmUkernels, EveryKernelThisCpuRunsMatchesTheDefinition) {
             const std::string what = std::string(k->name) + (two_terms ? " two terms" : "") + " pattern " +
                                      std::to_string(static_cast<int>(pattern)) + " rows=" + std::to_string(rows) +
                                      " nb=" + std::to_string(nb);
+            // Every count up to 9 (each register tile of the 4- and 8-input kernels), then around NR
+            // and past it.
             for (size_t n = 1; n <= n_max; ++n) {
+              if (n > 9 && n != k->nr - 1 && n != k->nr && n != k->nr + 1 && n != n_max) continue;
               ASSERT_NO_FATAL_FAILURE(ExpectTilesMatch(*k, w, rows, nb, xq, n, what));
             }
           }
@@ -261,7 +265,7 @@ TEST(QGemmUkernels, AvxVnniVariantsEqualAvx2ToTheBit) {
     const QGemmUkernel* a = nullptr;
     for (const QGemmUkernel* k : all) {
       if (k->isa == Isa::kAvx2 && k->weight == v->weight && k->act == v->act && k->mr == v->mr && k->nr == v->nr &&
-          k->pack == v->pack) {
+          k->panels == v->panels) {
         a = k;
       }
     }
@@ -290,15 +294,15 @@ TEST(QGemmUkernels, AvxVnniVariantsEqualAvx2ToTheBit) {
       }
     }
   }
-  EXPECT_EQ(compared, 11u);
+  EXPECT_EQ(compared, 15u);
 }
 
-// The dispatch table: on AVX2 the 8-bit block types run in place (no load-time repacking), with
-// their AVX-VNNI variants where the CPU has AVX-VNNI, and AVX-512 reads panels; Q5_0 reads its own
-// 8-row panels on the AVX2 tier, Q5_1 the blocks in place.
+// The dispatch table: the AVX2 tier (AVX2, and its AVX-VNNI variants where the CPU has AVX-VNNI) reads
+// Q8_0, Q4_0 and Q5_0 from 8-row panels repacked at load, decode and prompts alike (a repacked
+// matrix keeps no blocks to read), with the in-place kernel of the same tile for matrices that were
+// not repacked; AVX-512 reads its own 16-row panels for Q8_0 / Q4_0; Q5_1 is read in place.
 TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
   for (DType type : {DType::kQ8_0, DType::kQ4_0}) {
-    EXPECT_FALSE(MatMulUsesPanels(Isa::kAvx2, type));
     EXPECT_FALSE(MatMulUsesPanels(Isa::kScalar, type));
 #if defined(__x86_64__) || defined(_M_X64)
     EXPECT_TRUE(MatMulUsesPanels(Isa::kAvx512, type));
@@ -313,9 +317,29 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
       EXPECT_EQ(vnni.ukernel->isa, Isa::kAvxVnni);
       EXPECT_EQ(vnni.RowsPerTask(4096), plan.RowsPerTask(4096));
     }
-    EXPECT_FALSE(MatMulUsesPanels(Isa::kAvxVnni, type));
 #endif
   }
+#if defined(__x86_64__) || defined(_M_X64)
+  for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kQ5_0, DType::kQ5_1}) {
+    for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni}) {
+      const bool panels = type != DType::kQ5_1;
+      EXPECT_EQ(MatMulUsesPanels(isa, type), panels) << DTypeName(type);
+      for (size_t n : {1u, 64u}) {
+        const MatMulPlan& plan = FindMatMulPlan(isa, type, n);
+        ASSERT_EQ(plan.path, MatMulPath::kQGemm);
+        EXPECT_EQ(plan.ukernel->panels != nullptr, panels) << DTypeName(type) << " n=" << n;
+        if (!plan.ukernel->panels) continue;
+        EXPECT_EQ(plan.ukernel->panels->dtype, type);
+        EXPECT_EQ(plan.ukernel->panels->rows, plan.ukernel->mr);
+        ASSERT_NE(plan.in_place, nullptr);
+        EXPECT_EQ(plan.in_place->panels, nullptr);
+        EXPECT_EQ(plan.in_place->isa, plan.ukernel->isa);
+        EXPECT_EQ(plan.in_place->weight, type);
+        EXPECT_EQ(plan.in_place->mr, plan.ukernel->mr);
+      }
+    }
+  }
+#endif
   // Types with no AVX-VNNI kernel take the AVX2 plans.
   for (DType type : {DType::kF32, DType::kBF16}) {
     for (size_t n : {1u, 64u}) {
@@ -343,24 +367,8 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
   }
   for (DType type : {DType::kQ5_0, DType::kQ5_1}) {
 #if defined(__x86_64__) || defined(_M_X64)
-    for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
-      // Q5_0 reads 8-row panels repacked at load on the AVX2 tier, decode and prompts alike (a
-      // repacked matrix keeps no blocks to read), with the in-place kernel of the same tile for
-      // matrices that were not repacked.
-      const bool panels = type == DType::kQ5_0 && isa != Isa::kAvx512;
-      EXPECT_EQ(MatMulUsesPanels(isa, type), panels) << DTypeName(type);
-      for (size_t n : {1u, 64u}) {
-        const MatMulPlan& plan = FindMatMulPlan(isa, type, n);
-        if (plan.path != MatMulPath::kQGemm) continue;
-        EXPECT_EQ(plan.ukernel->pack != nullptr, panels) << DTypeName(type) << " n=" << n;
-        if (!plan.ukernel->pack) continue;
-        ASSERT_NE(plan.in_place, nullptr);
-        EXPECT_EQ(plan.in_place->pack, nullptr);
-        EXPECT_EQ(plan.in_place->isa, plan.ukernel->isa);
-        EXPECT_EQ(plan.in_place->weight, type);
-        EXPECT_EQ(plan.in_place->mr, plan.ukernel->mr);
-      }
-      if (isa == Isa::kAvxVnni) continue;
+    EXPECT_FALSE(MatMulUsesPanels(Isa::kAvx512, type));
+    for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
       for (size_t n : {1u, 3u, 4u, 256u}) {
         const MatMulPlan& plan = FindMatMulPlan(isa, type, n);
         // Prompts: the affine u8 panels on AVX-512; on AVX2 the 8 rows' blocks staged once per call

@@ -270,7 +270,7 @@ TEST(QuantMatMul, TwoTermInputsCloseToFloatMath) {
         const MatMulPlan& plan = FindMatMulPlan(MatMulIsa(), type, n);
         EXPECT_EQ(plan.ukernel->isa, CpuHasAvxVnni() ? Isa::kAvxVnni : BestIsa());
         // A matrix not repacked at load runs the in-place kernel of a panel kernel's tile.
-        const QGemmUkernel* uk = plan.ukernel->pack ? plan.in_place : plan.ukernel;
+        const QGemmUkernel* uk = plan.ukernel->panels ? plan.in_place : plan.ukernel;
         ASSERT_NE(uk, nullptr);
         EXPECT_EQ(uk->isa, plan.ukernel->isa);
         EXPECT_NE(MatMulKernelsUsed().find(uk->name), std::string::npos) << MatMulKernelsUsed();

@@ -265,8 +265,8 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
   if (plan.path == MatMulPath::kQGemm) {
     // A kernel that reads load-time panels takes the matrix's; one that was not repacked, the
     // in-place kernel of the same tile. Panel p starts where row MR · p's blocks did.
-    const QGemmUkernel& uk = plan.ukernel->pack && !w.panels ? *plan.in_place : *plan.ukernel;
-    const auto* base = static_cast<const uint8_t*>(uk.pack ? w.panels : w.data);
+    const QGemmUkernel& uk = plan.ukernel->panels && !w.panels ? *plan.in_place : *plan.ukernel;
+    const auto* base = static_cast<const uint8_t*>(uk.panels ? w.panels : w.data);
     NoteKernel(w.dtype, n, uk.name);
     // A tile of MR rows stays in L1 while a block of inputs (about kQGemmInputBytes of them, in
     // L2) streams past it; the task's rows stay in L2 across the blocks of inputs.

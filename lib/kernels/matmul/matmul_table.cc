@@ -17,6 +17,10 @@ extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2, kQ5_1Q8_0Gemm8x8Avx2, kQ5_0Q8_0G
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x32Avx2, kQ5_1Q8_0Gemm8x32Avx2, kQ5_0Q8_0Gemm8x32AvxVnni, kQ5_1Q8_0Gemm8x32AvxVnni;
 extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x1Avx2;
 extern const QGemmUkernel kQ5_0Q8_0Gemm16x4Avx512, kQ5_1Q8_0Gemm16x4Avx512;
+extern const QGemmUkernel kQ8_0x8Q8_0Gemm8x4Avx2, kQ8_0x8Q8_0Gemm8x32Avx2, kQ8_0x8Q8_0Gemm8x4AvxVnni,
+    kQ8_0x8Q8_0Gemm8x32AvxVnni;
+extern const QGemmUkernel kQ4_0x8Q8_0Gemm8x4Avx2, kQ4_0x8Q8_0Gemm8x32Avx2, kQ4_0x8Q8_0Gemm8x4AvxVnni,
+    kQ4_0x8Q8_0Gemm8x32AvxVnni;
 extern const QGemmUkernel kQ5_0x8Q8_0Gemm8x4Avx2, kQ5_0x8Q8_0Gemm8x32Avx2, kQ5_0x8Q8_0Gemm8x4AvxVnni,
     kQ5_0x8Q8_0Gemm8x32AvxVnni;
 #endif
@@ -76,8 +80,10 @@ const MatMulEntry kTable[] = {
     {Isa::kAvx512, DType::kF32, true, kDotRows, kF32GemmAvx2},
     // AVX-VNNI: the AVX2 tier with vpdpbusd in its integer kernels (same tiles, same tasks); every
     // other type takes the AVX2 entries (FindMatMulPlan).
-    {Isa::kAvxVnni, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm8x4AvxVnni, 0, 65536), QGemm(kQ8_0Q8_0Gemm8x32AvxVnni, 16, 0)},
-    {Isa::kAvxVnni, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4AvxVnni, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x32AvxVnni, 16, 0)},
+    {Isa::kAvxVnni, DType::kQ8_0, false, QGemm(kQ8_0x8Q8_0Gemm8x4AvxVnni, 0, 65536, &kQ8_0Q8_0Gemm8x4AvxVnni),
+     QGemm(kQ8_0x8Q8_0Gemm8x32AvxVnni, 16, 0, &kQ8_0Q8_0Gemm8x32AvxVnni)},
+    {Isa::kAvxVnni, DType::kQ4_0, false, QGemm(kQ4_0x8Q8_0Gemm8x4AvxVnni, 0, 65536, &kQ4_0Q8_0Gemm8x4AvxVnni),
+     QGemm(kQ4_0x8Q8_0Gemm8x32AvxVnni, 16, 0, &kQ4_0Q8_0Gemm8x32AvxVnni)},
     {Isa::kAvxVnni, DType::kQ5_0, false, QGemm(kQ5_0x8Q8_0Gemm8x4AvxVnni, 0, 65536, &kQ5_0Q8_0Gemm8x8AvxVnni),
      QGemm(kQ5_0x8Q8_0Gemm8x32AvxVnni, 16, 0, &kQ5_0Q8_0Gemm8x32AvxVnni)},
     {Isa::kAvxVnni, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8AvxVnni, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x32AvxVnni, 16, 0)},
@@ -90,19 +96,21 @@ const MatMulEntry kTable[] = {
     // vpdpbusd sums in int32: the non-linear types' bytes (up to 241) fit, unlike on AVX2.
     {Isa::kAvxVnni, DType::kIQ4_NL, false, kDotRows, U8Panels("iq4_nl_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kIQ4_XS, false, kDotRows, U8Panels("iq4_xs_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
-    // AVX2: the blocks in place. Decode: about 64 KB of weights per task; prompts: 16 rows, whose
-    // blocks stay in L1 while every input streams past, staged 8 rows at a time for up to 32 inputs
-    // per call (one Zen 5 thread, n = 256: Q8_0 100 -> 137 GOP/s on AVX2, 119 -> 211 on AVX-VNNI;
-    // Q4_0 150 -> 180 and 191 -> 203). Q5_0 / Q5_1 staged alike instead of the u8 panels (AVX2,
-    // MatMul on one thread, n = 64 / 256: Q5_0 131 / 180 -> 196 / 188 GFLOP/s, Q5_1 72 / 150 ->
-    // 189 / 189): most of a Q4_K_M Gemma 3 1B file is Q5_0 (its 1152 columns are not whole
-    // K-quant super-blocks).
-    {Isa::kAvx2, DType::kQ8_0, false, QGemm(kQ8_0Q8_0Gemm8x4Avx2, 0, 65536), QGemm(kQ8_0Q8_0Gemm8x32Avx2, 16, 0)},
-    {Isa::kAvx2, DType::kQ4_0, false, QGemm(kQ4_0Q8_0Gemm8x4Avx2, 0, 65536), QGemm(kQ4_0Q8_0Gemm8x32Avx2, 16, 0)},
-    // Q5_0 from 8-row panels repacked at load (q5_0_panels8.h): in place, decode was bound by the
-    // instructions that gather 8 rows into registers (one thread, 6912 x 1152, in L3, 1 input:
-    // 15.9 -> 33.5 GB/s; 2 inputs 14.3 -> 23.1; n = 256 158 -> 178 GOP/s; AVX-VNNI 15.8 -> 35.5,
-    // 13.5 -> 25.6, 221 -> 212).
+    // AVX2: Q8_0, Q4_0 and Q5_0 from 8-row panels repacked at load (rows8_panels.h), the blocks in
+    // place for matrices that were not (in_place). Decode: about 64 KB of weights per task; prompts:
+    // 16 rows, whose blocks stay in L1 while every input streams past, staged 8 rows at a time for up
+    // to 32 inputs per call (one Zen 5 thread, n = 256: Q8_0 100 -> 137 GOP/s on AVX2, 119 -> 211 on
+    // AVX-VNNI; Q4_0 150 -> 180 and 191 -> 203). In place, decode was bound by the instructions that
+    // gather 8 rows into registers; from the panels (one thread, 6912 x 1152 in L3, 1 input, GB/s
+    // of weights: Q8_0 24.4 -> 39.4, AVX-VNNI 27.2 -> 43.8; Q4_0 18.9 -> 30.9 and 19.8 -> 34.9; Q5_0
+    // 15.9 -> 33.5 and 15.8 -> 35.5; prompts within 10%). Q5_0 / Q5_1 staged instead of the u8
+    // panels (AVX2, MatMul on one thread, n = 64 / 256: Q5_0 131 / 180 -> 196 / 188 GFLOP/s, Q5_1
+    // 72 / 150 -> 189 / 189): most of a Q4_K_M Gemma 3 1B file is Q5_0 (its 1152 columns are not
+    // whole K-quant super-blocks).
+    {Isa::kAvx2, DType::kQ8_0, false, QGemm(kQ8_0x8Q8_0Gemm8x4Avx2, 0, 65536, &kQ8_0Q8_0Gemm8x4Avx2),
+     QGemm(kQ8_0x8Q8_0Gemm8x32Avx2, 16, 0, &kQ8_0Q8_0Gemm8x32Avx2)},
+    {Isa::kAvx2, DType::kQ4_0, false, QGemm(kQ4_0x8Q8_0Gemm8x4Avx2, 0, 65536, &kQ4_0Q8_0Gemm8x4Avx2),
+     QGemm(kQ4_0x8Q8_0Gemm8x32Avx2, 16, 0, &kQ4_0Q8_0Gemm8x32Avx2)},
     {Isa::kAvx2, DType::kQ5_0, false, QGemm(kQ5_0x8Q8_0Gemm8x4Avx2, 0, 65536, &kQ5_0Q8_0Gemm8x8Avx2),
      QGemm(kQ5_0x8Q8_0Gemm8x32Avx2, 16, 0, &kQ5_0Q8_0Gemm8x32Avx2)},
     {Isa::kAvx2, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8Avx2, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x32Avx2, 16, 0)},
@@ -135,7 +143,7 @@ const MatMulPlan& DotRowsPlan() { return kDotRows; }
 
 bool MatMulUsesPanels(Isa isa, DType weight) {
   const MatMulPlan& plan = FindMatMulPlan(isa, weight, 1);
-  return plan.path == MatMulPath::kQPanels || (plan.path == MatMulPath::kQGemm && plan.ukernel->pack);
+  return plan.path == MatMulPath::kQPanels || (plan.path == MatMulPath::kQGemm && plan.ukernel->panels);
 }
 
 const std::vector<const QGemmUkernel*>& AllQGemmUkernels() {
@@ -149,6 +157,8 @@ const std::vector<const QGemmUkernel*>& AllQGemmUkernels() {
       &kQ5_0Q8_0Gemm8x32Avx2, &kQ5_1Q8_0Gemm8x32Avx2, &kQ5_0Q8_0Gemm8x32AvxVnni, &kQ5_1Q8_0Gemm8x32AvxVnni,
       &kQ5_0Q8_0Gemm16x4Avx512, &kQ5_1Q8_0Gemm16x4Avx512,
       &kQ5_0x8Q8_0Gemm8x4Avx2, &kQ5_0x8Q8_0Gemm8x32Avx2, &kQ5_0x8Q8_0Gemm8x4AvxVnni, &kQ5_0x8Q8_0Gemm8x32AvxVnni,
+      &kQ8_0x8Q8_0Gemm8x4Avx2, &kQ8_0x8Q8_0Gemm8x32Avx2, &kQ8_0x8Q8_0Gemm8x4AvxVnni, &kQ8_0x8Q8_0Gemm8x32AvxVnni,
+      &kQ4_0x8Q8_0Gemm8x4Avx2, &kQ4_0x8Q8_0Gemm8x32Avx2, &kQ4_0x8Q8_0Gemm8x4AvxVnni, &kQ4_0x8Q8_0Gemm8x32AvxVnni,
 #endif
   };
   return all;

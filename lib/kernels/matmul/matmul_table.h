@@ -35,7 +35,7 @@ struct MatMulPlan {
   // Rows per task: task_rows when set, else about task_bytes of weights; a multiple of row_step.
   size_t task_rows, task_bytes, row_step;
   U8GemmFn u8_gemm;              // kU8Panels
-  // kQGemm with a ukernel that reads load-time panels (ukernel->pack): the kernel of the same tile
+  // kQGemm with a ukernel that reads load-time panels (ukernel->panels): the kernel of the same tile
   // on the blocks in place, for matrices that were not repacked (Gemma 3n's AltUp and LAuReL, a
   // family's own matrices).
   const QGemmUkernel* in_place = nullptr;

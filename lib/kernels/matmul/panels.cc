@@ -14,7 +14,7 @@
 #include "kernels/matmul.h"
 #include "kernels/matmul/gemm_panels.h"
 #include "kernels/matmul/matmul_table.h"
-#include "kernels/matmul/q5_0_panels8.h"
+#include "kernels/matmul/rows8_panels.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/quant/blocks.h"
 
@@ -31,18 +31,18 @@ size_t PanelStride(DType dtype, size_t cols) { return cols / kQK * (PanelQuantBy
 
 namespace {
 
-// The micro-kernel that reads `dtype` from panels of its own on this CPU (QGemmUkernel::pack), if
-// any: their panels hold MR rows in the rows' own bytes.
-const QGemmUkernel* PanelUkernel(DType dtype) {
+// The layout this CPU's micro-kernel for `dtype` reads instead of the blocks (QGemmUkernel::panels),
+// if any: panels of MR rows in the rows' own bytes.
+const QPanelLayout* UkernelPanels(DType dtype) {
   const MatMulPlan& plan = FindMatMulPlan(MatMulIsa(), dtype, 1);
-  return plan.path == MatMulPath::kQGemm && plan.ukernel->pack ? plan.ukernel : nullptr;
+  return plan.path == MatMulPath::kQGemm ? plan.ukernel->panels : nullptr;
 }
 
 }  // namespace
 
 size_t PanelBytes(DType dtype, size_t rows, size_t cols) {
   if (dtype == DType::kBF16) return BF16PanelWords(rows, cols) * sizeof(uint32_t);
-  if (const QGemmUkernel* uk = PanelUkernel(dtype)) return (rows + uk->mr - 1) / uk->mr * uk->mr * DTypeBytes(dtype, cols);
+  if (const QPanelLayout* l = UkernelPanels(dtype)) return (rows + l->rows - 1) / l->rows * l->rows * DTypeBytes(dtype, cols);
   return (rows + kPanelRows - 1) / kPanelRows * PanelStride(dtype, cols);
 }
 
@@ -55,13 +55,13 @@ void PackPanels(const MatrixView& w, uint8_t* out, Executor* ex) {
                          reinterpret_cast<uint32_t*>(out) + p0 * pairs * kBF16PanelLanes);
     });
   }
-  if (const QGemmUkernel* uk = PanelUkernel(w.dtype)) {
+  if (const QPanelLayout* l = UkernelPanels(w.dtype)) {
     const size_t row_bytes = DTypeBytes(w.dtype, w.cols), nb = w.cols / DTypeBlockElems(w.dtype);
     const auto* rows = static_cast<const uint8_t*>(w.data);
-    return ParallelFor(ex, (w.rows + uk->mr - 1) / uk->mr, 64, [&](size_t p0, size_t p1) {
+    return ParallelFor(ex, (w.rows + l->rows - 1) / l->rows, 64, [&](size_t p0, size_t p1) {
       for (size_t p = p0; p < p1; ++p) {
-        const size_t r = p * uk->mr;
-        uk->pack(rows + r * row_bytes, row_bytes, std::min(uk->mr, w.rows - r), nb, out + r * row_bytes);
+        const size_t r = p * l->rows;
+        l->pack(rows + r * row_bytes, row_bytes, std::min(l->rows, w.rows - r), nb, out + r * row_bytes);
       }
     });
   }
@@ -83,10 +83,9 @@ void PanelRowToBlocks(DType dtype, const uint8_t* panels, size_t cols, size_t r,
     for (size_t c = 0; c < cols; ++c) out[c] = static_cast<uint16_t>(lane[(c / 2) * kBF16PanelLanes] >> (16 * (c % 2)));
     return;
   }
-  if (dtype == DType::kQ5_0) {  // the AVX2 tier's 8-row panels, the only Q5_0 ones
+  if (const QPanelLayout* l = UkernelPanels(dtype)) {
     const size_t row_bytes = DTypeBytes(dtype, cols);
-    return Q5_0Panel8RowToBlocks(panels + r / kQ5_0Panel8Rows * kQ5_0Panel8Rows * row_bytes, cols / kQK,
-                                 r % kQ5_0Panel8Rows, dst);
+    return l->row_to_blocks(panels + r / l->rows * l->rows * row_bytes, cols / DTypeBlockElems(dtype), r % l->rows, dst);
   }
   const size_t nb = cols / kQK, p = r / kPanelRows, lane = r % kPanelRows, quant_bytes = PanelQuantBytes(dtype);
   const uint8_t* panel = panels + p * PanelStride(dtype, cols);

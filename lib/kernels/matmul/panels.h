@@ -10,8 +10,8 @@
 //   Q8_0 quants: 8 groups × [16 lanes × 4 bytes]; byte = weight + 128 (unsigned for vpdpbusd).
 //   Q4_0 quants: 4 groups × [16 lanes × 4 bytes]; the block's quant bytes 4h..4h+3 as stored in
 //         GGUF (low nibbles: elements 4h..4h+3; high nibbles: elements 16+4h..), weight + 8.
-// The functions below also take the micro-kernels' own panels (QGemmUkernel::pack, the same bytes
-// per row as the blocks; e.g. Q5_0 in 8-row panels for AVX2, q5_0_panels8.h) and BF16's
+// The functions below also take the micro-kernels' own panels (QGemmUkernel::panels, the same
+// bytes per row as the blocks: the AVX2 tier's 8-row panels, rows8_panels.h) and BF16's
 // (kernels/bf16_gemm.h).
 #pragma once
 

@@ -28,10 +28,7 @@ enum class ActQuant {
 using QGemmFn = void (*)(const uint8_t* w, size_t w_stride, size_t rows, const void* x, size_t n, size_t nb,
                          float* y, size_t ldy);
 
-// Rows [0, rows) (≤ MR, w_stride bytes apart, nb blocks each) written as one panel of MR rows in the
-// load-time layout a kernel reads instead of the blocks (the same bytes per block and row, rows past
-// `rows` zero), e.g. q5_0_panels8.h.
-using QPackFn = void (*)(const uint8_t* w, size_t w_stride, size_t rows, size_t nb, uint8_t* panel);
+struct QPanelLayout;  // rows8_panels.h
 
 struct QGemmUkernel {
   const char* name;
@@ -40,10 +37,10 @@ struct QGemmUkernel {
   Isa isa;
   size_t mr, nr;
   QGemmFn fn;
-  // Null: fn reads the blocks in place. Else fn reads panels packed by `pack`: w is the panel of the
-  // first row (panel p at p · MR · w_stride, where row MR · p's blocks would start), w_stride the
-  // row bytes as before.
-  QPackFn pack = nullptr;
+  // Null: fn reads the blocks in place. Else fn reads this load-time layout of MR-row panels (the
+  // same bytes per row as the blocks): w is the panel of the first row (panel p at p · MR ·
+  // w_stride, where row MR · p's blocks would start), w_stride the row bytes as before.
+  const QPanelLayout* panels = nullptr;
 };
 
 }  // namespace gemmakit

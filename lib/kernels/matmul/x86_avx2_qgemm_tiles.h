@@ -61,7 +61,7 @@
 #include <cstring>
 #include <memory>
 
-#include "kernels/matmul/q5_0_panels8.h"
+#include "kernels/matmul/rows8_panels.h"
 #include "kernels/matmul/qgemm_by_inputs.h"
 #include "kernels/matmul/ukernels.h"
 #include "kernels/quant/activation_q8.h"
@@ -437,38 +437,84 @@ void TileRows8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x
   for (size_t i = 0; i < kN; ++i) StoreRows<kRows>(y + i * ldy, rows, acc[i]);
 }
 
-// Block b of a Q5_0 8-row panel (q5_0_panels8.h) unpacked as UnpackRows8<Q5_0Rows> unpacks the
-// rows in place: the quant dwords are loaded with row r in lane r already, the fifth bits of the
-// register of elements 4j.. sit at bit j of every byte (one shift and mask each), the 8 scales are
-// contiguous. About 35 instructions a block where the rows in place take about 75.
-inline void UnpackQ5_0Panel8(const uint8_t* panel, size_t nb, size_t b, Rows8Block& u) {
-  const uint8_t* blk = panel + b * kQ5_0Panel8BlockBytes;
-  const __m256i low = _mm256_set1_epi8(0x0F), fifth = _mm256_set1_epi8(0x10);
-  const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 128));
-  // Register j's fifth bits to bit 4: j < 4 (lo[j]) left by 4 - j, j ≥ 4 (hi[j - 4]) right by j - 4.
-  const __m256i h_lo[4] = {_mm256_slli_epi32(h, 4), _mm256_slli_epi32(h, 3), _mm256_slli_epi32(h, 2),
-                           _mm256_slli_epi32(h, 1)};
-  const __m256i h_hi[4] = {h, _mm256_srli_epi32(h, 1), _mm256_srli_epi32(h, 2), _mm256_srli_epi32(h, 3)};
+// The 8-row panels repacked at load (rows8_panels.h): the quant dwords come with row r in lane r
+// already, Q5_0's fifth bits of the register of elements 4j.. at bit j of every byte (one shift and
+// mask each), the 8 scales contiguous. The same registers as the tiles above gather from the rows
+// in place, without the transposes, shuffles and scalar loads: 35 instructions a Q5_0 block instead
+// of about 75.
+inline __m256 LoadPanelScales(const uint8_t* panel, size_t nb, size_t b, size_t block_bytes) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(panel + nb * block_bytes + 16 * b)));
+}
+
+// Block b of a Q4_0 / Q5_0 panel as UnpackRows8<Format> unpacks the rows in place.
+template <typename Format>
+inline void UnpackPanel8(const uint8_t* panel, size_t nb, size_t b, Rows8Block& u) {
+  constexpr size_t kBlockBytes = Format::kFifthBit ? Rows8PanelBlockBytes(DType::kQ5_0) : Rows8PanelBlockBytes(DType::kQ4_0);
+  static_assert(!Format::kHasMin, "Q5_1 has no panels");
+  const uint8_t* blk = panel + b * kBlockBytes;
+  const __m256i low = _mm256_set1_epi8(0x0F);
   for (size_t k = 0; k < 4; ++k) {
     const __m256i g = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 32 * k));
-    u.lo[k] = _mm256_or_si256(_mm256_and_si256(g, low), _mm256_and_si256(h_lo[k], fifth));
-    u.hi[k] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(g, 4), low), _mm256_and_si256(h_hi[k], fifth));
+    u.lo[k] = _mm256_and_si256(g, low);
+    u.hi[k] = _mm256_and_si256(_mm256_srli_epi16(g, 4), low);
   }
-  u.dw = _mm256_cvtph_ps(
-      _mm_loadu_si128(reinterpret_cast<const __m128i*>(panel + nb * kQ5_0Panel8BlockBytes + 16 * b)));
+  if constexpr (Format::kFifthBit) {
+    const __m256i fifth = _mm256_set1_epi8(0x10);
+    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 128));
+    // Register j's fifth bits to bit 4: j < 4 (lo[j]) left by 4 - j, j ≥ 4 (hi[j - 4]) right by j - 4.
+    const __m256i h_lo[4] = {_mm256_slli_epi32(h, 4), _mm256_slli_epi32(h, 3), _mm256_slli_epi32(h, 2),
+                             _mm256_slli_epi32(h, 1)};
+    const __m256i h_hi[4] = {h, _mm256_srli_epi32(h, 1), _mm256_srli_epi32(h, 2), _mm256_srli_epi32(h, 3)};
+    for (size_t k = 0; k < 4; ++k) {
+      u.lo[k] = _mm256_or_si256(u.lo[k], _mm256_and_si256(h_lo[k], fifth));
+      u.hi[k] = _mm256_or_si256(u.hi[k], _mm256_and_si256(h_hi[k], fifth));
+    }
+  }
+  u.dw = LoadPanelScales(panel, nb, b, kBlockBytes);
   u.mw = _mm256_setzero_ps();
 }
 
-// 8 rows of a Q5_0 panel × kN inputs, lane r = row r; rows past `rows` not stored. The panel is one
-// contiguous stream (two: blocks and scales), which the hardware prefetchers follow.
-template <class Dot, size_t kN>
-void TileQ5_0Panel8(const uint8_t* panel, size_t, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
+// 8 rows of a Q4_0 / Q5_0 panel × kN inputs, lane r = row r; rows past `rows` not stored. A panel
+// is one contiguous stream (two: blocks and scales), which the hardware prefetchers follow.
+template <class Dot, typename Format, size_t kN>
+void TilePanel8(const uint8_t* panel, size_t, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
   __m256 acc[kN];
   for (size_t i = 0; i < kN; ++i) acc[i] = _mm256_setzero_ps();
   for (size_t b = 0; b < nb; ++b) {
     Rows8Block u;
-    UnpackQ5_0Panel8(panel, nb, b, u);
-    for (size_t i = 0; i < kN; ++i) acc[i] = MulRows8<Dot, Q5_0Rows, false>(u, x[i * nb + b], acc[i]);
+    UnpackPanel8<Format>(panel, nb, b, u);
+    for (size_t i = 0; i < kN; ++i) acc[i] = MulRows8<Dot, Format, false>(u, x[i * nb + b], acc[i]);
+  }
+  for (size_t i = 0; i < kN; ++i) StoreRows<8>(y + i * ldy, rows, acc[i]);
+}
+
+// Block b of a Q8_0 panel: q[k] = quant dword k of rows 0-7, lane r = row r.
+inline void LoadQ8_0Panel8(const uint8_t* panel, size_t b, __m256i (&q)[8]) {
+  const uint8_t* blk = panel + b * Rows8PanelBlockBytes(DType::kQ8_0);
+  for (size_t k = 0; k < 8; ++k) q[k] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 32 * k));
+}
+
+// Q8_0 panel, 8 rows × kN inputs: TileQ8_0Rows8 on the panel's registers.
+template <class Dot, size_t kN>
+void TileQ8_0Panel8(const uint8_t* panel, size_t, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
+  __m256 acc[kN];
+  for (size_t i = 0; i < kN; ++i) acc[i] = _mm256_setzero_ps();
+  for (size_t b = 0; b < nb; ++b) {
+    __m256i q[8], q_abs[8];
+    LoadQ8_0Panel8(panel, b, q);
+    for (size_t k = 0; k < 8; ++k) q_abs[k] = _mm256_sign_epi8(q[k], q[k]);  // -128 stays 0x80: 128
+    const __m256 dw = LoadPanelScales(panel, nb, b, Rows8PanelBlockBytes(DType::kQ8_0));
+    for (size_t i = 0; i < kN; ++i) {
+      const BlockQ8Act& xb = x[i * nb + b];
+      __m256i s[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+      for (size_t k = 0; k < 8; ++k) {
+        int32_t xk;
+        std::memcpy(&xk, xb.qs + 4 * k, 4);
+        s[k % 2] = Dot::AddLanes(s[k % 2], q_abs[k], _mm256_sign_epi8(_mm256_set1_epi32(xk), q[k]));
+      }
+      const __m256 sums = _mm256_cvtepi32_ps(_mm256_add_epi32(s[0], s[1]));
+      acc[i] = _mm256_fmadd_ps(sums, _mm256_mul_ps(dw, _mm256_set1_ps(xb.d)), acc[i]);
+    }
   }
   for (size_t i = 0; i < kN; ++i) StoreRows<8>(y + i * ldy, rows, acc[i]);
 }
@@ -547,16 +593,37 @@ struct Rows8Staging {
   }
 };
 
-// Q5_0 prompts from the load-time panels: the same staged blocks, unpacked without transposes.
-template <class Dot>
-struct Q5_0Panel8Staging {
+// Prompts from the load-time panels: the same staged blocks, unpacked without transposes.
+template <class Dot, typename Format>
+struct Panel8Staging {
   using Block = Rows8Block;
   static void Stage(const uint8_t* panel, size_t, size_t, size_t nb, Block* out) {
-    for (size_t b = 0; b < nb; ++b) UnpackQ5_0Panel8(panel, nb, b, out[b]);
+    for (size_t b = 0; b < nb; ++b) UnpackPanel8<Format>(panel, nb, b, out[b]);
   }
   template <size_t kN>
   static void Pass(const Block* blk, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
-    PassRows8Staged<Dot, Q5_0Rows, kN>(blk, rows, x, nb, y, ldy);
+    PassRows8Staged<Dot, Format, kN>(blk, rows, x, nb, y, ldy);
+  }
+};
+
+template <class Dot>
+struct Q8_0Panel8Staging {
+  using Block = StagedQ8_0Block;
+  static void Stage(const uint8_t* panel, size_t, size_t, size_t nb, Block* out) {
+    for (size_t b = 0; b < nb; ++b) {
+      __m256i q[8];
+      LoadQ8_0Panel8(panel, b, q);
+      for (size_t k = 0; k < 8; ++k) {
+        _mm256_store_si256(&out[b].q[k], q[k]);
+        _mm256_store_si256(&out[b].q_abs[k], _mm256_sign_epi8(q[k], q[k]));
+      }
+      _mm256_store_ps(reinterpret_cast<float*>(&out[b].d),
+                      LoadPanelScales(panel, nb, b, Rows8PanelBlockBytes(DType::kQ8_0)));
+    }
+  }
+  template <size_t kN>
+  static void Pass(const Block* blk, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
+    PassQ8_0Staged<Dot, kN>(blk, rows, x, nb, y, ldy);
   }
 };
 
@@ -575,10 +642,13 @@ template <class Dot, class Format>
 constexpr QGemmFn kQ5Gemm8x8 =
     QGemmByInputs<TileRows8<Dot, Format, 1>, TileRows8<Dot, Format, 2>, TileRows8<Dot, Format, 3>, TileRows8<Dot, Format, 4>,
              TileRows8<Dot, Format, 5>, TileRows8<Dot, Format, 6>, TileRows8<Dot, Format, 7>, TileRows8<Dot, Format, 8>>;
-// Q5_0 panels: 4 inputs per call (unpacking a block costs about as much as one input's products).
+// The panels: 4 inputs per call (unpacking a block costs about as much as one input's products).
+template <class Dot, class Format>
+constexpr QGemmFn kPanel8Gemm8x4 = QGemmByInputs<TilePanel8<Dot, Format, 1>, TilePanel8<Dot, Format, 2>,
+                                                TilePanel8<Dot, Format, 3>, TilePanel8<Dot, Format, 4>>;
 template <class Dot>
-constexpr QGemmFn kQ5_0Panel8Gemm8x4 = QGemmByInputs<TileQ5_0Panel8<Dot, 1>, TileQ5_0Panel8<Dot, 2>,
-                                                    TileQ5_0Panel8<Dot, 3>, TileQ5_0Panel8<Dot, 4>>;
+constexpr QGemmFn kQ8_0Panel8Gemm8x4 = QGemmByInputs<TileQ8_0Panel8<Dot, 1>, TileQ8_0Panel8<Dot, 2>,
+                                                    TileQ8_0Panel8<Dot, 3>, TileQ8_0Panel8<Dot, 4>>;
 
 }  // namespace
 }  // namespace gemmakit

@@ -52,12 +52,19 @@ extern const QGemmUkernel kQ5_0Q8_0Gemm8x32AvxVnni = {"q5_0_q8_0_gemm_8x32__avxv
 extern const QGemmUkernel kQ5_1Q8_0Gemm8x32AvxVnni = {"q5_1_q8_0_gemm_8x32__avxvnni", DType::kQ5_1, ActQuant::kQ8_0,
                                                       Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Rows8Staging<AvxVnniDot, Q5_1Rows>>};
 
-// Q5_0 from the 8-row panels repacked at load (q5_0_panels8.h).
+// The 32-blocks from the 8-row panels repacked at load (rows8_panels.h).
+extern const QGemmUkernel kQ8_0x8Q8_0Gemm8x4AvxVnni = {"q8_0x8_q8_0_gemm_8x4__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
+    Isa::kAvxVnni, 8, kTileNR, kQ8_0Panel8Gemm8x4<AvxVnniDot>, &kQ8_0Rows8Panels};
+extern const QGemmUkernel kQ8_0x8Q8_0Gemm8x32AvxVnni = {"q8_0x8_q8_0_gemm_8x32__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
+    Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Q8_0Panel8Staging<AvxVnniDot>>, &kQ8_0Rows8Panels};
+extern const QGemmUkernel kQ4_0x8Q8_0Gemm8x4AvxVnni = {"q4_0x8_q8_0_gemm_8x4__avxvnni", DType::kQ4_0, ActQuant::kQ8_0,
+    Isa::kAvxVnni, 8, kTileNR, kPanel8Gemm8x4<AvxVnniDot, Q4_0Rows>, &kQ4_0Rows8Panels};
+extern const QGemmUkernel kQ4_0x8Q8_0Gemm8x32AvxVnni = {"q4_0x8_q8_0_gemm_8x32__avxvnni", DType::kQ4_0, ActQuant::kQ8_0,
+    Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Panel8Staging<AvxVnniDot, Q4_0Rows>>, &kQ4_0Rows8Panels};
 extern const QGemmUkernel kQ5_0x8Q8_0Gemm8x4AvxVnni = {"q5_0x8_q8_0_gemm_8x4__avxvnni", DType::kQ5_0, ActQuant::kQ8_0,
-                                                   Isa::kAvxVnni, 8, kTileNR, kQ5_0Panel8Gemm8x4<AvxVnniDot>, PackQ5_0Panel8};
+    Isa::kAvxVnni, 8, kTileNR, kPanel8Gemm8x4<AvxVnniDot, Q5_0Rows>, &kQ5_0Rows8Panels};
 extern const QGemmUkernel kQ5_0x8Q8_0Gemm8x32AvxVnni = {"q5_0x8_q8_0_gemm_8x32__avxvnni", DType::kQ5_0, ActQuant::kQ8_0,
-                                                    Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Q5_0Panel8Staging<AvxVnniDot>>,
-                                                    PackQ5_0Panel8};
+    Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Panel8Staging<AvxVnniDot, Q5_0Rows>>, &kQ5_0Rows8Panels};
 
 // The affine u8 panels with this dot product (x86_avx2_u8_panels.h).
 void GemmU8PanelsAvxVnni(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1) {
