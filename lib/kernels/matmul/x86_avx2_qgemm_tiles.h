@@ -165,6 +165,22 @@ inline void TransposeRows8(const uint8_t* const (&row)[8], size_t off, __m256i* 
   g[3] = _mm256_unpackhi_epi64(t1, t3);
 }
 
+// acc += one Q8_0 block of 8 rows (q[k]: quant dword k, lane r = row r; |q|; the rows' scales)
+// against input block xb, lane r = row r's sum.
+template <class Dot>
+inline __m256 MulQ8_0Rows8(const __m256i (&q)[8], const __m256i (&q_abs)[8], __m256 dw, const BlockQ8Act& xb,
+                           __m256 acc) {
+  // Two chains of 4, so that vpdpbusd's latency overlaps.
+  __m256i s[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+  for (size_t k = 0; k < 8; ++k) {
+    int32_t xk;
+    std::memcpy(&xk, xb.qs + 4 * k, 4);
+    s[k % 2] = Dot::AddLanes(s[k % 2], q_abs[k], _mm256_sign_epi8(_mm256_set1_epi32(xk), q[k]));
+  }
+  const __m256 sums = _mm256_cvtepi32_ps(_mm256_add_epi32(s[0], s[1]));
+  return _mm256_fmadd_ps(sums, _mm256_mul_ps(dw, _mm256_set1_ps(xb.d)), acc);
+}
+
 // Q8_0, 8 rows × kN inputs, lane r = row r; rows past `rows` repeat row 0 and are not stored.
 template <class Dot, size_t kN>
 void TileQ8_0Rows8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Act* x, size_t nb, float* y,
@@ -188,18 +204,7 @@ void TileQ8_0Rows8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Ac
     TransposeRows8(row, off + offsetof(BlockQ8_0, qs) + 16, q + 4);
     for (size_t k = 0; k < 8; ++k) q_abs[k] = _mm256_sign_epi8(q[k], q[k]);  // -128 stays 0x80: 128
     const __m256 dw = LoadHalfs8(row, off + offsetof(BlockQ8_0, d));
-    for (size_t i = 0; i < kN; ++i) {
-      const BlockQ8Act& xb = x[i * nb + b];
-      // Two chains of 4, so that vpdpbusd's latency overlaps.
-      __m256i s[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-      for (size_t k = 0; k < 8; ++k) {
-        int32_t xk;
-        std::memcpy(&xk, xb.qs + 4 * k, 4);
-        s[k % 2] = Dot::AddLanes(s[k % 2], q_abs[k], _mm256_sign_epi8(_mm256_set1_epi32(xk), q[k]));
-      }
-      const __m256 sums = _mm256_cvtepi32_ps(_mm256_add_epi32(s[0], s[1]));
-      acc[i] = _mm256_fmadd_ps(sums, _mm256_mul_ps(dw, _mm256_set1_ps(xb.d)), acc[i]);
-    }
+    for (size_t i = 0; i < kN; ++i) acc[i] = MulQ8_0Rows8<Dot>(q, q_abs, dw, x[i * nb + b], acc[i]);
   }
   for (size_t i = 0; i < kN; ++i) StoreRows<kRows>(y + i * ldy, rows, acc[i]);
 }
@@ -215,17 +220,22 @@ struct alignas(32) StagedQ8_0Block {
   __m256 d;                // the rows' scales
 };
 
-// Rows 0-7 of block b staged: q, |q| (-128 stays 0x80: 128 unsigned) and scales.
+// A block of 8 rows staged: q, |q| (-128 stays 0x80: 128 unsigned) and scales.
+inline void StoreStagedQ8_0(const __m256i (&q)[8], __m256 d, StagedQ8_0Block* out) {
+  for (size_t k = 0; k < 8; ++k) {
+    _mm256_store_si256(&out->q[k], q[k]);
+    _mm256_store_si256(&out->q_abs[k], _mm256_sign_epi8(q[k], q[k]));
+  }
+  _mm256_store_ps(reinterpret_cast<float*>(&out->d), d);
+}
+
+// Rows 0-7 of block b staged.
 inline void StageQ8_0Block(const uint8_t* const (&row)[8], size_t b, StagedQ8_0Block* out) {
   const size_t off = b * sizeof(BlockQ8_0);
   __m256i q[8];
   TransposeRows8(row, off + offsetof(BlockQ8_0, qs), q);
   TransposeRows8(row, off + offsetof(BlockQ8_0, qs) + 16, q + 4);
-  for (size_t k = 0; k < 8; ++k) {
-    _mm256_store_si256(&out->q[k], q[k]);
-    _mm256_store_si256(&out->q_abs[k], _mm256_sign_epi8(q[k], q[k]));
-  }
-  _mm256_store_ps(reinterpret_cast<float*>(&out->d), LoadHalfs8(row, off + offsetof(BlockQ8_0, d)));
+  StoreStagedQ8_0(q, LoadHalfs8(row, off + offsetof(BlockQ8_0, d)), out);
 }
 
 // kN (≤ 4) inputs against the staged rows.
@@ -504,17 +514,7 @@ void TileQ8_0Panel8(const uint8_t* panel, size_t, size_t rows, const BlockQ8Act*
     LoadQ8_0Panel8(panel, b, q);
     for (size_t k = 0; k < 8; ++k) q_abs[k] = _mm256_sign_epi8(q[k], q[k]);  // -128 stays 0x80: 128
     const __m256 dw = LoadPanelScales(panel, nb, b, Rows8PanelBlockBytes(DType::kQ8_0));
-    for (size_t i = 0; i < kN; ++i) {
-      const BlockQ8Act& xb = x[i * nb + b];
-      __m256i s[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-      for (size_t k = 0; k < 8; ++k) {
-        int32_t xk;
-        std::memcpy(&xk, xb.qs + 4 * k, 4);
-        s[k % 2] = Dot::AddLanes(s[k % 2], q_abs[k], _mm256_sign_epi8(_mm256_set1_epi32(xk), q[k]));
-      }
-      const __m256 sums = _mm256_cvtepi32_ps(_mm256_add_epi32(s[0], s[1]));
-      acc[i] = _mm256_fmadd_ps(sums, _mm256_mul_ps(dw, _mm256_set1_ps(xb.d)), acc[i]);
-    }
+    for (size_t i = 0; i < kN; ++i) acc[i] = MulQ8_0Rows8<Dot>(q, q_abs, dw, x[i * nb + b], acc[i]);
   }
   for (size_t i = 0; i < kN; ++i) StoreRows<8>(y + i * ldy, rows, acc[i]);
 }
@@ -613,12 +613,7 @@ struct Q8_0Panel8Staging {
     for (size_t b = 0; b < nb; ++b) {
       __m256i q[8];
       LoadQ8_0Panel8(panel, b, q);
-      for (size_t k = 0; k < 8; ++k) {
-        _mm256_store_si256(&out[b].q[k], q[k]);
-        _mm256_store_si256(&out[b].q_abs[k], _mm256_sign_epi8(q[k], q[k]));
-      }
-      _mm256_store_ps(reinterpret_cast<float*>(&out[b].d),
-                      LoadPanelScales(panel, nb, b, Rows8PanelBlockBytes(DType::kQ8_0)));
+      StoreStagedQ8_0(q, LoadPanelScales(panel, nb, b, Rows8PanelBlockBytes(DType::kQ8_0)), &out[b]);
     }
   }
   template <size_t kN>
