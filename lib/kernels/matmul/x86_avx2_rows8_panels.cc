@@ -1,8 +1,14 @@
+// The 8-row panel layouts (rows8_panels.h): only the AVX2 tier's kernels read them, so they are
+// packed with AVX2 (the transposes the in-place tiles do per call, once at load); the scalar code
+// packs a matrix's last, partial panel and defines the inverse.
 #include "kernels/matmul/rows8_panels.h"
+
+#include <immintrin.h>
 
 #include <array>
 #include <cstring>
 
+#include "kernels/matmul/x86_avx2_qgemm_tiles.h"
 #include "kernels/quant/blocks.h"
 
 namespace gemmakit {
@@ -30,16 +36,17 @@ constexpr SpreadTable kSpread;
 template <class Block>
 struct Rows8Format {
   static constexpr size_t kQuantBytes = sizeof(Block::qs);
-  static constexpr bool kFifthBit = false;
-  static void PackFifthBits(const Block&, uint8_t*) {}
+  static void PackFifthBits(const uint8_t*, uint8_t*) {}
   static void UnpackFifthBits(const uint8_t*, Block&) {}
 };
 template <>
 struct Rows8Format<BlockQ5_0> {
   static constexpr size_t kQuantBytes = sizeof(BlockQ5_0::qs);
-  static void PackFifthBits(const BlockQ5_0& blk, uint8_t* lane) {
+  // From the block's bytes (its qh), to the panel lane's.
+  static void PackFifthBits(const uint8_t* block, uint8_t* lane) {
+    const uint8_t* qh = block + offsetof(BlockQ5_0, qh);
     uint32_t h = 0;
-    for (size_t m = 0; m < 4; ++m) h |= kSpread.bits[m][blk.qh[m]];
+    for (size_t m = 0; m < 4; ++m) h |= kSpread.bits[m][qh[m]];
     std::memcpy(lane, &h, 4);
   }
   static void UnpackFifthBits(const uint8_t* lane, BlockQ5_0& blk) {
@@ -51,7 +58,7 @@ struct Rows8Format<BlockQ5_0> {
 };
 
 template <class Block, DType kType>
-void Pack(const uint8_t* w, size_t row_stride, size_t n_rows, size_t nb, uint8_t* panel) {
+void PackPartial(const uint8_t* w, size_t row_stride, size_t n_rows, size_t nb, uint8_t* panel) {
   using F = Rows8Format<Block>;
   constexpr size_t kBlockBytes = Rows8PanelBlockBytes(kType), kQuantRegs = F::kQuantBytes / 4;
   uint8_t* scales = panel + nb * kBlockBytes;
@@ -61,8 +68,54 @@ void Pack(const uint8_t* w, size_t row_stride, size_t n_rows, size_t nb, uint8_t
       Block blk{};
       if (r < n_rows) std::memcpy(&blk, w + r * row_stride + b * sizeof(Block), sizeof(Block));
       for (size_t k = 0; k < kQuantRegs; ++k) std::memcpy(out + 32 * k + 4 * r, blk.qs + 4 * k, 4);
-      F::PackFifthBits(blk, out + 32 * kQuantRegs + 4 * r);
+      F::PackFifthBits(reinterpret_cast<const uint8_t*>(&blk), out + 32 * kQuantRegs + 4 * r);
       std::memcpy(scales + 16 * b + 2 * r, &blk.d, 2);
+    }
+  }
+}
+
+// 8 rows' 32 bytes at `off` as 8 registers, register k = dword k of every row, lane r = row r.
+inline void TransposeRows8x8(const uint8_t* const (&row)[8], size_t off, __m256i* q) {
+  __m256i t[8], u[8];
+  for (size_t r = 0; r < 8; r += 2) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row[r] + off));
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row[r + 1] + off));
+    t[r] = _mm256_unpacklo_epi32(a, b);      // r[0] r+1[0] r[1] r+1[1] | the same for dwords 4, 5
+    t[r + 1] = _mm256_unpackhi_epi32(a, b);  // dwords 2, 3 | 6, 7
+  }
+  for (size_t h = 0; h < 8; h += 4) {  // rows 0-3, then 4-7: dword k (and k + 4) of the 4 rows
+    u[h + 0] = _mm256_unpacklo_epi64(t[h], t[h + 2]);
+    u[h + 1] = _mm256_unpackhi_epi64(t[h], t[h + 2]);
+    u[h + 2] = _mm256_unpacklo_epi64(t[h + 1], t[h + 3]);
+    u[h + 3] = _mm256_unpackhi_epi64(t[h + 1], t[h + 3]);
+  }
+  for (size_t k = 0; k < 4; ++k) {
+    q[k] = _mm256_permute2x128_si256(u[k], u[k + 4], 0x20);
+    q[k + 4] = _mm256_permute2x128_si256(u[k], u[k + 4], 0x31);
+  }
+}
+
+template <class Block, DType kType>
+void Pack(const uint8_t* w, size_t row_stride, size_t n_rows, size_t nb, uint8_t* panel) {
+  if (n_rows < kRows8PanelRows) return PackPartial<Block, kType>(w, row_stride, n_rows, nb, panel);
+  using F = Rows8Format<Block>;
+  constexpr size_t kBlockBytes = Rows8PanelBlockBytes(kType), kQuantRegs = F::kQuantBytes / 4;
+  const uint8_t* row[8];
+  for (size_t r = 0; r < 8; ++r) row[r] = w + r * row_stride;
+  uint8_t* scales = panel + nb * kBlockBytes;
+  for (size_t b = 0; b < nb; ++b) {
+    const size_t off = b * sizeof(Block);
+    __m256i q[8];
+    if constexpr (kQuantRegs == 8) {
+      TransposeRows8x8(row, off + offsetof(Block, qs), q);
+    } else {
+      TransposeRows8(row, off + offsetof(Block, qs), q);
+    }
+    uint8_t* out = panel + b * kBlockBytes;
+    for (size_t k = 0; k < kQuantRegs; ++k) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * k), q[k]);
+    for (size_t r = 0; r < 8; ++r) {
+      F::PackFifthBits(row[r] + off, out + 32 * kQuantRegs + 4 * r);
+      std::memcpy(scales + 16 * b + 2 * r, row[r] + off + offsetof(Block, d), 2);
     }
   }
 }
