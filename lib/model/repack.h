@@ -1,7 +1,8 @@
-// Repacking at load: matrices whose kernels read a panel layout (Q8_0 / Q4_0 on AVX-512, Q5_0 on the
-// AVX2 tier) are rewritten into it (kernels/matmul/panels.h), once, instead of on every prompt and
-// token. The original bytes are then released: requantized copies are freed, and mapped file pages dropped from memory (they are
-// read back only for embedding lookups and GGUF export).
+// Repacking at load: matrices whose kernels read a panel layout (Q8_0 / Q4_0 on AVX-512; Q8_0,
+// Q4_0 and Q5_0 on the AVX2 tier) are rewritten into it (kernels/matmul/panels.h), once, instead of
+// on every prompt and token. The original bytes are then released: requantized copies are freed,
+// and mapped file pages dropped from memory (they are read back only for embedding lookups and GGUF
+// export).
 #pragma once
 
 #include "kernels/parallel.h"

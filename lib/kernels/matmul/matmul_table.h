@@ -59,7 +59,7 @@ Isa MatMulIsa();
 // The row dot kernels' plan (every ISA has them).
 const MatMulPlan& DotRowsPlan();
 // Whether `weight` is repacked at load into panels on `isa`: the plan's path is kQPanels (the
-// AVX-512 16-row panels, panels.h), or its micro-kernel reads panels of its own (QGemmUkernel::pack).
+// AVX-512 16-row panels, panels.h), or its micro-kernel reads panels of its own (QGemmUkernel::panels).
 bool MatMulUsesPanels(Isa isa, DType weight);
 
 // Every integer micro-kernel compiled into this build, whether or not this CPU runs it

@@ -28,8 +28,8 @@ struct MatrixView;
 
 constexpr size_t kPanelRows = 16;
 
-// Whether this CPU's kernels for `dtype` read a panel layout (Q8_0 / Q4_0 with AVX-512 VNNI, Q5_0 on
-// the AVX2 tier; the matmul table, matmul_table.h, says which).
+// Whether this CPU's kernels for `dtype` read a panel layout (Q8_0 / Q4_0 with AVX-512 VNNI; Q8_0,
+// Q4_0 and Q5_0 on the AVX2 tier; the matmul table, matmul_table.h, says which).
 // BF16 matrices have a panel layout too (kernels/bf16_gemm.h), used only under
 // Precision::kFast, when HasFastBF16Gemm(); PanelBytes, PackPanels and PanelRowToBlocks take it.
 bool PanelsAvailable(DType dtype);

@@ -285,12 +285,14 @@ struct Q4_0Rows {
   static constexpr size_t kBytes = sizeof(BlockQ4_0), kQs = offsetof(BlockQ4_0, qs), kQh = 0, kMin = 0;
   static constexpr bool kFifthBit = false, kHasMin = false;
   static constexpr int kOffset = 8;
+  static constexpr size_t kPanelBlockBytes = Rows8PanelBlockBytes(DType::kQ4_0);
 };
 struct Q5_0Rows {
   static constexpr size_t kBytes = sizeof(BlockQ5_0), kQs = offsetof(BlockQ5_0, qs), kQh = offsetof(BlockQ5_0, qh),
                           kMin = 0;
   static constexpr bool kFifthBit = true, kHasMin = false;
   static constexpr int kOffset = 16;
+  static constexpr size_t kPanelBlockBytes = Rows8PanelBlockBytes(DType::kQ5_0);
 };
 struct Q5_1Rows {
   static constexpr size_t kBytes = sizeof(BlockQ5_1), kQs = offsetof(BlockQ5_1, qs), kQh = offsetof(BlockQ5_1, qh),
@@ -459,8 +461,7 @@ inline __m256 LoadPanelScales(const uint8_t* panel, size_t nb, size_t b, size_t 
 // Block b of a Q4_0 / Q5_0 panel as UnpackRows8<Format> unpacks the rows in place.
 template <typename Format>
 inline void UnpackPanel8(const uint8_t* panel, size_t nb, size_t b, Rows8Block& u) {
-  constexpr size_t kBlockBytes = Format::kFifthBit ? Rows8PanelBlockBytes(DType::kQ5_0) : Rows8PanelBlockBytes(DType::kQ4_0);
-  static_assert(!Format::kHasMin, "Q5_1 has no panels");
+  constexpr size_t kBlockBytes = Format::kPanelBlockBytes;  // Q5_1 has none
   const uint8_t* blk = panel + b * kBlockBytes;
   const __m256i low = _mm256_set1_epi8(0x0F);
   for (size_t k = 0; k < 4; ++k) {
@@ -500,8 +501,7 @@ inline void PrefetchNextPanel(const uint8_t* panel, size_t stride, size_t nb, si
 template <class Dot, typename Format, size_t kN>
 void TilePanel8(const uint8_t* panel, size_t stride, size_t rows, const BlockQ8Act* x, size_t nb, float* y,
                 size_t ldy) {
-  constexpr size_t kBlockBytes =
-      Format::kFifthBit ? Rows8PanelBlockBytes(DType::kQ5_0) : Rows8PanelBlockBytes(DType::kQ4_0);
+  constexpr size_t kBlockBytes = Format::kPanelBlockBytes;
   __m256 acc[kN];
   for (size_t i = 0; i < kN; ++i) acc[i] = _mm256_setzero_ps();
   for (size_t b = 0; b < nb; ++b) {
@@ -610,32 +610,22 @@ struct Rows8Staging {
   }
 };
 
-// Prompts from the load-time panels: the same staged blocks, unpacked without transposes.
+// Prompts from the load-time panels: the same staged blocks and passes, staged without transposes.
 template <class Dot, typename Format>
-struct Panel8Staging {
-  using Block = Rows8Block;
-  static void Stage(const uint8_t* panel, size_t, size_t, size_t nb, Block* out) {
+struct Panel8Staging : Rows8Staging<Dot, Format> {
+  static void Stage(const uint8_t* panel, size_t, size_t, size_t nb, Rows8Block* out) {
     for (size_t b = 0; b < nb; ++b) UnpackPanel8<Format>(panel, nb, b, out[b]);
-  }
-  template <size_t kN>
-  static void Pass(const Block* blk, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
-    PassRows8Staged<Dot, Format, kN>(blk, rows, x, nb, y, ldy);
   }
 };
 
 template <class Dot>
-struct Q8_0Panel8Staging {
-  using Block = StagedQ8_0Block;
-  static void Stage(const uint8_t* panel, size_t, size_t, size_t nb, Block* out) {
+struct Q8_0Panel8Staging : Q8_0Staging<Dot> {
+  static void Stage(const uint8_t* panel, size_t, size_t, size_t nb, StagedQ8_0Block* out) {
     for (size_t b = 0; b < nb; ++b) {
       __m256i q[8];
       LoadQ8_0Panel8(panel, b, q);
       StoreStagedQ8_0(q, LoadPanelScales(panel, nb, b, Rows8PanelBlockBytes(DType::kQ8_0)), &out[b]);
     }
-  }
-  template <size_t kN>
-  static void Pass(const Block* blk, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
-    PassQ8_0Staged<Dot, kN>(blk, rows, x, nb, y, ldy);
   }
 };
 
