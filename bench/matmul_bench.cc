@@ -16,6 +16,7 @@
 #include "kernels/matmul/gemm_panels.h"
 #include "kernels/matmul/kquant_q8k.h"
 #include "kernels/matmul/matmul_table.h"
+#include "kernels/matmul/rows8_panels.h"
 #include "kernels/matmul/panels.h"
 #include "kernels/matmul/rows8_panels.h"
 #include "kernels/quant/activation_q8.h"
@@ -175,9 +176,19 @@ void BM_KQuantKernel(benchmark::State& state) {
   const size_t row_bytes = DTypeBytes(dtype, cols);
   const DotKernels& dots = *Avx2DotKernels();
   auto* dot = dtype == DType::kQ4_K ? dots.q4_k : dtype == DType::kQ5_K ? dots.q5_k : dots.q6_k;
+  std::vector<uint8_t> panels;
+  MatrixView panel_view = w;
+  if (k && k->panels) {  // the load-time layout it reads (rows is a multiple of MR)
+    panels.resize(stored.size());
+    const auto* blocks = reinterpret_cast<const uint8_t*>(stored.data());
+    for (size_t r = 0; r < rows; r += k->mr) {
+      k->panels->pack(blocks + r * row_bytes, row_bytes, k->mr, cols / 256, panels.data() + r * row_bytes);
+    }
+    panel_view.panels = panels.data();
+  }
   for (auto _ : state) {
     if (k) {
-      MatMulQ8K32(x.data(), n, w, y.data(), nullptr, *k);
+      MatMulQ8K32(x.data(), n, panel_view, y.data(), nullptr, *k);
     } else if (n == 1) {
       for (size_t r = 0; r < rows; ++r) y[r] = dot(reinterpret_cast<const uint8_t*>(stored.data() + r * row_bytes), x.data(), cols);
     } else {
@@ -194,7 +205,7 @@ void BM_KQuantKernel(benchmark::State& state) {
 }
 
 BENCHMARK(BM_KQuantKernel)
-    ->ArgsProduct({{T(DType::kQ4_K), T(DType::kQ5_K), T(DType::kQ6_K)}, {1, 64}, {-1, 0, 1, 2, 3, 4, 5, 6, 7, 8}})
+    ->ArgsProduct({{T(DType::kQ4_K), T(DType::kQ5_K), T(DType::kQ6_K)}, {1, 64}, {-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -12,6 +12,8 @@
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul/kquant_q8k.h"
+#include "kernels/matmul/panels.h"
+#include "kernels/matmul/rows8_panels.h"
 #include "kernels/quant/activation_q8k.h"
 #include "kernels/quant/blocks.h"
 
@@ -103,10 +105,24 @@ const QGemmUkernel& ScalarFor(DType type) {
   return all[0];
 }
 
+// The rows as k reads them: its load-time panels (rows8_panels.h; the last one's missing rows
+// filled with a pattern the pack must not keep), else the blocks.
+std::vector<uint8_t> KernelLayout(const QGemmUkernel& k, const std::vector<uint8_t>& w, size_t rows, size_t nb) {
+  if (!k.panels) return w;
+  const size_t row_bytes = nb * BlockBytes(k.weight), panels = (rows + k.mr - 1) / k.mr;
+  std::vector<uint8_t> out(panels * k.mr * row_bytes, 0xA5);
+  for (size_t p = 0; p < panels; ++p) {
+    k.panels->pack(w.data() + p * k.mr * row_bytes, row_bytes, std::min(k.mr, rows - p * k.mr), nb,
+                   out.data() + p * k.mr * row_bytes);
+  }
+  return out;
+}
+
 // Runs a ukernel over a whole rows × n product, tiled by its MR × NR.
-std::vector<float> RunTiled(const QGemmUkernel& k, const std::vector<uint8_t>& w, size_t rows, size_t nb,
+std::vector<float> RunTiled(const QGemmUkernel& k, const std::vector<uint8_t>& blocks, size_t rows, size_t nb,
                             const std::vector<BlockQ8K32>& x, size_t n) {
   const size_t stride = nb * BlockBytes(k.weight);
+  const std::vector<uint8_t> w = KernelLayout(k, blocks, rows, nb);
   std::vector<float> y(n * rows, NAN);
   for (size_t i = 0; i < n; i += k.nr) {
     for (size_t r = 0; r < rows; r += k.mr) {
@@ -240,6 +256,53 @@ TEST(KQuantUkernels, MatMulUsesThemAndStaysClose) {
 #endif
     }
   }
+}
+
+// A matrix repacked at load, as model/repack.cc does it (its blocks dropped): decode on the panel
+// kernel equals the in-place one to float rounding, prompts (rows unpacked from the panels) to the
+// bit, and every row reads back as its blocks.
+TEST(KQuantUkernels, RepackedMatrixMatchesTheBlocksInPlace) {
+  std::mt19937 rng(14);
+  size_t tested = 0;
+  for (DType type : kTypes) {
+    if (!PanelsAvailable(type)) continue;
+    ++tested;
+    const size_t rows = 21, cols = 768, row_bytes = DTypeBytes(type, cols);
+    const std::vector<uint8_t> w = RandomRows(type, rows, cols / 256, true, rng);
+    const MatrixView in_place{type, w.data(), rows, cols};
+    AlignedBytes panels = AlignedBytes::Allocate(PanelBytes(type, rows, cols));
+    PackPanels(in_place, panels.data.get(), nullptr);
+    MatrixView repacked{type, nullptr, rows, cols};
+    repacked.panels = panels.data.get();
+    std::vector<uint8_t> row(row_bytes);
+    for (size_t r = 0; r < rows; ++r) {
+      repacked.RowBytes(r, row.data());
+      ASSERT_EQ(0, std::memcmp(row.data(), w.data() + r * row_bytes, row_bytes)) << DTypeName(type) << " row " << r;
+    }
+    for (size_t n : {1u, 2u, 5u, 9u}) {
+      const std::vector<float> x = Normal(rng, n * cols);
+      std::vector<float> got(n * rows, NAN), want(n * rows, NAN);
+      ResetMatMulKernelsUsed();
+      MatMul(x.data(), n, repacked, got.data(), nullptr);
+      const std::string used = MatMulKernelsUsed();
+      MatMul(x.data(), n, in_place, want.data(), nullptr);
+      for (size_t i = 0; i < got.size(); ++i) {
+        if (n >= 4) {
+          ASSERT_EQ(got[i], want[i]) << DTypeName(type) << " n=" << n << " output " << i << " " << used;
+        } else {
+          ASSERT_NEAR(got[i], want[i], 1e-4f * (1.f + std::fabs(want[i]))) << DTypeName(type) << " n=" << n << " " << used;
+        }
+      }
+      if (n < 4) {
+        EXPECT_NE(used.find("x8_q8_k32_gemm_"), std::string::npos) << used;
+      }
+    }
+  }
+#if defined(__x86_64__) || defined(_M_X64)
+  if (CpuHas(Isa::kAvx2)) {
+    EXPECT_GT(tested, 0u) << "Q4_K has panels on every x86 tier with AVX2";
+  }
+#endif
 }
 
 }  // namespace

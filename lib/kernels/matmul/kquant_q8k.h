@@ -18,7 +18,8 @@ namespace gemmakit {
 // (whether this CPU runs them is `CpuHas(entry.isa)`).
 const QGemmUkernel* KQuantUkernels(size_t* count);
 
-// y = W · x for K-quant weights W (rows read in place from w.data) with micro-kernel k, the matmul
+// y = W · x for K-quant weights W (rows in place at w.data, or w.panels for a kernel that reads
+// load-time panels) with micro-kernel k, the matmul
 // table's plan for them (kquant_q8k_matmul.cc): x quantized to Q8_K32 once, rows split across
 // ex's threads.
 // With two_terms, each input goes in as two rows of Q8_K32 blocks (QuantizeActivationsQ8K32Split)

@@ -34,7 +34,8 @@ void MatMulQ8K32(const float* x, size_t n_inputs, const MatrixView& w, float* y_
   // Decode: about 64 KB of weights per task. Prompts: 64 rows, whose weights stay in L2 while
   // every input passes them NR at a time.
   const size_t chunk = n_inputs < 4 ? std::max(k.mr, 65536 / stride / k.mr * k.mr) : 64 / k.mr * k.mr;
-  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  // A panel kernel reads the matrix's panels: panel p where row 8p's blocks would start.
+  const uint8_t* base = static_cast<const uint8_t*>(k.panels ? w.panels : w.data);
   ParallelFor(ex, (w.rows + chunk - 1) / chunk, 1, [&](size_t c0, size_t c1) {
     const size_t r0 = c0 * chunk, r1 = std::min(w.rows, c1 * chunk);
     for (size_t i = 0; i < n; i += k.nr) {

@@ -358,11 +358,15 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
   // place (on AVX-512 they decode faster than its fused float kernel, x86_avx512_kquant.cc, kept
   // for matrices without their blocks in memory: Gemma 3n E2B Q4_0, whose output matrix is Q6_K,
   // 14.3 -> 21 t/s on a Zen 5).
-  if (w.data && plan->path == MatMulPath::kQGemm && plan->ukernel->act == ActQuant::kQ8_K32) {
-    NoteKernel(w.dtype, n, plan->kernel);
-    return MatMulQ8K32(x, n, w, y, ex, *plan->ukernel, options.two_term_q8_inputs);
+  // Decode reads the 8-row panels where the matrix was repacked at load, else the blocks in place.
+  if (plan->path == MatMulPath::kQGemm && plan->ukernel->act == ActQuant::kQ8_K32 &&
+      (w.panels || (w.data && (!plan->ukernel->panels || plan->in_place)))) {
+    const QGemmUkernel& uk = plan->ukernel->panels && !w.panels ? *plan->in_place : *plan->ukernel;
+    NoteKernel(w.dtype, n, uk.name);
+    return MatMulQ8K32(x, n, w, y, ex, uk, options.two_term_q8_inputs);
   }
-  if (w.data && plan->path == MatMulPath::kU8Panels) {
+  // Prompts unpack rows from the panels where the matrix was repacked (UnpackChunkU8Avx2).
+  if ((w.data || w.panels) && plan->path == MatMulPath::kU8Panels) {
     NoteKernel(w.dtype, n, plan->kernel);
     return MatMulU8Panels(x, n, w, y, ex, options, *plan);
   }

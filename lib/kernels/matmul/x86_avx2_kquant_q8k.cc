@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "kernels/matmul/kquant_q8k.h"
+#include "kernels/matmul/rows8_panels.h"
 #include "kernels/matmul/x86_avx2_inline.h"
 #include "kernels/quant/blocks.h"
 
@@ -21,6 +22,13 @@ namespace {
 inline __m256i Load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 
 inline float F16(uint16_t h) { return _cvtsh_ss(h); }
+
+// 4 activation bytes, to broadcast to every row's lane.
+inline int32_t LoadU32(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
 
 // The eight 6-bit scales (int16 lanes 0..7) and mins (lanes 8..15) of a Q4_K / Q5_K super-block,
 // as UnpackScaleMinK4 gives them, four at a time from the 12 packed bytes.
@@ -57,6 +65,13 @@ inline __m256 SubBlock(__m256 acc, __m256i w, const int8_t* x, __m256i scale, __
   return _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), d_x, acc);
 }
 
+// Independent partial sums per super-block, to hide the FMA latency (4 cycles) behind the unpacking.
+constexpr int kChains = 4;
+
+inline __m256 SumChains(const __m256 (&part)[kChains]) {
+  return _mm256_add_ps(_mm256_add_ps(part[0], part[1]), _mm256_add_ps(part[2], part[3]));
+}
+
 // Q4_K and Q5_K: the fifth bit (Q5_K) is the only difference.
 template <bool kFifthBit>
 struct KernelK4 {
@@ -80,11 +95,17 @@ struct KernelK4 {
         w[r] = reinterpret_cast<const Block*>(rows[r]) + b;
         scales[r] = ScalesAndMinsK4(w[r]->scales);
       }
-      __m256 block[MR][NR];  // Σ_j d_x,j · scale_j · Σ w · x over this super-block
+      // Σ_j d_x,j · scale_j · Σ w · x over this super-block, in kChains partial sums: one sum took
+      // 8 dependent FMAs per super-block, and that latency chain, not the instruction count, bound
+      // the 1 × 1 tile (Q4_K 14.6 GB/s in cache on Zen 5).
+      __m256 block[MR][NR][kChains];
       #pragma GCC unroll 8
       for (int r = 0; r < MR; ++r) {
         #pragma GCC unroll 8
-        for (int c = 0; c < NR; ++c) block[r][c] = _mm256_setzero_ps();
+        for (int c = 0; c < NR; ++c) {
+          #pragma GCC unroll 4
+          for (int k = 0; k < kChains; ++k) block[r][c][k] = _mm256_setzero_ps();
+        }
       }
       #pragma GCC unroll 8
       for (int j = 0; j < 4; ++j) {
@@ -110,8 +131,9 @@ struct KernelK4 {
           const __m256 d_lo = _mm256_set1_ps(x[c][b].d[2 * j]), d_hi = _mm256_set1_ps(x[c][b].d[2 * j + 1]);
           #pragma GCC unroll 8
           for (int r = 0; r < MR; ++r) {
-            block[r][c] = SubBlock(block[r][c], w_lo[r], xq, scale_lo[r], d_lo);
-            block[r][c] = SubBlock(block[r][c], w_hi[r], xq + 32, scale_hi[r], d_hi);
+            __m256& part = block[r][c][j % kChains];
+            part = SubBlock(part, w_lo[r], xq, scale_lo[r], d_lo);
+            part = SubBlock(part, w_hi[r], xq + 32, scale_hi[r], d_hi);
           }
         }
       }
@@ -124,7 +146,7 @@ struct KernelK4 {
           // Lane j: min_j · Σ_{k∈j} x_k, times d_x,j.
           const __m256i summ = _mm256_madd_epi16(mins, Load(x[c][b].bsums));
           const __m256 mins_x = _mm256_mul_ps(_mm256_cvtepi32_ps(summ), _mm256_loadu_ps(x[c][b].d));
-          acc[r][c] = _mm256_fmadd_ps(d, block[r][c], acc[r][c]);
+          acc[r][c] = _mm256_fmadd_ps(d, SumChains(block[r][c]), acc[r][c]);
           acc[r][c] = _mm256_fnmadd_ps(dmin, mins_x, acc[r][c]);
         }
       }
@@ -154,11 +176,15 @@ struct KernelQ6K {
       const BlockQ6_K* w[MR];
       #pragma GCC unroll 8
       for (int r = 0; r < MR; ++r) w[r] = reinterpret_cast<const BlockQ6_K*>(rows[r]) + b;
-      __m256 block[MR][NR];  // Σ_j d_x,j · Σ_{g∈j} scale_g · Σ w · x over this super-block
+      // Σ_j d_x,j · Σ_{g∈j} scale_g · Σ w · x over this super-block, in kChains partial sums (as Q4_K's).
+      __m256 block[MR][NR][kChains];
       #pragma GCC unroll 8
       for (int r = 0; r < MR; ++r) {
         #pragma GCC unroll 8
-        for (int c = 0; c < NR; ++c) block[r][c] = _mm256_setzero_ps();
+        for (int c = 0; c < NR; ++c) {
+          #pragma GCC unroll 4
+          for (int k = 0; k < kChains; ++k) block[r][c][k] = _mm256_setzero_ps();
+        }
       }
       __m256i scales16[MR];  // the 16 scales, int16
       #pragma GCC unroll 8
@@ -193,7 +219,7 @@ struct KernelQ6K {
             const int8_t* xq = x[c][b].qs + 128 * half + 32 * q;
             const __m256 d_x = _mm256_set1_ps(x[c][b].d[4 * half + q]);
             #pragma GCC unroll 8
-            for (int r = 0; r < MR; ++r) block[r][c] = SubBlock(block[r][c], value[r], xq, scale[r], d_x);
+            for (int r = 0; r < MR; ++r) block[r][c][q % kChains] = SubBlock(block[r][c][q % kChains], value[r], xq, scale[r], d_x);
           }
         }
       }
@@ -205,7 +231,7 @@ struct KernelQ6K {
         for (int c = 0; c < NR; ++c) {
           // Lane j: 32 · Σ_{g∈j} scale_g · Σ_{k∈g} x_k (the -32 of every stored value), times d_x,j.
           const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(scales, Load(x[c][b].bsums)), 5);
-          const __m256 s = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(offset), _mm256_loadu_ps(x[c][b].d), block[r][c]);
+          const __m256 s = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(offset), _mm256_loadu_ps(x[c][b].d), SumChains(block[r][c]));
           acc[r][c] = _mm256_fmadd_ps(d, s, acc[r][c]);
         }
       }
@@ -245,6 +271,173 @@ void Gemm(const uint8_t* w, size_t w_stride, size_t rows, const void* x, size_t 
   GemmColumns<K, MR, NR>(row_ptrs, rows, static_cast<const BlockQ8K32*>(x), n, nb, y, ldy);
 }
 
+// Q4_K from 8-row panels (rows8_panels.h): register k of a super-block is word k of the 8 rows,
+// so vpmaddubsw multiplies 8 rows' 4 values by the same 4 broadcast activations, and each 32-value
+// sub-block ends in one vpmaddwd by the 8 rows' scales and one float multiply-add by the
+// activations' scale for all 8 rows. A sub-block's 8 pair sums stay in int16 (8 · 2 · 15 · 127 <
+// 2^15). Lane r holds row r throughout: no horizontal sums.
+struct KernelQ4KRows8 {
+  static constexpr size_t kBlockBytes = sizeof(BlockQ4_K) * 8;
+
+  // Byte b of each 32-bit lane to both int16 halves of it (the 8 rows' scale of one sub-block).
+  static __m256i PairControl(int b) {
+    const __m128i c = _mm_setr_epi8(b, -1, b, -1, 4 + b, -1, 4 + b, -1, 8 + b, -1, 8 + b, -1, 12 + b, -1, 12 + b, -1);
+    return _mm256_set_m128i(c, c);
+  }
+  // Byte b of each 32-bit lane, zero-extended (the 8 rows' min of one sub-block).
+  static __m256i ByteControl(int b) {
+    const __m128i c = _mm_setr_epi8(b, -1, -1, -1, 4 + b, -1, -1, -1, 8 + b, -1, -1, -1, 12 + b, -1, -1, -1);
+    return _mm256_set_m128i(c, c);
+  }
+
+  static __m256i Word(const uint8_t* blk, int k) { return Load(blk + 32 * k); }
+
+  // Lane r of y: row r's dot product with input x, over nb super-blocks.
+  static __m256 Dot(const uint8_t* panel, const BlockQ8K32* x, size_t nb, const uint8_t* next_panel) {
+    const __m256i m4 = _mm256_set1_epi8(0xF), m6 = _mm256_set1_epi8(0x3F), m2 = _mm256_set1_epi8(0x03);
+    // word 0 = d | dmin << 16 in each lane: the 8 d's to the low 128 bits, the 8 dmin's to the high.
+    const __m256i halves = _mm256_set_m128i(_mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15),
+                                            _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15));
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < nb; ++b) {
+      const uint8_t* blk = panel + b * kBlockBytes;
+      // The next call's panel, a super-block per super-block: from memory the hardware prefetchers
+      // alone left these tiles at half speed, as they did the 32-blocks' panel tiles.
+      for (size_t line = 0; line < kBlockBytes; line += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(next_panel + b * kBlockBytes + line), _MM_HINT_T0);
+      }
+      const __m256i u0 = Word(blk, 1), u1 = Word(blk, 2), u2 = Word(blk, 3);
+      // As ScalesAndMinsK4, for 8 rows: bytes 0..3 of each lane are sub-blocks 0..3 (lo), 4..7 (hi).
+      const __m256i sc_lo = _mm256_and_si256(u0, m6);
+      const __m256i sc_hi = _mm256_or_si256(_mm256_and_si256(u2, m4),
+                                            _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u0, 6), m2), 4));
+      const __m256i mn_lo = _mm256_and_si256(u1, m6);
+      const __m256i mn_hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u2, 4), m4),
+                                            _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u1, 6), m2), 4));
+      // Per sub-block s: d_x,s · (Σ of its two 16-value sums), what the rows' min_s multiplies.
+      alignas(32) float x_min[8];
+      const __m256i pair_sums = _mm256_madd_epi16(Load(x[b].bsums), _mm256_set1_epi16(1));
+      _mm256_store_ps(x_min, _mm256_mul_ps(_mm256_cvtepi32_ps(pair_sums), _mm256_loadu_ps(x[b].d)));
+      __m256 sum = _mm256_setzero_ps(), sum_mins = _mm256_setzero_ps();
+      #pragma GCC unroll 4
+      for (int c = 0; c < 4; ++c) {  // 64 values: sub-block 2c in the low nibbles, 2c + 1 in the high
+        const int8_t* xq = x[b].qs + 64 * c;
+        __m256i lo16 = _mm256_setzero_si256(), hi16 = _mm256_setzero_si256();
+        #pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k) {
+          const __m256i bits = Word(blk, 4 + 8 * c + k);
+          const __m256i x_lo = _mm256_set1_epi32(LoadU32(xq + 4 * k));
+          const __m256i x_hi = _mm256_set1_epi32(LoadU32(xq + 32 + 4 * k));
+          lo16 = _mm256_add_epi16(lo16, _mm256_maddubs_epi16(_mm256_and_si256(bits, m4), x_lo));
+          hi16 = _mm256_add_epi16(hi16, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), x_hi));
+        }
+        const __m256i& scales = c < 2 ? sc_lo : sc_hi;
+        const __m256i& mins = c < 2 ? mn_lo : mn_hi;
+        const int s = 2 * c;
+        const __m256i lo = _mm256_madd_epi16(lo16, _mm256_shuffle_epi8(scales, PairControl(s % 4)));
+        const __m256i hi = _mm256_madd_epi16(hi16, _mm256_shuffle_epi8(scales, PairControl(s % 4 + 1)));
+        sum = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), _mm256_set1_ps(x[b].d[s]), sum);
+        sum = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), _mm256_set1_ps(x[b].d[s + 1]), sum);
+        sum_mins = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_shuffle_epi8(mins, ByteControl(s % 4))),
+                                   _mm256_set1_ps(x_min[s]), sum_mins);
+        sum_mins = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_shuffle_epi8(mins, ByteControl(s % 4 + 1))),
+                                   _mm256_set1_ps(x_min[s + 1]), sum_mins);
+      }
+      const __m256i d_dmin = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(Word(blk, 0), halves), 0xD8);
+      const __m256 d = _mm256_cvtph_ps(_mm256_castsi256_si128(d_dmin));
+      const __m256 dmin = _mm256_cvtph_ps(_mm256_extracti128_si256(d_dmin, 1));
+      acc = _mm256_fmadd_ps(d, sum, acc);
+      acc = _mm256_fnmadd_ps(dmin, sum_mins, acc);
+    }
+    return acc;
+  }
+};
+
+// Q6_K from 8-row panels (rows8_panels.h), as Q4_K's: per half of 128 values and 4-value group g,
+// ql words g and 8 + g hold quarters 0 and 1 (low nibbles) and 2 and 3 (high), qh word g their
+// high bits. The -32 of every stored value comes in per 16-value group as 32 · scale · Σ x (one
+// vpmaddwd of the rows' scales by 16 · Σ x: |16 · Σ x| ≤ 16 · 16 · 127 < 2^15), exact in int32 with
+// the products, so each 32-value quarter still ends in one float multiply-add for all 8 rows.
+// Two groups' pair sums fit int16 (2 · 2 · 63 · 127 < 2^15), four do not.
+struct KernelQ6KRows8 {
+  static constexpr size_t kBlockBytes = sizeof(BlockQ6_K) * 8;
+  static constexpr int kQhWord = 32, kScaleWord = 48, kTailWords = 52;
+
+  // Signed byte b of each 32-bit lane to both int16 halves of it, sign-extended by the caller's
+  // arithmetic shift: the byte goes to the high byte of each int16.
+  static __m256i SignedPairControl(int b) {
+    const __m128i c = _mm_setr_epi8(-1, b, -1, b, -1, 4 + b, -1, 4 + b, -1, 8 + b, -1, 8 + b, -1, 12 + b, -1, 12 + b);
+    return _mm256_set_m128i(c, c);
+  }
+  // Scale t (0..15) of the 8 rows, int16 in both halves of each lane.
+  static __m256i Scale(const uint8_t* blk, int t) {
+    return _mm256_srai_epi16(_mm256_shuffle_epi8(Load(blk + 32 * (kScaleWord + t / 4)), SignedPairControl(t % 4)), 8);
+  }
+
+  static __m256 Dot(const uint8_t* panel, const BlockQ8K32* x, size_t nb, const uint8_t* next_panel) {
+    const __m256i m4 = _mm256_set1_epi8(0xF), m30 = _mm256_set1_epi8(0x30);
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < nb; ++b) {
+      const uint8_t* blk = panel + b * kBlockBytes;
+      for (size_t line = 0; line < kBlockBytes; line += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(next_panel + b * kBlockBytes + line), _MM_HINT_T0);
+      }
+      __m256 sum = _mm256_setzero_ps();
+      #pragma GCC unroll 2
+      for (int h = 0; h < 2; ++h) {
+        // Pair sums of quarter q: [q][0] groups 0-1, [q][1] 2-3 (scale 8h + 2q), [q][2], [q][3] 4-7.
+        __m256i part[4][4];
+        #pragma GCC unroll 8
+        for (int g = 0; g < 8; ++g) {
+          const __m256i a = Load(blk + 32 * (16 * h + g)), bq = Load(blk + 32 * (16 * h + 8 + g));
+          const __m256i hb = Load(blk + 32 * (kQhWord + 8 * h + g));
+          const __m256i q[4] = {
+              _mm256_or_si256(_mm256_and_si256(a, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30)),
+              _mm256_or_si256(_mm256_and_si256(bq, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30)),
+              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4), _mm256_and_si256(hb, m30)),
+              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bq, 4), m4),
+                              _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30))};
+          #pragma GCC unroll 4
+          for (int qt = 0; qt < 4; ++qt) {
+            const __m256i xb = _mm256_set1_epi32(LoadU32(x[b].qs + 128 * h + 32 * qt + 4 * g));
+            const __m256i prod = _mm256_maddubs_epi16(q[qt], xb);
+            part[qt][g / 2] = g % 2 == 0 ? prod : _mm256_add_epi16(part[qt][g / 2], prod);
+          }
+        }
+        #pragma GCC unroll 4
+        for (int qt = 0; qt < 4; ++qt) {
+          const int j = 4 * h + qt, t = 8 * h + 2 * qt;  // sub-block of 32, first scale of 16
+          const __m256i s0 = Scale(blk, t), s1 = Scale(blk, t + 1);
+          __m256i isum = _mm256_add_epi32(
+              _mm256_add_epi32(_mm256_madd_epi16(part[qt][0], s0), _mm256_madd_epi16(part[qt][1], s0)),
+              _mm256_add_epi32(_mm256_madd_epi16(part[qt][2], s1), _mm256_madd_epi16(part[qt][3], s1)));
+          const __m256i off0 = _mm256_madd_epi16(s0, _mm256_set1_epi16(static_cast<int16_t>(16 * x[b].bsums[2 * j])));
+          const __m256i off1 = _mm256_madd_epi16(s1, _mm256_set1_epi16(static_cast<int16_t>(16 * x[b].bsums[2 * j + 1])));
+          isum = _mm256_sub_epi32(isum, _mm256_add_epi32(off0, off1));
+          sum = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(x[b].d[j]), sum);
+        }
+      }
+      const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 32 * kTailWords)));
+      acc = _mm256_fmadd_ps(d, sum, acc);
+    }
+    return acc;
+  }
+};
+
+// The QGemmFn of 8-row panels: w is the panel of the first row; one input per pass over it, the
+// next pass reading it from cache (decode has 1 to 3 inputs).
+template <class K>
+void GemmRows8(const uint8_t* w, size_t w_stride, size_t rows, const void* x, size_t n, size_t nb, float* y,
+               size_t ldy) {
+  const auto* xq = static_cast<const BlockQ8K32*>(x);
+  const uint8_t* next_panel = w + 8 * w_stride;
+  for (size_t i = 0; i < n; ++i) {
+    alignas(32) float out[8];
+    _mm256_store_ps(out, K::Dot(w, xq + i * nb, nb, next_panel));
+    for (size_t r = 0; r < rows; ++r) y[i * ldy + r] = out[r];
+  }
+}
+
 using Q4K = KernelK4<false>;
 using Q5K = KernelK4<true>;
 using Q6K = KernelQ6K;
@@ -261,8 +454,16 @@ extern const QGemmUkernel kQ5_KQ8K32Gemm1x1Avx2 = {"q5_k_q8_k32_gemm_1x1__avx2",
 extern const QGemmUkernel kQ6_KQ8K32Gemm1x1Avx2 = {"q6_k_q8_k32_gemm_1x1__avx2", DType::kQ6_K, ActQuant::kQ8_K32,
                                                    Isa::kAvx2, 1, 1, Gemm<Q6K, 1, 1>};
 
+// Decode from 8-row panels repacked at load (rows8_panels.h); the 1 × 1 kernels above read the
+// matrices that were not repacked.
+extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x1Avx2 = {"q4_kx8_q8_k32_gemm_8x1__avx2", DType::kQ4_K, ActQuant::kQ8_K32,
+                                                     Isa::kAvx2, 8, 1, GemmRows8<KernelQ4KRows8>, &kQ4_KRows8Panels};
+extern const QGemmUkernel kQ6_Kx8Q8K32Gemm8x1Avx2 = {"q6_kx8_q8_k32_gemm_8x1__avx2", DType::kQ6_K, ActQuant::kQ8_K32,
+                                                     Isa::kAvx2, 8, 1, GemmRows8<KernelQ6KRows8>, &kQ6_KRows8Panels};
+
 namespace {
-const QGemmUkernel kEntries[] = {kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x1Avx2};
+const QGemmUkernel kEntries[] = {kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x1Avx2,
+                                 kQ4_Kx8Q8K32Gemm8x1Avx2, kQ6_Kx8Q8K32Gemm8x1Avx2};
 }  // namespace
 
 const QGemmUkernel* KQuantUkernelsAvx2(size_t* count) {

@@ -109,8 +109,14 @@ U8Rows UnpackChunkU8Avx2(const MatrixView& w, size_t r0, size_t rows) {
   thread_local std::vector<float> scale, min;
   if (u.size() < rows * w.cols) u.resize(rows * w.cols);
   if (scale.size() < rows * groups) scale.resize(rows * groups), min.resize(rows * groups);
-  UnpackRowsU8Avx2(w.dtype, static_cast<const uint8_t*>(w.data) + r0 * row_bytes, row_bytes, rows, w.cols, u.data(),
-                   scale.data(), min.data());
+  const uint8_t* blocks = static_cast<const uint8_t*>(w.data) + r0 * row_bytes;
+  if (w.panels) {  // repacked at load for decode: the rows back in blocks first (not the released mapping)
+    thread_local std::vector<uint8_t> from_panels;
+    if (from_panels.size() < rows * row_bytes) from_panels.resize(rows * row_bytes);
+    for (size_t r = 0; r < rows; ++r) w.RowBytes(r0 + r, from_panels.data() + r * row_bytes);
+    blocks = from_panels.data();
+  }
+  UnpackRowsU8Avx2(w.dtype, blocks, row_bytes, rows, w.cols, u.data(), scale.data(), min.data());
   return {u.data(), scale.data(), min.data()};
 }
 
