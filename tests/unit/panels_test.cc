@@ -1,5 +1,6 @@
 // Matrices repacked into panels (kernels/matmul/panels.h: Q8_0 / Q4_0 for AVX-512, Q5_0's 8-row
-// panels for the AVX2 tier, run under GEMMAKIT_ISA=avx2 / avxvnni by ctest): the layout round-trips
+// panels for the AVX2 tier, run under GEMMAKIT_ISA=avx2 / avxvnni by ctest, Q4_K / Q6_K's 8-row
+// panels on both): the layout round-trips
 // exactly, and the kernels that read it give the same products as the row-major kernels (the
 // integer sums are identical; only the float summation order differs). Also the bf16-input GEMM
 // against exact math on bf16-rounded inputs.
@@ -43,7 +44,9 @@ TEST_P(Panels, RoundTripAndSameProductsAsRowMajor) {
   if (!PanelsAvailable(type)) GTEST_SKIP() << "no panel kernels on this CPU";
   ThreadPool pool(2);
   for (size_t rows : {16u, 37u, 100u}) {
-    for (size_t cols : {32u, 160u, 1152u}) {
+    // Whole blocks: K-quant rows are super-blocks of 256.
+    const bool k_quant = DTypeBlockElems(type) == 256;
+    for (size_t cols : k_quant ? std::vector<size_t>{256, 768, 2560} : std::vector<size_t>{32, 160, 1152}) {
       std::vector<uint8_t> stored(DTypeBytes(type, rows * cols));
       ConvertFromF32(type, Random(rows * cols, 3, 0.05f).data(), stored.data(), rows * cols);
       const MatrixView row_major{type, stored.data(), rows, cols};
@@ -72,7 +75,8 @@ TEST_P(Panels, RoundTripAndSameProductsAsRowMajor) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, Panels, ::testing::Values(DType::kQ8_0, DType::kQ4_0, DType::kQ5_0),
+INSTANTIATE_TEST_SUITE_P(Types, Panels, ::testing::Values(DType::kQ8_0, DType::kQ4_0, DType::kQ5_0, DType::kQ4_K,
+                                                            DType::kQ6_K),
                          [](const ::testing::TestParamInfo<DType>& info) { return std::string(DTypeName(info.param)); });
 
 TEST(BF16Inputs, EqualExactMathOnRoundedInputs) {
