@@ -7,7 +7,7 @@
 // mins as floats), so one vpdpbusd multiplies 16 rows by 4 weights against 4 input bytes; per group
 // and input, the integer sum (exact) times scale · d_x plus min · d_x·Σq_x. The unpacking costs
 // one pass over the task's rows, against n inputs' worth of products: a prompt's kernel, not a
-// decode one (decode reads the blocks in place).
+// decode one (decode reads the blocks in place, or 8-row panels repacked at load).
 #pragma once
 
 #include <cstddef>
@@ -36,9 +36,9 @@ void UnpackRowsU8(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_
 void UnpackRowsU8Avx2(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_rows, size_t cols, uint8_t* u,
                         float* scale, float* min);
 
-// Rows [r0, r0 + rows) of w (w.data) unpacked by UnpackRowsU8Avx2 into the calling thread's
-// buffers, kept between calls (a prompt's would otherwise be fresh megabytes faulting page by page):
-// valid until the thread's next call. Each ISA's GEMM transposes them into its own panels.
+// Rows [r0, r0 + rows) of w (w.data, or its load-time panels read back as blocks) unpacked by
+// UnpackRowsU8Avx2 into the calling thread's buffers, kept between calls (a prompt's would
+// otherwise be fresh megabytes faulting page by page): valid until the thread's next call. Each ISA's GEMM transposes them into its own panels.
 struct U8Rows {
   const uint8_t* u;
   const float* scale;
@@ -75,8 +75,8 @@ void PackU8PanelInputs(const float* x, size_t n, size_t cols, size_t group, bool
                        Executor* ex = nullptr);
 
 // Rows [r0, r1) of y = x · Wᵀ (y row stride w.rows) for the n packed inputs, unpacking the rows a
-// chunk at a time. Requires U8GroupSize(w.dtype) and w.data; r0 a multiple of 16. AVX-512 VNNI
-// (16-row panels), AVX-VNNI and AVX2 (8-row panels; AVX2 only where U8PanelsFitAvx2).
+// chunk at a time. Requires U8GroupSize(w.dtype) and w.data or w.panels; r0 a multiple of 16.
+// AVX-512 VNNI (16-row panels), AVX-VNNI and AVX2 (8-row panels; AVX2 only where U8PanelsFitAvx2).
 using U8GemmFn = void (*)(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1);
 void GemmU8PanelsAvx512(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1);
 void GemmU8PanelsAvxVnni(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1);

@@ -444,7 +444,8 @@ using Q6K = KernelQ6K;
 
 }  // namespace
 
-// Decode: one row by one input (measured on 6912 × 1152, Zen 4 without AVX-512: 2 × 1 and 4 × 1
+// Decode of matrices that were not repacked at load (the 8-row panel kernels below read the
+// others): one row by one input (measured on 6912 × 1152, Zen 4 without AVX-512: 2 × 1 and 4 × 1
 // were slower, their unpacked rows spilling). Prompts take the affine u8 panels (u8_panels.h)
 // instead: the 1 × 8 prompt tiles these kernels had were slower on every type.
 extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2 = {"q4_k_q8_k32_gemm_1x1__avx2", DType::kQ4_K, ActQuant::kQ8_K32,
