@@ -12,6 +12,7 @@ namespace {
 struct Avx2Dot {
   using Acc = __m256i;  // int16 pair sums
   static constexpr size_t kChains = 1;  // independent int32 sums in the staged Q8_0 tile
+  static constexpr bool kInt32Sums = false;  // int16 pair sums: tiles bound their runs
   static __m256i Zero() { return _mm256_setzero_si256(); }
   static __m256i Add(__m256i acc, __m256i u, __m256i s) { return _mm256_add_epi16(acc, _mm256_maddubs_epi16(u, s)); }
   static __m256i Add2(__m256i acc, __m256i u1, __m256i s1, __m256i u2, __m256i s2) {

@@ -4,6 +4,7 @@
 // on the one step that differs between the two instruction sets, the dot product of unsigned by
 // signed bytes into int32 lanes (a `Dot` policy):
 //   Dot::Acc                      the running integer sum
+//   Dot::kInt32Sums               whether Acc sums in int32 (else int16 pair sums, bounded by the tile)
 //   Dot::Zero()
 //   Dot::Add(acc, u, s)           acc += the products of u (unsigned bytes) and s (signed bytes)
 //   Dot::Add2(acc, u1, s1, u2, s2)  both pairs' products

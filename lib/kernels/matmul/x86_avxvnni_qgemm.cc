@@ -22,6 +22,7 @@ struct AvxVnniDot {
     __m256i a, b;
   };
   static constexpr size_t kChains = 2;  // independent int32 sums per input in the staged Q8_0 tile
+  static constexpr bool kInt32Sums = true;
   static Acc Zero() { return {_mm256_setzero_si256(), _mm256_setzero_si256()}; }
   static Acc Add(Acc acc, __m256i u, __m256i s) { return {_mm256_dpbusd_avx_epi32(acc.a, u, s), acc.b}; }
   static Acc Add2(Acc acc, __m256i u1, __m256i s1, __m256i u2, __m256i s2) {
