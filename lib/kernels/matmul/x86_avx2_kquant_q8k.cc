@@ -65,13 +65,6 @@ inline __m256 SubBlock(__m256 acc, __m256i w, const int8_t* x, __m256i scale, __
   return _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), d_x, acc);
 }
 
-// Independent partial sums per super-block, to hide the FMA latency (4 cycles) behind the unpacking.
-constexpr int kChains = 4;
-
-inline __m256 SumChains(const __m256 (&part)[kChains]) {
-  return _mm256_add_ps(_mm256_add_ps(part[0], part[1]), _mm256_add_ps(part[2], part[3]));
-}
-
 // Q4_K and Q5_K: the fifth bit (Q5_K) is the only difference.
 template <bool kFifthBit>
 struct KernelK4 {
@@ -95,17 +88,11 @@ struct KernelK4 {
         w[r] = reinterpret_cast<const Block*>(rows[r]) + b;
         scales[r] = ScalesAndMinsK4(w[r]->scales);
       }
-      // Σ_j d_x,j · scale_j · Σ w · x over this super-block, in kChains partial sums: one sum took
-      // 8 dependent FMAs per super-block, and that latency chain, not the instruction count, bound
-      // the 1 × 1 tile (Q4_K 14.6 GB/s in cache on Zen 5).
-      __m256 block[MR][NR][kChains];
+      __m256 block[MR][NR];  // Σ_j d_x,j · scale_j · Σ w · x over this super-block
       #pragma GCC unroll 8
       for (int r = 0; r < MR; ++r) {
         #pragma GCC unroll 8
-        for (int c = 0; c < NR; ++c) {
-          #pragma GCC unroll 4
-          for (int k = 0; k < kChains; ++k) block[r][c][k] = _mm256_setzero_ps();
-        }
+        for (int c = 0; c < NR; ++c) block[r][c] = _mm256_setzero_ps();
       }
       #pragma GCC unroll 8
       for (int j = 0; j < 4; ++j) {
@@ -131,9 +118,8 @@ struct KernelK4 {
           const __m256 d_lo = _mm256_set1_ps(x[c][b].d[2 * j]), d_hi = _mm256_set1_ps(x[c][b].d[2 * j + 1]);
           #pragma GCC unroll 8
           for (int r = 0; r < MR; ++r) {
-            __m256& part = block[r][c][j % kChains];
-            part = SubBlock(part, w_lo[r], xq, scale_lo[r], d_lo);
-            part = SubBlock(part, w_hi[r], xq + 32, scale_hi[r], d_hi);
+            block[r][c] = SubBlock(block[r][c], w_lo[r], xq, scale_lo[r], d_lo);
+            block[r][c] = SubBlock(block[r][c], w_hi[r], xq + 32, scale_hi[r], d_hi);
           }
         }
       }
@@ -146,7 +132,7 @@ struct KernelK4 {
           // Lane j: min_j · Σ_{k∈j} x_k, times d_x,j.
           const __m256i summ = _mm256_madd_epi16(mins, Load(x[c][b].bsums));
           const __m256 mins_x = _mm256_mul_ps(_mm256_cvtepi32_ps(summ), _mm256_loadu_ps(x[c][b].d));
-          acc[r][c] = _mm256_fmadd_ps(d, SumChains(block[r][c]), acc[r][c]);
+          acc[r][c] = _mm256_fmadd_ps(d, block[r][c], acc[r][c]);
           acc[r][c] = _mm256_fnmadd_ps(dmin, mins_x, acc[r][c]);
         }
       }
@@ -176,15 +162,11 @@ struct KernelQ6K {
       const BlockQ6_K* w[MR];
       #pragma GCC unroll 8
       for (int r = 0; r < MR; ++r) w[r] = reinterpret_cast<const BlockQ6_K*>(rows[r]) + b;
-      // Σ_j d_x,j · Σ_{g∈j} scale_g · Σ w · x over this super-block, in kChains partial sums (as Q4_K's).
-      __m256 block[MR][NR][kChains];
+      __m256 block[MR][NR];  // Σ_j d_x,j · Σ_{g∈j} scale_g · Σ w · x over this super-block
       #pragma GCC unroll 8
       for (int r = 0; r < MR; ++r) {
         #pragma GCC unroll 8
-        for (int c = 0; c < NR; ++c) {
-          #pragma GCC unroll 4
-          for (int k = 0; k < kChains; ++k) block[r][c][k] = _mm256_setzero_ps();
-        }
+        for (int c = 0; c < NR; ++c) block[r][c] = _mm256_setzero_ps();
       }
       __m256i scales16[MR];  // the 16 scales, int16
       #pragma GCC unroll 8
@@ -219,7 +201,7 @@ struct KernelQ6K {
             const int8_t* xq = x[c][b].qs + 128 * half + 32 * q;
             const __m256 d_x = _mm256_set1_ps(x[c][b].d[4 * half + q]);
             #pragma GCC unroll 8
-            for (int r = 0; r < MR; ++r) block[r][c][q % kChains] = SubBlock(block[r][c][q % kChains], value[r], xq, scale[r], d_x);
+            for (int r = 0; r < MR; ++r) block[r][c] = SubBlock(block[r][c], value[r], xq, scale[r], d_x);
           }
         }
       }
@@ -231,7 +213,7 @@ struct KernelQ6K {
         for (int c = 0; c < NR; ++c) {
           // Lane j: 32 · Σ_{g∈j} scale_g · Σ_{k∈g} x_k (the -32 of every stored value), times d_x,j.
           const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(scales, Load(x[c][b].bsums)), 5);
-          const __m256 s = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(offset), _mm256_loadu_ps(x[c][b].d), SumChains(block[r][c]));
+          const __m256 s = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(offset), _mm256_loadu_ps(x[c][b].d), block[r][c]);
           acc[r][c] = _mm256_fmadd_ps(d, s, acc[r][c]);
         }
       }
