@@ -3,7 +3,7 @@
 // AVX-VNNI integer tiles are (x86_avx2_qgemm_tiles.h, the `Dot` policy). vpmaddubsw sums unsigned
 // by signed byte pairs into int16 with saturation, so only types whose u stays under 64 take it
 // (U8PanelsFitAvx2): two dwords' pair sums are at most 2 × 2 × 63 × 127 = 32004 before Dot::Lanes
-// widens them. Include only from files compiled with AVX2 flags (internal linkage, as the tiles).
+// widens them (lower u allows longer runs: U8RunDwords). Include only from files compiled with AVX2 flags (internal linkage, as the tiles).
 #pragma once
 
 #include <immintrin.h>
@@ -58,12 +58,23 @@ inline __m256i U8Broadcast4(const int8_t* p) {
   return _mm256_set1_epi32(v);
 }
 
+// Dwords of a group whose int16 pair sums (AVX2's vpmaddubsw) one run can add up before they are
+// widened to int32: each dword adds at most 2 · max_u · 127 to a lane, so Q4_K's u ≤ 15 runs a
+// whole 32-value group, Q5_K's 4 dwords, Q6_K's 2.
+constexpr size_t U8RunDwords(int max_u, size_t group) {
+  const int fit = 32767 / (2 * 127 * max_u);
+  const size_t run = fit >= 8 ? 8 : fit >= 4 ? 4 : 2;
+  return run < group / 4 ? run : group / 4;
+}
+
 // y[t][lane] for one panel × 4 inputs (from i0), over every group; the first `rows` lanes stored.
-// The products run kRun dwords before Dot::Lanes adds them to int32: AVX2's int16 pair sums two
-// (the bound above; longer runs of int16 sums were 16% slower on a Zen 5, their partial sums
-// spilling), AVX-VNNI's int32 sums a whole group (Q4_K, 256 inputs, one thread: 1.5x faster than
-// adding every two dwords' sums).
-template <class Dot, size_t G, size_t kRun = Dot::kInt32Sums ? G / 4 : 2>
+// The products run kRun dwords before Dot::Lanes adds them to int32: AVX2's int16 pair sums as
+// many as U8RunDwords allows, AVX-VNNI's int32 sums a whole group. Against widening every two
+// dwords, one Zen 5 thread, 256 inputs, best of 5 repetitions, twice, GFLOP/s: Q4_K AVX2 163–187 →
+// 219–234 with the run loop kept rolled (unrolled, GCC reassociates the int16 sums into trees that
+// spill, and it ran slower than before), AVX-VNNI 154–157 → 219–240 unrolled (rolled it lost a
+// fifth); Q6_K AVX-VNNI 126–128 → 184–211 (AVX2's runs unchanged).
+template <class Dot, size_t G, size_t kRun>
 void TileU8x8(const uint8_t* panel, size_t groups, const U8PanelInputs& x, size_t i0, float* y, size_t ldy, size_t rows,
               size_t inputs) {
   constexpr size_t kDwords = G / 4, kGroupBytes = U8GroupBytes8(G);
@@ -78,13 +89,19 @@ void TileU8x8(const uint8_t* panel, size_t groups, const U8PanelInputs& x, size_
     for (size_t k0 = 0; k0 < kDwords; k0 += kRun) {
       typename Dot::Acc run[kU8Inputs8];
       for (auto& r : run) r = Dot::Zero();
-      for (size_t k = k0; k < k0 + kRun; k += 2) {
+      auto two_dwords = [&](size_t k) {
         const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32 * k));
         const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32 * k + 32));
         for (size_t t = 0; t < kU8Inputs8; ++t) {
           const int8_t* xk = in.q[t] + g * G + 4 * k;
           run[t] = Dot::Add2(run[t], w0, U8Broadcast4(xk), w1, U8Broadcast4(xk + 4));
         }
+      };
+      if constexpr (Dot::kInt32Sums) {
+        for (size_t k = k0; k < k0 + kRun; k += 2) two_dwords(k);
+      } else {
+        #pragma GCC unroll 1
+        for (size_t k = k0; k < k0 + kRun; k += 2) two_dwords(k);
       }
       for (size_t t = 0; t < kU8Inputs8; ++t) sum[t] = _mm256_add_epi32(sum[t], Dot::Lanes(run[t]));
     }
@@ -107,6 +124,16 @@ void TileU8x8(const uint8_t* panel, size_t groups, const U8PanelInputs& x, size_
   }
 }
 
+using U8TileFn = void (*)(const uint8_t*, size_t, const U8PanelInputs&, size_t, float*, size_t, size_t, size_t);
+
+template <class Dot, size_t G>
+U8TileFn TileForGroup(int max_u) {
+  if constexpr (Dot::kInt32Sums) return TileU8x8<Dot, G, G / 4>;
+  if (max_u <= 15) return TileU8x8<Dot, G, U8RunDwords(15, G)>;
+  if (max_u <= 31) return TileU8x8<Dot, G, U8RunDwords(31, G)>;
+  return TileU8x8<Dot, G, U8RunDwords(63, G)>;
+}
+
 // Rows [r0, r1) of y = x · Wᵀ: rows unpacked a chunk at a time (its panels stay in L2 while every
 // input passes them), then every input quad against every panel.
 template <class Dot>
@@ -116,6 +143,8 @@ void GemmU8Panels8(const MatrixView& w, const U8PanelInputs& x, size_t n, float*
   thread_local std::vector<uint8_t> panels;
   panels.resize((chunk_rows / kU8Lanes8) * groups * U8GroupBytes8(group));
   const size_t stride = groups * U8GroupBytes8(group);
+  const int max_u = U8MaxQuant(w.dtype);
+  const U8TileFn tile = group == 16 ? TileForGroup<Dot, 16>(max_u) : TileForGroup<Dot, 32>(max_u);
   for (size_t c0 = r0; c0 < r1; c0 += chunk_rows) {
     const size_t rows = std::min(chunk_rows, r1 - c0), n_panels = (rows + kU8Lanes8 - 1) / kU8Lanes8;
     const U8Rows unpacked = UnpackChunkU8Avx2(w, c0, rows);
@@ -125,11 +154,7 @@ void GemmU8Panels8(const MatrixView& w, const U8PanelInputs& x, size_t n, float*
       for (size_t p = 0; p < n_panels; ++p) {
         const size_t panel_rows = std::min(kU8Lanes8, rows - p * kU8Lanes8);
         float* out = y + i * w.rows + c0 + p * kU8Lanes8;
-        if (group == 16) {
-          TileU8x8<Dot, 16>(panels.data() + p * stride, groups, x, i, out, w.rows, panel_rows, inputs);
-        } else {
-          TileU8x8<Dot, 32>(panels.data() + p * stride, groups, x, i, out, w.rows, panel_rows, inputs);
-        }
+        tile(panels.data() + p * stride, groups, x, i, out, w.rows, panel_rows, inputs);
       }
     }
   }
