@@ -226,6 +226,64 @@ TEST(KQuantUkernels, EveryVariantEqualsScalarDefinition) {
 #endif
 }
 
+// The VNNI variants (vpdpbusd into int32, scales by vpmulld) equal the AVX2 kernel of the same
+// tile and layout (vpmaddubsw int16 runs, scales by vpmaddwd) to the bit: the integer sums are
+// exact both ways and the float arithmetic after them is shared. Rows of all-ones bytes (every
+// value, scale and min at its maximum) against inputs of +127 put AVX2's int16 runs at their bound.
+TEST(KQuantUkernels, VnniVariantsEqualAvx2ToTheBit) {
+  std::mt19937 rng(15);
+  size_t count = 0, compared = 0;
+  const QGemmUkernel* all = KQuantUkernels(&count);
+  for (size_t e = 0; e < count; ++e) {
+    const QGemmUkernel& v = all[e];
+    if (v.isa != Isa::kAvxVnni && v.isa != Isa::kAvx512) continue;
+    const QGemmUkernel* a = nullptr;
+    for (size_t i = 0; i < count; ++i) {
+      if (all[i].isa == Isa::kAvx2 && all[i].weight == v.weight && all[i].mr == v.mr && all[i].nr == v.nr &&
+          all[i].panels == v.panels) {
+        a = &all[i];
+      }
+    }
+    ASSERT_NE(a, nullptr) << v.name << ": no AVX2 kernel of the same tile and layout";
+    if (!CpuHas(v.isa)) continue;
+    ++compared;
+    for (int pattern = 0; pattern < 3; ++pattern) {  // quantized, raw bytes, all-ones bytes
+      for (size_t nb : {1u, 3u}) {
+        for (size_t rows : {1ul, v.mr + 1, 2 * v.mr + 3}) {
+          const size_t cols = nb * 256, n = 3;
+          std::vector<uint8_t> w = RandomRows(v.weight, rows, nb, pattern > 0, rng);
+          std::vector<float> xf = Normal(rng, n * cols);
+          if (pattern == 2) {
+            for (size_t b = 0; b < rows * nb; ++b) {
+              uint8_t* blk = w.data() + b * BlockBytes(v.weight);
+              if (v.weight == DType::kQ6_K) {  // values 63, scales -128 (the widest signed one)
+                auto* q6 = reinterpret_cast<BlockQ6_K*>(blk);
+                std::memset(q6->ql, 0xFF, sizeof(q6->ql) + sizeof(q6->qh));
+                std::memset(q6->scales, 0x80, sizeof(q6->scales));
+              } else {  // d and dmin kept, every 6-bit scale and min 63, every value 15 (31)
+                std::memset(blk + 4, 0xFF, BlockBytes(v.weight) - 4);
+              }
+            }
+            for (float& f : xf) f = 1.f;
+          }
+          const std::vector<BlockQ8K32> x = QuantizeInputs(xf, n, cols);
+          const std::vector<float> got = RunTiled(v, w, rows, nb, x, n);
+          const std::vector<float> want = RunTiled(*a, w, rows, nb, x, n);
+          for (size_t i = 0; i < got.size(); ++i) {
+            ASSERT_EQ(got[i], want[i]) << v.name << " vs " << a->name << " pattern " << pattern << " nb=" << nb
+                                       << " rows=" << rows << " output " << i;
+          }
+        }
+      }
+    }
+  }
+#if defined(__x86_64__) || defined(_M_X64)
+  if (CpuHas(Isa::kAvx512) || CpuHas(Isa::kAvxVnni)) {
+    EXPECT_GT(compared, 0u) << "this CPU runs a VNNI variant";
+  }
+#endif
+}
+
 // The operator picks the integer kernels for decode (and the u8 panels for prompts) and stays close
 // to the float product on the dequantized weights (the gap is the 8-bit activations').
 TEST(KQuantUkernels, MatMulUsesThemAndStaysClose) {

@@ -347,13 +347,23 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
     }
   }
 #if defined(__x86_64__) || defined(_M_X64)
-  // K-quants: decode on the AVX2 integer kernels on every x86 tier; prompts on the u8 panels.
+  // K-quants: decode on the integer kernels, from 8-row panels on each tier's byte dot product
+  // where the type has them (Q4_K, Q6_K), the AVX2 in-place kernels otherwise and for matrices not
+  // repacked; prompts on the u8 panels.
   for (DType type : {DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
     for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
       const MatMulPlan& decode = FindMatMulPlan(isa, type, 1);
       ASSERT_EQ(decode.path, MatMulPath::kQGemm);
       EXPECT_EQ(decode.ukernel->act, ActQuant::kQ8_K32);
-      EXPECT_EQ(decode.ukernel->isa, Isa::kAvx2);
+      EXPECT_EQ(decode.ukernel->weight, type);
+      const bool panels = type != DType::kQ5_K;
+      EXPECT_EQ(decode.ukernel->panels != nullptr, panels) << DTypeName(type);
+      EXPECT_EQ(decode.ukernel->isa, panels ? isa : Isa::kAvx2) << DTypeName(type);
+      if (panels) {
+        ASSERT_NE(decode.in_place, nullptr);
+        EXPECT_EQ(decode.in_place->isa, Isa::kAvx2);
+        EXPECT_EQ(decode.in_place->panels, nullptr);
+      }
       EXPECT_EQ(FindMatMulPlan(isa, type, 64).path, MatMulPath::kU8Panels) << DTypeName(type);
     }
   }

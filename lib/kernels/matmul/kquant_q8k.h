@@ -27,7 +27,7 @@ const QGemmUkernel* KQuantUkernels(size_t* count);
 void MatMulQ8K32(const float* x, size_t n, const MatrixView& w, float* y, Executor* ex, const QGemmUkernel& k,
                  bool two_terms = false);
 
-// The AVX2 entries (x86_avx2_kquant_q8k.cc); count 0 on other targets.
-const QGemmUkernel* KQuantUkernelsAvx2(size_t* count);
+// The x86 entries (AVX2, AVX-VNNI and AVX-512 variants; x86_avx2_kquant_q8k.cc); count 0 on other targets.
+const QGemmUkernel* KQuantUkernelsX86(size_t* count);
 
 }  // namespace gemmakit

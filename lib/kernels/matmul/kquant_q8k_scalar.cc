@@ -93,7 +93,7 @@ struct Table {
     };
     for (const QGemmUkernel& e : scalar) entries[count++] = e;
     size_t simd_count = 0;
-    const QGemmUkernel* simd = KQuantUkernelsAvx2(&simd_count);
+    const QGemmUkernel* simd = KQuantUkernelsX86(&simd_count);
     for (size_t i = 0; i < simd_count && count < 16; ++i) entries[count++] = simd[i];
   }
 };
@@ -101,7 +101,7 @@ struct Table {
 }  // namespace
 
 #if !defined(__x86_64__) && !defined(_M_X64)
-const QGemmUkernel* KQuantUkernelsAvx2(size_t* count) {
+const QGemmUkernel* KQuantUkernelsX86(size_t* count) {
   *count = 0;
   return nullptr;
 }

@@ -16,7 +16,8 @@ extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni, kQ8_0Q8_0Gemm8x4AvxVnni, kQ8_
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2, kQ5_1Q8_0Gemm8x8Avx2, kQ5_0Q8_0Gemm8x8AvxVnni, kQ5_1Q8_0Gemm8x8AvxVnni;
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x32Avx2, kQ5_1Q8_0Gemm8x32Avx2, kQ5_0Q8_0Gemm8x32AvxVnni, kQ5_1Q8_0Gemm8x32AvxVnni;
 extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x1Avx2, kQ4_Kx8Q8K32Gemm8x1Avx2,
-    kQ6_Kx8Q8K32Gemm8x1Avx2;
+    kQ6_Kx8Q8K32Gemm8x1Avx2, kQ4_Kx8Q8K32Gemm8x1AvxVnni, kQ6_Kx8Q8K32Gemm8x1AvxVnni, kQ4_Kx8Q8K32Gemm8x1Avx512,
+    kQ6_Kx8Q8K32Gemm8x1Avx512;
 extern const QGemmUkernel kQ5_0Q8_0Gemm16x4Avx512, kQ5_1Q8_0Gemm16x4Avx512;
 extern const QGemmUkernel kQ8_0x8Q8_0Gemm8x4Avx2, kQ8_0x8Q8_0Gemm8x32Avx2, kQ8_0x8Q8_0Gemm8x4AvxVnni,
     kQ8_0x8Q8_0Gemm8x32AvxVnni;
@@ -68,9 +69,9 @@ const MatMulEntry kTable[] = {
     // rarer types, the AVX-512 row dot kernels.
     {Isa::kAvx512, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm16x4Avx512, 0, 65536), U8Panels("q5_0_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm16x4Avx512, 0, 65536), U8Panels("q5_1_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
-    {Isa::kAvx512, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2), U8Panels("q4_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1Avx512, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2), U8Panels("q4_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
-    {Isa::kAvx512, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2), U8Panels("q6_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1Avx512, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2), U8Panels("q6_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kQ4_1, false, kDotRows, U8Panels("q4_1_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kIQ4_NL, false, kDotRows, U8Panels("iq4_nl_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kIQ4_XS, false, kDotRows, U8Panels("iq4_xs_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
@@ -88,9 +89,9 @@ const MatMulEntry kTable[] = {
     {Isa::kAvxVnni, DType::kQ5_0, false, QGemm(kQ5_0x8Q8_0Gemm8x4AvxVnni, 0, 65536, &kQ5_0Q8_0Gemm8x8AvxVnni),
      QGemm(kQ5_0x8Q8_0Gemm8x32AvxVnni, 16, 0, &kQ5_0Q8_0Gemm8x32AvxVnni)},
     {Isa::kAvxVnni, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8AvxVnni, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x32AvxVnni, 16, 0)},
-    {Isa::kAvxVnni, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2), U8Panels("q4_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1AvxVnni, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2), U8Panels("q4_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
-    {Isa::kAvxVnni, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2), U8Panels("q6_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1AvxVnni, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2), U8Panels("q6_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ4_1, false, kDotRows, U8Panels("q4_1_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ2_K, false, kDotRows, U8Panels("q2_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ3_K, false, kDotRows, U8Panels("q3_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
@@ -118,7 +119,9 @@ const MatMulEntry kTable[] = {
     // K-quants against 8-bit activations with a scale per 32 (kquant_q8k.h). Q4_K and Q6_K decode
     // from 8-row panels repacked at load (rows8_panels.h; one thread, 1152 x 6912 in L3, 1 input,
     // GB/s of weights against the in-place 1 x 1 kernels: Q4_K 15.6-18.1 -> 26.0-26.9, Q6_K 22.6
-    // -> 27.2), the same kernels on AVX-VNNI and AVX-512; prompts on the u8 panels.
+    // -> 27.2); AVX-VNNI and AVX-512 run the same panels with vpdpbusd runs (x86_kquant_rows8_tiles.h;
+    // Zen 4, AVX2 -> AVX-512 VNNI: Q4_K 19.4-24.3 -> 21.8-28.3, Q6_K 17.9-21.6 -> 21.2-28.3);
+    // prompts on the u8 panels.
     {Isa::kAvx2, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2), U8Panels("q4_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     {Isa::kAvx2, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     {Isa::kAvx2, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2), U8Panels("q6_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},

@@ -12,8 +12,9 @@
 #include <type_traits>
 
 #include "kernels/matmul/kquant_q8k.h"
-#include "kernels/matmul/rows8_panels.h"
 #include "kernels/matmul/x86_avx2_inline.h"
+#include "kernels/matmul/x86_byte_dots.h"
+#include "kernels/matmul/x86_kquant_rows8_tiles.h"
 #include "kernels/quant/blocks.h"
 
 namespace gemmakit {
@@ -22,13 +23,6 @@ namespace {
 inline __m256i Load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 
 inline float F16(uint16_t h) { return _cvtsh_ss(h); }
-
-// 4 activation bytes, to broadcast to every row's lane.
-inline int32_t LoadU32(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
 
 // The eight 6-bit scales (int16 lanes 0..7) and mins (lanes 8..15) of a Q4_K / Q5_K super-block,
 // as UnpackScaleMinK4 gives them, four at a time from the 12 packed bytes.
@@ -253,173 +247,6 @@ void Gemm(const uint8_t* w, size_t w_stride, size_t rows, const void* x, size_t 
   GemmColumns<K, MR, NR>(row_ptrs, rows, static_cast<const BlockQ8K32*>(x), n, nb, y, ldy);
 }
 
-// Q4_K from 8-row panels (rows8_panels.h): register k of a super-block is word k of the 8 rows,
-// so vpmaddubsw multiplies 8 rows' 4 values by the same 4 broadcast activations, and each 32-value
-// sub-block ends in one vpmaddwd by the 8 rows' scales and one float multiply-add by the
-// activations' scale for all 8 rows. A sub-block's 8 pair sums stay in int16 (8 · 2 · 15 · 127 <
-// 2^15). Lane r holds row r throughout: no horizontal sums.
-struct KernelQ4KRows8 {
-  static constexpr size_t kBlockBytes = sizeof(BlockQ4_K) * 8;
-
-  // Byte b of each 32-bit lane to both int16 halves of it (the 8 rows' scale of one sub-block).
-  static __m256i PairControl(int b) {
-    const __m128i c = _mm_setr_epi8(b, -1, b, -1, 4 + b, -1, 4 + b, -1, 8 + b, -1, 8 + b, -1, 12 + b, -1, 12 + b, -1);
-    return _mm256_set_m128i(c, c);
-  }
-  // Byte b of each 32-bit lane, zero-extended (the 8 rows' min of one sub-block).
-  static __m256i ByteControl(int b) {
-    const __m128i c = _mm_setr_epi8(b, -1, -1, -1, 4 + b, -1, -1, -1, 8 + b, -1, -1, -1, 12 + b, -1, -1, -1);
-    return _mm256_set_m128i(c, c);
-  }
-
-  static __m256i Word(const uint8_t* blk, int k) { return Load(blk + 32 * k); }
-
-  // Lane r of y: row r's dot product with input x, over nb super-blocks.
-  static __m256 Dot(const uint8_t* panel, const BlockQ8K32* x, size_t nb, const uint8_t* next_panel) {
-    const __m256i m4 = _mm256_set1_epi8(0xF), m6 = _mm256_set1_epi8(0x3F), m2 = _mm256_set1_epi8(0x03);
-    // word 0 = d | dmin << 16 in each lane: the 8 d's to the low 128 bits, the 8 dmin's to the high.
-    const __m256i halves = _mm256_set_m128i(_mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15),
-                                            _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15));
-    __m256 acc = _mm256_setzero_ps();
-    for (size_t b = 0; b < nb; ++b) {
-      const uint8_t* blk = panel + b * kBlockBytes;
-      // The next call's panel, a super-block per super-block: from memory the hardware prefetchers
-      // alone left these tiles at half speed, as they did the 32-blocks' panel tiles.
-      for (size_t line = 0; line < kBlockBytes; line += 64) {
-        _mm_prefetch(reinterpret_cast<const char*>(next_panel + b * kBlockBytes + line), _MM_HINT_T0);
-      }
-      const __m256i u0 = Word(blk, 1), u1 = Word(blk, 2), u2 = Word(blk, 3);
-      // As ScalesAndMinsK4, for 8 rows: bytes 0..3 of each lane are sub-blocks 0..3 (lo), 4..7 (hi).
-      const __m256i sc_lo = _mm256_and_si256(u0, m6);
-      const __m256i sc_hi = _mm256_or_si256(_mm256_and_si256(u2, m4),
-                                            _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u0, 6), m2), 4));
-      const __m256i mn_lo = _mm256_and_si256(u1, m6);
-      const __m256i mn_hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u2, 4), m4),
-                                            _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u1, 6), m2), 4));
-      // Per sub-block s: d_x,s · (Σ of its two 16-value sums), what the rows' min_s multiplies.
-      alignas(32) float x_min[8];
-      const __m256i pair_sums = _mm256_madd_epi16(Load(x[b].bsums), _mm256_set1_epi16(1));
-      _mm256_store_ps(x_min, _mm256_mul_ps(_mm256_cvtepi32_ps(pair_sums), _mm256_loadu_ps(x[b].d)));
-      __m256 sum = _mm256_setzero_ps(), sum_mins = _mm256_setzero_ps();
-      #pragma GCC unroll 4
-      for (int c = 0; c < 4; ++c) {  // 64 values: sub-block 2c in the low nibbles, 2c + 1 in the high
-        const int8_t* xq = x[b].qs + 64 * c;
-        __m256i lo16 = _mm256_setzero_si256(), hi16 = _mm256_setzero_si256();
-        #pragma GCC unroll 8
-        for (int k = 0; k < 8; ++k) {
-          const __m256i bits = Word(blk, 4 + 8 * c + k);
-          const __m256i x_lo = _mm256_set1_epi32(LoadU32(xq + 4 * k));
-          const __m256i x_hi = _mm256_set1_epi32(LoadU32(xq + 32 + 4 * k));
-          lo16 = _mm256_add_epi16(lo16, _mm256_maddubs_epi16(_mm256_and_si256(bits, m4), x_lo));
-          hi16 = _mm256_add_epi16(hi16, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), x_hi));
-        }
-        const __m256i& scales = c < 2 ? sc_lo : sc_hi;
-        const __m256i& mins = c < 2 ? mn_lo : mn_hi;
-        const int s = 2 * c;
-        const __m256i lo = _mm256_madd_epi16(lo16, _mm256_shuffle_epi8(scales, PairControl(s % 4)));
-        const __m256i hi = _mm256_madd_epi16(hi16, _mm256_shuffle_epi8(scales, PairControl(s % 4 + 1)));
-        sum = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), _mm256_set1_ps(x[b].d[s]), sum);
-        sum = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), _mm256_set1_ps(x[b].d[s + 1]), sum);
-        sum_mins = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_shuffle_epi8(mins, ByteControl(s % 4))),
-                                   _mm256_set1_ps(x_min[s]), sum_mins);
-        sum_mins = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_shuffle_epi8(mins, ByteControl(s % 4 + 1))),
-                                   _mm256_set1_ps(x_min[s + 1]), sum_mins);
-      }
-      const __m256i d_dmin = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(Word(blk, 0), halves), 0xD8);
-      const __m256 d = _mm256_cvtph_ps(_mm256_castsi256_si128(d_dmin));
-      const __m256 dmin = _mm256_cvtph_ps(_mm256_extracti128_si256(d_dmin, 1));
-      acc = _mm256_fmadd_ps(d, sum, acc);
-      acc = _mm256_fnmadd_ps(dmin, sum_mins, acc);
-    }
-    return acc;
-  }
-};
-
-// Q6_K from 8-row panels (rows8_panels.h), as Q4_K's: per half of 128 values and 4-value group g,
-// ql words g and 8 + g hold quarters 0 and 1 (low nibbles) and 2 and 3 (high), qh word g their
-// high bits. The -32 of every stored value comes in per 16-value group as 32 · scale · Σ x (one
-// vpmaddwd of the rows' scales by 16 · Σ x: |16 · Σ x| ≤ 16 · 16 · 127 < 2^15), exact in int32 with
-// the products, so each 32-value quarter still ends in one float multiply-add for all 8 rows.
-// Two groups' pair sums fit int16 (2 · 2 · 63 · 127 < 2^15), four do not.
-struct KernelQ6KRows8 {
-  static constexpr size_t kBlockBytes = sizeof(BlockQ6_K) * 8;
-  static constexpr int kQhWord = 32, kScaleWord = 48, kTailWords = 52;
-
-  // Signed byte b of each 32-bit lane to both int16 halves of it, sign-extended by the caller's
-  // arithmetic shift: the byte goes to the high byte of each int16.
-  static __m256i SignedPairControl(int b) {
-    const __m128i c = _mm_setr_epi8(-1, b, -1, b, -1, 4 + b, -1, 4 + b, -1, 8 + b, -1, 8 + b, -1, 12 + b, -1, 12 + b);
-    return _mm256_set_m128i(c, c);
-  }
-  // Scale t (0..15) of the 8 rows, int16 in both halves of each lane.
-  static __m256i Scale(const uint8_t* blk, int t) {
-    return _mm256_srai_epi16(_mm256_shuffle_epi8(Load(blk + 32 * (kScaleWord + t / 4)), SignedPairControl(t % 4)), 8);
-  }
-
-  static __m256 Dot(const uint8_t* panel, const BlockQ8K32* x, size_t nb, const uint8_t* next_panel) {
-    const __m256i m4 = _mm256_set1_epi8(0xF), m30 = _mm256_set1_epi8(0x30);
-    __m256 acc = _mm256_setzero_ps();
-    for (size_t b = 0; b < nb; ++b) {
-      const uint8_t* blk = panel + b * kBlockBytes;
-      for (size_t line = 0; line < kBlockBytes; line += 64) {
-        _mm_prefetch(reinterpret_cast<const char*>(next_panel + b * kBlockBytes + line), _MM_HINT_T0);
-      }
-      __m256 sum = _mm256_setzero_ps();
-      #pragma GCC unroll 2
-      for (int h = 0; h < 2; ++h) {
-        // Pair sums of quarter q: [q][0] groups 0-1, [q][1] 2-3 (scale 8h + 2q), [q][2], [q][3] 4-7.
-        __m256i part[4][4];
-        #pragma GCC unroll 8
-        for (int g = 0; g < 8; ++g) {
-          const __m256i a = Load(blk + 32 * (16 * h + g)), bq = Load(blk + 32 * (16 * h + 8 + g));
-          const __m256i hb = Load(blk + 32 * (kQhWord + 8 * h + g));
-          const __m256i q[4] = {
-              _mm256_or_si256(_mm256_and_si256(a, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30)),
-              _mm256_or_si256(_mm256_and_si256(bq, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30)),
-              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4), _mm256_and_si256(hb, m30)),
-              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bq, 4), m4),
-                              _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30))};
-          #pragma GCC unroll 4
-          for (int qt = 0; qt < 4; ++qt) {
-            const __m256i xb = _mm256_set1_epi32(LoadU32(x[b].qs + 128 * h + 32 * qt + 4 * g));
-            const __m256i prod = _mm256_maddubs_epi16(q[qt], xb);
-            part[qt][g / 2] = g % 2 == 0 ? prod : _mm256_add_epi16(part[qt][g / 2], prod);
-          }
-        }
-        #pragma GCC unroll 4
-        for (int qt = 0; qt < 4; ++qt) {
-          const int j = 4 * h + qt, t = 8 * h + 2 * qt;  // sub-block of 32, first scale of 16
-          const __m256i s0 = Scale(blk, t), s1 = Scale(blk, t + 1);
-          __m256i isum = _mm256_add_epi32(
-              _mm256_add_epi32(_mm256_madd_epi16(part[qt][0], s0), _mm256_madd_epi16(part[qt][1], s0)),
-              _mm256_add_epi32(_mm256_madd_epi16(part[qt][2], s1), _mm256_madd_epi16(part[qt][3], s1)));
-          const __m256i off0 = _mm256_madd_epi16(s0, _mm256_set1_epi16(static_cast<int16_t>(16 * x[b].bsums[2 * j])));
-          const __m256i off1 = _mm256_madd_epi16(s1, _mm256_set1_epi16(static_cast<int16_t>(16 * x[b].bsums[2 * j + 1])));
-          isum = _mm256_sub_epi32(isum, _mm256_add_epi32(off0, off1));
-          sum = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(x[b].d[j]), sum);
-        }
-      }
-      const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 32 * kTailWords)));
-      acc = _mm256_fmadd_ps(d, sum, acc);
-    }
-    return acc;
-  }
-};
-
-// The QGemmFn of 8-row panels: w is the panel of the first row; one input per pass over it, the
-// next pass reading it from cache (decode has 1 to 3 inputs).
-template <class K>
-void GemmRows8(const uint8_t* w, size_t w_stride, size_t rows, const void* x, size_t n, size_t nb, float* y,
-               size_t ldy) {
-  const auto* xq = static_cast<const BlockQ8K32*>(x);
-  const uint8_t* next_panel = w + 8 * w_stride;
-  for (size_t i = 0; i < n; ++i) {
-    alignas(32) float out[8];
-    _mm256_store_ps(out, K::Dot(w, xq + i * nb, nb, next_panel));
-    for (size_t r = 0; r < rows; ++r) y[i * ldy + r] = out[r];
-  }
-}
-
 using Q4K = KernelK4<false>;
 using Q5K = KernelK4<true>;
 using Q6K = KernelQ6K;
@@ -437,21 +264,22 @@ extern const QGemmUkernel kQ5_KQ8K32Gemm1x1Avx2 = {"q5_k_q8_k32_gemm_1x1__avx2",
 extern const QGemmUkernel kQ6_KQ8K32Gemm1x1Avx2 = {"q6_k_q8_k32_gemm_1x1__avx2", DType::kQ6_K, ActQuant::kQ8_K32,
                                                    Isa::kAvx2, 1, 1, Gemm<Q6K, 1, 1>};
 
-// Decode from 8-row panels repacked at load (rows8_panels.h); the 1 × 1 kernels above read the
-// matrices that were not repacked.
+// Decode from 8-row panels repacked at load (x86_kquant_rows8_tiles.h); the 1 × 1 kernels above
+// read the matrices that were not repacked.
 extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x1Avx2 = {"q4_kx8_q8_k32_gemm_8x1__avx2", DType::kQ4_K, ActQuant::kQ8_K32,
-                                                     Isa::kAvx2, 8, 1, GemmRows8<KernelQ4KRows8>, &kQ4_KRows8Panels};
+                                                     Isa::kAvx2, 8, 1, GemmRows8<KernelQ4KRows8<Avx2Dot>>, &kQ4_KRows8Panels};
 extern const QGemmUkernel kQ6_Kx8Q8K32Gemm8x1Avx2 = {"q6_kx8_q8_k32_gemm_8x1__avx2", DType::kQ6_K, ActQuant::kQ8_K32,
-                                                     Isa::kAvx2, 8, 1, GemmRows8<KernelQ6KRows8>, &kQ6_KRows8Panels};
+                                                     Isa::kAvx2, 8, 1, GemmRows8<KernelQ6KRows8<Avx2Dot>>, &kQ6_KRows8Panels};
 
-namespace {
-const QGemmUkernel kEntries[] = {kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x1Avx2,
-                                 kQ4_Kx8Q8K32Gemm8x1Avx2, kQ6_Kx8Q8K32Gemm8x1Avx2};
-}  // namespace
+extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x1AvxVnni, kQ6_Kx8Q8K32Gemm8x1AvxVnni;  // x86_avxvnni_kquant.cc
+extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x1Avx512, kQ6_Kx8Q8K32Gemm8x1Avx512;    // x86_avx512_kquant_rows8.cc
 
-const QGemmUkernel* KQuantUkernelsAvx2(size_t* count) {
-  *count = sizeof(kEntries) / sizeof(kEntries[0]);
-  return kEntries;
+const QGemmUkernel* KQuantUkernelsX86(size_t* count) {
+  static const QGemmUkernel entries[] = {kQ4_KQ8K32Gemm1x1Avx2,     kQ5_KQ8K32Gemm1x1Avx2,      kQ6_KQ8K32Gemm1x1Avx2,
+                                         kQ4_Kx8Q8K32Gemm8x1Avx2,   kQ6_Kx8Q8K32Gemm8x1Avx2,    kQ4_Kx8Q8K32Gemm8x1AvxVnni,
+                                         kQ6_Kx8Q8K32Gemm8x1AvxVnni, kQ4_Kx8Q8K32Gemm8x1Avx512, kQ6_Kx8Q8K32Gemm8x1Avx512};
+  *count = sizeof(entries) / sizeof(entries[0]);
+  return entries;
 }
 
 }  // namespace gemmakit

@@ -1,28 +1,13 @@
 // Integer micro-kernels for AVX2 (contract: ukernels.h): Q8_0 / Q4_0 / Q5_0 / Q5_1 weight rows read in place in
 // their GGUF blocks against inputs quantized to BlockQ8Act. The tiles, shared with the AVX-VNNI
-// kernels (x86_avxvnni_qgemm.cc), are in x86_avx2_qgemm_tiles.h; here is AVX2's byte dot product:
+// kernels (x86_avxvnni_qgemm.cc), are in x86_avx2_qgemm_tiles.h, with AVX2's byte dot product (x86_byte_dots.h):
 // vpmaddubsw (unsigned by signed bytes, pair sums saturated to int16: the tiles keep them in
 // range) added up in int16, then vpmaddwd by ones into int32.
 #include "kernels/matmul/x86_avx2_qgemm_tiles.h"
 #include "kernels/matmul/x86_avx2_u8_panels.h"
+#include "kernels/matmul/x86_byte_dots.h"
 
 namespace gemmakit {
-namespace {
-
-struct Avx2Dot {
-  using Acc = __m256i;  // int16 pair sums
-  static constexpr size_t kChains = 1;  // independent int32 sums in the staged Q8_0 tile
-  static constexpr bool kInt32Sums = false;  // int16 pair sums: tiles bound their runs
-  static __m256i Zero() { return _mm256_setzero_si256(); }
-  static __m256i Add(__m256i acc, __m256i u, __m256i s) { return _mm256_add_epi16(acc, _mm256_maddubs_epi16(u, s)); }
-  static __m256i Add2(__m256i acc, __m256i u1, __m256i s1, __m256i u2, __m256i s2) {
-    return _mm256_add_epi16(acc, _mm256_add_epi16(_mm256_maddubs_epi16(u1, s1), _mm256_maddubs_epi16(u2, s2)));
-  }
-  static __m256i Lanes(__m256i acc) { return _mm256_madd_epi16(acc, _mm256_set1_epi16(1)); }
-  static __m256i AddLanes(__m256i s32, __m256i u, __m256i s) { return _mm256_add_epi32(s32, Lanes(_mm256_maddubs_epi16(u, s))); }
-};
-
-}  // namespace
 
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2 = {"q8_0_q8_0_gemm_4x4__avx2", DType::kQ8_0, ActQuant::kQ8_0, Isa::kAvx2,
                                                   4, kTileNR, kQ8_0Gemm4x4<Avx2Dot>};

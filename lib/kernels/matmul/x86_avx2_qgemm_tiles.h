@@ -11,9 +11,9 @@
 //   Dot::Lanes(acc)               int32 lane j = Σ of the products of bytes 4j..4j+3 added so far
 //   Dot::AddLanes(s32, u, s)      s32 (int32 lanes) + Lanes(Add(Zero(), u, s)), in one step where
 //                                 the instruction set sums into int32 directly
-// AVX2 (x86_avx2_qgemm.cc): vpmaddubsw into int16 pair sums, vpmaddwd by ones at the end; the
-// tiles keep every int16 partial sum in range (bounds below). AVX-VNNI (x86_avxvnni_qgemm.cc):
-// vpdpbusd straight into int32. The integer sums are exact either way, and the float arithmetic
+// The byte dot product is a template parameter (x86_byte_dots.h). Avx2Dot: vpmaddubsw into int16
+// pair sums, vpmaddwd by ones at the end; the tiles keep every int16 partial sum in range (bounds
+// below). VnniDot: vpdpbusd straight into int32. The integer sums are exact either way, and the float arithmetic
 // after them is the same, so both give the same floats.
 //
 // q8_0_q8_0_gemm_4x4: the 4 rows' sums of one input are folded by horizontal adds into one

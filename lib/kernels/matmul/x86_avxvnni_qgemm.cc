@@ -8,68 +8,50 @@
 // float arithmetic after them is AVX2's, so the results are the AVX2 kernels' to the bit.
 #include "kernels/matmul/x86_avx2_qgemm_tiles.h"
 #include "kernels/matmul/x86_avx2_u8_panels.h"
+#include "kernels/matmul/x86_byte_dots.h"
 
 #if !defined(__AVXVNNI__)
 #error "compile with -mavxvnni (CMakeLists.txt: x86_avxvnni*.cc)"
 #endif
 
 namespace gemmakit {
-namespace {
-
-struct AvxVnniDot {
-  // Two int32 sums, so that Q4_0's 8 products per block form two chains of 4 vpdpbusd, not one of 8.
-  struct Acc {
-    __m256i a, b;
-  };
-  static constexpr size_t kChains = 2;  // independent int32 sums per input in the staged Q8_0 tile
-  static constexpr bool kInt32Sums = true;
-  static Acc Zero() { return {_mm256_setzero_si256(), _mm256_setzero_si256()}; }
-  static Acc Add(Acc acc, __m256i u, __m256i s) { return {_mm256_dpbusd_avx_epi32(acc.a, u, s), acc.b}; }
-  static Acc Add2(Acc acc, __m256i u1, __m256i s1, __m256i u2, __m256i s2) {
-    return {_mm256_dpbusd_avx_epi32(acc.a, u1, s1), _mm256_dpbusd_avx_epi32(acc.b, u2, s2)};
-  }
-  static __m256i Lanes(Acc acc) { return _mm256_add_epi32(acc.a, acc.b); }
-  static __m256i AddLanes(__m256i s32, __m256i u, __m256i s) { return _mm256_dpbusd_avx_epi32(s32, u, s); }
-};
-
-}  // namespace
 
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni = {"q8_0_q8_0_gemm_4x4__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
-                                                     Isa::kAvxVnni, 4, kTileNR, kQ8_0Gemm4x4<AvxVnniDot>};
+                                                     Isa::kAvxVnni, 4, kTileNR, kQ8_0Gemm4x4<VnniDot>};
 extern const QGemmUkernel kQ8_0Q8_0Gemm8x4AvxVnni = {"q8_0_q8_0_gemm_8x4__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
-                                                     Isa::kAvxVnni, 8, kTileNR, kQ8_0Gemm8x4<AvxVnniDot>};
+                                                     Isa::kAvxVnni, 8, kTileNR, kQ8_0Gemm8x4<VnniDot>};
 extern const QGemmUkernel kQ8_0Q8_0Gemm8x32AvxVnni = {"q8_0_q8_0_gemm_8x32__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
-                                                      Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Q8_0Staging<AvxVnniDot>>};
+                                                      Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Q8_0Staging<VnniDot>>};
 extern const QGemmUkernel kQ4_0Q8_0Gemm8x4AvxVnni = {"q4_0_q8_0_gemm_8x4__avxvnni", DType::kQ4_0, ActQuant::kQ8_0,
-                                                     Isa::kAvxVnni, 8, kTileNR, kQ4_0Gemm8x4<AvxVnniDot>};
+                                                     Isa::kAvxVnni, 8, kTileNR, kQ4_0Gemm8x4<VnniDot>};
 extern const QGemmUkernel kQ4_0Q8_0Gemm8x32AvxVnni = {"q4_0_q8_0_gemm_8x32__avxvnni", DType::kQ4_0, ActQuant::kQ8_0,
-                                                      Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Rows8Staging<AvxVnniDot, Q4_0Rows>>};
+                                                      Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Rows8Staging<VnniDot, Q4_0Rows>>};
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8AvxVnni = {"q5_0_q8_0_gemm_8x8__avxvnni", DType::kQ5_0, ActQuant::kQ8_0,
-                                                     Isa::kAvxVnni, 8, 8, kQ5Gemm8x8<AvxVnniDot, Q5_0Rows>};
+                                                     Isa::kAvxVnni, 8, 8, kQ5Gemm8x8<VnniDot, Q5_0Rows>};
 extern const QGemmUkernel kQ5_1Q8_0Gemm8x8AvxVnni = {"q5_1_q8_0_gemm_8x8__avxvnni", DType::kQ5_1, ActQuant::kQ8_0,
-                                                     Isa::kAvxVnni, 8, 8, kQ5Gemm8x8<AvxVnniDot, Q5_1Rows>};
+                                                     Isa::kAvxVnni, 8, 8, kQ5Gemm8x8<VnniDot, Q5_1Rows>};
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x32AvxVnni = {"q5_0_q8_0_gemm_8x32__avxvnni", DType::kQ5_0, ActQuant::kQ8_0,
-                                                      Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Rows8Staging<AvxVnniDot, Q5_0Rows>>};
+                                                      Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Rows8Staging<VnniDot, Q5_0Rows>>};
 extern const QGemmUkernel kQ5_1Q8_0Gemm8x32AvxVnni = {"q5_1_q8_0_gemm_8x32__avxvnni", DType::kQ5_1, ActQuant::kQ8_0,
-                                                      Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Rows8Staging<AvxVnniDot, Q5_1Rows>>};
+                                                      Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Rows8Staging<VnniDot, Q5_1Rows>>};
 
 // The 32-blocks from the 8-row panels repacked at load (rows8_panels.h).
 extern const QGemmUkernel kQ8_0x8Q8_0Gemm8x4AvxVnni = {"q8_0x8_q8_0_gemm_8x4__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
-    Isa::kAvxVnni, 8, kTileNR, kQ8_0Panel8Gemm8x4<AvxVnniDot>, &kQ8_0Rows8Panels};
+    Isa::kAvxVnni, 8, kTileNR, kQ8_0Panel8Gemm8x4<VnniDot>, &kQ8_0Rows8Panels};
 extern const QGemmUkernel kQ8_0x8Q8_0Gemm8x32AvxVnni = {"q8_0x8_q8_0_gemm_8x32__avxvnni", DType::kQ8_0, ActQuant::kQ8_0,
-    Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Q8_0Panel8Staging<AvxVnniDot>>, &kQ8_0Rows8Panels};
+    Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Q8_0Panel8Staging<VnniDot>>, &kQ8_0Rows8Panels};
 extern const QGemmUkernel kQ4_0x8Q8_0Gemm8x4AvxVnni = {"q4_0x8_q8_0_gemm_8x4__avxvnni", DType::kQ4_0, ActQuant::kQ8_0,
-    Isa::kAvxVnni, 8, kTileNR, kPanel8Gemm8x4<AvxVnniDot, Q4_0Rows>, &kQ4_0Rows8Panels};
+    Isa::kAvxVnni, 8, kTileNR, kPanel8Gemm8x4<VnniDot, Q4_0Rows>, &kQ4_0Rows8Panels};
 extern const QGemmUkernel kQ4_0x8Q8_0Gemm8x32AvxVnni = {"q4_0x8_q8_0_gemm_8x32__avxvnni", DType::kQ4_0, ActQuant::kQ8_0,
-    Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Panel8Staging<AvxVnniDot, Q4_0Rows>>, &kQ4_0Rows8Panels};
+    Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Panel8Staging<VnniDot, Q4_0Rows>>, &kQ4_0Rows8Panels};
 extern const QGemmUkernel kQ5_0x8Q8_0Gemm8x4AvxVnni = {"q5_0x8_q8_0_gemm_8x4__avxvnni", DType::kQ5_0, ActQuant::kQ8_0,
-    Isa::kAvxVnni, 8, kTileNR, kPanel8Gemm8x4<AvxVnniDot, Q5_0Rows>, &kQ5_0Rows8Panels};
+    Isa::kAvxVnni, 8, kTileNR, kPanel8Gemm8x4<VnniDot, Q5_0Rows>, &kQ5_0Rows8Panels};
 extern const QGemmUkernel kQ5_0x8Q8_0Gemm8x32AvxVnni = {"q5_0x8_q8_0_gemm_8x32__avxvnni", DType::kQ5_0, ActQuant::kQ8_0,
-    Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Panel8Staging<AvxVnniDot, Q5_0Rows>>, &kQ5_0Rows8Panels};
+    Isa::kAvxVnni, 8, kStagedNR, GemmStaged8<Panel8Staging<VnniDot, Q5_0Rows>>, &kQ5_0Rows8Panels};
 
 // The affine u8 panels with this dot product (x86_avx2_u8_panels.h).
 void GemmU8PanelsAvxVnni(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1) {
-  GemmU8Panels8<AvxVnniDot>(w, x, n, y, r0, r1);
+  GemmU8Panels8<VnniDot>(w, x, n, y, r0, r1);
 }
 
 }  // namespace gemmakit
