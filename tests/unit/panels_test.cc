@@ -1,6 +1,6 @@
-// Matrices repacked into panels (kernels/matmul/panels.h: Q8_0 / Q4_0 for AVX-512, Q5_0's 8-row
-// panels for the AVX2 tier, run under GEMMAKIT_ISA=avx2 / avxvnni by ctest, Q4_K / Q6_K's 8-row
-// panels on both): the layout round-trips
+// Matrices repacked into panels (kernels/matmul/panels.h: Q8_0 / Q4_0 for AVX-512, their 8-row
+// panels for the AVX2 tier, run under GEMMAKIT_ISA=avx2 / avxvnni by ctest, Q5_0, Q4_K and Q6_K's
+// 8-row panels on both): the layout round-trips
 // exactly, and the kernels that read it give the same products as the row-major kernels (the
 // integer sums are identical; only the float summation order differs). Also the bf16-input GEMM
 // against exact math on bf16-rounded inputs.

@@ -377,7 +377,14 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
   }
   for (DType type : {DType::kQ5_0, DType::kQ5_1}) {
 #if defined(__x86_64__) || defined(_M_X64)
-    EXPECT_FALSE(MatMulUsesPanels(Isa::kAvx512, type));
+    // Q5_0 decode reads the 8-row panels on AVX-512 too (the blocks in place when not repacked).
+    EXPECT_EQ(MatMulUsesPanels(Isa::kAvx512, type), type == DType::kQ5_0);
+    if (type == DType::kQ5_0) {
+      const MatMulPlan& decode = FindMatMulPlan(Isa::kAvx512, type, 1);
+      ASSERT_NE(decode.in_place, nullptr);
+      EXPECT_EQ(decode.in_place->panels, nullptr);
+      EXPECT_EQ(decode.in_place->isa, Isa::kAvx512);
+    }
     for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
       for (size_t n : {1u, 3u, 4u, 256u}) {
         const MatMulPlan& plan = FindMatMulPlan(isa, type, n);

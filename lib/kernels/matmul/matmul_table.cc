@@ -18,7 +18,7 @@ extern const QGemmUkernel kQ5_0Q8_0Gemm8x32Avx2, kQ5_1Q8_0Gemm8x32Avx2, kQ5_0Q8_
 extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x1Avx2, kQ4_Kx8Q8K32Gemm8x1Avx2,
     kQ6_Kx8Q8K32Gemm8x1Avx2, kQ4_Kx8Q8K32Gemm8x1AvxVnni, kQ6_Kx8Q8K32Gemm8x1AvxVnni, kQ4_Kx8Q8K32Gemm8x1Avx512,
     kQ6_Kx8Q8K32Gemm8x1Avx512;
-extern const QGemmUkernel kQ5_0Q8_0Gemm16x4Avx512, kQ5_1Q8_0Gemm16x4Avx512;
+extern const QGemmUkernel kQ5_0Q8_0Gemm16x4Avx512, kQ5_1Q8_0Gemm16x4Avx512, kQ5_0x8Q8_0Gemm8x4Avx512;
 extern const QGemmUkernel kQ8_0x8Q8_0Gemm8x4Avx2, kQ8_0x8Q8_0Gemm8x32Avx2, kQ8_0x8Q8_0Gemm8x4AvxVnni,
     kQ8_0x8Q8_0Gemm8x32AvxVnni;
 extern const QGemmUkernel kQ4_0x8Q8_0Gemm8x4Avx2, kQ4_0x8Q8_0Gemm8x32Avx2, kQ4_0x8Q8_0Gemm8x4AvxVnni,
@@ -64,10 +64,11 @@ const MatMulEntry kTable[] = {
      QPanels("q8_0_f32_gemm_16x4__avx512vnni", 64, 0)},
     {Isa::kAvx512, DType::kQ4_0, false, QPanels("q4_0_f32_gemm_16x4__avx512vnni", 0, 65536),
      QPanels("q4_0_f32_gemm_16x4__avx512vnni", 64, 0)},
-    // The other block types: prompts on affine u8 panels; decode reads the blocks in place with the
-    // AVX2 integer kernels (they beat the float fallbacks: dequantize and multiply), or, for the
-    // rarer types, the AVX-512 row dot kernels.
-    {Isa::kAvx512, DType::kQ5_0, false, QGemm(kQ5_0Q8_0Gemm16x4Avx512, 0, 65536), U8Panels("q5_0_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    // The other block types: prompts on affine u8 panels; decode on the 8-row panels repacked at
+    // load with vpdpbusd on ymm (x86_avx512_rows8_panels_qgemm.cc; Zen 4, one thread, 6912 x 1152:
+    // Q5_0 16.4 GB/s on the 16-row kernel in place -> 36-38, 1B Q4_K_M tg128 24.5 -> 29-33 t/s),
+    // Q5_1 on the blocks in place, the rarer types on the AVX-512 row dot kernels.
+    {Isa::kAvx512, DType::kQ5_0, false, QGemm(kQ5_0x8Q8_0Gemm8x4Avx512, 0, 65536, &kQ5_0Q8_0Gemm16x4Avx512), U8Panels("q5_0_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm16x4Avx512, 0, 65536), U8Panels("q5_1_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1Avx512, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2), U8Panels("q4_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
@@ -162,7 +163,7 @@ const std::vector<const QGemmUkernel*>& AllQGemmUkernels() {
       &kQ5_0Q8_0Gemm8x8Avx2, &kQ5_1Q8_0Gemm8x8Avx2, &kQ5_0Q8_0Gemm8x8AvxVnni, &kQ5_1Q8_0Gemm8x8AvxVnni,
       &kQ8_0Q8_0Gemm8x4Avx2, &kQ8_0Q8_0Gemm8x4AvxVnni, &kQ8_0Q8_0Gemm8x32Avx2, &kQ8_0Q8_0Gemm8x32AvxVnni, &kQ4_0Q8_0Gemm8x32Avx2, &kQ4_0Q8_0Gemm8x32AvxVnni,
       &kQ5_0Q8_0Gemm8x32Avx2, &kQ5_1Q8_0Gemm8x32Avx2, &kQ5_0Q8_0Gemm8x32AvxVnni, &kQ5_1Q8_0Gemm8x32AvxVnni,
-      &kQ5_0Q8_0Gemm16x4Avx512, &kQ5_1Q8_0Gemm16x4Avx512,
+      &kQ5_0Q8_0Gemm16x4Avx512, &kQ5_1Q8_0Gemm16x4Avx512, &kQ5_0x8Q8_0Gemm8x4Avx512,
       &kQ5_0x8Q8_0Gemm8x4Avx2, &kQ5_0x8Q8_0Gemm8x32Avx2, &kQ5_0x8Q8_0Gemm8x4AvxVnni, &kQ5_0x8Q8_0Gemm8x32AvxVnni,
       &kQ8_0x8Q8_0Gemm8x4Avx2, &kQ8_0x8Q8_0Gemm8x32Avx2, &kQ8_0x8Q8_0Gemm8x4AvxVnni, &kQ8_0x8Q8_0Gemm8x32AvxVnni,
       &kQ4_0x8Q8_0Gemm8x4Avx2, &kQ4_0x8Q8_0Gemm8x32Avx2, &kQ4_0x8Q8_0Gemm8x4AvxVnni, &kQ4_0x8Q8_0Gemm8x32AvxVnni,

@@ -5,9 +5,9 @@
 // bytes of row r; the 16 rows' fifth-bit words (one gather) become 0x10 bytes through a 16-entry
 // dword table (vpermd on each 4-bit group), OR-ed into the nibbles: unsigned q in [0, 31] against
 // the signed activations, exact int32 sums; Q5_0's offset (q - 16) and Q5_1's minimum come in
-// through the activation block's sum, as on AVX2. Decode is what they are for: on AVX-512 the
-// Q5 matrices of a Q4_K_M file are two thirds of its bytes, and the 8-row AVX2 tile left decode
-// compute-bound (prompts run the affine u8 panels, u8_panels.h).
+// through the activation block's sum, as on AVX2. Decode of Q5_1, and of Q5_0 matrices not
+// repacked at load (repacked ones take the 8-row panels, x86_avx512_rows8_panels_qgemm.cc: the
+// transposes and gathers here leave this kernel compute-bound); prompts run the affine u8 panels.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
