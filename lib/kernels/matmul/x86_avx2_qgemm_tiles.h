@@ -473,6 +473,19 @@ inline void UnpackPanel8(const uint8_t* panel, size_t nb, size_t b, Rows8Block& 
   if constexpr (Format::kFifthBit) {
     const __m256i fifth = _mm256_set1_epi8(0x10);
     const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 128));
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+    // Compiled for AVX-512: bit j of every byte tested into a mask, 0x10 added where set: two
+    // instructions a register where the shifts below take three.
+    for (size_t k = 0; k < 4; ++k) {
+      const __m256i bit_lo = _mm256_set1_epi8(static_cast<char>(1u << k));
+      const __m256i bit_hi = _mm256_set1_epi8(static_cast<char>(1u << (k + 4)));
+      u.lo[k] = _mm256_mask_add_epi8(u.lo[k], _mm256_test_epi8_mask(h, bit_lo), u.lo[k], fifth);
+      u.hi[k] = _mm256_mask_add_epi8(u.hi[k], _mm256_test_epi8_mask(h, bit_hi), u.hi[k], fifth);
+    }
+    u.dw = LoadPanelScales(panel, nb, b, kBlockBytes);
+    u.mw = _mm256_setzero_ps();
+    return;
+#endif
     // Register j's fifth bits to bit 4: j < 4 (lo[j]) left by 4 - j, j ≥ 4 (hi[j - 4]) right by j - 4.
     const __m256i h_lo[4] = {_mm256_slli_epi32(h, 4), _mm256_slli_epi32(h, 3), _mm256_slli_epi32(h, 2),
                              _mm256_slli_epi32(h, 1)};

@@ -32,6 +32,18 @@ struct SpreadTable {
 };
 constexpr SpreadTable kSpread;
 
+// The inverse: byte j of a lane holds elements 4i + j at bit i, so byte value v's bit i goes to bit
+// 4i, then the byte's four tables shift by j (prompts unpack repacked rows through this).
+struct GatherTable {
+  std::array<uint32_t, 256> bits{};
+  constexpr GatherTable() {
+    for (unsigned v = 0; v < 256; ++v) {
+      for (unsigned i = 0; i < 8; ++i) bits[v] |= static_cast<uint32_t>((v >> i) & 1) << (4 * i);
+    }
+  }
+};
+constexpr GatherTable kGather;
+
 // What differs between the types: where a block keeps its quants, and Q5_0's fifth bits.
 template <class Block>
 struct Rows8Format {
@@ -50,9 +62,8 @@ struct Rows8Format<BlockQ5_0> {
     std::memcpy(lane, &h, 4);
   }
   static void UnpackFifthBits(const uint8_t* lane, BlockQ5_0& blk) {
-    uint32_t h, qh = 0;
-    std::memcpy(&h, lane, 4);
-    for (unsigned e = 0; e < 32; ++e) qh |= ((h >> FifthBitPosition(e)) & 1u) << e;
+    uint32_t qh = 0;
+    for (unsigned j = 0; j < 4; ++j) qh |= kGather.bits[lane[j]] << j;
     for (size_t m = 0; m < 4; ++m) blk.qh[m] = static_cast<uint8_t>(qh >> (8 * m));
   }
 };
