@@ -1,6 +1,6 @@
 // K-quant × Q8_K32 decode from 8-row panels repacked at load (rows8_panels.h), for every x86 tier,
 // templated on the byte dot product (x86_byte_dots.h): Avx2Dot in x86_avx2_kquant_q8k.cc, VnniDot
-// in x86_avxvnni_kquant.cc (VEX) and x86_avx512_kquant_rows8.cc (EVEX on ymm). Register k of a
+// in x86_avxvnni_kquant.cc (VEX) and x86_avx512_rows8_panels_qgemm.cc (EVEX on ymm). Register k of a
 // super-block is word k of the 8 rows, so one instruction multiplies 8 rows' 4 values by the same
 // 4 broadcast activations, and lane r holds row r throughout: no horizontal sums.
 //
