@@ -40,6 +40,8 @@ const QPanelLayout* UkernelPanels(DType dtype) {
 
 }  // namespace
 
+const QPanelLayout* RowPanelLayout(DType dtype) { return UkernelPanels(dtype); }
+
 size_t PanelBytes(DType dtype, size_t rows, size_t cols) {
   if (dtype == DType::kBF16) return BF16PanelWords(rows, cols) * sizeof(uint32_t);
   if (const QPanelLayout* l = UkernelPanels(dtype)) return (rows + l->rows - 1) / l->rows * l->rows * DTypeBytes(dtype, cols);

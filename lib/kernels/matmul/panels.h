@@ -43,6 +43,11 @@ size_t PanelStride(DType dtype, size_t cols);
 // Requires PanelsAvailable(w.dtype).
 void PackPanels(const MatrixView& w, uint8_t* out, Executor* ex);
 
+// The row-panel layout (rows8_panels.h) this CPU's kernels read for `dtype` instead of its blocks,
+// if any: what a matrix repacked at load holds.
+struct QPanelLayout;
+const QPanelLayout* RowPanelLayout(DType dtype);
+
 // Row r of a panel-layout matrix back in GGUF blocks (DTypeBytes(dtype, cols) bytes): the exact
 // inverse of PackPanels.
 void PanelRowToBlocks(DType dtype, const uint8_t* panels, size_t cols, size_t r, void* dst);

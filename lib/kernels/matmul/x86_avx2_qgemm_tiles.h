@@ -310,6 +310,26 @@ struct Rows8Block {
   __m256 dw, mw;
 };
 
+// An 8 × 8 matrix of dwords transposed: in[i] lane j -> out[j] lane i (8 rows' dwords to one
+// register per dword position, as packing the panels does, and back, as unpacking them does).
+inline void TransposeDwords8x8(const __m256i (&in)[8], __m256i (&out)[8]) {
+  __m256i t[8], v[8];
+  for (size_t i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_epi32(in[i], in[i + 1]);      // i, i + 1 at lanes 0, 1 | 4, 5
+    t[i + 1] = _mm256_unpackhi_epi32(in[i], in[i + 1]);  // at lanes 2, 3 | 6, 7
+  }
+  for (size_t h = 0; h < 8; h += 4) {  // in[h..h + 3]: lane j | j + 4
+    v[h + 0] = _mm256_unpacklo_epi64(t[h], t[h + 2]);
+    v[h + 1] = _mm256_unpackhi_epi64(t[h], t[h + 2]);
+    v[h + 2] = _mm256_unpacklo_epi64(t[h + 1], t[h + 3]);
+    v[h + 3] = _mm256_unpackhi_epi64(t[h + 1], t[h + 3]);
+  }
+  for (size_t j = 0; j < 4; ++j) {
+    out[j] = _mm256_permute2x128_si256(v[j], v[j + 4], 0x20);
+    out[j + 4] = _mm256_permute2x128_si256(v[j], v[j + 4], 0x31);
+  }
+}
+
 template <typename Format>
 inline void UnpackRows8(const uint8_t* const (&row)[8], size_t b, Rows8Block& u) {
   const size_t off = b * Format::kBytes;

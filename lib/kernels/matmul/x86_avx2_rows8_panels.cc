@@ -86,24 +86,10 @@ void PackPartial(const uint8_t* w, size_t row_stride, size_t n_rows, size_t nb, 
 }
 
 // 8 rows' 32 bytes at `off` as 8 registers, register k = dword k of every row, lane r = row r.
-inline void TransposeRows8x8(const uint8_t* const (&row)[8], size_t off, __m256i* q) {
-  __m256i t[8], u[8];
-  for (size_t r = 0; r < 8; r += 2) {
-    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row[r] + off));
-    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row[r + 1] + off));
-    t[r] = _mm256_unpacklo_epi32(a, b);      // r[0] r+1[0] r[1] r+1[1] | the same for dwords 4, 5
-    t[r + 1] = _mm256_unpackhi_epi32(a, b);  // dwords 2, 3 | 6, 7
-  }
-  for (size_t h = 0; h < 8; h += 4) {  // rows 0-3, then 4-7: dword k (and k + 4) of the 4 rows
-    u[h + 0] = _mm256_unpacklo_epi64(t[h], t[h + 2]);
-    u[h + 1] = _mm256_unpackhi_epi64(t[h], t[h + 2]);
-    u[h + 2] = _mm256_unpacklo_epi64(t[h + 1], t[h + 3]);
-    u[h + 3] = _mm256_unpackhi_epi64(t[h + 1], t[h + 3]);
-  }
-  for (size_t k = 0; k < 4; ++k) {
-    q[k] = _mm256_permute2x128_si256(u[k], u[k + 4], 0x20);
-    q[k + 4] = _mm256_permute2x128_si256(u[k], u[k + 4], 0x31);
-  }
+inline void TransposeRows8x8(const uint8_t* const (&row)[8], size_t off, __m256i (&q)[8]) {
+  __m256i in[8];
+  for (size_t r = 0; r < 8; ++r) in[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row[r] + off));
+  TransposeDwords8x8(in, q);
 }
 
 template <class Block, DType kType>

@@ -3,11 +3,15 @@
 // definition. Equal to it to the bit (tested).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "kernels/matmul.h"
+#include "kernels/matmul/panels.h"
+#include "kernels/matmul/rows8_panels.h"
 #include "kernels/matmul/u8_panels.h"
+#include "kernels/matmul/x86_avx2_qgemm_tiles.h"
 #include "kernels/quant/blocks.h"
 
 namespace gemmakit {
@@ -34,6 +38,26 @@ void UnpackQ5_0(const uint8_t* row, size_t blocks, uint8_t* u, float* scale, flo
     const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit_of_byte), bit_of_byte);
     Store32(u + 32 * b, _mm256_or_si256(nibbles, _mm256_and_si256(set, _mm256_set1_epi8(0x10))));
     scale[b] = Half(blk.d), min[b] = -16.f * scale[b];
+  }
+}
+
+// Q5_0 rows repacked at load (rows8_panels.h), a panel of n_rows (≤ 8) at a time: the decode
+// tile's unpacking (UnpackPanel8: lane r of register k holds row r's values 4k.. or 16 + 4k..),
+// then one transpose, where reading each row back as blocks first cost more than the unpacking.
+void UnpackQ5_0Panel8(const uint8_t* panel, size_t nb, size_t n_rows, size_t cols, uint8_t* u, float* scale,
+                      float* min) {
+  for (size_t b = 0; b < nb; ++b) {
+    Rows8Block blk;
+    UnpackPanel8<Q5_0Rows>(panel, nb, b, blk);
+    const __m256i in[8] = {blk.lo[0], blk.lo[1], blk.lo[2], blk.lo[3], blk.hi[0], blk.hi[1], blk.hi[2], blk.hi[3]};
+    __m256i rows[8];
+    TransposeDwords8x8(in, rows);
+    alignas(32) float d[8];
+    _mm256_store_ps(d, blk.dw);
+    for (size_t r = 0; r < n_rows; ++r) {
+      Store32(u + r * cols + 32 * b, rows[r]);
+      scale[r * nb + b] = d[r], min[r * nb + b] = -16.f * d[r];
+    }
   }
 }
 
@@ -110,6 +134,14 @@ U8Rows UnpackChunkU8Avx2(const MatrixView& w, size_t r0, size_t rows) {
   if (u.size() < rows * w.cols) u.resize(rows * w.cols);
   if (scale.size() < rows * groups) scale.resize(rows * groups), min.resize(rows * groups);
   const uint8_t* blocks = static_cast<const uint8_t*>(w.data) + r0 * row_bytes;
+  if (w.panels && RowPanelLayout(w.dtype) == &kQ5_0Rows8Panels && r0 % kRows8PanelRows == 0) {
+    const auto* panels = static_cast<const uint8_t*>(w.panels);
+    for (size_t r = 0; r < rows; r += kRows8PanelRows) {
+      UnpackQ5_0Panel8(panels + (r0 + r) * row_bytes, w.cols / 32, std::min(kRows8PanelRows, rows - r), w.cols,
+                       u.data() + r * w.cols, scale.data() + r * groups, min.data() + r * groups);
+    }
+    return {u.data(), scale.data(), min.data()};
+  }
   if (w.panels) {  // repacked at load for decode: the rows back in blocks first (not the released mapping)
     thread_local std::vector<uint8_t> from_panels;
     if (from_panels.size() < rows * row_bytes) from_panels.resize(rows * row_bytes);
