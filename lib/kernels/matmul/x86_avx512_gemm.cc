@@ -38,9 +38,13 @@ inline __m512i Broadcast4(const int8_t* p) {
 }
 
 // y[t][16 p + lane] for kPanels panels × kInputs inputs (inputs i0.. of x), over all blocks.
+// Decode passes `next`, the next tile's first panel, whose quants are prefetched into L2 block by
+// block (from memory, one Zen 4 thread, 262144 x 1152: Q4_0 12.2-16.9 -> 20.2-21.8 GB/s, Q8_0
+// unchanged at 20-22; into L1 instead it was slower).
 template <bool kQ4, size_t kPanels, size_t kInputs>
 void Tile(const uint8_t* const panel[kPanels], size_t nb, const PackedInputsQ8& x, size_t i0, float* y,
-          size_t y_stride, const __mmask16 row_mask[kPanels], size_t inputs) {
+          size_t y_stride, const __mmask16 row_mask[kPanels], size_t inputs, const uint8_t* next = nullptr,
+          size_t next_stride = 0) {
   constexpr size_t kQuantBytes = kQ4 ? kQK / 2 * kLanes : kQK * kLanes;
   __m512 acc[kPanels][kInputs];
   for (auto& a : acc) {
@@ -55,6 +59,13 @@ void Tile(const uint8_t* const panel[kPanels], size_t nb, const PackedInputsQ8& 
   const uint16_t* scales[kPanels];
   for (size_t p = 0; p < kPanels; ++p) scales[p] = reinterpret_cast<const uint16_t*>(panel[p] + nb * kQuantBytes);
   for (size_t b = 0; b < nb; ++b) {
+    if (next) {
+      for (size_t p = 0; p < kPanels; ++p) {
+        for (size_t line = 0; line < kQuantBytes; line += 64) {
+          _mm_prefetch(reinterpret_cast<const char*>(next + p * next_stride + b * kQuantBytes + line), _MM_HINT_T1);
+        }
+      }
+    }
     __m512i sum[kPanels][kInputs];
     for (size_t t = 0; t < kInputs; ++t) {
       const __m512i c = _mm512_set1_epi32(xc[t][b]);
@@ -116,7 +127,8 @@ void RunPanels(const uint8_t* panels, size_t stride, size_t n_panels, size_t row
         const uint8_t* pp[4] = {panels + p * stride, panels + (p + 1) * stride, panels + (p + 2) * stride,
                                 panels + (p + 3) * stride};
         const __mmask16 m[4] = {mask_of(p), mask_of(p + 1), mask_of(p + 2), mask_of(p + 3)};
-        Tile<kQ4, 4, 1>(pp, nb, x, i, y + i * y_stride + p * kLanes, y_stride, m, 1);
+        const uint8_t* next = p + 8 <= n_panels ? panels + (p + 4) * stride : nullptr;
+        Tile<kQ4, 4, 1>(pp, nb, x, i, y + i * y_stride + p * kLanes, y_stride, m, 1, next, stride);
       }
       for (; p < n_panels; ++p) {
         const uint8_t* pp[1] = {panels + p * stride};
