@@ -38,9 +38,9 @@ inline __m512i Broadcast4(const int8_t* p) {
 }
 
 // y[t][16 p + lane] for kPanels panels × kInputs inputs (inputs i0.. of x), over all blocks.
-// Decode passes `next`, the next tile's first panel, whose quants are prefetched into L2 block by
-// block (from memory, one Zen 4 thread, 262144 x 1152: Q4_0 12.2-16.9 -> 20.2-21.8 GB/s, Q8_0
-// unchanged at 20-22; into L1 instead it was slower).
+// Decode passes `next`, the first of the next tile's panels, whose quants are prefetched into L2
+// block by block (from memory, one Zen 4 thread, 262144 x 1152: Q4_0 12.2-16.9 -> 20.2-21.8 GB/s,
+// Q8_0 unchanged at 20-22; into L1 instead it was slower).
 template <bool kQ4, size_t kPanels, size_t kInputs>
 void Tile(const uint8_t* const panel[kPanels], size_t nb, const PackedInputsQ8& x, size_t i0, float* y,
           size_t y_stride, const __mmask16 row_mask[kPanels], size_t inputs, const uint8_t* next = nullptr,
