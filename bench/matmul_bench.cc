@@ -209,7 +209,6 @@ BENCHMARK(BM_KQuantKernel)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-
 // Decode from memory: Gemma 3 1B's tied embedding, 262144 × 1152 (the largest matrix a 1B token
 // reads, 200-320 MB in these types), repacked as a model holds it, n = 1. BM_MatMul's matrices sit
 // in L3, where the kernels' unpacking bounds them; this one shows how well a kernel's loads and

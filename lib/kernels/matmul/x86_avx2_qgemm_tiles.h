@@ -502,10 +502,7 @@ inline void UnpackPanel8(const uint8_t* panel, size_t nb, size_t b, Rows8Block& 
       u.lo[k] = _mm256_mask_add_epi8(u.lo[k], _mm256_test_epi8_mask(h, bit_lo), u.lo[k], fifth);
       u.hi[k] = _mm256_mask_add_epi8(u.hi[k], _mm256_test_epi8_mask(h, bit_hi), u.hi[k], fifth);
     }
-    u.dw = LoadPanelScales(panel, nb, b, kBlockBytes);
-    u.mw = _mm256_setzero_ps();
-    return;
-#endif
+#else
     // Register j's fifth bits to bit 4: j < 4 (lo[j]) left by 4 - j, j ≥ 4 (hi[j - 4]) right by j - 4.
     const __m256i h_lo[4] = {_mm256_slli_epi32(h, 4), _mm256_slli_epi32(h, 3), _mm256_slli_epi32(h, 2),
                              _mm256_slli_epi32(h, 1)};
@@ -514,6 +511,7 @@ inline void UnpackPanel8(const uint8_t* panel, size_t nb, size_t b, Rows8Block& 
       u.lo[k] = _mm256_or_si256(u.lo[k], _mm256_and_si256(h_lo[k], fifth));
       u.hi[k] = _mm256_or_si256(u.hi[k], _mm256_and_si256(h_hi[k], fifth));
     }
+#endif
   }
   u.dw = LoadPanelScales(panel, nb, b, kBlockBytes);
   u.mw = _mm256_setzero_ps();
