@@ -6,6 +6,7 @@
 // reads panels. BM_QGemmUkernel calls each integer micro-kernel (ukernels.h) directly, 1 thread.
 #include <benchmark/benchmark.h>
 
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -18,7 +19,6 @@
 #include "kernels/matmul/matmul_table.h"
 #include "kernels/matmul/rows8_panels.h"
 #include "kernels/matmul/panels.h"
-#include "kernels/matmul/rows8_panels.h"
 #include "kernels/quant/activation_q8.h"
 #include "runtime/thread_pool.h"
 
@@ -216,15 +216,21 @@ BENCHMARK(BM_KQuantKernel)
 void BM_MatMulDram(benchmark::State& state) {
   const DType dtype = static_cast<DType>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
-  const size_t rows = 262144, cols = 1152;
+  // Gemma 3 1B's tied embedding is 262144×1152; K-quants need whole 256-value super-blocks, so they
+  // read a 6912-column matrix (the 1B's FFN down width) of about the same size.
+  const size_t cols = static_cast<size_t>(state.range(2));
+  const size_t rows = (size_t{262144} * 1152 / cols) / 1024 * 1024;
   std::vector<char> stored(DTypeBytes(dtype, rows * cols));
   {
     std::mt19937 rng(1);
     std::normal_distribution<float> dist(0.f, 1.f);
     std::vector<float> wf(1024 * cols);
     for (float& v : wf) v = dist(rng);
-    for (size_t r = 0; r < rows; r += 1024) {  // one random 1024-row slab, repeated: quick to make
-      ConvertFromF32(dtype, wf.data(), stored.data() + DTypeBytes(dtype, r * cols), 1024 * cols);
+    // One random 1024-row slab, quantized once and repeated: quick to make (K-quants search scales).
+    const size_t slab_bytes = DTypeBytes(dtype, 1024 * cols);
+    ConvertFromF32(dtype, wf.data(), stored.data(), 1024 * cols);
+    for (size_t r = 1024; r < rows; r += 1024) {
+      std::memcpy(stored.data() + DTypeBytes(dtype, r * cols), stored.data(), slab_bytes);
     }
   }
   MatrixView w{dtype, stored.data(), rows, cols};
@@ -245,7 +251,8 @@ void BM_MatMulDram(benchmark::State& state) {
   state.SetLabel(std::string(DTypeName(dtype)) + (w.panels ? " panels" : ""));
 }
 BENCHMARK(BM_MatMulDram)
-    ->ArgsProduct({{T(DType::kQ8_0), T(DType::kQ4_0), T(DType::kQ5_0)}, {1, 2}})
+    ->ArgsProduct({{T(DType::kQ8_0), T(DType::kQ4_0), T(DType::kQ5_0)}, {1, 2}, {1152}})
+    ->ArgsProduct({{T(DType::kQ4_K), T(DType::kQ6_K)}, {1, 2}, {6912}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 }  // namespace
