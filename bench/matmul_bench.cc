@@ -253,6 +253,7 @@ void BM_MatMulDram(benchmark::State& state) {
 BENCHMARK(BM_MatMulDram)
     ->ArgsProduct({{T(DType::kQ8_0), T(DType::kQ4_0), T(DType::kQ5_0)}, {1, 2}, {1152}})
     ->ArgsProduct({{T(DType::kQ4_K), T(DType::kQ6_K)}, {1, 2}, {6912}})
+    ->ArgsProduct({{T(DType::kBF16)}, {1, 2}, {1152}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 }  // namespace
