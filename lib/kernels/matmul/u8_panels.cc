@@ -186,6 +186,14 @@ int U8MaxQuant(DType dtype) {
   }
 }
 
+int U8Offset(DType dtype) {
+  switch (dtype) {
+    case DType::kQ5_0: return 16;
+    case DType::kIQ4_NL: case DType::kIQ4_XS: return 128;  // Levels32
+    default: return 0;
+  }
+}
+
 bool U8PanelsFitAvx2(DType dtype) {
   // Q8_0 and Q4_0 have kernels of their own; the rest take the AVX2 panels when u < 64.
   return dtype != DType::kQ8_0 && dtype != DType::kQ4_0 && U8MaxQuant(dtype) < 64;
@@ -214,10 +222,12 @@ void PackU8PanelInputs(const float* x, size_t n, size_t cols, size_t group, bool
   out.q.resize(padded * cols);
   out.d.resize(padded * nb);
   out.sum.resize(padded * groups);
+  out.qsum.resize(padded * groups);
   // Padding rows are multiplied, never stored: zero keeps them finite.
   std::fill(out.q.begin() + rows * cols, out.q.end(), int8_t{0});
   std::fill(out.d.begin() + rows * nb, out.d.end(), 0.f);
   std::fill(out.sum.begin() + rows * groups, out.sum.end(), 0.f);
+  std::fill(out.qsum.begin() + rows * groups, out.qsum.end(), 0);
   ParallelFor(ex, n, 8, [&](size_t i0, size_t i1) {
     std::vector<BlockQ8Act> blocks(terms * nb);
     for (size_t i = i0; i < i1; ++i) {
@@ -236,6 +246,7 @@ void PackU8PanelInputs(const float* x, size_t n, size_t cols, size_t group, bool
             int32_t s = 0;
             for (size_t k = 0; k < group; ++k) s += blk.qs[g * group + k];
             out.sum[row * groups + b * (32 / group) + g] = blk.d * static_cast<float>(s);
+            out.qsum[row * groups + b * (32 / group) + g] = s;
           }
         }
       }

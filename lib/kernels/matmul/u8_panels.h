@@ -53,9 +53,11 @@ struct U8PanelInputs {
   std::vector<int8_t> q;       // [input][cols]
   std::vector<float> d;        // [input][cols / 32]
   std::vector<float> sum;      // [input][cols / group]
+  std::vector<int32_t> qsum;   // [input][cols / group]: Σq, for the offsets U8Offset folds into the integer sums
   const int8_t* quants(size_t i) const { return q.data() + i * cols; }
   const float* scales(size_t i) const { return d.data() + i * (cols / 32); }
   const float* sums(size_t i) const { return sum.data() + i * (cols / group); }
+  const int32_t* qsums(size_t i) const { return qsum.data() + i * (cols / group); }
 };
 
 // The pointers a register tile of kN inputs reads, from input i0.
@@ -64,8 +66,11 @@ struct U8InputTile {
   const int8_t* q[kN];
   const float* d[kN];
   const float* s[kN];
+  const int32_t* c[kN];
   U8InputTile(const U8PanelInputs& x, size_t i0) {
-    for (size_t t = 0; t < kN; ++t) q[t] = x.quants(i0 + t), d[t] = x.scales(i0 + t), s[t] = x.sums(i0 + t);
+    for (size_t t = 0; t < kN; ++t) {
+      q[t] = x.quants(i0 + t), d[t] = x.scales(i0 + t), s[t] = x.sums(i0 + t), c[t] = x.qsums(i0 + t);
+    }
   }
 };
 // n inputs of x (cols floats each, cols a multiple of 32 and of group); with two_terms each input
@@ -85,5 +90,9 @@ void GemmU8PanelsAvx2(const MatrixView& w, const U8PanelInputs& x, size_t n, flo
 int U8MaxQuant(DType dtype);
 // Whether every u of `dtype` is under 64, as AVX2's vpmaddubsw needs (x86_avx2_u8_panels.h).
 bool U8PanelsFitAvx2(DType dtype);
+// For the types whose minimum is a fixed multiple of the scale, min = -offset · scale (Q5_0: 16),
+// the offset: a GEMM may then start each integer sum at -offset · Σq of the input's group and skip
+// the minimum's product (the value is scale · (u - offset)); 0 for the others.
+int U8Offset(DType dtype);
 
 }  // namespace gemmakit
