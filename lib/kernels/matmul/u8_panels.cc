@@ -189,6 +189,8 @@ int U8MaxQuant(DType dtype) {
 int U8Offset(DType dtype) {
   switch (dtype) {
     case DType::kQ5_0: return 16;
+    case DType::kQ6_K: return 32;
+    case DType::kQ3_K: return 4;
     case DType::kIQ4_NL: case DType::kIQ4_XS: return 128;  // Levels32
     default: return 0;
   }

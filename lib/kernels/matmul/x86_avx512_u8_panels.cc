@@ -31,7 +31,8 @@ inline __m512i Broadcast4(const int8_t* p) {
 // y[t][16 p + lane] for kPanels panels × kInputs inputs (from i0), over every group. With an
 // offset (U8Offset) each integer sum starts at -offset · Σq and the minimum's FMA goes: a fourth of
 // the per-group float work, which costs about half as much as the group's 8 vpdpbusd (Q5_0, one
-// Zen 4 thread, n = 256: 257-276 -> 278-292 GFLOP/s; 1B Q4_K_M pp512 236-242 -> 240-251 t/s).
+// Zen 4 thread, n = 256: 257-276 -> 278-292 GFLOP/s, Q6_K 198-215 -> 216-229; 1B Q4_K_M pp512
+// 236-242 -> 240-251 t/s with Q5_0 alone).
 template <size_t G, size_t kPanels, bool kOffset>
 void Tile(const uint8_t* const panel[kPanels], size_t groups, const U8PanelInputs& x, size_t i0, float* y,
           size_t ldy, const __mmask16 mask[kPanels], size_t inputs, int offset) {
@@ -137,7 +138,9 @@ void GemmU8PanelsAvx512(const MatrixView& w, const U8PanelInputs& x, size_t n, f
     const size_t rows = std::min(chunk_rows, r1 - c0), n_panels = (rows + kLanes - 1) / kLanes;
     const U8Rows unpacked = UnpackChunkU8Avx2(w, c0, rows);
     Transpose(unpacked.u, unpacked.scale, unpacked.min, rows, cols, group, panels.data());
-    if (group == 16) {
+    if (group == 16 && offset != 0) {
+      RunPanels<16, true>(panels.data(), n_panels, rows, groups, x, n, y + c0, w.rows, offset);
+    } else if (group == 16) {
       RunPanels<16, false>(panels.data(), n_panels, rows, groups, x, n, y + c0, w.rows, 0);
     } else if (offset != 0) {
       RunPanels<32, true>(panels.data(), n_panels, rows, groups, x, n, y + c0, w.rows, offset);
