@@ -74,9 +74,10 @@ constexpr size_t U8RunDwords(int max_u, size_t group) {
 // 219–234 with the run loop kept rolled (unrolled, GCC reassociates the int16 sums into trees that
 // spill, and it ran slower than before), AVX-VNNI 154–157 → 219–240 unrolled (rolled it lost a
 // fifth); Q6_K AVX-VNNI 126–128 → 184–211 (AVX2's runs unchanged).
-template <class Dot, size_t G, size_t kRun>
+// kOffset: each integer sum starts at -offset · Σq and the minimum's FMA goes (U8Offset).
+template <class Dot, size_t G, size_t kRun, bool kOffset>
 void TileU8x8(const uint8_t* panel, size_t groups, const U8PanelInputs& x, size_t i0, float* y, size_t ldy, size_t rows,
-              size_t inputs) {
+              size_t inputs, int offset) {
   constexpr size_t kDwords = G / 4, kGroupBytes = U8GroupBytes8(G);
   static_assert(kRun % 2 == 0 && kDwords % kRun == 0, "whole runs of dword pairs per group");
   __m256 acc[kU8Inputs8];
@@ -85,7 +86,9 @@ void TileU8x8(const uint8_t* panel, size_t groups, const U8PanelInputs& x, size_
   for (size_t g = 0; g < groups; ++g) {
     const uint8_t* q = panel + g * kGroupBytes;
     __m256i sum[kU8Inputs8];
-    for (auto& s : sum) s = _mm256_setzero_si256();
+    for (size_t t = 0; t < kU8Inputs8; ++t) {
+      sum[t] = kOffset ? _mm256_set1_epi32(-offset * in.c[t][g]) : _mm256_setzero_si256();
+    }
     for (size_t k0 = 0; k0 < kDwords; k0 += kRun) {
       typename Dot::Acc run[kU8Inputs8];
       for (auto& r : run) r = Dot::Zero();
@@ -110,7 +113,7 @@ void TileU8x8(const uint8_t* panel, size_t groups, const U8PanelInputs& x, size_
     for (size_t t = 0; t < kU8Inputs8; ++t) {
       const __m256 dx = _mm256_set1_ps(in.d[t][g * G / 32]);
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[t]), _mm256_mul_ps(scale, dx), acc[t]);
-      acc[t] = _mm256_fmadd_ps(min, _mm256_set1_ps(in.s[t][g]), acc[t]);
+      if constexpr (!kOffset) acc[t] = _mm256_fmadd_ps(min, _mm256_set1_ps(in.s[t][g]), acc[t]);
     }
   }
   for (size_t t = 0; t < inputs; ++t) {
@@ -124,14 +127,18 @@ void TileU8x8(const uint8_t* panel, size_t groups, const U8PanelInputs& x, size_
   }
 }
 
-using U8TileFn = void (*)(const uint8_t*, size_t, const U8PanelInputs&, size_t, float*, size_t, size_t, size_t);
+using U8TileFn = void (*)(const uint8_t*, size_t, const U8PanelInputs&, size_t, float*, size_t, size_t, size_t, int);
 
-template <class Dot, size_t G>
+template <class Dot, size_t G, bool kOffset>
 U8TileFn TileForGroup(int max_u) {
-  if constexpr (Dot::kInt32Sums) return TileU8x8<Dot, G, G / 4>;
-  if (max_u <= 15) return TileU8x8<Dot, G, U8RunDwords(15, G)>;
-  if (max_u <= 31) return TileU8x8<Dot, G, U8RunDwords(31, G)>;
-  return TileU8x8<Dot, G, U8RunDwords(63, G)>;
+  if constexpr (Dot::kInt32Sums) return TileU8x8<Dot, G, G / 4, kOffset>;
+  if (max_u <= 15) return TileU8x8<Dot, G, U8RunDwords(15, G), kOffset>;
+  if (max_u <= 31) return TileU8x8<Dot, G, U8RunDwords(31, G), kOffset>;
+  return TileU8x8<Dot, G, U8RunDwords(63, G), kOffset>;
+}
+template <class Dot, size_t G>
+U8TileFn TileForGroup(int max_u, int offset) {
+  return offset != 0 ? TileForGroup<Dot, G, true>(max_u) : TileForGroup<Dot, G, false>(max_u);
 }
 
 // Rows [r0, r1) of y = x · Wᵀ: rows unpacked a chunk at a time (its panels stay in L2 while every
@@ -143,8 +150,8 @@ void GemmU8Panels8(const MatrixView& w, const U8PanelInputs& x, size_t n, float*
   thread_local std::vector<uint8_t> panels;
   panels.resize((chunk_rows / kU8Lanes8) * groups * U8GroupBytes8(group));
   const size_t stride = groups * U8GroupBytes8(group);
-  const int max_u = U8MaxQuant(w.dtype);
-  const U8TileFn tile = group == 16 ? TileForGroup<Dot, 16>(max_u) : TileForGroup<Dot, 32>(max_u);
+  const int max_u = U8MaxQuant(w.dtype), offset = U8Offset(w.dtype);
+  const U8TileFn tile = group == 16 ? TileForGroup<Dot, 16>(max_u, offset) : TileForGroup<Dot, 32>(max_u, offset);
   for (size_t c0 = r0; c0 < r1; c0 += chunk_rows) {
     const size_t rows = std::min(chunk_rows, r1 - c0), n_panels = (rows + kU8Lanes8 - 1) / kU8Lanes8;
     const U8Rows unpacked = UnpackChunkU8Avx2(w, c0, rows);
@@ -154,7 +161,7 @@ void GemmU8Panels8(const MatrixView& w, const U8PanelInputs& x, size_t n, float*
       for (size_t p = 0; p < n_panels; ++p) {
         const size_t panel_rows = std::min(kU8Lanes8, rows - p * kU8Lanes8);
         float* out = y + i * w.rows + c0 + p * kU8Lanes8;
-        tile(panels.data() + p * stride, groups, x, i, out, w.rows, panel_rows, inputs);
+        tile(panels.data() + p * stride, groups, x, i, out, w.rows, panel_rows, inputs, offset);
       }
     }
   }
