@@ -186,8 +186,11 @@ void GemmF32Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t
 template <size_t kInputs>
 void GemvBF16RowAvx2(const uint16_t* w, size_t cols, const float* x, const float* permuted, size_t cols16,
                      float* y, size_t y_stride) {
-  // Four accumulators keep four FMA chains in flight with one input, two per input with more.
-  constexpr size_t kChains = kInputs == 1 ? 4 : 2;
+  // Four FMA chains per input, however many inputs: each row's products are then added in the same
+  // order for 1, 2 or 3 inputs, so a token's results do not depend on how many tokens shared its
+  // pass (two chains per input with more than one broke that: a session truncated and re-evaluated
+  // no longer reproduced its logits to the bit).
+  constexpr size_t kChains = 4;
   const __m256i zero = _mm256_setzero_si256();
   __m256 a[kInputs][kChains];
   for (size_t i = 0; i < kInputs; ++i) {
