@@ -90,10 +90,10 @@ void GemmU8PanelsAvx2(const MatrixView& w, const U8PanelInputs& x, size_t n, flo
 int U8MaxQuant(DType dtype);
 // Whether every u of `dtype` is under 64, as AVX2's vpmaddubsw needs (x86_avx2_u8_panels.h).
 bool U8PanelsFitAvx2(DType dtype);
-// For the types whose minimum is a fixed multiple of the scale, min = -offset · scale (Q5_0: 16,
-// Q6_K: 32, Q3_K: 4, IQ4_NL and IQ4_XS: 128),
-// the offset: a GEMM may then start each integer sum at -offset · Σq of the input's group and skip
-// the minimum's product (the value is scale · (u - offset)); 0 for the others.
+// For the types whose minimum is a fixed multiple of the scale, min = -offset · scale, the offset
+// (Q5_0: 16, Q6_K: 32, Q3_K: 4, IQ4_NL and IQ4_XS: 128; 0 for the others): a GEMM may then start
+// each integer sum at -offset · Σq of the input's group and skip the minimum's product (the value
+// is scale · (u - offset)).
 int U8Offset(DType dtype);
 
 }  // namespace gemmakit

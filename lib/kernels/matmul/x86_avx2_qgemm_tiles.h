@@ -262,14 +262,6 @@ void PassQ8_0Staged(const StagedQ8_0Block* blk, size_t rows, const BlockQ8Act* x
     for (size_t c = 0; c < kChains; ++c) {
       for (size_t i = 0; i < kN; ++i) sum[c][i] = _mm256_setzero_si256();
     }
-    auto step = [&](size_t k, size_t c) {
-      const __m256i q = _mm256_load_si256(&s.q[k]), q_abs = _mm256_load_si256(&s.q_abs[k]);
-      for (size_t i = 0; i < kN; ++i) {
-        int32_t xk;
-        std::memcpy(&xk, x[i * nb + b].qs + 4 * k, 4);
-        sum[c][i] = Dot::AddLanes(sum[c][i], q_abs, _mm256_sign_epi8(_mm256_set1_epi32(xk), q));
-      }
-    };
     if constexpr (kChains == 1) {
       // AVX2: each input's half block broadcast into both 128-bit lanes once and dword k taken by
       // vpshufd, as the Q4_0 staged tile does, instead of a broadcast load per product register
@@ -292,7 +284,14 @@ void PassQ8_0Staged(const StagedQ8_0Block* blk, size_t rows, const BlockQ8Act* x
         }
       }
     } else {
-      for (size_t k = 0; k < 8; ++k) step(k, k % kChains);
+      for (size_t k = 0; k < 8; ++k) {
+        const __m256i q = _mm256_load_si256(&s.q[k]), q_abs = _mm256_load_si256(&s.q_abs[k]);
+        for (size_t i = 0; i < kN; ++i) {
+          int32_t xk;
+          std::memcpy(&xk, x[i * nb + b].qs + 4 * k, 4);
+          sum[k % kChains][i] = Dot::AddLanes(sum[k % kChains][i], q_abs, _mm256_sign_epi8(_mm256_set1_epi32(xk), q));
+        }
+      }
     }
     const __m256 dw = _mm256_load_ps(reinterpret_cast<const float*>(&s.d));
     for (size_t i = 0; i < kN; ++i) {

@@ -125,11 +125,19 @@ void RunPanels(const uint8_t* panels, size_t n_panels, size_t rows, size_t group
   }
 }
 
+using RunPanelsFn = void (*)(const uint8_t*, size_t, size_t, size_t, const U8PanelInputs&, size_t, float*, size_t,
+                             int);
+template <size_t G>
+RunPanelsFn RunPanelsFor(int offset) {
+  return offset != 0 ? RunPanels<G, true> : RunPanels<G, false>;
+}
+
 }  // namespace
 
 void GemmU8PanelsAvx512(const MatrixView& w, const U8PanelInputs& x, size_t n, float* y, size_t r0, size_t r1) {
   const size_t group = U8GroupSize(w.dtype), cols = w.cols, groups = cols / group;
   const int offset = U8Offset(w.dtype);
+  const RunPanelsFn run = group == 16 ? RunPanelsFor<16>(offset) : RunPanelsFor<32>(offset);
   // A chunk's unpacked rows and their panels stay in L2 while every input passes them.
   const size_t chunk_rows = std::max<size_t>(2 * kLanes, (128 * 1024 / cols) / (2 * kLanes) * (2 * kLanes));
   thread_local std::vector<uint8_t> panels;
@@ -138,15 +146,7 @@ void GemmU8PanelsAvx512(const MatrixView& w, const U8PanelInputs& x, size_t n, f
     const size_t rows = std::min(chunk_rows, r1 - c0), n_panels = (rows + kLanes - 1) / kLanes;
     const U8Rows unpacked = UnpackChunkU8Avx2(w, c0, rows);
     Transpose(unpacked.u, unpacked.scale, unpacked.min, rows, cols, group, panels.data());
-    if (group == 16 && offset != 0) {
-      RunPanels<16, true>(panels.data(), n_panels, rows, groups, x, n, y + c0, w.rows, offset);
-    } else if (group == 16) {
-      RunPanels<16, false>(panels.data(), n_panels, rows, groups, x, n, y + c0, w.rows, 0);
-    } else if (offset != 0) {
-      RunPanels<32, true>(panels.data(), n_panels, rows, groups, x, n, y + c0, w.rows, offset);
-    } else {
-      RunPanels<32, false>(panels.data(), n_panels, rows, groups, x, n, y + c0, w.rows, 0);
-    }
+    run(panels.data(), n_panels, rows, groups, x, n, y + c0, w.rows, offset);
   }
 }
 
