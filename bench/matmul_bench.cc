@@ -104,13 +104,23 @@ void BM_QGemmUkernel(benchmark::State& state) {
   std::vector<uint8_t> panels;
   if (k.panels) {  // the load-time layout it reads (rows is a multiple of MR)
     panels.resize(stored.size());
-    for (size_t r = 0; r < rows; r += k.mr) k.panels->pack(w + r * row_bytes, row_bytes, k.mr, nb, panels.data() + r * row_bytes);
+    const size_t pr = k.panels->rows;
+    for (size_t r = 0; r < rows; r += pr) k.panels->pack(w + r * row_bytes, row_bytes, pr, nb, panels.data() + r * row_bytes);
     w = panels.data();
   }
+  const auto* inputs = reinterpret_cast<const uint8_t*>(xq.data());
+  size_t input_bytes = sizeof(BlockQ8Act);
+  std::vector<uint64_t> prepared;
   for (auto _ : state) {
+    if (k.prepare_inputs) {  // once per call, as the operator does
+      input_bytes = k.prepared_block_bytes;
+      prepared.resize((n * nb * input_bytes + 7) / 8);
+      k.prepare_inputs(xq.data(), n * nb, prepared.data());
+      inputs = reinterpret_cast<const uint8_t*>(prepared.data());
+    }
     for (size_t r = 0; r < rows; r += k.mr) {
       for (size_t i = 0; i < n; i += k.nr) {
-        k.fn(w + r * row_bytes, row_bytes, std::min(k.mr, rows - r), xq.data() + i * nb, std::min(k.nr, n - i), nb,
+        k.fn(w + r * row_bytes, row_bytes, std::min(k.mr, rows - r), inputs + i * nb * input_bytes, std::min(k.nr, n - i), nb,
              y.data() + i * rows + r, rows);
       }
     }

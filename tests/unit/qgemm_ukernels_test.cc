@@ -164,15 +164,14 @@ std::vector<BlockQ8Act> QuantizeInputs(const std::vector<float>& x, size_t n_max
   return xq;
 }
 
-// w (rows of nb blocks) as k reads it: the blocks themselves, or repacked into k.panels a panel of
-// MR rows at a time (panel p where row MR · p's blocks were).
+// w (rows of nb blocks) as k reads it: the blocks themselves, or repacked into k.panels a panel at
+// a time (panel p of R rows where row R · p's blocks were; a kernel may read several per call).
 std::vector<uint8_t> KernelLayout(const QGemmUkernel& k, const std::vector<uint8_t>& w, size_t rows, size_t nb) {
   if (!k.panels) return w;
-  const size_t row_bytes = nb * DTypeBytes(k.weight, kQK), panels = (rows + k.mr - 1) / k.mr;
-  std::vector<uint8_t> out(panels * k.mr * row_bytes, 0xA5);
+  const size_t pr = k.panels->rows, row_bytes = nb * DTypeBytes(k.weight, kQK), panels = (rows + pr - 1) / pr;
+  std::vector<uint8_t> out(panels * pr * row_bytes, 0xA5);
   for (size_t p = 0; p < panels; ++p) {
-    k.panels->pack(w.data() + p * k.mr * row_bytes, row_bytes, std::min(k.mr, rows - p * k.mr), nb,
-           out.data() + p * k.mr * row_bytes);
+    k.panels->pack(w.data() + p * pr * row_bytes, row_bytes, std::min(pr, rows - p * pr), nb, out.data() + p * pr * row_bytes);
   }
   return out;
 }
@@ -184,10 +183,20 @@ void ExpectTilesMatch(const QGemmUkernel& k, const std::vector<uint8_t>& w, size
                       const std::vector<BlockQ8Act>& xq, size_t n, const std::string& what) {
   const size_t row_bytes = nb * DTypeBytes(k.weight, kQK), ldy = rows + 3;
   const std::vector<uint8_t> layout = KernelLayout(k, w, rows, nb);
+  // The inputs as the operator hands them: prepared once for all tiles where k asks for it.
+  const auto* inputs = reinterpret_cast<const uint8_t*>(xq.data());
+  size_t input_bytes = sizeof(BlockQ8Act);
+  std::vector<uint64_t> prepared;
+  if (k.prepare_inputs) {
+    input_bytes = k.prepared_block_bytes;
+    prepared.resize((n * nb * input_bytes + 7) / 8);
+    k.prepare_inputs(xq.data(), n * nb, prepared.data());
+    inputs = reinterpret_cast<const uint8_t*>(prepared.data());
+  }
   std::vector<float> y(n * ldy, NAN);
   for (size_t r = 0; r < rows; r += k.mr) {
     for (size_t i = 0; i < n; i += k.nr) {
-      k.fn(layout.data() + r * row_bytes, row_bytes, std::min(k.mr, rows - r), xq.data() + i * nb, std::min(k.nr, n - i),
+      k.fn(layout.data() + r * row_bytes, row_bytes, std::min(k.mr, rows - r), inputs + i * nb * input_bytes, std::min(k.nr, n - i),
            nb, y.data() + i * ldy + r, ldy);
     }
   }
@@ -330,12 +339,15 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
         EXPECT_EQ(plan.ukernel->panels != nullptr, panels) << DTypeName(type) << " n=" << n;
         if (!plan.ukernel->panels) continue;
         EXPECT_EQ(plan.ukernel->panels->dtype, type);
-        EXPECT_EQ(plan.ukernel->panels->rows, plan.ukernel->mr);
+        // A kernel reads whole panels (one or more per call), and a task's rows are whole tiles of
+        // either kernel the operator may pick (the panels', or the in-place one's).
+        EXPECT_EQ(plan.ukernel->mr % plan.ukernel->panels->rows, 0u);
         ASSERT_NE(plan.in_place, nullptr);
         EXPECT_EQ(plan.in_place->panels, nullptr);
         EXPECT_EQ(plan.in_place->isa, plan.ukernel->isa);
         EXPECT_EQ(plan.in_place->weight, type);
-        EXPECT_EQ(plan.in_place->mr, plan.ukernel->mr);
+        EXPECT_EQ(plan.row_step % plan.ukernel->mr, 0u);
+        EXPECT_EQ(plan.row_step % plan.in_place->mr, 0u);
       }
     }
   }

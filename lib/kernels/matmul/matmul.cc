@@ -268,16 +268,34 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
     const QGemmUkernel& uk = plan.ukernel->panels && !w.panels ? *plan.in_place : *plan.ukernel;
     const auto* base = static_cast<const uint8_t*>(uk.panels ? w.panels : w.data);
     NoteKernel(w.dtype, n, uk.name);
+    const uint8_t* inputs = reinterpret_cast<const uint8_t*>(xq);
+    size_t input_bytes = sizeof(BlockQ8Act);
+    if (uk.prepare_inputs) {
+      thread_local std::vector<uint64_t> prepared_scratch;  // kept, as the blocks are
+      input_bytes = uk.prepared_block_bytes;
+      const size_t words = (nq * nb * input_bytes + 7) / 8;
+      if (prepared_scratch.size() < words) prepared_scratch.resize(words);
+      auto* prepared = reinterpret_cast<uint8_t*>(prepared_scratch.data());
+      auto prepare = [&](size_t i0, size_t i1) {
+        uk.prepare_inputs(xq + i0 * nb, (i1 - i0) * nb, prepared + i0 * nb * input_bytes);
+      };
+      if (nq >= 32) {
+        ParallelFor(ex, nq, 16, prepare);
+      } else {
+        prepare(0, nq);
+      }
+      inputs = prepared;
+    }
     // A tile of MR rows stays in L1 while a block of inputs (about kQGemmInputBytes of them, in
     // L2) streams past it; the task's rows stay in L2 across the blocks of inputs.
-    const size_t input_block = std::max(uk.nr, kQGemmInputBytes / (nb * sizeof(BlockQ8Act)) / uk.nr * uk.nr);
+    const size_t input_block = std::max(uk.nr, kQGemmInputBytes / (nb * input_bytes) / uk.nr * uk.nr);
     ForRowChunks(w.rows, TaskRows(plan, row_bytes, w.rows, ex), ex, [&](size_t r0, size_t r1) {
       for (size_t i0 = 0; i0 < nq; i0 += input_block) {
         const size_t i1 = std::min(nq, i0 + input_block);
         for (size_t r = r0; r < r1; r += uk.mr) {
           const size_t rows = std::min(uk.mr, r1 - r);
           for (size_t i = i0; i < i1; i += uk.nr) {
-            uk.fn(base + r * row_bytes, row_bytes, rows, xq + i * nb, std::min(uk.nr, i1 - i), nb,
+            uk.fn(base + r * row_bytes, row_bytes, rows, inputs + i * nb * input_bytes, std::min(uk.nr, i1 - i), nb,
                   yq + i * w.rows + r, w.rows);
           }
         }

@@ -19,8 +19,8 @@ extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K
     kQ6_Kx8Q8K32Gemm8x1Avx2, kQ4_Kx8Q8K32Gemm8x1AvxVnni, kQ6_Kx8Q8K32Gemm8x1AvxVnni, kQ4_Kx8Q8K32Gemm8x1Avx512,
     kQ6_Kx8Q8K32Gemm8x1Avx512;
 extern const QGemmUkernel kQ5_0Q8_0Gemm16x4Avx512, kQ5_1Q8_0Gemm16x4Avx512, kQ5_0x8Q8_0Gemm8x4Avx512;
-extern const QGemmUkernel kQ8_0x8Q8_0Gemm8x4Avx2, kQ8_0x8Q8_0Gemm8x32Avx2, kQ8_0x8Q8_0Gemm8x4AvxVnni,
-    kQ8_0x8Q8_0Gemm8x32AvxVnni;
+extern const QGemmUkernel kQ8_0x8Q8_0Gemm8x4Avx2, kQ8_0x8Q8_0Gemm8x32Avx2, kQ8_0x8Q8_0Gemm16x64Avx2,
+    kQ8_0x8Q8_0Gemm8x4AvxVnni, kQ8_0x8Q8_0Gemm8x32AvxVnni;
 extern const QGemmUkernel kQ4_0x8Q8_0Gemm8x4Avx2, kQ4_0x8Q8_0Gemm8x32Avx2, kQ4_0x8Q8_0Gemm8x4AvxVnni,
     kQ4_0x8Q8_0Gemm8x32AvxVnni;
 extern const QGemmUkernel kQ5_0x8Q8_0Gemm8x4Avx2, kQ5_0x8Q8_0Gemm8x32Avx2, kQ5_0x8Q8_0Gemm8x4AvxVnni,
@@ -110,8 +110,11 @@ const MatMulEntry kTable[] = {
     // panels (AVX2, MatMul on one thread, n = 64 / 256: Q5_0 131 / 180 -> 196 / 188 GFLOP/s, Q5_1
     // 72 / 150 -> 189 / 189): most of a Q4_K_M Gemma 3 1B file is Q5_0 (its 1152 columns are not
     // whole K-quant super-blocks).
+    // Q8_0 prompts on int16 pairs (vpmaddwd) rather than the sign trick, 16 rows from two panels,
+    // the inputs widened once per call (x86_avx2_q8_0_int16_gemm.cc; Zen 4, one thread, n = 256:
+    // 113-127 -> 129-154 GOP/s; 1B pp512 on 2 threads 145-147 -> 166-172 t/s).
     {Isa::kAvx2, DType::kQ8_0, false, QGemm(kQ8_0x8Q8_0Gemm8x4Avx2, 0, 65536, &kQ8_0Q8_0Gemm8x4Avx2),
-     QGemm(kQ8_0x8Q8_0Gemm8x32Avx2, 16, 0, &kQ8_0Q8_0Gemm8x32Avx2)},
+     QGemm(kQ8_0x8Q8_0Gemm16x64Avx2, 16, 0, &kQ8_0Q8_0Gemm8x32Avx2)},
     {Isa::kAvx2, DType::kQ4_0, false, QGemm(kQ4_0x8Q8_0Gemm8x4Avx2, 0, 65536, &kQ4_0Q8_0Gemm8x4Avx2),
      QGemm(kQ4_0x8Q8_0Gemm8x32Avx2, 16, 0, &kQ4_0Q8_0Gemm8x32Avx2)},
     {Isa::kAvx2, DType::kQ5_0, false, QGemm(kQ5_0x8Q8_0Gemm8x4Avx2, 0, 65536, &kQ5_0Q8_0Gemm8x8Avx2),
@@ -167,6 +170,7 @@ const std::vector<const QGemmUkernel*>& AllQGemmUkernels() {
       &kQ5_0x8Q8_0Gemm8x4Avx2, &kQ5_0x8Q8_0Gemm8x32Avx2, &kQ5_0x8Q8_0Gemm8x4AvxVnni, &kQ5_0x8Q8_0Gemm8x32AvxVnni,
       &kQ8_0x8Q8_0Gemm8x4Avx2, &kQ8_0x8Q8_0Gemm8x32Avx2, &kQ8_0x8Q8_0Gemm8x4AvxVnni, &kQ8_0x8Q8_0Gemm8x32AvxVnni,
       &kQ4_0x8Q8_0Gemm8x4Avx2, &kQ4_0x8Q8_0Gemm8x32Avx2, &kQ4_0x8Q8_0Gemm8x4AvxVnni, &kQ4_0x8Q8_0Gemm8x32AvxVnni,
+      &kQ8_0x8Q8_0Gemm16x64Avx2,
 #endif
   };
   return all;

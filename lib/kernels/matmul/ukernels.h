@@ -41,6 +41,11 @@ struct QGemmUkernel {
   // same bytes per row as the blocks): w is the panel of the first row (panel p at p · MR ·
   // w_stride, where row MR · p's blocks would start), w_stride the row bytes as before.
   const QPanelLayout* panels = nullptr;
+  // Null: fn reads the quantized inputs as they are. Else the operator runs it once per call over
+  // every input's blocks (n_blocks of them, in order) and fn reads what it wrote, prepared_block_bytes
+  // a block, instead: a layout of the inputs that fn would otherwise rebuild for every tile of rows.
+  void (*prepare_inputs)(const void* blocks, size_t n_blocks, void* out) = nullptr;
+  size_t prepared_block_bytes = 0;
 };
 
 }  // namespace gemmakit
