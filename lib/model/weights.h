@@ -33,6 +33,7 @@ struct ModelWeights {
   std::shared_ptr<const TensorIndex> storage;  // keeps the mapped files alive
   std::vector<std::vector<uint8_t>> owned;     // matrices converted at load (quantize-on-load)
   AlignedBytes packed;                         // matrices repacked at load (model/repack.h)
+  AlignedBytes relocated;                      // dense matrices copied out of the mapping (model/repack.h)
   size_t n_params = 0;
   int32_t file_type = -1;  // llama_ftype of the preset the matrices were quantized to; -1: none
 };
