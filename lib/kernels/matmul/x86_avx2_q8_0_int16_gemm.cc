@@ -34,7 +34,7 @@ struct alignas(32) WideQ8_0Block {
   __m256 d[2];
 };
 
-// An input block (BlockQ8Act) prepared once per call: its quants paired as the rows' (one int32 per
+// An input block (BlockQ8Act) prepared once per matmul: its quants paired as the rows' (one int32 per
 // step) and its scale.
 struct WideInputBlock {
   float d;
