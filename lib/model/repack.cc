@@ -11,17 +11,22 @@
 namespace gemmakit {
 namespace {
 
+// The matrices a token streams: the output matrix, an untied embedding, every layer's projections.
+template <typename Fn>
+void ForEachMatrix(ModelWeights& w, Fn fn) {
+  fn(w.lm_head);
+  if (w.embed.data != w.lm_head.data) fn(w.embed);
+  for (LayerWeights& l : w.layers) {
+    for (MatrixView* m : {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj, &l.gate_proj, &l.up_proj, &l.down_proj}) fn(*m);
+  }
+}
+
 std::vector<MatrixView*> MatricesToRepack(ModelWeights& w, bool bf16_products) {
   std::vector<MatrixView*> out;
   const bool bf16 = bf16_products && HasFastBF16Gemm();
-  auto add = [&](MatrixView& m) {
+  ForEachMatrix(w, [&](MatrixView& m) {
     if (m.data && !m.panels && (PanelsAvailable(m.dtype) || (bf16 && m.dtype == DType::kBF16))) out.push_back(&m);
-  };
-  add(w.lm_head);
-  if (w.embed.data != w.lm_head.data) add(w.embed);
-  for (LayerWeights& l : w.layers) {
-    for (MatrixView* m : {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj, &l.gate_proj, &l.up_proj, &l.down_proj}) add(*m);
-  }
+  });
   return out;
 }
 
@@ -33,15 +38,10 @@ bool Mapped(const ModelWeights& w, const MatrixView& m) {
 
 std::vector<MatrixView*> MatricesToMove(ModelWeights& w) {
   std::vector<MatrixView*> out;
-  auto add = [&](MatrixView& m) {
+  ForEachMatrix(w, [&](MatrixView& m) {
     const bool dense = m.dtype == DType::kBF16 || m.dtype == DType::kF16 || m.dtype == DType::kF32;
     if (m.data && !m.panels && dense && Mapped(w, m)) out.push_back(&m);
-  };
-  add(w.lm_head);
-  if (w.embed.data != w.lm_head.data) add(w.embed);
-  for (LayerWeights& l : w.layers) {
-    for (MatrixView* m : {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj, &l.gate_proj, &l.up_proj, &l.down_proj}) add(*m);
-  }
+  });
   return out;
 }
 

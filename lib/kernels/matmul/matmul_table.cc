@@ -111,7 +111,7 @@ const MatMulEntry kTable[] = {
     // 72 / 150 -> 189 / 189): most of a Q4_K_M Gemma 3 1B file is Q5_0 (its 1152 columns are not
     // whole K-quant super-blocks).
     // Q8_0 prompts on int16 pairs (vpmaddwd) rather than the sign trick, 16 rows from two panels,
-    // the inputs widened once per call (x86_avx2_q8_0_int16_gemm.cc; Zen 4, one thread, n = 256:
+    // the inputs widened once per matmul (x86_avx2_q8_0_int16_gemm.cc; Zen 4, one thread, n = 256:
     // 113-127 -> 129-154 GOP/s; 1B pp512 on 2 threads 145-147 -> 166-172 t/s).
     {Isa::kAvx2, DType::kQ8_0, false, QGemm(kQ8_0x8Q8_0Gemm8x4Avx2, 0, 65536, &kQ8_0Q8_0Gemm8x4Avx2),
      QGemm(kQ8_0x8Q8_0Gemm16x64Avx2, 16, 0, &kQ8_0Q8_0Gemm8x32Avx2)},
