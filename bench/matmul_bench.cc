@@ -108,16 +108,11 @@ void BM_QGemmUkernel(benchmark::State& state) {
     for (size_t r = 0; r < rows; r += pr) k.panels->pack(w + r * row_bytes, row_bytes, pr, nb, panels.data() + r * row_bytes);
     w = panels.data();
   }
-  const auto* inputs = reinterpret_cast<const uint8_t*>(xq.data());
-  size_t input_bytes = sizeof(BlockQ8Act);
   std::vector<uint64_t> prepared;
   for (auto _ : state) {
-    if (k.prepare_inputs) {  // once per call, as the operator does
-      input_bytes = k.prepared_block_bytes;
-      prepared.resize((n * nb * input_bytes + 7) / 8);
-      k.prepare_inputs(xq.data(), n * nb, prepared.data());
-      inputs = reinterpret_cast<const uint8_t*>(prepared.data());
-    }
+    size_t input_bytes = sizeof(BlockQ8Act);
+    // Once per call, as the operator does.
+    const uint8_t* inputs = UkernelInputs(k, xq.data(), n * nb, input_bytes, prepared);
     for (size_t r = 0; r < rows; r += k.mr) {
       for (size_t i = 0; i < n; i += k.nr) {
         k.fn(w + r * row_bytes, row_bytes, std::min(k.mr, rows - r), inputs + i * nb * input_bytes, std::min(k.nr, n - i), nb,

@@ -184,15 +184,9 @@ void ExpectTilesMatch(const QGemmUkernel& k, const std::vector<uint8_t>& w, size
   const size_t row_bytes = nb * DTypeBytes(k.weight, kQK), ldy = rows + 3;
   const std::vector<uint8_t> layout = KernelLayout(k, w, rows, nb);
   // The inputs as the operator hands them: prepared once for all tiles where k asks for it.
-  const auto* inputs = reinterpret_cast<const uint8_t*>(xq.data());
   size_t input_bytes = sizeof(BlockQ8Act);
   std::vector<uint64_t> prepared;
-  if (k.prepare_inputs) {
-    input_bytes = k.prepared_block_bytes;
-    prepared.resize((n * nb * input_bytes + 7) / 8);
-    k.prepare_inputs(xq.data(), n * nb, prepared.data());
-    inputs = reinterpret_cast<const uint8_t*>(prepared.data());
-  }
+  const uint8_t* inputs = UkernelInputs(k, xq.data(), n * nb, input_bytes, prepared);
   std::vector<float> y(n * ldy, NAN);
   for (size_t r = 0; r < rows; r += k.mr) {
     for (size_t i = 0; i < n; i += k.nr) {

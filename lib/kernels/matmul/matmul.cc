@@ -245,6 +245,21 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
   if (xq_scratch.size() < nq * nb) xq_scratch.resize(nq * nb);
   if (terms == 2 && terms_scratch.size() < nq * w.rows) terms_scratch.resize(nq * w.rows);
   BlockQ8Act* xq = xq_scratch.data();
+  // A micro-kernel that takes its inputs in its own layout (QGemmUkernel::prepare_inputs) gets each input
+  // rebuilt right after it is quantized, in the same parallel pass.
+  const QGemmUkernel* uk = nullptr;
+  if (plan.path == MatMulPath::kQGemm) uk = plan.ukernel->panels && !w.panels ? plan.in_place : plan.ukernel;
+  const uint8_t* inputs = reinterpret_cast<const uint8_t*>(xq);
+  size_t input_bytes = sizeof(BlockQ8Act);
+  uint8_t* prepared = nullptr;
+  if (uk && uk->prepare_inputs) {
+    thread_local std::vector<uint64_t> prepared_scratch;  // kept, as the blocks are
+    input_bytes = uk->prepared_block_bytes;
+    const size_t words = (nq * nb * input_bytes + 7) / 8;
+    if (prepared_scratch.size() < words) prepared_scratch.resize(words);
+    prepared = reinterpret_cast<uint8_t*>(prepared_scratch.data());
+    inputs = prepared;
+  }
   auto quantize = [&](size_t i0, size_t i1) {
     for (size_t i = i0; i < i1; ++i) {
       const float* xi = x + i * w.cols;
@@ -254,6 +269,9 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
         QuantizeActivationsQ8(xi, xq + i * nb, w.cols);
       }
     }
+    if (prepared) {
+      uk->prepare_inputs(xq + terms * i0 * nb, terms * (i1 - i0) * nb, prepared + terms * i0 * nb * input_bytes);
+    }
   };
   // Once per call, not per tile; split across threads for prompts.
   if (n >= 32) {
@@ -262,41 +280,22 @@ void MatMulQ8Inputs(const float* x, size_t n, const MatrixView& w, float* y, Exe
     quantize(0, n);
   }
   float* yq = terms == 2 ? terms_scratch.data() : y;  // two terms: [input][term][row]
-  if (plan.path == MatMulPath::kQGemm) {
+  if (uk) {
     // A kernel that reads load-time panels takes the matrix's; one that was not repacked, the
     // in-place kernel of the same tile. Panel p starts where row MR · p's blocks did.
-    const QGemmUkernel& uk = plan.ukernel->panels && !w.panels ? *plan.in_place : *plan.ukernel;
-    const auto* base = static_cast<const uint8_t*>(uk.panels ? w.panels : w.data);
-    NoteKernel(w.dtype, n, uk.name);
-    const uint8_t* inputs = reinterpret_cast<const uint8_t*>(xq);
-    size_t input_bytes = sizeof(BlockQ8Act);
-    if (uk.prepare_inputs) {
-      thread_local std::vector<uint64_t> prepared_scratch;  // kept, as the blocks are
-      input_bytes = uk.prepared_block_bytes;
-      const size_t words = (nq * nb * input_bytes + 7) / 8;
-      if (prepared_scratch.size() < words) prepared_scratch.resize(words);
-      auto* prepared = reinterpret_cast<uint8_t*>(prepared_scratch.data());
-      auto prepare = [&](size_t i0, size_t i1) {
-        uk.prepare_inputs(xq + i0 * nb, (i1 - i0) * nb, prepared + i0 * nb * input_bytes);
-      };
-      if (nq >= 32) {
-        ParallelFor(ex, nq, 16, prepare);
-      } else {
-        prepare(0, nq);
-      }
-      inputs = prepared;
-    }
+    const auto* base = static_cast<const uint8_t*>(uk->panels ? w.panels : w.data);
+    NoteKernel(w.dtype, n, uk->name);
     // A tile of MR rows stays in L1 while a block of inputs (about kQGemmInputBytes of them, in
     // L2) streams past it; the task's rows stay in L2 across the blocks of inputs.
-    const size_t input_block = std::max(uk.nr, kQGemmInputBytes / (nb * input_bytes) / uk.nr * uk.nr);
+    const size_t input_block = std::max(uk->nr, kQGemmInputBytes / (nb * input_bytes) / uk->nr * uk->nr);
     ForRowChunks(w.rows, TaskRows(plan, row_bytes, w.rows, ex), ex, [&](size_t r0, size_t r1) {
       for (size_t i0 = 0; i0 < nq; i0 += input_block) {
         const size_t i1 = std::min(nq, i0 + input_block);
-        for (size_t r = r0; r < r1; r += uk.mr) {
-          const size_t rows = std::min(uk.mr, r1 - r);
-          for (size_t i = i0; i < i1; i += uk.nr) {
-            uk.fn(base + r * row_bytes, row_bytes, rows, inputs + i * nb * input_bytes, std::min(uk.nr, i1 - i), nb,
-                  yq + i * w.rows + r, w.rows);
+        for (size_t r = r0; r < r1; r += uk->mr) {
+          const size_t rows = std::min(uk->mr, r1 - r);
+          for (size_t i = i0; i < i1; i += uk->nr) {
+            uk->fn(base + r * row_bytes, row_bytes, rows, inputs + i * nb * input_bytes, std::min(uk->nr, i1 - i), nb,
+                   yq + i * w.rows + r, w.rows);
           }
         }
       }

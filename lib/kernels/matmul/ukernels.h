@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "kernels/cpu_features.h"
 #include "kernels/dtype.h"
@@ -47,5 +48,17 @@ struct QGemmUkernel {
   void (*prepare_inputs)(const void* blocks, size_t n_blocks, void* out) = nullptr;
   size_t prepared_block_bytes = 0;
 };
+
+// The quantized inputs as k's fn reads them, for the tests and benchmarks that call fn directly (the operator
+// prepares them inside its quantize pass): `blocks` as they are, block_bytes each, or, where k asks for it,
+// their prepared layout written into `storage` (block_bytes then set to its size per block).
+inline const uint8_t* UkernelInputs(const QGemmUkernel& k, const void* blocks, size_t n_blocks, size_t& block_bytes,
+                                    std::vector<uint64_t>& storage) {
+  if (!k.prepare_inputs) return static_cast<const uint8_t*>(blocks);
+  block_bytes = k.prepared_block_bytes;
+  storage.resize((n_blocks * block_bytes + 7) / 8);
+  k.prepare_inputs(blocks, n_blocks, storage.data());
+  return reinterpret_cast<const uint8_t*>(storage.data());
+}
 
 }  // namespace gemmakit

@@ -177,94 +177,66 @@ void GemmF32Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t
   }
 }
 
-// Decode with BF16 weights: 16 weights per load widened by two unpacks (bf16 is the top half of
-// a float32), which interleaves them as [0-3, 8-11] and [4-7, 12-15]; the inputs are put in that
-// order once per call. One row at a time against every input: consecutive rows are one address
-// stream. Four rows read side by side were four short streams (a 1B row is 36 cache lines), which
-// the hardware prefetcher never caught up with: 14 GB/s against 35 one row at a time, 2 Zen 5
-// threads over Gemma 3 1B's output projection.
-template <size_t kInputs>
-void GemvBF16RowAvx2(const uint16_t* w, size_t cols, const float* x, const float* permuted, size_t cols16,
-                     float* y, size_t y_stride) {
-  // Four FMA chains per input, however many inputs: each row's products are then added in the same
-  // order for 1, 2 or 3 inputs, so a token's results do not depend on how many tokens shared its
-  // pass (two chains per input with more than one broke that: a session truncated and re-evaluated
-  // no longer reproduced its logits to the bit).
+// Decode with BF16 weights: 16 weights per load widened by two unpacks (bf16 is the top half of a float32),
+// which interleaves them as [0-3, 8-11] and [4-7, 12-15]; the inputs are put in that order once per call.
+// kRows consecutive rows against kInputs inputs; one row at a time keeps consecutive rows one address stream.
+// Four rows read side by side were four short streams (a 1B row is 36 cache lines), which the hardware
+// prefetcher never caught up with: 14 GB/s against 35 one row at a time, 2 Zen 5 threads over Gemma 3 1B's
+// output projection. Two rows pay off for rows too long for the input to stay in L1 beside the streamed
+// weights (a 6912-column row's input is 27 KB as float32): each load of the input then serves both.
+template <size_t kRows, size_t kInputs>
+void GemvBF16TileAvx2(const uint16_t* w, size_t cols, const float* x, const float* permuted, size_t cols16, float* y,
+                      size_t y_stride) {
+  // Four FMA chains per row and input, whatever the tile: each row's products are then added in the same
+  // order for any number of rows and inputs, so a token's results do not depend on how many tokens shared its
+  // pass (two chains per input with more than one broke that: a session truncated and re-evaluated no longer
+  // reproduced its logits to the bit).
   constexpr size_t kChains = 4;
   const __m256i zero = _mm256_setzero_si256();
-  __m256 a[kInputs][kChains];
-  for (size_t i = 0; i < kInputs; ++i) {
-    for (size_t c = 0; c < kChains; ++c) a[i][c] = _mm256_setzero_ps();
-  }
-  auto step16 = [&](size_t k, size_t chain) {
-    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + k));
-    const __m256 lo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, v));
-    const __m256 hi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, v));
+  __m256 a[kRows][kInputs][kChains];
+  for (size_t r = 0; r < kRows; ++r) {
     for (size_t i = 0; i < kInputs; ++i) {
-      const float* xp = permuted + i * cols16 + k;
-      a[i][chain % kChains] = _mm256_fmadd_ps(lo, _mm256_loadu_ps(xp), a[i][chain % kChains]);
-      a[i][(chain + 1) % kChains] = _mm256_fmadd_ps(hi, _mm256_loadu_ps(xp + 8), a[i][(chain + 1) % kChains]);
+      for (size_t c = 0; c < kChains; ++c) a[r][i][c] = _mm256_setzero_ps();
     }
-  };
-  size_t k = 0;
-  for (; k + 32 <= cols16; k += 32) {
-    _mm_prefetch(reinterpret_cast<const char*>(w + k + kBf16PrefetchAhead), _MM_HINT_T0);
-    step16(k, 0);
-    step16(k + 16, 2);
   }
-  if (k < cols16) step16(k, 0);
-  for (size_t i = 0; i < kInputs; ++i) {
-    __m256 sum = a[i][0];
-    for (size_t c = 1; c < kChains; ++c) sum = _mm256_add_ps(sum, a[i][c]);
-    float total = HorizontalSum(sum);
-    for (size_t j = cols16; j < cols; ++j) total += BF16ToF32(w[j]) * x[i * cols + j];
-    y[i * y_stride] = total;
-  }
-}
-
-// One input against two rows at a time, for rows too long for the input to stay in L1 beside the
-// streamed weights (a 6912-column row's input is 27 KB as float32): each load of the input then
-// serves two rows. Each row's products go to the same four chains in the same order as
-// GemvBF16RowAvx2's, so a row's result does not depend on which kernel ran it.
-void GemvBF16TwoRowsAvx2(const uint16_t* w0, const uint16_t* w1, size_t cols, const float* x, const float* permuted,
-                         size_t cols16, float* y0, float* y1) {
-  constexpr size_t kChains = 4;
-  const __m256i zero = _mm256_setzero_si256();
-  __m256 a[2][kChains];
-  for (size_t r = 0; r < 2; ++r) {
-    for (size_t c = 0; c < kChains; ++c) a[r][c] = _mm256_setzero_ps();
-  }
-  const uint16_t* w[2] = {w0, w1};
   auto step16 = [&](size_t k, size_t chain) {
-    const __m256 xlo = _mm256_loadu_ps(permuted + k), xhi = _mm256_loadu_ps(permuted + k + 8);
-    for (size_t r = 0; r < 2; ++r) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r] + k));
+    __m256 xlo[kInputs], xhi[kInputs];
+    for (size_t i = 0; i < kInputs; ++i) {
+      xlo[i] = _mm256_loadu_ps(permuted + i * cols16 + k);
+      xhi[i] = _mm256_loadu_ps(permuted + i * cols16 + k + 8);
+    }
+    for (size_t r = 0; r < kRows; ++r) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + r * cols + k));
       const __m256 lo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, v));
       const __m256 hi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, v));
-      a[r][chain % kChains] = _mm256_fmadd_ps(lo, xlo, a[r][chain % kChains]);
-      a[r][(chain + 1) % kChains] = _mm256_fmadd_ps(hi, xhi, a[r][(chain + 1) % kChains]);
+      for (size_t i = 0; i < kInputs; ++i) {
+        a[r][i][chain % kChains] = _mm256_fmadd_ps(lo, xlo[i], a[r][i][chain % kChains]);
+        a[r][i][(chain + 1) % kChains] = _mm256_fmadd_ps(hi, xhi[i], a[r][i][(chain + 1) % kChains]);
+      }
     }
   };
   size_t k = 0;
   for (; k + 32 <= cols16; k += 32) {
-    _mm_prefetch(reinterpret_cast<const char*>(w0 + k + kBf16PrefetchAhead), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(w1 + k + kBf16PrefetchAhead), _MM_HINT_T0);
+    for (size_t r = 0; r < kRows; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(w + r * cols + k + kBf16PrefetchAhead), _MM_HINT_T0);
+    }
     step16(k, 0);
     step16(k + 16, 2);
   }
   if (k < cols16) step16(k, 0);
-  float* out[2] = {y0, y1};
-  for (size_t r = 0; r < 2; ++r) {
-    __m256 sum = a[r][0];
-    for (size_t c = 1; c < kChains; ++c) sum = _mm256_add_ps(sum, a[r][c]);
-    float total = HorizontalSum(sum);
-    for (size_t j = cols16; j < cols; ++j) total += BF16ToF32(w[r][j]) * x[j];
-    *out[r] = total;
+  for (size_t r = 0; r < kRows; ++r) {
+    for (size_t i = 0; i < kInputs; ++i) {
+      __m256 sum = a[r][i][0];
+      for (size_t c = 1; c < kChains; ++c) sum = _mm256_add_ps(sum, a[r][i][c]);
+      float total = HorizontalSum(sum);
+      for (size_t j = cols16; j < cols; ++j) total += BF16ToF32(w[r * cols + j]) * x[i * cols + j];
+      y[i * y_stride + r] = total;
+    }
   }
 }
 
-// Longer rows than this take the two-row kernel: their float32 input (16 KB here) would fill half
-// of a 32 KB L1, re-read from L2 for every row (one Zen 4, 2 threads, 1152 x 6912: 16-21 -> 23-24 GB/s).
+// Longer rows than this take two rows at a time: their float32 input (16 KB here) would fill half of a 32 KB
+// L1, re-read from L2 for every row (one Zen 4, 2 threads, 1152 x 6912: 16-21 -> 23-24 GB/s).
 constexpr size_t kBf16TwoRowCols = 4096;
 
 void GemvBF16Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1) {
@@ -284,9 +256,9 @@ void GemvBF16Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_
   if (n == 1 && cols > kBf16TwoRowCols) {
     size_t r = r0;
     for (; r + 2 <= r1; r += 2) {
-      GemvBF16TwoRowsAvx2(base + r * cols, base + (r + 1) * cols, cols, x, permuted.data(), cols16, y + r, y + r + 1);
+      GemvBF16TileAvx2<2, 1>(base + r * cols, cols, x, permuted.data(), cols16, y + r, w.rows);
     }
-    if (r < r1) GemvBF16RowAvx2<1>(base + r * cols, cols, x, permuted.data(), cols16, y + r, w.rows);
+    if (r < r1) GemvBF16TileAvx2<1, 1>(base + r * cols, cols, x, permuted.data(), cols16, y + r, w.rows);
     return;
   }
   for (size_t i = 0; i < n; i += 3) {
@@ -296,9 +268,12 @@ void GemvBF16Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_
     for (size_t r = r0; r < r1; ++r) {
       const uint16_t* wr = base + r * cols;
       float* yr = y + i * w.rows + r;
-      if (inputs == 1) GemvBF16RowAvx2<1>(wr, cols, xi, pi, cols16, yr, w.rows);
-      else if (inputs == 2) GemvBF16RowAvx2<2>(wr, cols, xi, pi, cols16, yr, w.rows);
-      else GemvBF16RowAvx2<3>(wr, cols, xi, pi, cols16, yr, w.rows);
+      if (inputs == 1)
+        GemvBF16TileAvx2<1, 1>(wr, cols, xi, pi, cols16, yr, w.rows);
+      else if (inputs == 2)
+        GemvBF16TileAvx2<1, 2>(wr, cols, xi, pi, cols16, yr, w.rows);
+      else
+        GemvBF16TileAvx2<1, 3>(wr, cols, xi, pi, cols16, yr, w.rows);
     }
   }
 }
