@@ -49,21 +49,32 @@ void SelfAttention(const ModelConfig& c, size_t layer, const LayerWeights& lw, c
   const size_t store = static_cast<size_t>(lc.kv_store);
 
   Project(Projection::kQ, layer, normed, n, lw.q_proj, segments, s.q.data(), ex, mm);
-  if (c.qk_norm) RmsNorm(s.q.data(), n * nh, hd, lw.q_norm.data(), c.norm_eps, s.q.data());
-  ApplyRope(s.q.data(), n, nh, hd, s.positions.data(), lc.rope);
+  const size_t q_dim = nh * hd, kv_dim = nkv * hd;
+  // Per token: its heads' norms and rotation.
+  auto norm_and_rotate = [&](float* x, size_t heads, const std::vector<float>& norm_scale) {
+    ForPromptRows(ex, n, [&](size_t t0, size_t t1) {
+      float* rows = x + t0 * heads * hd;
+      if (c.qk_norm) RmsNorm(rows, (t1 - t0) * heads, hd, norm_scale.data(), c.norm_eps, rows);
+      ApplyRope(rows, t1 - t0, heads, hd, &s.positions[t0], lc.rope);
+    });
+  };
+  norm_and_rotate(s.q.data(), nh, lw.q_norm);
   if (tap) tap("q", s.q, nh * hd);
 
   if (c.writes_kv(layer)) {
     Project(Projection::kK, layer, normed, n, lw.k_proj, segments, s.k.data(), ex, mm);
     Project(Projection::kV, layer, normed, n, lw.v_proj, segments, s.v.data(), ex, mm);
-    if (c.qk_norm) RmsNorm(s.k.data(), n * nkv, hd, lw.k_norm.data(), c.norm_eps, s.k.data());
-    if (c.value_norm) RmsNorm(s.v.data(), n * nkv, hd, nullptr, c.norm_eps, s.v.data());
-    ApplyRope(s.k.data(), n, nkv, hd, s.positions.data(), lc.rope);
+    norm_and_rotate(s.k.data(), nkv, lw.k_norm);
+    if (c.value_norm) {
+      ForPromptRows(ex, n, [&](size_t t0, size_t t1) {
+        float* rows = &s.v[t0 * kv_dim];
+        RmsNorm(rows, (t1 - t0) * nkv, hd, nullptr, c.norm_eps, rows);
+      });
+    }
     if (tap) {
       tap("k", s.k, nkv * hd);
       tap("v", s.v, nkv * hd);
     }
-    const size_t kv_dim = nkv * hd;
     // A rebuild of sliding rings after a truncation leaves global layers' keys as they are.
     if (lc.sliding || !req.keep_global_kv) {
       for (const Segment& seg : segments) {
@@ -93,7 +104,6 @@ void SelfAttention(const ModelConfig& c, size_t layer, const LayerWeights& lw, c
   AttentionParams ap;
   ap.scale = c.attn_scale;
   ap.softcap = c.attn_softcap;
-  const size_t q_dim = nh * hd;
   for (const Segment& seg : segments) {
     // Prompts' attention as matrix products (bf16 ones under fast precision where the CPU has
     // them); decode steps stay per query.
@@ -121,7 +131,10 @@ void GatedFeedForward(const ModelConfig& c, size_t layer, const LayerWeights& lw
   Project(Projection::kGate, layer, normed, n, lw.gate_proj, segments, s.gate.data(), ex, mm);
   Project(Projection::kUp, layer, normed, n, lw.up_proj, segments, s.up.data(), ex, mm);
   if (lc.activation_sparsity > 0.f) GaussianTopK(s.gate.data(), n, ff, lc.sparsity_z);
-  (c.activation == FfnActivation::kGelu ? GeGluErf : GeGlu)(s.gate.data(), s.up.data(), s.gate.data(), n * ff);
+  auto* activation = c.activation == FfnActivation::kGelu ? GeGluErf : GeGlu;
+  ForPromptRows(ex, n, [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; ++r) activation(&s.gate[r * ff], &s.up[r * ff], &s.gate[r * ff], ff);
+  });
   Project(Projection::kDown, layer, s.gate.data(), n, lw.down_proj, segments, out, ex, mm);
 }
 

@@ -27,6 +27,17 @@ struct BlockScratch {
   void Place(const std::vector<Segment>& segments);
 };
 
+// A prompt's row-wise steps (norms, RoPE, activations, residual adds) split across the executor,
+// kPromptRowsPerTask rows a task; a decode step's few rows stay on the calling thread. Each row is
+// computed as if alone, so no split changes a result. Run serially they took 3-4% of a 1B prompt
+// while the other threads waited (Zen 4, 2 threads, pp512 Q8_0: 364 -> 379 t/s; AVX2 tier Q4_K_M
+// 184 -> 193-196).
+constexpr size_t kPromptRowsPerTask = 16;
+template <typename Fn>  // fn(first row, end row)
+void ForPromptRows(Executor* ex, size_t rows, Fn fn) {
+  ParallelFor(ex, rows, kPromptRowsPerTask, fn);
+}
+
 // Named intermediates for a DebugTap: (name, data, cols), rows = the pass's n.
 using BlockTap = std::function<void(const char* name, const std::vector<float>& data, size_t cols)>;
 

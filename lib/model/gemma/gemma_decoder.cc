@@ -9,6 +9,19 @@
 #include "kernels/norm.h"
 
 namespace gemmakit {
+namespace {
+
+// (post-norm) → residual: out [n, d] normed in place where the family has sandwich norms (post_norm
+// set), then added to the residual stream x.
+void AddBlockOutput(const float* post_norm, float eps, size_t n, size_t d, float* out, float* x, Executor* ex) {
+  ForPromptRows(ex, n, [&](size_t r0, size_t r1) {
+    float* o = out + r0 * d;
+    if (post_norm) RmsNorm(o, r1 - r0, d, post_norm, eps, o);
+    for (size_t i = 0; i < (r1 - r0) * d; ++i) x[r0 * d + i] += o[i];
+  });
+}
+
+}  // namespace
 
 struct GemmaDecoder::Activations {
   size_t n = 0;
@@ -43,13 +56,13 @@ void GemmaDecoder::AttentionBlock(size_t il, const ForwardRequest& req, const st
   const LayerWeights& lw = w_.layers[il];
   const size_t n = a.n, d = static_cast<size_t>(c_.hidden);
   const int layer = static_cast<int>(il);
-  RmsNorm(a.x.data(), n, d, lw.input_norm.data(), c_.norm_eps, a.normed.data());
+  RmsNormRows(a.x.data(), n, d, lw.input_norm.data(), c_.norm_eps, a.normed.data(), ex);
   BlockTap tap;
   if (a.tap && *a.tap) tap = [&](const char* name, const std::vector<float>& t, size_t cols) { a.Tap(name, layer, t, cols); };
   SelfAttention(c_, il, lw, a.normed.data(), n, req, segments, a.s, a.block_out.data(), ex, mm_, tap);
-  if (c_.sandwich_norms) RmsNorm(a.block_out.data(), n, d, lw.post_attn_norm.data(), c_.norm_eps, a.block_out.data());
+  AddBlockOutput(c_.sandwich_norms ? lw.post_attn_norm.data() : nullptr, c_.norm_eps, n, d, a.block_out.data(),
+                 a.x.data(), ex);
   a.Tap("attn_out", layer, a.block_out, d);
-  for (size_t i = 0; i < n * d; ++i) a.x[i] += a.block_out[i];
 }
 
 // norm → gate, up → gelu(gate) · up → down → (post-norm) → residual
@@ -57,11 +70,11 @@ void GemmaDecoder::FeedForwardBlock(size_t il, const std::vector<Segment>& segme
                                     Executor* ex) const {
   const LayerWeights& lw = w_.layers[il];
   const size_t n = a.n, d = static_cast<size_t>(c_.hidden);
-  RmsNorm(a.x.data(), n, d, lw.pre_ffw_norm.data(), c_.norm_eps, a.normed.data());
+  RmsNormRows(a.x.data(), n, d, lw.pre_ffw_norm.data(), c_.norm_eps, a.normed.data(), ex);
   GatedFeedForward(c_, il, lw, a.normed.data(), n, segments, a.s, a.block_out.data(), ex, mm_);
-  if (c_.sandwich_norms) RmsNorm(a.block_out.data(), n, d, lw.post_ffw_norm.data(), c_.norm_eps, a.block_out.data());
+  AddBlockOutput(c_.sandwich_norms ? lw.post_ffw_norm.data() : nullptr, c_.norm_eps, n, d, a.block_out.data(),
+                 a.x.data(), ex);
   a.Tap("ffw_out", static_cast<int>(il), a.block_out, d);
-  for (size_t i = 0; i < n * d; ++i) a.x[i] += a.block_out[i];
 }
 
 void GemmaDecoder::Logits(const ForwardRequest& req, Activations& a, std::vector<float>& logits,
