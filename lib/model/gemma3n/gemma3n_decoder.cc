@@ -36,17 +36,17 @@ void Gemma3nDecoder::Layer(size_t il, const ForwardRequest& req, const std::vect
 
   AltUpPredict(xw.altup, g, a.streams.data(), n, d, eps, a.predictions.data());
   const float* active = a.predictions.data() + static_cast<size_t>(g.altup_active) * n * d;
-  RmsNorm(active, n, d, lw.input_norm.data(), eps, a.normed.data());
+  RmsNormRows(active, n, d, lw.input_norm.data(), eps, a.normed.data(), ex);
   Laurel(xw.laurel, a.normed.data(), n, d, static_cast<size_t>(g.laurel_rank), eps, a.laurel.data(), ex, mm_);
   SelfAttention(c_, il, lw, a.normed.data(), n, req, segments, a.s, a.attn.data(), ex, mm_);
-  RmsNorm(a.attn.data(), n, d, lw.post_attn_norm.data(), eps, a.attn.data());
+  RmsNormRows(a.attn.data(), n, d, lw.post_attn_norm.data(), eps, a.attn.data(), ex);
   a.Tap("attn_out", layer, a.attn.data(), d);
   // The attention residual and LAuReL, averaged in magnitude.
   const float root2 = std::sqrt(2.f);
   for (size_t i = 0; i < n * d; ++i) a.mixed[i] = (active[i] + a.attn[i] + a.laurel[i]) / root2;
-  RmsNorm(a.mixed.data(), n, d, lw.pre_ffw_norm.data(), eps, a.normed.data());
+  RmsNormRows(a.mixed.data(), n, d, lw.pre_ffw_norm.data(), eps, a.normed.data(), ex);
   GatedFeedForward(c_, il, lw, a.normed.data(), n, segments, a.s, a.ffw.data(), ex, mm_);
-  RmsNorm(a.ffw.data(), n, d, lw.post_ffw_norm.data(), eps, a.ffw.data());
+  RmsNormRows(a.ffw.data(), n, d, lw.post_ffw_norm.data(), eps, a.ffw.data(), ex);
   for (size_t i = 0; i < n * d; ++i) a.mixed[i] += a.ffw[i];
   a.Tap("layer_out", layer, a.mixed.data(), d);
 
