@@ -210,6 +210,27 @@ TEST_P(GoldenTest, ChunkedThreadedLogitsMatch) {
   CheckLogits(o, "chunked");
 }
 
+// A prompt's work split across two threads (row-wise steps in 16-row tasks, matrix rows in chunks)
+// gives the logits of one thread to the bit: every row is computed as if alone. The case's ids
+// repeated past 48 tokens, so that the split has several tasks to make.
+TEST_P(GoldenTest, ThreadCountDoesNotChangeLogits) {
+  const GoldenCase& c = GetParam();
+  std::vector<int32_t> ids;
+  while (ids.size() < 48) ids.insert(ids.end(), c.ids.begin(), c.ids.end());
+  std::vector<std::vector<float>> logits;
+  for (int threads : {1, 2}) {
+    SessionOptions o;
+    o.n_threads = threads;
+    Session s(model_, o);
+    ASSERT_NO_THROW(s.Evaluate(ids, /*all_logits=*/true));
+    ASSERT_EQ(s.logits_rows(), ids.size());
+    logits.emplace_back(s.logits(0), s.logits(0) + ids.size() * vocab_);
+  }
+  size_t differing = 0;
+  for (size_t i = 0; i < logits[0].size(); ++i) differing += logits[0][i] != logits[1][i];
+  EXPECT_EQ(differing, 0u) << "of " << logits[0].size() << " logits";
+}
+
 TEST_P(GoldenTest, GreedyContinuationMatches) {
   const GoldenCase& c = GetParam();
   SessionOptions o;
