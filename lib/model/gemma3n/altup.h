@@ -25,12 +25,12 @@ void AltUpCollapse(const std::vector<MatrixView>& unembed, const float* streams,
                    size_t rows, float* out, Executor* ex, const MatMulOptions& mm);
 
 // predictions[c] = streams[c] + Σ_k P[c][k] · streams[k], with P from the router on the active stream.
-void AltUpPredict(const AltUpWeights& w, const Gemma3nParams& g, const float* streams, size_t n, size_t hidden, float eps,
-                  float* predictions);
+void AltUpPredict(const AltUpWeights& w, const Gemma3nParams& g, const float* streams, size_t n, size_t hidden,
+                  float eps, float* predictions, Executor* ex);
 
 // corrected[k] = predictions[k] + (activated - predictions[active]) · (1 + C_k), with C from the
-// router on `activated` (the layer's output).
+// router on `activated` (the layer's output). Both split a prompt's rows across ex.
 void AltUpCorrect(const AltUpWeights& w, const Gemma3nParams& g, const float* predictions, const float* activated,
-                  size_t n, size_t hidden, float eps, float* corrected);
+                  size_t n, size_t hidden, float eps, float* corrected, Executor* ex);
 
 }  // namespace gemmakit

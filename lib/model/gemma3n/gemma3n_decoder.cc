@@ -34,7 +34,7 @@ void Gemma3nDecoder::Layer(size_t il, const ForwardRequest& req, const std::vect
   const int layer = static_cast<int>(il);
   const float eps = c_.norm_eps;
 
-  AltUpPredict(xw.altup, g, a.streams.data(), n, d, eps, a.predictions.data());
+  AltUpPredict(xw.altup, g, a.streams.data(), n, d, eps, a.predictions.data(), ex);
   const float* active = a.predictions.data() + static_cast<size_t>(g.altup_active) * n * d;
   RmsNormRows(active, n, d, lw.input_norm.data(), eps, a.normed.data(), ex);
   Laurel(xw.laurel, a.normed.data(), n, d, static_cast<size_t>(g.laurel_rank), eps, a.laurel.data(), ex, mm_);
@@ -43,18 +43,25 @@ void Gemma3nDecoder::Layer(size_t il, const ForwardRequest& req, const std::vect
   a.Tap("attn_out", layer, a.attn.data(), d);
   // The attention residual and LAuReL, averaged in magnitude.
   const float root2 = std::sqrt(2.f);
-  for (size_t i = 0; i < n * d; ++i) a.mixed[i] = (active[i] + a.attn[i] + a.laurel[i]) / root2;
+  ForPromptRows(ex, n, [&](size_t r0, size_t r1) {
+    for (size_t i = r0 * d; i < r1 * d; ++i) a.mixed[i] = (active[i] + a.attn[i] + a.laurel[i]) / root2;
+  });
   RmsNormRows(a.mixed.data(), n, d, lw.pre_ffw_norm.data(), eps, a.normed.data(), ex);
   GatedFeedForward(c_, il, lw, a.normed.data(), n, segments, a.s, a.ffw.data(), ex, mm_);
-  RmsNormRows(a.ffw.data(), n, d, lw.post_ffw_norm.data(), eps, a.ffw.data(), ex);
-  for (size_t i = 0; i < n * d; ++i) a.mixed[i] += a.ffw[i];
+  ForPromptRows(ex, n, [&](size_t r0, size_t r1) {
+    float* f = &a.ffw[r0 * d];
+    RmsNorm(f, r1 - r0, d, lw.post_ffw_norm.data(), eps, f);
+    for (size_t i = 0; i < (r1 - r0) * d; ++i) a.mixed[r0 * d + i] += f[i];
+  });
   a.Tap("layer_out", layer, a.mixed.data(), d);
 
-  AltUpCorrect(xw.altup, g, a.predictions.data(), a.mixed.data(), n, d, eps, a.streams.data());
+  AltUpCorrect(xw.altup, g, a.predictions.data(), a.mixed.data(), n, d, eps, a.streams.data(), ex);
   const float* corrected = a.streams.data() + static_cast<size_t>(g.altup_active) * n * d;
-  for (size_t i = 0; i < n * d; ++i) {
-    a.first[i] = g.altup_correct_scale ? corrected[i] * xw.altup.correct_output_scale[i % d] : corrected[i];
-  }
+  ForPromptRows(ex, n, [&](size_t r0, size_t r1) {
+    for (size_t i = r0 * d; i < r1 * d; ++i) {
+      a.first[i] = g.altup_correct_scale ? corrected[i] * xw.altup.correct_output_scale[i % d] : corrected[i];
+    }
+  });
   AddPerLayerInput(xw.per_layer_input, c_, il, a.first.data(), a.per_layer_inputs.data(), n, a.streams.data(), ex, mm_);
 }
 

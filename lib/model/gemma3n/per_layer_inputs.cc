@@ -5,6 +5,7 @@
 
 #include "kernels/activation.h"
 #include "kernels/norm.h"
+#include "model/blocks.h"
 
 namespace gemmakit {
 
@@ -47,11 +48,14 @@ void AddPerLayerInput(const PerLayerInputWeights& w, const ModelConfig& c, size_
   }
   (c.activation == FfnActivation::kGelu ? GeGluErf : GeGlu)(gate.data(), slice.data(), gate.data(), n * width);
   MatMul(gate.data(), n, w.projection, added.data(), ex, mm);
-  RmsNorm(added.data(), n, d, w.post_norm.data(), c.norm_eps, added.data());
-  for (size_t k = 1; k < static_cast<size_t>(c.gemma3n.altup_inputs); ++k) {
-    float* s = streams + k * n * d;
-    for (size_t i = 0; i < n * d; ++i) s[i] += added[i];
-  }
+  ForPromptRows(ex, n, [&](size_t r0, size_t r1) {
+    float* a = &added[r0 * d];
+    RmsNorm(a, r1 - r0, d, w.post_norm.data(), c.norm_eps, a);
+    for (size_t k = 1; k < static_cast<size_t>(c.gemma3n.altup_inputs); ++k) {
+      float* s = streams + (k * n + r0) * d;
+      for (size_t i = 0; i < (r1 - r0) * d; ++i) s[i] += a[i];
+    }
+  });
 }
 
 }  // namespace gemmakit
