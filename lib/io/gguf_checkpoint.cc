@@ -1,5 +1,6 @@
 #include "io/gguf_checkpoint.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "gemmakit/status.h"
@@ -99,6 +100,79 @@ std::string VocabularyProto(const Metadata& md) {
   return SerializeSentencePieceModel(spec);
 }
 
+// A tensor of the file under `name`, its dimensions outermost first.
+TensorEntry Entry(const std::string& path, const GgufTensorInfo& t, std::string name) {
+  TensorEntry e;
+  e.name = std::move(name);
+  if (!GgmlToDType(t.type, &e.dtype)) {
+    const GgmlTypeTraits* tr = FindGgmlType(static_cast<uint32_t>(t.type));
+    Fail(Status::kUnsupported, path + ": tensor '" + t.name + "' has type " + (tr ? tr->name : "?") +
+                                   ", which gemmakit does not run (it runs " + RunnableGgmlTypeNames() + ")");
+  }
+  for (auto it = t.dims.rbegin(); it != t.dims.rend(); ++it) e.shape.push_back(static_cast<int64_t>(*it));
+  e.data = t.data;
+  e.nbytes = t.nbytes;
+  return e;
+}
+
+// EmbeddingGemma as llama.cpp's converter writes it (architecture gemma-embedding): the pooling type,
+// and sentence-transformers' Dense modules as dense_2 / dense_3 when it was run with
+// --sentence-transformers-dense-modules (without them the file holds the pooled vector's model only,
+// which is what llama.cpp then computes). The vector is normalised to unit length, as EmbeddingGemma's
+// Normalize module and llama.cpp's embedding tools do.
+EmbeddingHParams EmbeddingHeadFromGguf(const std::string& path, const GgufFile& file, const Metadata& md,
+                                       const HParams& hp) {
+  EmbeddingHParams e;
+  const auto pooling = md.ArchInt("pooling_type");
+  // llama.cpp's enum: 0 none, 1 mean, 2 cls, 3 last, 4 rank.
+  if (!pooling || *pooling == 1) {
+    e.pooling = EmbeddingPooling::kMean;
+  } else if (*pooling == 2) {
+    e.pooling = EmbeddingPooling::kCls;
+  } else if (*pooling == 3) {
+    e.pooling = EmbeddingPooling::kLastToken;
+  } else {
+    Fail(Status::kUnsupported, path + ": GGUF pooling_type " + std::to_string(*pooling) +
+                                   " is not supported (gemmakit pools each text into one vector: mean, cls or last)");
+  }
+  e.pooling_dim = hp.hidden_size.value_or(0);
+  auto tensors = std::make_shared<TensorIndex>();
+  for (const char* dense : {"dense_2", "dense_3"}) {
+    const std::string name = std::string(dense) + ".weight";
+    const auto it =
+        std::find_if(file.tensors.begin(), file.tensors.end(), [&](const GgufTensorInfo& t) { return t.name == name; });
+    if (it == file.tensors.end()) continue;
+    TensorEntry w = Entry(path, *it, name);
+    if (w.shape.size() != 2) Fail(Status::kFormatError, path + ": tensor '" + name + "' is not a matrix");
+    EmbeddingStage stage;
+    stage.in_features = w.shape[1];
+    stage.out_features = w.shape[0];
+    stage.weight = name;
+    // The widths the converter wrote must be the matrix's (the head checks that the stages chain).
+    const auto in = md.ArchInt(std::string(dense) + "_feat_in"), out = md.ArchInt(std::string(dense) + "_feat_out");
+    if ((in && *in != stage.in_features) || (out && *out != stage.out_features)) {
+      Fail(Status::kFormatError, path + ": tensor '" + name + "' has shape [" + std::to_string(w.shape[0]) + ", " +
+                                     std::to_string(w.shape[1]) + "] but the file's " + dense + "_feat_in/out say [" +
+                                     std::to_string(out.value_or(0)) + ", " + std::to_string(in.value_or(0)) + "]");
+    }
+    e.stages.push_back(stage);
+    tensors->Add(std::move(w));
+  }
+  EmbeddingStage normalize;
+  normalize.kind = EmbeddingStage::kNormalize;
+  e.stages.push_back(normalize);
+  tensors->KeepAlive(file.file);
+  e.tensors = tensors;
+  e.max_seq_length = hp.max_position_embeddings.value_or(0);
+  auto flag = [&](const char* key, bool fallback) {
+    const GgufValue* v = md.Find(key);
+    return v && v->type == GgufType::kBool ? v->u != 0 : fallback;
+  };
+  e.add_bos = flag("tokenizer.ggml.add_bos_token", true);
+  e.add_eos = flag("tokenizer.ggml.add_eos_token", false);
+  return e;
+}
+
 }  // namespace
 
 Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
@@ -111,7 +185,8 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
   HParams hp;
   hp.model_type = GgufArchToModelType(arch);
   if (hp.model_type.empty()) {
-    Fail(Status::kUnsupported, path + ": GGUF architecture '" + arch + "' is not supported (gemma, gemma2, gemma3, gemma3n)");
+    Fail(Status::kUnsupported, path + ": GGUF architecture '" + arch +
+                                   "' is not supported (gemma, gemma2, gemma3, gemma3n, gemma-embedding)");
   }
   for (size_t i = 0; i < kNumGgufIntKeys; ++i) {
     const GgufValue* v = md.Arch(kGgufIntKeys[i].key);
@@ -159,16 +234,7 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
     for (size_t i = 0; i < kNumGgufStackedTensors; ++i) stacked = t.name == kGgufStackedTensors[i].gguf ? &kGgufStackedTensors[i] : stacked;
     const std::string name = stacked ? std::string() : GgufToHfTensorName(t.name, arch);
     if (name.empty() && !stacked) continue;  // tensors of other parts (e.g. rope_freqs) are not the decoder's
-    TensorEntry e;
-    e.name = name;
-    if (!GgmlToDType(t.type, &e.dtype)) {
-      const GgmlTypeTraits* tr = FindGgmlType(static_cast<uint32_t>(t.type));
-      Fail(Status::kUnsupported, path + ": tensor '" + t.name + "' has type " + (tr ? tr->name : "?") +
-                                     ", which gemmakit does not run (it runs " + RunnableGgmlTypeNames() + ")");
-    }
-    for (auto it = t.dims.rbegin(); it != t.dims.rend(); ++it) e.shape.push_back(static_cast<int64_t>(*it));
-    e.data = t.data;
-    e.nbytes = t.nbytes;
+    TensorEntry e = Entry(path, t, name);
     if (!stacked) {
       index->Add(std::move(e));
       continue;
@@ -206,6 +272,10 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
   ck.tensors = index;
   ck.tokenizer_proto = VocabularyProto(md);
   ck.chat_template = md.String("tokenizer.chat_template");
+  if (arch == "gemma-embedding") {
+    ck.hparams.use_bidirectional_attention = true;
+    ck.embedding = EmbeddingHeadFromGguf(path, file, md, ck.hparams);
+  }
   return ck;
 }
 

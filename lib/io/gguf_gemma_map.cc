@@ -9,8 +9,13 @@ struct ArchName {
   const char* gguf;
   const char* model_type;
 };
-constexpr ArchName kArchs[] = {
-    {"gemma", "gemma"}, {"gemma2", "gemma2"}, {"gemma3", "gemma3_text"}, {"gemma3n", "gemma3n_text"}};
+// EmbeddingGemma is a Gemma 3 text model that attends both ways; llama.cpp names it apart. The first row
+// of a model type is the architecture the writer uses.
+constexpr ArchName kArchs[] = {{"gemma", "gemma"},
+                               {"gemma2", "gemma2"},
+                               {"gemma3", "gemma3_text"},
+                               {"gemma3n", "gemma3n_text"},
+                               {"gemma-embedding", "gemma3_text"}};
 
 // Which architectures a tensor-name row applies to.
 enum Archs : unsigned { kG1 = 1, kG2 = 2, kG3 = 4, kG3n = 8, kAll = 15, kSandwich = kG2 | kG3 | kG3n, kQkNorm = kG3 | kG3n };
@@ -18,7 +23,7 @@ enum Archs : unsigned { kG1 = 1, kG2 = 2, kG3 = 4, kG3n = 8, kAll = 15, kSandwic
 unsigned ArchBit(const std::string& arch) {
   if (arch == "gemma") return kG1;
   if (arch == "gemma2") return kG2;
-  if (arch == "gemma3") return kG3;
+  if (arch == "gemma3" || arch == "gemma-embedding") return kG3;
   if (arch == "gemma3n") return kG3n;
   return 0;
 }

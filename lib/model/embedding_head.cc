@@ -9,7 +9,10 @@
 namespace gemmakit {
 namespace {
 
-const TensorEntry& FindTensor(const TensorIndex& t, const std::string& name, const std::vector<int64_t>& shape) {
+// A Dense weight may be of any type the matmul runs (a llama.cpp file quantizes it with the rest); a
+// bias is read as float32 from F32, F16 or BF16.
+const TensorEntry& FindTensor(const TensorIndex& t, const std::string& name, const std::vector<int64_t>& shape,
+                              bool float_only) {
   const TensorEntry* e = t.Find(name);
   if (!e) Fail(Status::kFormatError, "embedding head: no tensor '" + name + "'");
   if (e->shape != shape) {
@@ -18,7 +21,7 @@ const TensorEntry& FindTensor(const TensorIndex& t, const std::string& name, con
     for (int64_t d : e->shape) got += (got.empty() ? "" : ", ") + std::to_string(d);
     Fail(Status::kFormatError, "embedding head: tensor '" + name + "' has shape [" + got + "] but its config says [" + want + "]");
   }
-  if (e->dtype != DType::kF32 && e->dtype != DType::kBF16 && e->dtype != DType::kF16) {
+  if (float_only && e->dtype != DType::kF32 && e->dtype != DType::kBF16 && e->dtype != DType::kF16) {
     Fail(Status::kUnsupported, "embedding head: tensor '" + name + "' is " + DTypeName(e->dtype) + " (F32, F16, BF16 are read)");
   }
   return *e;
@@ -49,10 +52,10 @@ EmbeddingHead::EmbeddingHead(const EmbeddingHParams& hp, int64_t hidden)
         Fail(Status::kFormatError, "embedding head: a Dense module takes in_features " + std::to_string(s.in_features) +
                                        " after a stage of width " + std::to_string(width));
       }
-      const TensorEntry& w = FindTensor(*tensors_, s.weight, {s.out_features, s.in_features});
+      const TensorEntry& w = FindTensor(*tensors_, s.weight, {s.out_features, s.in_features}, false);
       st.dense.weight = MatrixView{w.dtype, w.data, static_cast<size_t>(s.out_features), static_cast<size_t>(s.in_features)};
       if (!s.bias.empty()) {
-        const TensorEntry& b = FindTensor(*tensors_, s.bias, {s.out_features});
+        const TensorEntry& b = FindTensor(*tensors_, s.bias, {s.out_features}, true);
         st.dense.bias.resize(static_cast<size_t>(s.out_features));
         ConvertToF32(b.dtype, b.data, st.dense.bias.data(), st.dense.bias.size());
       }

@@ -17,9 +17,10 @@ namespace gemmakit {
 
 class EmbeddingHead {
  public:
-  // Binds the dense weights (F32, F16 or BF16 as stored) and checks that the widths chain:
-  // pooling_dim == hidden, each Dense's in_features == the width before it, the weights' shapes
-  // [out_features, in_features]. Throws Error(kFormatError) naming the tensor or field.
+  // Binds the dense weights (as stored: F32, F16, BF16, or a GGUF file's quantized blocks) and checks
+  // that the widths chain: pooling_dim == hidden, each Dense's in_features == the width before it,
+  // the weights' shapes [out_features, in_features]. Throws Error(kFormatError) naming the tensor or
+  // field.
   EmbeddingHead(const EmbeddingHParams& hp, int64_t hidden);
 
   size_t hidden() const { return hidden_; }

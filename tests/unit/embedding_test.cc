@@ -1,14 +1,15 @@
 // EmbeddingGemma as sentence-transformers publishes it, against the reference's three stages per
 // case (tests/data/embeddinggemma-tiny: transformers' Gemma3TextModel with bidirectional
 // attention, sentence-transformers' Pooling, Dense, Dense, Normalize).
+#include "gemmakit/embedding.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "gemmakit/embedding.h"
+#include "embedding_golden.h"
 #include "gemmakit/model.h"
 #include "gemmakit/session.h"
 #include "model/embedding_head.h"
@@ -17,33 +18,11 @@
 namespace gemmakit {
 namespace {
 
-using nlohmann::json;
-
 constexpr char kModel[] = "embeddinggemma-tiny";
 
-struct Case {
-  std::string name, prompt_name, text;
-  std::vector<int32_t> ids;
-  std::vector<float> token_embeddings, pooled, embedding;
-};
+using Case = test::EmbeddingGoldenCase;
 
-std::vector<Case> Cases() {
-  const std::string dir = test::DataPath(kModel);
-  const json g = json::parse(test::ReadFile(dir + "/golden.json"));
-  std::vector<Case> out;
-  for (const json& c : g["cases"]) {
-    Case k;
-    k.name = c["name"];
-    if (!c["prompt_name"].is_null()) k.prompt_name = c["prompt_name"];
-    k.text = c["text"];
-    k.ids = c["ids"].get<std::vector<int32_t>>();
-    k.token_embeddings = test::ReadF32File(dir + "/" + c["token_embeddings_file"].get<std::string>());
-    k.pooled = test::ReadF32File(dir + "/" + c["pooled_file"].get<std::string>());
-    k.embedding = test::ReadF32File(dir + "/" + c["embedding_file"].get<std::string>());
-    out.push_back(std::move(k));
-  }
-  return out;
-}
+std::vector<Case> Cases() { return test::EmbeddingGoldenCases(); }
 
 float MaxAbsDiff(const std::vector<float>& a, const float* b, size_t n) {
   float m = 0;
