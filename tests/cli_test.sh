@@ -535,6 +535,20 @@ size=$(stat -c %s "$WORK/embedding.f32" 2>/dev/null || echo missing)
 expect_eq "size of the embedding file" "$size" "$((64 * 4))"
 expect_floats_near "$WORK/embedding.f32" "$EMBED_MODEL/query_planet.embedding.f32" 1e-5
 
+CMD="embed from llama.cpp's GGUF of it (the prompt written into the text)"
+run embed --model "$DATA/gguf/embeddinggemma-tiny/embeddinggemma-tiny-f32.gguf" \
+  --text "task: search result | query: Which planet is known as the Red Planet?" --out "$WORK/embedding-gguf.f32"
+expect_rc 0
+expect_floats_near "$WORK/embedding-gguf.f32" "$EMBED_MODEL/query_planet.embedding.f32" 1e-5
+
+CMD="quantize an EmbeddingGemma folder, then embed from the file"
+run quantize --in "$EMBED_MODEL" --out "$WORK/embeddinggemma-f32.gguf" --type f32
+expect_rc 0
+run embed --model "$WORK/embeddinggemma-f32.gguf" \
+  --text "task: search result | query: Which planet is known as the Red Planet?" --out "$WORK/embedding-export.f32"
+expect_rc 0
+expect_floats_near "$WORK/embedding-export.f32" "$EMBED_MODEL/query_planet.embedding.f32" 1e-5
+
 CMD="embed --dim 8 (printed)"
 run embed --model "$EMBED_MODEL" --text "Hello" --dim 8
 expect_rc 0

@@ -92,8 +92,7 @@ void AddFamilyTensors(GgufWriter& w, const Decoder& decoder, const std::string& 
 }
 
 // The model's hyper-parameters under the keys of the shared GGUF table (io/gguf_gemma_map.h).
-void AddHyperParameters(GgufWriter& w, const ModelConfig& c) {
-  const std::string& arch = c.architecture;
+void AddHyperParameters(GgufWriter& w, const ModelConfig& c, const std::string& arch) {
   const HParams hp = DescribeAsHParams(c);
   for (size_t i = 0; i < kNumGgufIntKeys; ++i) {
     if (const auto& v = hp.*kGgufIntKeys[i].field) w.SetUint32(arch + "." + kGgufIntKeys[i].key, static_cast<uint32_t>(*v));
@@ -120,7 +119,7 @@ void AddHyperParameters(GgufWriter& w, const ModelConfig& c) {
     for (const auto& l : c.layers) flags.push_back(l.sliding ? 1 : 0);
     w.SetBoolArray(arch + ".attention.sliding_window_pattern", flags);
   }
-  if (arch == "gemma3") {
+  if (arch == "gemma3" || arch == "gemma-embedding") {
     // The period of the local/global pattern (the first global layer's index + 1), which every
     // llama.cpp reads, when the layers follow one; else one flag per layer, which newer ones read.
     size_t period = 0;
@@ -137,25 +136,78 @@ void AddHyperParameters(GgufWriter& w, const ModelConfig& c) {
   }
 }
 
+// EmbeddingGemma's head as llama.cpp's converter writes it (with --sentence-transformers-dense-modules):
+// the pooling type, the two Dense modules as dense_2 (hidden → wider) and dense_3 (back to hidden), and
+// the framing of each text. llama.cpp runs exactly that (identity activations, no biases) and then
+// normalises; a head it cannot run is refused rather than written as another model.
+void AddEmbeddingHead(GgufWriter& w, const EmbeddingHParams& e, int64_t hidden, const std::string& arch) {
+  auto refuse = [](const std::string& why) {
+    Fail(Status::kUnsupported, "GGUF export: llama.cpp's gemma-embedding cannot hold this embedding head: " + why);
+  };
+  uint32_t pooling = 0;  // llama.cpp's enum: 1 mean, 2 cls, 3 last
+  switch (e.pooling) {
+    case EmbeddingPooling::kMean:
+      pooling = 1;
+      break;
+    case EmbeddingPooling::kCls:
+      pooling = 2;
+      break;
+    case EmbeddingPooling::kLastToken:
+      pooling = 3;
+      break;
+    case EmbeddingPooling::kMax:
+      refuse("max pooling");
+  }
+  std::vector<const EmbeddingStage*> dense;
+  for (size_t i = 0; i < e.stages.size(); ++i) {
+    const EmbeddingStage& s = e.stages[i];
+    if (s.kind == EmbeddingStage::kNormalize) {
+      if (i + 1 != e.stages.size()) refuse("a Normalize module before the last");
+      continue;
+    }
+    if (s.tanh || !s.bias.empty()) refuse("a Dense module with a bias or a tanh");
+    dense.push_back(&s);
+  }
+  if (e.stages.empty() || e.stages.back().kind != EmbeddingStage::kNormalize) refuse("no Normalize module last");
+  if (!dense.empty() && (dense.size() != 2 || dense[0]->in_features != hidden || dense[1]->out_features != hidden)) {
+    refuse("Dense modules other than hidden → width → hidden");
+  }
+  w.SetUint32(arch + ".pooling_type", pooling);
+  const char* names[] = {"dense_2", "dense_3"};
+  for (size_t i = 0; i < dense.size(); ++i) {
+    const TensorEntry* t = e.tensors ? e.tensors->Find(dense[i]->weight) : nullptr;
+    if (!t) Fail(Status::kInternal, "GGUF export: the embedding head's tensor '" + dense[i]->weight + "' is gone");
+    w.SetUint32(arch + "." + names[i] + "_feat_in", static_cast<uint32_t>(dense[i]->in_features));
+    w.SetUint32(arch + "." + names[i] + "_feat_out", static_cast<uint32_t>(dense[i]->out_features));
+    AddMatrix(w, std::string(names[i]) + ".weight",
+              MatrixView{t->dtype, t->data, static_cast<size_t>(dense[i]->out_features),
+                         static_cast<size_t>(dense[i]->in_features)});
+  }
+  w.SetBool("tokenizer.ggml.add_bos_token", e.add_bos);
+  w.SetBool("tokenizer.ggml.add_eos_token", e.add_eos);
+}
+
 }  // namespace
 
 void SaveGguf(const Model& model, const std::string& path) {
   const Model::Impl& m = model.impl();
   const ModelConfig& c = m.config;
-  const std::string arch = c.architecture;
-  if (ModelTypeToGgufArch(DescribeAsHParams(c).model_type) != arch) {
-    Fail(Status::kUnsupported, "GGUF export of architecture '" + arch + "' is not supported");
+  if (ModelTypeToGgufArch(DescribeAsHParams(c).model_type) != c.architecture) {
+    Fail(Status::kUnsupported, "GGUF export of architecture '" + c.architecture + "' is not supported");
   }
+  // llama.cpp writes EmbeddingGemma as its own architecture, with the Dense layers beside it.
+  const bool embedding = m.embedding_head != nullptr;
+  if (c.bidirectional != embedding || (embedding && c.architecture != "gemma3")) {
+    Fail(Status::kUnsupported,
+         "GGUF export: llama.cpp runs bidirectional attention only as EmbeddingGemma "
+         "(a Gemma 3 encoder with its embedding head)");
+  }
+  const std::string arch = embedding ? "gemma-embedding" : c.architecture;
   if (c.gemma3n.table_layers != 0 && c.gemma3n.table_layers != c.n_layers()) {
     Fail(Status::kUnsupported, "GGUF export of a MatFormer-sliced model is not supported yet: slice at load instead");
   }
   if (c.activation != FfnActivation::kGeluTanh) {
     Fail(Status::kUnsupported, "GGUF has no key for the exact GELU this model uses; llama.cpp would run it with the tanh GELU");
-  }
-  if (c.bidirectional || m.embedding_head) {
-    // llama.cpp writes EmbeddingGemma as its own architecture with the Dense layers beside it;
-    // written as gemma3 it would run as a causal model.
-    Fail(Status::kUnsupported, "GGUF export of an embedding model (EmbeddingGemma) is not supported");
   }
   GgufWriter w;
   w.SetString("general.architecture", arch);
@@ -163,7 +215,8 @@ void SaveGguf(const Model& model, const std::string& path) {
   w.SetUint32("general.file_type", m.weights.file_type >= 0 ? static_cast<uint32_t>(m.weights.file_type)
                                    : FileType(m.weights.layers.empty() ? DType::kF32 : m.weights.layers[0].gate_proj.dtype));
   w.SetUint32("general.quantization_version", 2);
-  AddHyperParameters(w, c);
+  AddHyperParameters(w, c, arch);
+  if (embedding) AddEmbeddingHead(w, m.embedding, c.hidden, arch);
 
   const Tokenizer& tok = model.tokenizer();
   const auto pieces = ReadSentencePieces(tok.SerializedModel());

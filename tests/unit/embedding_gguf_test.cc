@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -15,6 +16,7 @@
 #include "gemmakit/embedding.h"
 #include "gemmakit/model.h"
 #include "gemmakit/session.h"
+#include "runtime/gguf_export.h"
 #include "test_util.h"
 
 namespace gemmakit {
@@ -129,6 +131,61 @@ TEST(EmbeddingGguf, LyingOrUnsupportedHeadsFailClearly) {
     EXPECT_EQ(e.status(), Status::kFormatError);
     EXPECT_NE(std::string(e.what()).find("dense_2"), std::string::npos) << e.what();
   }
+}
+
+// gemmakit's own GGUF export of the folder is the file llama.cpp's converter writes (architecture
+// gemma-embedding, pooling type, dense_2 / dense_3, framing): it loads back to the folder's vectors,
+// and quantized on the way to the golden's within Q8_0's error. (llama-embedding reads these exports
+// too: README, Embeddings.)
+TEST(EmbeddingGguf, ExportWritesWhatLlamaCppReads) {
+  test::ScratchDirs dirs;
+  const std::string dir = dirs.Make("embedding_export");
+  auto folder = Model::Load(test::DataPath("embeddinggemma-tiny"));
+  SaveGguf(*folder, dir + "/f32.gguf");
+  LoadOptions q8;
+  q8.weight_type = "q8_0";
+  SaveGguf(*Model::Load(test::DataPath("embeddinggemma-tiny"), q8), dir + "/q8_0.gguf");
+  auto exported = Model::Load(dir + "/f32.gguf");
+  auto quantized = Model::Load(dir + "/q8_0.gguf");
+  for (const test::EmbeddingGoldenCase& c : test::EmbeddingGoldenCases()) {
+    SCOPED_TRACE(c.name);
+    EXPECT_LT(MaxAbsDiff(Embed(*exported, {c.input_text}), Embed(*folder, {c.input_text})), 1e-6f);
+    EXPECT_GT(Cosine(Embed(*quantized, {c.input_text}), c.embedding), 0.999);
+  }
+}
+
+TEST(EmbeddingGguf, ExportRefusesHeadsLlamaCppCannotRun) {
+  test::ScratchDirs dirs;
+  auto copy = [&](const std::string& tag) {
+    const std::string dir = dirs.Make("embedding_export_" + tag);
+    std::filesystem::copy(test::DataPath("embeddinggemma-tiny"), dir,
+                          std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
+    return dir;
+  };
+  auto edit = [](const std::string& path, const std::function<void(json&)>& change) {
+    json j = json::parse(test::ReadFile(path));
+    change(j);
+    std::filesystem::remove(path);  // the copy keeps the source's read-only modes
+    test::WriteFile(path, j.dump(2));
+  };
+  auto refused = [&](const std::string& dir, const std::string& words) {
+    try {
+      SaveGguf(*Model::Load(dir), dir + "/out.gguf");
+      ADD_FAILURE() << "exported: " << words;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.status(), Status::kUnsupported);
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+    }
+  };
+  std::string dir = copy("tanh");
+  edit(dir + "/2_Dense/config.json", [](json& j) { j.erase("activation_function"); });  // the default: Tanh
+  refused(dir, "tanh");
+  dir = copy("max");
+  edit(dir + "/1_Pooling/config.json", [](json& j) {
+    j["pooling_mode_mean_tokens"] = false;
+    j["pooling_mode_max_tokens"] = true;
+  });
+  refused(dir, "max pooling");
 }
 
 }  // namespace
