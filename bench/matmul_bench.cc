@@ -148,7 +148,7 @@ BENCHMARK(BM_MatMul)
                    {0},
                    {0}})
     ->ArgsProduct({{T(DType::kQ8_0), T(DType::kQ4_0)}, {1, 64, 256}, {1, 2}, {0}, {1}})
-    ->ArgsProduct({{T(DType::kBF16)}, {1, 64, 256}, {1, 2}, {0, 1}, {0}})
+    ->ArgsProduct({{T(DType::kBF16)}, {1, 8, 16, 32, 64, 256}, {1, 2}, {0, 1}, {0}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

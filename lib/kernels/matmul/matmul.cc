@@ -358,6 +358,14 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     NoteKernel(w.dtype, n, "bf16_f32_gemm_4x6__avx512bf16");
     return MatMulBF16(x, n, w, y, ex);
   }
+#if defined(__x86_64__) || defined(_M_X64)
+  // Fast precision without load-time panels (matrices that were not repacked): packed per call, which
+  // pays for itself from a few inputs on.
+  if (w.dtype == DType::kBF16 && options.bf16_inputs && n >= 4 && HasFastBF16Gemm()) {
+    NoteKernel(w.dtype, n, "bf16_f32_gemm_4x6__avx512bf16");
+    return MatMulBF16(x, n, w, y, ex);
+  }
+#endif
   const DotKernels& k = BestDotKernels();
   const MatMulPlan* plan = &FindMatMulPlan(MatMulIsa(), w.dtype, n);
   // Panels for decode only where the matrix was repacked at load; prompts repack on the fly.
@@ -388,12 +396,6 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
     return MatMulU8Panels(x, n, w, y, ex, options, *plan);
   }
   if (plan->path == MatMulPath::kFloatRows) {
-#if defined(__x86_64__) || defined(_M_X64)
-    if (w.dtype == DType::kBF16 && options.bf16_inputs && HasFastBF16Gemm()) {
-      NoteKernel(w.dtype, n, "bf16_f32_gemm_4x6__avx512bf16");
-      return MatMulBF16(x, n, w, y, ex);
-    }
-#endif
     NoteKernel(w.dtype, n, plan->kernel);
     return ForRowChunks(w.rows, TaskRows(*plan, row_bytes, w.rows, ex), ex,
                         [&](size_t r0, size_t r1) { plan->rows_fn(w, x, n, y, r0, r1); });

@@ -53,6 +53,12 @@ constexpr MatMulPlan QPanels(const char* name, size_t task_rows, size_t task_byt
 constexpr MatMulPlan U8Panels(const char* name, U8GemmFn fn) {
   return {MatMulPath::kU8Panels, name, nullptr, nullptr, 64, 0, kPanelRows, fn};
 }
+// BF16 weights at exact precision: the float32 GEMM widens and packs each weight block once per call,
+// which a handful of inputs do not pay back; the decode kernels read the weights in place, a few
+// inputs per pass. Crossovers on a Zen 4 (1B BF16 prompts of 8-24 tokens, 2 threads, t/s GEMM ->
+// decode kernels: AVX2 8: 29 -> 51, 12: 39 -> 52, 16: 52 -> 51, 24: 67 -> 61; AVX-512 row dots
+// 8: 29 -> 38, 12: 46 -> 50, 16: 54 -> 43).
+constexpr size_t kBF16PromptInputsAvx2 = 16, kBF16PromptInputsAvx512 = 12;
 constexpr MatMulPlan kF32GemmAvx2 = {MatMulPath::kFloatRows, "f32_gemm_16x6__avx2", nullptr, GemmF32Avx2, 64, 0, 1, nullptr};
 constexpr MatMulPlan kBF16GemvAvx2 = {MatMulPath::kFloatRows, "bf16_f32_gemv_1x3__avx2", nullptr, GemvBF16Avx2, 0, 65536, 1, nullptr};  // about 64 KB of weights per task
 #endif
@@ -80,6 +86,7 @@ const MatMulEntry kTable[] = {
     {Isa::kAvx512, DType::kQ3_K, false, kDotRows, U8Panels("q3_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     // Float prompts: the AVX2 GEMM (its 16-row panels beat the 16-lane AVX-512 one it replaced: 1B
     // BF16 exact pp512 76 -> 107 t/s, 30 s of audio 8.1 -> 5.7 s on a Zen 5).
+    {Isa::kAvx512, DType::kBF16, false, kDotRows, kF32GemmAvx2, kBF16PromptInputsAvx512},
     {Isa::kAvx512, DType::kF32, true, kDotRows, kF32GemmAvx2},
     // AVX-VNNI: the AVX2 tier with vpdpbusd in its integer kernels (same tiles, same tasks); every
     // other type takes the AVX2 entries (FindMatMulPlan).
@@ -132,7 +139,7 @@ const MatMulEntry kTable[] = {
     {Isa::kAvx2, DType::kQ4_1, false, kDotRows, U8Panels("q4_1_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     {Isa::kAvx2, DType::kQ2_K, false, kDotRows, U8Panels("q2_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     {Isa::kAvx2, DType::kQ3_K, false, kDotRows, U8Panels("q3_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
-    {Isa::kAvx2, DType::kBF16, false, kBF16GemvAvx2, kF32GemmAvx2},
+    {Isa::kAvx2, DType::kBF16, false, kBF16GemvAvx2, kF32GemmAvx2, kBF16PromptInputsAvx2},
     {Isa::kAvx2, DType::kF32, true, kDotRows, kF32GemmAvx2},
 #endif
     // Scalar and NEON: the row dot kernels for every type.
@@ -142,7 +149,7 @@ const MatMulEntry kTable[] = {
 
 const MatMulPlan& FindMatMulPlan(Isa isa, DType weight, size_t n) {
   for (const MatMulEntry& e : kTable) {
-    if (e.isa == isa && (e.weight == weight || e.any_weight)) return n < 4 ? e.decode : e.prompt;
+    if (e.isa == isa && (e.weight == weight || e.any_weight)) return n < e.prompt_inputs ? e.decode : e.prompt;
   }
   if (isa == Isa::kAvxVnni) return FindMatMulPlan(Isa::kAvx2, weight, n);
   return kDotRows;

@@ -48,9 +48,11 @@ struct MatMulEntry {
   DType weight;
   bool any_weight;  // applies to every weight type that no earlier entry of the ISA names
   MatMulPlan decode, prompt;
+  // The fewest inputs the prompt plan takes: below it the decode plan serves them in passes.
+  size_t prompt_inputs = 4;
 };
 
-// The plan for n inputs (decode below 4) of `weight` on `isa`; kAvxVnni names the AVX2 tier's
+// The plan for n inputs (decode below the entry's prompt_inputs) of `weight` on `isa`; kAvxVnni names the AVX2 tier's
 // AVX-VNNI variants and takes the AVX2 plans for every other type.
 const MatMulPlan& FindMatMulPlan(Isa isa, DType weight, size_t n);
 // What the table is looked up by on this CPU: BestIsa(), or kAvxVnni on the AVX2 tier where
