@@ -106,6 +106,12 @@ GEMMAKIT_API const char* gemmakit_kernels_used(void);
 #define GEMMAKIT_WEIGHTS_Q4_K_M 16
 #define GEMMAKIT_WEIGHTS_Q5_K_M 17
 
+/* The GEMMAKIT_WEIGHTS_* value of a type by the lower-case name llama-quantize and `gemmakit quantize
+ * --type` use ("q8_0", "q4_k_m", "bf16", ...; "as_stored" for AS_STORED), so that apps and bindings
+ * need no table of their own. An unknown name: GEMMAKIT_ERR_INVALID_ARGUMENT, and gemmakit_last_error
+ * lists the known ones. */
+GEMMAKIT_API gemmakit_status gemmakit_weight_type_from_name(const char* name, int32_t* weight_type);
+
 typedef struct gemmakit_model_params {
   uint32_t struct_size;
   int32_t weight_type; /* GEMMAKIT_WEIGHTS_*: convert the weight matrices at load; default AS_STORED */

@@ -177,7 +177,34 @@ gemmakit_model_params DefaultModelParams() {
   p.weight_type = GEMMAKIT_WEIGHTS_AS_STORED;
   return p;
 }
+
+// By GEMMAKIT_WEIGHTS_* value: LoadOptions::weight_type's names ("" keeps the stored types).
+constexpr const char* kTypeNames[] = {"",     "f32",    "f16",    "bf16", "q8_0",   "q4_0",   "q4_k",
+                                      "q5_k", "q6_k",   "q4_1",   "q5_0", "q5_1",   "iq4_nl", "iq4_xs",
+                                      "q2_k", "q3_k_m", "q4_k_m", "q5_k_m"};
+
 }  // namespace
+
+gemmakit_status gemmakit_weight_type_from_name(const char* name, int32_t* weight_type) {
+  return Guard([&] {
+    int32_t& out = Need(weight_type, "weight_type");
+    if (name == nullptr) Fail(Status::kInvalidArgument, "weight type name is NULL");
+    const std::string n = name;
+    if (n == "as_stored") {
+      out = GEMMAKIT_WEIGHTS_AS_STORED;
+      return;
+    }
+    std::string known = "as_stored";
+    for (int32_t i = 1; i < static_cast<int32_t>(sizeof kTypeNames / sizeof *kTypeNames); ++i) {
+      if (n == kTypeNames[i]) {
+        out = i;
+        return;
+      }
+      known += std::string(", ") + kTypeNames[i];
+    }
+    Fail(Status::kInvalidArgument, "unknown weight type '" + n + "' (known: " + known + ")");
+  });
+}
 
 gemmakit_status gemmakit_model_params_init(gemmakit_model_params* params, size_t struct_size) {
   return Guard([&] { capi::InitParams(params, struct_size, DefaultModelParams(), "model params"); });
@@ -188,9 +215,6 @@ gemmakit_status gemmakit_model_load(const char* path, const gemmakit_model_param
     gemmakit_model*& result = Need(out, "out");
     result = nullptr;
     const gemmakit_model_params p = capi::ReadParams(params, DefaultModelParams(), "model params");
-    static const char* const kTypeNames[] = {"",     "f32",    "f16",    "bf16", "q8_0",   "q4_0",   "q4_k",
-                                             "q5_k", "q6_k",   "q4_1",   "q5_0", "q5_1",   "iq4_nl", "iq4_xs",
-                                             "q2_k", "q3_k_m", "q4_k_m", "q5_k_m"};
     if (p.weight_type < 0 || p.weight_type >= static_cast<int32_t>(sizeof kTypeNames / sizeof *kTypeNames)) {
       Fail(Status::kInvalidArgument, "model params: unknown weight_type " + std::to_string(p.weight_type));
     }

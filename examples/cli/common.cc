@@ -72,16 +72,7 @@ bool ParseKvType(const std::string& name, int32_t* kv_type) {
 }
 
 bool ParseWeightType(const std::string& name, int32_t* weight_type) {
-  static const char* const kNames[] = {"f32",  "f16",    "bf16",   "q8_0",   "q4_0",   "q4_k",
-                                       "q5_k", "q6_k",   "q4_1",   "q5_0",   "q5_1",   "iq4_nl",
-                                       "iq4_xs", "q2_k", "q3_k_m", "q4_k_m", "q5_k_m"};  // GEMMAKIT_WEIGHTS_* from 1
-  for (int32_t i = 0; i < static_cast<int32_t>(sizeof kNames / sizeof *kNames); ++i) {
-    if (name == kNames[i]) {
-      *weight_type = i + 1;
-      return true;
-    }
-  }
-  return false;
+  return gemmakit_weight_type_from_name(name.c_str(), weight_type) == GEMMAKIT_OK;
 }
 
 int OpenSession(const Args& args, long long threads, long long ctx, gemmakit_model** model, gemmakit_session** session) {

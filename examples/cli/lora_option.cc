@@ -7,17 +7,6 @@
 
 namespace cli {
 
-LoraSpec ParseLoraSpec(const std::string& value) {
-  LoraSpec spec{value, 1.f};
-  const size_t colon = value.rfind(':');
-  if (colon == std::string::npos || colon == 0) return spec;
-  const std::string tail = value.substr(colon + 1);
-  char* end = nullptr;
-  const float scale = std::strtof(tail.c_str(), &end);
-  if (tail.empty() || *end != '\0') return spec;
-  return LoraSpec{value.substr(0, colon), scale};
-}
-
 LoraMergeOptions::LoraMergeOptions(const Args& args) {
   for (const std::string& v : args.GetAll("lora-merge")) {
     const LoraSpec spec = ParseLoraSpec(v);

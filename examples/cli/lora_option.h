@@ -7,15 +7,12 @@
 
 #include "args.h"
 #include "gemmakit.h"
+#include "lora_spec.h"
 
 namespace cli {
 
-struct LoraSpec {
-  std::string dir;
-  float scale = 1.f;
-};
-// "DIR" or "DIR:SCALE" (a suffix after the last ':' that is not a number belongs to DIR).
-LoraSpec ParseLoraSpec(const std::string& value);
+using gemmakit_app::LoraSpec;
+using gemmakit_app::ParseLoraSpec;
 // The --lora-merge adapters, kept for gemmakit_model_params to point into.
 class LoraMergeOptions {
  public:

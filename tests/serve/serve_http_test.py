@@ -224,6 +224,30 @@ def main(binary, data):
         expect_error(s.request("POST", "/v1/chat/completions", {**image, "max_tokens": 4}), 400, "unsupported_content",
                      "an image sent to a text-only model")
 
+    # LoRA: an adapter active in every session gives what the same adapter folded into the weights gives
+    # (the tiny model's BF16 weights round the merged ones: within 5e-3 per token), not the base's.
+    lora = os.path.join(data, "gemma3-lora-tiny")
+    adapter = os.path.join(lora, "adapters", "adapter1") + ":0.5"
+    completion = {"model": "gemma3-lora-tiny", "prompt": "The moon", "max_tokens": 6, "temperature": 0,
+                  "logprobs": 1}
+    logprobs = {}
+    for name, extra in (("run-time", ("--lora", adapter)), ("merged", ("--lora-merge", adapter)), ("base", ())):
+        with Server(binary, lora, *extra) as s:
+            status, body, _ = s.request("POST", "/v1/completions", completion)
+            check(status == 200, f"completion with {name} adapter ({status})")
+            logprobs[name] = body["choices"][0]["logprobs"]["token_logprobs"] if status == 200 else []
+    pairs = list(zip(logprobs["run-time"], logprobs["merged"], logprobs["base"]))
+    check(len(pairs) == 6 and max(abs(a - m) for a, m, _ in pairs) < 5e-3,
+          f"--lora equals --lora-merge ({pairs})")
+    check(len(pairs) == 6 and max(abs(a - b) for a, _, b in pairs) > 0.05, f"--lora changes the base ({pairs})")
+    with Server(binary, mini, "--weights", "q8_0", "--precision", "fast") as s:
+        status, body, _ = s.request("POST", "/v1/completions", {"model": "gemma3-mini", "prompt": "Hi", "max_tokens": 3})
+        check(status == 200 and body["usage"]["completion_tokens"] > 0, f"--weights q8_0 --precision fast ({status})")
+    for args, words in (((lora, "--lora", mini), "adapter_config.json"), ((lora, "--weights", "q9"), "q4_k_m"),
+                        ((lora, "--precision", "quick"), "exact or fast")):
+        r = subprocess.run([binary, *args, "--port", "0"], capture_output=True, text=True, timeout=60)
+        check(r.returncode != 0 and words in r.stderr, f"refused at start: {args[1:]} ({r.returncode}, {r.stderr[:200]})")
+
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0
 

@@ -2,6 +2,7 @@
 #include <csignal>
 #include <cstdio>
 #include <thread>
+#include <vector>
 
 #include <httplib.h>
 
@@ -42,10 +43,32 @@ int main(int argc, char** argv) {
   gemmakit_model_params_init(&mp, sizeof mp);
   mp.n_threads = opts.threads;
   if (!opts.mmproj_path.empty()) mp.mmproj_path = opts.mmproj_path.c_str();
+  mp.weight_type = opts.weight_type;
+  mp.precision = opts.precision;
+  std::vector<const char*> merge_dirs;
+  std::vector<float> merge_scales;
+  for (const auto& m : opts.lora_merges) merge_dirs.push_back(m.dir.c_str()), merge_scales.push_back(m.scale);
+  mp.merge_adapters = merge_dirs.data();
+  mp.merge_adapter_scales = merge_scales.data();
+  mp.n_merge_adapters = static_cast<int32_t>(merge_dirs.size());
   gemmakit_model* model = nullptr;
   if (gemmakit_model_load(opts.model_path.c_str(), &mp, &model) != GEMMAKIT_OK) {
     fprintf(stderr, "gemmakit-serve: cannot load %s: %s\n", opts.model_path.c_str(), gemmakit_last_error());
     return 1;
+  }
+  std::vector<gemmakit_adapter*> adapters;
+  auto free_all = [&] {
+    for (gemmakit_adapter* a : adapters) gemmakit_adapter_free(a);
+    gemmakit_model_free(model);
+  };
+  for (const auto& l : opts.loras) {
+    gemmakit_adapter* a = nullptr;
+    if (gemmakit_adapter_load(model, l.dir.c_str(), &a) != GEMMAKIT_OK) {
+      fprintf(stderr, "gemmakit-serve: cannot load adapter %s: %s\n", l.dir.c_str(), gemmakit_last_error());
+      free_all();
+      return 1;
+    }
+    adapters.push_back(a);
   }
   int rc = 0;
   {
@@ -57,6 +80,10 @@ int main(int argc, char** argv) {
     gemmakit_session_params_init(&so.session, sizeof so.session);
     so.session.n_threads = opts.threads;
     so.session.context_length = opts.context;
+    for (size_t i = 0; i < adapters.size(); ++i) {
+      so.adapters.push_back(adapters[i]);
+      so.adapter_scales.push_back(opts.loras[i].scale);
+    }
     Scheduler scheduler(model, so, metrics);
     AccessControl access(opts.api_keys, opts.rate_limit);
     ServerContext ctx{opts, scheduler, metrics, access, model};
@@ -99,6 +126,6 @@ int main(int argc, char** argv) {
       stopper.join();
     }
   }
-  gemmakit_model_free(model);
+  free_all();
   return rc;
 }

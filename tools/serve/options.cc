@@ -5,6 +5,8 @@
 #include <fstream>
 #include <string>
 
+#include "gemmakit.h"
+
 namespace gemmakit_serve {
 namespace {
 
@@ -15,6 +17,10 @@ const char kUsage[] =
     "  --port N               (default 8080; 0 picks a free port, printed on stdout)\n"
     "  --model-name NAME      the model id clients send (default: the model folder's name)\n"
     "  --mmproj FILE          a Gemma 3 vision projector GGUF\n"
+    "  --weights TYPE         convert the weights at load: a llama-quantize preset or type (q4_k_m, q8_0, ...)\n"
+    "  --precision exact|fast exact (default): float32-grade products; fast: llama.cpp's arithmetic\n"
+    "  --lora DIR[:SCALE]     a PEFT LoRA adapter active in every session (repeatable)\n"
+    "  --lora-merge DIR[:SCALE] a PEFT LoRA adapter folded into the weights at load (repeatable)\n"
     "  --api-key KEY          require this key (repeatable); also GEMMAKIT_API_KEY\n"
     "  --api-key-file FILE    require one of the keys in FILE, one per line\n"
     "  --rate-limit N         requests per minute per key (per address without keys); 0: none\n"
@@ -26,6 +32,16 @@ const char kUsage[] =
     "  --threads N            compute threads (default: one per core)\n"
     "  --http-threads N       connections served at once (default 64)\n"
     "  --verbose              log requests and the library's messages to stderr\n";
+
+bool WeightType(const std::string& name, int32_t& out) {
+  return gemmakit_weight_type_from_name(name.c_str(), &out) == GEMMAKIT_OK;
+}
+
+bool Precision(const std::string& name, int32_t& out) {
+  if (name != "exact" && name != "fast") return false;
+  out = name == "fast" ? GEMMAKIT_PRECISION_FAST : GEMMAKIT_PRECISION_EXACT;
+  return true;
+}
 
 bool ReadKeyFile(const std::string& path, std::set<std::string>& keys) {
   std::ifstream in(path);
@@ -78,6 +94,10 @@ bool ParseServeOptions(int argc, char** argv, ServeOptions& o, int* exit_code) {
     else if (a == "--port") ok = number(o.port);
     else if (a == "--model-name") o.model_name = v;
     else if (a == "--mmproj") o.mmproj_path = v;
+    else if (a == "--weights") ok = WeightType(v, o.weight_type) || fail(gemmakit_last_error());
+    else if (a == "--precision") ok = Precision(v, o.precision) || fail("--precision must be exact or fast");
+    else if (a == "--lora") o.loras.push_back(gemmakit_app::ParseLoraSpec(v));
+    else if (a == "--lora-merge") o.lora_merges.push_back(gemmakit_app::ParseLoraSpec(v));
     else if (a == "--api-key") o.api_keys.insert(v);
     else if (a == "--api-key-file") ok = ReadKeyFile(v, o.api_keys) || fail("cannot read " + v);
     else if (a == "--rate-limit") ok = number(o.rate_limit);

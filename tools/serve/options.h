@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
+
+#include "lora_spec.h"
 
 namespace gemmakit_serve {
 
@@ -11,6 +14,10 @@ struct ServeOptions {
   std::string model_path;
   std::string mmproj_path;
   std::string model_name;  // the id clients send; default: the model folder's name
+  int32_t weight_type = 0;                          // GEMMAKIT_WEIGHTS_*: convert the weights at load
+  int32_t precision = 0;                            // GEMMAKIT_PRECISION_*
+  std::vector<gemmakit_app::LoraSpec> loras;        // active in every session
+  std::vector<gemmakit_app::LoraSpec> lora_merges;  // folded into the weights at load
   std::string host = "127.0.0.1";
   int port = 8080;
   std::set<std::string> api_keys;

@@ -28,7 +28,8 @@ static gemmakit_session_params WithAbort(gemmakit_session_params p, int32_t (*ca
 
 Scheduler::Scheduler(gemmakit_model* model, SchedulerOptions options, Metrics& metrics)
     : model_(model), options_(options), metrics_(metrics),
-      pool_(model, WithAbort(options.session, &Scheduler::AbortPrefill, this), options.idle_sessions) {
+      pool_(model, WithAbort(options.session, &Scheduler::AbortPrefill, this), options.idle_sessions,
+            options.adapters, options.adapter_scales) {
   gemmakit_model_info info{};
   info.struct_size = sizeof info;
   if (gemmakit_model_get_info(model, &info) == GEMMAKIT_OK) {

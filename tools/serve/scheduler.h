@@ -26,6 +26,10 @@ struct SchedulerOptions {
   size_t max_queue = 256;    // requests waiting beyond that are refused (503)
   size_t idle_sessions = 4;  // finished sessions kept for prefix reuse
   gemmakit_session_params session;
+  // Run-time LoRA adapters every session gets, at their scales (owned by the caller; they outlive
+  // the scheduler).
+  std::vector<const gemmakit_adapter*> adapters;
+  std::vector<float> adapter_scales;
 };
 
 class Scheduler {

@@ -1,6 +1,7 @@
 #include "session_pool.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "api_error.h"
 
@@ -11,8 +12,13 @@ int64_t KvBytes(const gemmakit_session* session) {
   return gemmakit_session_kv_bytes(session, &bytes) == GEMMAKIT_OK ? bytes : 0;
 }
 
-SessionPool::SessionPool(gemmakit_model* model, const gemmakit_session_params& params, size_t max_idle)
-    : model_(model), params_(params), max_idle_(max_idle) {}
+SessionPool::SessionPool(gemmakit_model* model, const gemmakit_session_params& params, size_t max_idle,
+                         std::vector<const gemmakit_adapter*> adapters, std::vector<float> adapter_scales)
+    : model_(model),
+      params_(params),
+      max_idle_(max_idle),
+      adapters_(std::move(adapters)),
+      adapter_scales_(std::move(adapter_scales)) {}
 
 SessionPool::~SessionPool() {
   for (Lease& l : idle_) gemmakit_session_free(l.session);
@@ -38,8 +44,17 @@ Lease SessionPool::Acquire(const std::vector<int32_t>& prompt, int64_t* shared) 
     return l;
   }
   Lease l;
-  const gemmakit_status st = gemmakit_session_create(model_, &params_, &l.session);
+  gemmakit_status st = gemmakit_session_create(model_, &params_, &l.session);
   if (st != GEMMAKIT_OK) throw FromLibraryStatus(st, gemmakit_last_error());
+  if (!adapters_.empty()) {
+    st = gemmakit_session_set_adapters(l.session, adapters_.data(),
+                                       adapter_scales_.empty() ? nullptr : adapter_scales_.data(), adapters_.size());
+    if (st != GEMMAKIT_OK) {
+      const ApiError error = FromLibraryStatus(st, gemmakit_last_error());
+      gemmakit_session_free(l.session);
+      throw error;
+    }
+  }
   return l;
 }
 

@@ -18,8 +18,10 @@ struct Lease {
 
 class SessionPool {
  public:
-  // Sessions are created with params; at most max_idle finished ones are kept.
-  SessionPool(gemmakit_model* model, const gemmakit_session_params& params, size_t max_idle);
+  // Sessions are created with params and the adapters at their scales (none: the base model); at
+  // most max_idle finished ones are kept.
+  SessionPool(gemmakit_model* model, const gemmakit_session_params& params, size_t max_idle,
+              std::vector<const gemmakit_adapter*> adapters = {}, std::vector<float> adapter_scales = {});
   ~SessionPool();
   SessionPool(const SessionPool&) = delete;
   SessionPool& operator=(const SessionPool&) = delete;
@@ -36,6 +38,8 @@ class SessionPool {
   gemmakit_model* model_;
   gemmakit_session_params params_;
   size_t max_idle_;
+  std::vector<const gemmakit_adapter*> adapters_;
+  std::vector<float> adapter_scales_;
   std::deque<Lease> idle_;  // most recently released last
 };
 

@@ -14,9 +14,17 @@ from ._errors import InvalidArgumentError, check
 
 _lib = _native.lib
 
-WEIGHT_TYPES = {None: 0, "f32": 1, "f16": 2, "bf16": 3, "q8_0": 4, "q4_0": 5, "q4_k": 6, "q5_k": 7, "q6_k": 8,
-                "q4_1": 9, "q5_0": 10, "q5_1": 11, "iq4_nl": 12, "iq4_xs": 13, "q2_k": 14, "q3_k_m": 15,
-                "q4_k_m": 16, "q5_k_m": 17}
+
+
+def _weight_type(name: Optional[str]) -> int:
+    """GEMMAKIT_WEIGHTS_* by name, from the library's own table (None: as stored); an unknown name raises
+    InvalidArgumentError (a ValueError) listing the known ones."""
+    if name is None:
+        return 0
+    value = ctypes.c_int32()
+    check(_lib.gemmakit_weight_type_from_name(str(name).encode(), ctypes.byref(value)))
+    return value.value
+
 STOP_REASONS = {0: "end_of_turn", 1: "max_tokens", 2: "stop_string", 3: "callback", 4: "context_full"}
 SEED_RANDOM = 2**64 - 1
 
@@ -359,13 +367,11 @@ class Model(ModelExtrasMixin, _Handle):
         slice: a MatFormer slicing spec (JSON) that cuts a smaller Gemma 3n out of this one at load;
         merge_adapters: PEFT LoRA folders (paths, or (path, scale) pairs) folded into the weights at load."""
         super().__init__()
-        if weight_type not in WEIGHT_TYPES:
-            raise ValueError(f"weight_type must be one of {sorted(k for k in WEIGHT_TYPES if k)} or None")
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {sorted(PRECISIONS)}")
         p = _native.ModelParams()
         check(_lib.gemmakit_model_params_init(ctypes.byref(p), ctypes.sizeof(p)))
-        p.weight_type, p.n_threads, p.precision = WEIGHT_TYPES[weight_type], n_threads, PRECISIONS[precision]
+        p.weight_type, p.n_threads, p.precision = _weight_type(weight_type), n_threads, PRECISIONS[precision]
         p.mmproj_path = os.fsencode(mmproj) if mmproj is not None else None
         p.slice_path = os.fsencode(slice) if slice is not None else None
         merges = [(m, 1.0) if isinstance(m, (str, bytes, os.PathLike)) else tuple(m) for m in merge_adapters]

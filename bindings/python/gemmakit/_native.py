@@ -136,6 +136,7 @@ _prototypes = {
     "gemmakit_abi_version": (c_int32, []),
     "gemmakit_last_error": (c_char_p, []),
     "gemmakit_status_string": (c_char_p, [c_int32]),
+    "gemmakit_weight_type_from_name": (_status, [c_char_p, P(c_int32)]),
     "gemmakit_model_params_init": (_status, [P(ModelParams), c_size_t]),
     "gemmakit_model_load": (_status, [c_char_p, P(ModelParams), P(c_void_p)]),
     "gemmakit_model_free": (None, [c_void_p]),

@@ -179,6 +179,9 @@ def test_image_errors_carry_the_library_message(model):
         model.image_info
     with pytest.raises(ValueError):
         gemmakit.Model(MODEL, precision="sloppy")
+    with pytest.raises(ValueError) as e:
+        gemmakit.Model(MODEL, weight_type="q9")
+    assert "q4_k_m" in str(e.value)  # the library lists the names it knows
 
 
 def test_matformer_slice_at_load(tmp_path):

@@ -282,6 +282,7 @@ extern "C" {
     pub fn gemmakit_last_error() -> *const c_char;
     pub fn gemmakit_status_string(status: gemmakit_status) -> *const c_char;
 
+    pub fn gemmakit_weight_type_from_name(name: *const c_char, weight_type: *mut i32) -> gemmakit_status;
     pub fn gemmakit_model_params_init(params: *mut gemmakit_model_params, struct_size: usize) -> gemmakit_status;
     pub fn gemmakit_model_load(path: *const c_char, params: *const gemmakit_model_params,
                                out: *mut *mut gemmakit_model) -> gemmakit_status;
