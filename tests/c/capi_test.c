@@ -186,6 +186,23 @@ static int test_params_defaults(void) {
   CHECK_ERR(gemmakit_session_params_init(&sp, 0), GEMMAKIT_ERR_INVALID_ARGUMENT);
   CHECK_ERR(gemmakit_sampling_params_init(&samp, 3), GEMMAKIT_ERR_INVALID_ARGUMENT);
   CHECK_ERR(gemmakit_generate_params_init(&gp, (size_t)1 << 20), GEMMAKIT_ERR_INVALID_ARGUMENT);
+
+  /* Weight types by name: the library's own table. */
+  {
+    int32_t t = -1;
+    CHECK_OK(gemmakit_weight_type_from_name("q4_k_m", &t));
+    CHECK(t == GEMMAKIT_WEIGHTS_Q4_K_M);
+    CHECK_OK(gemmakit_weight_type_from_name("bf16", &t));
+    CHECK(t == GEMMAKIT_WEIGHTS_BF16);
+    CHECK_OK(gemmakit_weight_type_from_name("as_stored", &t));
+    CHECK(t == GEMMAKIT_WEIGHTS_AS_STORED);
+    t = 7;
+    CHECK_ERR(gemmakit_weight_type_from_name("Q4_K_M", &t), GEMMAKIT_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(gemmakit_last_error(), "q5_k_m") != NULL);
+    CHECK(t == 7); /* untouched on failure */
+    CHECK_ERR(gemmakit_weight_type_from_name(NULL, &t), GEMMAKIT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(gemmakit_weight_type_from_name("q8_0", NULL), GEMMAKIT_ERR_INVALID_ARGUMENT);
+  }
   return 0;
 }
 
