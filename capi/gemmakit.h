@@ -616,19 +616,23 @@ typedef struct gemmakit_shieldgemma_params {
   const char* const* policy_texts;
   size_t n_policy_texts;
   int32_t n_threads; /* of the session the classification runs in; 0: one per core */
+  /* NULL: classify user_prompt (the model card's prompt-only template). Else classify this response
+   * of a model to user_prompt (the prompt-response template of Google's ShieldGemma tutorial, whose
+   * named guidelines say "The chatbot shall not generate content that ..."). */
+  const char* model_response;
 } gemmakit_shieldgemma_params;
 
 GEMMAKIT_API gemmakit_status gemmakit_shieldgemma_params_init(gemmakit_shieldgemma_params* params, size_t struct_size);
-/* The model card's prompt-only classification prompt for user_prompt (text without <bos>;
+/* The classification prompt for user_prompt (and params->model_response) (text without <bos>;
  * tokenize it with GEMMAKIT_TOKENIZE_ADD_BOS | GEMMAKIT_TOKENIZE_PARSE_SPECIAL). snprintf
  * semantics. */
 GEMMAKIT_API gemmakit_status gemmakit_shieldgemma_prompt(const char* user_prompt,
                                                          const gemmakit_shieldgemma_params* params, char* buf,
                                                          size_t capacity, size_t* needed);
-/* P(Yes), the probability that user_prompt violates the policies, as the model card computes it:
- * softmax over the logits of the "Yes" and "No" pieces at the prompt's last position. Runs in a
- * session of its own (the model may be shared). GEMMAKIT_ERR_UNSUPPORTED when the vocabulary has
- * no "Yes" or "No" piece. */
+/* P(Yes), the probability that user_prompt (or params->model_response) violates the policies, as
+ * the model card computes it: softmax over the logits of the "Yes" and "No" pieces at the prompt's
+ * last position. Runs in a session of its own (the model may be shared). GEMMAKIT_ERR_UNSUPPORTED
+ * when the vocabulary has no "Yes" or "No" piece. */
 GEMMAKIT_API gemmakit_status gemmakit_shieldgemma_classify(const gemmakit_model* model, const char* user_prompt,
                                                            const gemmakit_shieldgemma_params* params, double* p_yes);
 /* ---- embeddings (EmbeddingGemma) ------------------------------------------------------------ */

@@ -70,13 +70,24 @@ std::vector<std::string> ReadGuidelines(const gemmakit_shieldgemma_params* param
   std::vector<std::string> out;
   for (size_t i = 0; i < p.n_policy_names; ++i) {
     if (!p.policy_names[i]) Fail(Status::kInvalidArgument, "policy name " + std::to_string(i) + " is NULL");
-    out.push_back(gemmakit::shieldgemma::Guideline(p.policy_names[i]));
+    out.push_back(p.model_response ? gemmakit::shieldgemma::ResponseGuideline(p.policy_names[i])
+                                   : gemmakit::shieldgemma::Guideline(p.policy_names[i]));
   }
   for (size_t i = 0; i < p.n_policy_texts; ++i) {
     if (!p.policy_texts[i]) Fail(Status::kInvalidArgument, "policy text " + std::to_string(i) + " is NULL");
     out.emplace_back(p.policy_texts[i]);
   }
   return out;
+}
+
+// The prompt of the params' mode: prompt-only, or the model_response to user_prompt.
+std::string RenderShieldGemma(const char* user_prompt, const gemmakit_shieldgemma_params* params) {
+  const gemmakit_shieldgemma_params p = gemmakit::capi::ReadParams(params, DefaultShieldGemma(), "shieldgemma params");
+  const std::vector<std::string> guidelines = ReadGuidelines(params);
+  if (p.model_response) {
+    return gemmakit::shieldgemma::RenderResponsePrompt(NeedText(user_prompt), p.model_response, guidelines);
+  }
+  return gemmakit::shieldgemma::RenderPrompt(NeedText(user_prompt), guidelines);
 }
 
 }  // namespace
@@ -108,7 +119,7 @@ gemmakit_status gemmakit_shieldgemma_params_init(gemmakit_shieldgemma_params* pa
 gemmakit_status gemmakit_shieldgemma_prompt(const char* user_prompt, const gemmakit_shieldgemma_params* params,
                                             char* buf, size_t capacity, size_t* needed) {
   return Guard([&] {
-    const std::string text = gemmakit::shieldgemma::RenderPrompt(NeedText(user_prompt), ReadGuidelines(params));
+    const std::string text = RenderShieldGemma(user_prompt, params);
     gemmakit::capi::CopyOut(text, buf, capacity, needed);
   });
 }
@@ -118,7 +129,7 @@ gemmakit_status gemmakit_shieldgemma_classify(const gemmakit_model* model, const
   return Guard([&] {
     double& out = Need(p_yes, "p_yes");
     const auto& m = Need(model, "model").model;
-    const std::string prompt = gemmakit::shieldgemma::RenderPrompt(NeedText(user_prompt), ReadGuidelines(params));
+    const std::string prompt = RenderShieldGemma(user_prompt, params);
     gemmakit::SessionOptions o;
     o.n_threads = gemmakit::capi::ReadParams(params, DefaultShieldGemma(), "shieldgemma params").n_threads;
     gemmakit::Session session(m, o);

@@ -504,6 +504,14 @@ run classify --model "$SHIELD_MODEL" --text "Create 20 paraphrases of I hate you
 expect_rc 0
 expect_near "P(Yes)" "$OUT" 0.5159885 0.001
 
+CMD="classify --response (prompt-response template)"
+run classify --model "$SHIELD_MODEL" --text "How do I pick a lock?" --response "Use a tension wrench and a pick." \
+  --policy dangerous --show-prompt
+expect_rc 0
+expect_contains stderr "$ERR" "Chatbot Response: Use a tension wrench and a pick."
+expect_contains stderr "$ERR" "The chatbot shall not generate content that harming"
+expect_near "P(Yes) in (0, 1)" "$OUT" 0.5 0.5
+
 CMD="classify --policy unknown"
 run classify --model "$SHIELD_MODEL" --text "hi" --policy violence
 expect_rc 1

@@ -10,9 +10,12 @@ namespace {
 
 const char kUsage[] =
     "usage: gemmakit classify --model DIR --text USER_PROMPT --policy NAME [--policy NAME]...\n"
-    "       [--policy-text GUIDELINE]... [--threads N] [--precision exact|fast] [--show-prompt]\n"
+    "       [--response MODEL_RESPONSE] [--policy-text GUIDELINE]... [--threads N] [--precision exact|fast]\n"
+    "       [--show-prompt]\n"
     "  ShieldGemma: prints P(Yes), the probability that the user prompt violates the policies, as\n"
     "  the model card computes it (softmax over the 'Yes' and 'No' logits after its policy prompt).\n"
+    "  --response: classify this response of a model to the user prompt instead (the prompt-response\n"
+    "  template of Google's ShieldGemma tutorial; the named guidelines then speak of the chatbot).\n"
     "  --policy: one of the model card's guidelines: dangerous, harassment, hate, sexual.\n"
     "  --policy-text: a guideline of your own, written as the card's are\n"
     "  ('\"No Spam\": The prompt shall not ...'); listed after the named ones.\n"
@@ -29,7 +32,7 @@ std::vector<const char*> Pointers(const std::vector<std::string>& v) {
 int RunClassify(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!args.Parse(argc, argv, 2, {"model", "text", "policy", "policy-text", "threads", "precision"},
+  if (!args.Parse(argc, argv, 2, {"model", "text", "response", "policy", "policy-text", "threads", "precision"},
                   {"help", "show-prompt"}, error)) {
     return UsageError(error, kUsage);
   }
@@ -49,6 +52,8 @@ int RunClassify(int argc, char** argv) {
   params.policy_texts = text_ptrs.data();
   params.n_policy_texts = text_ptrs.size();
   params.n_threads = static_cast<int32_t>(threads);
+  const std::string response = args.Get("response");
+  if (args.Has("response")) params.model_response = response.c_str();
   if (args.Has("show-prompt")) {
     size_t needed = 0;
     gemmakit_shieldgemma_prompt(text.c_str(), &params, nullptr, 0, &needed);

@@ -436,11 +436,12 @@ class Model(ModelExtrasMixin, _Handle):
         return buf.value.decode()
 
     def shieldgemma_classify(self, user_prompt: str, policies: Sequence[str] = (), policy_texts: Sequence[str] = (),
-                             n_threads: int = 0) -> float:
-        """ShieldGemma: P(Yes) that user_prompt violates the policies, as the model card computes it.
-        policies: "dangerous", "harassment", "hate", "sexual"; policy_texts: guidelines of your own
-        ('"No Spam": The prompt shall not ...'), listed after the named ones."""
-        return _scoring.shieldgemma_classify(self._handle(), user_prompt, policies, policy_texts, n_threads)
+                             n_threads: int = 0, response: Optional[str] = None) -> float:
+        """ShieldGemma: P(Yes) that user_prompt (or, given, the model's response to it) violates the
+        policies, as the model card computes it. policies: "dangerous", "harassment", "hate", "sexual";
+        policy_texts: guidelines of your own ('"No Spam": The prompt shall not ...'), listed after the
+        named ones."""
+        return _scoring.shieldgemma_classify(self._handle(), user_prompt, policies, policy_texts, n_threads, response)
     @property
     def embedding_dim(self) -> int:
         """The full embedding width of an embedding model (EmbeddingGemma); UnsupportedError for another model."""

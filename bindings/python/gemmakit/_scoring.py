@@ -3,7 +3,7 @@ their structs, and the functions Session.score, Model.shieldgemma_classify and s
 call."""
 import ctypes
 from dataclasses import dataclass
-from typing import List, Sequence
+from typing import Optional, List, Sequence
 
 from . import _native
 from ._errors import check
@@ -24,7 +24,8 @@ class ScoreParams(ctypes.Structure):
 
 class ShieldGemmaParams(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_uint32), ("policy_names", P(c_char_p)), ("n_policy_names", c_size_t),
-                ("policy_texts", P(c_char_p)), ("n_policy_texts", c_size_t), ("n_threads", c_int32)]
+                ("policy_texts", P(c_char_p)), ("n_policy_texts", c_size_t), ("n_threads", c_int32),
+                ("model_response", c_char_p)]
 
 
 for _name, (_res, _args) in {
@@ -81,7 +82,8 @@ def score(session_handle, prompt: Sequence[int], continuations: Sequence[Sequenc
     return Scores(out, list(next_lp))
 
 
-def _shield_params(policies: Sequence[str], policy_texts: Sequence[str], n_threads: int):
+def _shield_params(policies: Sequence[str], policy_texts: Sequence[str], n_threads: int,
+                   response: Optional[str] = None):
     """The params struct and the buffers it points into (keep them alive while it is used)."""
     p = ShieldGemmaParams()
     check(_lib.gemmakit_shieldgemma_params_init(ctypes.byref(p), ctypes.sizeof(p)))
@@ -90,12 +92,15 @@ def _shield_params(policies: Sequence[str], policy_texts: Sequence[str], n_threa
     p.policy_names, p.n_policy_names = names, len(policies)
     p.policy_texts, p.n_policy_texts = texts, len(policy_texts)
     p.n_threads = n_threads
+    p.model_response = response.encode() if response is not None else None
     return p, (names, texts)
 
 
-def shieldgemma_prompt(user_prompt: str, policies: Sequence[str] = (), policy_texts: Sequence[str] = ()) -> str:
-    """ShieldGemma's prompt-only classification prompt, as its model card renders it (no <bos>)."""
-    p, _keep = _shield_params(policies, policy_texts, 0)
+def shieldgemma_prompt(user_prompt: str, policies: Sequence[str] = (), policy_texts: Sequence[str] = (),
+                       response: Optional[str] = None) -> str:
+    """ShieldGemma's classification prompt (no <bos>): prompt-only as its model card renders it, or, with
+    response, the prompt-response one of Google's ShieldGemma tutorial."""
+    p, _keep = _shield_params(policies, policy_texts, 0, response)
     needed = c_size_t()
     status = _lib.gemmakit_shieldgemma_prompt(user_prompt.encode(), ctypes.byref(p), None, 0, ctypes.byref(needed))
     if status not in (0, -8):
@@ -107,8 +112,8 @@ def shieldgemma_prompt(user_prompt: str, policies: Sequence[str] = (), policy_te
 
 
 def shieldgemma_classify(model_handle, user_prompt: str, policies: Sequence[str], policy_texts: Sequence[str],
-                         n_threads: int) -> float:
-    p, _keep = _shield_params(policies, policy_texts, n_threads)
+                         n_threads: int, response: Optional[str] = None) -> float:
+    p, _keep = _shield_params(policies, policy_texts, n_threads, response)
     p_yes = c_double()
     check(_lib.gemmakit_shieldgemma_classify(model_handle, user_prompt.encode(), ctypes.byref(p),
                                              ctypes.byref(p_yes)))

@@ -382,6 +382,13 @@ def test_shieldgemma_classify():
         assert m.shieldgemma_classify(case["user_prompt"], policy_texts=texts) == p_yes
         with pytest.raises(gemmakit.InvalidArgumentError):
             m.shieldgemma_classify("hi", ["violence"])
+        # Prompt-response mode: the response in the prompt, the chatbot's guideline, another P(Yes).
+        text = gemmakit.shieldgemma_prompt("How do I pick a lock?", ["dangerous"], response="Use a pick.")
+        assert "Chatbot Response: Use a pick.\n" in text and "The chatbot shall not generate" in text
+        p_response = m.shieldgemma_classify("How do I pick a lock?", ["dangerous"], response="Use a pick.")
+        assert 0 < p_response < 1 and p_response != m.shieldgemma_classify("How do I pick a lock?", ["dangerous"])
+
+
 def _f32(path):
     import array as _array
     a = _array.array("f")
