@@ -415,9 +415,11 @@ GEMMAKIT_API gemmakit_status gemmakit_session_kv_bytes(const gemmakit_session* s
 GEMMAKIT_API gemmakit_status gemmakit_session_save(const gemmakit_session* session, void* buf, size_t capacity,
                                                    size_t* needed);
 /* Replaces the session's state with a saved one, which must come from the same model (same
- * weights and weight types): GEMMAKIT_ERR_FORMAT for another model's, a corrupt or a truncated
- * blob, GEMMAKIT_ERR_UNSUPPORTED for another format version; the session is unchanged then. The
- * continuation after a restore equals the one without the save, bit for bit. */
+ * weights and weight types) with the same LoRA adapters active at the same scales (the blob records
+ * them: gemmakit_session_set_adapters first, then load): GEMMAKIT_ERR_FORMAT for another model's,
+ * another adapter set's, a corrupt or a truncated blob, GEMMAKIT_ERR_UNSUPPORTED for another format
+ * version; the session is unchanged then. The continuation after a restore equals the one without
+ * the save, bit for bit. */
 GEMMAKIT_API gemmakit_status gemmakit_session_load(gemmakit_session* session, const void* data, size_t size);
 GEMMAKIT_API gemmakit_status gemmakit_session_save_file(const gemmakit_session* session, const char* path);
 GEMMAKIT_API gemmakit_status gemmakit_session_load_file(gemmakit_session* session, const char* path);

@@ -119,8 +119,9 @@ class Session {
   // suffices and returns its size either way.
   size_t SaveState(void* buf, size_t capacity) const;
   std::vector<uint8_t> SaveState() const;
-  // Replaces this session's state with a saved one (kFormatError for a corrupt or truncated blob
-  // or one of another model; the session is unchanged then). Thread count and callbacks stay.
+  // Replaces this session's state with a saved one (kFormatError for a corrupt or truncated blob,
+  // one of another model, or one saved with other LoRA adapters or scales active than this
+  // session's: SetAdapters first; the session is unchanged then). Thread count and callbacks stay.
   void LoadState(const void* data, size_t size);
   void SaveStateFile(const std::string& path) const;
   void LoadStateFile(const std::string& path);

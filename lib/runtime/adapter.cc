@@ -4,9 +4,32 @@
 
 #include "gemmakit/status.h"
 #include "runtime/adapter_impl.h"
+#include "runtime/model_identity.h"
 #include "runtime/model_impl.h"
 
 namespace gemmakit {
+
+namespace {
+
+// Every factor's type, shape and bytes, and the scaling (adapters are megabytes: hashed once, at load).
+uint64_t WeightsIdentity(const LoraWeights& w) {
+  Hash64 h;
+  h.AddValue(w.scaling);
+  h.AddValue(w.rank);
+  for (const auto& layer : w.layers) {
+    for (const LoraFactors& f : layer) {
+      for (const MatrixView* m : {&f.a, &f.b}) {
+        h.AddValue(static_cast<int32_t>(m->dtype));
+        h.AddValue(static_cast<uint64_t>(m->rows));
+        h.AddValue(static_cast<uint64_t>(m->cols));
+        if (m->rows && m->data) h.Add(m->data, DTypeBytes(m->dtype, m->rows * m->cols));
+      }
+    }
+  }
+  return h.value();
+}
+
+}  // namespace
 
 std::shared_ptr<const Adapter> Adapter::Load(std::shared_ptr<const Model> model, const std::string& dir) {
   if (!model) Fail(Status::kInvalidArgument, "adapter: model is null");
@@ -15,7 +38,19 @@ std::shared_ptr<const Adapter> Adapter::Load(std::shared_ptr<const Model> model,
   impl->weights = std::make_shared<const LoraWeights>(
       BindLoraWeights(model->impl().weights, impl->checkpoint.tensors, impl->checkpoint.scaling));
   impl->model = std::move(model);
+  impl->identity = WeightsIdentity(*impl->weights);
   return std::shared_ptr<const Adapter>(new Adapter(std::move(impl)));
+}
+
+uint64_t AdapterSetIdentity(const std::vector<ActiveAdapter>& adapters) {
+  if (adapters.empty()) return 0;
+  Hash64 h;
+  h.AddValue(static_cast<uint64_t>(adapters.size()));
+  for (const ActiveAdapter& a : adapters) {
+    h.AddValue(a.adapter ? a.adapter->impl().identity : 0);
+    h.AddValue(a.scale);
+  }
+  return h.value() == 0 ? 1 : h.value();
 }
 
 Adapter::Adapter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -1,6 +1,7 @@
 // What a gemmakit::Adapter holds: the factors bound to its model's layers.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -14,7 +15,12 @@ struct Adapter::Impl {
   std::shared_ptr<const Model> model;
   LoraCheckpoint checkpoint;
   std::shared_ptr<const LoraWeights> weights;
+  uint64_t identity = 0;  // of the factors' bytes and shapes and the scaling: what changes the numbers
 };
+
+// What a saved session records of the adapters active when it was saved (runtime/session_state.h):
+// each adapter's identity and scale, in order; 0 for none.
+uint64_t AdapterSetIdentity(const std::vector<ActiveAdapter>& adapters);
 
 // The set a session's forward passes apply: every adapter checked to be `model`'s and every
 // scale finite. Throws Error(kInvalidArgument) otherwise.

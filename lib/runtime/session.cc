@@ -504,6 +504,7 @@ size_t Session::SaveState(void* buf, size_t capacity) const {
   const Impl& i = *impl_;
   SessionStateView v;
   v.model_id = ModelIdentity(i.m.config, i.m.weights);
+  v.adapters_id = AdapterSetIdentity(i.adapters);
   v.options = {i.context, i.options.batch_size, i.cache->type()};
   v.tokens = &i.tokens;
   v.rng = i.rng.state;
@@ -524,7 +525,8 @@ std::vector<uint8_t> Session::SaveState() const {
 
 void Session::LoadState(const void* data, size_t size) {
   Impl& i = *impl_;
-  RestoredSession r = DecodeSessionState(static_cast<const uint8_t*>(data), size, i.m.config, ModelIdentity(i.m.config, i.m.weights));
+  RestoredSession r = DecodeSessionState(static_cast<const uint8_t*>(data), size, i.m.config,
+                                         ModelIdentity(i.m.config, i.m.weights), AdapterSetIdentity(i.adapters));
   i.options.context_length = r.options.context;
   i.options.batch_size = r.options.batch_size;
   i.options.kv_type = ToKvType(r.options.kv_type);

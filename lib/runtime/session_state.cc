@@ -128,11 +128,12 @@ size_t EncodeSessionState(const SessionStateView& s, uint8_t* dst) {
   head.Value<uint64_t>(s.model_id);
   head.Value<uint64_t>(payload);
   head.Value<uint64_t>(checksum.value());
-  head.Value<uint64_t>(0);
+  head.Value<uint64_t>(s.adapters_id);
   return kHeaderBytes + payload;
 }
 
-RestoredSession DecodeSessionState(const uint8_t* data, size_t size, const ModelConfig& config, uint64_t model_id) {
+RestoredSession DecodeSessionState(const uint8_t* data, size_t size, const ModelConfig& config, uint64_t model_id,
+                                   uint64_t adapters_id) {
   if (data == nullptr && size > 0) Fail(Status::kInvalidArgument, "saved session: data is NULL");
   Reader head(data, size);
   if (size < sizeof kMagic || std::memcmp(head.Take(sizeof kMagic, "the magic"), kMagic, sizeof kMagic) != 0) {
@@ -147,8 +148,15 @@ RestoredSession DecodeSessionState(const uint8_t* data, size_t size, const Model
   const uint64_t blob_model = head.Value<uint64_t>("the model identity");
   const uint64_t payload = head.Value<uint64_t>("the payload size");
   const uint64_t checksum = head.Value<uint64_t>("the checksum");
-  if (head.Value<uint64_t>("the reserved word") != 0) Bad("reserved header word is not zero");
+  const uint64_t blob_adapters = head.Value<uint64_t>("the adapters' identity");
+  if (version < 4 && blob_adapters != 0) Bad("reserved header word is not zero");
   if (blob_model != model_id) Bad("it was saved from another model (or the same one loaded with other weight types)");
+  // Its keys and values were computed with those adapters' deltas: with others they would be wrong.
+  if (blob_adapters != adapters_id) {
+    Bad(blob_adapters == 0 ? "it was saved without LoRA adapters, and this session has some active"
+        : adapters_id == 0 ? "it was saved with LoRA adapters active: set the same ones, at the same scales, first"
+                           : "it was saved with other LoRA adapters (or scales) active than this session's");
+  }
   if (payload != head.left()) {
     Bad(payload > head.left() ? "truncated: the header announces " + std::to_string(payload) + " payload bytes, " +
                                     std::to_string(head.left()) + " present"

@@ -1,6 +1,7 @@
 // The byte format of a saved session, and its parser. Little-endian throughout:
 //   header (48 bytes): magic "GMKSESS\0", u32 format version, u32 header size, u64 model identity
-//     (runtime/model_identity.h), u64 payload size, u64 payload checksum (Hash64), u64 zero
+//     (runtime/model_identity.h), u64 payload size, u64 payload checksum (Hash64), u64 the identity
+//     of the LoRA adapters active when it was saved (version 4; 0: none, and always 0 before)
 //   payload: i64 context, i64 batch size, i32 KV element type (DType), i32 layers, i64 vocab,
 //     i64 KV row bytes; i64 n tokens, i32 tokens[n]; u64 RNG state[4]; i64 n logits (0 or vocab),
 //     f32 logits[n]; per layer: i64 ring size, i64 first held position b, then the key rows and
@@ -25,7 +26,7 @@
 
 namespace gemmakit {
 
-constexpr uint32_t kSessionStateVersion = 3;
+constexpr uint32_t kSessionStateVersion = 4;
 
 struct SessionStateOptions {
   int64_t context = 0;
@@ -36,6 +37,7 @@ struct SessionStateOptions {
 // A session's state, by reference, for saving.
 struct SessionStateView {
   uint64_t model_id = 0;
+  uint64_t adapters_id = 0;  // AdapterSetIdentity of the active adapters; 0: none
   SessionStateOptions options;
   const std::vector<int32_t>* tokens = nullptr;
   const uint64_t* rng = nullptr;       // 4 words
@@ -56,7 +58,9 @@ struct RestoredSession {
 
 // Writes the blob to dst when dst is not null; returns its size either way.
 size_t EncodeSessionState(const SessionStateView& state, uint8_t* dst);
-// Throws Error(kFormatError) naming what is wrong.
-RestoredSession DecodeSessionState(const uint8_t* data, size_t size, const ModelConfig& config, uint64_t model_id);
+// Throws Error(kFormatError) naming what is wrong; a blob saved with other adapters active than
+// adapters_id says so.
+RestoredSession DecodeSessionState(const uint8_t* data, size_t size, const ModelConfig& config, uint64_t model_id,
+                                   uint64_t adapters_id);
 
 }  // namespace gemmakit

@@ -111,7 +111,7 @@ void Parse(const std::vector<uint8_t>& blob) {
   const gemmakit::ModelConfig& c = Config();
   gemmakit::RestoredSession r;
   try {
-    r = gemmakit::DecodeSessionState(blob.data(), blob.size(), c, kModelId);
+    r = gemmakit::DecodeSessionState(blob.data(), blob.size(), c, kModelId, 0);
   } catch (const gemmakit::Error& e) {
     CHECK(e.status() == gemmakit::Status::kFormatError || e.status() == gemmakit::Status::kUnsupported ||
           e.status() == gemmakit::Status::kInvalidArgument);
@@ -132,7 +132,7 @@ void Parse(const std::vector<uint8_t>& blob) {
   s.cache = r.cache.get();
   std::vector<uint8_t> again(gemmakit::EncodeSessionState(s, nullptr));
   gemmakit::EncodeSessionState(s, again.data());
-  const gemmakit::RestoredSession r2 = gemmakit::DecodeSessionState(again.data(), again.size(), c, kModelId);
+  const gemmakit::RestoredSession r2 = gemmakit::DecodeSessionState(again.data(), again.size(), c, kModelId, 0);
   CHECK(r2.tokens == r.tokens);
   CHECK(std::memcmp(r2.rng, r.rng, sizeof r.rng) == 0);
 }

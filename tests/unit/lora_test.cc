@@ -143,6 +143,54 @@ TEST(Lora, HotSwapAndTwoSessionsWithDifferentAdapters) {
   EXPECT_LE(MaxAbsDiff(fork->logits(0), last), kLogitTolerance);
 }
 
+// A saved session records the adapters active when it was saved: it loads where the same ones are
+// active at the same scales (and continues with the golden's logits), and is refused elsewhere
+// (its keys and values carry the adapters' deltas), leaving the target session as it was.
+TEST(Lora, SavedSessionsRecordTheirAdapters) {
+  const auto model = TinyModel();
+  const test::GoldenCase c1 = test::LoadGoldenCase(kDir, "english/adapter1");
+  const auto a1 = Adapter::Load(model, AdapterDir("adapter1"));
+  const auto a1_again = Adapter::Load(model, AdapterDir("adapter1"));
+  const auto a2 = Adapter::Load(model, AdapterDir("adapter2"));
+  const size_t vocab = static_cast<size_t>(model->info().vocab_size);
+  Session saved(model);
+  saved.SetAdapters({{a1, 1.f}});
+  saved.Evaluate(std::vector<int32_t>(c1.ids.begin(), c1.ids.end() - 1));
+  const std::vector<uint8_t> blob = saved.SaveState();
+
+  auto refused = [&](const std::vector<ActiveAdapter>& set, const char* words) {
+    Session target(model);
+    target.SetAdapters(set);
+    target.Evaluate({2, 5});
+    try {
+      target.LoadState(blob.data(), blob.size());
+      ADD_FAILURE() << "loaded into a session with other adapters: " << words;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.status(), Status::kFormatError);
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(target.n_past(), 2);
+  };
+  refused({}, "set the same ones");
+  refused({{a2, 1.f}}, "other LoRA adapters");
+  refused({{a1, 0.5f}}, "other LoRA adapters");
+  refused({{a1, 1.f}, {a2, 1.f}}, "other LoRA adapters");
+
+  // The same adapter, loaded again from its folder, is the same adapter.
+  Session target(model);
+  target.SetAdapters({{a1_again, 1.f}});
+  target.LoadState(blob.data(), blob.size());
+  target.Evaluate({c1.ids.back()});
+  const std::vector<float> last(c1.logits.end() - static_cast<std::ptrdiff_t>(vocab), c1.logits.end());
+  EXPECT_LE(MaxAbsDiff(target.logits(0), last), kLogitTolerance);
+
+  // And a session saved without adapters does not load where some are active.
+  Session plain(model);
+  plain.Evaluate({2, 5, 6});
+  const std::vector<uint8_t> plain_blob = plain.SaveState();
+  EXPECT_EQ(test::StatusOf([&] { target.LoadState(plain_blob.data(), plain_blob.size()); }), Status::kFormatError);
+}
+
 TEST(Lora, BatchedDecodeAppliesEachSessionsAdapters) {
   const auto model = TinyModel();
   const test::GoldenCase c1 = test::LoadGoldenCase(kDir, "chat/adapter1");

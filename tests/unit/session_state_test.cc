@@ -14,6 +14,7 @@
 #include "gemmakit.h"
 #include "gemmakit/generation_stepper.h"
 #include "gemmakit/model.h"
+#include "runtime/session_state.h"
 #include "gemmakit/session.h"
 #include "gemmakit/status.h"
 #include "test_util.h"
@@ -178,7 +179,7 @@ TEST_F(SessionStateTest, RefusesOtherModelsAndDamagedBlobs) {
     EXPECT_EQ(load(bad), Status::kFormatError) << "bit flipped at " << at;
   }
   std::vector<uint8_t> newer = blob;
-  newer[8] = 4;  // format version
+  newer[8] = kSessionStateVersion + 1;  // format version
   EXPECT_EQ(load(newer), Status::kUnsupported);
   std::vector<uint8_t> longer = blob;
   longer.push_back(0);
