@@ -240,6 +240,25 @@ def main(binary, data):
     check(len(pairs) == 6 and max(abs(a - m) for a, m, _ in pairs) < 5e-3,
           f"--lora equals --lora-merge ({pairs})")
     check(len(pairs) == 6 and max(abs(a - b) for a, _, b in pairs) > 0.05, f"--lora changes the base ({pairs})")
+    # Per request, as llama-server takes them: "lora": [{"id", "scale"}] replaces the default set.
+    with Server(binary, lora, "--lora", adapter) as s:
+        status, listed, _ = s.request("GET", "/lora-adapters")
+        check(status == 200 and len(listed) == 1 and listed[0]["id"] == 0 and abs(listed[0]["scale"] - 0.5) < 1e-6,
+              f"/lora-adapters lists the adapter ({status}, {listed})")
+        def lp(extra):
+            status, body, _ = s.request("POST", "/v1/completions", {**completion, **extra})
+            return body["choices"][0]["logprobs"]["token_logprobs"] if status == 200 else (status, body)
+        default, off, half = lp({}), lp({"lora": [{"id": 0, "scale": 0}]}), lp({"lora": [{"id": 0, "scale": 0.5}]})
+        check(default == logprobs["run-time"], f"no lora field: the default set ({default})")
+        check(off == logprobs["base"], f"scale 0: the base model ({off})")
+        check(half == logprobs["run-time"], f"the same set given per request ({half})")
+        check(lp({}) == logprobs["run-time"], "the default set again after another set's requests")
+        expect_error(s.request("POST", "/v1/completions", {**completion, "lora": [{"id": 3, "scale": 1}]}), 400,
+                     "invalid_value", "an unknown lora id")
+        expect_error(s.request("POST", "/v1/completions", {**completion, "lora": [{"id": 0}, {"id": 0}]}), 400,
+                     "invalid_value", "a lora id named twice")
+        expect_error(s.request("POST", "/v1/completions", {**completion, "lora": {"id": 0}}), 400,
+                     "invalid_type", "lora not an array")
     with Server(binary, mini, "--weights", "q8_0", "--precision", "fast") as s:
         status, body, _ = s.request("POST", "/v1/completions", {"model": "gemma3-mini", "prompt": "Hi", "max_tokens": 3})
         check(status == 200 and body["usage"]["completion_tokens"] > 0, f"--weights q8_0 --precision fast ({status})")

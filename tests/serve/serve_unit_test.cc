@@ -199,24 +199,63 @@ TEST(ServeSessionPool, ReusesTheSessionWithTheLongestCommonPrefix) {
   gemmakit_session_params_init(&params, sizeof params);
   SessionPool pool(model.get(), params, 2);
   int64_t shared = -1;
-  Lease a = pool.Acquire({1, 2, 3}, &shared);
+  Lease a = pool.Acquire({1, 2, 3}, {}, &shared);
   EXPECT_EQ(shared, 0);
-  Lease b = pool.Acquire({1, 5}, &shared);
+  Lease b = pool.Acquire({1, 5}, {}, &shared);
   gemmakit_session* a_session = a.session;
   a.tokens = {1, 2, 3};
   b.tokens = {1, 5};
   pool.Release(std::move(a));
   pool.Release(std::move(b));
-  Lease c = pool.Acquire({1, 2, 3, 4}, &shared);
+  Lease c = pool.Acquire({1, 2, 3, 4}, {}, &shared);
   EXPECT_EQ(c.session, a_session);
   EXPECT_EQ(shared, 3);
   pool.Release(std::move(c));
-  Lease d = pool.Acquire({1, 2, 7}, &shared);  // a third session would pass max_idle: the oldest goes
-  Lease e = pool.Acquire({9}, &shared);
+  Lease d = pool.Acquire({1, 2, 7}, {}, &shared);  // a third session would pass max_idle: the oldest goes
+  Lease e = pool.Acquire({9}, {}, &shared);
   EXPECT_EQ(shared, 0);
   pool.Release(std::move(d));
   pool.Release(std::move(e));
   EXPECT_EQ(pool.idle(), 2u);
+}
+
+// A session's keys carry its adapters' deltas: a prefix is reused only under the same set; a session
+// taken for another set gets that set and forgets its tokens.
+TEST(ServeSessionPool, MatchesSessionsByAdapterSet) {
+  gemmakit_model* m = nullptr;
+  ASSERT_EQ(gemmakit_model_load(GEMMAKIT_TEST_DATA "/gemma3-lora-tiny", nullptr, &m), GEMMAKIT_OK);
+  const std::unique_ptr<gemmakit_model, ModelDeleter> model(m);
+  gemmakit_adapter* adapter = nullptr;
+  ASSERT_EQ(gemmakit_adapter_load(m, GEMMAKIT_TEST_DATA "/gemma3-lora-tiny/adapters/adapter1", &adapter), GEMMAKIT_OK);
+  gemmakit_session_params params;
+  gemmakit_session_params_init(&params, sizeof params);
+  {
+    SessionPool pool(m, params, 2, {adapter});
+    const AdapterSet lora = {{0, 1.f}};
+    int64_t shared = -1;
+    Lease a = pool.Acquire({2, 3, 4}, lora, &shared);
+    EXPECT_EQ(a.adapters, lora);
+    a.tokens = {2, 3, 4};
+    gemmakit_session* session = a.session;
+    pool.Release(std::move(a));
+    Lease b = pool.Acquire({2, 3, 4, 5}, {}, &shared);
+    EXPECT_EQ(b.session, session);  // the only idle one, its adapters switched off
+    EXPECT_EQ(shared, 0);
+    EXPECT_TRUE(b.adapters.empty());
+    EXPECT_TRUE(b.tokens.empty());
+    b.tokens = {2, 3, 4};
+    pool.Release(std::move(b));
+    Lease c = pool.Acquire({2, 3, 4, 5}, lora, &shared);
+    EXPECT_EQ(shared, 0);
+    EXPECT_EQ(c.adapters, lora);
+    c.tokens = {2, 3, 4};
+    pool.Release(std::move(c));
+    Lease d = pool.Acquire({2, 3, 4, 9}, lora, &shared);
+    EXPECT_EQ(shared, 3);
+    pool.Release(std::move(d));
+    EXPECT_THROW(pool.Acquire({2}, {{1, 1.f}}, &shared), ApiError);  // no adapter 1
+  }
+  gemmakit_adapter_free(adapter);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gemmakit.h"
@@ -53,6 +54,10 @@ struct GenerationRequest {
   // tools: OpenAI's array as JSON text ("" for none); tool_choice "auto", "none", "required", or
   // "function" with forced_tool naming it.
   std::vector<gemmakit_logit_bias> logit_bias;
+  // LoRA adapters for this request, as llama-server takes them ("lora": [{"id", "scale"}]): the
+  // server's --lora adapters by index; set, it replaces the server's default set (every --lora at its
+  // scale), and an adapter it leaves out or scales by 0 is off. Empty optional: the default set.
+  std::optional<std::vector<std::pair<int32_t, float>>> lora;
   std::string tools_json;
   std::string tool_choice = "auto";
   std::string forced_tool;

@@ -133,6 +133,20 @@ void RegisterRoutes(httplib::Server& server, ServerContext& ctx) {
   server.Get("/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
     res.set_content(ctx.metrics.Render(), "text/plain; version=0.0.4");
   });
+  // The --lora adapters a request may name by id, as llama-server lists them (behind the API keys).
+  server.Get("/lora-adapters", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    try {
+      ctx.access.Admit(req.get_header_value("Authorization"), req.remote_addr);
+    } catch (const ApiError& e) {
+      SendError(res, e, ctx.metrics);
+      return;
+    }
+    json list = json::array();
+    for (size_t i = 0; i < ctx.options.loras.size(); ++i) {
+      list.push_back({{"id", i}, {"path", ctx.options.loras[i].dir}, {"scale", ctx.options.loras[i].scale}});
+    }
+    res.set_content(list.dump(), "application/json");
+  });
   server.Get("/v1/models", [&ctx](const httplib::Request&, httplib::Response& res) {
     const json model = {{"id", ctx.options.model_name}, {"object", "model"}, {"created", 0}, {"owned_by", "gemmakit"}};
     res.set_content(json{{"object", "list"}, {"data", json::array({model})}}.dump(), "application/json");

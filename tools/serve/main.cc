@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     so.session.context_length = opts.context;
     for (size_t i = 0; i < adapters.size(); ++i) {
       so.adapters.push_back(adapters[i]);
-      so.adapter_scales.push_back(opts.loras[i].scale);
+      if (opts.loras[i].scale != 0) so.default_adapters.emplace_back(static_cast<int32_t>(i), opts.loras[i].scale);
     }
     Scheduler scheduler(model, so, metrics);
     AccessControl access(opts.api_keys, opts.rate_limit);

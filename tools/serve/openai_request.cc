@@ -1,6 +1,7 @@
 #include "openai_request.h"
 
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
@@ -81,6 +82,21 @@ void ParseCommon(const json& j, ParsedRequest& out) {
       }
       g.logit_bias.push_back({static_cast<int32_t>(token), bias.get<float>()});
     }
+  }
+  if (Present(j, "lora")) {
+    const json& lora = j["lora"];
+    if (!lora.is_array()) throw WrongType("lora", "an array of {\"id\", \"scale\"} objects");
+    std::vector<std::pair<int32_t, float>> set;
+    for (const json& a : lora) {
+      if (!a.is_object() || !a.contains("id") || !a["id"].is_number_integer() || a["id"].get<int64_t>() < 0 ||
+          a["id"].get<int64_t>() > INT32_MAX || (a.contains("scale") && !a["scale"].is_number())) {
+        throw BadRequest("invalid_value", "lora takes objects {\"id\": adapter index, \"scale\": number}", "lora");
+      }
+      const double scale = a.value("scale", 1.0);
+      if (!std::isfinite(scale)) throw BadRequest("invalid_value", "a lora scale must be finite", "lora");
+      set.emplace_back(static_cast<int32_t>(a["id"].get<int64_t>()), static_cast<float>(scale));
+    }
+    g.lora = std::move(set);
   }
   if (Present(j, "stream")) {
     if (!j["stream"].is_boolean()) throw WrongType("stream", "a boolean");

@@ -29,7 +29,7 @@ static gemmakit_session_params WithAbort(gemmakit_session_params p, int32_t (*ca
 Scheduler::Scheduler(gemmakit_model* model, SchedulerOptions options, Metrics& metrics)
     : model_(model), options_(options), metrics_(metrics),
       pool_(model, WithAbort(options.session, &Scheduler::AbortPrefill, this), options.idle_sessions,
-            options.adapters, options.adapter_scales) {
+            options.adapters) {
   gemmakit_model_info info{};
   info.struct_size = sizeof info;
   if (gemmakit_model_get_info(model, &info) == GEMMAKIT_OK) {
@@ -56,6 +56,7 @@ std::shared_ptr<RequestChannel> Scheduler::Submit(GenerationRequest request) {
     throw BadRequest("invalid_value", "n must be at most " + std::to_string(options_.max_batch) +
                                           " (the server's --parallel)", "n");
   }
+  AdaptersOf(request);  // a bad set is refused before it waits in the queue
   auto job = std::make_shared<Job>();
   job->request = std::move(request);
   job->channel = std::make_shared<RequestChannel>();
@@ -149,6 +150,7 @@ void Scheduler::Start(const std::shared_ptr<Job>& job) {
         return;
       }
       seq.lease.tokens = lease.tokens;
+      seq.lease.adapters = lease.adapters;  // a fork keeps its parent's adapters
     } else {
       seq.lease = std::move(lease);
     }
@@ -197,11 +199,32 @@ bool Scheduler::CheckConstraint(const std::shared_ptr<Job>& job, Lease& lease) {
   return false;
 }
 
+AdapterSet Scheduler::AdaptersOf(const GenerationRequest& request) const {
+  if (!request.lora) return options_.default_adapters;
+  AdapterSet set;
+  for (const auto& [id, scale] : *request.lora) {
+    if (id < 0 || static_cast<size_t>(id) >= options_.adapters.size()) {
+      throw BadRequest("invalid_value",
+                       "lora id " + std::to_string(id) + " is not one of the server's " +
+                           std::to_string(options_.adapters.size()) + " adapter(s) (GET /lora-adapters lists them)",
+                       "lora");
+    }
+    for (const auto& a : set) {
+      if (a.first == id) {
+        throw BadRequest("invalid_value", "lora names adapter " + std::to_string(id) + " twice", "lora");
+      }
+    }
+    if (scale != 0) set.emplace_back(id, scale);
+  }
+  std::sort(set.begin(), set.end());
+  return set;
+}
+
 Lease Scheduler::Prefill(Job& job, bool& tokens_known) {
   const std::vector<int32_t> prompt = PromptTokens(model_, job.request);
   tokens_known = !prompt.empty();
   int64_t shared = 0;
-  Lease lease = pool_.Acquire(prompt, &shared);
+  Lease lease = pool_.Acquire(prompt, AdaptersOf(job.request), &shared);
   metrics_.PrefixReuse(shared);
   prefilling_ = job.channel.get();
   try {

@@ -26,10 +26,10 @@ struct SchedulerOptions {
   size_t max_queue = 256;    // requests waiting beyond that are refused (503)
   size_t idle_sessions = 4;  // finished sessions kept for prefix reuse
   gemmakit_session_params session;
-  // Run-time LoRA adapters every session gets, at their scales (owned by the caller; they outlive
-  // the scheduler).
+  // The run-time LoRA adapters requests may name by index (owned by the caller; they outlive the
+  // scheduler), and the set a request that names none runs with.
   std::vector<const gemmakit_adapter*> adapters;
-  std::vector<float> adapter_scales;
+  AdapterSet default_adapters;
 };
 
 class Scheduler {
@@ -72,6 +72,9 @@ class Scheduler {
   void Start(const std::shared_ptr<Job>& job);
   // Evaluates the job's prompt into a pooled session; returns its lease and whether its tokens are known.
   Lease Prefill(Job& job, bool& tokens_known);
+  // The adapters a request runs with (sorted by index, none at scale 0); throws ApiError (400) for an
+  // unknown index or one named twice.
+  AdapterSet AdaptersOf(const GenerationRequest& request) const;
   // Choice i's sampler settings, the request's constraint included.
   gemmakit_sampling_params Sampling(const Job& job, int32_t i) const;
   // Fails the job (400) when its constraint does not compile: before any token is sent.

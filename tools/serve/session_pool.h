@@ -5,30 +5,39 @@
 
 #include <cstdint>
 #include <deque>
+#include <utility>
 #include <vector>
 
 #include "gemmakit.h"
 
 namespace gemmakit_serve {
 
+// LoRA adapters active in a session: indices into the pool's adapters with their scales, by index,
+// none scaled by 0. Two sessions hold the same keys for the same tokens only under the same set.
+using AdapterSet = std::vector<std::pair<int32_t, float>>;
+
 struct Lease {
   gemmakit_session* session = nullptr;
   std::vector<int32_t> tokens;  // what the session holds, as far as known ([] when unknown)
+  AdapterSet adapters;          // active in the session
 };
 
 class SessionPool {
  public:
-  // Sessions are created with params and the adapters at their scales (none: the base model); at
-  // most max_idle finished ones are kept.
+  // Sessions are created with params; `adapters` are the LoRA adapters sets may name (owned by the
+  // caller, outliving the pool); at most max_idle finished sessions are kept.
   SessionPool(gemmakit_model* model, const gemmakit_session_params& params, size_t max_idle,
-              std::vector<const gemmakit_adapter*> adapters = {}, std::vector<float> adapter_scales = {});
+              std::vector<const gemmakit_adapter*> adapters = {});
   ~SessionPool();
   SessionPool(const SessionPool&) = delete;
   SessionPool& operator=(const SessionPool&) = delete;
 
-  // The idle session whose tokens share the longest prefix with prompt (the least recently used
-  // when none shares any, a new one when none is idle); *shared receives that prefix's length. Throws ApiError when no session can be made.
-  Lease Acquire(const std::vector<int32_t>& prompt, int64_t* shared);
+  // A session with `set` active: the idle one under that set whose tokens share the longest prefix
+  // with prompt (else the least recently used idle one, its set replaced and its tokens forgotten, else
+  // a new one); *shared receives that prefix's length. Throws ApiError when no session can be made or
+  // the set names an adapter the pool does not have.
+  Lease Acquire(const std::vector<int32_t>& prompt, const AdapterSet& set, int64_t* shared);
+  size_t adapters() const { return adapters_.size(); }
   // Keeps the session for reuse; the least recently used one is freed beyond max_idle.
   void Release(Lease lease);
   size_t idle() const { return idle_.size(); }
@@ -39,7 +48,8 @@ class SessionPool {
   gemmakit_session_params params_;
   size_t max_idle_;
   std::vector<const gemmakit_adapter*> adapters_;
-  std::vector<float> adapter_scales_;
+
+  void SetAdapters(Lease& lease, const AdapterSet& set) const;
   std::deque<Lease> idle_;  // most recently released last
 };
 
