@@ -236,6 +236,22 @@ func TestChatWithImages(t *testing.T) {
 	}
 }
 
+// The library's table of type names: "q8_0" converts the matrices; an unknown name lists the known ones.
+func TestWeightsConvertedAtLoadByName(t *testing.T) {
+	m, err := LoadWith(modelDir(), LoadOptions{WeightType: "q8_0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := m.Info()
+	if err != nil || info.WeightType != "Q8_0" {
+		t.Fatalf("converted model: %+v, %v", info, err)
+	}
+	m.Close()
+	if _, err := LoadWith(modelDir(), LoadOptions{WeightType: "q9"}); err == nil || !strings.Contains(err.Error(), "q4_k_m") {
+		t.Fatalf("unknown type: %v", err)
+	}
+}
+
 // A Gemma 3n checkpoint cut to fewer layers at load; a bad spec names its field.
 func TestMatFormerSliceAtLoad(t *testing.T) {
 	dir := filepath.Join(filepath.Dir(modelDir()), "gemma3n-tiny")

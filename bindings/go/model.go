@@ -56,6 +56,9 @@ type LoadOptions struct {
 	Slice string
 	// MergeAdapters are PEFT LoRA folders folded into the weights at load (Scale 0 counts as 1).
 	MergeAdapters []MergedAdapter
+	// WeightType converts the weight matrices at load: a llama-quantize preset or type by its name
+	// ("q4_k_m", "q8_0", "bf16", ...; the library's table); "" keeps the stored types.
+	WeightType string
 }
 
 // MergedAdapter is a LoRA folder merged at load, at a scale.
@@ -104,6 +107,13 @@ func LoadWith(path string, o LoadOptions) (*Model, error) {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if o.WeightType != "" {
+		name := C.CString(o.WeightType)
+		defer C.free(unsafe.Pointer(name))
+		if err := check(C.gemmakit_weight_type_from_name(name, &params.weight_type)); err != nil {
+			return nil, err
+		}
+	}
 	m := &Model{}
 	if err := check(C.gemmakit_model_load(cpath, &params, &m.p)); err != nil {
 		return nil, err

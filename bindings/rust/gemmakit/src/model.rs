@@ -75,6 +75,9 @@ pub struct LoadOptions {
     pub slice: Option<std::path::PathBuf>,
     /// PEFT LoRA folders folded into the weights at load, with their scales (1: as trained).
     pub merge_adapters: Vec<(std::path::PathBuf, f32)>,
+    /// Converts the weight matrices at load: a llama-quantize preset or type by its name ("q4_k_m",
+    /// "q8_0", "bf16", ...; the library's table); None keeps the stored types.
+    pub weight_type: Option<String>,
 }
 
 /// The model's image geometry (`gemmakit_model_image_info`).
@@ -120,6 +123,10 @@ impl Model {
         let mut p: sys::gemmakit_model_params = unsafe { std::mem::zeroed() };
         check(unsafe { sys::gemmakit_model_params_init(&mut p, size_of::<sys::gemmakit_model_params>()) })?;
         p.n_threads = options.n_threads;
+        if let Some(name) = &options.weight_type {
+            let c_name = c_text(name)?;
+            check(unsafe { sys::gemmakit_weight_type_from_name(c_name.as_ptr(), &mut p.weight_type) })?;
+        }
         p.precision = match options.precision {
             Precision::Exact => sys::GEMMAKIT_PRECISION_EXACT,
             Precision::Fast => sys::GEMMAKIT_PRECISION_FAST,

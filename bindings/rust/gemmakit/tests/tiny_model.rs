@@ -183,6 +183,17 @@ fn chat_with_images() {
 }
 
 #[test]
+fn weights_converted_at_load_by_name() {
+    // The library's table of type names: "q8_0" converts the matrices; an unknown name lists the known ones.
+    let options = gemmakit::LoadOptions { weight_type: Some("q8_0".into()), ..Default::default() };
+    let model = Model::load_with(model_dir(), &options).unwrap();
+    assert_eq!(model.info().unwrap().weight_type, "Q8_0");
+    let options = gemmakit::LoadOptions { weight_type: Some("q9".into()), ..Default::default() };
+    let err = Model::load_with(model_dir(), &options).err().expect("an unknown type must fail");
+    assert!(err.to_string().contains("q4_k_m"), "{err}");
+}
+
+#[test]
 fn matformer_slice_at_load() {
     // A Gemma 3n checkpoint cut to fewer layers at load; a bad spec names its field.
     let dir = model_dir().parent().unwrap().join("gemma3n-tiny");
