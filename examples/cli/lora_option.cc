@@ -7,20 +7,17 @@
 
 namespace cli {
 
-LoraMergeOptions::LoraMergeOptions(const Args& args) {
-  for (const std::string& v : args.GetAll("lora-merge")) {
-    const LoraSpec spec = ParseLoraSpec(v);
-    dirs_.push_back(spec.dir);
-    scales_.push_back(spec.scale);
-  }
-  for (const std::string& d : dirs_) ptrs_.push_back(d.c_str());
+namespace {
+
+std::vector<LoraSpec> MergeSpecs(const Args& args) {
+  std::vector<LoraSpec> specs;
+  for (const std::string& v : args.GetAll("lora-merge")) specs.push_back(ParseLoraSpec(v));
+  return specs;
 }
 
-void LoraMergeOptions::Apply(gemmakit_model_params& mp) const {
-  mp.merge_adapters = ptrs_.data();
-  mp.merge_adapter_scales = scales_.data();
-  mp.n_merge_adapters = static_cast<int32_t>(ptrs_.size());
-}
+}  // namespace
+
+LoraMergeOptions::LoraMergeOptions(const Args& args) : MergeAdapterParams(MergeSpecs(args)) {}
 
 int ApplyLoraOptions(const Args& args, gemmakit_model* model, gemmakit_session* session) {
   const std::vector<std::string> values = args.GetAll("lora");

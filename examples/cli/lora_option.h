@@ -14,16 +14,9 @@ namespace cli {
 using gemmakit_app::LoraSpec;
 using gemmakit_app::ParseLoraSpec;
 // The --lora-merge adapters, kept for gemmakit_model_params to point into.
-class LoraMergeOptions {
+class LoraMergeOptions : public gemmakit_app::MergeAdapterParams {
  public:
   explicit LoraMergeOptions(const Args& args);
-  // Sets mp's merge_adapters fields; valid while this object lives.
-  void Apply(gemmakit_model_params& mp) const;
-
- private:
-  std::vector<std::string> dirs_;
-  std::vector<const char*> ptrs_;
-  std::vector<float> scales_;
 };
 // Loads every --lora adapter for model and makes them active in session. Returns an exit code.
 int ApplyLoraOptions(const Args& args, gemmakit_model* model, gemmakit_session* session);

@@ -138,4 +138,12 @@ void GatedFeedForward(const ModelConfig& c, size_t layer, const LayerWeights& lw
   Project(Projection::kDown, layer, s.gate.data(), n, lw.down_proj, segments, out, ex, mm);
 }
 
+void AddBlockOutput(const float* post_norm, float eps, size_t n, size_t d, float* out, float* x, Executor* ex) {
+  ForPromptRows(ex, n, [&](size_t r0, size_t r1) {
+    float* o = out + r0 * d;
+    if (post_norm) RmsNorm(o, r1 - r0, d, post_norm, eps, o);
+    for (size_t i = 0; i < (r1 - r0) * d; ++i) x[r0 * d + i] += o[i];
+  });
+}
+
 }  // namespace gemmakit

@@ -38,6 +38,10 @@ void ForPromptRows(Executor* ex, size_t rows, Fn fn) {
   ParallelFor(ex, rows, kPromptRowsPerTask, fn);
 }
 
+// (post-norm) → residual: out [n, d] normed in place when post_norm is set (sandwich norms), then
+// added to the residual stream x, row by row across the executor.
+void AddBlockOutput(const float* post_norm, float eps, size_t n, size_t d, float* out, float* x, Executor* ex);
+
 // Named intermediates for a DebugTap: (name, data, cols), rows = the pass's n.
 using BlockTap = std::function<void(const char* name, const std::vector<float>& data, size_t cols)>;
 

@@ -45,12 +45,8 @@ int main(int argc, char** argv) {
   if (!opts.mmproj_path.empty()) mp.mmproj_path = opts.mmproj_path.c_str();
   mp.weight_type = opts.weight_type;
   mp.precision = opts.precision;
-  std::vector<const char*> merge_dirs;
-  std::vector<float> merge_scales;
-  for (const auto& m : opts.lora_merges) merge_dirs.push_back(m.dir.c_str()), merge_scales.push_back(m.scale);
-  mp.merge_adapters = merge_dirs.data();
-  mp.merge_adapter_scales = merge_scales.data();
-  mp.n_merge_adapters = static_cast<int32_t>(merge_dirs.size());
+  const gemmakit_app::MergeAdapterParams merges(opts.lora_merges);
+  merges.Apply(mp);
   gemmakit_model* model = nullptr;
   if (gemmakit_model_load(opts.model_path.c_str(), &mp, &model) != GEMMAKIT_OK) {
     fprintf(stderr, "gemmakit-serve: cannot load %s: %s\n", opts.model_path.c_str(), gemmakit_last_error());

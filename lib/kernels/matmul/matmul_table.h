@@ -52,8 +52,8 @@ struct MatMulEntry {
   size_t prompt_inputs = 4;
 };
 
-// The plan for n inputs (decode below the entry's prompt_inputs) of `weight` on `isa`; kAvxVnni names the AVX2 tier's
-// AVX-VNNI variants and takes the AVX2 plans for every other type.
+// The plan for n inputs (decode below the entry's prompt_inputs) of `weight` on `isa`; kAvxVnni
+// names the AVX2 tier's AVX-VNNI variants and takes the AVX2 plans for every other type.
 const MatMulPlan& FindMatMulPlan(Isa isa, DType weight, size_t n);
 // What the table is looked up by on this CPU: BestIsa(), or kAvxVnni on the AVX2 tier where
 // CpuHasAvxVnni().

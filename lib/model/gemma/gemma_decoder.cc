@@ -9,19 +9,6 @@
 #include "kernels/norm.h"
 
 namespace gemmakit {
-namespace {
-
-// (post-norm) → residual: out [n, d] normed in place where the family has sandwich norms (post_norm
-// set), then added to the residual stream x.
-void AddBlockOutput(const float* post_norm, float eps, size_t n, size_t d, float* out, float* x, Executor* ex) {
-  ForPromptRows(ex, n, [&](size_t r0, size_t r1) {
-    float* o = out + r0 * d;
-    if (post_norm) RmsNorm(o, r1 - r0, d, post_norm, eps, o);
-    for (size_t i = 0; i < (r1 - r0) * d; ++i) x[r0 * d + i] += o[i];
-  });
-}
-
-}  // namespace
 
 struct GemmaDecoder::Activations {
   size_t n = 0;

@@ -48,11 +48,7 @@ void Gemma3nDecoder::Layer(size_t il, const ForwardRequest& req, const std::vect
   });
   RmsNormRows(a.mixed.data(), n, d, lw.pre_ffw_norm.data(), eps, a.normed.data(), ex);
   GatedFeedForward(c_, il, lw, a.normed.data(), n, segments, a.s, a.ffw.data(), ex, mm_);
-  ForPromptRows(ex, n, [&](size_t r0, size_t r1) {
-    float* f = &a.ffw[r0 * d];
-    RmsNorm(f, r1 - r0, d, lw.post_ffw_norm.data(), eps, f);
-    for (size_t i = 0; i < (r1 - r0) * d; ++i) a.mixed[r0 * d + i] += f[i];
-  });
+  AddBlockOutput(lw.post_ffw_norm.data(), eps, n, d, a.ffw.data(), a.mixed.data(), ex);
   a.Tap("layer_out", layer, a.mixed.data(), d);
 
   AltUpCorrect(xw.altup, g, a.predictions.data(), a.mixed.data(), n, d, eps, a.streams.data(), ex);
