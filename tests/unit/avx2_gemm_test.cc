@@ -1,7 +1,7 @@
-// The AVX2 float matmul kernels (kernels/matmul/x86_avx2_gemm.cc), called directly wherever the
-// CPU has AVX2, whatever GEMMAKIT_ISA lets the dispatcher pick: the float32 GEMM and the bf16
-// decode kernel against MatMulReference for every weight type, on odd shapes. (The Q8_0 / Q4_0
-// micro-kernels: qgemm_ukernels_test.cc.)
+// The x86 float matmul kernels (kernels/matmul/x86_avx2_gemm.cc, x86_avx512_f32_gemm.cc), called
+// directly wherever the CPU has the instructions, whatever GEMMAKIT_ISA lets the dispatcher pick: the
+// float32 GEMM (AVX2 and AVX-512) and the bf16 decode kernel against MatMulReference for every weight
+// type, on odd shapes. (The Q8_0 / Q4_0 micro-kernels: qgemm_ukernels_test.cc.)
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -60,6 +60,35 @@ TEST(Avx2Gemm, F32GemmMatchesReferenceForEveryWeightType) {
           ExpectMatchesReference(w, x, n, y,
                                  std::string(DTypeName(type)) + " rows=" + std::to_string(rows) +
                                      " cols=" + std::to_string(cols) + " n=" + std::to_string(n));
+        }
+      }
+    }
+  }
+}
+
+// The zmm GEMM sums in the AVX2 one's order: the same bits, for every weight type and tile edge.
+TEST(Avx512Gemm, F32GemmEqualsAvx2GemmToTheBit) {
+  if (!CpuHas(Isa::kAvx512)) GTEST_SKIP() << "no AVX-512 on this CPU";
+  std::mt19937 rng(11);
+  for (DType type : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ4_K, DType::kQ6_K}) {
+    const bool k_quant = IsQuantized(type);
+    for (size_t rows : {1u, 9u, 17u, 33u, 70u, 130u}) {
+      for (size_t cols : k_quant ? std::vector<size_t>{256, 768} : std::vector<size_t>{1, 31, 257, 300, 1152}) {
+        std::vector<uint8_t> storage;
+        const MatrixView w = MakeWeights(type, rows, cols, storage, rng);
+        for (size_t n : {4u, 7u, 8u, 9u, 17u, 25u}) {
+          std::vector<float> x(n * cols);
+          for (float& v : x) v = std::normal_distribution<float>(0.f, 1.f)(rng);
+          std::vector<float> want(n * rows, NAN), got(n * rows, NAN);
+          GemmF32Avx2(w, x.data(), n, want.data(), 0, rows);
+          // Rows [r0, r1) as a task gets them: a split off the 16-row panels.
+          const size_t split = rows > 40 ? 40 : 0;
+          if (split) GemmF32Avx512(w, x.data(), n, got.data(), 0, split);
+          GemmF32Avx512(w, x.data(), n, got.data(), split, rows);
+          for (size_t j = 0; j < want.size(); ++j) {
+            ASSERT_EQ(got[j], want[j]) << DTypeName(type) << " rows=" << rows << " cols=" << cols << " n=" << n
+                                       << " output " << j;
+          }
         }
       }
     }

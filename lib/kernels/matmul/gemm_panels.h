@@ -34,6 +34,8 @@ void GemmQ8Avx512(const MatrixView& w, const PackedInputsQ8& x, size_t n, float*
 // The AVX2 float kernels (x86_avx2_gemm.cc): the float32 GEMM cache-blocked over columns; BF16
 // decode. (Q8_0 / Q4_0 on AVX2: the micro-kernels of ukernels.h on the blocks in place.)
 void GemmF32Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
+// The same GEMM on zmm registers (x86_avx512_f32_gemm.cc; AVX-512F): the same bits as GemmF32Avx2.
+void GemmF32Avx512(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
 void GemvBF16Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
 
 // Rows [r0, r1) of y = x · Wᵀ for Q8_0 / Q4_0 weights with one ISA's panel kernel: on w.panels

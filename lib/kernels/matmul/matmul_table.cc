@@ -57,9 +57,12 @@ constexpr MatMulPlan U8Panels(const char* name, U8GemmFn fn) {
 // which a handful of inputs do not pay back; the decode kernels read the weights in place, a few
 // inputs per pass. Crossovers on a Zen 4 (1B BF16 prompts of 8-24 tokens, 2 threads, t/s GEMM ->
 // decode kernels: AVX2 8: 29 -> 51, 12: 39 -> 52, 16: 52 -> 51, 24: 67 -> 61; AVX-512 row dots
-// 8: 29 -> 38, 12: 46 -> 50, 16: 54 -> 43).
+// 8: 29 -> 38, 12: 46 -> 50, 16: 54 -> 43). On a Xeon (family 6 model 207, no AVX512_BF16), AVX-512 GEMM
+// -> the AVX2 decode kernel: 8: 21 -> 24, 12: 27 -> 24, 16: 28 -> 25, 24: 41 -> 29.
 constexpr size_t kBF16PromptInputsAvx2 = 16, kBF16PromptInputsAvx512 = 12;
 constexpr MatMulPlan kF32GemmAvx2 = {MatMulPath::kFloatRows, "f32_gemm_16x6__avx2", nullptr, GemmF32Avx2, 64, 0, 1, nullptr};
+constexpr MatMulPlan kF32GemmAvx512 = {
+    MatMulPath::kFloatRows, "f32_gemm_32x12__avx512", nullptr, GemmF32Avx512, 64, 0, 1, nullptr};
 constexpr MatMulPlan kBF16GemvAvx2 = {MatMulPath::kFloatRows, "bf16_f32_gemv_1x3__avx2", nullptr, GemvBF16Avx2, 0, 65536, 1, nullptr};  // about 64 KB of weights per task
 #endif
 
@@ -74,20 +77,25 @@ const MatMulEntry kTable[] = {
     // load with vpdpbusd on ymm (x86_avx512_rows8_panels_qgemm.cc; Zen 4, one thread, 6912 x 1152:
     // Q5_0 16.4 GB/s on the 16-row kernel in place -> 36-38, 1B Q4_K_M tg128 24.5 -> 29-33 t/s),
     // Q5_1 on the blocks in place, the rarer types on the AVX-512 row dot kernels.
-    {Isa::kAvx512, DType::kQ5_0, false, QGemm(kQ5_0x8Q8_0Gemm8x4Avx512, 0, 65536, &kQ5_0Q8_0Gemm16x4Avx512), U8Panels("q5_0_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
-    {Isa::kAvx512, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm16x4Avx512, 0, 65536), U8Panels("q5_1_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
-    {Isa::kAvx512, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1Avx512, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2), U8Panels("q4_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
-    {Isa::kAvx512, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
-    {Isa::kAvx512, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1Avx512, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2), U8Panels("q6_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ5_0, false, QGemm(kQ5_0x8Q8_0Gemm8x4Avx512, 0, 65536, &kQ5_0Q8_0Gemm16x4Avx512),
+     U8Panels("q5_0_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm16x4Avx512, 0, 65536),
+     U8Panels("q5_1_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1Avx512, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2),
+     U8Panels("q4_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536),
+     U8Panels("q5_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
+    {Isa::kAvx512, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1Avx512, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2),
+     U8Panels("q6_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kQ4_1, false, kDotRows, U8Panels("q4_1_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kIQ4_NL, false, kDotRows, U8Panels("iq4_nl_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kIQ4_XS, false, kDotRows, U8Panels("iq4_xs_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kQ2_K, false, kDotRows, U8Panels("q2_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kQ3_K, false, kDotRows, U8Panels("q3_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
-    // Float prompts: the AVX2 GEMM (its 16-row panels beat the 16-lane AVX-512 one it replaced: 1B
-    // BF16 exact pp512 76 -> 107 t/s, 30 s of audio 8.1 -> 5.7 s on a Zen 5).
-    {Isa::kAvx512, DType::kBF16, false, kDotRows, kF32GemmAvx2, kBF16PromptInputsAvx512},
-    {Isa::kAvx512, DType::kF32, true, kDotRows, kF32GemmAvx2},
+    // Float prompts: the AVX2 GEMM's blocking on zmm registers. BF16 decode: the AVX2 kernel, whose
+    // prefetches keep a row's stream ahead where the AVX-512 row dots did not.
+    {Isa::kAvx512, DType::kBF16, false, kBF16GemvAvx2, kF32GemmAvx512, kBF16PromptInputsAvx512},
+    {Isa::kAvx512, DType::kF32, true, kDotRows, kF32GemmAvx512},
     // AVX-VNNI: the AVX2 tier with vpdpbusd in its integer kernels (same tiles, same tasks); every
     // other type takes the AVX2 entries (FindMatMulPlan).
     {Isa::kAvxVnni, DType::kQ8_0, false, QGemm(kQ8_0x8Q8_0Gemm8x4AvxVnni, 0, 65536, &kQ8_0Q8_0Gemm8x4AvxVnni),
@@ -96,10 +104,14 @@ const MatMulEntry kTable[] = {
      QGemm(kQ4_0x8Q8_0Gemm8x32AvxVnni, 16, 0, &kQ4_0Q8_0Gemm8x32AvxVnni)},
     {Isa::kAvxVnni, DType::kQ5_0, false, QGemm(kQ5_0x8Q8_0Gemm8x4AvxVnni, 0, 65536, &kQ5_0Q8_0Gemm8x8AvxVnni),
      QGemm(kQ5_0x8Q8_0Gemm8x32AvxVnni, 16, 0, &kQ5_0Q8_0Gemm8x32AvxVnni)},
-    {Isa::kAvxVnni, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8AvxVnni, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x32AvxVnni, 16, 0)},
-    {Isa::kAvxVnni, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1AvxVnni, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2), U8Panels("q4_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
-    {Isa::kAvxVnni, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
-    {Isa::kAvxVnni, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1AvxVnni, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2), U8Panels("q6_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8AvxVnni, 0, 65536),
+     QGemm(kQ5_1Q8_0Gemm8x32AvxVnni, 16, 0)},
+    {Isa::kAvxVnni, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1AvxVnni, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2),
+     U8Panels("q4_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536),
+     U8Panels("q5_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
+    {Isa::kAvxVnni, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1AvxVnni, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2),
+     U8Panels("q6_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ4_1, false, kDotRows, U8Panels("q4_1_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ2_K, false, kDotRows, U8Panels("q2_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ3_K, false, kDotRows, U8Panels("q3_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
@@ -133,9 +145,12 @@ const MatMulEntry kTable[] = {
     // -> 27.2); AVX-VNNI and AVX-512 run the same panels with vpdpbusd runs (x86_kquant_rows8_tiles.h;
     // Zen 4, AVX2 -> AVX-512 VNNI: Q4_K 19.4-24.3 -> 21.8-28.3, Q6_K 17.9-21.6 -> 21.2-28.3);
     // prompts on the u8 panels.
-    {Isa::kAvx2, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2), U8Panels("q4_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
-    {Isa::kAvx2, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536), U8Panels("q5_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
-    {Isa::kAvx2, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2), U8Panels("q6_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
+    {Isa::kAvx2, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2),
+     U8Panels("q4_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
+    {Isa::kAvx2, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536),
+     U8Panels("q5_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
+    {Isa::kAvx2, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2),
+     U8Panels("q6_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     {Isa::kAvx2, DType::kQ4_1, false, kDotRows, U8Panels("q4_1_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     {Isa::kAvx2, DType::kQ2_K, false, kDotRows, U8Panels("q2_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
     {Isa::kAvx2, DType::kQ3_K, false, kDotRows, U8Panels("q3_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},

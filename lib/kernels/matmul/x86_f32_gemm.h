@@ -1,0 +1,182 @@
+// The cache-blocked float32 GEMM, one body for every x86 vector width: float32 inputs against weights
+// of any type converted to float32 (exact for F32 / F16 / BF16, dequantized for K-quants), a block of
+// 256 columns of 64 rows at a time, packed into panels of one register's rows [k][lane]; a tile of two
+// panels × kInputs inputs, each output a sequential sum over k (the reference's order), carried across
+// column blocks in a small buffer. The order of the sums is the same at every width, so every
+// instantiation gives the same bits.
+//
+// Include only from files compiled with AVX2 (or wider) flags: each ISA's file instantiates its own
+// copy (f32_gemm_16x6__avx2 in x86_avx2_gemm.cc, f32_gemm_32x12__avx512 in x86_avx512_f32_gemm.cc).
+// Everything here has internal linkage, so no copy built with AVX-512 flags can be linked into the
+// AVX2 one.
+#pragma once
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+
+#include "kernels/dtype.h"
+#include "kernels/matmul.h"
+
+namespace gemmakit {
+namespace {  // NOLINT(google-build-namespaces): one copy per ISA file, see above
+
+constexpr size_t kF32BlockCols = 256;  // a multiple of every block size (32, 256)
+constexpr size_t kF32ChunkRows = 64;
+
+// Scratch floats without std::vector: a template member instantiated in an AVX2 file and in an AVX-512
+// one may be linked from the AVX-512 copy, which an AVX2 CPU cannot run.
+struct F32Buffer {
+  std::unique_ptr<float[]> p;
+  size_t capacity = 0;
+  float* data() { return p.get(); }
+  // Room for n floats, zeroed when `zero`.
+  void Resize(size_t n, bool zero) {
+    if (n > capacity) {
+      p.reset(new float[n]);
+      capacity = n;
+    }
+    if (zero) std::memset(p.get(), 0, n * sizeof(float));
+  }
+};
+
+struct F32GemmScratch {
+  F32Buffer panels, acc, row;
+};
+
+// Columns [k0, k0 + kn) of row r as float32 at dst; BF16 / F16 / F32 widened here, the rest (block
+// types) through ConvertToF32.
+inline void RowSliceF32(const MatrixView& w, size_t r, size_t k0, size_t kn, float* dst) {
+  const char* src = static_cast<const char*>(w.data) + r * DTypeBytes(w.dtype, w.cols);
+  size_t k = 0;
+  if (w.dtype == DType::kBF16) {
+    const uint16_t* h = reinterpret_cast<const uint16_t*>(src) + k0;
+    for (; k + 8 <= kn; k += 8) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + k));
+      _mm256_storeu_ps(dst + k, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16)));
+    }
+  } else if (w.dtype == DType::kF16) {
+    const uint16_t* h = reinterpret_cast<const uint16_t*>(src) + k0;
+    for (; k + 8 <= kn; k += 8) {
+      _mm256_storeu_ps(dst + k, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + k))));
+    }
+  }
+  if (k < kn) ConvertToF32(w.dtype, src + DTypeBytes(w.dtype, k0 + k), dst + k, kn - k);
+}
+
+// dst[k * dst_stride + lane] = src[lane * ld + k] for k, lane in [0, 8).
+inline void Transpose8x8(const float* src, size_t ld, float* dst, size_t dst_stride) {
+  __m256 r[8], t[8], s[8];
+  for (size_t i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * ld);
+  for (size_t i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);      // rows i, i+1: elements 0, 1 | 4, 5
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);  // 2, 3 | 6, 7
+  }
+  for (size_t i = 0; i < 8; i += 4) {
+    s[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);          // rows i..i+3: element 0 | 4
+    s[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);      // 1 | 5
+    s[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);  // 2 | 6
+    s[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);  // 3 | 7
+  }
+  for (size_t k = 0; k < 4; ++k) {
+    _mm256_storeu_ps(dst + k * dst_stride, _mm256_permute2f128_ps(s[k], s[k + 4], 0x20));
+    _mm256_storeu_ps(dst + (k + 4) * dst_stride, _mm256_permute2f128_ps(s[k], s[k + 4], 0x31));
+  }
+}
+
+// Columns [k0, k0 + kn) of rows [r0, r0 + rows) as float32, in kLanes-row panels [k][lane] (zero rows
+// pad the last panel pair). Eight rows at a time are widened into a staging block and transposed 8 × 8
+// in registers: the panels are written once, in order, with no zeroing pass.
+template <size_t kLanes>
+void PackBlockF32(const MatrixView& w, size_t r0, size_t rows, size_t k0, size_t kn, F32GemmScratch& s) {
+  static_assert(kLanes % 8 == 0, "panels are whole 8-row transposes");
+  const size_t pairs = (rows + 2 * kLanes - 1) / (2 * kLanes);
+  s.panels.Resize(pairs * 2 * kLanes * kn, false);
+  s.row.Resize(8 * (w.data ? kn : w.cols), false);
+  const size_t ld = w.data ? kn : w.cols;
+  for (size_t g = 0; g < 2 * pairs * kLanes / 8; ++g) {
+    for (size_t j = 0; j < 8; ++j) {
+      float* stage = s.row.data() + j * ld;
+      const size_t r = g * 8 + j;
+      if (r >= rows) {
+        std::memset(stage, 0, ld * sizeof(float));
+      } else if (w.data) {
+        RowSliceF32(w, r0 + r, k0, kn, stage);
+      } else {
+        w.RowToF32(r0 + r, stage);
+      }
+    }
+    const float* src = s.row.data() + (w.data ? 0 : k0);
+    float* dst = s.panels.data() + (g * 8 / kLanes) * kn * kLanes + g * 8 % kLanes;
+    size_t k = 0;
+    for (; k + 8 <= kn; k += 8) Transpose8x8(src + k, ld, dst + k * kLanes, kLanes);
+    for (; k < kn; ++k) {
+      for (size_t j = 0; j < 8; ++j) dst[k * kLanes + j] = src[j * ld + k];
+    }
+  }
+}
+
+// acc[2 panels][kInputs][kLanes] += w[2 panels][k][kLanes] · x[input][k] over k in [0, kn).
+template <class V>
+void TileF32(const float* w, size_t kn, const float* const* xt, float* acc) {
+  constexpr size_t kLanes = V::kLanes, kInputs = V::kInputs;
+  typename V::Reg c[2][kInputs];
+  for (size_t t = 0; t < kInputs; ++t) {
+    c[0][t] = V::Load(acc + t * 2 * kLanes);
+    c[1][t] = V::Load(acc + t * 2 * kLanes + kLanes);
+  }
+  const float* w1 = w + kn * kLanes;
+  for (size_t k = 0; k < kn; ++k) {
+    const typename V::Reg w0v = V::Load(w + k * kLanes), w1v = V::Load(w1 + k * kLanes);
+    for (size_t t = 0; t < kInputs; ++t) {
+      const typename V::Reg xv = V::Broadcast(xt[t] + k);
+      c[0][t] = V::Fmadd(w0v, xv, c[0][t]);
+      c[1][t] = V::Fmadd(w1v, xv, c[1][t]);
+    }
+  }
+  for (size_t t = 0; t < kInputs; ++t) {
+    V::Store(acc + t * 2 * kLanes, c[0][t]);
+    V::Store(acc + t * 2 * kLanes + kLanes, c[1][t]);
+  }
+}
+
+// Rows [r0, r1) of y = x · Wᵀ for n inputs, V: the vector traits (Reg, kLanes, kInputs, Load, Store,
+// Broadcast, Fmadd).
+template <class V>
+void GemmF32(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1) {
+  constexpr size_t kLanes = V::kLanes, kInputs = V::kInputs, kTileRows = 2 * kLanes;
+  thread_local F32GemmScratch s;
+  const size_t n_groups = (n + kInputs - 1) / kInputs;
+  for (size_t c0 = r0; c0 < r1; c0 += kF32ChunkRows) {
+    const size_t rows = std::min(kF32ChunkRows, r1 - c0), pairs = (rows + kTileRows - 1) / kTileRows;
+    // acc[group][pair][input][kTileRows]
+    s.acc.Resize(n_groups * pairs * kInputs * kTileRows, true);
+    for (size_t k0 = 0; k0 < w.cols; k0 += kF32BlockCols) {
+      const size_t kn = std::min(kF32BlockCols, w.cols - k0);
+      PackBlockF32<kLanes>(w, c0, rows, k0, kn, s);
+      for (size_t g = 0; g < n_groups; ++g) {
+        const size_t i = g * kInputs, inputs = std::min(kInputs, n - i);
+        const float* xt[kInputs];
+        for (size_t t = 0; t < kInputs; ++t) xt[t] = x + (i + std::min(t, inputs - 1)) * w.cols + k0;
+        for (size_t p = 0; p < pairs; ++p) {
+          TileF32<V>(s.panels.data() + p * kTileRows * kn, kn, xt,
+                     s.acc.data() + (g * pairs + p) * kInputs * kTileRows);
+        }
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const size_t g = i / kInputs, t = i % kInputs;
+      for (size_t p = 0; p < pairs; ++p) {
+        const size_t valid = std::min(kTileRows, rows - p * kTileRows);
+        std::memcpy(y + i * w.rows + c0 + p * kTileRows, s.acc.data() + ((g * pairs + p) * kInputs + t) * kTileRows,
+                    valid * sizeof(float));
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gemmakit
