@@ -83,7 +83,8 @@ void CopyOut(const std::string& text, char* buf, size_t capacity, size_t* needed
 // gemmakit_model_params' merge-at-load adapters (capi/gemmakit_adapter.cc).
 std::vector<MergedAdapter> ToMergedAdapters(const gemmakit_model_params& p);
 std::vector<ChatMessage> ToMessages(const gemmakit_chat_message* messages, size_t n);
-GenerateOptions ToGenerateOptions(const gemmakit_generate_params* caller);
+// The model's recommended sampling where the caller's params name none.
+GenerateOptions ToGenerateOptions(const gemmakit_generate_params* caller, const Model& model);
 // Checked before generating, so a bad result struct fails the call without touching the session.
 void CheckResult(const gemmakit_generation* result);
 // Keeps the text in the session (the result's view of it) and fills result, if any.

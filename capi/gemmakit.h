@@ -161,6 +161,8 @@ typedef struct gemmakit_model_info {
   char chat_template[32];     /* which official template the checkpoint carries, or "unrecognized" */
   int64_t lookup_bytes;       /* tables read a row per token (Gemma 3n's per-layer embeddings): they
                                  stay mapped from the file, only rows of tokens in use are read */
+  int32_t recommended_sampling; /* GEMMAKIT_SAMPLING_* bits: the sampling fields the checkpoint
+                                   recommends (gemmakit_sampling_params_from_model); 0: none */
 } gemmakit_model_info;
 
 /* Set info->struct_size = sizeof *info before the call. */
@@ -291,8 +293,28 @@ typedef struct gemmakit_sampling_params {
 } gemmakit_sampling_params;
 
 GEMMAKIT_API gemmakit_status gemmakit_sampling_params_init(gemmakit_sampling_params* params, size_t struct_size);
+
+/* Sampling fields as bits (gemmakit_model_info.recommended_sampling). */
+#define GEMMAKIT_SAMPLING_TEMPERATURE 1
+#define GEMMAKIT_SAMPLING_TOP_K 2
+#define GEMMAKIT_SAMPLING_TOP_P 4
+#define GEMMAKIT_SAMPLING_MIN_P 8
+#define GEMMAKIT_SAMPLING_REPEAT_PENALTY 16
+#define GEMMAKIT_SAMPLING_REPEAT_LAST_N 32
+
+/* Fills params as gemmakit_sampling_params_init does, then puts in the sampling the model's
+ * checkpoint recommends, as llama.cpp's tools take it: a folder's generation_config.json (read as
+ * transformers reads it: do_sample false or absent is temperature 0; with sampling on, what the
+ * file leaves out takes transformers' defaults, e.g. top_k 50) or a GGUF file's general.sampling.*
+ * keys. gemmakit_model_info.recommended_sampling says which fields those are. A checkpoint that
+ * recommends nothing leaves the init values (Google's recommended Gemma settings); a value out of
+ * range or of the wrong type is ignored with a warning to the log callback, never a load error.
+ * Apps start from this and set what their user chose, the rule llama-cli follows. */
+GEMMAKIT_API gemmakit_status gemmakit_sampling_params_from_model(const gemmakit_model* model,
+                                                                 gemmakit_sampling_params* params, size_t struct_size);
 /* Draws a token from the last logits (the sampler's RNG is seeded from params->seed by
- * gemmakit_session_generate and gemmakit_session_chat, or here when reseed is non-zero). With a
+ * gemmakit_session_generate and gemmakit_session_chat, or here when reseed is non-zero). params
+ * NULL: the model's recommended sampling (gemmakit_sampling_params_from_model). With a
  * grammar, the session follows the tokens drawn here while the params name the same grammar;
  * reseed (or a new grammar) starts it from the beginning. Tokens evaluated without being drawn
  * here are not followed. */
@@ -313,7 +335,9 @@ typedef int32_t (*gemmakit_text_callback)(const char* text, size_t len, void* us
 typedef struct gemmakit_generate_params {
   uint32_t struct_size;
   int32_t max_tokens;                        /* default 256 */
-  const gemmakit_sampling_params* sampling;  /* NULL: defaults */
+  /* NULL: the model's recommended sampling (gemmakit_sampling_params_from_model), as llama-cli
+   * and llama-server use a GGUF file's; params from gemmakit_sampling_params_init: gemmakit's. */
+  const gemmakit_sampling_params* sampling;
   const char* const* stop;                   /* n_stop NUL-terminated stop strings */
   size_t n_stop;
   gemmakit_text_callback on_text;            /* may be NULL */

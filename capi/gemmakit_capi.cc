@@ -66,8 +66,8 @@ std::vector<gemmakit::ChatMessage> capi::ToMessages(const gemmakit_chat_message*
 
 namespace {
 
-gemmakit_sampling_params DefaultSampling() {
-  gemmakit::SamplingParams d;
+// d's values, with a random seed (C callers ask for a fixed one).
+gemmakit_sampling_params ToCSampling(const gemmakit::SamplingParams& d) {
   gemmakit_sampling_params p{};
   p.struct_size = sizeof p;
   p.temperature = d.temperature;
@@ -80,8 +80,16 @@ gemmakit_sampling_params DefaultSampling() {
   return p;
 }
 
-gemmakit::SamplingParams ToSampling(const gemmakit_sampling_params* caller) {
-  const gemmakit_sampling_params p = capi::ReadParams(caller, DefaultSampling(), "sampling params");
+gemmakit_sampling_params DefaultSampling() { return ToCSampling(gemmakit::SamplingParams{}); }
+
+gemmakit_sampling_params ModelSampling(const gemmakit::Model& model) {
+  return ToCSampling(model.info().recommended_sampling);
+}
+
+// A caller's params, or the model's recommendation when there are none.
+gemmakit::SamplingParams ToSampling(const gemmakit_sampling_params* caller, const gemmakit::Model& model) {
+  const gemmakit_sampling_params p =
+      capi::ReadParams(caller, caller ? DefaultSampling() : ModelSampling(model), "sampling params");
   gemmakit::SamplingParams s;
   s.temperature = p.temperature;
   s.top_k = p.top_k;
@@ -108,11 +116,12 @@ gemmakit_generate_params DefaultGenerate() {
 
 }  // namespace
 
-gemmakit::GenerateOptions capi::ToGenerateOptions(const gemmakit_generate_params* caller) {
+gemmakit::GenerateOptions capi::ToGenerateOptions(const gemmakit_generate_params* caller,
+                                                  const gemmakit::Model& model) {
   const gemmakit_generate_params p = capi::ReadParams(caller, DefaultGenerate(), "generate params");
   gemmakit::GenerateOptions o;
   o.max_tokens = p.max_tokens;
-  o.sampling = ToSampling(p.sampling);
+  o.sampling = ToSampling(p.sampling, model);
   if (p.n_stop > 0 && p.stop == nullptr) Fail(Status::kInvalidArgument, "stop is NULL but n_stop is not 0");
   for (size_t i = 0; i < p.n_stop; ++i) {
     if (!p.stop[i]) Fail(Status::kInvalidArgument, "stop string " + std::to_string(i) + " is NULL");
@@ -257,6 +266,7 @@ gemmakit_status gemmakit_model_get_info(const gemmakit_model* model, gemmakit_mo
     o.n_params = mi.n_params;
     o.weight_bytes = mi.weight_bytes;
     o.lookup_bytes = mi.lookup_bytes;
+    o.recommended_sampling = static_cast<int32_t>(mi.recommended_sampling_fields);
     CopyName(mi.format, o.format, sizeof o.format);
     CopyName(mi.tokenizer_source, o.tokenizer_source, sizeof o.tokenizer_source);
     CopyName(mi.chat_template, o.chat_template, sizeof o.chat_template);
@@ -401,12 +411,20 @@ gemmakit_status gemmakit_sampling_params_init(gemmakit_sampling_params* params, 
   return Guard([&] { capi::InitParams(params, struct_size, DefaultSampling(), "sampling params"); });
 }
 
+gemmakit_status gemmakit_sampling_params_from_model(const gemmakit_model* model, gemmakit_sampling_params* params,
+                                                    size_t struct_size) {
+  return Guard([&] {
+    const gemmakit::Model& m = *Need(model, "model").model;
+    capi::InitParams(params, struct_size, ModelSampling(m), "sampling params");
+  });
+}
+
 gemmakit_status gemmakit_session_sample(gemmakit_session* session, const gemmakit_sampling_params* params,
                                         int32_t reseed, int32_t* token) {
   return Guard([&] {
     gemmakit::Session& s = *Need(session, "session").session;
     int32_t& out = Need(token, "token");
-    const gemmakit::SamplingParams p = ToSampling(params);
+    const gemmakit::SamplingParams p = ToSampling(params, s.model());
     if (reseed) s.SeedSampler(p.seed);
     out = s.Sample(p);
   });
@@ -420,7 +438,7 @@ gemmakit_status gemmakit_session_generate(gemmakit_session* session, const char*
                                           const gemmakit_generate_params* params, gemmakit_generation* result) {
   return Guard([&] {
     gemmakit_session& s = Need(session, "session");
-    const gemmakit::GenerateOptions o = ToGenerateOptions(params);
+    const gemmakit::GenerateOptions o = ToGenerateOptions(params, s.session->model());
     if (prompt == nullptr) Fail(Status::kInvalidArgument, "prompt is NULL");
     CheckResult(result);
     Report(s, s.session->Generate(prompt, o), result);
@@ -432,7 +450,7 @@ gemmakit_status gemmakit_session_chat(gemmakit_session* session, const gemmakit_
                                       gemmakit_generation* result) {
   return Guard([&] {
     gemmakit_session& s = Need(session, "session");
-    const gemmakit::GenerateOptions o = ToGenerateOptions(params);
+    const gemmakit::GenerateOptions o = ToGenerateOptions(params, s.session->model());
     CheckResult(result);
     Report(s, s.session->Chat(ToMessages(messages, n_messages), o), result);
   });

@@ -105,7 +105,7 @@ void gemmakit::capi::EvaluateWithMedia(gemmakit_session* session, const int32_t*
 
 void gemmakit::capi::GenerateWithMedia(gemmakit_session* session, const char* prompt, const std::vector<Media>& media,
                                        const gemmakit_generate_params* params, gemmakit_generation* result) {
-  const GenerateOptions o = ToGenerateOptions(params);
+  const GenerateOptions o = ToGenerateOptions(params, session->session->model());
   if (prompt == nullptr) Fail(Status::kInvalidArgument, "prompt is NULL");
   CheckResult(result);
   Report(*session, session->session->Generate(prompt, media, o), result);
@@ -117,7 +117,7 @@ gemmakit_status gemmakit_session_chat_content(gemmakit_session* session, const g
                                               const gemmakit_generate_params* params, gemmakit_generation* result) {
   return Guard([&] {
     gemmakit_session& s = Need(session, "session");
-    const gemmakit::GenerateOptions o = gemmakit::capi::ToGenerateOptions(params);
+    const gemmakit::GenerateOptions o = gemmakit::capi::ToGenerateOptions(params, s.session->model());
     gemmakit::capi::CheckResult(result);
     gemmakit::capi::Report(s, s.session->Chat(ToConversation(turns, n_turns), o), result);
   });
@@ -127,7 +127,7 @@ gemmakit_status gemmakit_session_begin_chat_content(gemmakit_session* session, c
                                                     size_t n_turns, const gemmakit_generate_params* params) {
   return Guard([&] {
     gemmakit_session& s = Need(session, "session");
-    const gemmakit::GenerateOptions o = gemmakit::capi::ToGenerateOptions(params);
+    const gemmakit::GenerateOptions o = gemmakit::capi::ToGenerateOptions(params, s.session->model());
     const std::vector<gemmakit::ChatMessage> conversation = ToConversation(turns, n_turns);
     s.stepper.reset();
     s.stepper = gemmakit::GenerationStepper::BeginChat(*s.session, conversation, o);
@@ -156,7 +156,7 @@ gemmakit_status gemmakit_session_begin_generate_content(gemmakit_session* sessio
                                                         const gemmakit_generate_params* params) {
   return Guard([&] {
     gemmakit_session& s = Need(session, "session");
-    const gemmakit::GenerateOptions o = gemmakit::capi::ToGenerateOptions(params);
+    const gemmakit::GenerateOptions o = gemmakit::capi::ToGenerateOptions(params, s.session->model());
     if (prompt == nullptr) Fail(Status::kInvalidArgument, "prompt is NULL");
     const std::vector<gemmakit::Media> items = ToMediaList(media, n_media);
     s.stepper.reset();

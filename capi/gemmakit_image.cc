@@ -120,7 +120,7 @@ gemmakit_status gemmakit_session_chat_parts(gemmakit_session* session, const gem
                                             const gemmakit_generate_params* params, gemmakit_generation* result) {
   return Guard([&] {
     gemmakit_session& s = Need(session, "session");
-    const gemmakit::GenerateOptions o = gemmakit::capi::ToGenerateOptions(params);
+    const gemmakit::GenerateOptions o = gemmakit::capi::ToGenerateOptions(params, s.session->model());
     gemmakit::capi::CheckResult(result);
     gemmakit::capi::Report(s, s.session->Chat(ToConversation(turns, n_turns), o), result);
   });

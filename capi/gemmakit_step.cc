@@ -16,7 +16,7 @@ gemmakit_status gemmakit_session_begin_generate(gemmakit_session* session, const
                                                 const gemmakit_generate_params* params) {
   return capi::Guard([&] {
     gemmakit_session& s = capi::Need(session, "session");
-    const gemmakit::GenerateOptions o = capi::ToGenerateOptions(params);
+    const gemmakit::GenerateOptions o = capi::ToGenerateOptions(params, s.session->model());
     if (prompt == nullptr) Fail(Status::kInvalidArgument, "prompt is NULL");
     s.stepper.reset();
     s.stepper = GenerationStepper::BeginGenerate(*s.session, prompt, o);
@@ -27,7 +27,7 @@ gemmakit_status gemmakit_session_begin_chat(gemmakit_session* session, const gem
                                             size_t n_messages, const gemmakit_generate_params* params) {
   return capi::Guard([&] {
     gemmakit_session& s = capi::Need(session, "session");
-    const gemmakit::GenerateOptions o = capi::ToGenerateOptions(params);
+    const gemmakit::GenerateOptions o = capi::ToGenerateOptions(params, s.session->model());
     const std::vector<gemmakit::ChatMessage> conversation = capi::ToMessages(messages, n_messages);
     s.stepper.reset();
     s.stepper = GenerationStepper::BeginChat(*s.session, conversation, o);

@@ -90,7 +90,7 @@ std::string PrepareToolChat(gemmakit_session& s, const gemmakit_chat_message* me
                             gemmakit::GenerateOptions* o) {
   const gemmakit_tool_params p = capi::ReadParams(tools, DefaultToolParams(), "tool params");
   const ToolFormat format = gemmakit::ResolveToolFormat(static_cast<ToolFormat>(p.format), &s.session->model().tokenizer());
-  *o = capi::ToGenerateOptions(params);
+  *o = capi::ToGenerateOptions(params, s.session->model());
   std::string prompt = gemmakit::FormatToolChat(capi::ToMessages(messages, n_messages), ToDeclarations(p), format,
                                                 /*add_generation_prompt=*/true);
   if (prompt.rfind("<bos>", 0) == 0) prompt.erase(0, 5);

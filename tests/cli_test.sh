@@ -242,6 +242,62 @@ run generate --model "$MODEL" --raw --prompt "$TEXT" --ctx 4
 expect_rc 1
 expect_contains stderr "$ERR" "context"
 
+# --- sampling defaults: the model's generation_config.json, unless a flag says otherwise -----------
+# A test model's files with a file that says greedy, or top-k 1 (greedy as well).
+link_model() {  # DIR MODEL GENERATION_CONFIG_JSON
+  mkdir -p "$1"
+  for f in "$2"/*; do ln -s "$(realpath "$f")" "$1/"; done
+  echo "$3" >"$1/generation_config.json"
+}
+GREEDY_MODEL=$WORK/greedy-model
+TOPK1_MODEL=$WORK/top-k-1-model
+GREEDY_MINI=$WORK/greedy-mini
+link_model "$GREEDY_MODEL" "$MODEL" '{"do_sample": false}'
+link_model "$TOPK1_MODEL" "$MODEL" '{"do_sample": true, "top_k": 1}'
+link_model "$GREEDY_MINI" "$DATA/gemma3-mini" '{"do_sample": false}'
+
+CMD="info (sampling without generation_config.json)"
+run info --model "$MODEL"
+expect_contains stdout "$OUT" "sampling          temperature 1, top_k 64, top_p 0.95, min_p 0, repeat_penalty 1, repeat_last_n 64"
+
+CMD="info (sampling from generation_config.json)"
+run info --model "$TOPK1_MODEL"
+expect_contains stdout "$OUT" "sampling          temperature 1 (checkpoint), top_k 1 (checkpoint), top_p 1 (checkpoint), min_p 0 (checkpoint)"
+
+for seed in 1 2; do
+  for m in "$GREEDY_MODEL" "$TOPK1_MODEL"; do
+    CMD="generate --seed $seed on ${m##*/} (the model's greedy)"
+    run generate --model "$m" --raw --prompt "Hello" --max-tokens 4 --seed $seed --no-stats
+    expect_rc 0
+    expect_eq stdout "$OUT" "$greedy"
+  done
+done
+
+CMD="generate --temperature 1 on greedy-model (the flag wins)"
+run generate --model "$MODEL" --raw --prompt "Hello" --max-tokens 4 --seed 5 --temperature 1 --no-stats
+sampled=$OUT
+[[ "$sampled" != "$greedy" ]] || fail "seed 5 at temperature 1 gives the greedy text: pick another seed"
+run generate --model "$GREEDY_MODEL" --raw --prompt "Hello" --max-tokens 4 --seed 5 --temperature 1 --no-stats
+expect_eq stdout "$OUT" "$sampled"
+
+CMD="generate --top-k 64 on top-k-1-model (the flag wins, top-p stays the model's 1)"
+run generate --model "$MODEL" --raw --prompt "Hello" --max-tokens 4 --seed 5 --top-p 1 --no-stats
+sampled=$OUT
+[[ "$sampled" != "$greedy" ]] || fail "seed 5 at top-p 1 gives the greedy text: pick another seed"
+run generate --model "$TOPK1_MODEL" --raw --prompt "Hello" --max-tokens 4 --seed 5 --top-k 64 --no-stats
+expect_eq stdout "$OUT" "$sampled"
+
+# gemma3-mini: the tiny model's replies in chat are all newlines, greedy or not.
+CMD="chat on greedy-mini (the model's greedy)"
+printf 'Hi\n' >"$WORK/hi"
+run chat --model "$DATA/gemma3-mini" --max-tokens 6 --temperature 0 --no-stats <"$WORK/hi"
+chat_greedy=$OUT
+run chat --model "$DATA/gemma3-mini" --max-tokens 6 --seed 1 --no-stats <"$WORK/hi"
+[[ "$OUT" != "$chat_greedy" ]] || fail "chat with seed 1 gives the greedy reply: pick another seed"
+run chat --model "$GREEDY_MINI" --max-tokens 6 --seed 1 --no-stats <"$WORK/hi"
+expect_rc 0
+expect_eq stdout "$OUT" "$chat_greedy"
+
 # --- info, version, help ---------------------------------------------------------------------------
 CMD="info"
 run info --model "$MODEL"

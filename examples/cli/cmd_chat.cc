@@ -67,6 +67,11 @@ int RunChat(int argc, char** argv) {
   gemmakit_model* model = nullptr;
   gemmakit_session* session = nullptr;
   if (int rc = OpenSession(args, threads, ctx, &model, &session)) return rc;
+  if (int rc = UseModelSampling(args, model, so)) {
+    gemmakit_session_free(session);
+    gemmakit_model_free(model);
+    return rc;
+  }
 
   // Roles and texts of the conversation so far; messages point into them.
   std::vector<std::pair<std::string, std::string>> history;

@@ -19,6 +19,8 @@ const char kUsage[] =
     "         [--grammar FILE.gbnf [--grammar-root NAME] | --json-schema FILE | --json]\n"
     "  --grammar constrains the output to a GBNF grammar (llama.cpp's format), --json-schema to JSON\n"
     "  valid under a JSON schema, --json to any JSON object.\n"
+    "  Sampling options left out take the model's recommended values (its generation_config.json or\n"
+    "  GGUF general.sampling.* keys; `gemmakit info` lists them), else temperature 1, top-k 64, top-p 0.95.\n"
     "  --chat (default) wraps the prompt in Gemma's chat template; --raw continues the text as is.\n"
     "  --image (JPEG or PNG; multimodal Gemma 3) goes where the prompt says <start_of_image>, one\n"
     "  marker per image in order; a prompt without markers gets the images first. --mmproj gives\n"
@@ -53,6 +55,7 @@ int RunGenerate(int argc, char** argv) {
   CliMedia media;
   if (!media.Load(args)) return 1;
   int rc = OpenSession(args, threads, ctx, &model, &session);
+  if (rc == 0) rc = UseModelSampling(args, model, so);
   if (rc == 0) {
     gemmakit_generation g;
     g.struct_size = sizeof g;

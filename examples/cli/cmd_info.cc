@@ -7,13 +7,15 @@
 namespace cli {
 namespace {
 
-const char kUsage[] = "usage: gemmakit info --model DIR [--context N] [--batch N] [--slice SLICE.json]\n"
-                      "  Prints the model's architecture and sizes, every hyper-parameter as resolved (marked\n"
-                      "  \"(default)\" where the checkpoint left it out and the family's transformers config class\n"
-                      "  supplied it), and the KV cache a session holding N\n"
-                      "  positions takes (default: the model's context) for each KV type, with prompt\n"
-                      "  batches of --batch tokens (default 256; sliding-window rings keep window + batch - 1).\n"
-                      "  --ctx is the same as --context.\n";
+const char kUsage[] =
+    "usage: gemmakit info --model DIR [--context N] [--batch N] [--slice SLICE.json]\n"
+    "  Prints the model's architecture and sizes, every hyper-parameter as resolved (marked\n"
+    "  \"(default)\" where the checkpoint left it out and the family's transformers config class\n"
+    "  supplied it), the sampling generate and chat use without options (\"(checkpoint)\"\n"
+    "  where generation_config.json or the GGUF file recommends it), and the KV cache a session holding N\n"
+    "  positions takes (default: the model's context) for each KV type, with prompt\n"
+    "  batches of --batch tokens (default 256; sliding-window rings keep window + batch - 1).\n"
+    "  --ctx is the same as --context.\n";
 
 // KV bytes of a session with default params but for the KV type and batch size.
 int64_t KvBytes(gemmakit_model* model, int32_t kv_type, long long batch, long long n) {
@@ -23,6 +25,19 @@ int64_t KvBytes(gemmakit_model* model, int32_t kv_type, long long batch, long lo
   p.batch_size = batch;
   int64_t bytes = -1;
   return gemmakit_model_kv_bytes(model, &p, n, &bytes) == GEMMAKIT_OK ? bytes : -1;
+}
+
+// The sampling generate and chat use without options, "(checkpoint)" marking what the model recommends.
+void PrintSampling(gemmakit_model* model, int32_t recommended) {
+  gemmakit_sampling_params p;
+  if (gemmakit_sampling_params_from_model(model, &p, sizeof p) != GEMMAKIT_OK) return;
+  auto mark = [recommended](int32_t bit) { return (recommended & bit) ? " (checkpoint)" : ""; };
+  std::printf(
+      "sampling          temperature %g%s, top_k %d%s, top_p %g%s, min_p %g%s, repeat_penalty %g%s, "
+      "repeat_last_n %d%s\n",
+      p.temperature, mark(GEMMAKIT_SAMPLING_TEMPERATURE), p.top_k, mark(GEMMAKIT_SAMPLING_TOP_K), p.top_p,
+      mark(GEMMAKIT_SAMPLING_TOP_P), p.min_p, mark(GEMMAKIT_SAMPLING_MIN_P), p.repeat_penalty,
+      mark(GEMMAKIT_SAMPLING_REPEAT_PENALTY), p.repeat_last_n, mark(GEMMAKIT_SAMPLING_REPEAT_LAST_N));
 }
 
 }  // namespace
@@ -68,6 +83,7 @@ int RunInfo(int argc, char** argv) {
                 static_cast<long long>(info.n_kv_heads), static_cast<long long>(info.head_dim));
     std::printf("special ids       bos %d, eos %d, start_of_turn %d, end_of_turn %d\n", info.bos_id, info.eos_id,
                 info.start_of_turn_id, info.end_of_turn_id);
+    PrintSampling(model, info.recommended_sampling);
     int32_t media_id = 0, media_tokens = 0, image_size = 0;
     double window = 0;
     if (gemmakit_model_image_info(model, &media_id, &media_tokens, &image_size) == GEMMAKIT_OK) {

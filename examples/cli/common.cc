@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "lora_option.h"
+#include "model_sampling.h"
 
 namespace cli {
 
@@ -175,6 +176,15 @@ bool ReadSamplingOptions(const Args& args, SamplingOptions& o, std::string& erro
   if (args.Has("json-schema")) o.sampling.json_schema = o.json_schema.c_str();
   o.sampling.json_mode = args.Has("json") ? 1 : 0;
   return true;
+}
+
+int UseModelSampling(const Args& args, const gemmakit_model* model, SamplingOptions& o) {
+  int32_t given = 0;
+  for (const gemmakit_app::SamplingOption& option : gemmakit_app::kSamplingOptions) {
+    if (args.Has(option.name)) given |= option.bit;
+  }
+  return gemmakit_app::TakeModelSampling(model, given, o.sampling) ? 0
+                                                                   : LibraryError("cannot read the model's sampling");
 }
 
 int32_t PrintText(const char* text, size_t len, void*) {

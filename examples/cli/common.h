@@ -41,8 +41,12 @@ struct SamplingOptions {
 };
 // Flags (options without a value) of `generate` and `chat` that shape sampling: --json.
 const std::set<std::string>& SamplingFlagNames();
-// Returns false with `error` set when an option does not parse.
+// Returns false with `error` set when an option does not parse. Options left out get
+// gemmakit_sampling_params_init's values, until UseModelSampling.
 bool ReadSamplingOptions(const Args& args, SamplingOptions& out, std::string& error);
+// Sampling options the user left out take the model's recommended values, as in llama-cli.
+// Returns an exit code (0 on success).
+int UseModelSampling(const Args& args, const gemmakit_model* model, SamplingOptions& o);
 
 // Streams generated text to stdout as it comes.
 int32_t PrintText(const char* text, size_t len, void* user_data);

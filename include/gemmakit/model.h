@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-
 #include <vector>
 
 #include "gemmakit/chat.h"
+#include "gemmakit/sampling.h"
 #include "gemmakit/tokenizer.h"
 
 namespace gemmakit {
@@ -55,6 +55,14 @@ struct ModelInfo {
     bool from_default = false;
   };
   std::vector<ResolvedField> resolved_config;
+  // The sampling the checkpoint recommends (a folder's generation_config.json, a GGUF file's
+  // general.sampling.* keys): SamplingParams' defaults with the fields it decides replaced, and
+  // those fields as SamplingFieldBit bits (0: it recommends nothing). generation_config.json's
+  // do_sample false (or absent) is temperature 0; a repetition penalty over the whole sequence
+  // (transformers', llama.cpp's penalty_last_n -1) is repeat_last_n = context_length. The C API
+  // applies these when a generation's sampling params are NULL; C++ callers start from them.
+  SamplingParams recommended_sampling;
+  uint32_t recommended_sampling_fields = 0;
 };
 
 // How weights and attention meet activations.

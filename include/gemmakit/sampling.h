@@ -33,6 +33,17 @@ struct SamplingParams {
   bool json_mode = false;           // any JSON object
 };
 
+// SamplingParams' fields as bits, to say which of them a checkpoint recommends
+// (ModelInfo::recommended_sampling_fields). The values of the C API's GEMMAKIT_SAMPLING_*.
+enum class SamplingFieldBit : uint32_t {
+  kTemperature = 1u << 0,
+  kTopK = 1u << 1,
+  kTopP = 1u << 2,
+  kMinP = 1u << 3,
+  kRepeatPenalty = 1u << 4,
+  kRepeatLastN = 1u << 5,
+};
+
 // Whether params ask for a grammar, a schema or JSON mode.
 inline bool HasConstraint(const SamplingParams& p) {
   return !p.grammar.empty() || !p.json_schema.empty() || p.json_mode;

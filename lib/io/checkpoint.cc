@@ -1,6 +1,7 @@
 #include "io/checkpoint.h"
 
 #include "gemmakit/status.h"
+#include "io/generation_config.h"
 #include "io/gguf.h"
 #include "io/gguf_checkpoint.h"
 #include "io/hf_checkpoint.h"
@@ -54,6 +55,7 @@ Checkpoint OpenCheckpoint(const std::string& path) {
   ck.vision = OpenHfVision(hf);
   ck.audio = OpenHfAudio(hf);
   ck.embedding = OpenSentenceTransformers(path);
+  ck.sampling = ReadGenerationConfig(path);
   return ck;
 }
 

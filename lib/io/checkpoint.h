@@ -10,6 +10,7 @@
 #include "io/audio_checkpoint.h"
 #include "io/embedding_hparams.h"
 #include "io/hparams.h"
+#include "io/sampling_hparams.h"
 #include "io/tensor_index.h"
 #include "io/vision_checkpoint.h"
 
@@ -33,6 +34,7 @@ struct Checkpoint {
   std::optional<VisionCheckpoint> vision;  // multimodal checkpoints: the vision tower and projector
   std::optional<AudioCheckpoint> audio;    // Gemma 3n: the audio tower and embedder
   std::optional<EmbeddingHParams> embedding;  // a sentence-transformers folder: its pooling and dense head
+  SamplingHParams sampling;                   // generation_config.json, GGUF general.sampling.*
 };
 
 // Throws Error: kIoError (missing files), kFormatError (corrupt ones), kUnsupported (a file type

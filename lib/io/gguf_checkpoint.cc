@@ -5,6 +5,7 @@
 
 #include "gemmakit/status.h"
 #include "io/gguf_gemma_map.h"
+#include "io/gguf_sampling.h"
 #include "tokenizer/sentencepiece_proto.h"
 
 namespace gemmakit {
@@ -272,6 +273,7 @@ Checkpoint CheckpointFromGguf(const std::string& path, const GgufFile& file) {
   ck.tensors = index;
   ck.tokenizer_proto = VocabularyProto(md);
   ck.chat_template = md.String("tokenizer.chat_template");
+  ck.sampling = ReadGgufSampling(file);
   if (arch == "gemma-embedding") {
     ck.hparams.use_bidirectional_attention = true;
     ck.embedding = EmbeddingHeadFromGguf(path, file, md, ck.hparams);

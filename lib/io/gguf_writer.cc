@@ -39,6 +39,11 @@ void GgufWriter::SetUint32(const std::string& key, uint32_t value) {
   Put(kv_, value);
   ++n_kv_;
 }
+void GgufWriter::SetInt32(const std::string& key, int32_t value) {
+  PutKey(kv_, key, GgufType::kInt32);
+  Put(kv_, value);
+  ++n_kv_;
+}
 void GgufWriter::SetFloat32(const std::string& key, float value) {
   PutKey(kv_, key, GgufType::kFloat32);
   Put(kv_, value);

@@ -16,6 +16,7 @@ class GgufWriter {
  public:
   void SetString(const std::string& key, const std::string& value);
   void SetUint32(const std::string& key, uint32_t value);
+  void SetInt32(const std::string& key, int32_t value);
   void SetFloat32(const std::string& key, float value);
   void SetBool(const std::string& key, bool value);
   void SetStringArray(const std::string& key, const std::vector<std::string>& values);

@@ -6,6 +6,7 @@
 
 #include "gemmakit/status.h"
 #include "io/gguf_gemma_map.h"
+#include "io/gguf_sampling.h"
 #include "io/gguf_types.h"
 #include "io/gguf_writer.h"
 #include "model/architecture.h"
@@ -215,6 +216,8 @@ void SaveGguf(const Model& model, const std::string& path) {
   w.SetUint32("general.file_type", m.weights.file_type >= 0 ? static_cast<uint32_t>(m.weights.file_type)
                                    : FileType(m.weights.layers.empty() ? DType::kF32 : m.weights.layers[0].gate_proj.dtype));
   w.SetUint32("general.quantization_version", 2);
+  // As llama.cpp's converter copies generation_config.json, so the folder's advice survives.
+  WriteGgufSampling(m.sampling, w);
   AddHyperParameters(w, c, arch);
   if (embedding) AddEmbeddingHead(w, m.embedding, c.hidden, arch);
 

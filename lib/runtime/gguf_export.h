@@ -1,6 +1,6 @@
 // Writes a loaded model (weights as loaded, so after any quantize-on-load) as a GGUF file that
 // llama.cpp loads: its architecture names, metadata keys, tensor names, norms stored with the +1,
-// and the SentencePiece vocabulary.
+// the SentencePiece vocabulary, and the sampling the checkpoint recommends (general.sampling.*).
 #pragma once
 
 #include <string>

@@ -1,6 +1,7 @@
 #include "gemmakit/model.h"
 
 #include <algorithm>
+#include <climits>
 #include <map>
 
 #include "gemmakit/log.h"
@@ -52,6 +53,25 @@ ModelInfo DescribeModel(const ModelConfig& c, const ModelWeights& w, const std::
     }
   }
   return info;
+}
+
+// What the checkpoint recommends, over SamplingParams' defaults.
+void DescribeSampling(const SamplingHParams& s, int64_t context_length, ModelInfo& info) {
+  SamplingParams& p = info.recommended_sampling;
+  uint32_t& fields = info.recommended_sampling_fields;
+  auto take = [&fields](const auto& from, auto& to, SamplingFieldBit bit) {
+    if (!from) return;
+    to = *from;
+    fields |= static_cast<uint32_t>(bit);
+  };
+  take(s.temperature, p.temperature, SamplingFieldBit::kTemperature);
+  take(s.top_k, p.top_k, SamplingFieldBit::kTopK);
+  take(s.top_p, p.top_p, SamplingFieldBit::kTopP);
+  take(s.min_p, p.min_p, SamplingFieldBit::kMinP);
+  take(s.repeat_penalty, p.repeat_penalty, SamplingFieldBit::kRepeatPenalty);
+  take(s.repeat_last_n, p.repeat_last_n, SamplingFieldBit::kRepeatLastN);
+  // -1, the whole sequence: a session never holds more tokens than the context.
+  if (p.repeat_last_n < 0) p.repeat_last_n = static_cast<int32_t>(std::min<int64_t>(context_length, INT32_MAX));
 }
 
 }  // namespace
@@ -110,6 +130,9 @@ std::shared_ptr<const Model> Model::Load(const std::string& path, const LoadOpti
     impl->embedding = std::move(*ck.embedding);
   }
   impl->info = DescribeModel(impl->config, impl->weights, ck.format);
+  impl->sampling = ck.sampling;
+  DescribeSampling(impl->sampling, impl->config.context_length, impl->info);
+  for (const std::string& why : impl->sampling.ignored) Log(LogLevel::kWarning, path + ": " + why);
   impl->info.weight_bytes += static_cast<int64_t>(impl->decoder->FamilyDecodeBytes());
   impl->info.lookup_bytes = static_cast<int64_t>(impl->decoder->LookupTableBytes());
   impl->info.n_params += static_cast<int64_t>(impl->decoder->FamilyParams());

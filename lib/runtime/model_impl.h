@@ -40,6 +40,7 @@ struct Model::Impl {
   // (prompts, <bos> / <eos>, the longest input).
   std::unique_ptr<EmbeddingHead> embedding_head;
   EmbeddingHParams embedding;
+  SamplingHParams sampling;  // as the checkpoint states it, for ModelInfo and the GGUF export
   // The encoder of `kind`; Error(kUnsupported) for a model without one, or Error(kFormatError)
   // naming why its tower did not load.
   const MediaEncoder& Encoder(MediaKind kind) const;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """gemmakit-serve's HTTP contract on loopback: errors (status and OpenAI error JSON), streaming
 over SSE with curl, seeds, stops, n, logprobs, completions, prefix reuse, cancellation of a
-disconnected client, rate limits, images as data URLs.
+disconnected client, rate limits, images as data URLs, the model's recommended sampling as default.
 
   serve_http_test.py GEMMAKIT_SERVE TEST_DATA_DIR
 """
@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 from serve_fixture import Server, check, failures
@@ -60,6 +61,28 @@ def wait_for(pred, seconds=10):
             return True
         time.sleep(0.1)
     return False
+
+
+def sampling_defaults(binary, mini):
+    """A folder whose generation_config.json says greedy: its requests are greedy unless they (or the
+    command line) ask otherwise, as llama-server takes a GGUF file's general.sampling.* keys."""
+    def text(server, **fields):
+        status, body, _ = server.request("POST", "/v1/completions", {
+            "model": "gemma3-mini", "prompt": "Once upon a time", "max_tokens": 8, **fields})
+        return body["choices"][0]["text"] if status == 200 else f"status {status}"
+
+    with Server(binary, mini) as s:
+        greedy = text(s, temperature=0)
+    with tempfile.TemporaryDirectory() as folder:
+        for name in os.listdir(mini):
+            os.symlink(os.path.abspath(os.path.join(mini, name)), os.path.join(folder, name))
+        with open(os.path.join(folder, "generation_config.json"), "w") as f:
+            f.write('{"do_sample": false}')
+        with Server(binary, folder, "--model-name", "gemma3-mini") as s:
+            check(text(s, seed=1) == greedy and text(s, seed=2) == greedy, "the model's greedy is the default")
+            check(text(s, seed=1, temperature=1) != greedy, "a request's temperature wins over the model's")
+        with Server(binary, folder, "--model-name", "gemma3-mini", "--temperature", "1") as s:
+            check(text(s, seed=1) != greedy, "--temperature wins over the model's")
 
 
 def main(binary, data):
@@ -262,6 +285,7 @@ def main(binary, data):
     with Server(binary, mini, "--weights", "q8_0", "--precision", "fast") as s:
         status, body, _ = s.request("POST", "/v1/completions", {"model": "gemma3-mini", "prompt": "Hi", "max_tokens": 3})
         check(status == 200 and body["usage"]["completion_tokens"] > 0, f"--weights q8_0 --precision fast ({status})")
+    sampling_defaults(binary, mini)
     for args, words in (((lora, "--lora", mini), "adapter_config.json"), ((lora, "--weights", "q9"), "q4_k_m"),
                         ((lora, "--precision", "quick"), "exact or fast")):
         r = subprocess.run([binary, *args, "--port", "0"], capture_output=True, text=True, timeout=60)

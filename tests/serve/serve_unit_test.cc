@@ -62,12 +62,16 @@ TEST(ServeRequest, MapsOpenAiFields) {
   EXPECT_EQ(*g.seed, 5u);
   EXPECT_EQ(g.stop, std::vector<std::string>{"END"});
   EXPECT_EQ(g.max_tokens, 7);
-  EXPECT_FLOAT_EQ(g.temperature, 0.5f);
-  EXPECT_FLOAT_EQ(g.top_p, 0.9f);
+  EXPECT_FLOAT_EQ(g.temperature.value_or(-1), 0.5f);
+  EXPECT_FLOAT_EQ(g.top_p.value_or(-1), 0.9f);
   EXPECT_EQ(g.logprobs, 3);
-  EXPECT_EQ(ParseChatRequest(R"({"model":"m","messages":[{"role":"user","content":"x"}],"top_p":0})", "m")
-                .generation.temperature,
-            0.f);
+  const GenerationRequest top_p_0 =
+      ParseChatRequest(R"({"model":"m","messages":[{"role":"user","content":"x"}],"top_p":0})", "m").generation;
+  EXPECT_EQ(top_p_0.temperature.value_or(-1), 0.f);
+  EXPECT_FALSE(top_p_0.top_p);  // the sampler takes no top_p of 0; greedy needs none
+  const GenerationRequest unset =
+      ParseChatRequest(R"({"model":"m","messages":[{"role":"user","content":"x"}]})", "m").generation;
+  EXPECT_FALSE(unset.temperature || unset.top_p);  // the server's defaults apply
   const GenerationRequest json_object = ParseChatRequest(
       R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"},
           "logit_bias":{"7":-100,"9":2.5}})", "m").generation;

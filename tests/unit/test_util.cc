@@ -48,6 +48,17 @@ GoldenCase LoadGoldenCase(const std::string& dir, const std::string& name) {
   throw std::runtime_error("no golden case " + name + " in " + dir);
 }
 
+std::string LinkModelWithGenerationConfig(ScratchDirs& scratch, const std::string& model,
+                                          const std::string& generation_config) {
+  const std::string dir = scratch.Make("generation_config");
+  for (const auto& entry : std::filesystem::directory_iterator(DataPath(model))) {
+    if (entry.path().filename() == "generation_config.json") continue;
+    std::filesystem::create_symlink(entry.path(), dir + "/" + entry.path().filename().string());
+  }
+  if (!generation_config.empty()) WriteFile(dir + "/generation_config.json", generation_config);
+  return dir;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error("cannot read " + path);

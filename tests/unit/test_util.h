@@ -28,6 +28,11 @@ class ScratchDirs {
  private:
   std::vector<std::string> dirs_;
 };
+// A fresh folder (made by scratch) with links to every file of tests/data/<model> and, unless
+// generation_config is empty, a generation_config.json of that text: the same weights with other
+// sampling advice.
+std::string LinkModelWithGenerationConfig(ScratchDirs& scratch, const std::string& model,
+                                          const std::string& generation_config);
 std::string ReadFile(const std::string& path);
 std::vector<float> ReadF32File(const std::string& path);
 // Recomputes a saved session's payload checksum after a test edited the payload, so that the

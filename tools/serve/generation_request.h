@@ -43,8 +43,9 @@ struct GenerationRequest {
   std::string prompt;             // completion: raw text, <bos> added
   int32_t n = 1;                  // choices, each from its own fork of the evaluated prompt
   int32_t max_tokens = 256;
-  float temperature = 1.0f;
-  float top_p = 1.0f;
+  // Unset: the server's default (sampling_defaults.h).
+  std::optional<float> temperature;
+  std::optional<float> top_p;
   std::optional<uint64_t> seed;   // choice i samples with seed + i
   std::vector<std::string> stop;
   int32_t logprobs = -1;          // -1: none; k >= 0: the chosen token's and the top k alternatives'

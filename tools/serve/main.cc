@@ -11,6 +11,7 @@
 #include "http_routes.h"
 #include "metrics.h"
 #include "options.h"
+#include "sampling_defaults.h"
 #include "scheduler.h"
 
 using namespace gemmakit_serve;
@@ -73,6 +74,11 @@ int main(int argc, char** argv) {
     so.max_batch = opts.parallel;
     so.max_queue = opts.max_queue;
     so.idle_sessions = opts.idle_sessions;
+    if (!ServerSampling(model, opts, so.sampling)) {
+      fprintf(stderr, "gemmakit-serve: cannot read the model's sampling: %s\n", gemmakit_last_error());
+      free_all();
+      return 1;
+    }
     gemmakit_session_params_init(&so.session, sizeof so.session);
     so.session.n_threads = opts.threads;
     so.session.context_length = opts.context;

@@ -111,7 +111,12 @@ void ParseCommon(const json& j, ParsedRequest& out) {
   if (Present(j, "seed")) g.seed = static_cast<uint64_t>(Integer(j, "seed", INT64_MIN, INT64_MAX));
   if (Present(j, "temperature")) g.temperature = static_cast<float>(Number(j, "temperature", 0, 2));
   if (Present(j, "top_p")) g.top_p = static_cast<float>(Number(j, "top_p", 0, 1));
-  if (g.top_p == 0) g.temperature = 0;  // only the most likely token remains
+  if (g.top_p == 0.f) {
+    // Only the most likely token remains: greedy, which the sampler takes as temperature 0 (its
+    // top_p must be above 0).
+    g.temperature = 0.f;
+    g.top_p.reset();
+  }
   for (const char* key : {"max_completion_tokens", "max_tokens"}) {
     if (Present(j, key)) g.max_tokens = static_cast<int32_t>(Integer(j, key, 1, 1 << 20));
   }

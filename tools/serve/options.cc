@@ -1,11 +1,14 @@
 #include "options.h"
 
+#include <climits>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 
 #include "gemmakit.h"
+#include "model_sampling.h"
 
 namespace gemmakit_serve {
 namespace {
@@ -31,7 +34,10 @@ const char kUsage[] =
     "  --ctx N                context length of each session (default 4096)\n"
     "  --threads N            compute threads (default: one per core)\n"
     "  --http-threads N       connections served at once (default 64)\n"
-    "  --verbose              log requests and the library's messages to stderr\n";
+    "  --verbose              log requests and the library's messages to stderr\n"
+    "Sampling of requests that do not set it; left out: the model's recommended value (generation_config.json,\n"
+    "GGUF general.sampling.*), else temperature 1, top-p 1, no top-k (OpenAI's defaults), min-p 0, no penalty:\n"
+    "  --temperature T  --top-k K  --top-p P  --min-p P  --repeat-penalty R  --repeat-last-n N\n";
 
 bool WeightType(const std::string& name, int32_t& out) {
   return gemmakit_weight_type_from_name(name.c_str(), &out) == GEMMAKIT_OK;
@@ -51,6 +57,48 @@ bool ReadKeyFile(const std::string& path, std::set<std::string>& keys) {
     if (!line.empty() && line[0] != '#') keys.insert(line);
   }
   return true;
+}
+
+// The sampling options, with the ranges the library's sampler takes: a refused value stops the
+// server at start rather than failing every request.
+struct SamplingFlag {
+  const char* name;
+  float ServeOptions::*real;  // one of these two
+  int32_t ServeOptions::*whole;
+  double lo, hi;
+  bool low_open;  // lo itself is refused
+  const char* range;
+};
+constexpr SamplingFlag kSamplingFlags[] = {
+    {"temperature", &ServeOptions::temperature, nullptr, 0, 1e30, false, ">= 0"},
+    {"top-k", nullptr, &ServeOptions::top_k, 0, INT32_MAX, false, "an integer >= 0"},
+    {"top-p", &ServeOptions::top_p, nullptr, 0, 1, true, "in (0, 1]"},
+    {"min-p", &ServeOptions::min_p, nullptr, 0, 1, false, "in [0, 1]"},
+    {"repeat-penalty", &ServeOptions::repeat_penalty, nullptr, 0, 1e30, true, "> 0"},
+    {"repeat-last-n", nullptr, &ServeOptions::repeat_last_n, 0, INT32_MAX, false, "an integer >= 0"},
+};
+
+// Takes `--name value` when it is a sampling option (false otherwise), noting it in
+// o.sampling_given; *error says why the value is refused ("" when it is taken).
+bool ReadSamplingFlag(const std::string& option, const std::string& v, ServeOptions& o, std::string* error) {
+  for (const SamplingFlag& f : kSamplingFlags) {
+    if (option != std::string("--") + f.name) continue;
+    char* end = nullptr;
+    const double x = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || !(x >= f.lo && x <= f.hi) || (f.low_open && x == f.lo) ||
+        (f.whole && x != std::floor(x))) {
+      *error = option + " must be " + f.range + ", not " + v;
+    } else if (f.whole) {
+      o.*f.whole = static_cast<int32_t>(x);
+    } else {
+      o.*f.real = static_cast<float>(x);
+    }
+    for (const gemmakit_app::SamplingOption& known : gemmakit_app::kSamplingOptions) {
+      if (option == std::string("--") + known.name) o.sampling_given |= known.bit;
+    }
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -80,6 +128,10 @@ bool ParseServeOptions(int argc, char** argv, ServeOptions& o, int* exit_code) {
     }
     if (i + 1 >= argc) return fail(a + " needs a value");
     const std::string v = argv[++i];
+    if (std::string why; ReadSamplingFlag(a, v, o, &why)) {
+      if (!why.empty()) return fail(why);
+      continue;
+    }
     char* end = nullptr;
     const long long n = std::strtoll(v.c_str(), &end, 10);
     const bool numeric = end && *end == '\0' && !v.empty() && n >= 0;

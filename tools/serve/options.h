@@ -30,6 +30,12 @@ struct ServeOptions {
   int64_t context = 4096;
   int32_t http_threads = 64;
   bool verbose = false;
+  // Sampling where a request sets nothing (--temperature, --top-k, --top-p, --min-p,
+  // --repeat-penalty, --repeat-last-n). Options left out take the model's recommendation
+  // (sampling_defaults.h), else these: OpenAI's defaults (no top-k), gemmakit's for the rest.
+  float temperature = 1.f, top_p = 1.f, min_p = 0.f, repeat_penalty = 1.f;
+  int32_t top_k = 0, repeat_last_n = 64;
+  int32_t sampling_given = 0;  // GEMMAKIT_SAMPLING_* bits of the options given
 };
 
 // Parses argv; on --help or an error prints usage and returns false (*exit_code set).

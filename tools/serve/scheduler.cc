@@ -4,6 +4,7 @@
 
 #include "logprobs.h"
 #include "prefill.h"
+#include "sampling_defaults.h"
 
 namespace gemmakit_serve {
 namespace {
@@ -170,11 +171,7 @@ void Scheduler::Start(const std::shared_ptr<Job>& job) {
 
 gemmakit_sampling_params Scheduler::Sampling(const Job& job, int32_t i) const {
   const GenerationRequest& r = job.request;
-  gemmakit_sampling_params p;
-  gemmakit_sampling_params_init(&p, sizeof p);
-  p.temperature = r.temperature;
-  p.top_p = r.top_p;
-  p.top_k = 0;  // OpenAI's API has no top-k
+  gemmakit_sampling_params p = RequestSampling(options_.sampling, r);
   p.seed = r.seed ? *r.seed + static_cast<uint64_t>(i) : GEMMAKIT_SEED_RANDOM;
   // Views of the job's strings, which outlive its sequences.
   if (!r.json_schema.empty()) p.json_schema = r.json_schema.c_str();

@@ -30,6 +30,8 @@ struct SchedulerOptions {
   // scheduler), and the set a request that names none runs with.
   std::vector<const gemmakit_adapter*> adapters;
   AdapterSet default_adapters;
+  // What a request runs with where it sets nothing (sampling_defaults.h); no seed, no constraint.
+  gemmakit_sampling_params sampling{};
 };
 
 class Scheduler {
