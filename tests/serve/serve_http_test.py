@@ -73,6 +73,23 @@ def sampling_defaults(binary, mini):
 
     with Server(binary, mini) as s:
         greedy = text(s, temperature=0)
+        check(text(s, seed=1) != greedy, "without advice a request samples")
+        # llama-server's fields: each can be seen to act on the sampler.
+        check(text(s, seed=1, top_k=1) == greedy, "a request's top_k 1 is greedy")
+        check(text(s, seed=1, min_p=1) == greedy, "a request's min_p 1 keeps the likeliest token only")
+        check(text(s, temperature=0, repeat_penalty=5) != greedy, "a request's repeat_penalty acts")
+        check(text(s, temperature=0, repeat_penalty=5, repeat_last_n=0) == greedy,
+              "a request's repeat_last_n 0 turns the penalty off")
+        for endpoint, body in (("/v1/completions", {"model": "gemma3-mini", "prompt": "Hi"}),
+                               ("/v1/chat/completions", chat([{"role": "user", "content": "Hi"}]))):
+            for field, value, code in (("top_k", -1, "invalid_value"), ("top_k", "40", "invalid_type"),
+                                       ("min_p", 2, "invalid_value"), ("repeat_penalty", 0, "invalid_value"),
+                                       ("repeat_last_n", -2, "invalid_value"), ("repeat_last_n", 1.5, "invalid_type")):
+                expect_error(s.request("POST", endpoint, {**body, field: value}), 400, code,
+                             f"{endpoint} {field} {value!r}")
+    with Server(binary, mini, "--top-k", "1") as s:
+        check(text(s, seed=1) == greedy, "--top-k 1 is greedy")
+        check(text(s, seed=1, top_k=0) != greedy, "a request's top_k wins over --top-k")
     with tempfile.TemporaryDirectory() as folder:
         for name in os.listdir(mini):
             os.symlink(os.path.abspath(os.path.join(mini, name)), os.path.join(folder, name))

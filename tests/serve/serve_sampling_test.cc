@@ -114,11 +114,21 @@ TEST(ServeSampling, ARequestsOwnFieldsWin) {
   gemmakit_sampling_params p = RequestSampling(defaults, r);
   EXPECT_EQ(p.temperature, 0.f);
   EXPECT_EQ(p.top_p, 0.7f);
+  EXPECT_EQ(p.top_k, defaults.top_k);
+  EXPECT_EQ(p.repeat_last_n, defaults.repeat_last_n);
   r.temperature = 1.2f;
   r.top_p = 0.9f;
+  r.top_k = 1;
+  r.min_p = 0.1f;
+  r.repeat_penalty = 1.5f;
+  r.repeat_last_n = 8;
   p = RequestSampling(defaults, r);
   EXPECT_EQ(p.temperature, 1.2f);
   EXPECT_EQ(p.top_p, 0.9f);
+  EXPECT_EQ(p.top_k, 1);
+  EXPECT_EQ(p.min_p, 0.1f);
+  EXPECT_EQ(p.repeat_penalty, 1.5f);
+  EXPECT_EQ(p.repeat_last_n, 8);
 }
 
 }  // namespace

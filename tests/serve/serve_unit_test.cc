@@ -2,6 +2,7 @@
 // UTF-8, access control, response chunks, the session pool's prefix choice.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -71,7 +72,16 @@ TEST(ServeRequest, MapsOpenAiFields) {
   EXPECT_FALSE(top_p_0.top_p);  // the sampler takes no top_p of 0; greedy needs none
   const GenerationRequest unset =
       ParseChatRequest(R"({"model":"m","messages":[{"role":"user","content":"x"}]})", "m").generation;
-  EXPECT_FALSE(unset.temperature || unset.top_p);  // the server's defaults apply
+  EXPECT_FALSE(unset.temperature || unset.top_p || unset.top_k || unset.min_p || unset.repeat_penalty ||
+               unset.repeat_last_n);  // the server's defaults apply
+  const GenerationRequest llama =
+      ParseCompletionRequest(
+          R"({"model":"m","prompt":"x","top_k":1,"min_p":0.05,"repeat_penalty":1.3,"repeat_last_n":-1})", "m")
+          .generation;
+  EXPECT_EQ(llama.top_k.value_or(-1), 1);
+  EXPECT_FLOAT_EQ(llama.min_p.value_or(-1), 0.05f);
+  EXPECT_FLOAT_EQ(llama.repeat_penalty.value_or(-1), 1.3f);
+  EXPECT_EQ(llama.repeat_last_n.value_or(-1), INT32_MAX);  // llama-server's -1: the whole context
   const GenerationRequest json_object = ParseChatRequest(
       R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"},
           "logit_bias":{"7":-100,"9":2.5}})", "m").generation;
@@ -104,6 +114,14 @@ TEST(ServeRequest, RefusesWhatItCannotHonour) {
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"frequency_penalty":0.5})"), "400 unsupported_parameter");
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"temperature":"hot"})"), "400 invalid_type");
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"n":0})"), "400 invalid_value");
+  for (const char* bad : {R"("top_k":-1)", R"("min_p":1.5)", R"("repeat_penalty":0)", R"("repeat_penalty":-1)",
+                          R"("repeat_last_n":-2)"}) {
+    EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + "," + bad + "}"), "400 invalid_value") << bad;
+  }
+  for (const char* bad : {R"("top_k":2.5)", R"("top_k":"40")", R"("min_p":"0.1")", R"("repeat_penalty":true)",
+                          R"("repeat_last_n":64.5)"}) {
+    EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + "," + bad + "}"), "400 invalid_type") << bad;
+  }
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"stop":["a","b","c","d","e"]})"), "400 invalid_type");
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"stop":""})"), "400 invalid_value");
   EXPECT_EQ(ErrorCode(R"({"model":"m",)" + msgs + R"(,"top_logprobs":2})"), "400 invalid_value");

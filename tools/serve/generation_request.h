@@ -43,9 +43,13 @@ struct GenerationRequest {
   std::string prompt;             // completion: raw text, <bos> added
   int32_t n = 1;                  // choices, each from its own fork of the evaluated prompt
   int32_t max_tokens = 256;
-  // Unset: the server's default (sampling_defaults.h).
+  // Unset: the server's default (sampling_defaults.h). top_k and the rest are llama-server's.
   std::optional<float> temperature;
   std::optional<float> top_p;
+  std::optional<int32_t> top_k;
+  std::optional<float> min_p;
+  std::optional<float> repeat_penalty;
+  std::optional<int32_t> repeat_last_n;
   std::optional<uint64_t> seed;   // choice i samples with seed + i
   std::vector<std::string> stop;
   int32_t logprobs = -1;          // -1: none; k >= 0: the chosen token's and the top k alternatives'

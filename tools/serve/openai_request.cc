@@ -117,6 +117,22 @@ void ParseCommon(const json& j, ParsedRequest& out) {
     g.temperature = 0.f;
     g.top_p.reset();
   }
+  // llama-server's sampling fields, in the ranges the library's sampler takes, so that a bad value
+  // is the client's 400 rather than a failed generation.
+  if (Present(j, "top_k")) g.top_k = static_cast<int32_t>(Integer(j, "top_k", 0, INT32_MAX));
+  if (Present(j, "min_p")) g.min_p = static_cast<float>(Number(j, "min_p", 0, 1));
+  if (Present(j, "repeat_penalty")) {
+    // The bound keeps the float finite; the sampler divides by the penalty, so 0 is refused too.
+    g.repeat_penalty = static_cast<float>(Number(j, "repeat_penalty", 0, 1e30));
+    if (*g.repeat_penalty == 0.f) {
+      throw BadRequest("invalid_value", "'repeat_penalty' must be greater than 0", "repeat_penalty");
+    }
+  }
+  if (Present(j, "repeat_last_n")) {
+    // -1 is llama-server's "the whole context": a session never holds more tokens than that.
+    const int64_t n = Integer(j, "repeat_last_n", -1, INT32_MAX);
+    g.repeat_last_n = n < 0 ? INT32_MAX : static_cast<int32_t>(n);
+  }
   for (const char* key : {"max_completion_tokens", "max_tokens"}) {
     if (Present(j, key)) g.max_tokens = static_cast<int32_t>(Integer(j, key, 1, 1 << 20));
   }

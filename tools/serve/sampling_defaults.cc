@@ -18,6 +18,10 @@ bool ServerSampling(const gemmakit_model* model, const ServeOptions& options, ge
 gemmakit_sampling_params RequestSampling(gemmakit_sampling_params defaults, const GenerationRequest& request) {
   if (request.temperature) defaults.temperature = *request.temperature;
   if (request.top_p) defaults.top_p = *request.top_p;
+  if (request.top_k) defaults.top_k = *request.top_k;
+  if (request.min_p) defaults.min_p = *request.min_p;
+  if (request.repeat_penalty) defaults.repeat_penalty = *request.repeat_penalty;
+  if (request.repeat_last_n) defaults.repeat_last_n = *request.repeat_last_n;
   return defaults;
 }
 

@@ -1,6 +1,7 @@
-// The sampling a request runs with: what it sets (OpenAI's temperature and top_p), else the
-// server's defaults, which are the command line's sampling options, else the model's recommended
-// values (generation_config.json, GGUF general.sampling.*), else OpenAI's defaults.
+// The sampling a request runs with: what it sets (OpenAI's temperature and top_p, llama-server's
+// top_k, min_p, repeat_penalty and repeat_last_n), else the server's defaults, which are the command
+// line's sampling options, else the model's recommended values (generation_config.json, GGUF
+// general.sampling.*), else OpenAI's defaults.
 #pragma once
 
 #include "gemmakit.h"
