@@ -29,20 +29,35 @@ STOP_REASONS = {0: "end_of_turn", 1: "max_tokens", 2: "stop_string", 3: "callbac
 SEED_RANDOM = 2**64 - 1
 
 
+# The fields a checkpoint may recommend (gemmakit_sampling_params_from_model).
+_RECOMMENDABLE = ("temperature", "top_k", "top_p", "min_p", "repeat_penalty", "repeat_last_n")
+
+
+def _model_sampling(model_handle) -> _native.SamplingParams:
+    p = _native.SamplingParams()
+    check(_lib.gemmakit_sampling_params_from_model(model_handle, ctypes.byref(p), ctypes.sizeof(p)))
+    return p
+
+
 @dataclass
 class SamplingParams:
     """How the next token is drawn. temperature 0 is greedy; seed None draws a random seed.
+
+    temperature, top_k, top_p, min_p, repeat_penalty and repeat_last_n left None take the model's
+    recommended value (Model.recommended_sampling(): generation_config.json, GGUF
+    general.sampling.*), else gemmakit's default: temperature 1, top_k 64, top_p 0.95, min_p 0,
+    repeat_penalty 1, repeat_last_n 64.
 
     logit_bias maps token ids to what is added to their logits (float("-inf") bans one). At most
     one constraint: grammar (GBNF text, starting at grammar_root), json_schema (a JSON schema as
     text or as a dict) or json_mode (any JSON object); an invalid one raises InvalidArgumentError
     saying where."""
-    temperature: float = 1.0
-    top_k: int = 64
-    top_p: float = 0.95
-    min_p: float = 0.0
-    repeat_penalty: float = 1.0
-    repeat_last_n: int = 64
+    temperature: Optional[float] = None
+    top_k: Optional[int] = None
+    top_p: Optional[float] = None
+    min_p: Optional[float] = None
+    repeat_penalty: Optional[float] = None
+    repeat_last_n: Optional[int] = None
     seed: Optional[int] = None
     logit_bias: Optional[dict] = None
     grammar: Optional[str] = None
@@ -50,12 +65,13 @@ class SamplingParams:
     json_schema: Union[str, dict, None] = None
     json_mode: bool = False
 
-    def _to_c(self) -> _native.SamplingParams:
-        """The C struct; it holds references to the arrays and strings it points to."""
-        p = _native.SamplingParams()
-        check(_lib.gemmakit_sampling_params_init(ctypes.byref(p), ctypes.sizeof(p)))
-        p.temperature, p.top_k, p.top_p, p.min_p = self.temperature, self.top_k, self.top_p, self.min_p
-        p.repeat_penalty, p.repeat_last_n = self.repeat_penalty, self.repeat_last_n
+    def _to_c(self, model_handle) -> _native.SamplingParams:
+        """The C struct, the model's recommendation where a field is None; it holds references to
+        the arrays and strings it points to."""
+        p = _model_sampling(model_handle)
+        for field in _RECOMMENDABLE:
+            if getattr(self, field) is not None:
+                setattr(p, field, getattr(self, field))
         p.seed = SEED_RANDOM if self.seed is None else self.seed
         # The C struct points into these: keep them alive as long as the struct.
         bias = list((self.logit_bias or {}).items())
@@ -194,12 +210,12 @@ def _messages(messages: Iterable[Message]):
 class _GenerateArgs:
     """gemmakit_generate_params and everything it points to, alive as long as this object."""
 
-    def __init__(self, max_tokens=256, stop=(), sampling=None, **sampling_fields):
+    def __init__(self, model, max_tokens=256, stop=(), sampling=None, **sampling_fields):
         if sampling is None:
             sampling = SamplingParams(**sampling_fields)
         elif sampling_fields:
             raise TypeError("pass either sampling= or sampling fields, not both")
-        self.sampling = sampling._to_c()
+        self.sampling = sampling._to_c(model._handle())
         self.stop_bytes = [s.encode() for s in stop]
         self.stop = (ctypes.c_char_p * max(1, len(self.stop_bytes)))(*self.stop_bytes)
         self.params = _native.GenerateParams()
@@ -404,6 +420,13 @@ class Model(ModelExtrasMixin, _Handle):
         return {name: (v.decode() if isinstance(v, bytes) else v)
                 for name, v in ((f, getattr(i, f)) for f, _ in i._fields_ if f != "struct_size")}
 
+    def recommended_sampling(self) -> SamplingParams:
+        """What generation uses for the sampling fields a call leaves None: the checkpoint's
+        recommendation, else gemmakit's defaults. info["recommended_sampling"] has a
+        GEMMAKIT_SAMPLING_* bit (capi/gemmakit.h) for each field the checkpoint sets."""
+        p = _model_sampling(self._handle())
+        return SamplingParams(**{field: getattr(p, field) for field in _RECOMMENDABLE})
+
     def tokenize(self, text: str, add_bos: bool = True, parse_special: bool = False) -> List[int]:
         data = text.encode()
         flags = (1 if add_bos else 0) | (2 if parse_special else 0)
@@ -578,7 +601,7 @@ class Session(SessionStateMixin, _Handle):
     # Pull generation: what stream=True and frame loops use.
     def begin_generate(self, prompt: str, args: Optional[_GenerateArgs] = None, media: Optional[Sequence] = None,
                        **generate_args: Any) -> None:
-        self._args = args or _GenerateArgs(**generate_args)
+        self._args = args or _GenerateArgs(self.model, **generate_args)
         if media is None:
             check(_lib.gemmakit_session_begin_generate(self._handle(), prompt.encode(),
                                                        ctypes.byref(self._args.params)))
@@ -589,7 +612,7 @@ class Session(SessionStateMixin, _Handle):
 
     def begin_chat(self, messages: Iterable[Message], args: Optional[_GenerateArgs] = None,
                    **generate_args: Any) -> None:
-        self._args = args or _GenerateArgs(**generate_args)
+        self._args = args or _GenerateArgs(self.model, **generate_args)
         messages = list(messages)
         if _has_parts(messages):
             turns, n, _keep = _turns(messages)
@@ -626,7 +649,7 @@ class Session(SessionStateMixin, _Handle):
 
     def _run(self, begin, stream, generate_args, own=False):
         try:
-            begin(self, _GenerateArgs(**generate_args))
+            begin(self, _GenerateArgs(self.model, **generate_args))
         except BaseException:
             if own:
                 self.close()
@@ -643,7 +666,8 @@ class Session(SessionStateMixin, _Handle):
         """Continues the session with raw text. Returns the text, or with stream=True an iterator
         of pieces as they become final. media: Image and Audio objects; each "<start_of_image>" /
         "<start_of_audio>" in prompt stands for the next one of that kind. generate_args:
-        max_tokens, stop, sampling or its fields."""
+        max_tokens, stop, sampling or its fields (those not given take the model's recommended
+        values: Model.recommended_sampling())."""
         return self._run(lambda s, a: s.begin_generate(prompt, a, media=media), stream, generate_args)
 
     def chat(self, messages: Iterable[Message], stream: bool = False,

@@ -54,7 +54,7 @@ class ModelInfo(ctypes.Structure):
                 ("n_params", c_int64), ("weight_bytes", c_int64), ("bos_id", c_int32), ("eos_id", c_int32),
                 ("start_of_turn_id", c_int32), ("end_of_turn_id", c_int32), ("format", ctypes.c_char * 16),
                 ("tokenizer_source", ctypes.c_char * 32), ("chat_template", ctypes.c_char * 32),
-                ("lookup_bytes", c_int64)]
+                ("lookup_bytes", c_int64), ("recommended_sampling", c_int32)]
 
 
 class ChatMessage(ctypes.Structure):
@@ -152,7 +152,7 @@ _prototypes = {
     "gemmakit_session_n_past": (_status, [c_void_p, P(c_int64)]),
     "gemmakit_session_eval": (_status, [c_void_p, P(c_int32), c_size_t, c_int32]),
     "gemmakit_session_logits": (_status, [c_void_p, P(P(c_float)), P(c_size_t), P(c_size_t)]),
-    "gemmakit_sampling_params_init": (_status, [P(SamplingParams), c_size_t]),
+    "gemmakit_sampling_params_from_model": (_status, [c_void_p, P(SamplingParams), c_size_t]),
     "gemmakit_generate_params_init": (_status, [P(GenerateParams), c_size_t]),
     "gemmakit_session_generate": (_status, [c_void_p, c_char_p, P(GenerateParams), P(Generation)]),
     "gemmakit_session_chat": (_status, [c_void_p, P(ChatMessage), c_size_t, P(GenerateParams), P(Generation)]),

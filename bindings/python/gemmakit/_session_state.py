@@ -78,9 +78,10 @@ class SessionStateMixin:
 
     def sample(self, sampling: Optional["SamplingParams"] = None, reseed: bool = False) -> int:
         """Draws a token from the last logits (the sampler's RNG is reseeded from sampling.seed
-        when reseed is true)."""
+        when reseed is true). Fields left None, all of them without sampling, take the model's
+        recommended values."""
         from ._model import SamplingParams
-        p = (sampling or SamplingParams())._to_c()
+        p = (sampling or SamplingParams())._to_c(self.model._handle())
         token = ctypes.c_int32()
         check(_lib.gemmakit_session_sample(self._handle(), ctypes.byref(p), int(reseed), ctypes.byref(token)))
         return token.value

@@ -84,7 +84,7 @@ def chat_tools(session, messages, tools: Sequence[dict], format: str = "auto",
     from ._model import _GenerateArgs, _messages
     array, n, _keep = _messages(messages)
     targs = _ToolArgs(tools, format, on_call)
-    gargs = _GenerateArgs(**generate_args)
+    gargs = _GenerateArgs(session.model, **generate_args)
     status = _lib.gemmakit_session_chat_tools(session._handle(), array, n, ctypes.byref(targs.params),
                                               ctypes.byref(gargs.params), None)
     if targs.error is not None:
@@ -103,7 +103,7 @@ def chat_tools_stream(session, messages, tools: Sequence[dict], format: str = "a
     from ._model import _GenerateArgs, _messages
     array, n, _keep = _messages(messages)
     targs = _ToolArgs(tools, format)
-    gargs = _GenerateArgs(**generate_args)
+    gargs = _GenerateArgs(session.model, **generate_args)
     check(_lib.gemmakit_session_begin_chat_tools(session._handle(), array, n, ctypes.byref(targs.params),
                                                  ctypes.byref(gargs.params)))
     seen = 0

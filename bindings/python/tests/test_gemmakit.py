@@ -2,6 +2,7 @@
 text is gibberish; the tests compare paths through the API with each other)."""
 import gc
 import os
+import shutil
 
 import pytest
 
@@ -63,6 +64,44 @@ def test_sampling_params_object_and_stop_strings(model):
     assert len(free) >= 4
     stopped = model.generate("The", max_tokens=12, sampling=params, stop=[free[2:4]])
     assert stopped == free[:free.index(free[2:4])]
+
+
+@pytest.fixture(scope="module")
+def advised_greedy(tmp_path_factory):
+    """The tiny model with a generation_config.json as transformers writes one for greedy decoding
+    (do_sample false), with a top_k that applies once a caller turns sampling on."""
+    folder = tmp_path_factory.mktemp("advice") / "gemma3-tiny"
+    shutil.copytree(MODEL, folder)
+    (folder / "generation_config.json").write_text('{"do_sample": false, "top_k": 20}')
+    with gemmakit.Model(folder) as m:
+        yield m
+
+
+def test_the_models_recommended_sampling_fills_what_the_caller_leaves_out(model, advised_greedy):
+    advice = advised_greedy.recommended_sampling()
+    assert (advice.temperature, advice.top_k, advice.min_p, advice.repeat_last_n) == (0, 20, 0, 64)
+    assert advice.top_p == pytest.approx(0.95)  # the file leaves it out: gemmakit's default
+    assert advice.seed is None and advice.logit_bias is None
+    assert advised_greedy.info["recommended_sampling"] == 1 | 2  # GEMMAKIT_SAMPLING_TEMPERATURE | _TOP_K
+    assert model.info["recommended_sampling"] == 0
+    assert (model.recommended_sampling().temperature, model.recommended_sampling().top_k) == (1, 64)
+
+    prompt = "Once upon a time"
+    greedy = advised_greedy.generate(prompt, max_tokens=12, temperature=0)
+    assert advised_greedy.generate(prompt, max_tokens=12, seed=1) == greedy
+    assert "".join(advised_greedy.generate(prompt, stream=True, max_tokens=12, seed=2)) == greedy
+    assert advised_greedy.generate(prompt, max_tokens=12, sampling=gemmakit.SamplingParams(seed=3)) == greedy
+    messages = [{"role": "user", "content": "Hello"}]
+    assert advised_greedy.chat(messages, max_tokens=8, seed=4) == advised_greedy.chat(messages, max_tokens=8,
+                                                                                      temperature=0)
+    # The caller's temperature wins; the model's top_k still applies (same weights as `model`).
+    sampled = advised_greedy.generate(prompt, max_tokens=12, seed=1, temperature=1)
+    assert sampled != greedy
+    assert sampled == model.generate(prompt, max_tokens=12, seed=1, temperature=1, top_k=20)
+    with advised_greedy.session() as s:
+        s.eval(advised_greedy.tokenize(prompt))
+        logits = s.logits()[0]
+        assert s.sample() == logits.index(max(logits))
 
 
 def test_pull_steps_in_a_frame_loop(model):
