@@ -134,7 +134,17 @@ pub struct gemmakit_model_info {
     pub format: [c_char; 16],
     pub tokenizer_source: [c_char; 32],
     pub chat_template: [c_char; 32],
+    pub lookup_bytes: i64,
+    /// GEMMAKIT_SAMPLING_* bits: the sampling fields the checkpoint recommends.
+    pub recommended_sampling: i32,
 }
+
+pub const GEMMAKIT_SAMPLING_TEMPERATURE: i32 = 1;
+pub const GEMMAKIT_SAMPLING_TOP_K: i32 = 2;
+pub const GEMMAKIT_SAMPLING_TOP_P: i32 = 4;
+pub const GEMMAKIT_SAMPLING_MIN_P: i32 = 8;
+pub const GEMMAKIT_SAMPLING_REPEAT_PENALTY: i32 = 16;
+pub const GEMMAKIT_SAMPLING_REPEAT_LAST_N: i32 = 32;
 
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -309,6 +319,8 @@ extern "C" {
                                    n_vocab: *mut usize) -> gemmakit_status;
 
     pub fn gemmakit_sampling_params_init(params: *mut gemmakit_sampling_params, struct_size: usize) -> gemmakit_status;
+    pub fn gemmakit_sampling_params_from_model(model: *const gemmakit_model, params: *mut gemmakit_sampling_params,
+                                               struct_size: usize) -> gemmakit_status;
     pub fn gemmakit_generate_params_init(params: *mut gemmakit_generate_params, struct_size: usize) -> gemmakit_status;
     pub fn gemmakit_session_generate(session: *mut gemmakit_session, prompt: *const c_char,
                                      params: *const gemmakit_generate_params,

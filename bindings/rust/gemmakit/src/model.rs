@@ -7,7 +7,7 @@ use std::sync::Arc;
 use gemmakit_sys as sys;
 
 use crate::error::{c_text, check, Error, Result};
-use crate::session::{Message, Session};
+use crate::session::{Message, SamplingParams, Session};
 
 struct Handle(NonNull<sys::gemmakit_model>);
 
@@ -42,6 +42,8 @@ pub struct ModelInfo {
     pub bos_id: i32,
     pub eos_id: i32,
     pub end_of_turn_id: i32,
+    /// GEMMAKIT_SAMPLING_* bits (gemmakit-sys): the sampling fields the checkpoint recommends.
+    pub recommended_sampling: i32,
 }
 
 fn field(chars: &[c_char]) -> String {
@@ -185,6 +187,22 @@ impl Model {
             bos_id: i.bos_id,
             eos_id: i.eos_id,
             end_of_turn_id: i.end_of_turn_id,
+            recommended_sampling: i.recommended_sampling,
+        })
+    }
+
+    /// What generation uses for the sampling fields left `None`: the checkpoint's recommendation
+    /// (generation_config.json, GGUF general.sampling.*), else gemmakit's defaults; every field set.
+    pub fn recommended_sampling(&self) -> Result<SamplingParams> {
+        let c = crate::session::model_sampling(self)?;
+        Ok(SamplingParams {
+            temperature: Some(c.temperature),
+            top_k: Some(c.top_k),
+            top_p: Some(c.top_p),
+            min_p: Some(c.min_p),
+            repeat_penalty: Some(c.repeat_penalty),
+            repeat_last_n: Some(c.repeat_last_n),
+            ..Default::default()
         })
     }
 

@@ -61,33 +61,28 @@ impl CMessages {
     }
 }
 
-/// How the next token is drawn (defaults as in the C API). `temperature: 0.0` is greedy; `seed:
-/// None` draws a random seed. `logit_bias`: (token, bias) pairs added to the logits first
-/// (`f32::NEG_INFINITY` bans a token). At most one of `grammar` (GBNF text, start rule
+/// How the next token is drawn. `temperature`, `top_k`, `top_p`, `min_p`, `repeat_penalty` and
+/// `repeat_last_n` left `None` take the model's recommended value ([`Model::recommended_sampling`]:
+/// generation_config.json, GGUF general.sampling.*), else gemmakit's default (temperature 1, top-k
+/// 64, top-p 0.95, min-p 0, repeat penalty 1 over the last 64 tokens). `temperature: Some(0.0)` is
+/// greedy; `seed: None` draws a random seed. `logit_bias`: (token, bias) pairs added to the logits
+/// first (`f32::NEG_INFINITY` bans a token). At most one of `grammar` (GBNF text, start rule
 /// `grammar_root` or "root"), `json_schema` (a JSON schema as text) and `json_mode` (any JSON
 /// object) constrains the text drawn.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SamplingParams {
-    pub temperature: f32,
-    pub top_k: i32,
-    pub top_p: f32,
-    pub min_p: f32,
-    pub repeat_penalty: f32,
-    pub repeat_last_n: i32,
+    pub temperature: Option<f32>,
+    pub top_k: Option<i32>,
+    pub top_p: Option<f32>,
+    pub min_p: Option<f32>,
+    pub repeat_penalty: Option<f32>,
+    pub repeat_last_n: Option<i32>,
     pub seed: Option<u64>,
     pub logit_bias: Vec<(i32, f32)>,
     pub grammar: Option<String>,
     pub grammar_root: Option<String>,
     pub json_schema: Option<String>,
     pub json_mode: bool,
-}
-
-impl Default for SamplingParams {
-    fn default() -> Self {
-        SamplingParams { temperature: 1.0, top_k: 64, top_p: 0.95, min_p: 0.0, repeat_penalty: 1.0, repeat_last_n: 64,
-                         seed: None, logit_bias: Vec::new(), grammar: None, grammar_root: None, json_schema: None,
-                         json_mode: false }
-    }
 }
 
 /// gemmakit_sampling_params and the bias array and strings it points to (heap data: moving this
@@ -98,16 +93,24 @@ pub(crate) struct CSampling {
     _texts: Vec<CString>,
 }
 
+/// The model's recommended sampling as the C struct (gemmakit's defaults where it recommends none).
+pub(crate) fn model_sampling(model: &Model) -> Result<sys::gemmakit_sampling_params> {
+    let mut c: sys::gemmakit_sampling_params = unsafe { std::mem::zeroed() };
+    let size = std::mem::size_of::<sys::gemmakit_sampling_params>();
+    check(unsafe { sys::gemmakit_sampling_params_from_model(model.raw(), &mut c, size) })?;
+    Ok(c)
+}
+
 impl SamplingParams {
-    pub(crate) fn to_c(&self) -> Result<CSampling> {
-        let mut c: sys::gemmakit_sampling_params = unsafe { std::mem::zeroed() };
-        check(unsafe { sys::gemmakit_sampling_params_init(&mut c, std::mem::size_of::<sys::gemmakit_sampling_params>()) })?;
-        c.temperature = self.temperature;
-        c.top_k = self.top_k;
-        c.top_p = self.top_p;
-        c.min_p = self.min_p;
-        c.repeat_penalty = self.repeat_penalty;
-        c.repeat_last_n = self.repeat_last_n;
+    /// The C params, with the model's recommendation for the fields left `None`.
+    pub(crate) fn to_c(&self, model: &Model) -> Result<CSampling> {
+        let mut c = model_sampling(model)?;
+        c.temperature = self.temperature.unwrap_or(c.temperature);
+        c.top_k = self.top_k.unwrap_or(c.top_k);
+        c.top_p = self.top_p.unwrap_or(c.top_p);
+        c.min_p = self.min_p.unwrap_or(c.min_p);
+        c.repeat_penalty = self.repeat_penalty.unwrap_or(c.repeat_penalty);
+        c.repeat_last_n = self.repeat_last_n.unwrap_or(c.repeat_last_n);
         c.seed = self.seed.unwrap_or(sys::GEMMAKIT_SEED_RANDOM);
         let bias: Vec<sys::gemmakit_logit_bias> =
             self.logit_bias.iter().map(|&(token, bias)| sys::gemmakit_logit_bias { token, bias }).collect();
@@ -129,6 +132,7 @@ impl SamplingParams {
     }
 }
 
+/// `sampling`'s fields left `None` take the model's recommendation (see [`SamplingParams`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateOptions {
     pub max_tokens: i32,
@@ -151,8 +155,8 @@ pub(crate) struct CGenerate {
 }
 
 impl CGenerate {
-    pub(crate) fn new(o: &GenerateOptions) -> Result<CGenerate> {
-        let sampling = Box::new(o.sampling.to_c()?);
+    pub(crate) fn new(o: &GenerateOptions, model: &Model) -> Result<CGenerate> {
+        let sampling = Box::new(o.sampling.to_c(model)?);
         let stop = o.stop.iter().map(|s| c_text(s)).collect::<Result<Vec<_>>>()?;
         let stop_ptrs: Vec<*const c_char> = stop.iter().map(|s| s.as_ptr()).collect();
         let mut params: sys::gemmakit_generate_params = unsafe { std::mem::zeroed() };
@@ -308,14 +312,14 @@ impl Session {
 
     /// Begins a raw continuation of `prompt`; advance it with [`Session::step`].
     pub fn begin_generate(&mut self, prompt: &str, options: &GenerateOptions) -> Result<()> {
-        let c = CGenerate::new(options)?;
+        let c = CGenerate::new(options, self.model())?;
         let prompt = c_text(prompt)?;
         check(unsafe { sys::gemmakit_session_begin_generate(self.ptr(), prompt.as_ptr(), &c.params) })
     }
 
     /// Begins the model's reply to the conversation; tokens the session holds that match are reused.
     pub fn begin_chat(&mut self, messages: &[Message], options: &GenerateOptions) -> Result<()> {
-        let c = CGenerate::new(options)?;
+        let c = CGenerate::new(options, self.model())?;
         let m = CMessages::new(messages)?;
         check(unsafe { sys::gemmakit_session_begin_chat(self.ptr(), m.as_ptr(), m.len(), &c.params) })
     }
@@ -496,7 +500,7 @@ impl Session {
     pub fn chat_parts<F: FnMut(&str) -> bool>(&mut self, turns: &[Turn<'_>], options: &GenerateOptions,
                                               on_text: F) -> Result<Generation> {
         let c_turns = CTurns::new(turns)?;
-        let mut c = CGenerate::new(options)?;
+        let mut c = CGenerate::new(options, self.model())?;
         let mut sink = TextSink { f: on_text, panic: None };
         c.params.on_text = Some(forward_text::<F>);
         c.params.user_data = &mut sink as *mut TextSink<F> as *mut c_void;
@@ -517,7 +521,7 @@ impl Session {
     /// [`Session::step`]. The media may be dropped once this returns.
     pub fn begin_chat_parts(&mut self, turns: &[Turn<'_>], options: &GenerateOptions) -> Result<()> {
         let c_turns = CTurns::new(turns)?;
-        let c = CGenerate::new(options)?;
+        let c = CGenerate::new(options, self.model())?;
         check(unsafe {
             sys::gemmakit_session_begin_chat_content(self.ptr(), c_turns.turns.as_ptr(), c_turns.turns.len(),
                                                      &c.params)
@@ -534,7 +538,7 @@ impl Session {
     /// `<start_of_audio>` stands for the next image or clip of `media` (in order, per kind).
     pub fn begin_generate_media(&mut self, prompt: &str, media: &[Media<'_>], options: &GenerateOptions)
                                 -> Result<()> {
-        let c = CGenerate::new(options)?;
+        let c = CGenerate::new(options, self.model())?;
         let prompt = c_text(prompt)?;
         let parts = c_media(media);
         check(unsafe {

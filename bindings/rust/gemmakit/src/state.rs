@@ -143,8 +143,9 @@ impl Session {
     }
 
     /// Draws a token from the last logits; `reseed` restarts the sampler's RNG from `sampling.seed`.
+    /// Fields left `None` take the model's recommendation (`&SamplingParams::default()`: all of it).
     pub fn sample(&mut self, sampling: &SamplingParams, reseed: bool) -> Result<i32> {
-        let c = sampling.to_c()?;
+        let c = sampling.to_c(self.model())?;
         let mut token = 0i32;
         check(unsafe { sys::gemmakit_session_sample(self.ptr(), &c.c, reseed as i32, &mut token) })?;
         Ok(token)

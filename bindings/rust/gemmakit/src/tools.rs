@@ -138,7 +138,7 @@ impl Session {
                       mut on_call: impl FnMut(&ToolCall) -> bool) -> Result<(Generation, Vec<ToolCall>, String)> {
         let msgs = CMessages::new(messages)?;
         let mut t = CTools::new(tools, format)?;
-        let g = CGenerate::new(options)?;
+        let g = CGenerate::new(options, self.model())?;
         let mut f: &mut dyn FnMut(&ToolCall) -> bool = &mut on_call;
         t.params.on_call = Some(forward_call);
         t.params.user_data = &mut f as *mut &mut dyn FnMut(&ToolCall) -> bool as *mut c_void;
@@ -158,7 +158,7 @@ impl Session {
                             options: &GenerateOptions) -> Result<()> {
         let msgs = CMessages::new(messages)?;
         let t = CTools::new(tools, format)?;
-        let g = CGenerate::new(options)?;
+        let g = CGenerate::new(options, self.model())?;
         check(unsafe { sys::gemmakit_session_begin_chat_tools(self.ptr(), msgs.as_ptr(), msgs.len(), &t.params, &g.params) })
     }
 

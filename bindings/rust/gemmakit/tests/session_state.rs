@@ -16,7 +16,7 @@ fn model() -> Model {
 }
 
 fn greedy() -> SamplingParams {
-    SamplingParams { temperature: 0.0, ..Default::default() }
+    SamplingParams { temperature: Some(0.0), ..Default::default() }
 }
 
 fn greedy_continuation(s: &mut Session, n: usize) -> Vec<i32> {

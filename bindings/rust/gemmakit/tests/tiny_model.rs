@@ -14,7 +14,8 @@ fn model_dir() -> PathBuf {
 }
 
 fn greedy(max_tokens: i32) -> GenerateOptions {
-    GenerateOptions { max_tokens, sampling: SamplingParams { temperature: 0.0, ..Default::default() }, ..Default::default() }
+    let sampling = SamplingParams { temperature: Some(0.0), ..Default::default() };
+    GenerateOptions { max_tokens, sampling, ..Default::default() }
 }
 
 #[test]
@@ -33,7 +34,7 @@ fn iterator_closure_and_steps_give_the_same_text() {
     let model = Model::load(model_dir()).unwrap();
     let opts = GenerateOptions {
         max_tokens: 12,
-        sampling: SamplingParams { temperature: 0.8, seed: Some(11), ..Default::default() },
+        sampling: SamplingParams { temperature: Some(0.8), seed: Some(11), ..Default::default() },
         ..Default::default()
     };
     let streamed: String = model.session().unwrap().generate("Once upon", &opts).unwrap().text().unwrap();
@@ -84,12 +85,59 @@ fn errors_carry_the_library_message() {
     assert_eq!(e.status, -2);
     assert!(e.message.contains("/nonexistent/gemmakit/model"), "{}", e);
     let model = Model::load(model_dir()).unwrap();
-    let bad = GenerateOptions { sampling: SamplingParams { temperature: -1.0, ..Default::default() }, ..Default::default() };
+    let sampling = SamplingParams { temperature: Some(-1.0), ..Default::default() };
+    let bad = GenerateOptions { sampling, ..Default::default() };
     let e = model.session().unwrap().generate("x", &bad).err().unwrap();
     assert!(e.message.contains("temperature"), "{}", e);
     let mut small = Session::new(&model, 1, 4).unwrap();
     assert!(small.generate("a prompt far longer than four tokens", &greedy(2)).err().unwrap().is_context_full());
     assert!(model.detokenize(&[1 << 30]).is_err());
+}
+
+/// A copy of the tiny model with a generation_config.json as transformers writes one for greedy
+/// decoding (do_sample false), with a top_k that applies once a caller turns sampling on.
+fn advised_greedy_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gemmakit-rust-advice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(model_dir()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    std::fs::write(dir.join("generation_config.json"), r#"{"do_sample": false, "top_k": 20}"#).unwrap();
+    dir
+}
+
+#[test]
+fn the_models_recommended_sampling_fills_what_the_caller_leaves_out() {
+    let dir = advised_greedy_dir();
+    let advised = Model::load(&dir).unwrap();
+    let model = Model::load(model_dir()).unwrap();
+    let advice = advised.recommended_sampling().unwrap();
+    assert_eq!((advice.temperature, advice.top_k, advice.top_p), (Some(0.0), Some(20), Some(0.95)));
+    assert_eq!((advice.seed, advice.json_mode), (None, false));
+    // GEMMAKIT_SAMPLING_TEMPERATURE | GEMMAKIT_SAMPLING_TOP_K
+    assert_eq!(advised.info().unwrap().recommended_sampling, 1 | 2);
+    assert_eq!(model.info().unwrap().recommended_sampling, 0);
+    assert_eq!(model.recommended_sampling().unwrap().top_k, Some(64));
+
+    let text = |m: &Model, sampling: SamplingParams| {
+        let opts = GenerateOptions { max_tokens: 12, sampling, ..Default::default() };
+        m.session().unwrap().generate("Once upon a time", &opts).unwrap().text().unwrap()
+    };
+    let greedy = text(&advised, SamplingParams { temperature: Some(0.0), ..Default::default() });
+    assert_eq!(text(&advised, SamplingParams::default()), greedy);
+    assert_eq!(text(&advised, SamplingParams { seed: Some(1), ..Default::default() }), greedy);
+    // The caller's temperature wins; the model's top_k still applies (same weights as `model`).
+    let sampled = text(&advised, SamplingParams { temperature: Some(1.0), seed: Some(1), ..Default::default() });
+    assert_ne!(sampled, greedy);
+    let explicit = SamplingParams { temperature: Some(1.0), top_k: Some(20), seed: Some(1), ..Default::default() };
+    assert_eq!(sampled, text(&model, explicit));
+
+    let mut s = advised.session().unwrap();
+    let logits = s.eval(&advised.tokenize("Once upon a time", true).unwrap()).unwrap();
+    let best = (0..logits.len()).max_by(|&a, &b| logits[a].total_cmp(&logits[b]).then(b.cmp(&a))).unwrap();
+    assert_eq!(s.sample(&SamplingParams::default(), false).unwrap(), best as i32);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

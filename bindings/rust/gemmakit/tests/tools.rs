@@ -43,8 +43,8 @@ fn tools_render_parse_and_chat() {
     assert!(ToolCallParser::new(ToolFormat::Auto).is_err());
 
     let mut session = model.session().unwrap();
-    let opts = GenerateOptions { max_tokens: 8, sampling: SamplingParams { temperature: 0.0, ..Default::default() },
-                                 ..Default::default() };
+    let sampling = SamplingParams { temperature: Some(0.0), ..Default::default() };
+    let opts = GenerateOptions { max_tokens: 8, sampling, ..Default::default() };
     let mut streamed = Vec::new();
     let (g, calls, rest) = session
         .chat_tools(&msgs, &[weather()], ToolFormat::Auto, &opts, |c| {
