@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +155,86 @@ func TestErrors(t *testing.T) {
 	s.Close()
 	if _, _, err := s.Step(1, 0); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("closed session: %v", err)
+	}
+}
+
+// advisedGreedy loads a copy of the tiny model with a generation_config.json as transformers writes
+// one for greedy decoding (do_sample false), with a top_k that applies once a caller samples.
+func advisedGreedy(t *testing.T) *Model {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir(modelDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(modelDir(), e.Name()))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	config := []byte(`{"do_sample": false, "top_k": 20}`)
+	if err := os.WriteFile(filepath.Join(dir, "generation_config.json"), config, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func TestTheModelsRecommendedSamplingIsTheDefault(t *testing.T) {
+	m, advised := load(t), advisedGreedy(t)
+	advice, err := advised.RecommendedSampling()
+	if err != nil || advice.Temperature != 0 || advice.TopK != 20 || advice.TopP != 0.95 || advice.RepeatLastN != 64 {
+		t.Fatalf("advice %+v, %v", advice, err)
+	}
+	if info, err := advised.Info(); err != nil || info.RecommendedSampling != SamplingTemperature|SamplingTopK {
+		t.Fatalf("advised info %+v, %v", info, err)
+	}
+	if info, err := m.Info(); err != nil || info.RecommendedSampling != 0 {
+		t.Fatalf("info %+v, %v", info, err)
+	}
+	if plain, err := m.RecommendedSampling(); err != nil || !reflect.DeepEqual(plain, DefaultSampling()) {
+		t.Fatalf("without advice %+v, %v", plain, err)
+	}
+
+	generate := func(m *Model, sp *Sampling) string {
+		r, err := session(t, m, SessionOptions{}).Generate("Once upon a time", Options{MaxTokens: 12, Sampling: sp}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Text
+	}
+	zero := greedySampling()
+	greedy := generate(advised, &zero)
+	if got := generate(advised, nil); got != greedy {
+		t.Fatalf("nil Sampling gave %q, the model's greedy %q", got, greedy)
+	}
+	chat := func(sp *Sampling) string {
+		conv := []Message{{"user", "Hello"}}
+		r, err := session(t, advised, SessionOptions{}).Chat(conv, Options{MaxTokens: 8, Sampling: sp}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Text
+	}
+	if got, want := chat(nil), chat(&zero); got != want {
+		t.Fatalf("chat with nil Sampling %q, greedy %q", got, want)
+	}
+	// From the recommendation, the caller's temperature wins and the model's top_k stays.
+	seed := uint64(1)
+	sampled := advice
+	sampled.Temperature, sampled.Seed = 1, &seed
+	explicit := DefaultSampling()
+	explicit.Temperature, explicit.TopK, explicit.Seed = 1, 20, &seed
+	if a, b := generate(advised, &sampled), generate(m, &explicit); a == greedy || a != b {
+		t.Fatalf("sampled %q, explicit top_k 20 %q, greedy %q", a, b, greedy)
 	}
 }
 

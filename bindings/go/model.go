@@ -30,7 +30,19 @@ type Info struct {
 	VocabSize, ContextLength, Layers int64
 	HiddenSize, Params               int64
 	BOS, EOS, EndOfTurn              int32
+	// RecommendedSampling has a Sampling* bit for each field the checkpoint recommends.
+	RecommendedSampling int32
 }
+
+// Bits of Info.RecommendedSampling.
+const (
+	SamplingTemperature   = C.GEMMAKIT_SAMPLING_TEMPERATURE
+	SamplingTopK          = C.GEMMAKIT_SAMPLING_TOP_K
+	SamplingTopP          = C.GEMMAKIT_SAMPLING_TOP_P
+	SamplingMinP          = C.GEMMAKIT_SAMPLING_MIN_P
+	SamplingRepeatPenalty = C.GEMMAKIT_SAMPLING_REPEAT_PENALTY
+	SamplingRepeatLastN   = C.GEMMAKIT_SAMPLING_REPEAT_LAST_N
+)
 
 // Version is the library's version ("0.1.0").
 func Version() string { return C.GoString(C.gemmakit_version()) }
@@ -185,6 +197,7 @@ func (m *Model) Info() (Info, error) {
 		Format: C.GoString(&i.format[0]), VocabSize: int64(i.vocab_size), ContextLength: int64(i.context_length),
 		Layers: int64(i.n_layers), HiddenSize: int64(i.hidden_size), Params: int64(i.n_params),
 		BOS: int32(i.bos_id), EOS: int32(i.eos_id), EndOfTurn: int32(i.end_of_turn_id),
+		RecommendedSampling: int32(i.recommended_sampling),
 	}, nil
 }
 

@@ -31,16 +31,32 @@ type Sampling struct {
 	JSONMode      bool
 }
 
-// DefaultSampling has the C API's defaults.
+// DefaultSampling has gemmakit's fixed defaults (gemmakit_sampling_params_init), whatever the model
+// recommends.
 func DefaultSampling() Sampling {
 	return Sampling{Temperature: 1, TopK: 64, TopP: 0.95, MinP: 0, RepeatPenalty: 1, RepeatLastN: 64}
 }
 
-// Options of one generation. The zero value means 256 tokens with DefaultSampling.
+// RecommendedSampling is the sampling of Options whose Sampling is nil: what the checkpoint
+// recommends (generation_config.json, GGUF general.sampling.*), else DefaultSampling's values.
+// Start from it to set some fields and keep the model's others.
+func (m *Model) RecommendedSampling() (Sampling, error) {
+	var sp C.gemmakit_sampling_params
+	err := m.use(func(p *C.gemmakit_model) error {
+		return check(C.gemmakit_sampling_params_from_model(p, &sp, C.size_t(unsafe.Sizeof(sp))))
+	})
+	if err != nil {
+		return Sampling{}, err
+	}
+	return Sampling{Temperature: float32(sp.temperature), TopK: int32(sp.top_k), TopP: float32(sp.top_p),
+		MinP: float32(sp.min_p), RepeatPenalty: float32(sp.repeat_penalty), RepeatLastN: int32(sp.repeat_last_n)}, nil
+}
+
+// Options of one generation. The zero value means 256 tokens with the model's RecommendedSampling.
 type Options struct {
 	MaxTokens int32
 	Stop      []string
-	Sampling  *Sampling
+	Sampling  *Sampling // nil: the model's RecommendedSampling
 }
 
 // Message is one turn: Role "system" (first only), "user", "assistant" or "model".
@@ -200,18 +216,16 @@ func (a *cArgs) sampling(sampling Sampling) *C.gemmakit_sampling_params {
 // generation converts Options into generate params in C memory, with the sampling params and
 // the stop strings they point to (cgo may not pass Go memory that holds pointers).
 func (a *cArgs) generation(o Options) *C.gemmakit_generate_params {
-	sampling := DefaultSampling()
-	if o.Sampling != nil {
-		sampling = *o.Sampling
-	}
-	sp := a.sampling(sampling)
 	p := (*C.gemmakit_generate_params)(a.alloc(1, unsafe.Sizeof(C.gemmakit_generate_params{})))
 	C.gemmakit_generate_params_init(p, C.size_t(unsafe.Sizeof(*p)))
 	p.max_tokens = C.int32_t(o.MaxTokens)
 	if p.max_tokens == 0 {
 		p.max_tokens = 256
 	}
-	p.sampling = sp
+	// Left NULL, the library applies the model's recommendation: the values RecommendedSampling reads.
+	if o.Sampling != nil {
+		p.sampling = a.sampling(*o.Sampling)
+	}
 	if len(o.Stop) > 0 {
 		arr := (*[1 << 20]*C.char)(a.alloc(uintptr(len(o.Stop)), unsafe.Sizeof(uintptr(0))))
 		for i, st := range o.Stop {
