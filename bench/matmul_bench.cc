@@ -191,13 +191,16 @@ void BM_KQuantKernel(benchmark::State& state) {
     }
     panel_view.panels = panels.data();
   }
+  std::vector<float> xi(InterleavedF32InputFloats(n, cols, kF32GemmInputsAvx2));
   for (auto _ : state) {
     if (k) {
       MatMulQ8K32(x.data(), n, panel_view, y.data(), nullptr, *k);
     } else if (n == 1) {
       for (size_t r = 0; r < rows; ++r) y[r] = dot(reinterpret_cast<const uint8_t*>(stored.data() + r * row_bytes), x.data(), cols);
     } else {
-      GemmF32Avx2(w, x.data(), n, y.data(), 0, rows);
+      InterleaveF32Inputs(x.data(), n, cols, kF32GemmInputsAvx2, xi.data(), 0,
+                          (n + kF32GemmInputsAvx2 - 1) / kF32GemmInputsAvx2);
+      GemmF32Avx2(w, xi.data(), n, y.data(), 0, rows);
     }
     benchmark::DoNotOptimize(y.data());
   }

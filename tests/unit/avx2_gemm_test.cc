@@ -4,6 +4,7 @@
 // type, on odd shapes. (The Q8_0 / Q4_0 micro-kernels: qgemm_ukernels_test.cc.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -28,6 +29,13 @@ MatrixView MakeWeights(DType type, size_t rows, size_t cols, std::vector<uint8_t
   return MatrixView{type, storage.data(), rows, cols};
 }
 
+// The inputs as the float32 GEMM takes them.
+std::vector<float> Interleaved(const std::vector<float>& x, size_t n, size_t cols, size_t group) {
+  std::vector<float> out(InterleavedF32InputFloats(n, cols, group));
+  InterleaveF32Inputs(x.data(), n, cols, group, out.data(), 0, (n + group - 1) / group);
+  return out;
+}
+
 void ExpectMatchesReference(const MatrixView& w, const std::vector<float>& x, size_t n, const std::vector<float>& got,
                             const std::string& what) {
   std::vector<float> want(n * w.rows), row(w.cols);
@@ -39,6 +47,34 @@ void ExpectMatchesReference(const MatrixView& w, const std::vector<float>& x, si
       for (size_t c = 0; c < w.cols; ++c) mag += std::fabs(static_cast<double>(row[c]) * x[i * w.cols + c]);
       ASSERT_NEAR(got[i * w.rows + r], want[i * w.rows + r], 2e-6 * std::sqrt(static_cast<double>(w.cols)) * mag + 1e-6)
           << what << " row " << r << " input " << i;
+    }
+  }
+}
+
+// Every element where the layout says, padding slots repeating the group's last input, for group
+// sizes that take the 4-wide, the 2-wide and the one-at-a-time paths, odd columns, and groups
+// written one task at a time.
+TEST(F32GemmInputs, InterleaveIsTheLayoutTheGemmReads) {
+  std::mt19937 rng(5);
+  for (size_t group : {1u, 2u, 5u, 6u, 7u, 12u}) {
+    for (size_t cols : {1u, 3u, 4u, 9u, 257u}) {
+      for (size_t n : {1u, 5u, 6u, 13u, 25u}) {
+        std::vector<float> x(n * cols);
+        for (float& v : x) v = std::normal_distribution<float>(0.f, 1.f)(rng);
+        const size_t groups = (n + group - 1) / group;
+        std::vector<float> out(InterleavedF32InputFloats(n, cols, group), NAN);
+        ASSERT_EQ(out.size(), groups * group * cols);
+        for (size_t g = 0; g < groups; ++g) InterleaveF32Inputs(x.data(), n, cols, group, out.data(), g, g + 1);
+        for (size_t g = 0; g < groups; ++g) {
+          for (size_t k = 0; k < cols; ++k) {
+            for (size_t t = 0; t < group; ++t) {
+              const size_t i = std::min(g * group + t, n - 1);
+              ASSERT_EQ(out[(g * cols + k) * group + t], x[i * cols + k])
+                  << "group=" << group << " cols=" << cols << " n=" << n << " g=" << g << " k=" << k << " t=" << t;
+            }
+          }
+        }
+      }
     }
   }
 }
@@ -56,7 +92,7 @@ TEST(Avx2Gemm, F32GemmMatchesReferenceForEveryWeightType) {
           std::vector<float> x(n * cols);
           for (float& v : x) v = std::normal_distribution<float>(0.f, 1.f)(rng);
           std::vector<float> y(n * rows, NAN);
-          GemmF32Avx2(w, x.data(), n, y.data(), 0, rows);
+          GemmF32Avx2(w, Interleaved(x, n, cols, kF32GemmInputsAvx2).data(), n, y.data(), 0, rows);
           ExpectMatchesReference(w, x, n, y,
                                  std::string(DTypeName(type)) + " rows=" + std::to_string(rows) +
                                      " cols=" + std::to_string(cols) + " n=" + std::to_string(n));
@@ -80,11 +116,12 @@ TEST(Avx512Gemm, F32GemmEqualsAvx2GemmToTheBit) {
           std::vector<float> x(n * cols);
           for (float& v : x) v = std::normal_distribution<float>(0.f, 1.f)(rng);
           std::vector<float> want(n * rows, NAN), got(n * rows, NAN);
-          GemmF32Avx2(w, x.data(), n, want.data(), 0, rows);
+          GemmF32Avx2(w, Interleaved(x, n, cols, kF32GemmInputsAvx2).data(), n, want.data(), 0, rows);
           // Rows [r0, r1) as a task gets them: a split off the 16-row panels.
           const size_t split = rows > 40 ? 40 : 0;
-          if (split) GemmF32Avx512(w, x.data(), n, got.data(), 0, split);
-          GemmF32Avx512(w, x.data(), n, got.data(), split, rows);
+          const std::vector<float> xi = Interleaved(x, n, cols, kF32GemmInputsAvx512);
+          if (split) GemmF32Avx512(w, xi.data(), n, got.data(), 0, split);
+          GemmF32Avx512(w, xi.data(), n, got.data(), split, rows);
           for (size_t j = 0; j < want.size(); ++j) {
             ASSERT_EQ(got[j], want[j]) << DTypeName(type) << " rows=" << rows << " cols=" << cols << " n=" << n
                                        << " output " << j;

@@ -31,11 +31,21 @@ void PackInputsQ8(const BlockQ8Act* xq, size_t n, size_t cols, DType weight_type
 // matrix was repacked at load, else repacks a chunk of rows at a time.
 void GemmQ8Avx512(const MatrixView& w, const PackedInputsQ8& x, size_t n, float* y, size_t r0, size_t r1);
 
-// The AVX2 float kernels (x86_avx2_gemm.cc): the float32 GEMM cache-blocked over columns; BF16
-// decode. (Q8_0 / Q4_0 on AVX2: the micro-kernels of ukernels.h on the blocks in place.)
-void GemmF32Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
-// The same GEMM on zmm registers (x86_avx512_f32_gemm.cc; AVX-512F): the same bits as GemmF32Avx2.
-void GemmF32Avx512(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
+// The float32 GEMM's inputs, interleaved once per call so that a tile reads its broadcasts from one
+// pointer: [group][k][input] in groups of `group` inputs, the last group padded with copies of its
+// last input. InterleaveF32Inputs writes groups [g0, g1) of out (InterleavedF32InputFloats floats);
+// group at most 32.
+size_t InterleavedF32InputFloats(size_t n, size_t cols, size_t group);
+void InterleaveF32Inputs(const float* x, size_t n, size_t cols, size_t group, float* out, size_t g0, size_t g1);
+
+// The AVX2 float kernels (x86_avx2_gemm.cc): the float32 GEMM cache-blocked over columns, on inputs
+// interleaved in groups of kF32GemmInputsAvx2; BF16 decode. (Q8_0 / Q4_0 on AVX2: the micro-kernels
+// of ukernels.h on the blocks in place.)
+constexpr size_t kF32GemmInputsAvx2 = 6, kF32GemmInputsAvx512 = 12;
+void GemmF32Avx2(const MatrixView& w, const float* x_interleaved, size_t n, float* y, size_t r0, size_t r1);
+// The same GEMM on zmm registers (x86_avx512_f32_gemm.cc; AVX-512F), inputs interleaved in groups of
+// kF32GemmInputsAvx512: the same bits as GemmF32Avx2.
+void GemmF32Avx512(const MatrixView& w, const float* x_interleaved, size_t n, float* y, size_t r0, size_t r1);
 void GemvBF16Avx2(const MatrixView& w, const float* x, size_t n, float* y, size_t r0, size_t r1);
 
 // Rows [r0, r1) of y = x · Wᵀ for Q8_0 / Q4_0 weights with one ISA's panel kernel: on w.panels

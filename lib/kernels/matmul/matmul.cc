@@ -170,6 +170,21 @@ uint32_t* InputScratch(size_t words) {
   return scratch.data();
 }
 
+// The inputs interleaved in groups of `group` (InterleaveF32Inputs), in the calling thread's buffer,
+// kept between calls as InputScratch is.
+const float* InterleavedInputs(const float* x, size_t n, size_t cols, size_t group, Executor* ex) {
+  thread_local std::vector<float> scratch;
+  const size_t floats = InterleavedF32InputFloats(n, cols, group);
+  if (scratch.size() < floats) {
+    scratch = std::vector<float>();
+    scratch.resize(floats);
+  }
+  float* out = scratch.data();
+  ParallelFor(ex, (n + group - 1) / group, 4,
+              [&](size_t g0, size_t g1) { InterleaveF32Inputs(x, n, cols, group, out, g0, g1); });
+  return out;
+}
+
 // Rows per task of `plan` on a matrix of `rows` rows: the plan's size, but never so large that
 // fewer than two tasks per thread remain, so that a small matrix still spreads over every thread.
 size_t TaskRows(const MatMulPlan& plan, size_t row_bytes, size_t rows, Executor* ex) {
@@ -397,8 +412,9 @@ void MatMul(const float* x, size_t n, const MatrixView& w, float* y, Executor* e
   }
   if (plan->path == MatMulPath::kFloatRows) {
     NoteKernel(w.dtype, n, plan->kernel);
+    const float* xr = plan->input_group ? InterleavedInputs(x, n, w.cols, plan->input_group, ex) : x;
     return ForRowChunks(w.rows, TaskRows(*plan, row_bytes, w.rows, ex), ex,
-                        [&](size_t r0, size_t r1) { plan->rows_fn(w, x, n, y, r0, r1); });
+                        [&](size_t r0, size_t r1) { plan->rows_fn(w, xr, n, y, r0, r1); });
   }
   NoteKernel(w.dtype, n, k.isa);
   RunDotRows(x, nullptr, n, w, y, ex, *plan, k);

@@ -60,9 +60,12 @@ constexpr MatMulPlan U8Panels(const char* name, U8GemmFn fn) {
 // 8: 29 -> 38, 12: 46 -> 50, 16: 54 -> 43). On a Xeon (family 6 model 207, no AVX512_BF16), AVX-512 GEMM
 // -> the AVX2 decode kernel: 8: 21 -> 24, 12: 27 -> 24, 16: 28 -> 25, 24: 41 -> 29.
 constexpr size_t kBF16PromptInputsAvx2 = 16, kBF16PromptInputsAvx512 = 12;
-constexpr MatMulPlan kF32GemmAvx2 = {MatMulPath::kFloatRows, "f32_gemm_16x6__avx2", nullptr, GemmF32Avx2, 64, 0, 1, nullptr};
+constexpr MatMulPlan kF32GemmAvx2 = {
+    MatMulPath::kFloatRows, "f32_gemm_16x6__avx2", nullptr, GemmF32Avx2, 64, 0, 1, nullptr, nullptr,
+    kF32GemmInputsAvx2};
 constexpr MatMulPlan kF32GemmAvx512 = {
-    MatMulPath::kFloatRows, "f32_gemm_32x12__avx512", nullptr, GemmF32Avx512, 64, 0, 1, nullptr};
+    MatMulPath::kFloatRows, "f32_gemm_32x12__avx512", nullptr, GemmF32Avx512, 64, 0, 1, nullptr, nullptr,
+    kF32GemmInputsAvx512};
 constexpr MatMulPlan kBF16GemvAvx2 = {MatMulPath::kFloatRows, "bf16_f32_gemv_1x3__avx2", nullptr, GemvBF16Avx2, 0, 65536, 1, nullptr};  // about 64 KB of weights per task
 #endif
 

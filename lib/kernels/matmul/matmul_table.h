@@ -39,6 +39,9 @@ struct MatMulPlan {
   // on the blocks in place, for matrices that were not repacked (Gemma 3n's AltUp and LAuReL, a
   // family's own matrices).
   const QGemmUkernel* in_place = nullptr;
+  // kFloatRows: rows_fn takes the inputs interleaved in groups of this many (InterleaveF32Inputs,
+  // once per call); 0: as given.
+  size_t input_group = 0;
 
   size_t RowsPerTask(size_t row_bytes) const;
 };

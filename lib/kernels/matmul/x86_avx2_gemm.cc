@@ -27,7 +27,8 @@ constexpr size_t kBf16PrefetchAhead = 512;  // elements (1 KiB) ahead in each st
 // The float32 GEMM (x86_f32_gemm.h) on ymm: 8-row panels, a 16-row × 6-input tile of 12 accumulators.
 struct Ymm {
   using Reg = __m256;
-  static constexpr size_t kLanes = 8, kInputs = 6;
+  static constexpr size_t kLanes = 8, kInputs = kF32GemmInputsAvx2;
+  static Reg Zero() { return _mm256_setzero_ps(); }
   static Reg Load(const float* p) { return _mm256_loadu_ps(p); }
   static void Store(float* p, Reg v) { _mm256_storeu_ps(p, v); }
   static Reg Broadcast(const float* p) { return _mm256_broadcast_ss(p); }

@@ -17,7 +17,8 @@ namespace {
 
 struct Zmm {
   using Reg = __m512;
-  static constexpr size_t kLanes = 16, kInputs = 12;
+  static constexpr size_t kLanes = 16, kInputs = kF32GemmInputsAvx512;
+  static Reg Zero() { return _mm512_setzero_ps(); }
   static Reg Load(const float* p) { return _mm512_loadu_ps(p); }
   static void Store(float* p, Reg v) { _mm512_storeu_ps(p, v); }
   static Reg Broadcast(const float* p) { return _mm512_set1_ps(*p); }
