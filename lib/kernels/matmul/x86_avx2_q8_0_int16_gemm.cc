@@ -3,7 +3,7 @@
 // vpmaddubsw, vpmaddwd by ones) and, on a Zen 4, all three share the same two pipes; vpmaddwd on
 // int16 pairs does 16 products in one instruction, exact in int32, so 32 products cost two of those
 // pipes' instructions instead of three. Both sides are widened to int16: the 16 rows' blocks, from
-// two 8-row panels (rows8_panels.h), once per call into a per-thread buffer that up to 64 inputs
+// two 8-row panels (rows8_panels.h), once per call into a per-thread buffer that up to 128 inputs
 // then read (staging is about a tenth of the call at 32), and the inputs once per matmul by the
 // operator (QGemmUkernel::prepare_inputs: widened per call they took a fifth of it). Inner loop
 // alone, one Zen 4 thread, L1-resident: 137 GOP/s (sign trick, 8 rows x 4 inputs) -> 169 (int16
@@ -25,7 +25,7 @@ namespace gemmakit {
 namespace {
 
 constexpr size_t kRows = 16, kSteps = 16;  // int16 pair steps per block of 32
-constexpr size_t kInputsPerCall = 64;
+constexpr size_t kInputsPerCall = 128;
 
 // Block b of 16 rows: step j < 8 the pairs (4j, 4j + 2), step 8 + j the pairs (4j + 1, 4j + 3);
 // [0] rows 0-7, [1] rows 8-15, lane r = row r.
