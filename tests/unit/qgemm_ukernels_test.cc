@@ -395,7 +395,7 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
       for (size_t n : {1u, 3u, 4u, 256u}) {
         const MatMulPlan& plan = FindMatMulPlan(isa, type, n);
         // Prompts: the affine u8 panels on AVX-512; on AVX2 the 8 rows' blocks staged once per call
-        // for up to 32 inputs, as Q4_0's.
+        // for up to 64 inputs, as Q4_0's.
         if (n >= 4 && isa == Isa::kAvx512) {
           EXPECT_EQ(plan.path, MatMulPath::kU8Panels) << DTypeName(type) << " n=" << n;
           continue;
@@ -404,7 +404,7 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
         EXPECT_EQ(plan.ukernel->weight, type);
         EXPECT_EQ(plan.ukernel->isa, isa);
         if (n >= 4) {
-          EXPECT_EQ(plan.ukernel->nr, 32u) << DTypeName(type);  // kStagedNR
+          EXPECT_EQ(plan.ukernel->nr, 64u) << DTypeName(type);  // kStagedNR
         }
       }
     }

@@ -10,21 +10,23 @@ namespace gemmakit {
 extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Scalar, kQ4_0Q8_0Gemm4x4Scalar;
 extern const QGemmUkernel kQ5_0Q8_0Gemm4x4Scalar, kQ5_1Q8_0Gemm4x4Scalar;
 #if defined(__x86_64__) || defined(_M_X64)
-extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2, kQ8_0Q8_0Gemm8x4Avx2, kQ8_0Q8_0Gemm8x32Avx2, kQ4_0Q8_0Gemm8x4Avx2, kQ4_0Q8_0Gemm8x32Avx2;
-extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni, kQ8_0Q8_0Gemm8x4AvxVnni, kQ8_0Q8_0Gemm8x32AvxVnni, kQ4_0Q8_0Gemm8x4AvxVnni,
-    kQ4_0Q8_0Gemm8x32AvxVnni;
+extern const QGemmUkernel kQ8_0Q8_0Gemm4x4Avx2, kQ8_0Q8_0Gemm8x4Avx2, kQ8_0Q8_0Gemm8x64Avx2, kQ4_0Q8_0Gemm8x4Avx2,
+    kQ4_0Q8_0Gemm8x64Avx2;
+extern const QGemmUkernel kQ8_0Q8_0Gemm4x4AvxVnni, kQ8_0Q8_0Gemm8x4AvxVnni, kQ8_0Q8_0Gemm8x64AvxVnni,
+    kQ4_0Q8_0Gemm8x4AvxVnni, kQ4_0Q8_0Gemm8x64AvxVnni;
 extern const QGemmUkernel kQ5_0Q8_0Gemm8x8Avx2, kQ5_1Q8_0Gemm8x8Avx2, kQ5_0Q8_0Gemm8x8AvxVnni, kQ5_1Q8_0Gemm8x8AvxVnni;
-extern const QGemmUkernel kQ5_0Q8_0Gemm8x32Avx2, kQ5_1Q8_0Gemm8x32Avx2, kQ5_0Q8_0Gemm8x32AvxVnni, kQ5_1Q8_0Gemm8x32AvxVnni;
+extern const QGemmUkernel kQ5_0Q8_0Gemm8x64Avx2, kQ5_1Q8_0Gemm8x64Avx2, kQ5_0Q8_0Gemm8x64AvxVnni,
+    kQ5_1Q8_0Gemm8x64AvxVnni;
 extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x1Avx2, kQ4_Kx8Q8K32Gemm8x1Avx2,
     kQ6_Kx8Q8K32Gemm8x1Avx2, kQ4_Kx8Q8K32Gemm8x1AvxVnni, kQ6_Kx8Q8K32Gemm8x1AvxVnni, kQ4_Kx8Q8K32Gemm8x1Avx512,
     kQ6_Kx8Q8K32Gemm8x1Avx512;
 extern const QGemmUkernel kQ5_0Q8_0Gemm16x4Avx512, kQ5_1Q8_0Gemm16x4Avx512, kQ5_0x8Q8_0Gemm8x4Avx512;
-extern const QGemmUkernel kQ8_0x8Q8_0Gemm8x4Avx2, kQ8_0x8Q8_0Gemm8x32Avx2, kQ8_0x8Q8_0Gemm16x64Avx2,
-    kQ8_0x8Q8_0Gemm8x4AvxVnni, kQ8_0x8Q8_0Gemm8x32AvxVnni;
-extern const QGemmUkernel kQ4_0x8Q8_0Gemm8x4Avx2, kQ4_0x8Q8_0Gemm8x32Avx2, kQ4_0x8Q8_0Gemm8x4AvxVnni,
-    kQ4_0x8Q8_0Gemm8x32AvxVnni;
-extern const QGemmUkernel kQ5_0x8Q8_0Gemm8x4Avx2, kQ5_0x8Q8_0Gemm8x32Avx2, kQ5_0x8Q8_0Gemm8x4AvxVnni,
-    kQ5_0x8Q8_0Gemm8x32AvxVnni;
+extern const QGemmUkernel kQ8_0x8Q8_0Gemm8x4Avx2, kQ8_0x8Q8_0Gemm8x64Avx2, kQ8_0x8Q8_0Gemm16x128Avx2,
+    kQ8_0x8Q8_0Gemm8x4AvxVnni, kQ8_0x8Q8_0Gemm8x64AvxVnni;
+extern const QGemmUkernel kQ4_0x8Q8_0Gemm8x4Avx2, kQ4_0x8Q8_0Gemm8x64Avx2, kQ4_0x8Q8_0Gemm8x4AvxVnni,
+    kQ4_0x8Q8_0Gemm8x64AvxVnni;
+extern const QGemmUkernel kQ5_0x8Q8_0Gemm8x4Avx2, kQ5_0x8Q8_0Gemm8x64Avx2, kQ5_0x8Q8_0Gemm8x4AvxVnni,
+    kQ5_0x8Q8_0Gemm8x64AvxVnni;
 #endif
 
 size_t MatMulPlan::RowsPerTask(size_t row_bytes) const {
@@ -102,13 +104,13 @@ const MatMulEntry kTable[] = {
     // AVX-VNNI: the AVX2 tier with vpdpbusd in its integer kernels (same tiles, same tasks); every
     // other type takes the AVX2 entries (FindMatMulPlan).
     {Isa::kAvxVnni, DType::kQ8_0, false, QGemm(kQ8_0x8Q8_0Gemm8x4AvxVnni, 0, 65536, &kQ8_0Q8_0Gemm8x4AvxVnni),
-     QGemm(kQ8_0x8Q8_0Gemm8x32AvxVnni, 16, 0, &kQ8_0Q8_0Gemm8x32AvxVnni)},
+     QGemm(kQ8_0x8Q8_0Gemm8x64AvxVnni, 16, 0, &kQ8_0Q8_0Gemm8x64AvxVnni)},
     {Isa::kAvxVnni, DType::kQ4_0, false, QGemm(kQ4_0x8Q8_0Gemm8x4AvxVnni, 0, 65536, &kQ4_0Q8_0Gemm8x4AvxVnni),
-     QGemm(kQ4_0x8Q8_0Gemm8x32AvxVnni, 16, 0, &kQ4_0Q8_0Gemm8x32AvxVnni)},
+     QGemm(kQ4_0x8Q8_0Gemm8x64AvxVnni, 16, 0, &kQ4_0Q8_0Gemm8x64AvxVnni)},
     {Isa::kAvxVnni, DType::kQ5_0, false, QGemm(kQ5_0x8Q8_0Gemm8x4AvxVnni, 0, 65536, &kQ5_0Q8_0Gemm8x8AvxVnni),
-     QGemm(kQ5_0x8Q8_0Gemm8x32AvxVnni, 16, 0, &kQ5_0Q8_0Gemm8x32AvxVnni)},
+     QGemm(kQ5_0x8Q8_0Gemm8x64AvxVnni, 16, 0, &kQ5_0Q8_0Gemm8x64AvxVnni)},
     {Isa::kAvxVnni, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8AvxVnni, 0, 65536),
-     QGemm(kQ5_1Q8_0Gemm8x32AvxVnni, 16, 0)},
+     QGemm(kQ5_1Q8_0Gemm8x64AvxVnni, 16, 0)},
     {Isa::kAvxVnni, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1AvxVnni, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2),
      U8Panels("q4_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536),
@@ -136,12 +138,12 @@ const MatMulEntry kTable[] = {
     // the inputs widened once per matmul (x86_avx2_q8_0_int16_gemm.cc; Zen 4, one thread, n = 256:
     // 113-127 -> 129-154 GOP/s; 1B pp512 on 2 threads 145-147 -> 166-172 t/s).
     {Isa::kAvx2, DType::kQ8_0, false, QGemm(kQ8_0x8Q8_0Gemm8x4Avx2, 0, 65536, &kQ8_0Q8_0Gemm8x4Avx2),
-     QGemm(kQ8_0x8Q8_0Gemm16x64Avx2, 16, 0, &kQ8_0Q8_0Gemm8x32Avx2)},
+     QGemm(kQ8_0x8Q8_0Gemm16x128Avx2, 16, 0, &kQ8_0Q8_0Gemm8x64Avx2)},
     {Isa::kAvx2, DType::kQ4_0, false, QGemm(kQ4_0x8Q8_0Gemm8x4Avx2, 0, 65536, &kQ4_0Q8_0Gemm8x4Avx2),
-     QGemm(kQ4_0x8Q8_0Gemm8x32Avx2, 16, 0, &kQ4_0Q8_0Gemm8x32Avx2)},
+     QGemm(kQ4_0x8Q8_0Gemm8x64Avx2, 16, 0, &kQ4_0Q8_0Gemm8x64Avx2)},
     {Isa::kAvx2, DType::kQ5_0, false, QGemm(kQ5_0x8Q8_0Gemm8x4Avx2, 0, 65536, &kQ5_0Q8_0Gemm8x8Avx2),
-     QGemm(kQ5_0x8Q8_0Gemm8x32Avx2, 16, 0, &kQ5_0Q8_0Gemm8x32Avx2)},
-    {Isa::kAvx2, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8Avx2, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x32Avx2, 16, 0)},
+     QGemm(kQ5_0x8Q8_0Gemm8x64Avx2, 16, 0, &kQ5_0Q8_0Gemm8x64Avx2)},
+    {Isa::kAvx2, DType::kQ5_1, false, QGemm(kQ5_1Q8_0Gemm8x8Avx2, 0, 65536), QGemm(kQ5_1Q8_0Gemm8x64Avx2, 16, 0)},
     // K-quants against 8-bit activations with a scale per 32 (kquant_q8k.h). Q4_K and Q6_K decode
     // from 8-row panels repacked at load (rows8_panels.h; one thread, 1152 x 6912 in L3, 1 input,
     // GB/s of weights against the in-place 1 x 1 kernels: Q4_K 15.6-18.1 -> 26.0-26.9, Q6_K 22.6
@@ -184,18 +186,45 @@ bool MatMulUsesPanels(Isa isa, DType weight) {
 
 const std::vector<const QGemmUkernel*>& AllQGemmUkernels() {
   static const std::vector<const QGemmUkernel*> all = {
-      &kQ8_0Q8_0Gemm4x4Scalar, &kQ4_0Q8_0Gemm4x4Scalar,
-      &kQ5_0Q8_0Gemm4x4Scalar, &kQ5_1Q8_0Gemm4x4Scalar,
+    &kQ8_0Q8_0Gemm4x4Scalar,
+    &kQ4_0Q8_0Gemm4x4Scalar,
+    &kQ5_0Q8_0Gemm4x4Scalar,
+    &kQ5_1Q8_0Gemm4x4Scalar,
 #if defined(__x86_64__) || defined(_M_X64)
-      &kQ8_0Q8_0Gemm4x4Avx2, &kQ4_0Q8_0Gemm8x4Avx2, &kQ8_0Q8_0Gemm4x4AvxVnni, &kQ4_0Q8_0Gemm8x4AvxVnni,
-      &kQ5_0Q8_0Gemm8x8Avx2, &kQ5_1Q8_0Gemm8x8Avx2, &kQ5_0Q8_0Gemm8x8AvxVnni, &kQ5_1Q8_0Gemm8x8AvxVnni,
-      &kQ8_0Q8_0Gemm8x4Avx2, &kQ8_0Q8_0Gemm8x4AvxVnni, &kQ8_0Q8_0Gemm8x32Avx2, &kQ8_0Q8_0Gemm8x32AvxVnni, &kQ4_0Q8_0Gemm8x32Avx2, &kQ4_0Q8_0Gemm8x32AvxVnni,
-      &kQ5_0Q8_0Gemm8x32Avx2, &kQ5_1Q8_0Gemm8x32Avx2, &kQ5_0Q8_0Gemm8x32AvxVnni, &kQ5_1Q8_0Gemm8x32AvxVnni,
-      &kQ5_0Q8_0Gemm16x4Avx512, &kQ5_1Q8_0Gemm16x4Avx512, &kQ5_0x8Q8_0Gemm8x4Avx512,
-      &kQ5_0x8Q8_0Gemm8x4Avx2, &kQ5_0x8Q8_0Gemm8x32Avx2, &kQ5_0x8Q8_0Gemm8x4AvxVnni, &kQ5_0x8Q8_0Gemm8x32AvxVnni,
-      &kQ8_0x8Q8_0Gemm8x4Avx2, &kQ8_0x8Q8_0Gemm8x32Avx2, &kQ8_0x8Q8_0Gemm8x4AvxVnni, &kQ8_0x8Q8_0Gemm8x32AvxVnni,
-      &kQ4_0x8Q8_0Gemm8x4Avx2, &kQ4_0x8Q8_0Gemm8x32Avx2, &kQ4_0x8Q8_0Gemm8x4AvxVnni, &kQ4_0x8Q8_0Gemm8x32AvxVnni,
-      &kQ8_0x8Q8_0Gemm16x64Avx2,
+    &kQ8_0Q8_0Gemm4x4Avx2,
+    &kQ4_0Q8_0Gemm8x4Avx2,
+    &kQ8_0Q8_0Gemm4x4AvxVnni,
+    &kQ4_0Q8_0Gemm8x4AvxVnni,
+    &kQ5_0Q8_0Gemm8x8Avx2,
+    &kQ5_1Q8_0Gemm8x8Avx2,
+    &kQ5_0Q8_0Gemm8x8AvxVnni,
+    &kQ5_1Q8_0Gemm8x8AvxVnni,
+    &kQ8_0Q8_0Gemm8x4Avx2,
+    &kQ8_0Q8_0Gemm8x4AvxVnni,
+    &kQ8_0Q8_0Gemm8x64Avx2,
+    &kQ8_0Q8_0Gemm8x64AvxVnni,
+    &kQ4_0Q8_0Gemm8x64Avx2,
+    &kQ4_0Q8_0Gemm8x64AvxVnni,
+    &kQ5_0Q8_0Gemm8x64Avx2,
+    &kQ5_1Q8_0Gemm8x64Avx2,
+    &kQ5_0Q8_0Gemm8x64AvxVnni,
+    &kQ5_1Q8_0Gemm8x64AvxVnni,
+    &kQ5_0Q8_0Gemm16x4Avx512,
+    &kQ5_1Q8_0Gemm16x4Avx512,
+    &kQ5_0x8Q8_0Gemm8x4Avx512,
+    &kQ5_0x8Q8_0Gemm8x4Avx2,
+    &kQ5_0x8Q8_0Gemm8x64Avx2,
+    &kQ5_0x8Q8_0Gemm8x4AvxVnni,
+    &kQ5_0x8Q8_0Gemm8x64AvxVnni,
+    &kQ8_0x8Q8_0Gemm8x4Avx2,
+    &kQ8_0x8Q8_0Gemm8x64Avx2,
+    &kQ8_0x8Q8_0Gemm8x4AvxVnni,
+    &kQ8_0x8Q8_0Gemm8x64AvxVnni,
+    &kQ4_0x8Q8_0Gemm8x4Avx2,
+    &kQ4_0x8Q8_0Gemm8x64Avx2,
+    &kQ4_0x8Q8_0Gemm8x4AvxVnni,
+    &kQ4_0x8Q8_0Gemm8x64AvxVnni,
+    &kQ8_0x8Q8_0Gemm16x128Avx2,
 #endif
   };
   return all;

@@ -1,4 +1,4 @@
-// q8_0x8_q8_0_gemm_16x64__avx2: Q8_0 prompts on AVX2 without VNNI, as int16 pairs (vpmaddwd)
+// q8_0x8_q8_0_gemm_16x128__avx2: Q8_0 prompts on AVX2 without VNNI, as int16 pairs (vpmaddwd)
 // instead of the sign trick. The sign trick spends three instructions per 32 products (vpsignb,
 // vpmaddubsw, vpmaddwd by ones) and, on a Zen 4, all three share the same two pipes; vpmaddwd on
 // int16 pairs does 16 products in one instruction, exact in int32, so 32 products cost two of those
@@ -130,7 +130,15 @@ void GemmInt16Pairs(const uint8_t* panel, size_t stride, size_t rows, const void
 
 }  // namespace
 
-extern const QGemmUkernel kQ8_0x8Q8_0Gemm16x64Avx2 = {"q8_0x8_q8_0_gemm_16x64__avx2", DType::kQ8_0, ActQuant::kQ8_0,
-    Isa::kAvx2, kRows, kInputsPerCall, GemmInt16Pairs, &kQ8_0Rows8Panels, PrepareInputs, sizeof(WideInputBlock)};
+extern const QGemmUkernel kQ8_0x8Q8_0Gemm16x128Avx2 = {"q8_0x8_q8_0_gemm_16x128__avx2",
+                                                       DType::kQ8_0,
+                                                       ActQuant::kQ8_0,
+                                                       Isa::kAvx2,
+                                                       kRows,
+                                                       kInputsPerCall,
+                                                       GemmInt16Pairs,
+                                                       &kQ8_0Rows8Panels,
+                                                       PrepareInputs,
+                                                       sizeof(WideInputBlock)};
 
 }  // namespace gemmakit

@@ -210,7 +210,7 @@ void TileQ8_0Rows8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Ac
   for (size_t i = 0; i < kN; ++i) StoreRows<kRows>(y + i * ldy, rows, acc[i]);
 }
 
-// q8_0_q8_0_gemm_8x32 (prompts): the 8-row layout above, transposed once per call instead of once
+// q8_0_q8_0_gemm_8x64 (prompts): the 8-row layout above, transposed once per call instead of once
 // per 4 inputs: the 8 rows' blocks are staged (q, |q| and the scales, 544 bytes a block) and up to
 // 32 inputs then read them from L1, 4 at a time. The 4-input tile holds q and |q| of a whole block
 // in 16 registers, so its 4 accumulators and the transposes spilled; here a step needs only one
@@ -600,7 +600,7 @@ void PassRows8Staged(const Rows8Block* u, size_t rows, const BlockQ8Act* x, size
 // The staged prompt kernels (QGemmFn): the 8 rows' blocks staged once per call by
 // Staging::Stage(w, stride, rows, nb, blocks) into a per-thread buffer, then Staging::Pass<kN> for up
 // to 4 inputs at a time; rows (≤ 8) × n (≤ kStagedNR) inputs, rows past `rows` not stored.
-constexpr size_t kStagedNR = 32;
+constexpr size_t kStagedNR = 64;
 template <class Staging>
 void GemmStaged8(const uint8_t* w, size_t stride, size_t rows, const void* xv, size_t n, size_t nb, float* y,
                  size_t ldy) {
