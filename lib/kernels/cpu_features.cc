@@ -49,6 +49,16 @@ bool CpuidAvxVnni() {
 
 }  // namespace
 
+bool CpuIsIntel() {
+#if defined(__x86_64__) || defined(_M_X64)
+  static const bool intel =
+      cpuinfo_initialize() && cpuinfo_get_cores_count() > 0 && cpuinfo_get_core(0)->vendor == cpuinfo_vendor_intel;
+  return intel;
+#else
+  return false;
+#endif
+}
+
 bool CpuHas(Isa isa) {
 #if defined(__x86_64__) || defined(_M_X64)
   static const bool ok = cpuinfo_initialize();

@@ -25,5 +25,8 @@ bool CpuHasAvxVnni();
 bool CpuHasAvx512Bf16();
 // ARMv8.2 dot product (sdot), within the GEMMAKIT_ISA cap; kNeon itself is every ARM64 CPU.
 bool CpuHasNeonDot();
+// Intel's x86 cores: a few kernels pick between variants that measured differently on Intel and AMD
+// cores (three load ports and the shuffles on one pipe, against AMD's), not by ISA.
+bool CpuIsIntel();
 
 }  // namespace gemmakit

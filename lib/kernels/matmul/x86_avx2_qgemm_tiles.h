@@ -62,8 +62,9 @@
 #include <cstring>
 #include <memory>
 
-#include "kernels/matmul/rows8_panels.h"
+#include "kernels/cpu_features.h"
 #include "kernels/matmul/qgemm_by_inputs.h"
+#include "kernels/matmul/rows8_panels.h"
 #include "kernels/matmul/ukernels.h"
 #include "kernels/quant/activation_q8.h"
 #include "kernels/quant/blocks.h"
@@ -587,12 +588,18 @@ void TileQ8_0Panel8(const uint8_t* panel, size_t stride, size_t rows, const Bloc
 // Prompts: the same, with every block of the 8 rows unpacked once per call into a per-thread
 // buffer (Rows8Block: 320 bytes a block) and up to kStagedNR inputs then reading it, kN at a
 // time: the in-place tile unpacked it again for every 4 (or 8) inputs.
-template <class Dot, typename Format, size_t kN>
+// kBroadcastInRegister (MulRows8): on Zen 5 the in-register broadcasts won (staged Q4_0 188 -> 202
+// GOP/s, one thread); on an Intel Xeon (family 6 model 207, AVX2 tier) the broadcast loads win:
+// 1B pp512 at 2 threads, A/B pairs, Q4_0 171-172 -> 189-198 t/s, Q4_K_M 157 -> 173. The sums are
+// the same either way.
+template <class Dot, typename Format, size_t kN, bool kBroadcastInRegister>
 void PassRows8Staged(const Rows8Block* u, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
   __m256 acc[kN];
   for (size_t i = 0; i < kN; ++i) acc[i] = _mm256_setzero_ps();
   for (size_t b = 0; b < nb; ++b) {
-    for (size_t i = 0; i < kN; ++i) acc[i] = MulRows8<Dot, Format, true>(u[b], x[i * nb + b], acc[i]);
+    for (size_t i = 0; i < kN; ++i) {
+      acc[i] = MulRows8<Dot, Format, kBroadcastInRegister>(u[b], x[i * nb + b], acc[i]);
+    }
   }
   for (size_t i = 0; i < kN; ++i) StoreRows<8>(y + i * ldy, rows, acc[i]);
 }
@@ -654,7 +661,9 @@ struct Rows8Staging {
   }
   template <size_t kN>
   static void Pass(const Block* blk, size_t rows, const BlockQ8Act* x, size_t nb, float* y, size_t ldy) {
-    PassRows8Staged<Dot, Format, kN>(blk, rows, x, nb, y, ldy);
+    static const bool in_register = !CpuIsIntel();
+    if (in_register) return PassRows8Staged<Dot, Format, kN, true>(blk, rows, x, nb, y, ldy);
+    PassRows8Staged<Dot, Format, kN, false>(blk, rows, x, nb, y, ldy);
   }
 };
 
