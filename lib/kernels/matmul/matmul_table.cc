@@ -123,17 +123,15 @@ const MatMulEntry kTable[] = {
     // vpdpbusd sums in int32: the non-linear types' bytes (up to 241) fit, unlike on AVX2.
     {Isa::kAvxVnni, DType::kIQ4_NL, false, kDotRows, U8Panels("iq4_nl_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kIQ4_XS, false, kDotRows, U8Panels("iq4_xs_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
-    // AVX2: Q8_0, Q4_0 and Q5_0 from 8-row panels repacked at load (rows8_panels.h), the blocks in
-    // place for matrices that were not (in_place). Decode: about 64 KB of weights per task; prompts:
-    // 16 rows, whose blocks stay in L1 while every input streams past, staged 8 rows at a time for up
-    // to 32 inputs per call (one Zen 5 thread, n = 256: Q8_0 100 -> 137 GOP/s on AVX2, 119 -> 211 on
-    // AVX-VNNI; Q4_0 150 -> 180 and 191 -> 203). In place, decode was bound by the instructions that
-    // gather 8 rows into registers; from the panels (one thread, 6912 x 1152 in L3, 1 input, GB/s
-    // of weights: Q8_0 24.4 -> 39.4, AVX-VNNI 27.2 -> 43.8; Q4_0 18.9 -> 30.9 and 19.8 -> 34.9; Q5_0
-    // 15.9 -> 33.5 and 15.8 -> 35.5; prompts within 10%). Q5_0 / Q5_1 staged instead of the u8
-    // panels (AVX2, MatMul on one thread, n = 64 / 256: Q5_0 131 / 180 -> 196 / 188 GFLOP/s, Q5_1
-    // 72 / 150 -> 189 / 189): most of a Q4_K_M Gemma 3 1B file is Q5_0 (its 1152 columns are not
-    // whole K-quant super-blocks).
+    // AVX2: Q8_0, Q4_0 and Q5_0 from 8-row panels repacked at load (rows8_panels.h), the blocks in place for matrices
+    // that were not (in_place). Decode: about 64 KB of weights per task; prompts: 16 rows, whose blocks stay in L1
+    // while every input streams past, staged 8 rows at a time for up to kStagedNR inputs per call (32 when measured;
+    // one Zen 5 thread, n = 256: Q8_0 100 -> 137 GOP/s on AVX2, 119 -> 211 on AVX-VNNI; Q4_0 150 -> 180 and 191 ->
+    // 203). In place, decode was bound by the instructions that gather 8 rows into registers; from the panels (one
+    // thread, 6912 x 1152 in L3, 1 input, GB/s of weights: Q8_0 24.4 -> 39.4, AVX-VNNI 27.2 -> 43.8; Q4_0 18.9 -> 30.9
+    // and 19.8 -> 34.9; Q5_0 15.9 -> 33.5 and 15.8 -> 35.5; prompts within 10%). Q5_0 / Q5_1 staged instead of the u8
+    // panels (AVX2, MatMul on one thread, n = 64 / 256: Q5_0 131 / 180 -> 196 / 188 GFLOP/s, Q5_1 72 / 150 -> 189 /
+    // 189): most of a Q4_K_M Gemma 3 1B file is Q5_0 (its 1152 columns are not whole K-quant super-blocks).
     // Q8_0 prompts on int16 pairs (vpmaddwd) rather than the sign trick, 16 rows from two panels,
     // the inputs widened once per matmul (x86_avx2_q8_0_int16_gemm.cc; Zen 4, one thread, n = 256:
     // 113-127 -> 129-154 GOP/s; 1B pp512 on 2 threads 145-147 -> 166-172 t/s).

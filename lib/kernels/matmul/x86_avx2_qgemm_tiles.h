@@ -213,7 +213,7 @@ void TileQ8_0Rows8(const uint8_t* w, size_t stride, size_t rows, const BlockQ8Ac
 
 // q8_0_q8_0_gemm_8x64 (prompts): the 8-row layout above, transposed once per call instead of once
 // per 4 inputs: the 8 rows' blocks are staged (q, |q| and the scales, 544 bytes a block) and up to
-// 32 inputs then read them from L1, 4 at a time. The 4-input tile holds q and |q| of a whole block
+// kStagedNR inputs then read them from L1, 4 at a time. The 4-input tile holds q and |q| of a whole block
 // in 16 registers, so its 4 accumulators and the transposes spilled; here a step needs only one
 // dword of each (2 registers) against 4 inputs: 4 int32 sums per chain (Dot::kChains: AVX2's
 // chain is one vpaddd, vpdpbusd's latency wants two) and 4 accumulators, no spills.
