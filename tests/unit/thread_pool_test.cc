@@ -30,6 +30,19 @@ TEST(ThreadPool, EveryIndexOnceOverManyCalls) {
   }
 }
 
+// A call splits into at least 8 pieces a thread where it has that many items: with fewer, equal
+// pieces leave one thread a piece more than the other (the float GEMM's 18 row chunks made 9
+// pieces, 5 for one of two threads and 4 for the other).
+TEST(ThreadPool, SplitsIntoAtLeastEightPiecesAThread) {
+  ThreadPool pool(2);
+  for (size_t n : {16u, 18u, 31u, 33u, 108u, 1000u}) {
+    std::atomic<size_t> pieces{0};
+    pool.ParallelFor(n, 1, [&](size_t, size_t) { pieces.fetch_add(1); });
+    EXPECT_GE(pieces.load(), 16u) << "n=" << n;
+    EXPECT_LE(pieces.load(), 32u) << "n=" << n;  // and not needlessly many
+  }
+}
+
 // Many more threads than cores, many tiny calls: with a pool that waits for every worker to
 // check in, each call waits for the scheduler to run all of them (seconds in all); here the
 // caller does what nobody else has started.
