@@ -178,24 +178,22 @@ class LinePrefetch {
  public:
   LinePrefetch() = default;
   LinePrefetch(const char* base, size_t count, size_t stride, size_t bytes)
-      : base_(base), count_(count), stride_(stride) {
+      : first_(reinterpret_cast<uintptr_t>(base) & ~uintptr_t{63}), count_(count), stride_(stride) {
     if (count == 0 || bytes == 0) return;
-    const uintptr_t first = reinterpret_cast<uintptr_t>(base) & ~uintptr_t{63};
-    offset_ = static_cast<size_t>(first - reinterpret_cast<uintptr_t>(base));  // the first line's start
-    lines_per_range_ = (reinterpret_cast<uintptr_t>(base) + bytes - 1 - first) / 64 + 1;
+    lines_per_range_ = (reinterpret_cast<uintptr_t>(base) + bytes - 1 - first_) / 64 + 1;
   }
   size_t lines() const { return count_ * lines_per_range_; }
   // Requests the next m lines (fewer at the end).
   void Issue(size_t m) {
     for (; m > 0 && range_ < count_; --m) {
-      _mm_prefetch(base_ + range_ * stride_ + offset_ + line_ * 64, _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(first_ + range_ * stride_ + line_ * 64), _MM_HINT_T0);
       if (++line_ == lines_per_range_) line_ = 0, ++range_;
     }
   }
 
  private:
-  const char* base_ = nullptr;
-  size_t count_ = 0, stride_ = 0, offset_ = 0, lines_per_range_ = 0, range_ = 0, line_ = 0;
+  uintptr_t first_ = 0;  // range 0's first line
+  size_t count_ = 0, stride_ = 0, lines_per_range_ = 0, range_ = 0, line_ = 0;
 };
 
 // Rows [r0, r1) of y = x · Wᵀ for n inputs given interleaved in groups of V::kInputs
@@ -210,6 +208,7 @@ void GemmF32(const MatrixView& w, const float* xi, size_t n, float* y, size_t r0
   thread_local F32GemmScratch scratch;
   F32GemmScratch& s = scratch;
   const size_t n_groups = (n + kInputs - 1) / kInputs, ld = w.rows, cols = w.cols;
+  const size_t row_bytes = DTypeBytes(w.dtype, cols);
   for (size_t c0 = r0; c0 < r1; c0 += kF32ChunkRows) {
     const size_t rows = std::min(kF32ChunkRows, r1 - c0), pairs = (rows + kTileRows - 1) / kTileRows;
     // acc[group][pair][input][kTileRows]
@@ -224,7 +223,6 @@ void GemmF32(const MatrixView& w, const float* xi, size_t n, float* y, size_t r0
       LinePrefetch w_lines;  // the next block's weights: this chunk's next columns, or the next chunk's first
       const size_t next_c0 = k0 + kn < cols ? c0 : c0 + rows, next_k0 = k0 + kn < cols ? k0 + kn : 0;
       if (w.data && next_c0 < r1) {
-        const size_t row_bytes = DTypeBytes(w.dtype, cols);
         w_lines = LinePrefetch(static_cast<const char*>(w.data) + next_c0 * row_bytes + DTypeBytes(w.dtype, next_k0),
                                std::min(kF32ChunkRows, r1 - next_c0), row_bytes,
                                DTypeBytes(w.dtype, std::min(kF32BlockCols, cols - next_k0)));
