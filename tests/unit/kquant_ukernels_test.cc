@@ -3,6 +3,7 @@
 // variant this CPU runs against the scalar definition on odd shapes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -12,6 +13,7 @@
 #include "kernels/dtype.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul/kquant_q8k.h"
+#include "kernels/matmul/matmul_table.h"
 #include "kernels/matmul/panels.h"
 #include "kernels/matmul/rows8_panels.h"
 #include "kernels/quant/activation_q8k.h"
@@ -59,6 +61,34 @@ TEST(ActivationQ8K32, EachSubBlockAsGgmlQuantizesABlock) {
       EXPECT_EQ(q[b].bsums[g], sum);
     }
   }
+}
+
+// What QuantizeActivationsQ8K32 runs on this CPU (AVX2 on x86) equals the scalar definition to the
+// bit: ties of the largest magnitude (the first one sets the sign), an all-zero sub-block, tiny
+// values, halves that round to even.
+TEST(ActivationQ8K32, DispatchedEqualsTheScalarDefinitionToTheBit) {
+  std::mt19937 rng(21);
+  std::vector<float> x = Normal(rng, 256 * 6);
+  for (float& v : x) v *= 3.f;
+  for (size_t k = 64; k < 96; ++k) x[k] = 0.f;
+  x[100] = 50.f, x[101] = -50.f, x[120] = 50.f;  // sub-block 3: +50 first, then -50
+  x[130] = -60.f, x[140] = 60.f;                 // sub-block 4: -60 first
+  x[300] = 1e-30f;
+  x[400] = 127.f, x[401] = 0.5f, x[402] = 1.5f, x[403] = -2.5f;  // iscale -1: halves to even
+  std::vector<BlockQ8K32> got(6), want(6);
+  std::memset(got.data(), 0x5a, got.size() * sizeof(BlockQ8K32));
+  std::memset(want.data(), 0xa5, want.size() * sizeof(BlockQ8K32));
+  QuantizeActivationsQ8K32(x.data(), got.data(), x.size());
+  QuantizeActivationsQ8K32Reference(x.data(), want.data(), x.size());
+  for (size_t b = 0; b < got.size(); ++b) {
+    EXPECT_EQ(std::memcmp(&got[b], &want[b], sizeof(BlockQ8K32)), 0) << "block " << b;
+  }
+  EXPECT_EQ(want[0].qs[100], -127);
+  EXPECT_EQ(want[0].qs[101], 127);
+  EXPECT_EQ(want[0].qs[130], -127);
+  EXPECT_EQ(want[1].qs[401 - 256], 0);
+  EXPECT_EQ(want[1].qs[402 - 256], -2);
+  EXPECT_EQ(want[1].qs[403 - 256], 2);
 }
 
 size_t BlockBytes(DType type) { return DTypeBytes(type, 256); }
@@ -123,11 +153,14 @@ std::vector<float> RunTiled(const QGemmUkernel& k, const std::vector<uint8_t>& b
                             const std::vector<BlockQ8K32>& x, size_t n) {
   const size_t stride = nb * BlockBytes(k.weight);
   const std::vector<uint8_t> w = KernelLayout(k, blocks, rows, nb);
+  size_t input_bytes = sizeof(BlockQ8K32);
+  std::vector<uint64_t> prepared;
+  const uint8_t* inputs = UkernelInputs(k, x.data(), n * nb, input_bytes, prepared);
   std::vector<float> y(n * rows, NAN);
   for (size_t i = 0; i < n; i += k.nr) {
     for (size_t r = 0; r < rows; r += k.mr) {
-      k.fn(w.data() + r * stride, stride, std::min(k.mr, rows - r), x.data() + i * nb, std::min(k.nr, n - i), nb,
-           y.data() + i * rows + r, rows);
+      k.fn(w.data() + r * stride, stride, std::min(k.mr, rows - r), inputs + i * nb * input_bytes,
+           std::min(k.nr, n - i), nb, y.data() + i * rows + r, rows);
     }
   }
   return y;
@@ -181,7 +214,7 @@ TEST(KQuantUkernels, ScalarEqualsFloatMathOnDequantizedValues) {
 }
 
 // Every variant this CPU runs equals the definition on odd shapes: rows not a multiple of MR,
-// every n from 1 to NR (and past it, tiled), 1 to 3 super-blocks.
+// 1 to 9 inputs and around NR (and past it, tiled), 1 to 3 super-blocks.
 TEST(KQuantUkernels, EveryVariantEqualsScalarDefinition) {
   std::mt19937 rng(12);
   size_t count = 0;
@@ -199,7 +232,12 @@ TEST(KQuantUkernels, EveryVariantEqualsScalarDefinition) {
     for (bool raw : {false, true}) {
       for (size_t nb : {1u, 2u, 3u}) {
         for (size_t rows : {1ul, k.mr + 1, 2 * k.mr + 3}) {
-          for (size_t n = 1; n <= k.nr + 2; ++n) {
+          std::vector<size_t> counts;  // 1 to 9 inputs, then around NR (and past it, tiled)
+          for (size_t n = 1; n <= std::min<size_t>(k.nr + 2, 9); ++n) counts.push_back(n);
+          for (size_t n : {k.nr - 1, k.nr, k.nr + 2}) {
+            if (n > 9) counts.push_back(n);
+          }
+          for (size_t n : counts) {
             const size_t cols = nb * 256;
             const std::vector<uint8_t> w = RandomRows(k.weight, rows, nb, raw, rng);
             const std::vector<BlockQ8K32> x = QuantizeInputs(Normal(rng, n * cols), n, cols);
@@ -307,8 +345,10 @@ TEST(KQuantUkernels, MatMulUsesThemAndStaysClose) {
       EXPECT_LT(std::sqrt(err2 / ref2), 0.01) << DTypeName(type) << " n=" << n;
 #if defined(__x86_64__) || defined(_M_X64)
       if (BestIsa() != Isa::kScalar) {
-        // Decode on the Q8_K32 kernels; prompts on the affine u8 panels (u8_panels.h).
-        const char* kernel = n < 4 ? "_q8_k32_gemm_" : "_q8_0_gemm_";
+        // Decode on the Q8_K32 kernels; prompts on the AVX2 tier's staged Q8_K32 kernels (Q4_K, Q6_K),
+        // else the affine u8 panels (u8_panels.h).
+        const bool staged = MatMulIsa() == Isa::kAvx2 && type != DType::kQ5_K;
+        const char* kernel = n < 4 ? "_q8_k32_gemm_" : staged ? "_q8_k32_gemm_8x128__avx2" : "_q8_0_gemm_";
         EXPECT_NE(MatMulKernelsUsed().find(kernel), std::string::npos) << MatMulKernelsUsed();
       }
 #endif

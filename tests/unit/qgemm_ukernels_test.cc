@@ -355,7 +355,8 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
 #if defined(__x86_64__) || defined(_M_X64)
   // K-quants: decode on the integer kernels, from 8-row panels on each tier's byte dot product
   // where the type has them (Q4_K, Q6_K), the AVX2 in-place kernels otherwise and for matrices not
-  // repacked; prompts on the u8 panels.
+  // repacked; prompts on the u8 panels, but on the AVX2 tier's Q4_K / Q6_K the staged kernels that
+  // read the same 8-row panels (an in-place twin of the same tile for matrices not repacked).
   for (DType type : {DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
     for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
       const MatMulPlan& decode = FindMatMulPlan(isa, type, 1);
@@ -370,7 +371,20 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
         EXPECT_EQ(decode.in_place->isa, Isa::kAvx2);
         EXPECT_EQ(decode.in_place->panels, nullptr);
       }
-      EXPECT_EQ(FindMatMulPlan(isa, type, 64).path, MatMulPath::kU8Panels) << DTypeName(type);
+      const MatMulPlan& prompt = FindMatMulPlan(isa, type, 64);
+      if (isa != Isa::kAvx2 || !panels) {
+        EXPECT_EQ(prompt.path, MatMulPath::kU8Panels) << DTypeName(type);
+        continue;
+      }
+      ASSERT_EQ(prompt.path, MatMulPath::kQGemm) << DTypeName(type);
+      EXPECT_EQ(prompt.ukernel->act, ActQuant::kQ8_K32);
+      EXPECT_EQ(prompt.ukernel->weight, type);
+      EXPECT_EQ(prompt.ukernel->panels, decode.ukernel->panels) << "the layout decode reads";
+      ASSERT_NE(prompt.in_place, nullptr);
+      EXPECT_EQ(prompt.in_place->panels, nullptr);
+      EXPECT_EQ(prompt.in_place->mr, prompt.ukernel->mr);
+      EXPECT_EQ(prompt.in_place->nr, prompt.ukernel->nr);
+      EXPECT_EQ(prompt.in_place->prepared_block_bytes, prompt.ukernel->prepared_block_bytes);
     }
   }
 #endif

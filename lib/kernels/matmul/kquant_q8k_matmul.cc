@@ -1,6 +1,7 @@
 // The K-quant × Q8_K32 operator: inputs quantized to Q8_K32 once per call, output rows split across
 // threads, each task tiling its rows × all inputs over one micro-kernel (kquant_q8k.h).
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "kernels/matmul/kquant_q8k.h"
@@ -20,6 +21,19 @@ void MatMulQ8K32(const float* x, size_t n_inputs, const MatrixView& w, float* y_
     scratch.resize(n * nb);
   }
   BlockQ8K32* xq = scratch.data();
+  // A kernel that reads its inputs in a layout of its own (QGemmUkernel::prepare_inputs) gets each
+  // input rebuilt right after it is quantized, in the same parallel pass.
+  const uint8_t* inputs = reinterpret_cast<const uint8_t*>(xq);
+  size_t input_bytes = sizeof(BlockQ8K32);
+  uint8_t* prepared = nullptr;
+  if (k.prepare_inputs) {
+    thread_local std::vector<uint64_t> prepared_scratch;  // kept, as the blocks are
+    input_bytes = k.prepared_block_bytes;
+    const size_t words = (n * nb * input_bytes + 7) / 8;
+    if (prepared_scratch.size() < words) prepared_scratch.resize(words);
+    prepared = reinterpret_cast<uint8_t*>(prepared_scratch.data());
+    inputs = prepared;
+  }
   ParallelFor(ex, n_inputs, 8, [&](size_t i0, size_t i1) {
     for (size_t i = i0; i < i1; ++i) {
       if (two_terms) {
@@ -27,6 +41,9 @@ void MatMulQ8K32(const float* x, size_t n_inputs, const MatrixView& w, float* y_
       } else {
         QuantizeActivationsQ8K32(x + i * w.cols, xq + i * nb, w.cols);
       }
+    }
+    if (prepared) {
+      k.prepare_inputs(xq + terms * i0 * nb, terms * (i1 - i0) * nb, prepared + terms * i0 * nb * input_bytes);
     }
   });
   std::vector<float> term_outputs(two_terms ? n * w.rows : 0);
@@ -40,8 +57,8 @@ void MatMulQ8K32(const float* x, size_t n_inputs, const MatrixView& w, float* y_
     const size_t r0 = c0 * chunk, r1 = std::min(w.rows, c1 * chunk);
     for (size_t i = 0; i < n; i += k.nr) {
       for (size_t r = r0; r < r1; r += k.mr) {
-        k.fn(base + r * stride, stride, std::min(k.mr, r1 - r), xq + i * nb, std::min(k.nr, n - i), nb,
-             y + i * w.rows + r, w.rows);
+        k.fn(base + r * stride, stride, std::min(k.mr, r1 - r), inputs + i * nb * input_bytes, std::min(k.nr, n - i),
+             nb, y + i * w.rows + r, w.rows);
       }
     }
   });

@@ -83,12 +83,32 @@ struct KernelQ4KRows8 {
 
   static __m256i Word(const uint8_t* blk, int k) { return LoadYmm(blk + 32 * k); }
 
-  // Lane r of y: row r's dot product with input x, over nb super-blocks.
-  static __m256 Dot8(const uint8_t* panel, const BlockQ8K32* x, size_t nb, const uint8_t* next_panel) {
+  // As ScalesAndMinsK4, for 8 rows: byte s % 4 of each lane holds sub-block s's 6-bit scale (min),
+  // sub-blocks 0..3 in the lo registers, 4..7 in the hi ones.
+  static void ScalesAndMins(const uint8_t* blk, __m256i& sc_lo, __m256i& sc_hi, __m256i& mn_lo, __m256i& mn_hi) {
     const __m256i m4 = _mm256_set1_epi8(0xF), m6 = _mm256_set1_epi8(0x3F), m2 = _mm256_set1_epi8(0x03);
+    const __m256i u0 = Word(blk, 1), u1 = Word(blk, 2), u2 = Word(blk, 3);
+    sc_lo = _mm256_and_si256(u0, m6);
+    sc_hi =
+        _mm256_or_si256(_mm256_and_si256(u2, m4), _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u0, 6), m2), 4));
+    mn_lo = _mm256_and_si256(u1, m6);
+    mn_hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u2, 4), m4),
+                            _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u1, 6), m2), 4));
+  }
+
+  // The 8 rows' d and dmin.
+  static void Scales(const uint8_t* blk, __m256& d, __m256& dmin) {
     // word 0 = d | dmin << 16 in each lane: the 8 d's to the low 128 bits, the 8 dmin's to the high.
     const __m256i halves = _mm256_set_m128i(_mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15),
                                             _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15));
+    const __m256i d_dmin = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(Word(blk, 0), halves), 0xD8);
+    d = _mm256_cvtph_ps(_mm256_castsi256_si128(d_dmin));
+    dmin = _mm256_cvtph_ps(_mm256_extracti128_si256(d_dmin, 1));
+  }
+
+  // Lane r of y: row r's dot product with input x, over nb super-blocks.
+  static __m256 Dot8(const uint8_t* panel, const BlockQ8K32* x, size_t nb, const uint8_t* next_panel) {
+    const __m256i m4 = _mm256_set1_epi8(0xF);
     const auto low = [m4](__m256i v) { return _mm256_and_si256(v, m4); };
     const auto high = [m4](__m256i v) { return _mm256_and_si256(_mm256_srli_epi16(v, 4), m4); };
     __m256 acc = _mm256_setzero_ps();
@@ -100,14 +120,8 @@ struct KernelQ4KRows8 {
       for (size_t line = 0; line < kBlockBytes; line += 64) {
         _mm_prefetch(reinterpret_cast<const char*>(next_panel + b * kBlockBytes + line), _MM_HINT_T1);
       }
-      const __m256i u0 = Word(blk, 1), u1 = Word(blk, 2), u2 = Word(blk, 3);
-      // As ScalesAndMinsK4, for 8 rows: bytes 0..3 of each lane are sub-blocks 0..3 (lo), 4..7 (hi).
-      const __m256i sc_lo = _mm256_and_si256(u0, m6);
-      const __m256i sc_hi = _mm256_or_si256(_mm256_and_si256(u2, m4),
-                                            _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u0, 6), m2), 4));
-      const __m256i mn_lo = _mm256_and_si256(u1, m6);
-      const __m256i mn_hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u2, 4), m4),
-                                            _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u1, 6), m2), 4));
+      __m256i sc_lo, sc_hi, mn_lo, mn_hi;
+      ScalesAndMins(blk, sc_lo, sc_hi, mn_lo, mn_hi);
       // Per sub-block s: d_x,s · (Σ of its two 16-value sums), what the rows' min_s multiplies.
       alignas(32) float x_min[8];
       const __m256i pair_sums = _mm256_madd_epi16(LoadYmm(x[b].bsums), _mm256_set1_epi16(1));
@@ -131,9 +145,8 @@ struct KernelQ4KRows8 {
         sum_mins = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_shuffle_epi8(mins, ByteControl(s % 4 + 1))),
                                    _mm256_set1_ps(x_min[s + 1]), sum_mins);
       }
-      const __m256i d_dmin = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(Word(blk, 0), halves), 0xD8);
-      const __m256 d = _mm256_cvtph_ps(_mm256_castsi256_si128(d_dmin));
-      const __m256 dmin = _mm256_cvtph_ps(_mm256_extracti128_si256(d_dmin, 1));
+      __m256 d, dmin;
+      Scales(blk, d, dmin);
       acc = _mm256_fmadd_ps(d, sum, acc);
       acc = _mm256_fnmadd_ps(dmin, sum_mins, acc);
     }
@@ -167,8 +180,19 @@ struct KernelQ6KRows8 {
     return _mm256_srai_epi32(_mm256_shuffle_epi8(LoadYmm(blk + 32 * (kScaleWord + t / 4)), TopByteControl(t % 4)), 24);
   }
 
-  static __m256 Dot8(const uint8_t* panel, const BlockQ8K32* x, size_t nb, const uint8_t* next_panel) {
+  // The unsigned values (0..63) of 4-value group g (dword g of each quarter) of half h, quarters 0..3.
+  static void Quarters(const uint8_t* blk, int h, int g, __m256i q[4]) {
     const __m256i m4 = _mm256_set1_epi8(0xF), m30 = _mm256_set1_epi8(0x30);
+    const __m256i a = LoadYmm(blk + 32 * (16 * h + g)), bq = LoadYmm(blk + 32 * (16 * h + 8 + g));
+    const __m256i hb = LoadYmm(blk + 32 * (kQhWord + 8 * h + g));
+    q[0] = _mm256_or_si256(_mm256_and_si256(a, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30));
+    q[1] = _mm256_or_si256(_mm256_and_si256(bq, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30));
+    q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4), _mm256_and_si256(hb, m30));
+    q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bq, 4), m4),
+                           _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30));
+  }
+
+  static __m256 Dot8(const uint8_t* panel, const BlockQ8K32* x, size_t nb, const uint8_t* next_panel) {
     __m256 acc = _mm256_setzero_ps();
     for (size_t b = 0; b < nb; ++b) {
       const uint8_t* blk = panel + b * kBlockBytes;
@@ -183,15 +207,9 @@ struct KernelQ6KRows8 {
         __m256i part[4][4];
         #pragma GCC unroll 8
         for (int g = 0; g < 8; ++g) {
-          const __m256i a = LoadYmm(blk + 32 * (16 * h + g)), bq = LoadYmm(blk + 32 * (16 * h + 8 + g));
-          const __m256i hb = LoadYmm(blk + 32 * (kQhWord + 8 * h + g));
-          const __m256i q[4] = {
-              _mm256_or_si256(_mm256_and_si256(a, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30)),
-              _mm256_or_si256(_mm256_and_si256(bq, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30)),
-              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4), _mm256_and_si256(hb, m30)),
-              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bq, 4), m4),
-                              _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30))};
-          #pragma GCC unroll 4
+          __m256i q[4];
+          Quarters(blk, h, g, q);
+#pragma GCC unroll 4
           for (int qt = 0; qt < 4; ++qt) {
             const __m256i xb = _mm256_set1_epi32(LoadU32(x[b].qs + 128 * h + 32 * qt + 4 * g));
             if constexpr (Dot::kInt32Sums) {

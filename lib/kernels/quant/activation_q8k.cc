@@ -3,9 +3,23 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/cpu_features.h"
+
 namespace gemmakit {
 
+#if defined(__x86_64__) || defined(_M_X64)
+void QuantizeActivationsQ8K32Avx2(const float* x, BlockQ8K32* out, size_t n);
+#endif
+
 void QuantizeActivationsQ8K32(const float* x, BlockQ8K32* out, size_t n) {
+#if defined(__x86_64__) || defined(_M_X64)
+  static const bool avx2 = BestIsa() != Isa::kScalar;
+  if (avx2) return QuantizeActivationsQ8K32Avx2(x, out, n);
+#endif
+  QuantizeActivationsQ8K32Reference(x, out, n);
+}
+
+void QuantizeActivationsQ8K32Reference(const float* x, BlockQ8K32* out, size_t n) {
   for (size_t b = 0; b < n / 256; ++b) {
     BlockQ8K32& q = out[b];
     for (int j = 0; j < 8; ++j, x += 32) {

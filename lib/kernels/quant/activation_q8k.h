@@ -22,6 +22,8 @@ static_assert(sizeof(BlockQ8K32) == 320, "packed");
 // block: the value of largest magnitude maps to -127 (the scale takes its sign), the others round
 // to nearest, ties to even; all-zero values get d = 0.
 void QuantizeActivationsQ8K32(const float* x, BlockQ8K32* out, size_t n);
+// The scalar definition, which QuantizeActivationsQ8K32 equals to the bit on every CPU.
+void QuantizeActivationsQ8K32Reference(const float* x, BlockQ8K32* out, size_t n);
 // x as two terms, hi + lo: the blocks of x, then the blocks of their rounding error, so that
 // products with both carry about 1/127 of one term's activation error (exact precision).
 void QuantizeActivationsQ8K32Split(const float* x, BlockQ8K32* hi, BlockQ8K32* lo, size_t n);
