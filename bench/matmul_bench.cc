@@ -215,7 +215,7 @@ void BM_KQuantKernel(benchmark::State& state) {
 BENCHMARK(BM_KQuantKernel)
     ->ArgsProduct({{T(DType::kQ4_K), T(DType::kQ5_K), T(DType::kQ6_K)},
                    {1, 64, 256},
-                   {-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}})
+                   benchmark::CreateDenseRange(-1, 23, 1)})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

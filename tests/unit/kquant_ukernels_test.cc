@@ -345,9 +345,9 @@ TEST(KQuantUkernels, MatMulUsesThemAndStaysClose) {
       EXPECT_LT(std::sqrt(err2 / ref2), 0.01) << DTypeName(type) << " n=" << n;
 #if defined(__x86_64__) || defined(_M_X64)
       if (BestIsa() != Isa::kScalar) {
-        // Decode on the Q8_K32 kernels; prompts on the AVX2 tier's staged Q8_K32 kernels (Q4_K, Q6_K),
+        // Decode on the Q8_K32 kernels; prompts on the AVX2 tier's staged Q8_K32 kernels,
         // else the affine u8 panels (u8_panels.h).
-        const bool staged = MatMulIsa() == Isa::kAvx2 && type != DType::kQ5_K;
+        const bool staged = MatMulIsa() == Isa::kAvx2;
         const char* kernel = n < 4 ? "_q8_k32_gemm_" : staged ? "_q8_k32_gemm_8x128__avx2" : "_q8_0_gemm_";
         EXPECT_NE(MatMulKernelsUsed().find(kernel), std::string::npos) << MatMulKernelsUsed();
       }

@@ -353,26 +353,24 @@ TEST(QGemmUkernels, TableSaysWhichIsaUsesPanels) {
     }
   }
 #if defined(__x86_64__) || defined(_M_X64)
-  // K-quants: decode on the integer kernels, from 8-row panels on each tier's byte dot product
-  // where the type has them (Q4_K, Q6_K), the AVX2 in-place kernels otherwise and for matrices not
-  // repacked; prompts on the u8 panels, but on the AVX2 tier's Q4_K / Q6_K the staged kernels that
-  // read the same 8-row panels (an in-place twin of the same tile for matrices not repacked).
+  // K-quants: decode on the integer kernels, from 8-row panels on each tier's byte dot product, the
+  // AVX2 in-place kernels for matrices not repacked; prompts on the u8 panels, but on the AVX2 tier
+  // the staged kernels that read the same 8-row panels (an in-place twin of the same tile for
+  // matrices not repacked).
   for (DType type : {DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
     for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
       const MatMulPlan& decode = FindMatMulPlan(isa, type, 1);
       ASSERT_EQ(decode.path, MatMulPath::kQGemm);
       EXPECT_EQ(decode.ukernel->act, ActQuant::kQ8_K32);
       EXPECT_EQ(decode.ukernel->weight, type);
-      const bool panels = type != DType::kQ5_K;
-      EXPECT_EQ(decode.ukernel->panels != nullptr, panels) << DTypeName(type);
-      EXPECT_EQ(decode.ukernel->isa, panels ? isa : Isa::kAvx2) << DTypeName(type);
-      if (panels) {
-        ASSERT_NE(decode.in_place, nullptr);
-        EXPECT_EQ(decode.in_place->isa, Isa::kAvx2);
-        EXPECT_EQ(decode.in_place->panels, nullptr);
-      }
+      ASSERT_NE(decode.ukernel->panels, nullptr) << DTypeName(type);
+      EXPECT_EQ(decode.ukernel->panels->dtype, type);
+      EXPECT_EQ(decode.ukernel->isa, isa) << DTypeName(type);
+      ASSERT_NE(decode.in_place, nullptr);
+      EXPECT_EQ(decode.in_place->isa, Isa::kAvx2);
+      EXPECT_EQ(decode.in_place->panels, nullptr);
       const MatMulPlan& prompt = FindMatMulPlan(isa, type, 64);
-      if (isa != Isa::kAvx2 || !panels) {
+      if (isa != Isa::kAvx2) {
         EXPECT_EQ(prompt.path, MatMulPath::kU8Panels) << DTypeName(type);
         continue;
       }

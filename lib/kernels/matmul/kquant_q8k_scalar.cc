@@ -4,6 +4,8 @@
 // (Q4_K, Q5_K), or y += d_w · Σ_j d_x,j · Σ_{g∈j} scale_g · Σ_{k∈g} (q_w,k − 32) · q_x,k (Q6_K: groups
 // of 16 with their own scales).
 #include <cstdint>
+#include <iterator>
+#include <vector>
 
 #include "kernels/dtype.h"
 #include "kernels/matmul/kquant_q8k.h"
@@ -83,18 +85,17 @@ void GemmScalar(const uint8_t* w, size_t w_stride, size_t rows, const void* x, s
 
 // The SIMD entries after the scalar ones, built once.
 struct Table {
-  QGemmUkernel entries[16];
-  size_t count = 0;
+  std::vector<QGemmUkernel> entries;
   Table() {
     const QGemmUkernel scalar[] = {
         {"q4_k_q8_k32_gemm_4x4__scalar", DType::kQ4_K, ActQuant::kQ8_K32, Isa::kScalar, 4, 4, GemmScalar<BlockQ4_K, DotK4<BlockQ4_K, false>>},
         {"q5_k_q8_k32_gemm_4x4__scalar", DType::kQ5_K, ActQuant::kQ8_K32, Isa::kScalar, 4, 4, GemmScalar<BlockQ5_K, DotK4<BlockQ5_K, true>>},
         {"q6_k_q8_k32_gemm_4x4__scalar", DType::kQ6_K, ActQuant::kQ8_K32, Isa::kScalar, 4, 4, GemmScalar<BlockQ6_K, DotQ6K>},
     };
-    for (const QGemmUkernel& e : scalar) entries[count++] = e;
+    entries.assign(std::begin(scalar), std::end(scalar));
     size_t simd_count = 0;
     const QGemmUkernel* simd = KQuantUkernelsX86(&simd_count);
-    for (size_t i = 0; i < simd_count && count < 16; ++i) entries[count++] = simd[i];
+    entries.insert(entries.end(), simd, simd + simd_count);
   }
 };
 
@@ -109,8 +110,8 @@ const QGemmUkernel* KQuantUkernelsX86(size_t* count) {
 
 const QGemmUkernel* KQuantUkernels(size_t* count) {
   static const Table table;
-  *count = table.count;
-  return table.entries;
+  *count = table.entries.size();
+  return table.entries.data();
 }
 
 }  // namespace gemmakit

@@ -42,6 +42,8 @@ static_assert(offsetof(BlockQ6_K, d) == 4 * (sizeof(BlockQ6_K) / 4), "Q6_K's d i
 
 const QPanelLayout kQ4_KRows8Panels = {DType::kQ4_K, kRows8PanelRows, KQuantRows8<BlockQ4_K>::Pack,
                                        KQuantRows8<BlockQ4_K>::RowToBlocks};
+const QPanelLayout kQ5_KRows8Panels = {DType::kQ5_K, kRows8PanelRows, KQuantRows8<BlockQ5_K>::Pack,
+                                       KQuantRows8<BlockQ5_K>::RowToBlocks};
 const QPanelLayout kQ6_KRows8Panels = {DType::kQ6_K, kRows8PanelRows, KQuantRows8<BlockQ6_K>::Pack,
                                        KQuantRows8<BlockQ6_K>::RowToBlocks};
 

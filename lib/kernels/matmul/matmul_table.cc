@@ -20,7 +20,8 @@ extern const QGemmUkernel kQ5_0Q8_0Gemm8x64Avx2, kQ5_1Q8_0Gemm8x64Avx2, kQ5_0Q8_
 extern const QGemmUkernel kQ4_KQ8K32Gemm1x1Avx2, kQ5_KQ8K32Gemm1x1Avx2, kQ6_KQ8K32Gemm1x1Avx2, kQ4_Kx8Q8K32Gemm8x1Avx2,
     kQ6_Kx8Q8K32Gemm8x1Avx2, kQ4_Kx8Q8K32Gemm8x1AvxVnni, kQ6_Kx8Q8K32Gemm8x1AvxVnni, kQ4_Kx8Q8K32Gemm8x1Avx512,
     kQ6_Kx8Q8K32Gemm8x1Avx512, kQ6_Kx8Q8K32Gemm8x128Avx2, kQ6_KQ8K32Gemm8x128Avx2, kQ4_Kx8Q8K32Gemm8x128Avx2,
-    kQ4_KQ8K32Gemm8x128Avx2;
+    kQ4_KQ8K32Gemm8x128Avx2, kQ5_Kx8Q8K32Gemm8x1Avx2, kQ5_Kx8Q8K32Gemm8x1AvxVnni, kQ5_Kx8Q8K32Gemm8x1Avx512,
+    kQ5_Kx8Q8K32Gemm8x128Avx2, kQ5_KQ8K32Gemm8x128Avx2;
 extern const QGemmUkernel kQ5_0Q8_0Gemm16x4Avx512, kQ5_1Q8_0Gemm16x4Avx512, kQ5_0x8Q8_0Gemm8x4Avx512;
 extern const QGemmUkernel kQ8_0x8Q8_0Gemm8x4Avx2, kQ8_0x8Q8_0Gemm8x64Avx2, kQ8_0x8Q8_0Gemm16x128Avx2,
     kQ8_0x8Q8_0Gemm8x4AvxVnni, kQ8_0x8Q8_0Gemm8x64AvxVnni;
@@ -89,7 +90,7 @@ const MatMulEntry kTable[] = {
      U8Panels("q5_1_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1Avx512, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2),
      U8Panels("q4_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
-    {Isa::kAvx512, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536),
+    {Isa::kAvx512, DType::kQ5_K, false, QGemm(kQ5_Kx8Q8K32Gemm8x1Avx512, 0, 65536, &kQ5_KQ8K32Gemm1x1Avx2),
      U8Panels("q5_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
     {Isa::kAvx512, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1Avx512, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2),
      U8Panels("q6_k_q8_0_gemm_32x4__avx512vnni", GemmU8PanelsAvx512)},
@@ -114,7 +115,7 @@ const MatMulEntry kTable[] = {
      QGemm(kQ5_1Q8_0Gemm8x64AvxVnni, 16, 0)},
     {Isa::kAvxVnni, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1AvxVnni, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2),
      U8Panels("q4_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
-    {Isa::kAvxVnni, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536),
+    {Isa::kAvxVnni, DType::kQ5_K, false, QGemm(kQ5_Kx8Q8K32Gemm8x1AvxVnni, 0, 65536, &kQ5_KQ8K32Gemm1x1Avx2),
      U8Panels("q5_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
     {Isa::kAvxVnni, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1AvxVnni, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2),
      U8Panels("q6_k_q8_0_gemm_8x4__avxvnni", GemmU8PanelsAvxVnni)},
@@ -154,8 +155,8 @@ const MatMulEntry kTable[] = {
     // 194-207 t/s), Q5_K on the u8 panels.
     {Isa::kAvx2, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2),
      QGemm(kQ4_Kx8Q8K32Gemm8x128Avx2, 64, 0, &kQ4_KQ8K32Gemm8x128Avx2)},
-    {Isa::kAvx2, DType::kQ5_K, false, QGemm(kQ5_KQ8K32Gemm1x1Avx2, 0, 65536),
-     U8Panels("q5_k_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},
+    {Isa::kAvx2, DType::kQ5_K, false, QGemm(kQ5_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ5_KQ8K32Gemm1x1Avx2),
+     QGemm(kQ5_Kx8Q8K32Gemm8x128Avx2, 64, 0, &kQ5_KQ8K32Gemm8x128Avx2)},
     {Isa::kAvx2, DType::kQ6_K, false, QGemm(kQ6_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ6_KQ8K32Gemm1x1Avx2),
      QGemm(kQ6_Kx8Q8K32Gemm8x128Avx2, 64, 0, &kQ6_KQ8K32Gemm8x128Avx2)},
     {Isa::kAvx2, DType::kQ4_1, false, kDotRows, U8Panels("q4_1_q8_0_gemm_8x4__avx2", GemmU8PanelsAvx2)},

@@ -46,7 +46,7 @@ struct QPanelLayout {
 
 extern const QPanelLayout kQ8_0Rows8Panels, kQ4_0Rows8Panels, kQ5_0Rows8Panels;
 
-// The K-quant super-blocks (Q4_K, Q6_K) in 8-row panels for the K-quant × Q8_K32 decode kernels
+// The K-quant super-blocks (Q4_K, Q5_K, Q6_K) in 8-row panels for the K-quant × Q8_K32 decode kernels
 // (x86_avx2_kquant_q8k.cc). Read in place, one row at a time, those kernels spend most of their
 // instructions per 32 values on what 8 rows could share: decoding the packed 6-bit scales, the
 // per-32 float multiply-add of the activations' scale and a horizontal sum per row. In a panel
@@ -55,11 +55,11 @@ extern const QPanelLayout kQ8_0Rows8Panels, kQ4_0Rows8Panels, kQ5_0Rows8Panels;
 //
 //   panel = super-block[0 .. nb), each sizeof(block) · 8 bytes:
 //     word[k] for k < sizeof(block) / 4: 32-bit word k of each row's block, row r in lane r
-//       (Q4_K: k = 0 d and dmin, 1..3 the packed scales and mins, 4..35 qs; Q6_K: 0..31 ql,
-//       32..47 qh, 48..51 scales)
+//       (Q4_K: k = 0 d and dmin, 1..3 the packed scales and mins, 4..35 qs; Q5_K: as Q4_K with
+//       4..11 qh, 12..43 qs; Q6_K: 0..31 ql, 32..47 qh, 48..51 scales)
 //     then Q6_K's d, the block's last 2 bytes: the 8 rows' f16 (16 bytes)
 //
 // Rows past the matrix (its last panel's) are zero; panel p starts p · 8 · row bytes in.
-extern const QPanelLayout kQ4_KRows8Panels, kQ6_KRows8Panels;
+extern const QPanelLayout kQ4_KRows8Panels, kQ5_KRows8Panels, kQ6_KRows8Panels;
 
 }  // namespace gemmakit

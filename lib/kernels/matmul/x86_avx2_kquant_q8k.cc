@@ -268,20 +268,26 @@ extern const QGemmUkernel kQ6_KQ8K32Gemm1x1Avx2 = {"q6_k_q8_k32_gemm_1x1__avx2",
 // read the matrices that were not repacked.
 extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x1Avx2 = {"q4_kx8_q8_k32_gemm_8x1__avx2", DType::kQ4_K, ActQuant::kQ8_K32,
                                                      Isa::kAvx2, 8, 1, GemmRows8<KernelQ4KRows8<Avx2Dot>>, &kQ4_KRows8Panels};
+extern const QGemmUkernel kQ5_Kx8Q8K32Gemm8x1Avx2 = {
+    "q5_kx8_q8_k32_gemm_8x1__avx2",     DType::kQ5_K,     ActQuant::kQ8_K32, Isa::kAvx2, 8, 1,
+    GemmRows8<KernelQ5KRows8<Avx2Dot>>, &kQ5_KRows8Panels};
 extern const QGemmUkernel kQ6_Kx8Q8K32Gemm8x1Avx2 = {"q6_kx8_q8_k32_gemm_8x1__avx2", DType::kQ6_K, ActQuant::kQ8_K32,
                                                      Isa::kAvx2, 8, 1, GemmRows8<KernelQ6KRows8<Avx2Dot>>, &kQ6_KRows8Panels};
 
-extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x128Avx2, kQ6_Kx8Q8K32Gemm8x128Avx2,  // x86_avx2_kquant_staged.cc
-    kQ4_KQ8K32Gemm8x128Avx2, kQ6_KQ8K32Gemm8x128Avx2;
-extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x1AvxVnni, kQ6_Kx8Q8K32Gemm8x1AvxVnni;  // x86_avxvnni_kquant.cc
-extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x1Avx512, kQ6_Kx8Q8K32Gemm8x1Avx512;    // x86_avx512_rows8_panels_qgemm.cc
+extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x128Avx2, kQ5_Kx8Q8K32Gemm8x128Avx2,  // x86_avx2_kquant_staged.cc
+    kQ6_Kx8Q8K32Gemm8x128Avx2, kQ4_KQ8K32Gemm8x128Avx2, kQ5_KQ8K32Gemm8x128Avx2, kQ6_KQ8K32Gemm8x128Avx2;
+extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x1AvxVnni, kQ5_Kx8Q8K32Gemm8x1AvxVnni,  // x86_avxvnni_kquant.cc
+    kQ6_Kx8Q8K32Gemm8x1AvxVnni;
+extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x1Avx512, kQ5_Kx8Q8K32Gemm8x1Avx512,  // x86_avx512_rows8_panels_qgemm.cc
+    kQ6_Kx8Q8K32Gemm8x1Avx512;
 
 const QGemmUkernel* KQuantUkernelsX86(size_t* count) {
   static const QGemmUkernel entries[] = {
-      kQ4_KQ8K32Gemm1x1Avx2,     kQ5_KQ8K32Gemm1x1Avx2,      kQ6_KQ8K32Gemm1x1Avx2,      kQ4_Kx8Q8K32Gemm8x1Avx2,
-      kQ6_Kx8Q8K32Gemm8x1Avx2,   kQ4_Kx8Q8K32Gemm8x1AvxVnni, kQ6_Kx8Q8K32Gemm8x1AvxVnni, kQ4_Kx8Q8K32Gemm8x1Avx512,
-      kQ6_Kx8Q8K32Gemm8x1Avx512, kQ4_Kx8Q8K32Gemm8x128Avx2,  kQ6_Kx8Q8K32Gemm8x128Avx2,  kQ4_KQ8K32Gemm8x128Avx2,
-      kQ6_KQ8K32Gemm8x128Avx2};
+      kQ4_KQ8K32Gemm1x1Avx2,      kQ5_KQ8K32Gemm1x1Avx2,     kQ6_KQ8K32Gemm1x1Avx2,      kQ4_Kx8Q8K32Gemm8x1Avx2,
+      kQ5_Kx8Q8K32Gemm8x1Avx2,    kQ6_Kx8Q8K32Gemm8x1Avx2,   kQ4_Kx8Q8K32Gemm8x1AvxVnni, kQ5_Kx8Q8K32Gemm8x1AvxVnni,
+      kQ6_Kx8Q8K32Gemm8x1AvxVnni, kQ4_Kx8Q8K32Gemm8x1Avx512, kQ5_Kx8Q8K32Gemm8x1Avx512,  kQ6_Kx8Q8K32Gemm8x1Avx512,
+      kQ4_Kx8Q8K32Gemm8x128Avx2,  kQ5_Kx8Q8K32Gemm8x128Avx2, kQ6_Kx8Q8K32Gemm8x128Avx2,  kQ4_KQ8K32Gemm8x128Avx2,
+      kQ5_KQ8K32Gemm8x128Avx2,    kQ6_KQ8K32Gemm8x128Avx2};
   *count = sizeof(entries) / sizeof(entries[0]);
   return entries;
 }

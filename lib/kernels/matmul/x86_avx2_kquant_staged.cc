@@ -1,14 +1,14 @@
-// The staged K-quant prompt kernels for AVX2: q4_kx8_q8_k32_gemm_8x128__avx2 and
-// q6_kx8_q8_k32_gemm_8x128__avx2 (and their in-place twins for matrices not repacked at load). Each
+// The staged K-quant prompt kernels for AVX2: q4_kx8_q8_k32_gemm_8x128__avx2, q5_kx8_… and
+// q6_kx8_… (and their in-place twins for matrices not repacked at load). Each
 // call's 8 rows, read from the 8-row panels (rows8_panels.h), are staged once into a per-thread
 // buffer of whole registers that up to 128 inputs then read, as the staged 32-block kernels do
 // (x86_avx2_qgemm_tiles.h); the inputs are prepared once per matmul (QGemmUkernel::prepare_inputs).
 // The affine u8 panels these replace (u8_panels.h) ended every 16 (Q6_K) or 32 (Q4_K) values of
 // every input in a float step and unpacked the rows with gathers on every call.
 //
-// Q4_K: the values q ∈ [0, 15] stay unsigned against the signed inputs; a sub-block's 8 dwords
-// sum in int16 (8 · 2 · 15 · 127 < 2^15) and the vpmaddwd that widens them multiplies by the rows'
-// 6-bit scales; the minimums come in as dmin · m (staged as floats) times d_x · Σx (prepared):
+// Q4_K (Q5_K): the values q ∈ [0, 15] ([0, 31]) stay unsigned against the signed inputs; a
+// sub-block's 8 (4) dwords sum in int16 (8 · 2 · 15 · 127 < 2^15) and the vpmaddwd that widens them
+// multiplies by the rows' 6-bit scales; the minimums come in as dmin · m (staged as floats) times d_x · Σx (prepared):
 // about 13.5 products an instruction, against 11.6.
 //
 // Q6_K: the weights go in signed, w = q - 32 ∈ [-32, 31], and the inputs biased, u = x + 128 ∈
@@ -39,13 +39,16 @@ inline __m256i Broadcast4(const void* p) {
   return _mm256_set1_epi32(v);
 }
 
-struct Q4K {
-  using Panel = KernelQ4KRows8<Avx2Dot>;
-  static constexpr const QPanelLayout& kLayout = kQ4_KRows8Panels;
+// Q4_K and Q5_K.
+template <bool kFifthBit>
+struct K4 {
+  using Panel = KernelK4Rows8<Avx2Dot, kFifthBit>;
+  static constexpr const QPanelLayout& kLayout = kFifthBit ? kQ5_KRows8Panels : kQ4_KRows8Panels;
+  static constexpr size_t kInt16Dwords = Panel::kInt16Dwords;
 
   // A super-block of 8 rows; sub-block s = values 32s.., dword g = values 4g.. of it, row r in lane r.
   struct alignas(32) Block {
-    __m256i q[8][8];   // [s][g]: 0..15
+    __m256i q[8][8];   // [s][g]: 0..15 (Q5_K 0..31)
     __m256i scale[8];  // [s]: the 6-bit scale in both int16 halves of each lane
     __m256 min[8];     // [s]: dmin · m
     __m256 d;
@@ -65,19 +68,12 @@ struct Q4K {
   }
 
   static void Stage(const uint8_t* blk, Block& s) {
-    const __m256i m4 = _mm256_set1_epi8(0xF);
     __m256i sc[2], mn[2];
     Panel::ScalesAndMins(blk, sc[0], sc[1], mn[0], mn[1]);
     __m256 dmin;
     Panel::Scales(blk, s.d, dmin);
-    for (int c = 0; c < 4; ++c) {  // 64 values: sub-block 2c in the low nibbles, 2c + 1 in the high
-      for (int g = 0; g < 8; ++g) {
-        const __m256i v = Panel::Word(blk, 4 + 8 * c + g);
-        s.q[2 * c][g] = _mm256_and_si256(v, m4);
-        s.q[2 * c + 1][g] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
-      }
-    }
     for (int j = 0; j < 8; ++j) {
+      for (int g = 0; g < 8; ++g) s.q[j][g] = Panel::Values(blk, j, g);
       s.scale[j] = _mm256_shuffle_epi8(sc[j / 4], BytePairControl(j % 4));
       s.min[j] = _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(_mm256_shuffle_epi8(mn[j / 4], ByteControl(j % 4))));
     }
@@ -88,26 +84,34 @@ struct Q4K {
     __m256 sum[kN];
     for (size_t t = 0; t < kN; ++t) sum[t] = _mm256_setzero_ps();
     for (size_t j = 0; j < 8; ++j) {
-      __m256i run[kN];
+      __m256i isum[kN];
+      for (size_t g0 = 0; g0 < 8; g0 += kInt16Dwords) {
+        __m256i run[kN];
 #pragma GCC unroll 8
-      for (size_t g = 0; g < 8; ++g) {
-        const __m256i q = s.q[j][g];
+        for (size_t g = g0; g < g0 + kInt16Dwords; ++g) {
+          const __m256i q = s.q[j][g];
+          for (size_t t = 0; t < kN; ++t) {
+            const __m256i p = _mm256_maddubs_epi16(q, Broadcast4(x[t]->qs + 32 * j + 4 * g));
+            run[t] = g == g0 ? p : _mm256_add_epi16(run[t], p);
+            // One chain per sum: else GCC reassociates the unrolled adds into trees whose values spill.
+            __asm__("" : "+x"(run[t]));
+          }
+        }
         for (size_t t = 0; t < kN; ++t) {
-          const __m256i p = _mm256_maddubs_epi16(q, Broadcast4(x[t]->qs + 32 * j + 4 * g));
-          run[t] = g == 0 ? p : _mm256_add_epi16(run[t], p);
-          // One chain per sum: else GCC reassociates the unrolled adds into trees whose values spill.
-          __asm__("" : "+x"(run[t]));
+          const __m256i scaled = _mm256_madd_epi16(run[t], s.scale[j]);
+          isum[t] = g0 == 0 ? scaled : _mm256_add_epi32(isum[t], scaled);
         }
       }
       for (size_t t = 0; t < kN; ++t) {
-        const __m256i isum = _mm256_madd_epi16(run[t], s.scale[j]);
-        sum[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(x[t]->d[j]), sum[t]);
+        sum[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_set1_ps(x[t]->d[j]), sum[t]);
         acc[t] = _mm256_fnmadd_ps(s.min[j], _mm256_set1_ps(x[t]->xmin[j]), acc[t]);
       }
     }
     for (size_t t = 0; t < kN; ++t) acc[t] = _mm256_fmadd_ps(s.d, sum[t], acc[t]);
   }
 };
+using Q4K = K4<false>;
+using Q5K = K4<true>;
 
 struct Q6K {
   using Panel = KernelQ6KRows8<Avx2Dot>;
@@ -269,10 +273,13 @@ constexpr QGemmUkernel Staged(const char* name, DType weight, bool in_place) {
 
 extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x128Avx2 =
     Staged<Q4K>("q4_kx8_q8_k32_gemm_8x128__avx2", DType::kQ4_K, false);
+extern const QGemmUkernel kQ5_Kx8Q8K32Gemm8x128Avx2 =
+    Staged<Q5K>("q5_kx8_q8_k32_gemm_8x128__avx2", DType::kQ5_K, false);
 extern const QGemmUkernel kQ6_Kx8Q8K32Gemm8x128Avx2 =
     Staged<Q6K>("q6_kx8_q8_k32_gemm_8x128__avx2", DType::kQ6_K, false);
 // The same tiles on matrices that were not repacked at load: each call packs its 8 rows first.
 extern const QGemmUkernel kQ4_KQ8K32Gemm8x128Avx2 = Staged<Q4K>("q4_k_q8_k32_gemm_8x128__avx2", DType::kQ4_K, true);
+extern const QGemmUkernel kQ5_KQ8K32Gemm8x128Avx2 = Staged<Q5K>("q5_k_q8_k32_gemm_8x128__avx2", DType::kQ5_K, true);
 extern const QGemmUkernel kQ6_KQ8K32Gemm8x128Avx2 = Staged<Q6K>("q6_k_q8_k32_gemm_8x128__avx2", DType::kQ6_K, true);
 
 }  // namespace gemmakit

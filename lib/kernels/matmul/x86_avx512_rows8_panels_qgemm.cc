@@ -22,6 +22,9 @@ extern const QGemmUkernel kQ5_0x8Q8_0Gemm8x4Avx512 = {"q5_0x8_q8_0_gemm_8x4__avx
 extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x1Avx512 = {"q4_kx8_q8_k32_gemm_8x1__avx512vnni", DType::kQ4_K,
                                                        ActQuant::kQ8_K32, Isa::kAvx512, 8, 1,
                                                        GemmRows8<KernelQ4KRows8<VnniDot>>, &kQ4_KRows8Panels};
+extern const QGemmUkernel kQ5_Kx8Q8K32Gemm8x1Avx512 = {
+    "q5_kx8_q8_k32_gemm_8x1__avx512vnni", DType::kQ5_K,     ActQuant::kQ8_K32, Isa::kAvx512, 8, 1,
+    GemmRows8<KernelQ5KRows8<VnniDot>>,   &kQ5_KRows8Panels};
 extern const QGemmUkernel kQ6_Kx8Q8K32Gemm8x1Avx512 = {"q6_kx8_q8_k32_gemm_8x1__avx512vnni", DType::kQ6_K,
                                                        ActQuant::kQ8_K32, Isa::kAvx512, 8, 1,
                                                        GemmRows8<KernelQ6KRows8<VnniDot>>, &kQ6_KRows8Panels};

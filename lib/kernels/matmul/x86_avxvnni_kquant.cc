@@ -13,6 +13,9 @@ namespace gemmakit {
 extern const QGemmUkernel kQ4_Kx8Q8K32Gemm8x1AvxVnni = {"q4_kx8_q8_k32_gemm_8x1__avxvnni", DType::kQ4_K,
                                                         ActQuant::kQ8_K32, Isa::kAvxVnni, 8, 1,
                                                         GemmRows8<KernelQ4KRows8<VnniDot>>, &kQ4_KRows8Panels};
+extern const QGemmUkernel kQ5_Kx8Q8K32Gemm8x1AvxVnni = {
+    "q5_kx8_q8_k32_gemm_8x1__avxvnni",  DType::kQ5_K,     ActQuant::kQ8_K32, Isa::kAvxVnni, 8, 1,
+    GemmRows8<KernelQ5KRows8<VnniDot>>, &kQ5_KRows8Panels};
 extern const QGemmUkernel kQ6_Kx8Q8K32Gemm8x1AvxVnni = {"q6_kx8_q8_k32_gemm_8x1__avxvnni", DType::kQ6_K,
                                                         ActQuant::kQ8_K32, Isa::kAvxVnni, 8, 1,
                                                         GemmRows8<KernelQ6KRows8<VnniDot>>, &kQ6_KRows8Panels};

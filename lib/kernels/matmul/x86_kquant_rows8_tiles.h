@@ -7,7 +7,7 @@
 // Per sub-block (Q4_K: 32 values; Q6_K: 16) the integer sum is scaled by the rows' 6-bit scale in
 // integer arithmetic, then one float multiply-add by the activations' scale covers all 8 rows.
 // AVX2 sums vpmaddubsw pairs in int16 and scales them with one vpmaddwd (Q4_K: a sub-block's 8
-// dwords stay under 8 · 2 · 15 · 127 < 2^15; Q6_K: two dwords, 2 · 2 · 63 · 127); VNNI sums
+// dwords stay under 8 · 2 · 15 · 127 < 2^15; Q5_K: 4 dwords; Q6_K: two dwords, 2 · 2 · 63 · 127); VNNI sums
 // vpdpbusd straight into int32 and scales with vpmulld. The integer results are the same exact
 // values, and the float arithmetic after them is shared, so every tier gives the same floats.
 // Include only from files compiled with AVX2 flags (internal linkage).
@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/matmul/rows8_panels.h"
 #include "kernels/quant/activation_q8k.h"
@@ -51,37 +52,58 @@ inline __m256i TopByteControl(int b) {
   return _mm256_set_m128i(c, c);
 }
 
-// Σ u · x over `kDwords` consecutive words of a panel (the unsigned values of 8 rows, `Mask`
-// extracting them from each loaded word) against the broadcast activations from xq, times the
-// rows' scale: `scale` holds it in both int16 halves of each lane, `scale32` zero- or
-// sign-extended to int32. AVX2 keeps the pair sums in int16 (the caller's bound), VNNI in int32.
-template <class Dot, size_t kDwords, class Mask>
-inline __m256i ScaledRun(const uint8_t* words, const int8_t* xq, Mask mask, __m256i scale, __m256i scale32) {
+// Σ u · x over `kDwords` consecutive words of a panel (`values(k)`: the unsigned values of 8 rows
+// in word k) against the broadcast activations from xq, times the rows' scale: `scale` holds it in
+// both int16 halves of each lane, `scale32` zero- or sign-extended to int32. VNNI sums in int32;
+// AVX2 keeps the pair sums in int16 for kInt16Dwords words at a time (the caller's bound: 8 for
+// values ≤ 15, 4 for ≤ 31), each run widened by the vpmaddwd that multiplies by the scale.
+template <class Dot, size_t kDwords, size_t kInt16Dwords, class Values>
+inline __m256i ScaledRun(Values values, const int8_t* xq, __m256i scale, __m256i scale32) {
   if constexpr (Dot::kInt32Sums) {
     __m256i sum = _mm256_setzero_si256();
     #pragma GCC unroll 8
     for (size_t k = 0; k < kDwords; ++k) {
-      sum = Dot::AddLanes(sum, mask(LoadYmm(words + 32 * k)), _mm256_set1_epi32(LoadU32(xq + 4 * k)));
+      sum = Dot::AddLanes(sum, values(k), _mm256_set1_epi32(LoadU32(xq + 4 * k)));
     }
     return _mm256_mullo_epi32(sum, scale32);
   } else {
-    __m256i sum16 = _mm256_setzero_si256();
-    #pragma GCC unroll 8
-    for (size_t k = 0; k < kDwords; ++k) {
-      sum16 = _mm256_add_epi16(sum16, _mm256_maddubs_epi16(mask(LoadYmm(words + 32 * k)),
-                                                           _mm256_set1_epi32(LoadU32(xq + 4 * k))));
+    __m256i sum32 = _mm256_setzero_si256();
+#pragma GCC unroll 2
+    for (size_t k0 = 0; k0 < kDwords; k0 += kInt16Dwords) {
+      __m256i sum16 = _mm256_setzero_si256();
+#pragma GCC unroll 8
+      for (size_t k = k0; k < k0 + kInt16Dwords; ++k) {
+        sum16 = _mm256_add_epi16(sum16, _mm256_maddubs_epi16(values(k), _mm256_set1_epi32(LoadU32(xq + 4 * k))));
+      }
+      sum32 = _mm256_add_epi32(sum32, _mm256_madd_epi16(sum16, scale));
     }
-    return _mm256_madd_epi16(sum16, scale);
+    return sum32;
   }
 }
 
-// Q4_K: per 64 values, 8 words whose low nibbles are sub-block 2c and high nibbles 2c + 1; the
-// minimums come in through the activations' sums.
-template <class Dot>
-struct KernelQ4KRows8 {
-  static constexpr size_t kBlockBytes = sizeof(BlockQ4_K) * 8;
+// Q4_K and Q5_K: per 64 values, 8 words whose low nibbles are sub-block 2c and high nibbles 2c + 1
+// (Q5_K: plus bits 2c and 2c + 1 of the 8 qh words, the values' fifth bits); the minimums come in
+// through the activations' sums.
+template <class Dot, bool kFifthBit>
+struct KernelK4Rows8 {
+  using Block = std::conditional_t<kFifthBit, BlockQ5_K, BlockQ4_K>;
+  static constexpr size_t kBlockBytes = sizeof(Block) * 8;
+  static constexpr int kQhWord = 4, kQsWord = kFifthBit ? 12 : 4;
+  static constexpr size_t kInt16Dwords = kFifthBit ? 4 : 8;  // AVX2's int16 runs: 8 · 2 · 15 · 127, 4 · 2 · 31 · 127
 
   static __m256i Word(const uint8_t* blk, int k) { return LoadYmm(blk + 32 * k); }
+
+  // The 8 rows' values 4g.. of sub-block s (0..15, Q5_K 0..31).
+  static __m256i Values(const uint8_t* blk, int s, int g) {
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    const __m256i w = Word(blk, kQsWord + 8 * (s / 2) + g);
+    const __m256i v = _mm256_and_si256(s % 2 ? _mm256_srli_epi16(w, 4) : w, m4);
+    if constexpr (!kFifthBit) return v;
+    // Bit s of each qh byte to 0x10; 16-bit shifts move no other byte's bit to bit 4 for s ≤ 7.
+    const __m256i h = Word(blk, kQhWord + g);
+    const __m256i at4 = s < 4 ? _mm256_slli_epi16(h, 4 - s) : s > 4 ? _mm256_srli_epi16(h, s - 4) : h;
+    return _mm256_or_si256(v, _mm256_and_si256(at4, _mm256_set1_epi8(0x10)));
+  }
 
   // As ScalesAndMinsK4, for 8 rows: byte s % 4 of each lane holds sub-block s's 6-bit scale (min),
   // sub-blocks 0..3 in the lo registers, 4..7 in the hi ones.
@@ -108,9 +130,6 @@ struct KernelQ4KRows8 {
 
   // Lane r of y: row r's dot product with input x, over nb super-blocks.
   static __m256 Dot8(const uint8_t* panel, const BlockQ8K32* x, size_t nb, const uint8_t* next_panel) {
-    const __m256i m4 = _mm256_set1_epi8(0xF);
-    const auto low = [m4](__m256i v) { return _mm256_and_si256(v, m4); };
-    const auto high = [m4](__m256i v) { return _mm256_and_si256(_mm256_srli_epi16(v, 4), m4); };
     __m256 acc = _mm256_setzero_ps();
     for (size_t b = 0; b < nb; ++b) {
       const uint8_t* blk = panel + b * kBlockBytes;
@@ -130,14 +149,16 @@ struct KernelQ4KRows8 {
       #pragma GCC unroll 4
       for (int c = 0; c < 4; ++c) {  // 64 values: sub-block 2c in the low nibbles, 2c + 1 in the high
         const int8_t* xq = x[b].qs + 64 * c;
-        const uint8_t* words = blk + 32 * (4 + 8 * c);
         const __m256i& scales = c < 2 ? sc_lo : sc_hi;
         const __m256i& mins = c < 2 ? mn_lo : mn_hi;
         const int s = 2 * c;
-        const __m256i lo = ScaledRun<Dot, 8>(words, xq, low, _mm256_shuffle_epi8(scales, BytePairControl(s % 4)),
-                                             _mm256_shuffle_epi8(scales, ByteControl(s % 4)));
-        const __m256i hi = ScaledRun<Dot, 8>(words, xq + 32, high, _mm256_shuffle_epi8(scales, BytePairControl(s % 4 + 1)),
-                                             _mm256_shuffle_epi8(scales, ByteControl(s % 4 + 1)));
+        const __m256i lo = ScaledRun<Dot, 8, kInt16Dwords>(
+            [&](size_t g) { return Values(blk, s, static_cast<int>(g)); }, xq,
+            _mm256_shuffle_epi8(scales, BytePairControl(s % 4)), _mm256_shuffle_epi8(scales, ByteControl(s % 4)));
+        const __m256i hi =
+            ScaledRun<Dot, 8, kInt16Dwords>([&](size_t g) { return Values(blk, s + 1, static_cast<int>(g)); }, xq + 32,
+                                            _mm256_shuffle_epi8(scales, BytePairControl(s % 4 + 1)),
+                                            _mm256_shuffle_epi8(scales, ByteControl(s % 4 + 1)));
         sum = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), _mm256_set1_ps(x[b].d[s]), sum);
         sum = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), _mm256_set1_ps(x[b].d[s + 1]), sum);
         sum_mins = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_shuffle_epi8(mins, ByteControl(s % 4))),
@@ -153,6 +174,11 @@ struct KernelQ4KRows8 {
     return acc;
   }
 };
+
+template <class Dot>
+using KernelQ4KRows8 = KernelK4Rows8<Dot, false>;
+template <class Dot>
+using KernelQ5KRows8 = KernelK4Rows8<Dot, true>;
 
 // Q6_K: per half of 128 values and 4-value group g, ql words g and 8 + g hold quarters 0 and 1
 // (low nibbles) and 2 and 3 (high), qh word g their high bits. The -32 of every stored value
