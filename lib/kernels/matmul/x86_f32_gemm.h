@@ -197,8 +197,8 @@ class LinePrefetch {
 };
 
 // Rows [r0, r1) of y = x · Wᵀ for n inputs given interleaved in groups of V::kInputs
-// (InterleaveF32Inputs), V: the vector traits (Reg, kLanes, kInputs, Zero, Load, Store, Broadcast,
-// Fmadd). Sums carried across column blocks in acc, copied into y's rows at the end of a chunk (the
+// (InterleaveF32Inputs), V: the vector traits (Reg, kLanes, kInputs, kFloatBlockCols, Zero, Load,
+// Store, Broadcast, Fmadd). Sums carried across column blocks in acc, copied into y's rows at the end of a chunk (the
 // last block's tiles storing straight into y measured no faster: y's strided rows miss the cache).
 template <class V>
 void GemmF32(const MatrixView& w, const float* xi, size_t n, float* y, size_t r0, size_t r1) {
@@ -209,23 +209,27 @@ void GemmF32(const MatrixView& w, const float* xi, size_t n, float* y, size_t r0
   F32GemmScratch& s = scratch;
   const size_t n_groups = (n + kInputs - 1) / kInputs, ld = w.rows, cols = w.cols;
   const size_t row_bytes = DTypeBytes(w.dtype, cols);
+  // Float weights (converted straight from the rows) in V::kFloatBlockCols columns at a time, block
+  // types in whole 256-value super-blocks.
+  const bool float_type = w.dtype == DType::kBF16 || w.dtype == DType::kF16 || w.dtype == DType::kF32;
+  const size_t block_cols = float_type ? V::kFloatBlockCols : kF32BlockCols;
   for (size_t c0 = r0; c0 < r1; c0 += kF32ChunkRows) {
     const size_t rows = std::min(kF32ChunkRows, r1 - c0), pairs = (rows + kTileRows - 1) / kTileRows;
     // acc[group][pair][input][kTileRows]
     s.acc.Resize(n_groups * pairs * kInputs * kTileRows, false);
     float* const acc = s.acc.data();
-    const size_t blocks = (cols + kF32BlockCols - 1) / kF32BlockCols, tiles = n_groups * pairs;
+    const size_t blocks = (cols + block_cols - 1) / block_cols, tiles = n_groups * pairs;
     LinePrefetch y_lines(reinterpret_cast<const char*>(y + c0), n, ld * sizeof(float), rows * sizeof(float));
     const size_t y_per_tile = (y_lines.lines() + blocks * tiles - 1) / (blocks * tiles);
-    for (size_t k0 = 0; k0 < cols; k0 += kF32BlockCols) {
-      const size_t kn = std::min(kF32BlockCols, cols - k0);
+    for (size_t k0 = 0; k0 < cols; k0 += block_cols) {
+      const size_t kn = std::min(block_cols, cols - k0);
       PackBlockF32<kLanes>(w, c0, rows, k0, kn, s);
       LinePrefetch w_lines;  // the next block's weights: this chunk's next columns, or the next chunk's first
       const size_t next_c0 = k0 + kn < cols ? c0 : c0 + rows, next_k0 = k0 + kn < cols ? k0 + kn : 0;
       if (w.data && next_c0 < r1) {
         w_lines = LinePrefetch(static_cast<const char*>(w.data) + next_c0 * row_bytes + DTypeBytes(w.dtype, next_k0),
                                std::min(kF32ChunkRows, r1 - next_c0), row_bytes,
-                               DTypeBytes(w.dtype, std::min(kF32BlockCols, cols - next_k0)));
+                               DTypeBytes(w.dtype, std::min(block_cols, cols - next_k0)));
       }
       const size_t w_per_tile = (w_lines.lines() + tiles - 1) / tiles;
       const float* const panels = s.panels.data();
