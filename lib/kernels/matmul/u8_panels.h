@@ -31,7 +31,7 @@ size_t U8GroupSize(DType dtype);
 void UnpackRowsU8(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_rows, size_t cols, uint8_t* u,
                   float* scale, float* min);
 
-// The same with AVX2 for the types of the common presets (Q5_0, Q4_K, Q5_K, Q6_K), the scalar
+// The same with AVX2 for the types of the common presets (Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K), the scalar
 // definition for the others: equal to it to the bit.
 void UnpackRowsU8Avx2(DType dtype, const uint8_t* rows, size_t row_stride, size_t n_rows, size_t cols, uint8_t* u,
                         float* scale, float* min);

@@ -1,6 +1,8 @@
 // The affine form (u8_panels.h) of the common presets' types on AVX2, for the u8 panel GEMMs of
-// both x86 tiers: Q5_0 (nibbles and fifth bits), Q4_K / Q5_K, Q6_K; the others take the scalar
-// definition. Equal to it to the bit (tested).
+// both x86 tiers: Q4_1, Q5_0, Q5_1 (nibbles and fifth bits), Q4_K / Q5_K, Q6_K; the others take the
+// scalar definition (a Q5_K_M file keeps its 1152-column matrices in Q5_1: unpacked by the scalar
+// definition they held AVX-512 prompts back, 1B Q5_K_M pp512 281-292 -> 338-347 t/s on a Xeon). Equal to it to the bit
+// (tested).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -21,23 +23,33 @@ inline __m256i Load32(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_
 inline void Store32(uint8_t* p, __m256i v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
 inline float Half(uint16_t h) { return _cvtsh_ss(h); }
 
-// Q5_0: the 16 nibble bytes split into 32 values; the fifth bits (bit j of qh for value j) made
-// 0x10 bytes: qh byte j / 8 spread to byte j, its bit j % 8 tested.
-void UnpackQ5_0(const uint8_t* row, size_t blocks, uint8_t* u, float* scale, float* min) {
+// The 32-blocks Q4_1, Q5_0 and Q5_1: the 16 nibble bytes split into 32 values; the fifth bits (bit j
+// of qh for value j) made 0x10 bytes: qh byte j / 8 spread to byte j, its bit j % 8 tested. The
+// minimum is the block's m (Q4_1, Q5_1) or -16 · d (Q5_0).
+template <typename Block, bool kFifthBit, bool kHasMin>
+void Unpack32Block(const uint8_t* row, size_t blocks, uint8_t* u, float* scale, float* min) {
   const __m128i low = _mm_set1_epi8(0x0F);
   const __m256i spread_bytes = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
                                                 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
   const __m256i bit_of_byte = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
   for (size_t b = 0; b < blocks; ++b) {
-    const auto& blk = reinterpret_cast<const BlockQ5_0*>(row)[b];
+    const auto& blk = reinterpret_cast<const Block*>(row)[b];
     const __m128i qs = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
-    const __m256i nibbles = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(qs, 4), low), _mm_and_si128(qs, low));
-    uint32_t qh;
-    std::memcpy(&qh, blk.qh, 4);
-    const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(qh)), spread_bytes);
-    const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit_of_byte), bit_of_byte);
-    Store32(u + 32 * b, _mm256_or_si256(nibbles, _mm256_and_si256(set, _mm256_set1_epi8(0x10))));
-    scale[b] = Half(blk.d), min[b] = -16.f * scale[b];
+    __m256i values = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(qs, 4), low), _mm_and_si128(qs, low));
+    if constexpr (kFifthBit) {
+      uint32_t qh;
+      std::memcpy(&qh, blk.qh, 4);
+      const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(qh)), spread_bytes);
+      const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit_of_byte), bit_of_byte);
+      values = _mm256_or_si256(values, _mm256_and_si256(set, _mm256_set1_epi8(0x10)));
+    }
+    Store32(u + 32 * b, values);
+    scale[b] = Half(blk.d);
+    if constexpr (kHasMin) {
+      min[b] = Half(blk.m);
+    } else {
+      min[b] = -16.f * scale[b];
+    }
   }
 }
 
@@ -117,7 +129,15 @@ void UnpackRowsU8Avx2(DType dtype, const uint8_t* rows, size_t row_stride, size_
   UnpackFn fn = nullptr;
   size_t values = 256;
   switch (dtype) {
-    case DType::kQ5_0: fn = UnpackQ5_0, values = 32; break;
+    case DType::kQ4_1:
+      fn = Unpack32Block<BlockQ4_1, false, true>, values = 32;
+      break;
+    case DType::kQ5_0:
+      fn = Unpack32Block<BlockQ5_0, true, false>, values = 32;
+      break;
+    case DType::kQ5_1:
+      fn = Unpack32Block<BlockQ5_1, true, true>, values = 32;
+      break;
     case DType::kQ4_K: fn = UnpackK4<false, BlockQ4_K>; break;
     case DType::kQ5_K: fn = UnpackK4<true, BlockQ5_K>; break;
     case DType::kQ6_K: fn = UnpackQ6_K; break;
