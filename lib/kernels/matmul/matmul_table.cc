@@ -149,10 +149,10 @@ const MatMulEntry kTable[] = {
     // GB/s of weights against the in-place 1 x 1 kernels: Q4_K 15.6-18.1 -> 26.0-26.9, Q6_K 22.6
     // -> 27.2); AVX-VNNI and AVX-512 run the same panels with vpdpbusd runs (x86_kquant_rows8_tiles.h;
     // Zen 4, AVX2 -> AVX-512 VNNI: Q4_K 19.4-24.3 -> 21.8-28.3, Q6_K 17.9-21.6 -> 21.2-28.3);
-    // prompts: Q4_K and Q6_K from the same panels on staged kernels (x86_avx2_kquant_staged.cc; Xeon
-    // family 6 model 207, one thread, 1152 x 6912, 256 inputs, GFLOP/s against the u8 panels: Q4_K
-    // 144-154 -> 182-190, Q6_K 111-118 -> 150-163; 1B Q4_K_M pp512 at 2 threads, A/B pairs, 170-186 ->
-    // 194-207 t/s), Q5_K on the u8 panels.
+    // prompts from the same panels on staged kernels (x86_avx2_kquant_staged.cc; Xeon family 6 model
+    // 207, one thread, 1152 x 6912, 256 inputs, GFLOP/s against the u8 panels: Q4_K 144-154 -> 182-190,
+    // Q6_K 111-118 -> 150-163; Q5_K 177-178; 1B Q4_K_M pp512 at 2 threads, A/B pairs, 170-186 ->
+    // 194-207 t/s). Q5_K's panels (stop 41) took its decode from the in-place 1 x 1 kernel.
     {Isa::kAvx2, DType::kQ4_K, false, QGemm(kQ4_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ4_KQ8K32Gemm1x1Avx2),
      QGemm(kQ4_Kx8Q8K32Gemm8x128Avx2, 64, 0, &kQ4_KQ8K32Gemm8x128Avx2)},
     {Isa::kAvx2, DType::kQ5_K, false, QGemm(kQ5_Kx8Q8K32Gemm8x1Avx2, 0, 65536, &kQ5_KQ8K32Gemm1x1Avx2),

@@ -33,12 +33,6 @@ namespace {
 
 constexpr size_t kInputsPerCall = 128;
 
-inline __m256i Broadcast4(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
-
 // Q4_K and Q5_K.
 template <bool kFifthBit>
 struct K4 {
@@ -62,9 +56,7 @@ struct K4 {
   static void Prepare(const BlockQ8K32& x, Input& p) {
     std::memcpy(p.qs, x.qs, sizeof(p.qs));
     std::memcpy(p.d, x.d, sizeof(p.d));
-    const __m256i pair_sums =
-        _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.bsums)), _mm256_set1_epi16(1));
-    _mm256_storeu_ps(p.xmin, _mm256_mul_ps(_mm256_cvtepi32_ps(pair_sums), _mm256_loadu_ps(x.d)));
+    _mm256_storeu_ps(p.xmin, Panel::MinWeights(x));
   }
 
   static void Stage(const uint8_t* blk, Block& s) {
@@ -91,7 +83,7 @@ struct K4 {
         for (size_t g = g0; g < g0 + kInt16Dwords; ++g) {
           const __m256i q = s.q[j][g];
           for (size_t t = 0; t < kN; ++t) {
-            const __m256i p = _mm256_maddubs_epi16(q, Broadcast4(x[t]->qs + 32 * j + 4 * g));
+            const __m256i p = _mm256_maddubs_epi16(q, _mm256_set1_epi32(LoadU32(x[t]->qs + 32 * j + 4 * g)));
             run[t] = g == g0 ? p : _mm256_add_epi16(run[t], p);
             // One chain per sum: else GCC reassociates the unrolled adds into trees whose values spill.
             __asm__("" : "+x"(run[t]));
@@ -173,9 +165,9 @@ struct Q6K {
       for (size_t run = 0; run < 4; ++run) {
         const __m256i w0 = s.w[j][2 * run], w1 = s.w[j][2 * run + 1], scale = s.scale[j][run / 2];
         for (size_t t = 0; t < kN; ++t) {
-          const uint8_t* u = x[t]->u + 32 * j + 8 * run;
-          const __m256i pairs =
-              _mm256_add_epi16(_mm256_maddubs_epi16(Broadcast4(u), w0), _mm256_maddubs_epi16(Broadcast4(u + 4), w1));
+          const auto* u = reinterpret_cast<const int8_t*>(x[t]->u + 32 * j + 8 * run);  // bytes, as loaded
+          const __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_set1_epi32(LoadU32(u)), w0),
+                                                 _mm256_maddubs_epi16(_mm256_set1_epi32(LoadU32(u + 4)), w1));
           isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs, scale));
           // One chain per sum: else GCC reassociates the unrolled adds into trees whose values spill.
           __asm__("" : "+x"(isum[t]));

@@ -128,6 +128,12 @@ struct KernelK4Rows8 {
     dmin = _mm256_cvtph_ps(_mm256_extracti128_si256(d_dmin, 1));
   }
 
+  // Lane s: d_x,s · (Σ of sub-block s's two 16-value sums), what the rows' min_s multiplies.
+  static __m256 MinWeights(const BlockQ8K32& x) {
+    const __m256i pair_sums = _mm256_madd_epi16(LoadYmm(x.bsums), _mm256_set1_epi16(1));
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(pair_sums), _mm256_loadu_ps(x.d));
+  }
+
   // Lane r of y: row r's dot product with input x, over nb super-blocks.
   static __m256 Dot8(const uint8_t* panel, const BlockQ8K32* x, size_t nb, const uint8_t* next_panel) {
     __m256 acc = _mm256_setzero_ps();
@@ -141,10 +147,8 @@ struct KernelK4Rows8 {
       }
       __m256i sc_lo, sc_hi, mn_lo, mn_hi;
       ScalesAndMins(blk, sc_lo, sc_hi, mn_lo, mn_hi);
-      // Per sub-block s: d_x,s · (Σ of its two 16-value sums), what the rows' min_s multiplies.
       alignas(32) float x_min[8];
-      const __m256i pair_sums = _mm256_madd_epi16(LoadYmm(x[b].bsums), _mm256_set1_epi16(1));
-      _mm256_store_ps(x_min, _mm256_mul_ps(_mm256_cvtepi32_ps(pair_sums), _mm256_loadu_ps(x[b].d)));
+      _mm256_store_ps(x_min, MinWeights(x[b]));
       __m256 sum = _mm256_setzero_ps(), sum_mins = _mm256_setzero_ps();
       #pragma GCC unroll 4
       for (int c = 0; c < 4; ++c) {  // 64 values: sub-block 2c in the low nibbles, 2c + 1 in the high
